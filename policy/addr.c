@@ -1,0 +1,283 @@
+/*
+ * addr.c - addresses: literals, CIDR prefixes and RFC 6052 embedding.
+ *
+ * Everything here works on objects and buffers its caller owns.  Nothing
+ * allocates, prints or keeps state, and no output is written unless the call
+ * succeeds, so a caller may pass its current value and keep it on error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The families an address literal may have, in the order they are tried.
+ * bits is the family's width, the default and largest prefix length.
+ */
+static const struct addr_family {
+	unsigned fam;
+	int af;
+	unsigned bits;
+} addr_families[] = {
+	{ FAM_IPV4, AF_INET, 32 },
+	{ FAM_IPV6, AF_INET6, 128 },
+};
+
+/*
+ * The longest valid address text is "0000:0000:0000:0000:0000:ffff:" followed
+ * by "255.255.255.255", 45 characters; INET6_ADDRSTRLEN (46) holds it and its
+ * NUL, so an address part that does not fit is malformed.
+ */
+#define ADDR_TEXT_MAX INET6_ADDRSTRLEN
+
+/* LEN in "ADDR/LEN" has at most this many decimal digits. */
+#define CIDR_LEN_DIGITS 3
+
+/*
+ * Where RFC 6052 §2.2 puts each byte of the IPv4 address inside the IPv6
+ * address, for each prefix length it defines.  Byte 8 holds bits 64-71, the
+ * u-octet, which no layout uses: it stays zero.
+ */
+static const struct rfc6052_layout {
+	unsigned len;
+	uint8_t pos[4];
+} rfc6052_layouts[] = {
+	{ 32, { 4, 5, 6, 7 } },
+	{ 40, { 5, 6, 7, 9 } },
+	{ 48, { 6, 7, 9, 10 } },
+	{ 56, { 7, 9, 10, 11 } },
+	{ 64, { 9, 10, 11, 12 } },
+	{ 96, { 12, 13, 14, 15 } },
+};
+
+#define RFC6052_UOCTET 8
+
+static const struct addr_family *addr_family_find(unsigned fam)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(addr_families); i++)
+		if (addr_families[i].fam == fam)
+			return &addr_families[i];
+	return NULL;
+}
+
+static const struct rfc6052_layout *rfc6052_layout_find(unsigned len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(rfc6052_layouts); i++)
+		if (rfc6052_layouts[i].len == len)
+			return &rfc6052_layouts[i];
+	return NULL;
+}
+
+/*
+ * Whether any bit at or past bit len is set in the first size bytes of a.
+ * len must not exceed size * 8.
+ */
+static bool bits_set_past(const uint8_t *a, size_t size, unsigned len)
+{
+	size_t i = len / 8;
+
+	if (len % 8 != 0 && (a[i++] & (0xffu >> (len % 8))) != 0)
+		return true;
+	for (; i < size; i++)
+		if (a[i] != 0)
+			return true;
+	return false;
+}
+
+/*
+ * policy_addr_parse - parse an IPv4 dotted quad or an IPv6 literal into out.
+ * inet_pton() decides what is valid, so "1.2.3", "01.2.3.4", surrounding
+ * white space and scoped addresses ("fe80::1%eth0") are all refused.  An
+ * IPv4-mapped literal stays FAM_IPV6.  The bytes of out->a past the address
+ * are zeroed.  Returns 0, or -EINVAL (out untouched).
+ */
+int policy_addr_parse(const char *s, struct policy_addr *out)
+{
+	struct policy_addr addr;
+	size_t i;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_LEN(addr_families); i++) {
+		memset(&addr, 0, sizeof(addr));
+		if (inet_pton(addr_families[i].af, s, addr.a) == 1) {
+			addr.fam = addr_families[i].fam;
+			*out = addr;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * policy_addr_host_fam - FAM_IPV4 for an IPv4 address or an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d), FAM_IPV6 for any other.  IPv4-compatible
+ * (::a.b.c.d) and RFC 6052 addresses are IPv6 hosts: they are reached over
+ * IPv6.
+ */
+unsigned policy_addr_host_fam(const struct policy_addr *addr)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (addr->fam == FAM_IPV4)
+		return FAM_IPV4;
+	if (memcmp(addr->a, mapped, sizeof(mapped)) == 0)
+		return FAM_IPV4;
+	return FAM_IPV6;
+}
+
+/*
+ * policy_addr_format - addr as inet_ntop() text in buf.  Returns buf, or NULL
+ * when len is too small for the text and its NUL (errno ENOSPC, from
+ * inet_ntop()) or addr->fam is neither FAM_IPV4 nor FAM_IPV6.
+ */
+const char *policy_addr_format(const struct policy_addr *addr, char *buf,
+			       size_t len)
+{
+	const struct addr_family *f = addr_family_find(addr->fam);
+
+	if (f == NULL)
+		return NULL;
+	/* inet_ntop() takes a socklen_t and never needs more than this. */
+	if (len > ADDR_TEXT_MAX)
+		len = ADDR_TEXT_MAX;
+	return inet_ntop(f->af, addr->a, buf, (socklen_t)len);
+}
+
+/*
+ * Parse the LEN of "ADDR/LEN": one to CIDR_LEN_DIGITS decimal digits and
+ * nothing else.  The range is the caller's to check.
+ */
+static int cidr_len_parse(const char *s, unsigned *len)
+{
+	size_t n = strspn(s, "0123456789");
+	unsigned v = 0;
+	size_t i;
+
+	if (n == 0 || n > CIDR_LEN_DIGITS || s[n] != '\0')
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	*len = v;
+	return 0;
+}
+
+/*
+ * policy_addr_parse_cidr - parse "ADDR" or "ADDR/LEN" into out and len.  ADDR
+ * is as for policy_addr_parse(); without /LEN, len is 32 or 128.  LEN is one
+ * to three decimal digits (leading zeros allowed) with no sign or space.
+ * Checks in this order: -EINVAL for a malformed address or length, -ERANGE
+ * for a length past the family's width, -EDOM when a bit past the prefix is
+ * set ("10.0.0.1/8").  An IPv4-mapped ADDR is IPv6 and takes an IPv6 length.
+ * Returns 0; on error out and len are untouched.
+ */
+int policy_addr_parse_cidr(const char *s, struct policy_addr *out,
+			   unsigned *len)
+{
+	char text[ADDR_TEXT_MAX];
+	struct policy_addr addr;
+	const char *slash;
+	unsigned bits, plen;
+	size_t n;
+	int err;
+
+	if (s == NULL)
+		return -EINVAL;
+	slash = strchr(s, '/');
+	n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	err = policy_addr_parse(text, &addr);
+	if (err != 0)
+		return err;
+
+	bits = addr_family_find(addr.fam)->bits;
+	plen = bits;
+	if (slash != NULL) {
+		err = cidr_len_parse(slash + 1, &plen);
+		if (err != 0)
+			return err;
+	}
+	if (plen > bits)
+		return -ERANGE;
+	if (bits_set_past(addr.a, bits / 8, plen))
+		return -EDOM;
+	*out = addr;
+	*len = plen;
+	return 0;
+}
+
+/*
+ * policy_prefix_check - whether prefix/len can hold embedded IPv4 addresses.
+ * Checks in this order: -ERANGE unless len is 32, 40, 48, 56, 64 or 96;
+ * -EDOM when a bit past len is set; -EBADMSG when the u-octet (byte 8) is
+ * nonzero, which only a /96 can reach since shorter prefixes fail -EDOM
+ * first.  ::ffff:0:0/96 passes.  Returns 0 for a usable prefix.
+ */
+int policy_prefix_check(const struct in6_addr *prefix, unsigned len)
+{
+	if (rfc6052_layout_find(len) == NULL)
+		return -ERANGE;
+	if (bits_set_past(prefix->s6_addr, sizeof(prefix->s6_addr), len))
+		return -EDOM;
+	if (prefix->s6_addr[RFC6052_UOCTET] != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/*
+ * policy_rfc6052_embed - out = the first len bits of prefix, v4 at the place
+ * RFC 6052 §2.2 gives it for len, and zeros everywhere else (the u-octet and
+ * the suffix).  out may be prefix.  Returns 0, or -EINVAL (out untouched)
+ * when policy_prefix_check() refuses prefix/len.
+ */
+int policy_rfc6052_embed(const struct in6_addr *prefix, unsigned len,
+			 const struct in_addr *v4, struct in6_addr *out)
+{
+	const struct rfc6052_layout *l = rfc6052_layout_find(len);
+	const uint8_t *b = (const uint8_t *)&v4->s_addr;
+	struct in6_addr a;
+	size_t i;
+
+	if (policy_prefix_check(prefix, len) != 0)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	/* Every defined length is whole bytes. */
+	memcpy(a.s6_addr, prefix->s6_addr, len / 8);
+	for (i = 0; i < sizeof(l->pos); i++)
+		a.s6_addr[l->pos[i]] = b[i];
+	*out = a;
+	return 0;
+}
+
+/*
+ * policy_rfc6052_extract - v4 = the IPv4 address that RFC 6052 §2.2 places in
+ * addr for a prefix of length len.  The prefix bits, the u-octet and the
+ * suffix are not looked at.  Returns 0, or -EINVAL (v4 untouched) when len is
+ * not 32, 40, 48, 56, 64 or 96.
+ */
+int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
+			   struct in_addr *v4)
+{
+	const struct rfc6052_layout *l = rfc6052_layout_find(len);
+	uint8_t b[sizeof(l->pos)];
+	size_t i;
+
+	if (l == NULL)
+		return -EINVAL;
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = addr->s6_addr[l->pos[i]];
+	memcpy(&v4->s_addr, b, sizeof(b));
+	return 0;
+}

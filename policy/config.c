@@ -1,0 +1,408 @@
+/*
+ * config.c - reading a config file: lines, sections, keys and values.
+ *
+ * The grammar, one line at a time:
+ *	line    = blank | comment | section | setting
+ *	section = "[" "program" NAME "]"
+ *	setting = KEY "=" VALUE
+ * A comment starts at a '#' at the start of a line or after a blank.  Every
+ * bad line is reported (policy_on_error()) and parsing goes on, so that a
+ * checker lists all of them; the file is then refused as a whole.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define LINE_LIMIT 4095			/* bytes in a line, newline excluded */
+#define FILE_LIMIT (64u << 20)		/* bytes in a file */
+#define SCOPE_DISCARD UINT_MAX		/* keys after a bad section header */
+
+struct parser {
+	struct policy *policy;
+	const char *file;
+	unsigned line;
+	unsigned scope;			/* 0 global, n section n - 1 */
+	struct settings discard;
+	unsigned errors;
+	struct policy_error *err;
+};
+
+void config_report(struct policy *policy, struct policy_error *err,
+		   unsigned *count, const char *file, unsigned line,
+		   unsigned column, const char *fmt, ...)
+{
+	struct policy_error e = {.line = line, .column = column};
+	va_list ap;
+
+	snprintf(e.file, sizeof(e.file), "%s", file);
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof(e.text), fmt, ap);
+	va_end(ap);
+	if (!(*count)++ && err)
+		*err = e;
+	if (policy->on_error)
+		policy->on_error(&e, policy->on_error_arg);
+}
+
+#define parser_error(ps, column, ...)                                        \
+	config_report((ps)->policy, (ps)->err, &(ps)->errors, (ps)->file,   \
+		      (ps)->line, (unsigned)(column), __VA_ARGS__)
+
+static struct settings *scope_settings(struct parser *ps)
+{
+	if (ps->scope == SCOPE_DISCARD)
+		return &ps->discard;
+	if (!ps->scope)
+		return &ps->policy->global;
+	return &ps->policy->sections[ps->scope - 1].settings;
+}
+
+/* The offset of the first byte that is not valid UTF-8, or len. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+	static const unsigned least[] = {0, 0x80, 0x800, 0x10000};
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], n, cp, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+		  : (c & 0xf8) == 0xf0 ? 3 : 0;
+		if (!n || i + n >= len)
+			return i;
+		cp = c & (0x3fu >> n);
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates and code points past U+10FFFF. */
+		if (cp < least[n] || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+static void add_section(struct parser *ps, const char *name, size_t at)
+{
+	struct policy *p = ps->policy;
+	struct section *s;
+	size_t i;
+
+	for (i = 0; i < p->nsections; i++) {
+		if (strcmp(p->sections[i].glob, name))
+			continue;
+		parser_error(ps, at, "duplicate section [program %s] "
+			     "(first on line %u)", name, p->sections[i].line);
+		ps->scope = SCOPE_DISCARD;
+		return;
+	}
+	s = realloc(p->sections, (p->nsections + 1) * sizeof(*s));
+	if (!s) {
+		parser_error(ps, at, "out of memory");
+		return;
+	}
+	p->sections = s;
+	s += p->nsections;
+	memset(s, 0, sizeof(*s));
+	s->glob = config_strdup(p, name, strlen(name));
+	s->line = ps->line;
+	if (!s->glob) {
+		parser_error(ps, at, "out of memory");
+		return;
+	}
+	ps->scope = (unsigned)++p->nsections;
+}
+
+/* "[program NAME]", blanks allowed inside the brackets. */
+static void parse_section(struct parser *ps, char *buf, size_t start,
+			  size_t end)
+{
+	static const char word[] = "program";
+	size_t i = start + 1, n;
+
+	ps->scope = SCOPE_DISCARD;
+	if (buf[end - 1] != ']') {
+		parser_error(ps, end + 1, "unterminated section header "
+			     "(expected ']')");
+		return;
+	}
+	buf[--end] = '\0';
+	i += strspn(buf + i, " \t");
+	n = strcspn(buf + i, " \t");
+	if (n != sizeof(word) - 1 || memcmp(buf + i, word, n)) {
+		parser_error(ps, i + 1, "unknown section '[%s' (expected "
+			     "[program NAME])", buf + start + 1);
+		return;
+	}
+	i += n;
+	i += strspn(buf + i, " \t");
+	while (end > i && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
+		buf[--end] = '\0';
+	if (i == end) {
+		parser_error(ps, i + 1, "missing program name in section "
+			     "header");
+		return;
+	}
+	add_section(ps, buf + i, i + 1);
+}
+
+static void add_rule(struct parser *ps, const struct keyword *kw,
+		     const char *value, size_t at)
+{
+	struct policy *p = ps->policy;
+	struct fault f = {0};
+	struct rule r;
+
+	if (rules_parse(p, value, &r, &f) < 0) {
+		parser_error(ps, at + f.offset, "%s", f.text);
+		return;
+	}
+	if (ps->scope == SCOPE_DISCARD)
+		return;
+	if (p->nrules == p->rules_cap) {
+		size_t cap = p->rules_cap ? 2 * p->rules_cap : 16;
+		struct rule *rules = realloc(p->rules, cap * sizeof(*rules));
+
+		if (!rules) {
+			parser_error(ps, at, "out of memory");
+			return;
+		}
+		p->rules = rules;
+		p->rules_cap = cap;
+	}
+	r.action = kw->key == KEY_ALLOW ? RULE_ALLOW
+		 : kw->key == KEY_DENY ? RULE_DENY : RULE_MAP;
+	r.line = ps->line;
+	r.scope = ps->scope;
+	p->rules[p->nrules++] = r;
+}
+
+static void set_key(struct parser *ps, const struct keyword *kw,
+		    const char *value, size_t at)
+{
+	struct settings *s = scope_settings(ps);
+	struct fault f = {0};
+	union value v;
+	char origin[300];
+
+	if (s->set & KEY_BIT(kw->key)) {
+		parser_error(ps, at, "duplicate key '%s' (first set on line %u)",
+			     kw->name, s->line[kw->key]);
+		return;
+	}
+	if (kw->parse(ps->policy, value, &v, &f) < 0) {
+		parser_error(ps, at + f.offset, "%s", f.text);
+		return;
+	}
+	snprintf(origin, sizeof(origin), "%s:%u", ps->file, ps->line);
+	s->set |= KEY_BIT(kw->key);
+	s->line[kw->key] = ps->line;
+	s->v[kw->key] = v;
+	s->origin[kw->key] = config_strdup(ps->policy, origin, strlen(origin));
+}
+
+/* "KEY = VALUE"; buf[start..end) is the trimmed line. */
+static void parse_setting(struct parser *ps, char *buf, size_t start,
+			  size_t end)
+{
+	const struct keyword *kw;
+	size_t n = strcspn(buf + start, " \t=");
+	size_t i = start + n;
+
+	kw = values_keyword(buf + start, n);
+	if (!kw) {
+		parser_error(ps, start + 1, "unknown key '%.*s'", (int)n,
+			     buf + start);
+		return;
+	}
+	i += strspn(buf + i, " \t");
+	if (buf[i] != '=') {
+		parser_error(ps, i + 1, "expected '=' after '%s'", kw->name);
+		return;
+	}
+	i++;
+	i += strspn(buf + i, " \t");
+	if (i == end) {
+		parser_error(ps, i + 1, "missing value for '%s'", kw->name);
+		return;
+	}
+	if (kw->parse)
+		set_key(ps, kw, buf + i, i + 1);
+	else
+		add_rule(ps, kw, buf + i, i + 1);
+}
+
+static void parse_line(struct parser *ps, const char *line, size_t len)
+{
+	char buf[LINE_LIMIT + 1];
+	size_t start, end, i, ok;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len > LINE_LIMIT) {
+		parser_error(ps, LINE_LIMIT + 1, "line longer than %u bytes",
+			     LINE_LIMIT);
+		return;
+	}
+	if (memchr(line, '\0', len)) {
+		parser_error(ps, (const char *)memchr(line, '\0', len) - line + 1,
+			     "NUL byte in line");
+		return;
+	}
+	ok = utf8_valid_prefix((const unsigned char *)line, len);
+	if (ok < len) {
+		parser_error(ps, ok + 1, "invalid UTF-8");
+		return;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (buf[i] == '#' && (!i || buf[i - 1] == ' ' ||
+				      buf[i - 1] == '\t'))
+			buf[len = i] = '\0';
+	start = strspn(buf, " \t");
+	end = len;
+	while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
+		buf[--end] = '\0';
+	if (start == end)
+		return;
+	if (buf[start] == '[')
+		parse_section(ps, buf, start, end);
+	else
+		parse_setting(ps, buf, start, end);
+}
+
+int policy_parse_buffer(struct policy *policy, const char *name,
+			const char *buf, size_t len, struct policy_error *err)
+{
+	struct parser ps = {.policy = policy, .file = name, .err = err};
+	const char *end = buf + len, *nl;
+
+	if (policy->file)
+		return -EEXIST;
+	policy->file = config_strdup(policy, name, strlen(name));
+	if (!policy->file)
+		return -ENOMEM;
+	ps.file = policy->file;
+	for (; buf < end; buf = nl + 1) {
+		nl = memchr(buf, '\n', (size_t)(end - buf));
+		if (!nl)
+			nl = end;
+		ps.line++;
+		parse_line(&ps, buf, (size_t)(nl - buf));
+	}
+	if (ps.errors) {
+		config_clear(policy);
+		return -EINVAL;
+	}
+	policy_refresh(policy);
+	return 0;
+}
+
+/*
+ * Read all of fd into a buffer of the caller's.  Returns the length, or a
+ * negative errno (-EFBIG past FILE_LIMIT).
+ */
+static ssize_t read_all(int fd, char **out)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *grown;
+	ssize_t n;
+
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 4096;
+			if (cap > FILE_LIMIT + 1)
+				cap = FILE_LIMIT + 1;
+			if (len == cap) {
+				free(buf);
+				return -EFBIG;
+			}
+			grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			free(buf);
+			return n;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	return (ssize_t)len;
+}
+
+/* config_read - see internal.h. */
+int config_read(struct policy *policy, const char *path, bool trusted,
+		bool optional, struct policy_error *err)
+{
+	unsigned count = 0;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t len;
+	int fd, r;
+
+	if (policy->file)
+		return -EEXIST;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT && optional)
+			return r;
+		goto fail;
+	}
+	if (trusted && (fstat(fd, &st) < 0 || st.st_uid != 0 ||
+			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		config_report(policy, err, &count, path, 0, 0,
+			      "refused: a system config must be owned by root "
+			      "and writable by root only");
+		return -EPERM;
+	}
+	len = read_all(fd, &buf);
+	close(fd);
+	if (len < 0) {
+		r = (int)len;
+		goto fail;
+	}
+	r = policy_parse_buffer(policy, path, buf, (size_t)len, err);
+	free(buf);
+	return r;
+fail:
+	config_report(policy, err, &count, path, 0, 0, "%s",
+		      r == -EFBIG ? "file larger than 64 MiB"
+				  : strerrordesc_np(-r));
+	return r;
+}
+
+int policy_parse_file(struct policy *policy, const char *path,
+		      struct policy_error *err)
+{
+	return config_read(policy, path, false, false, err);
+}

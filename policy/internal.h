@@ -1,0 +1,194 @@
+/*
+ * internal.h - what config.c and rules.c share; nothing outside policy/
+ * includes it.
+ */
+#ifndef STACKSHIM_POLICY_INTERNAL_H
+#define STACKSHIM_POLICY_INTERNAL_H
+
+#include "policy.h"
+
+/* The scalar keys, in the order policy_describe() prints them. */
+enum key {
+	KEY_STACK,
+	KEY_PREFER,
+	KEY_MAPPED,
+	KEY_LOCAL,
+	KEY_TRANSLATE,
+	KEY_POOL,
+	KEY_ENFORCE,
+	KEY_LOG,
+	KEY_SCALARS,
+	/* Rules may be given any number of times. */
+	KEY_ALLOW = KEY_SCALARS,
+	KEY_DENY,
+	KEY_MAP,
+};
+
+#define KEY_BIT(k) (1u << (k))
+
+union value {
+	unsigned word;		/* stack, prefer, mapped, enforce */
+	struct policy_local local;
+	struct {
+		struct in6_addr addr;
+		unsigned len;
+	} prefix;
+	struct {
+		struct in_addr addr;
+		unsigned len;
+	} pool;
+	struct {
+		enum policy_log kind;
+		const char *path;
+	} log;
+};
+
+/*
+ * One scope's settings: which keys it sets, to what, on which line of the
+ * file (0 for an override) and, for policy_describe(), where from.
+ */
+struct settings {
+	unsigned set;
+	unsigned line[KEY_SCALARS];
+	const char *origin[KEY_SCALARS];
+	union value v[KEY_SCALARS];
+};
+
+enum rule_kind {
+	RULE_CIDR,		/* addr/plen */
+	RULE_NAME,		/* exactly name */
+	RULE_SUFFIX,		/* any name ending in "." name */
+};
+
+struct rule {
+	enum policy_action action;
+	enum rule_kind kind;
+	struct policy_addr addr;
+	unsigned plen;
+	const char *name;	/* lower case, no trailing dot */
+	uint16_t port_low;	/* 0 and 0: any port */
+	uint16_t port_high;
+	enum policy_proto proto;
+	unsigned line;
+	unsigned scope;		/* 0: global; n: section n - 1 */
+};
+
+/* A [program NAME] section. */
+struct section {
+	const char *glob;
+	unsigned line;
+	bool selected;
+	struct settings settings;
+};
+
+struct chunk;
+
+struct policy {
+	const char *file;		/* the config file read, or NULL */
+	struct settings global;		/* its settings outside any section */
+	struct section *sections;
+	size_t nsections;
+	struct rule *rules;		/* in file order */
+	size_t nrules;
+	size_t rules_cap;
+	struct settings overrides;	/* policy_set() */
+	struct settings effective;	/* what the accessors read */
+	size_t nactive;			/* rules that apply to the selection */
+	void (*on_error)(const struct policy_error *err, void *arg);
+	void *on_error_arg;
+	struct chunk *strings;		/* config_strdup() */
+};
+
+/*
+ * config_report - record an error at line and column of file: into err if it
+ * is the first (*count == 0), and to the policy's error handler.
+ */
+void config_report(struct policy *policy, struct policy_error *err,
+		   unsigned *count, const char *file, unsigned line,
+		   unsigned column, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+/*
+ * config_read - read and parse the config file at path.  With trusted set,
+ * refuse (-EPERM) a file that anyone but root owns or may write.  With
+ * optional set, a missing file returns -ENOENT without being reported.
+ */
+int config_read(struct policy *policy, const char *path, bool trusted,
+		bool optional, struct policy_error *err);
+
+/* config_clear - forget the file: its settings, sections and rules. */
+void config_clear(struct policy *policy);
+
+/* policy_refresh - recompute the effective settings after any change. */
+void policy_refresh(struct policy *policy);
+
+/*
+ * A parse failure inside one value: offset is where in the value it lies,
+ * text what is wrong.
+ */
+struct fault {
+	size_t offset;
+	char text[200];
+};
+
+/* A config keyword: its name, and for a scalar how its value reads and prints. */
+struct keyword {
+	const char *name;
+	enum key key;
+	int (*parse)(struct policy *policy, const char *value,
+		     union value *out, struct fault *f);
+	int (*format)(const union value *value, char *buf, size_t len);
+};
+
+/* values_keyword - the keyword spelt by len bytes of name, or NULL. */
+const struct keyword *values_keyword(const char *name, size_t len);
+
+/* values_keyword_at - the keyword of key. */
+const struct keyword *values_keyword_at(enum key key);
+
+/*
+ * values_parse_ports - a port or a port range in len bytes of s: "LOW" or
+ * "LOW<sep>HIGH", blanks allowed around sep, 1 <= LOW <= HIGH <= 65535.  at is
+ * the offset of s in the value, for f.  LOW alone sets high = low.  Returns 0
+ * or -EINVAL with f set.
+ */
+int values_parse_ports(const char *s, size_t len, size_t at, char sep,
+		       uint16_t *low, uint16_t *high, struct fault *f);
+
+/*
+ * fault_set - fill f; returns -EINVAL so that a parser can end with
+ * "return fault_set(f, ...);".
+ */
+int fault_set(struct fault *f, size_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * config_strdup - a copy of len bytes of s, NUL-terminated, owned by policy
+ * and freed with it; NULL without memory.
+ */
+char *config_strdup(struct policy *policy, const char *s, size_t len);
+
+/*
+ * rules_parse_hostname - whether s (len bytes) is a host name: dot-separated
+ * labels of letters, digits and hyphens, 1 to 63 bytes each, not starting or
+ * ending with a hyphen, 253 bytes at most, an optional final dot.  Returns 0,
+ * or -EINVAL with f set at the offending byte.
+ */
+int rules_parse_hostname(const char *s, size_t len, struct fault *f);
+
+/*
+ * rules_parse - parse the value of an allow/deny/map line into r:
+ * "DEST [PORT|LOW-HIGH] [tcp|udp]", DEST being an address, a CIDR, a host
+ * name or "*.domain".  Strings are copied into policy.  Returns 0, -EINVAL
+ * with f set, or -ENOMEM.
+ */
+int rules_parse(struct policy *policy, const char *value, struct rule *r,
+		struct fault *f);
+
+/*
+ * rules_format - r as the value of its config line ("10.0.0.0/8 22 tcp"),
+ * as snprintf.
+ */
+int rules_format(const struct rule *r, char *buf, size_t len);
+
+#endif /* STACKSHIM_POLICY_INTERNAL_H */

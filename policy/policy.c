@@ -1,0 +1,344 @@
+/*
+ * policy.c - the policy object: layers of settings, the sections that apply
+ * to a program, overrides from the environment, and what the shim asks.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct chunk {
+	struct chunk *next;
+	char s[];
+};
+
+#define ALL_SCALARS (KEY_BIT(KEY_SCALARS) - 1)
+
+/* The built-in defaults: everything but local-address is set. */
+static const struct settings defaults = {
+	.set = ALL_SCALARS & ~KEY_BIT(KEY_LOCAL),
+	.v = {
+		[KEY_STACK] = {.word = STACK_DUAL},
+		[KEY_PREFER] = {.word = FAM_IPV6},
+		[KEY_MAPPED] = {.word = 1},
+		[KEY_TRANSLATE] = {.prefix = {
+			.addr = {.s6_addr = {[10] = 0xff, [11] = 0xff}},
+			.len = 96}},
+		[KEY_POOL] = {.pool = {.addr = {.s_addr = 0}, .len = 15}},
+		[KEY_ENFORCE] = {.word = 1},
+		[KEY_LOG] = {.log = {.kind = LOG_OFF}},
+	},
+};
+
+char *config_strdup(struct policy *policy, const char *s, size_t len)
+{
+	struct chunk *c = malloc(sizeof(*c) + len + 1);
+
+	if (!c)
+		return NULL;
+	memcpy(c->s, s, len);
+	c->s[len] = '\0';
+	c->next = policy->strings;
+	policy->strings = c;
+	return c->s;
+}
+
+struct policy *policy_new(void)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+
+	if (p)
+		policy_refresh(p);
+	return p;
+}
+
+void policy_free(struct policy *policy)
+{
+	struct chunk *c, *next;
+
+	if (!policy)
+		return;
+	for (c = policy->strings; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(policy->sections);
+	free(policy->rules);
+	free(policy);
+}
+
+void config_clear(struct policy *policy)
+{
+	free(policy->sections);
+	free(policy->rules);
+	policy->sections = NULL;
+	policy->rules = NULL;
+	policy->nsections = policy->nrules = policy->rules_cap = 0;
+	memset(&policy->global, 0, sizeof(policy->global));
+	policy->file = NULL;
+	policy_refresh(policy);
+}
+
+void policy_on_error(struct policy *policy,
+		     void (*fn)(const struct policy_error *err, void *arg),
+		     void *arg)
+{
+	policy->on_error = fn;
+	policy->on_error_arg = arg;
+}
+
+static void settings_merge(struct settings *dst, const struct settings *src)
+{
+	unsigned k;
+
+	for (k = 0; k < KEY_SCALARS; k++) {
+		if (!(src->set & KEY_BIT(k)))
+			continue;
+		dst->v[k] = src->v[k];
+		dst->line[k] = src->line[k];
+		dst->origin[k] = src->origin[k];
+	}
+	dst->set |= src->set;
+}
+
+static bool rule_active(const struct policy *policy, const struct rule *r)
+{
+	return !r->scope || policy->sections[r->scope - 1].selected;
+}
+
+void policy_refresh(struct policy *policy)
+{
+	size_t i;
+
+	policy->effective = defaults;
+	/* 198.18.0.0 cannot be written as a constant initialiser portably. */
+	policy->effective.v[KEY_POOL].pool.addr.s_addr = htonl(0xc6120000);
+	settings_merge(&policy->effective, &policy->global);
+	for (i = 0; i < policy->nsections; i++)
+		if (policy->sections[i].selected)
+			settings_merge(&policy->effective,
+				       &policy->sections[i].settings);
+	settings_merge(&policy->effective, &policy->overrides);
+	policy->nactive = 0;
+	for (i = 0; i < policy->nrules; i++)
+		policy->nactive += rule_active(policy, &policy->rules[i]);
+}
+
+int policy_select(struct policy *policy, const char *name, const char *path)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < policy->nsections; i++) {
+		struct section *s = &policy->sections[i];
+		const char *subject = strchr(s->glob, '/') ? path : name;
+
+		s->selected = subject && !fnmatch(s->glob, subject,
+						  FNM_PATHNAME | FNM_PERIOD);
+		n += s->selected;
+	}
+	policy_refresh(policy);
+	return n;
+}
+
+int policy_set(struct policy *policy, const char *key, const char *value,
+	       const char *source, struct policy_error *err)
+{
+	const struct keyword *kw = values_keyword(key, strlen(key));
+	struct fault f = {0};
+	unsigned count = 0;
+	union value v;
+
+	if (!kw || !kw->parse) {
+		config_report(policy, err, &count, source, 1, 1,
+			      "'%s' cannot be set here", key);
+		return -EINVAL;
+	}
+	if (!*value || kw->parse(policy, value, &v, &f) < 0) {
+		config_report(policy, err, &count, source, 1,
+			      (unsigned)f.offset + 1, "%s",
+			      *value ? f.text : "missing value");
+		return -EINVAL;
+	}
+	policy->overrides.set |= KEY_BIT(kw->key);
+	policy->overrides.v[kw->key] = v;
+	policy->overrides.origin[kw->key] =
+		config_strdup(policy, source, strlen(source));
+	policy_refresh(policy);
+	return 0;
+}
+
+static const char *env_lookup(char *const envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* "STACKSHIM_" and the key in upper case, '-' as '_'. */
+static void env_name(const char *key, char *buf, size_t len)
+{
+	size_t i, n = (size_t)snprintf(buf, len, "STACKSHIM_%s", key);
+
+	for (i = 0; i < n && i < len; i++)
+		buf[i] = buf[i] == '-' ? '_' : (char)toupper(buf[i]);
+}
+
+int policy_load(struct policy *policy, char *const envp[], bool secure,
+		const char *system_path, struct policy_error *err)
+{
+	const char *conf = secure ? NULL : env_lookup(envp, "STACKSHIM_CONF");
+	unsigned k;
+	int r = 0;
+
+	if (conf && *conf)
+		r = config_read(policy, conf, false, false, err);
+	else if (system_path)
+		r = config_read(policy, system_path, secure, true, err);
+	if (r < 0 && !(r == -ENOENT && !(conf && *conf)))
+		return r;
+	for (k = 0; !secure && k < KEY_SCALARS; k++) {
+		const struct keyword *kw = values_keyword_at(k);
+		const char *v;
+		char name[64];
+
+		env_name(kw->name, name, sizeof(name));
+		v = env_lookup(envp, name);
+		if (v && *v) {
+			r = policy_set(policy, kw->name, v, name, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+#define EFFECTIVE(p, k) ((p)->effective.v[k])
+
+unsigned policy_stack(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_STACK).word;
+}
+
+unsigned policy_prefer(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_PREFER).word;
+}
+
+bool policy_mapped(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_MAPPED).word;
+}
+
+bool policy_enforce(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_ENFORCE).word;
+}
+
+enum policy_log policy_log(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_LOG).log.kind;
+}
+
+const char *policy_log_path(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_LOG).log.path;
+}
+
+const struct policy_local *policy_local_address(const struct policy *policy)
+{
+	if (!(policy->effective.set & KEY_BIT(KEY_LOCAL)))
+		return NULL;
+	return &EFFECTIVE(policy, KEY_LOCAL).local;
+}
+
+void policy_translate_prefix(const struct policy *policy,
+			     struct in6_addr *prefix, unsigned *len)
+{
+	*prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
+	*len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
+}
+
+void policy_peer_pool(const struct policy *policy, struct in_addr *net,
+		      unsigned *len)
+{
+	*net = EFFECTIVE(policy, KEY_POOL).pool.addr;
+	*len = EFFECTIVE(policy, KEY_POOL).pool.len;
+}
+
+enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
+				  unsigned local)
+{
+	return policy_table_decide(policy_stack(policy), host, local,
+				   policy_prefer(policy),
+				   policy_mapped(policy));
+}
+
+void policy_translate(const struct policy *policy, const struct in_addr *v4,
+		      struct in6_addr *out)
+{
+	const struct in6_addr *prefix = &EFFECTIVE(policy, KEY_TRANSLATE)
+						  .prefix.addr;
+
+	/* The prefix was checked when it was parsed: this cannot fail. */
+	policy_rfc6052_embed(prefix, EFFECTIVE(policy, KEY_TRANSLATE).prefix.len,
+			     v4, out);
+}
+
+size_t policy_rule_count(const struct policy *policy)
+{
+	return policy->nactive;
+}
+
+int policy_error_format(const struct policy_error *err, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
+			err->column, err->text);
+}
+
+/* snprintf that appends at *n, counting what it would need. */
+#define APPEND(buf, len, n, ...)                                             \
+	(*(n) += (size_t)snprintf(*(n) < (len) ? (buf) + *(n) : NULL,       \
+				  *(n) < (len) ? (len) - *(n) : 0, __VA_ARGS__))
+
+size_t policy_describe(const struct policy *policy, char *buf, size_t len)
+{
+	const struct settings *e = &policy->effective;
+	char value[512];
+	size_t n = 0, i;
+	unsigned k;
+
+	if (len)
+		buf[0] = '\0';
+	for (k = 0; k < KEY_SCALARS; k++) {
+		const struct keyword *kw = values_keyword_at(k);
+		const char *origin = e->origin[k] ? e->origin[k] : "default";
+
+		if (!(e->set & KEY_BIT(k))) {
+			APPEND(buf, len, &n, "# %s: none\n", kw->name);
+			continue;
+		}
+		kw->format(&e->v[k], value, sizeof(value));
+		APPEND(buf, len, &n, "%s = %s # %s\n", kw->name, value, origin);
+	}
+	for (i = 0; i < policy->nrules; i++) {
+		const struct rule *r = &policy->rules[i];
+
+		if (!rule_active(policy, r))
+			continue;
+		rules_format(r, value, sizeof(value));
+		APPEND(buf, len, &n, "%s = %s # %s:%u\n",
+		       policy_action_name(r->action), value, policy->file,
+		       r->line);
+	}
+	return n;
+}

@@ -1,0 +1,296 @@
+/*
+ * policy.h - the stackshim policy engine.
+ *
+ * This is the only header that shim/ and cli/ include.  policy/ is a pure
+ * library: it parses configuration, answers questions and formats text into
+ * buffers it is handed.  It never prints, never exits, never interposes and
+ * keeps no state outside the objects its caller owns.
+ *
+ * Errors: functions return 0 on success or a negative errno; those that read
+ * configuration also fill a caller-owned struct policy_error.
+ *
+ * Threads: a policy is built (new, parse, load, set, select) by one thread;
+ * once built, the functions that take a const struct policy only read it and
+ * may be called from any number of threads at once.
+ */
+#ifndef STACKSHIM_POLICY_H
+#define STACKSHIM_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+/*
+ * Families as bit sets.  A stack, a host and a local address are each a set
+ * of families, which is what lets one rule decide every cell of the table.
+ */
+enum policy_fam {
+	FAM_NONE = 0,
+	FAM_IPV4 = 1,
+	FAM_IPV6 = 2,
+	FAM_BOTH = FAM_IPV4 | FAM_IPV6,
+};
+
+/* A stack is the set of families it allows. */
+enum policy_stack {
+	STACK_IPV4 = FAM_IPV4,
+	STACK_IPV6 = FAM_IPV6,
+	STACK_DUAL = FAM_BOTH,
+};
+
+enum policy_outcome {
+	OUTCOME_IPV4,		/* use the IPv4 stack */
+	OUTCOME_IPV6,		/* use the IPv6 stack */
+	OUTCOME_MAP,		/* reach the IPv4 host at its translated address */
+	OUTCOME_FAIL_HOST,	/* fails to resolve host name */
+	OUTCOME_FAIL_LOCAL,	/* fails to resolve local address */
+	OUTCOME_COUNT,
+};
+
+/* What a destination rule does; RULE_NONE when no rule matched. */
+enum policy_action {
+	RULE_NONE,
+	RULE_ALLOW,
+	RULE_DENY,
+	RULE_MAP,
+};
+
+enum policy_proto {
+	PROTO_ANY,
+	PROTO_TCP,
+	PROTO_UDP,
+};
+
+/* Where logging goes; LOG_FILE carries a path (policy_log_path()). */
+enum policy_log {
+	LOG_OFF,
+	LOG_STDERR,
+	LOG_SYSLOG,
+	LOG_FILE,
+};
+
+/*
+ * A configuration error.  file is the config file's path (or, for a setting
+ * from the environment or the command line, the variable or option name,
+ * with line 1 and the column in its value), line and column count from 1,
+ * and both are 0 for an error about a file as a whole.
+ * policy_error_format() renders it as "FILE:LINE:COLUMN: text"; a path
+ * longer than file holds is cut short.
+ */
+struct policy_error {
+	char file[256];
+	unsigned line;
+	unsigned column;
+	char text[256];
+};
+
+/*
+ * An IPv4 or IPv6 address; IPv4 is held in the first four bytes of a, and
+ * the parsers zero the other twelve.
+ */
+struct policy_addr {
+	unsigned fam;		/* FAM_IPV4 or FAM_IPV6 */
+	uint8_t a[16];
+};
+
+/*
+ * A local address as in XMS's XMSC_WMQ_LOCAL_ADDRESS: ADDR, ADDR(LOW),
+ * ADDR(LOW,HIGH) or (LOW,HIGH).  host is NULL for the last form; fam is
+ * FAM_NONE when host is a name (its families are known only once it is
+ * resolved) and addr then holds nothing.  Ports are 0 when no range was
+ * given; ADDR(LOW) gives port_low == port_high.
+ */
+struct policy_local {
+	const char *host;
+	unsigned fam;
+	struct policy_addr addr;
+	uint16_t port_low;
+	uint16_t port_high;
+};
+
+struct policy;
+
+/* --- the selection table (table.c) --------------------------------------- */
+
+/*
+ * policy_table_decide - the outcome of one cell of the selection table.
+ * stack is an enum policy_stack; host is FAM_IPV4, FAM_IPV6 or FAM_BOTH; local
+ * is any enum policy_fam (FAM_NONE: no local address); prefer is FAM_IPV4 or
+ * FAM_IPV6 and decides a host whose both families are usable; mapped false
+ * turns every OUTCOME_MAP into OUTCOME_FAIL_HOST.
+ */
+enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
+					unsigned local, unsigned prefer,
+					bool mapped);
+
+/* Names of values, exactly the tokens of SPEC §1; NULL for an invalid one. */
+const char *policy_stack_name(unsigned stack);
+const char *policy_host_name(unsigned host);
+const char *policy_local_name(unsigned local);
+const char *policy_outcome_name(enum policy_outcome outcome);
+const char *policy_action_name(enum policy_action action);
+
+/* --- addresses (addr.c) -------------------------------------------------- */
+
+/*
+ * policy_addr_parse - parse an IPv4 (dotted quad, all four parts) or IPv6
+ * literal.  Returns 0, or -EINVAL when s is neither.
+ */
+int policy_addr_parse(const char *s, struct policy_addr *out);
+
+/*
+ * policy_addr_host_fam - the table's host family of an address: FAM_IPV4 for
+ * an IPv4 address and for an IPv4-mapped IPv6 address (::ffff:a.b.c.d),
+ * FAM_IPV6 otherwise.
+ */
+unsigned policy_addr_host_fam(const struct policy_addr *addr);
+
+/*
+ * policy_addr_format - write addr as text (inet_ntop) into buf.  Returns buf,
+ * or NULL when len is too small.
+ */
+const char *policy_addr_format(const struct policy_addr *addr, char *buf,
+			       size_t len);
+
+/*
+ * policy_addr_parse_cidr - parse "ADDR" or "ADDR/LEN".  Without /LEN the
+ * prefix is the whole address.  Returns 0, -EINVAL for a malformed address or
+ * length, -ERANGE for a length beyond the family's width, -EDOM when bits are
+ * set past the prefix.
+ */
+int policy_addr_parse_cidr(const char *s, struct policy_addr *out,
+			   unsigned *len);
+
+/*
+ * policy_prefix_check - whether prefix/len may hold embedded IPv4 addresses
+ * (RFC 6052 §2.2): len is 32, 40, 48, 56, 64 or 96, no bit past len is set,
+ * and bits 64-71 (the u-octet) are zero.  ::ffff:0:0/96 passes.  Returns 0,
+ * -ERANGE for another length, -EDOM for bits past len, -EBADMSG for a nonzero
+ * u-octet.
+ */
+int policy_prefix_check(const struct in6_addr *prefix, unsigned len);
+
+/*
+ * policy_rfc6052_embed - the IPv6 address that embeds v4 in prefix/len
+ * (RFC 6052 §2.2).  Returns 0, or -EINVAL when prefix/len fails
+ * policy_prefix_check().
+ */
+int policy_rfc6052_embed(const struct in6_addr *prefix, unsigned len,
+			 const struct in_addr *v4, struct in6_addr *out);
+
+/*
+ * policy_rfc6052_extract - the IPv4 address embedded in addr under a prefix
+ * of length len.  It does not check that addr lies inside any prefix; the
+ * caller compares.  Returns 0, or -EINVAL for a length RFC 6052 does not
+ * define.
+ */
+int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
+			   struct in_addr *v4);
+
+/* --- the policy object (config.c) ---------------------------------------- */
+
+/* policy_new - a policy holding the built-in defaults; NULL without memory. */
+struct policy *policy_new(void);
+void policy_free(struct policy *policy);
+
+/*
+ * policy_on_error - have every configuration error reported to fn as it is
+ * found, not only the first one: parsing goes on past a bad line so that a
+ * checker can list them all.  The parse still fails, with the first error in
+ * its err.  A file that cannot be opened or read is reported too, except an
+ * absent system file, which policy_load() does not count as an error.  fn
+ * NULL (the default) reports nothing.
+ */
+void policy_on_error(struct policy *policy,
+		     void (*fn)(const struct policy_error *err, void *arg),
+		     void *arg);
+
+/*
+ * policy_parse_file - read a config file into policy.  A policy holds at most
+ * one file; a second call fails with -EEXIST.  Returns 0, a negative errno
+ * from opening or reading (-ENOENT, -EACCES, ...), or -EINVAL for a syntax or
+ * value error; err says where and what.
+ */
+int policy_parse_file(struct policy *policy, const char *path,
+		      struct policy_error *err);
+
+/* policy_parse_buffer - as policy_parse_file() for len bytes of text in buf. */
+int policy_parse_buffer(struct policy *policy, const char *name,
+			const char *buf, size_t len, struct policy_error *err);
+
+/*
+ * policy_set - override one scalar key (stack, prefer, mapped,
+ * local-address, translate-prefix, peer-pool, enforce, log) for every
+ * program, above the file and its sections.  source names the origin in
+ * errors ("--stack", "STACKSHIM_STACK").  The last override of a key wins.
+ * Returns 0, or -EINVAL (err filled, policy unchanged).
+ */
+int policy_set(struct policy *policy, const char *key, const char *value,
+	       const char *source, struct policy_error *err);
+
+/*
+ * policy_load - build a policy the way the shim does: the config file named
+ * by STACKSHIM_CONF in envp (which must then exist), else system_path if it
+ * exists, then the STACKSHIM_* overrides in envp.  With secure set
+ * (AT_SECURE), envp is ignored and system_path is the only source.  envp may
+ * be NULL.  Returns 0 or a negative errno with err filled.
+ */
+int policy_load(struct policy *policy, char *const envp[], bool secure,
+		const char *system_path, struct policy_error *err);
+
+/*
+ * policy_select - choose the [program NAME] sections that apply: those whose
+ * glob matches name (the executable's base name) or, for a glob holding '/',
+ * path (the executable's full path).  Either may be NULL.  Every matching
+ * section applies in file order, a later one overriding an earlier one.
+ * Neither string is kept.  Returns the number of sections that matched.
+ */
+int policy_select(struct policy *policy, const char *name, const char *path);
+
+/* The effective settings: built-in defaults < file < sections < overrides. */
+unsigned policy_stack(const struct policy *policy);
+unsigned policy_prefer(const struct policy *policy);
+bool policy_mapped(const struct policy *policy);
+bool policy_enforce(const struct policy *policy);
+enum policy_log policy_log(const struct policy *policy);
+const char *policy_log_path(const struct policy *policy);
+/* NULL when no local address is set. */
+const struct policy_local *policy_local_address(const struct policy *policy);
+void policy_translate_prefix(const struct policy *policy,
+			     struct in6_addr *prefix, unsigned *len);
+void policy_peer_pool(const struct policy *policy, struct in_addr *net,
+		      unsigned *len);
+
+/* policy_decide - policy_table_decide() under the effective settings. */
+enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
+				  unsigned local);
+
+/*
+ * policy_translate - the translated IPv6 address of v4 under the effective
+ * translate-prefix.
+ */
+void policy_translate(const struct policy *policy, const struct in_addr *v4,
+		      struct in6_addr *out);
+
+/*
+ * policy_rule_count - how many allow/deny/map rules apply to the selected
+ * program (the file's global rules and those of its matching sections).
+ */
+size_t policy_rule_count(const struct policy *policy);
+
+/*
+ * policy_describe - the effective policy as config text ("key = value" lines,
+ * then the rules in the order they apply), NUL-terminated in buf.  Returns
+ * the length it needed, as snprintf does.
+ */
+size_t policy_describe(const struct policy *policy, char *buf, size_t len);
+
+/*
+ * policy_error_format - "FILE:LINE:COLUMN: text" into buf, as snprintf.
+ * An error about a file as a whole (it cannot be opened or read) has line
+ * and column 0.
+ */
+int policy_error_format(const struct policy_error *err, char *buf, size_t len);
+
+#endif /* STACKSHIM_POLICY_H */

@@ -1,0 +1,95 @@
+/*
+ * table.c - the stack selection table.
+ *
+ * The 36 cells of SPEC §1 all follow from one rule over family sets, so the
+ * rule is what is written here; tests/check_table.c holds the transcription
+ * of the seed that it is checked against, cell by cell.
+ */
+#include "config.h"
+
+#include "policy.h"
+
+/* Names indexed by family set; "none" only makes sense for a local address. */
+static const char *const stack_names[] = {
+	[STACK_IPV4] = "ipv4",
+	[STACK_IPV6] = "ipv6",
+	[STACK_DUAL] = "dual",
+};
+
+static const char *const fam_names[] = {
+	[FAM_NONE] = "none",
+	[FAM_IPV4] = "ipv4",
+	[FAM_IPV6] = "ipv6",
+	[FAM_BOTH] = "both",
+};
+
+static const char *const outcome_names[] = {
+	[OUTCOME_IPV4] = "ipv4",
+	[OUTCOME_IPV6] = "ipv6",
+	[OUTCOME_MAP] = "map",
+	[OUTCOME_FAIL_HOST] = "fail-host",
+	[OUTCOME_FAIL_LOCAL] = "fail-local",
+};
+
+static const char *const action_names[] = {
+	[RULE_NONE] = "none",
+	[RULE_ALLOW] = "allow",
+	[RULE_DENY] = "deny",
+	[RULE_MAP] = "map",
+};
+
+#define NAME_AT(table, i) \
+	((unsigned)(i) < sizeof(table) / sizeof((table)[0]) ? (table)[i] : NULL)
+
+/*
+ * The rule: the stack allows a set of families; a local address with none of
+ * them fails; otherwise the usable families are those the local address and
+ * the stack share (all of the stack's without a local address).  A host
+ * family among them is used, prefer deciding between two; an IPv4 host with
+ * IPv6 usable is mapped; anything else fails to resolve.
+ */
+enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
+					unsigned local, unsigned prefer,
+					bool mapped)
+{
+	unsigned usable, common;
+
+	if (local != FAM_NONE && !(local & stack))
+		return OUTCOME_FAIL_LOCAL;
+	usable = local != FAM_NONE ? local & stack : stack;
+	common = host & usable;
+	if (common == FAM_BOTH)
+		common = prefer;
+	if (common == FAM_IPV4)
+		return OUTCOME_IPV4;
+	if (common == FAM_IPV6)
+		return OUTCOME_IPV6;
+	if ((host & FAM_IPV4) && (usable & FAM_IPV6))
+		return mapped ? OUTCOME_MAP : OUTCOME_FAIL_HOST;
+	return OUTCOME_FAIL_HOST;
+}
+
+const char *policy_stack_name(unsigned stack)
+{
+	return NAME_AT(stack_names, stack);
+}
+
+const char *policy_host_name(unsigned host)
+{
+	return host == FAM_NONE ? NULL : NAME_AT(fam_names, host);
+}
+
+const char *policy_local_name(unsigned local)
+{
+	return NAME_AT(fam_names, local);
+}
+
+const char *policy_outcome_name(enum policy_outcome outcome)
+{
+	return NAME_AT(outcome_names, outcome);
+}
+
+const char *policy_action_name(enum policy_action action)
+{
+	return NAME_AT(action_names, action);
+}

@@ -1,0 +1,491 @@
+/*
+ * check_addr.c - tests of policy/addr.c: address literals, CIDR prefixes and
+ * RFC 6052 embedding.
+ *
+ * Expected addresses are written as text and turned into bytes with
+ * inet_pton(), so every comparison is of bytes, never of formatted text.
+ */
+#include "config.h"
+
+#include <check.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* A byte that no output of the code under test should leave behind. */
+#define POISON 0xa5
+
+static struct in6_addr in6(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_msg(inet_pton(AF_INET6, s, &a) == 1, "bad test IPv6 %s", s);
+	return a;
+}
+
+static struct in_addr in4(const char *s)
+{
+	struct in_addr a;
+
+	ck_assert_msg(inet_pton(AF_INET, s, &a) == 1, "bad test IPv4 %s", s);
+	return a;
+}
+
+/* --- RFC 6052 ------------------------------------------------------------ */
+
+/* RFC 6052 §2.4's table, with the well-known and the IPv4-mapped prefixes. */
+static const struct embed_case {
+	const char *prefix;
+	unsigned len;
+	const char *v4;
+	const char *v6;
+} embed_cases[] = {
+	{ "2001:db8::", 32, "192.0.2.33", "2001:db8:c000:221::" },
+	{ "2001:db8:100::", 40, "192.0.2.33", "2001:db8:1c0:2:21::" },
+	{ "2001:db8:122::", 48, "192.0.2.33", "2001:db8:122:c000:2:2100::" },
+	{ "2001:db8:122:300::", 56, "192.0.2.33", "2001:db8:122:3c0:0:221::" },
+	{ "2001:db8:122:344::", 64, "192.0.2.33",
+	  "2001:db8:122:344:c0:2:2100:0" },
+	{ "2001:db8:122:344::", 96, "192.0.2.33",
+	  "2001:db8:122:344::192.0.2.33" },
+	{ "64:ff9b::", 96, "192.0.2.33", "64:ff9b::192.0.2.33" },
+	{ "::ffff:0:0", 96, "192.0.2.33", "::ffff:192.0.2.33" },
+	{ "64:ff9b::", 96, "0.0.0.0", "64:ff9b::" },
+	{ "2001:db8::", 40, "255.255.255.255", "2001:db8:ff:ffff:ff::" },
+	{ "2001:db8::", 64, "255.255.255.255", "2001:db8::ff:ffff:ff00:0" },
+};
+
+START_TEST(test_embed)
+{
+	const struct embed_case *c = &embed_cases[_i];
+	struct in6_addr prefix = in6(c->prefix), want = in6(c->v6), out;
+	struct in_addr v4 = in4(c->v4);
+
+	memset(&out, POISON, sizeof(out));
+	ck_assert_int_eq(policy_rfc6052_embed(&prefix, c->len, &v4, &out), 0);
+	ck_assert_mem_eq(&out, &want, sizeof(want));
+	ck_assert_uint_eq(out.s6_addr[8], 0);
+
+	/* The output may overwrite the prefix it was built from. */
+	ck_assert_int_eq(policy_rfc6052_embed(&prefix, c->len, &v4, &prefix),
+			 0);
+	ck_assert_mem_eq(&prefix, &want, sizeof(want));
+}
+END_TEST
+
+START_TEST(test_extract)
+{
+	const struct embed_case *c = &embed_cases[_i];
+	struct in6_addr addr = in6(c->v6);
+	struct in_addr want = in4(c->v4), out;
+
+	memset(&out, POISON, sizeof(out));
+	ck_assert_int_eq(policy_rfc6052_extract(&addr, c->len, &out), 0);
+	ck_assert_mem_eq(&out, &want, sizeof(want));
+
+	/* The u-octet carries nothing, whatever it holds. */
+	addr.s6_addr[8] = 0xff;
+	memset(&out, POISON, sizeof(out));
+	ck_assert_int_eq(policy_rfc6052_extract(&addr, c->len, &out), 0);
+	ck_assert_mem_eq(&out, &want, sizeof(want));
+}
+END_TEST
+
+static const unsigned bad_lens[] = {
+	0, 8, 16, 24, 31, 33, 39, 63, 65, 72, 95, 97, 127, 128, 129, UINT_MAX,
+};
+
+START_TEST(test_extract_bad_len)
+{
+	struct in6_addr addr = in6("64:ff9b::192.0.2.33");
+	struct in_addr out, before;
+
+	memset(&out, POISON, sizeof(out));
+	before = out;
+	ck_assert_int_eq(policy_rfc6052_extract(&addr, bad_lens[_i], &out),
+			 -EINVAL);
+	ck_assert_mem_eq(&out, &before, sizeof(out));
+}
+END_TEST
+
+/* --- policy_prefix_check() and embedding's refusal ----------------------- */
+
+static const struct prefix_case {
+	const char *prefix;
+	unsigned len;
+	int ret;
+} prefix_cases[] = {
+	{ "2001:db8::", 32, 0 },
+	{ "2001:db8:100::", 40, 0 },
+	{ "2001:db8:122::", 48, 0 },
+	{ "2001:db8:122:300::", 56, 0 },
+	{ "2001:db8:122:344::", 64, 0 },
+	{ "2001:db8:122:344::", 96, 0 },
+	{ "64:ff9b::", 96, 0 },
+	{ "::ffff:0:0", 96, 0 },
+	{ "::", 32, 0 },
+	{ "ffff:ffff::", 32, 0 },
+	{ "2001:db8:ffff:ffff::", 64, 0 },
+	{ "2001:db8:0:0:ff:ffff::", 96, 0 },
+	{ "2001:db8::", 33, -ERANGE },
+	{ "2001:db8::", 0, -ERANGE },
+	{ "2001:db8::", 128, -ERANGE },
+	{ "2001:db8::", 95, -ERANGE },
+	{ "2001:db8::", 16, -ERANGE },
+	{ "2001:db8::", 72, -ERANGE },
+	{ "2001:db8::", UINT_MAX, -ERANGE },
+	/* A bad length is reported before bits past it. */
+	{ "2001:db8::1", 33, -ERANGE },
+	{ "2001:db8:1::", 32, -EDOM },
+	{ "2001:db8:1::", 40, -EDOM },
+	{ "2001:db8:122:1::", 56, -EDOM },
+	{ "2001:db8:122:344::1", 64, -EDOM },
+	{ "64:ff9b::1", 96, -EDOM },
+	{ "64:ff9b::ffff:0", 96, -EDOM },
+	/* Below /96 the u-octet is past the prefix: bits past it win. */
+	{ "2001:db8:0:0:100::", 64, -EDOM },
+	{ "2001:db8:0:0:100::", 96, -EBADMSG },
+	{ "64:ff9b:0:0:ff00::", 96, -EBADMSG },
+	/* The u-octet is reported only once no bit past the prefix is set. */
+	{ "2001:db8:0:0:100::1", 96, -EDOM },
+};
+
+START_TEST(test_prefix_check)
+{
+	const struct prefix_case *c = &prefix_cases[_i];
+	struct in6_addr prefix = in6(c->prefix);
+
+	if (c->ret == -EBADMSG)
+		ck_assert_msg(prefix.s6_addr[8] != 0,
+			      "%s does not set the u-octet", c->prefix);
+	ck_assert_int_eq(policy_prefix_check(&prefix, c->len), c->ret);
+}
+END_TEST
+
+START_TEST(test_embed_checks_prefix)
+{
+	const struct prefix_case *c = &prefix_cases[_i];
+	struct in6_addr prefix = in6(c->prefix), out, before;
+	struct in_addr v4 = in4("198.51.100.7"), back;
+	int ret;
+
+	memset(&out, POISON, sizeof(out));
+	before = out;
+	if (c->ret != 0) {
+		ret = policy_rfc6052_embed(&prefix, c->len, &v4, &out);
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert_mem_eq(&out, &before, sizeof(out));
+		return;
+	}
+	ck_assert_int_eq(policy_rfc6052_embed(&prefix, c->len, &v4, &out), 0);
+	ck_assert_mem_eq(out.s6_addr, prefix.s6_addr, c->len / 8);
+	ck_assert_uint_eq(out.s6_addr[8], 0);
+	ck_assert_int_eq(policy_rfc6052_extract(&out, c->len, &back), 0);
+	ck_assert_mem_eq(&back, &v4, sizeof(v4));
+}
+END_TEST
+
+/* --- policy_addr_parse() and policy_addr_host_fam() ---------------------- */
+
+static const struct parse_case {
+	const char *s;
+	int ret;
+	unsigned fam;
+	uint8_t a[16];
+} parse_cases[] = {
+	{ "1.2.3.4", 0, FAM_IPV4, { 1, 2, 3, 4 } },
+	{ "0.0.0.0", 0, FAM_IPV4, { 0 } },
+	{ "255.255.255.255", 0, FAM_IPV4, { 255, 255, 255, 255 } },
+	{ "10.0.0.1", 0, FAM_IPV4, { 10, 0, 0, 1 } },
+	{ "::", 0, FAM_IPV6, { 0 } },
+	{ "::1", 0, FAM_IPV6, { [15] = 1 } },
+	{ "2001:db8::1", 0, FAM_IPV6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+	{ "2001:DB8::A", 0, FAM_IPV6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 10 } },
+	{ "::ffff:1.2.3.4", 0, FAM_IPV6,
+	  { [10] = 0xff, [11] = 0xff, 1, 2, 3, 4 } },
+	{ "64:ff9b::192.0.2.33", 0, FAM_IPV6,
+	  { 0, 0x64, 0xff, 0x9b, [12] = 192, 0, 2, 33 } },
+	{ "fe80::1", 0, FAM_IPV6, { 0xfe, 0x80, [15] = 1 } },
+	{ "1:2:3:4:5:6:7:8", 0, FAM_IPV6,
+	  { 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8 } },
+	{ "1.2.3", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2", -EINVAL, FAM_NONE, { 0 } },
+	{ "1", -EINVAL, FAM_NONE, { 0 } },
+	{ "01.2.3.4", -EINVAL, FAM_NONE, { 0 } },
+	{ "0x1.2.3.4", -EINVAL, FAM_NONE, { 0 } },
+	{ "256.1.1.1", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.256", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.4.5", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.-4", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.4.", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.4 ", -EINVAL, FAM_NONE, { 0 } },
+	{ " 1.2.3.4", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.4\n", -EINVAL, FAM_NONE, { 0 } },
+	{ "", -EINVAL, FAM_NONE, { 0 } },
+	{ "::1%lo", -EINVAL, FAM_NONE, { 0 } },
+	{ "fe80::1%eth0", -EINVAL, FAM_NONE, { 0 } },
+	{ "fe80::1%1", -EINVAL, FAM_NONE, { 0 } },
+	{ "[::1]", -EINVAL, FAM_NONE, { 0 } },
+	{ "::1 ", -EINVAL, FAM_NONE, { 0 } },
+	{ ":::", -EINVAL, FAM_NONE, { 0 } },
+	{ "1::2::3", -EINVAL, FAM_NONE, { 0 } },
+	{ "12345::", -EINVAL, FAM_NONE, { 0 } },
+	{ "1:2:3:4:5:6:7:8:9", -EINVAL, FAM_NONE, { 0 } },
+	{ "::ffff:1.2.3", -EINVAL, FAM_NONE, { 0 } },
+	{ "1.2.3.4/32", -EINVAL, FAM_NONE, { 0 } },
+	{ "localhost", -EINVAL, FAM_NONE, { 0 } },
+};
+
+START_TEST(test_addr_parse)
+{
+	const struct parse_case *c = &parse_cases[_i];
+	struct policy_addr out, before;
+
+	memset(&out, POISON, sizeof(out));
+	before = out;
+	ck_assert_int_eq(policy_addr_parse(c->s, &out), c->ret);
+	if (c->ret != 0) {
+		ck_assert_mem_eq(&out, &before, sizeof(out));
+		return;
+	}
+	ck_assert_uint_eq(out.fam, c->fam);
+	ck_assert_mem_eq(out.a, c->a, sizeof(out.a));
+}
+END_TEST
+
+START_TEST(test_addr_parse_null)
+{
+	struct policy_addr out;
+
+	ck_assert_int_eq(policy_addr_parse(NULL, &out), -EINVAL);
+	ck_assert_int_eq(policy_addr_parse_cidr(NULL, &out, &(unsigned){ 0 }),
+			 -EINVAL);
+}
+END_TEST
+
+static const struct host_fam_case {
+	const char *s;
+	unsigned fam;
+} host_fam_cases[] = {
+	{ "1.2.3.4", FAM_IPV4 },
+	{ "0.0.0.0", FAM_IPV4 },
+	{ "::ffff:1.2.3.4", FAM_IPV4 },
+	{ "::ffff:0.0.0.0", FAM_IPV4 },
+	{ "::1", FAM_IPV6 },
+	{ "::", FAM_IPV6 },
+	{ "64:ff9b::1.2.3.4", FAM_IPV6 },
+	{ "::1.2.3.4", FAM_IPV6 },
+	{ "::ffff:0:1.2.3.4", FAM_IPV6 },
+	{ "::fffe:1.2.3.4", FAM_IPV6 },
+	{ "1::ffff:1.2.3.4", FAM_IPV6 },
+	{ "2001:db8::1", FAM_IPV6 },
+};
+
+START_TEST(test_host_fam)
+{
+	const struct host_fam_case *c = &host_fam_cases[_i];
+	struct policy_addr addr;
+
+	ck_assert_int_eq(policy_addr_parse(c->s, &addr), 0);
+	ck_assert_uint_eq(policy_addr_host_fam(&addr), c->fam);
+}
+END_TEST
+
+/* --- policy_addr_format() ------------------------------------------------ */
+
+static const struct format_case {
+	const char *s;
+	const char *text;
+} format_cases[] = {
+	{ "1.2.3.4", "1.2.3.4" },
+	{ "0.0.0.0", "0.0.0.0" },
+	{ "255.255.255.255", "255.255.255.255" },
+	{ "::", "::" },
+	{ "::1", "::1" },
+	{ "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
+	{ "2001:DB8::A", "2001:db8::a" },
+	{ "::ffff:1.2.3.4", "::ffff:1.2.3.4" },
+	{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+};
+
+START_TEST(test_format)
+{
+	const struct format_case *c = &format_cases[_i];
+	struct policy_addr addr, again;
+	size_t need = strlen(c->text) + 1;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	ck_assert_int_eq(policy_addr_parse(c->s, &addr), 0);
+
+	ck_assert_ptr_eq(policy_addr_format(&addr, buf, sizeof(buf)), buf);
+	ck_assert_str_eq(buf, c->text);
+	ck_assert_int_eq(policy_addr_parse(buf, &again), 0);
+	ck_assert_mem_eq(&again, &addr, sizeof(addr));
+
+	memset(buf, POISON, sizeof(buf));
+	ck_assert_ptr_eq(policy_addr_format(&addr, buf, need), buf);
+	ck_assert_str_eq(buf, c->text);
+
+	ck_assert_ptr_null(policy_addr_format(&addr, buf, need - 1));
+	ck_assert_ptr_null(policy_addr_format(&addr, buf, 1));
+	ck_assert_ptr_null(policy_addr_format(&addr, buf, 0));
+}
+END_TEST
+
+static const unsigned bad_fams[] = { FAM_NONE, FAM_BOTH, 4, 6, 10 };
+
+START_TEST(test_format_bad_fam)
+{
+	struct policy_addr addr = { .a = { 1, 2, 3, 4 } };
+	char buf[INET6_ADDRSTRLEN];
+
+	addr.fam = bad_fams[_i];
+	ck_assert_ptr_null(policy_addr_format(&addr, buf, sizeof(buf)));
+}
+END_TEST
+
+/* --- policy_addr_parse_cidr() -------------------------------------------- */
+
+static const struct cidr_case {
+	const char *s;
+	int ret;
+	const char *addr;	/* IPv4 or IPv6 text, as fam says */
+	unsigned fam;
+	unsigned len;
+} cidr_cases[] = {
+	{ "10.0.0.0/8", 0, "10.0.0.0", FAM_IPV4, 8 },
+	{ "10.0.0.0", 0, "10.0.0.0", FAM_IPV4, 32 },
+	{ "10.0.0.1", 0, "10.0.0.1", FAM_IPV4, 32 },
+	{ "0.0.0.0/0", 0, "0.0.0.0", FAM_IPV4, 0 },
+	{ "192.168.1.1/32", 0, "192.168.1.1", FAM_IPV4, 32 },
+	{ "192.168.0.0/15", 0, "192.168.0.0", FAM_IPV4, 15 },
+	{ "198.18.0.0/15", 0, "198.18.0.0", FAM_IPV4, 15 },
+	{ "10.0.0.0/008", 0, "10.0.0.0", FAM_IPV4, 8 },
+	{ "::", 0, "::", FAM_IPV6, 128 },
+	{ "::1", 0, "::1", FAM_IPV6, 128 },
+	{ "::1/128", 0, "::1", FAM_IPV6, 128 },
+	{ "::/0", 0, "::", FAM_IPV6, 0 },
+	{ "2001:db8::/32", 0, "2001:db8::", FAM_IPV6, 32 },
+	{ "64:ff9b::/96", 0, "64:ff9b::", FAM_IPV6, 96 },
+	{ "::ffff:0:0/96", 0, "::ffff:0:0", FAM_IPV6, 96 },
+	{ "::ffff:10.0.0.0/104", 0, "::ffff:10.0.0.0", FAM_IPV6, 104 },
+	{ "fe80::/10", 0, "fe80::", FAM_IPV6, 10 },
+	{ "", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "/8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0/8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/-8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/+8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/ 8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0 /8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/8 ", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/8/8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/0x8", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/8a", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/a", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/1000", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/0032", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "::/0128", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "::/", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "fe80::1%eth0/64", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "fe80::/64%eth0", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "1111:2222:3333:4444:5555:6666:7777:8888:9999/64", -EINVAL, NULL,
+	  FAM_NONE, 0 },
+	{ "0000:0000:0000:0000:0000:ffff:255.255.255.2550/96", -EINVAL, NULL,
+	  FAM_NONE, 0 },
+	{ "host.example/24", -EINVAL, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/33", -ERANGE, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/100", -ERANGE, NULL, FAM_NONE, 0 },
+	{ "0.0.0.0/999", -ERANGE, NULL, FAM_NONE, 0 },
+	{ "::/129", -ERANGE, NULL, FAM_NONE, 0 },
+	{ "::/999", -ERANGE, NULL, FAM_NONE, 0 },
+	/* A bad length is reported before bits past it. */
+	{ "10.0.0.1/33", -ERANGE, NULL, FAM_NONE, 0 },
+	{ "10.0.0.1/8", -EDOM, NULL, FAM_NONE, 0 },
+	{ "10.0.0.0/6", -EDOM, NULL, FAM_NONE, 0 },
+	{ "192.168.0.0/12", -EDOM, NULL, FAM_NONE, 0 },
+	{ "192.168.1.1/24", -EDOM, NULL, FAM_NONE, 0 },
+	{ "1.2.3.4/0", -EDOM, NULL, FAM_NONE, 0 },
+	{ "2001:db8::1/64", -EDOM, NULL, FAM_NONE, 0 },
+	{ "2001:db8::/16", -EDOM, NULL, FAM_NONE, 0 },
+	{ "::1/127", -EDOM, NULL, FAM_NONE, 0 },
+	{ "0000:0000:0000:0000:0000:ffff:255.255.255.255/96", -EDOM, NULL,
+	  FAM_NONE, 0 },
+};
+
+START_TEST(test_cidr)
+{
+	const struct cidr_case *c = &cidr_cases[_i];
+	struct policy_addr out, before;
+	unsigned len = 12345;
+	uint8_t want[16] = { 0 };
+	int af;
+
+	memset(&out, POISON, sizeof(out));
+	before = out;
+	ck_assert_int_eq(policy_addr_parse_cidr(c->s, &out, &len), c->ret);
+	if (c->ret != 0) {
+		ck_assert_mem_eq(&out, &before, sizeof(out));
+		ck_assert_uint_eq(len, 12345);
+		return;
+	}
+	af = c->fam == FAM_IPV4 ? AF_INET : AF_INET6;
+	ck_assert_int_eq(inet_pton(af, c->addr, want), 1);
+	ck_assert_uint_eq(out.fam, c->fam);
+	ck_assert_mem_eq(out.a, want, sizeof(want));
+	ck_assert_uint_eq(len, c->len);
+}
+END_TEST
+
+static Suite *addr_suite(void)
+{
+	Suite *s = suite_create("addr");
+	TCase *tc;
+
+	tc = tcase_create("rfc6052");
+	tcase_add_loop_test(tc, test_embed, 0, N(embed_cases));
+	tcase_add_loop_test(tc, test_extract, 0, N(embed_cases));
+	tcase_add_loop_test(tc, test_extract_bad_len, 0, N(bad_lens));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("prefix");
+	tcase_add_loop_test(tc, test_prefix_check, 0, N(prefix_cases));
+	tcase_add_loop_test(tc, test_embed_checks_prefix, 0, N(prefix_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse");
+	tcase_add_loop_test(tc, test_addr_parse, 0, N(parse_cases));
+	tcase_add_test(tc, test_addr_parse_null);
+	tcase_add_loop_test(tc, test_host_fam, 0, N(host_fam_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format");
+	tcase_add_loop_test(tc, test_format, 0, N(format_cases));
+	tcase_add_loop_test(tc, test_format_bad_fam, 0, N(bad_fams));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cidr");
+	tcase_add_loop_test(tc, test_cidr, 0, N(cidr_cases));
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(addr_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

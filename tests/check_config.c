@@ -1,0 +1,476 @@
+/*
+ * check_config.c - the config file, case by case.
+ *
+ * Each directory under tests/cases/ is one case: policy.conf is parsed as
+ * "policy.conf"; expected holds either every error it must give, one
+ * "policy.conf:LINE:COLUMN: text" line each, or, for a good file, the
+ * effective policy as policy_describe() prints it.  An optional file
+ * "program" names the program whose [program] sections are selected.
+ *
+ * What a directory cannot hold (a missing or unreadable file, the
+ * environment, secure mode) is tested below it, in code.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+static char cases_dir[4096];
+static struct dirent **cases;
+static int ncases;
+
+/* The whole of a file, NUL-terminated; *len excludes the NUL. */
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[8192];
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	for (;;) {
+		buf = realloc(buf, n + 65536 + 1);
+		ck_assert_ptr_nonnull(buf);
+		size_t got = fread(buf + n, 1, 65536, f);
+		n += got;
+		if (got < 65536)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+struct errors {
+	char text[16384];
+	size_t len;
+};
+
+static void collect(const struct policy_error *err, void *arg)
+{
+	struct errors *e = arg;
+	char line[1024];
+
+	policy_error_format(err, line, sizeof(line));
+	e->len += (size_t)snprintf(e->text + e->len, sizeof(e->text) - e->len,
+				   "%s\n", line);
+}
+
+START_TEST(test_case)
+{
+	const char *name = cases[_i]->d_name;
+	char dir[8192], *conf, *expected, *program, got[65536];
+	struct policy_error err = {0};
+	struct errors errors = {0};
+	struct policy *p = policy_new();
+	size_t len;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/%s", cases_dir, name);
+	conf = slurp(dir, "policy.conf", &len);
+	expected = slurp(dir, "expected", NULL);
+	program = slurp(dir, "program", NULL);
+	ck_assert_msg(conf && expected, "%s: policy.conf or expected missing",
+		      name);
+	policy_on_error(p, collect, &errors);
+	r = policy_parse_buffer(p, "policy.conf", conf, len, &err);
+	if (r == 0) {
+		ck_assert_uint_eq(errors.len, 0);
+		if (program)
+			policy_select(p, strtok(program, "\n"), NULL);
+		policy_describe(p, got, sizeof(got));
+	} else {
+		char first[1024];
+
+		ck_assert_int_eq(r, -EINVAL);
+		/* The first error is both returned and reported. */
+		policy_error_format(&err, first, sizeof(first));
+		ck_assert_msg(!strncmp(errors.text, first, strlen(first)),
+			      "%s: first error '%s' not reported first", name,
+			      first);
+		snprintf(got, sizeof(got), "%s", errors.text);
+	}
+	ck_assert_msg(!strcmp(got, expected), "case %s:\n--- expected\n%s"
+		      "--- got\n%s", name, expected, got);
+	free(conf);
+	free(expected);
+	free(program);
+	policy_free(p);
+}
+END_TEST
+
+static int case_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* --- files that a case directory cannot hold ----------------------------- */
+
+static int parse_path(const char *path, char *msg, size_t len)
+{
+	struct policy *p = policy_new();
+	struct policy_error err = {0};
+	int r = policy_parse_file(p, path, &err);
+
+	policy_error_format(&err, msg, len);
+	policy_free(p);
+	return r;
+}
+
+START_TEST(test_missing_file)
+{
+	char msg[512];
+
+	ck_assert_int_eq(parse_path("/nonexistent/stackshim.conf", msg,
+				    sizeof(msg)), -ENOENT);
+	ck_assert_str_eq(msg, "/nonexistent/stackshim.conf:0:0: "
+			 "No such file or directory");
+}
+END_TEST
+
+START_TEST(test_directory)
+{
+	char msg[512];
+
+	ck_assert_int_eq(parse_path("/", msg, sizeof(msg)), -EISDIR);
+	ck_assert_str_eq(msg, "/:0:0: Is a directory");
+}
+END_TEST
+
+/* Unreadable: root reads anything, so the check runs as nobody then. */
+START_TEST(test_unreadable_file)
+{
+	char dir[] = "/tmp/check_config.XXXXXX", path[64], msg[512];
+	int fd, status;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(path, sizeof(path), "%s/policy.conf", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "stack = ipv6\n", 13), 13);
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && setuid(65534) < 0)
+			_exit(2);
+		_exit(parse_path(path, msg, sizeof(msg)) == -EACCES &&
+		      strstr(msg, ":0:0: Permission denied") ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	rmdir(dir);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(test_second_file)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_int_eq(policy_parse_buffer(p, "a", "stack = ipv4\n", 13,
+					     &err), 0);
+	ck_assert_int_eq(policy_parse_buffer(p, "b", "", 0, &err), -EEXIST);
+	ck_assert_uint_eq(policy_stack(p), STACK_IPV4);
+	policy_free(p);
+}
+END_TEST
+
+/* A failed parse leaves the defaults, not half a file. */
+START_TEST(test_failed_parse_keeps_nothing)
+{
+	static const char conf[] = "stack = ipv4\nallow = 10.0.0.0/8\n"
+				   "bogus = 1\n";
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_int_eq(policy_parse_buffer(p, "x", conf, sizeof(conf) - 1,
+					     &err), -EINVAL);
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_uint_eq(err.column, 1);
+	ck_assert_uint_eq(policy_stack(p), STACK_DUAL);
+	ck_assert_uint_eq(policy_rule_count(p), 0);
+	policy_free(p);
+}
+END_TEST
+
+/* --- where the policy comes from: policy_load() and policy_set() -------- */
+
+/*
+ * One load: conf is written to a file named by STACKSHIM_CONF ("@conf" in
+ * env) or used as the system file ("@system"); want is a line that must be
+ * in policy_describe(), or the error text when rc is not 0.
+ */
+static const struct load_case {
+	const char *conf;
+	const char *env[4];
+	bool secure;
+	int rc;
+	const char *want;
+} load_cases[] = {
+	/* The environment overrides the file, key by key. */
+	{"stack = ipv4\nprefer = ipv4\n",
+	 {"STACKSHIM_CONF=@conf", "STACKSHIM_STACK=ipv6"}, false, 0,
+	 "stack = ipv6 # STACKSHIM_STACK\n"},
+	{"stack = ipv4\nprefer = ipv4\n",
+	 {"STACKSHIM_CONF=@conf", "STACKSHIM_STACK=ipv6"}, false, 0,
+	 "prefer = ipv4 # @conf:2\n"},
+	{NULL, {"STACKSHIM_PREFER=ipv4"}, false, 0,
+	 "prefer = ipv4 # STACKSHIM_PREFER\n"},
+	{NULL, {"STACKSHIM_MAPPED=no"}, false, 0,
+	 "mapped = no # STACKSHIM_MAPPED\n"},
+	{NULL, {"STACKSHIM_LOCAL_ADDRESS=192.0.2.1(1000,2000)"}, false, 0,
+	 "local-address = 192.0.2.1(1000,2000) # STACKSHIM_LOCAL_ADDRESS\n"},
+	{NULL, {"STACKSHIM_TRANSLATE_PREFIX=64:ff9b::/96"}, false, 0,
+	 "translate-prefix = 64:ff9b::/96 # STACKSHIM_TRANSLATE_PREFIX\n"},
+	{NULL, {"STACKSHIM_PEER_POOL=100.64.0.0/10"}, false, 0,
+	 "peer-pool = 100.64.0.0/10 # STACKSHIM_PEER_POOL\n"},
+	{NULL, {"STACKSHIM_ENFORCE=no"}, false, 0,
+	 "enforce = no # STACKSHIM_ENFORCE\n"},
+	{NULL, {"STACKSHIM_LOG=/var/log/stackshim.log"}, false, 0,
+	 "log = /var/log/stackshim.log # STACKSHIM_LOG\n"},
+	/* An empty variable is unset; an unknown one is not ours. */
+	{NULL, {"STACKSHIM_STACK=", "STACKSHIM_BOGUS=1"}, false, 0,
+	 "stack = dual # default\n"},
+	/* A bad value names the variable, line 1, its column. */
+	{NULL, {"STACKSHIM_STACK=ipv5"}, false, -EINVAL,
+	 "STACKSHIM_STACK:1:1: bad value 'ipv5' (expected ipv4, dual or ipv6)"},
+	{NULL, {"STACKSHIM_LOCAL_ADDRESS=192.0.2.1(9,8)"}, false, -EINVAL,
+	 "STACKSHIM_LOCAL_ADDRESS:1:11: bad port range '9,8' (low port above "
+	 "high)"},
+	/* STACKSHIM_CONF must exist; the system file need not. */
+	{NULL, {"STACKSHIM_CONF=/nonexistent/x.conf"}, false, -ENOENT,
+	 "/nonexistent/x.conf:0:0: No such file or directory"},
+	{NULL, {NULL}, false, 0, "stack = dual # default\n"},
+	{"stack = ipv6\n", {"STACKSHIM_X=@system"}, false, 0,
+	 "stack = ipv6 # @system:1\n"},
+	/* STACKSHIM_CONF replaces the system file. */
+	{"stack = ipv6\n", {"STACKSHIM_CONF=/dev/null", "STACKSHIM_X=@system"},
+	 false, 0, "stack = dual # default\n"},
+	/* Secure execution: the environment is not read at all. */
+	{"stack = ipv6\n", {"STACKSHIM_X=@system", "STACKSHIM_STACK=ipv4",
+			    "STACKSHIM_CONF=/nonexistent"},
+	 true, 0, "stack = ipv6 # @system:1\n"},
+	{NULL, {"STACKSHIM_STACK=ipv4"}, true, 0, "stack = dual # default\n"},
+};
+
+/* "@conf" and "@system" in s become path. */
+static void expand(const char *s, const char *path, char *out, size_t len)
+{
+	const char *at = strchr(s, '@');
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+
+	snprintf(out, len, "%.*s%s%s", (int)n, s, at ? path : "",
+		 at ? at + strcspn(at, ":\n ") : "");
+}
+
+START_TEST(test_load)
+{
+	const struct load_case *c = &load_cases[_i];
+	char dir[] = "/tmp/check_config.XXXXXX", path[64], *envp[5] = {0};
+	char want[512], got[8192], envbuf[4][512];
+	const char *system = "/nonexistent/system.conf";
+	struct policy_error err = {0};
+	struct policy *p = policy_new();
+	int i, r;
+
+	/* Only root can own a file that secure mode would trust. */
+	if (c->secure && c->conf && geteuid() != 0)
+		return;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.conf", dir);
+	if (c->conf) {
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(c->conf, f);
+		fclose(f);
+		chmod(path, 0644);
+	}
+	for (i = 0; i < 4 && c->env[i]; i++) {
+		if (strstr(c->env[i], "=@system"))
+			system = path;
+		expand(c->env[i], path, envbuf[i], sizeof(envbuf[i]));
+		envp[i] = envbuf[i];
+	}
+	r = policy_load(p, envp, c->secure, system, &err);
+	expand(c->want, path, want, sizeof(want));
+	if (c->rc)
+		policy_error_format(&err, got, sizeof(got));
+	else
+		policy_describe(p, got, sizeof(got));
+	unlink(path);
+	rmdir(dir);
+	ck_assert_int_eq(r, c->rc);
+	ck_assert_msg(strstr(got, want), "want '%s' in:\n%s", want, got);
+	policy_free(p);
+}
+END_TEST
+
+/* A system file anyone but root may write is refused in secure mode. */
+START_TEST(test_load_untrusted_system_file)
+{
+	char dir[] = "/tmp/check_config.XXXXXX", path[64];
+	struct policy_error err = {0};
+	struct policy *p = policy_new();
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/system.conf", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("stack = ipv6\n", f);
+	fclose(f);
+	chmod(path, 0666);
+	ck_assert_int_eq(policy_load(p, NULL, true, path, &err), -EPERM);
+	ck_assert_uint_eq(err.line, 0);
+	ck_assert_ptr_nonnull(strstr(err.text, "owned by root"));
+	ck_assert_uint_eq(policy_stack(p), STACK_DUAL);
+	unlink(path);
+	rmdir(dir);
+	policy_free(p);
+}
+END_TEST
+
+static const struct set_case {
+	const char *key, *value;
+	int rc;
+	const char *want;	/* in the error, or in policy_describe() */
+} set_cases[] = {
+	{"stack", "ipv4", 0, "stack = ipv4 # --stack\n"},
+	{"stack", "IPv6", 0, "stack = ipv6 # --stack\n"},
+	{"stack", "", -EINVAL, "--stack:1:1: missing value"},
+	{"stack", "ipv4 ", -EINVAL, "--stack:1:1: bad value 'ipv4 '"},
+	{"deny", "10.0.0.0/8", -EINVAL, "'deny' cannot be set here"},
+	{"bogus", "1", -EINVAL, "'bogus' cannot be set here"},
+	{"translate-prefix", "64:ff9b::/95", -EINVAL,
+	 "prefix length /95 is not one of RFC 6052's"},
+	{"log", "relative/path", -EINVAL, "absolute file path"},
+	{"enforce", "no", 0, "enforce = no # --stack\n"},
+};
+
+START_TEST(test_set)
+{
+	const struct set_case *c = &set_cases[_i];
+	struct policy_error err = {0};
+	struct policy *p = policy_new();
+	char got[4096];
+	int r = policy_set(p, c->key, c->value, "--stack", &err);
+
+	if (c->rc)
+		policy_error_format(&err, got, sizeof(got));
+	else
+		policy_describe(p, got, sizeof(got));
+	ck_assert_int_eq(r, c->rc);
+	ck_assert_msg(strstr(got, c->want), "want '%s' in:\n%s", c->want, got);
+	policy_free(p);
+}
+END_TEST
+
+/* Sections by base name and by path; overrides still win over them. */
+static const char sections_conf[] =
+	"stack = ipv4\n"
+	"[program curl]\nstack = ipv6\n"
+	"[program c*]\nprefer = ipv4\nstack = dual\n"
+	"[program /usr/bin/*]\nmapped = no\n";
+
+static const struct select_case {
+	const char *name, *path;
+	int matched;
+	unsigned stack, prefer;
+	bool mapped;
+} select_cases[] = {
+	{NULL, NULL, 0, STACK_IPV4, FAM_IPV6, true},
+	{"wget", "/usr/local/bin/wget", 0, STACK_IPV4, FAM_IPV6, true},
+	{"curl", "/opt/curl", 2, STACK_DUAL, FAM_IPV4, true},
+	{"curl", "/usr/bin/curl", 3, STACK_DUAL, FAM_IPV4, false},
+	{"cat", NULL, 1, STACK_DUAL, FAM_IPV4, true},
+	{"ls", "/usr/bin/ls", 1, STACK_IPV4, FAM_IPV6, false},
+	/* FNM_PATHNAME: '*' does not cross '/'. */
+	{"x", "/usr/bin/sub/x", 0, STACK_IPV4, FAM_IPV6, true},
+};
+
+START_TEST(test_select)
+{
+	const struct select_case *c = &select_cases[_i];
+	struct policy_error err;
+	struct policy *p = policy_new();
+
+	ck_assert_int_eq(policy_parse_buffer(p, "s", sections_conf,
+					     sizeof(sections_conf) - 1, &err),
+			 0);
+	ck_assert_int_eq(policy_select(p, c->name, c->path), c->matched);
+	ck_assert_uint_eq(policy_stack(p), c->stack);
+	ck_assert_uint_eq(policy_prefer(p), c->prefer);
+	ck_assert_int_eq(policy_mapped(p), c->mapped);
+	ck_assert_int_eq(policy_set(p, "stack", "ipv6", "--stack", &err), 0);
+	ck_assert_uint_eq(policy_stack(p), STACK_IPV6);
+	/* Selecting again starts from the file, not from the last choice. */
+	ck_assert_int_eq(policy_select(p, NULL, NULL), 0);
+	ck_assert_uint_eq(policy_prefer(p), FAM_IPV6);
+	policy_free(p);
+}
+END_TEST
+
+#define LOOP(tc, fn, table) \
+	tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof(table[0])))
+
+static TCase *load_tcase(void)
+{
+	TCase *tc = tcase_create("load");
+
+	LOOP(tc, test_load, load_cases);
+	tcase_add_test(tc, test_load_untrusted_system_file);
+	LOOP(tc, test_set, set_cases);
+	LOOP(tc, test_select, select_cases);
+	return tc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *top = getenv("top_srcdir");
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("cases");
+	SRunner *sr;
+	int failed;
+
+	snprintf(cases_dir, sizeof(cases_dir), "%s/tests/cases",
+		 argc > 1 ? argv[1] : top ? top : ".");
+	ncases = scandir(cases_dir, &cases, case_filter, alphasort);
+	if (ncases < 0) {
+		perror(cases_dir);
+		return EXIT_FAILURE;
+	}
+	tcase_add_loop_test(tc, test_case, 0, ncases);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_directory);
+	tcase_add_test(tc, test_unreadable_file);
+	tcase_add_test(tc, test_second_file);
+	tcase_add_test(tc, test_failed_parse_keeps_nothing);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, load_tcase());
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

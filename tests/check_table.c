@@ -1,0 +1,213 @@
+/*
+ * check_table.c - the selection table, cell by cell, against the seed.
+ *
+ * The rows below are transcribed from IBM's table (shared/seeds/004_*.txt),
+ * "any address" rows expanded, in the seed's order.  Two cells depend on a
+ * setting there too: "for WebSphere MQ, channel binds to stack determined by
+ * the value of the environment variable" is PREFER (our prefer key), and
+ * "Maps an IPv4 host name to an IPv4 mapped IPv6 address. IPv6
+ * implementations that do not support IPv4 mapped IPv6 addressing fail to
+ * resolve host name" is MAP, which is fail-host when mapped = no.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define V4 FAM_IPV4
+#define V6 FAM_IPV6
+#define BOTH FAM_BOTH
+#define NONE FAM_NONE
+
+enum expect { E_IPV4, E_IPV6, E_MAP, E_FAIL_HOST, E_FAIL_LOCAL, E_PREFER };
+
+static const struct cell {
+	unsigned stack, host, local;
+	enum expect expect;
+} seed[] = {
+	/* IPv4 only stack */
+	{STACK_IPV4, V4, NONE, E_IPV4},
+	{STACK_IPV4, V6, NONE, E_FAIL_HOST},
+	{STACK_IPV4, BOTH, NONE, E_IPV4},
+	{STACK_IPV4, V4, V4, E_IPV4},
+	{STACK_IPV4, V6, V4, E_FAIL_HOST},
+	{STACK_IPV4, BOTH, V4, E_IPV4},
+	{STACK_IPV4, V4, V6, E_FAIL_LOCAL},	/* "Any address" */
+	{STACK_IPV4, V6, V6, E_FAIL_LOCAL},
+	{STACK_IPV4, BOTH, V6, E_FAIL_LOCAL},
+	{STACK_IPV4, V4, BOTH, E_IPV4},
+	{STACK_IPV4, V6, BOTH, E_FAIL_HOST},
+	{STACK_IPV4, BOTH, BOTH, E_IPV4},
+	/* Dual (IPv4 and IPv6) stack */
+	{STACK_DUAL, V4, NONE, E_IPV4},
+	{STACK_DUAL, V6, NONE, E_IPV6},
+	{STACK_DUAL, BOTH, NONE, E_PREFER},
+	{STACK_DUAL, V4, V4, E_IPV4},
+	{STACK_DUAL, V6, V4, E_FAIL_HOST},
+	{STACK_DUAL, BOTH, V4, E_IPV4},
+	{STACK_DUAL, V4, V6, E_MAP},
+	{STACK_DUAL, V6, V6, E_IPV6},
+	{STACK_DUAL, BOTH, V6, E_IPV6},
+	{STACK_DUAL, V4, BOTH, E_IPV4},
+	{STACK_DUAL, V6, BOTH, E_IPV6},
+	{STACK_DUAL, BOTH, BOTH, E_PREFER},
+	/* IPv6 only stack */
+	{STACK_IPV6, V4, NONE, E_MAP},
+	{STACK_IPV6, V6, NONE, E_IPV6},
+	{STACK_IPV6, BOTH, NONE, E_IPV6},
+	{STACK_IPV6, V4, V4, E_FAIL_LOCAL},	/* "Any address" */
+	{STACK_IPV6, V6, V4, E_FAIL_LOCAL},
+	{STACK_IPV6, BOTH, V4, E_FAIL_LOCAL},
+	{STACK_IPV6, V4, V6, E_MAP},
+	{STACK_IPV6, V6, V6, E_IPV6},
+	{STACK_IPV6, BOTH, V6, E_IPV6},
+	{STACK_IPV6, V4, BOTH, E_MAP},
+	{STACK_IPV6, V6, BOTH, E_IPV6},
+	{STACK_IPV6, BOTH, BOTH, E_IPV6},
+};
+
+#define NCELLS (sizeof(seed) / sizeof(seed[0]))
+
+/* The four settings each cell is checked under: prefer x mapped. */
+static const struct variant {
+	unsigned prefer;
+	bool mapped;
+} variants[] = {
+	{FAM_IPV6, true},
+	{FAM_IPV4, true},
+	{FAM_IPV6, false},
+	{FAM_IPV4, false},
+};
+
+static enum policy_outcome expected(const struct cell *c,
+				    const struct variant *v)
+{
+	switch (c->expect) {
+	case E_PREFER:
+		return v->prefer == FAM_IPV4 ? OUTCOME_IPV4 : OUTCOME_IPV6;
+	case E_MAP:
+		return v->mapped ? OUTCOME_MAP : OUTCOME_FAIL_HOST;
+	case E_IPV4:
+		return OUTCOME_IPV4;
+	case E_IPV6:
+		return OUTCOME_IPV6;
+	case E_FAIL_HOST:
+		return OUTCOME_FAIL_HOST;
+	default:
+		return OUTCOME_FAIL_LOCAL;
+	}
+}
+
+START_TEST(test_cell)
+{
+	const struct cell *c = &seed[_i % NCELLS];
+	const struct variant *v = &variants[_i / NCELLS];
+	enum policy_outcome want = expected(c, v);
+	enum policy_outcome got = policy_table_decide(c->stack, c->host,
+						      c->local, v->prefer,
+						      v->mapped);
+
+	ck_assert_msg(got == want,
+		      "stack=%s host=%s local=%s prefer=%s mapped=%d: "
+		      "got %s, want %s", policy_stack_name(c->stack),
+		      policy_host_name(c->host), policy_local_name(c->local),
+		      policy_local_name(v->prefer), v->mapped,
+		      policy_outcome_name(got), policy_outcome_name(want));
+}
+END_TEST
+
+/* Every (stack, host, local) appears exactly once in the transcription. */
+START_TEST(test_cells_complete)
+{
+	static const unsigned stacks[] = {STACK_IPV4, STACK_DUAL, STACK_IPV6};
+	unsigned s, h, l, n;
+	size_t i;
+
+	for (s = 0; s < 3; s++)
+		for (h = FAM_IPV4; h <= FAM_BOTH; h++)
+			for (l = FAM_NONE; l <= FAM_BOTH; l++) {
+				for (n = 0, i = 0; i < NCELLS; i++)
+					n += seed[i].stack == stacks[s] &&
+					     seed[i].host == h &&
+					     seed[i].local == l;
+				ck_assert_uint_eq(n, 1);
+			}
+	ck_assert_uint_eq(NCELLS, 36);
+}
+END_TEST
+
+static const struct token {
+	const char *(*fn)(unsigned);
+	unsigned value;
+	const char *want;
+} tokens[] = {
+	{policy_stack_name, STACK_IPV4, "ipv4"},
+	{policy_stack_name, STACK_DUAL, "dual"},
+	{policy_stack_name, STACK_IPV6, "ipv6"},
+	{policy_stack_name, 0, NULL},
+	{policy_stack_name, 4, NULL},
+	{policy_host_name, FAM_IPV4, "ipv4"},
+	{policy_host_name, FAM_IPV6, "ipv6"},
+	{policy_host_name, FAM_BOTH, "both"},
+	{policy_host_name, FAM_NONE, NULL},
+	{policy_local_name, FAM_NONE, "none"},
+	{policy_local_name, FAM_IPV4, "ipv4"},
+	{policy_local_name, FAM_IPV6, "ipv6"},
+	{policy_local_name, FAM_BOTH, "both"},
+	{policy_local_name, 7, NULL},
+};
+
+START_TEST(test_token)
+{
+	const struct token *t = &tokens[_i];
+	const char *got = t->fn(t->value);
+
+	if (!t->want)
+		ck_assert_ptr_null(got);
+	else
+		ck_assert_str_eq(got, t->want);
+}
+END_TEST
+
+static const char *const outcome_tokens[] = {
+	[OUTCOME_IPV4] = "ipv4",
+	[OUTCOME_IPV6] = "ipv6",
+	[OUTCOME_MAP] = "map",
+	[OUTCOME_FAIL_HOST] = "fail-host",
+	[OUTCOME_FAIL_LOCAL] = "fail-local",
+};
+
+START_TEST(test_outcome_token)
+{
+	ck_assert_str_eq(policy_outcome_name((enum policy_outcome)_i),
+			 outcome_tokens[_i]);
+	ck_assert_ptr_null(policy_outcome_name(OUTCOME_COUNT));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("table");
+	TCase *tc = tcase_create("cells");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_cell, 0,
+			    (int)(NCELLS * (sizeof(variants) /
+					    sizeof(variants[0]))));
+	tcase_add_test(tc, test_cells_complete);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tokens");
+	tcase_add_loop_test(tc, test_token, 0,
+			    (int)(sizeof(tokens) / sizeof(tokens[0])));
+	tcase_add_loop_test(tc, test_outcome_token, 0, OUTCOME_COUNT);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
