@@ -1,0 +1,92 @@
+/*
+ * cli.h - the stackshim launcher's private interface.
+ *
+ * The launcher parses its command line into a struct cli_args (options.c),
+ * builds a policy from it with the same engine and load path the shim uses
+ * (stackshim.c), and hands that to one subcommand: table.c, explain.c, check
+ * (stackshim.c) or the run mode (run.c).  Every subcommand returns the
+ * process's exit status; only main() exits.
+ */
+#ifndef STACKSHIM_CLI_H
+#define STACKSHIM_CLI_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+/* Exit statuses shared by every subcommand. */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_POLICY = 1,	/* bad configuration or policy value */
+	CLI_EXIT_USAGE = 2,	/* bad command line, or a name not resolved */
+	CLI_EXIT_CANNOT_RUN = 126,
+	CLI_EXIT_NOT_FOUND = 127,
+};
+
+enum cli_mode {
+	MODE_RUN,
+	MODE_TABLE,
+	MODE_EXPLAIN,
+	MODE_CHECK,
+	MODE_HELP,
+	MODE_VERSION,
+};
+
+/* One policy setting from the command line, kept in the order given. */
+struct cli_setting {
+	const char *key;	/* policy_set() key: "stack", "enforce", ... */
+	const char *value;
+	const char *source;	/* the option, as errors name it: "--stack" */
+	const char *env;	/* what run mode exports: "STACKSHIM_STACK" */
+};
+
+struct cli_args {
+	enum cli_mode mode;
+	const char *conf;	/* -c FILE, or NULL */
+	const char *program;	/* --program NAME, or NULL */
+	struct cli_setting *settings;
+	size_t nsettings;
+	char **operands;	/* run: CMD ARG...; explain: HOST [LOCAL] */
+	size_t noperands;
+};
+
+/*
+ * cli_args_parse - parse argv into args.  Returns 0, or CLI_EXIT_USAGE after
+ * saying what is wrong on stderr.  args must be released with
+ * cli_args_free() whatever the result.
+ */
+int cli_args_parse(int argc, char **argv, struct cli_args *args);
+
+/* cli_args_free - release what cli_args_parse() allocated in args. */
+void cli_args_free(struct cli_args *args);
+
+/*
+ * cli_policy_build - the policy the shim would load, with the command line's
+ * settings above it, and the [program] sections for name (an executable's
+ * base name, or a path when it holds '/'; NULL for none) selected.  Returns
+ * 0 with *out set, or CLI_EXIT_POLICY after printing the error.
+ */
+int cli_policy_build(const struct cli_args *args, const char *name,
+		     struct policy **out);
+
+/*
+ * cli_error_print - print err on stderr as "PREFIXFILE:LINE:COLUMN: text";
+ * prefix may be "".
+ */
+void cli_error_print(const char *prefix, const struct policy_error *err);
+
+/* cli_usage_hint - point at --help on stderr, after a usage error. */
+void cli_usage_hint(void);
+
+/*
+ * The subcommands.  Each takes the parsed command line and returns an exit
+ * status; results go to stdout, errors to stderr.
+ */
+int cli_table(const struct cli_args *args);
+int cli_explain(const struct cli_args *args);
+int cli_check(const struct cli_args *args);
+
+/* cli_run - exec the command under the shim; returns only on failure. */
+int cli_run(const struct cli_args *args);
+
+#endif /* STACKSHIM_CLI_H */

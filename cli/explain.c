@@ -1,0 +1,272 @@
+/*
+ * explain.c - "stackshim explain HOST [LOCAL]": which cell of the selection
+ * table applies to one destination under one policy, and why.
+ *
+ * Names are resolved with libc's own resolver, found through libc's handle,
+ * so that the answer is about the real records even when the launcher
+ * itself runs under the shim (from a shell that stackshim started).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <gnu/lib-names.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+
+/* One side of a decision: the text given, its family set, its addresses. */
+struct endpoint {
+	const char *text;
+	unsigned fam;
+	const char *why;	/* shown instead of addresses, or NULL */
+	struct policy_addr *addrs;
+	size_t naddrs;
+};
+
+typedef int (*getaddrinfo_fn)(const char *, const char *,
+			      const struct addrinfo *, struct addrinfo **);
+typedef void (*freeaddrinfo_fn)(struct addrinfo *);
+
+/* libc's getaddrinfo and freeaddrinfo, past any preloaded library. */
+static void resolver_get(getaddrinfo_fn *gai, freeaddrinfo_fn *fai)
+{
+	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+
+	*gai = libc ? (getaddrinfo_fn)dlsym(libc, "getaddrinfo") : NULL;
+	*fai = libc ? (freeaddrinfo_fn)dlsym(libc, "freeaddrinfo") : NULL;
+	if (!*gai || !*fai) {
+		*gai = getaddrinfo;
+		*fai = freeaddrinfo;
+	}
+}
+
+static int endpoint_add(struct endpoint *ep, const struct policy_addr *addr)
+{
+	struct policy_addr *grown;
+	size_t i;
+
+	for (i = 0; i < ep->naddrs; i++)
+		if (!memcmp(&ep->addrs[i], addr, sizeof(*addr)))
+			return 0;
+	grown = realloc(ep->addrs, (ep->naddrs + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	ep->addrs = grown;
+	ep->addrs[ep->naddrs++] = *addr;
+	ep->fam |= policy_addr_host_fam(addr);
+	return 0;
+}
+
+/* One getaddrinfo() result as a policy address; false for another family. */
+static bool addr_from_ai(const struct addrinfo *ai, struct policy_addr *out)
+{
+	*out = (struct policy_addr){ .fam = FAM_NONE };
+	if (ai->ai_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+		out->fam = FAM_IPV4;
+		memcpy(out->a, &sin->sin_addr, 4);
+	} else if (ai->ai_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+
+		out->fam = FAM_IPV6;
+		memcpy(out->a, &sin6->sin6_addr, 16);
+	}
+	return out->fam != FAM_NONE;
+}
+
+/* Resolve a name into ep; returns 0 or an exit status after saying why. */
+static int endpoint_resolve(struct endpoint *ep, const char *name)
+{
+	const struct addrinfo hints = { .ai_family = AF_UNSPEC,
+					.ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	struct policy_addr addr;
+	getaddrinfo_fn gai;
+	freeaddrinfo_fn fai;
+	int rc;
+
+	resolver_get(&gai, &fai);
+	rc = gai(name, NULL, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "stackshim: %s: %s\n", name,
+			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return CLI_EXIT_USAGE;
+	}
+	for (ai = res, rc = 0; ai && !rc; ai = ai->ai_next)
+		if (addr_from_ai(ai, &addr) && endpoint_add(ep, &addr) < 0)
+			rc = -1;
+	fai(res);
+	if (rc < 0 || !ep->naddrs) {
+		fprintf(stderr, "stackshim: %s: %s\n", name,
+			rc < 0 ? strerror(ENOMEM) : "no IPv4 or IPv6 address");
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static bool addr_is_wildcard(const struct policy_addr *addr)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(addr->a, zero, addr->fam == FAM_IPV4 ? 4 : 16);
+}
+
+/* Add a literal address to ep, or note that it is a wildcard. */
+static int endpoint_literal(struct endpoint *ep,
+			    const struct policy_addr *addr, bool local)
+{
+	if (local && addr_is_wildcard(addr)) {
+		ep->why = "wildcard";
+		return 0;
+	}
+	if (endpoint_add(ep, addr) < 0) {
+		fprintf(stderr, "stackshim: %s\n", strerror(ENOMEM));
+		return CLI_EXIT_POLICY;
+	}
+	return 0;
+}
+
+/*
+ * Classify text: an address literal by its family (a wildcard local address
+ * by none), else a name by the families it resolves to.
+ */
+static int endpoint_classify(struct endpoint *ep, const char *text,
+			     bool local)
+{
+	struct policy_addr addr = { .fam = FAM_NONE };
+
+	ep->text = text;
+	if (policy_addr_parse(text, &addr) < 0)
+		return endpoint_resolve(ep, text);
+	return endpoint_literal(ep, &addr, local);
+}
+
+/* The local address when none is given: the policy's local-address. */
+static int endpoint_from_policy(struct endpoint *ep,
+				const struct policy *policy)
+{
+	const struct policy_local *local = policy_local_address(policy);
+
+	if (!local)
+		return 0;
+	if (!local->host) {
+		ep->why = "local-address sets ports only";
+		return 0;
+	}
+	if (local->fam == FAM_NONE)
+		return endpoint_classify(ep, local->host, true);
+	ep->text = local->host;
+	return endpoint_literal(ep, &local->addr, true);
+}
+
+static void endpoint_print(const char *key, const struct endpoint *ep,
+			   const char *fam_name)
+{
+	char text[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (!ep->text) {
+		if (ep->why)
+			printf("%s: %s (%s)\n", key, fam_name, ep->why);
+		else
+			printf("%s: %s\n", key, fam_name);
+		return;
+	}
+	printf("%s: %s %s (", key, ep->text, fam_name);
+	if (ep->why)
+		fputs(ep->why, stdout);
+	for (i = 0; i < ep->naddrs; i++)
+		printf("%s%s", i ? ", " : "",
+		       policy_addr_format(&ep->addrs[i], text, sizeof(text)));
+	puts(")");
+}
+
+/* The IPv4 address a host address stands for; false for native IPv6. */
+static bool addr_v4(const struct policy_addr *addr, struct in_addr *v4)
+{
+	if (policy_addr_host_fam(addr) != FAM_IPV4)
+		return false;
+	memcpy(v4, addr->fam == FAM_IPV4 ? addr->a : addr->a + 12, 4);
+	return true;
+}
+
+static void translated_print(const struct policy *policy,
+			     const struct endpoint *host)
+{
+	char from[INET_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+	struct in6_addr out;
+	struct in_addr v4;
+	size_t i;
+
+	for (i = 0; i < host->naddrs; i++) {
+		if (!addr_v4(&host->addrs[i], &v4))
+			continue;
+		policy_translate(policy, &v4, &out);
+		printf("translated: %s -> %s\n",
+		       inet_ntop(AF_INET, &v4, from, sizeof(from)),
+		       inet_ntop(AF_INET6, &out, to, sizeof(to)));
+	}
+}
+
+static void explain_print(const struct policy *policy,
+			  const struct endpoint *host,
+			  const struct endpoint *local)
+{
+	const char *stack = policy_stack_name(policy_stack(policy));
+	const char *host_fam = policy_host_name(host->fam);
+	const char *local_fam = policy_local_name(local->fam);
+	enum policy_outcome outcome = policy_decide(policy, host->fam,
+						    local->fam);
+	size_t rules = policy_rule_count(policy);
+
+	endpoint_print("host", host, host_fam);
+	endpoint_print("local", local, local_fam);
+	printf("stack: %s (prefer %s, mapped %s)\n", stack,
+	       policy_host_name(policy_prefer(policy)),
+	       policy_mapped(policy) ? "yes" : "no");
+	printf("cell: stack=%s host=%s local=%s\n", stack, host_fam,
+	       local_fam);
+	printf("outcome: %s\n", policy_outcome_name(outcome));
+	if (outcome == OUTCOME_MAP)
+		translated_print(policy, host);
+	if (!policy_enforce(policy))
+		puts("enforce: no (audit: the shim logs, changes nothing)");
+	/* policy.h has no rule lookup: say that rules exist, not their say. */
+	if (rules)
+		printf("rules: %zu apply to this program, ahead of the table; "
+		       "not evaluated here\n", rules);
+}
+
+int cli_explain(const struct cli_args *args)
+{
+	struct endpoint host = { NULL }, local = { NULL };
+	struct policy *policy;
+	int status;
+
+	status = cli_policy_build(args, args->program, &policy);
+	if (status)
+		return status;
+	status = endpoint_classify(&host, args->operands[0], false);
+	if (!status && args->noperands > 1)
+		status = endpoint_classify(&local, args->operands[1], true);
+	else if (!status)
+		status = endpoint_from_policy(&local, policy);
+	if (!status) {
+		explain_print(policy, &host, &local);
+		if (fflush(stdout) == EOF) {
+			perror("stackshim: stdout");
+			status = CLI_EXIT_POLICY;
+		}
+	}
+	free(host.addrs);
+	free(local.addrs);
+	policy_free(policy);
+	return status;
+}

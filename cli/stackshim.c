@@ -1,0 +1,202 @@
+/*
+ * stackshim.c - the launcher's entry point: subcommand dispatch, --help and
+ * --version; and loading the policy, for every subcommand and for "stackshim
+ * check".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char usage_text[] =
+	"Usage: stackshim [OPTION...] [--] CMD [ARG...]\n"
+	"       stackshim table   [OPTION...] [--program NAME]\n"
+	"       stackshim explain [OPTION...] [--program NAME] HOST [LOCAL]\n"
+	"       stackshim check   [-c FILE]\n"
+	"       stackshim --help | --version\n"
+	"\n"
+	"Run CMD with the stackshim library preloaded, so that its sockets\n"
+	"and name lookups follow the IPv4/IPv6 stack policy; or show and\n"
+	"check that policy.\n"
+	"\n"
+	"Policy options (above STACKSHIM_* variables and the config file):\n"
+	"  -c FILE                 read FILE instead of " SYSTEM_CONFIG "\n"
+	"  --stack ipv4|dual|ipv6  the stack the process is on\n"
+	"  --prefer ipv4|ipv6      a dual stack's choice for names with both\n"
+	"  --mapped yes|no         reach IPv4 hosts at mapped addresses\n"
+	"  --local-address A       ADDR, ADDR(LOW), ADDR(LOW,HIGH) or\n"
+	"                          (LOW,HIGH)\n"
+	"  --translate-prefix P    ::ffff:0:0/96 or an RFC 6052 prefix\n"
+	"  --peer-pool CIDR        IPv4 pool for native IPv6 peers\n"
+	"  --audit                 log decisions, change nothing\n"
+	"  --log DEST              off, stderr, syslog or a file path\n"
+	"  --program NAME          (table, explain) its [program] sections\n"
+	"\n"
+	"Subcommands:\n"
+	"  table     the 36 cells of the selection table under this policy\n"
+	"  explain   which cell applies to HOST (and LOCAL), and why\n"
+	"  check     validate the config file, listing every error\n"
+	"\n"
+	"Exit status: the command's own; 1 for a policy or config error;\n"
+	"2 for a usage error or a name that does not resolve; 126 when CMD\n"
+	"cannot run under the shim; 127 when it is not found.\n";
+
+/* The subcommands by mode; the last row, run mode, catches the rest. */
+static const struct cli_dispatch {
+	enum cli_mode mode;
+	int (*fn)(const struct cli_args *args);
+} cli_dispatch[] = {
+	{ MODE_TABLE, cli_table },
+	{ MODE_EXPLAIN, cli_explain },
+	{ MODE_CHECK, cli_check },
+	{ MODE_RUN, cli_run },
+};
+
+void cli_error_print(const char *prefix, const struct policy_error *err)
+{
+	char text[sizeof(err->file) + sizeof(err->text) + 64];
+
+	policy_error_format(err, text, sizeof(text));
+	fprintf(stderr, "%s%s\n", prefix, text);
+}
+
+/* Select the sections for name, a base name or, holding '/', a path. */
+static void policy_select_name(struct policy *policy, const char *name)
+{
+	const char *slash = name ? strrchr(name, '/') : NULL;
+
+	if (slash)
+		policy_select(policy, slash + 1, name);
+	else
+		policy_select(policy, name, NULL);
+}
+
+int cli_policy_build(const struct cli_args *args, const char *name,
+		     struct policy **out)
+{
+	struct policy_error err = { .line = 0 };
+	struct policy *policy;
+	size_t i;
+
+	*out = NULL;
+	policy = policy_new();
+	if (!policy) {
+		fputs("stackshim: out of memory\n", stderr);
+		return CLI_EXIT_POLICY;
+	}
+	/* -c replaces the file the shim would read, by the shim's own means. */
+	if (args->conf && setenv("STACKSHIM_CONF", args->conf, 1)) {
+		perror("stackshim: setenv");
+		goto fail;
+	}
+	if (policy_load(policy, environ, false, SYSTEM_CONFIG, &err) < 0)
+		goto fail_err;
+	for (i = 0; i < args->nsettings; i++) {
+		const struct cli_setting *s = &args->settings[i];
+
+		if (policy_set(policy, s->key, s->value, s->source, &err) < 0)
+			goto fail_err;
+	}
+	policy_select_name(policy, name);
+	*out = policy;
+	return 0;
+fail_err:
+	cli_error_print("stackshim: ", &err);
+fail:
+	policy_free(policy);
+	return CLI_EXIT_POLICY;
+}
+
+/* policy_on_error() callback: one error per line, and count them. */
+static void check_report(const struct policy_error *err, void *arg)
+{
+	unsigned *count = arg;
+
+	cli_error_print("", err);
+	(*count)++;
+}
+
+/*
+ * What check reads: -c's file, else the file the shim would read; *missing
+ * says that this is the system file and that it does not exist, which is
+ * fine (the built-in defaults apply).
+ */
+static const char *check_source(const struct cli_args *args, bool *missing)
+{
+	const char *conf = getenv("STACKSHIM_CONF");
+
+	*missing = false;
+	if (args->conf)
+		return args->conf;
+	if (conf && *conf)
+		return conf;
+	*missing = access(SYSTEM_CONFIG, F_OK) < 0 && errno == ENOENT;
+	return SYSTEM_CONFIG;
+}
+
+int cli_check(const struct cli_args *args)
+{
+	struct policy_error err = { .line = 0 };
+	struct policy *policy = policy_new();
+	unsigned count = 0;
+	const char *file;
+	bool missing;
+	int rc;
+
+	if (!policy) {
+		fputs("stackshim: out of memory\n", stderr);
+		return CLI_EXIT_POLICY;
+	}
+	policy_on_error(policy, check_report, &count);
+	file = check_source(args, &missing);
+	if (args->conf)
+		rc = policy_parse_file(policy, file, &err);
+	else
+		rc = policy_load(policy, environ, false, SYSTEM_CONFIG, &err);
+	policy_free(policy);
+	/* A failure the engine did not report as it went is reported here. */
+	if (rc < 0 && !count)
+		check_report(&err, &count);
+	if (count)
+		return CLI_EXIT_POLICY;
+	if (missing)
+		printf("%s: not present; the built-in defaults apply\n", file);
+	else
+		printf("%s: ok\n", file);
+	return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_args args;
+	size_t i;
+	int status;
+
+	status = cli_args_parse(argc, argv, &args);
+	if (status)
+		goto out;
+	if (args.mode == MODE_HELP) {
+		fputs(usage_text, stdout);
+		goto out;
+	}
+	if (args.mode == MODE_VERSION) {
+		puts(PACKAGE_NAME " " PACKAGE_VERSION);
+		goto out;
+	}
+	for (i = 0; i + 1 < ARRAY_SIZE(cli_dispatch); i++)
+		if (cli_dispatch[i].mode == args.mode)
+			break;
+	status = cli_dispatch[i].fn(&args);
+out:
+	cli_args_free(&args);
+	if (fflush(stdout) == EOF && !status)
+		status = CLI_EXIT_POLICY;
+	return status;
+}

@@ -1,0 +1,170 @@
+#!/bin/sh
+# explain.sh - "stackshim explain HOST [LOCAL]" names the cell and outcome.
+#
+# Literals need nothing; names come from a hosts file of the test's own,
+# bind-mounted over /etc/hosts (with an nsswitch.conf that reads only files)
+# in a private mount namespace.  The documentation addresses used here are
+# only ever resolved: nothing is sent to them.
+
+. "$(dirname "$0")/lib.sh"
+
+# explain WHAT EXPECTED_CELL EXPECTED_OUTCOME ARG...: one explanation.
+explain()
+{
+	what=$1
+	cell=$2
+	outcome=$3
+	shift 3
+	capture "$STACKSHIM" explain "$@"
+	expect_status "$what" 0
+	expect_line "$what: cell" "cell: $cell" "$tmp/out"
+	expect_line "$what: outcome" "outcome: $outcome" "$tmp/out"
+}
+
+explain "IPv4 literal" "stack=dual host=ipv4 local=none" ipv4 192.0.2.1
+expect_line "IPv4 literal: host line" "host: 192.0.2.1 ipv4 (192.0.2.1)" \
+	"$tmp/out"
+expect_line "IPv4 literal: local line" "local: none" "$tmp/out"
+expect_line "IPv4 literal: stack line" "stack: dual (prefer ipv6, mapped yes)" \
+	"$tmp/out"
+explain "IPv6 literal" "stack=dual host=ipv6 local=none" ipv6 2001:db8::1
+explain "IPv4-mapped literal" "stack=dual host=ipv4 local=none" ipv4 \
+	::ffff:192.0.2.1
+explain "IPv4 literal, ipv6 stack" "stack=ipv6 host=ipv4 local=none" map \
+	--stack ipv6 192.0.2.1
+expect_line "IPv4 literal, ipv6 stack: translated" \
+	"translated: 192.0.2.1 -> ::ffff:192.0.2.1" "$tmp/out"
+explain "IPv6 literal, ipv4 stack" "stack=ipv4 host=ipv6 local=none" \
+	fail-host --stack ipv4 2001:db8::1
+
+# A local address.
+explain "IPv6 local" "stack=dual host=ipv4 local=ipv6" map \
+	192.0.2.1 2001:db8::2
+expect_line "IPv6 local: translated" \
+	"translated: 192.0.2.1 -> ::ffff:192.0.2.1" "$tmp/out"
+explain "IPv6 local, NAT64 prefix" "stack=dual host=ipv4 local=ipv6" map \
+	--translate-prefix 64:ff9b::/96 192.0.2.1 2001:db8::2
+expect_line "IPv6 local, NAT64 prefix: translated" \
+	"translated: 192.0.2.1 -> 64:ff9b::c000:201" "$tmp/out"
+explain "mapped literal, NAT64 prefix" "stack=ipv6 host=ipv4 local=none" map \
+	--stack ipv6 --translate-prefix=64:ff9b::/96 ::ffff:192.0.2.1
+expect_line "mapped literal, NAT64 prefix: translated" \
+	"translated: 192.0.2.1 -> 64:ff9b::c000:201" "$tmp/out"
+explain "IPv6 local, mapped no" "stack=dual host=ipv4 local=ipv6" fail-host \
+	--mapped no 192.0.2.1 2001:db8::2
+expect_text "IPv6 local, mapped no: nothing translated" "" \
+	"$(grep '^translated:' "$tmp/out")"
+explain "IPv4 local, ipv6 stack" "stack=ipv6 host=ipv6 local=ipv4" \
+	fail-local --stack ipv6 2001:db8::1 192.0.2.2
+explain "IPv6 local, ipv4 stack" "stack=ipv4 host=ipv4 local=ipv6" \
+	fail-local --stack ipv4 192.0.2.1 2001:db8::2
+
+# A wildcard local address counts as none.
+explain "0.0.0.0 local, ipv6 stack" "stack=ipv6 host=ipv4 local=none" map \
+	--stack ipv6 192.0.2.1 0.0.0.0
+expect_line "0.0.0.0 local: local line" "local: 0.0.0.0 none (wildcard)" \
+	"$tmp/out"
+explain ":: local, ipv4 stack" "stack=ipv4 host=ipv4 local=none" ipv4 \
+	--stack ipv4 192.0.2.1 ::
+
+# Without LOCAL, the policy's local-address applies.
+explain "--local-address" "stack=dual host=ipv4 local=ipv6" map \
+	--local-address 2001:db8::2 192.0.2.1
+explain "--local-address with ports" "stack=dual host=ipv4 local=ipv6" map \
+	--local-address '2001:db8::2(1000,2000)' 192.0.2.1
+explain "--local-address of ports only" "stack=dual host=ipv4 local=none" \
+	ipv4 --local-address '(1000,2000)' 192.0.2.1
+printf 'stack = ipv6\nlocal-address = 192.0.2.2\n' >"$tmp/local.conf"
+explain "local-address from -c" "stack=ipv6 host=ipv6 local=ipv4" \
+	fail-local -c "$tmp/local.conf" 2001:db8::1
+
+capture "$STACKSHIM" explain
+expect_status "no HOST" 2
+capture "$STACKSHIM" explain 192.0.2.1 192.0.2.2 192.0.2.3
+expect_status "three operands" 2
+capture "$STACKSHIM" explain --prefer ipv5 192.0.2.1
+expect_status "--prefer ipv5" 1
+expect_match "--prefer ipv5: names the option" "--prefer" "$tmp/err"
+
+# Names, from this test's hosts file, in a mount namespace of its own.
+cat >"$tmp/hosts" <<EOF
+127.0.0.1 localhost
+::1 localhost
+192.0.2.10 v4.stackshim.test
+2001:db8::10 v6.stackshim.test
+192.0.2.20 both.stackshim.test
+2001:db8::20 both.stackshim.test
+::ffff:192.0.2.30 mapped.stackshim.test
+EOF
+printf 'hosts: files\n' >"$tmp/nsswitch.conf"
+
+# in_ns CMD...: run CMD where /etc/hosts and /etc/nsswitch.conf are ours.
+in_ns()
+{
+	$unshare sh -c 'mount --bind "$1/hosts" /etc/hosts &&
+		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf &&
+		shift && exec "$@"' sh "$tmp" "$@"
+}
+
+unshare=
+for try in "unshare --mount" "unshare --user --map-root-user --mount"; do
+	if [ -e /etc/hosts ] && [ -e /etc/nsswitch.conf ] &&
+	   unshare=$try && in_ns true 2>"$tmp/why"; then
+		break
+	fi
+	unshare=
+done
+if [ -z "$unshare" ]; then
+	echo "SKIP: names: cannot bind-mount /etc/hosts in a mount namespace:" \
+		"$(cat "$tmp/why" 2>/dev/null)"
+	[ "$failures" -eq 0 ] && exit 77
+	finish
+fi
+
+explain_ns()
+{
+	what=$1
+	cell=$2
+	outcome=$3
+	shift 3
+	capture in_ns "$STACKSHIM" explain "$@"
+	expect_status "$what" 0
+	expect_line "$what: cell" "cell: $cell" "$tmp/out"
+	expect_line "$what: outcome" "outcome: $outcome" "$tmp/out"
+}
+
+explain_ns "IPv4 name" "stack=dual host=ipv4 local=none" ipv4 \
+	v4.stackshim.test
+expect_line "IPv4 name: host line" \
+	"host: v4.stackshim.test ipv4 (192.0.2.10)" "$tmp/out"
+explain_ns "IPv6 name" "stack=dual host=ipv6 local=none" ipv6 \
+	v6.stackshim.test
+explain_ns "name with both" "stack=dual host=both local=none" ipv6 \
+	both.stackshim.test
+expect_match "name with both: lists 192.0.2.20" \
+	'^host: both.stackshim.test both (.*192\.0\.2\.20' "$tmp/out"
+expect_match "name with both: lists 2001:db8::20" \
+	'^host: both.stackshim.test both (.*2001:db8::20' "$tmp/out"
+explain_ns "name with both, prefer ipv4" "stack=dual host=both local=none" \
+	ipv4 --prefer ipv4 both.stackshim.test
+explain_ns "name with both, ipv4 stack" "stack=ipv4 host=both local=none" \
+	ipv4 --stack ipv4 both.stackshim.test
+explain_ns "IPv4-mapped name" "stack=dual host=ipv4 local=none" ipv4 \
+	mapped.stackshim.test
+explain_ns "IPv4 name, ipv6 stack" "stack=ipv6 host=ipv4 local=none" map \
+	--stack ipv6 v4.stackshim.test
+expect_line "IPv4 name, ipv6 stack: translated" \
+	"translated: 192.0.2.10 -> ::ffff:192.0.2.10" "$tmp/out"
+explain_ns "local name with both" "stack=dual host=ipv6 local=both" ipv6 \
+	v6.stackshim.test both.stackshim.test
+explain_ns "local name, IPv6" "stack=ipv4 host=ipv4 local=ipv6" fail-local \
+	--stack ipv4 192.0.2.1 v6.stackshim.test
+explain_ns "local-address name" "stack=dual host=ipv4 local=ipv6" map \
+	--local-address v6.stackshim.test v4.stackshim.test
+
+capture in_ns "$STACKSHIM" explain nx.stackshim.test
+expect_status "unknown name" 2
+expect_match "unknown name: says which" '^stackshim: nx\.stackshim\.test: ' \
+	"$tmp/err"
+
+finish
