@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@ struct chunk {
 
 #define ALL_SCALARS (KEY_BIT(KEY_SCALARS) - 1)
 
+/* An IPv4 address in network byte order, as a constant expression. */
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+#define NET_ADDR(a, b, c, d) ((in_addr_t)((d) << 24 | (c) << 16 | (b) << 8 | (a)))
+#else
+#define NET_ADDR(a, b, c, d) ((in_addr_t)((a) << 24 | (b) << 16 | (c) << 8 | (d)))
+#endif
+
 /* The built-in defaults: everything but local-address is set. */
 static const struct settings defaults = {
 	.set = ALL_SCALARS & ~KEY_BIT(KEY_LOCAL),
@@ -30,7 +38,8 @@ static const struct settings defaults = {
 		[KEY_TRANSLATE] = {.prefix = {
 			.addr = {.s6_addr = {[10] = 0xff, [11] = 0xff}},
 			.len = 96}},
-		[KEY_POOL] = {.pool = {.addr = {.s_addr = 0}, .len = 15}},
+		[KEY_POOL] = {.pool = {.addr = {.s_addr = NET_ADDR(198, 18, 0, 0)},
+				 .len = 15}},
 		[KEY_ENFORCE] = {.word = 1},
 		[KEY_LOG] = {.log = {.kind = LOG_OFF}},
 	},
@@ -117,8 +126,6 @@ void policy_refresh(struct policy *policy)
 	size_t i;
 
 	policy->effective = defaults;
-	/* 198.18.0.0 cannot be written as a constant initialiser portably. */
-	policy->effective.v[KEY_POOL].pool.addr.s_addr = htonl(0xc6120000);
 	settings_merge(&policy->effective, &policy->global);
 	for (i = 0; i < policy->nsections; i++)
 		if (policy->sections[i].selected)
@@ -200,11 +207,14 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
 	unsigned k;
 	int r = 0;
 
-	if (conf && *conf)
+	if (conf && *conf) {
 		r = config_read(policy, conf, false, false, err);
-	else if (system_path)
+	} else if (system_path) {
 		r = config_read(policy, system_path, secure, true, err);
-	if (r < 0 && !(r == -ENOENT && !(conf && *conf)))
+		if (r == -ENOENT)	/* no system file: the defaults */
+			r = 0;
+	}
+	if (r < 0)
 		return r;
 	for (k = 0; !secure && k < KEY_SCALARS; k++) {
 		const struct keyword *kw = values_keyword_at(k);
