@@ -4,17 +4,21 @@
  * SPEC §2, socket row: an ipv4 stack has no IPv6 sockets and an ipv6 stack
  * without mapped addresses has no IPv4 sockets, both refused with
  * EAFNOSUPPORT as a kernel without that family would; a library that failed
- * closed refuses both with EACCES.  Every other family is never touched.
+ * closed refuses both with EACCES.  An ipv6 stack with mapped addresses, or
+ * a dual stack whose local-address is IPv6, upgrades AF_INET sockets to
+ * AF_INET6 ones underneath.  Every other family is never touched.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sockaddr.h"
 
 /*
  * The policy families of the socket domains the shim has an opinion on.  The
@@ -86,26 +90,107 @@ static int shim_socket_forward(int domain, int type, int protocol)
 	return (int)syscall(SYS_socket, domain, type, protocol);
 }
 
+/*
+ * The AF_INET sockets that may be upgraded: those whose protocol means the
+ * same over IPv6 and reaches IPv4 through mapped addresses.  Others (raw,
+ * ICMP, SCTP, ...) stay AF_INET, and the policy decides their destinations
+ * as for any AF_INET socket.  The last row ends the table.
+ */
+static const struct shim_socket_upgrade {
+	int type;
+	int protocol;
+} shim_socket_upgrades[] = {
+	{SOCK_STREAM, 0},
+	{SOCK_STREAM, IPPROTO_TCP},
+	{SOCK_DGRAM, 0},
+	{SOCK_DGRAM, IPPROTO_UDP},
+	{-1, -1},
+};
+
+static bool shim_socket_upgradable(int type, int protocol)
+{
+	const struct shim_socket_upgrade *u = shim_socket_upgrades;
+
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (u->type >= 0 && (u->type != type || u->protocol != protocol))
+		u++;
+	return u->type >= 0;
+}
+
+/*
+ * Make the AF_INET socket the program asked for as an AF_INET6 one that
+ * also reaches IPv4 through mapped addresses.  IPV6_V6ONLY is cleared
+ * whatever net.ipv6.bindv6only says.  The option is set through the system
+ * call, so that a setsockopt() hook could never see the shim's own call.
+ * Returns the fd, or -1 with errno as socket() or setsockopt() set it.
+ */
+static int shim_socket_upgrade(int type, int protocol)
+{
+	int fd, off = 0, err;
+
+	fd = shim_socket_forward(AF_INET6, type, protocol);
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off)) < 0) {
+		err = errno;
+		fdstate_set(fd, 0);
+		if (real_close)
+			real_close(fd);
+		else
+			syscall(SYS_close, fd);
+		errno = err;
+		return -1;
+	}
+	fdstate_set(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
+				fdstate_type_flags(type));
+	return fd;
+}
+
+/*
+ * Create the socket, and record what the shim knows of it.  Its fd may be
+ * one a closed socket had, whose flags must not carry over.
+ */
 static int shim_socket(int domain, int type, int protocol)
 {
-	int rc;
+	const struct policy *policy = shim_policy();
+	unsigned fam = shim_socket_fam(domain);
+	int rc, fd;
 
-	rc = shim_socket_check(shim_policy(), domain);
+	rc = shim_socket_check(policy, domain);
 	if (rc) {
 		errno = rc;
 		return -1;
 	}
-	return shim_socket_forward(domain, type, protocol);
+	if (fam == FAM_IPV4 && policy && local_upgrades(policy) &&
+	    shim_socket_upgradable(type, protocol))
+		return shim_socket_upgrade(type, protocol);
+	fd = shim_socket_forward(domain, type, protocol);
+	if (fd >= 0 && fam != FAM_NONE)
+		fdstate_set(fd, FDSTATE_KNOWN | fdstate_type_flags(type) |
+					(fam == FAM_IPV6 ? FDSTATE_INET6 : 0));
+	return fd;
 }
 
 /*
  * socket - the interposed socket(2).  Returns what libc's socket() returns,
  * or -1 with errno EAFNOSUPPORT (the stack lacks the family) or EACCES (no
- * policy could be loaded) for a refused AF_INET or AF_INET6 socket.
+ * policy could be loaded) for a refused AF_INET or AF_INET6 socket.  Under
+ * a policy that upgrades sockets, an AF_INET TCP or UDP socket is really an
+ * AF_INET6 one with IPV6_V6ONLY off (SPEC §2, socket row, map column); an
+ * error creating it is returned as the kernel gave it.
  */
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
-	if (!shim_init_ensure())
-		return shim_socket_forward(domain, type, protocol);
+	int fd;
+
+	if (!shim_init_ensure()) {
+		fd = shim_socket_forward(domain, type, protocol);
+		/* The shim sees this socket made: an old socket's flags on
+		 * its fd would be wrong, and forgetting them maps nothing. */
+		if (fd >= 0 && shim_socket_fam(domain) != FAM_NONE)
+			fdstate_set(fd, 0);
+		return fd;
+	}
 	return shim_socket(domain, type, protocol);
 }

@@ -1,0 +1,154 @@
+/*
+ * bind.c - the bind() hook.
+ *
+ * SPEC §2, bind row: a bind passes, an upgraded socket's sockaddr_in being
+ * given to the kernel as the AF_INET6 address it stands for (0.0.0.0:p as
+ * [::]:p, a.b.c.d:p as [::ffff:a.b.c.d]:p), except that a specific local
+ * address of a family the stack does not allow fails to resolve as a local
+ * address: EADDRNOTAVAIL.  What the program bound is remembered, for it is
+ * the local address of the sockets' later decisions (SPEC §1).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+/* A checked bind: the address to forward, and what it makes of the fd. */
+struct shim_bind {
+	const struct sockaddr *sa;
+	socklen_t len;
+	unsigned flags;			/* fdstate flags to add on success */
+	struct sockaddr_storage buf;
+};
+
+/* The flags a successful bind to a local address of the table's class adds. */
+static const unsigned shim_bind_flags[] = {
+	[FAM_NONE] = FDSTATE_BOUND | FDSTATE_NOBIND,
+	[FAM_IPV4] = FDSTATE_BOUND | FDSTATE_NOBIND | FDSTATE_BOUND_V4,
+	[FAM_IPV6] = FDSTATE_BOUND | FDSTATE_NOBIND | FDSTATE_BOUND_V6,
+};
+
+static int shim_bind_forward(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	if (real_bind)
+		return real_bind(fd, sa, len);
+	return (int)syscall(SYS_bind, fd, sa, len);
+}
+
+/*
+ * The family an upgraded socket's program bound as an AF_INET one: AF_INET,
+ * also for AF_UNSPEC with INADDR_ANY, which the kernel's inet_bind() takes
+ * for AF_INET; AF_UNSPEC (any other) when an AF_INET socket refuses it.
+ * sa holds at least a sockaddr_in.
+ */
+static int shim_bind_upgraded_family(const struct sockaddr *sa)
+{
+	struct sockaddr_in sin;
+
+	memcpy(&sin, sa, sizeof(sin));
+	if (sin.sin_family == AF_INET)
+		return AF_INET;
+	if (sin.sin_family == AF_UNSPEC &&
+	    sin.sin_addr.s_addr == htonl(INADDR_ANY))
+		return AF_INET;
+	return AF_UNSPEC;
+}
+
+/*
+ * Check a bind of fd to sa (len bytes) under policy.  Returns 0 with b
+ * filled (its sa and len are the program's own when nothing changes), or
+ * a positive errno: EACCES without a policy, EADDRNOTAVAIL for a local
+ * address outside the stack, EAFNOSUPPORT for a non-AF_INET address on an
+ * upgraded socket.  Anything else is left for the kernel to answer.
+ */
+static int shim_bind_check(const struct policy *policy, int fd,
+			   const struct sockaddr *sa, socklen_t len,
+			   struct shim_bind *b)
+{
+	struct sockaddr_inet in;
+	unsigned flags, local;
+	int family;
+
+	b->sa = sa;
+	b->len = len;
+	b->flags = 0;
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
+	    len > sizeof(struct sockaddr_storage))
+		return 0;
+	family = sa->sa_family;
+	if (family != AF_INET && family != AF_INET6 &&
+	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
+		return 0;
+	if (policy && !policy_enforce(policy))
+		return 0;
+	flags = sockaddr_flags(policy, fd, family, SOCKADDR_BIND);
+	if (!flags)
+		return 0;
+	if (!policy)
+		return EACCES;
+	if (flags & FDSTATE_UPGRADED) {
+		/* The kernel checks the length first, then the family. */
+		if (len < sizeof(struct sockaddr_in))
+			return 0;
+		if (shim_bind_upgraded_family(sa) != AF_INET)
+			return EAFNOSUPPORT;
+		family = AF_INET;
+	} else if (family != (flags & FDSTATE_INET6 ? AF_INET6 : AF_INET)) {
+		/* The kernel refuses a family its socket is not of. */
+		return 0;
+	}
+	memcpy(&b->buf, sa, len);
+	((struct sockaddr *)&b->buf)->sa_family = (sa_family_t)family;
+	if (!sockaddr_parse((struct sockaddr *)&b->buf, len, &in))
+		return 0;
+	local = sockaddr_is_any(&in) ? FAM_NONE
+				     : policy_addr_host_fam(&in.addr);
+	/* A local address whose family the stack lacks is the table's
+	 * fail-local whatever the host: ask for a host of both families. */
+	if (local != FAM_NONE &&
+	    policy_decide(policy, FAM_BOTH, local) == OUTCOME_FAIL_LOCAL)
+		return EADDRNOTAVAIL;
+	b->flags = shim_bind_flags[local];
+	if (flags & FDSTATE_UPGRADED) {
+		b->len = sockaddr_make(&in, AF_INET6, true, &b->buf);
+		b->sa = (struct sockaddr *)&b->buf;
+	}
+	return 0;
+}
+
+static int shim_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct shim_bind b;
+	int err, rc;
+
+	err = shim_bind_check(shim_policy(), fd, sa, len, &b);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	rc = shim_bind_forward(fd, b.sa, b.len);
+	if (rc == 0 && b.flags)
+		fdstate_add(fd, b.flags);
+	return rc;
+}
+
+/*
+ * bind - the interposed bind(2).  Returns what libc's bind() returns for
+ * the address the policy gives the kernel, or -1 with errno EADDRNOTAVAIL
+ * (a local address of a family the stack lacks), EAFNOSUPPORT (a
+ * non-AF_INET address on a socket that is AF_INET to the program) or EACCES
+ * (no policy could be loaded, for an AF_INET or AF_INET6 address).
+ */
+SHIM_EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	if (!shim_init_ensure())
+		return shim_bind_forward(fd, SOCKADDR_PTR(addr), len);
+	return shim_bind(fd, SOCKADDR_PTR(addr), len);
+}

@@ -1,0 +1,62 @@
+/*
+ * connect.c - the connect() hook.
+ *
+ * SPEC §2, connect row: the destination is decided by the selection table
+ * (sockaddr_route()): ipv4 and ipv6 outcomes pass, an upgraded socket's
+ * sockaddr_in going to the kernel as its ::ffff:a.b.c.d form; map rewrites
+ * the IPv4 target to its translated address; fail-host is ENETUNREACH and
+ * fail-local EADDRNOTAVAIL.  A socket the program has not bound is first
+ * bound to the policy's local-address, when there is one (XMS's
+ * XMSC_WMQ_LOCAL_ADDRESS).  A non-blocking connect stays one: EINPROGRESS
+ * comes back as the kernel gave it, and nothing is retried.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+static int shim_connect_forward(int fd, const struct sockaddr *sa,
+				socklen_t len)
+{
+	if (real_connect)
+		return real_connect(fd, sa, len);
+	return (int)syscall(SYS_connect, fd, sa, len);
+}
+
+static int shim_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	const struct policy *policy = shim_policy();
+	struct sockaddr_route route;
+	int err;
+
+	err = sockaddr_route(policy, fd, sa, len, SOCKADDR_CONNECT, 0, &route);
+	if (!err && route.bind)
+		err = local_bind(policy, fd, route.flags, route.bind_fam);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return shim_connect_forward(fd, route.sa, route.len);
+}
+
+/*
+ * connect - the interposed connect(2).  Returns what libc's connect()
+ * returns for the destination the policy gives the kernel, or -1 with
+ * errno ENETUNREACH (fail-host, or a translated destination an AF_INET
+ * socket cannot reach), EADDRNOTAVAIL (fail-local), EAFNOSUPPORT (a
+ * non-AF_INET address on a socket that is AF_INET to the program), EACCES
+ * (no policy could be loaded), or what binding the policy's local-address
+ * failed with (EADDRINUSE: every port of its range is taken).
+ */
+SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	if (!shim_init_ensure())
+		return shim_connect_forward(fd, SOCKADDR_PTR(addr), len);
+	return shim_connect(fd, SOCKADDR_PTR(addr), len);
+}

@@ -1,0 +1,195 @@
+/*
+ * fdstate.c - what the shim knows of each socket, by file descriptor.
+ *
+ * The flags of fd live in a two-level table: a fixed array of chunk
+ * pointers, indexed by the high bits of fd, and chunks of atomic words,
+ * indexed by the low bits.  A chunk is mapped the first time a flag is set
+ * in its range and published with a compare-and-swap; it is never freed, so
+ * a reader that has seen the pointer may use it for ever.  Reading takes two
+ * atomic loads and no lock, from any thread, a signal handler included.
+ *
+ * Chunks come from mmap() rather than calloc(): a hook may run inside the
+ * program's own malloc() (a replacement allocator that opens a socket), and
+ * must not call back into it.
+ *
+ * Descriptors at or above FDSTATE_MAX are not tracked: fdstate_get() says 0
+ * for them and fdstate_set() ignores them, so such a socket is simply passed
+ * through as if the shim had never seen it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define FDSTATE_CHUNK_BITS 12
+#define FDSTATE_CHUNK_SIZE (1u << FDSTATE_CHUNK_BITS)
+#define FDSTATE_CHUNKS 256u
+#define FDSTATE_MAX (FDSTATE_CHUNKS * FDSTATE_CHUNK_SIZE)
+
+static _Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
+
+/*
+ * The chunk that holds fd, or NULL when none is mapped yet (or fd is out of
+ * range).  The acquire load pairs with the release of the compare-and-swap
+ * that published it, so the zeroed words are seen as zero.
+ */
+static atomic_uint *fdstate_chunk(int fd)
+{
+	if (fd < 0 || (unsigned)fd >= FDSTATE_MAX)
+		return NULL;
+	return atomic_load_explicit(&fdstate_chunks[fd >> FDSTATE_CHUNK_BITS],
+				    memory_order_acquire);
+}
+
+/*
+ * The chunk that holds fd, mapped now if need be; NULL when fd is out of
+ * range or no memory can be had.  Two threads may race to map the same
+ * chunk: the loser unmaps its own and uses the winner's.
+ */
+static atomic_uint *fdstate_chunk_make(int fd)
+{
+	_Atomic(atomic_uint *) *slot;
+	atomic_uint *chunk, *expected = NULL;
+	size_t size = FDSTATE_CHUNK_SIZE * sizeof(atomic_uint);
+	int saved_errno;
+
+	chunk = fdstate_chunk(fd);
+	if (chunk || fd < 0 || (unsigned)fd >= FDSTATE_MAX)
+		return chunk;
+	/* Anonymous memory is zero-filled, which is 0 for every atomic_uint
+	 * on the platforms glibc supports. */
+	saved_errno = errno;
+	chunk = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved_errno;
+	if (chunk == MAP_FAILED)
+		return NULL;
+	slot = &fdstate_chunks[fd >> FDSTATE_CHUNK_BITS];
+	if (atomic_compare_exchange_strong_explicit(slot, &expected, chunk,
+						    memory_order_acq_rel,
+						    memory_order_acquire))
+		return chunk;
+	munmap(chunk, size);
+	return expected;
+}
+
+/* fdstate_get - see shim.h. */
+unsigned fdstate_get(int fd)
+{
+	atomic_uint *chunk = fdstate_chunk(fd);
+
+	if (!chunk)
+		return 0;
+	return atomic_load_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)],
+				    memory_order_acquire);
+}
+
+/*
+ * fdstate_set - see shim.h.  Forgetting an fd (flags 0) whose chunk was
+ * never mapped maps nothing: there is nothing to forget.  Without memory
+ * for a new chunk the flags are dropped, and the socket passes through.
+ */
+void fdstate_set(int fd, unsigned flags)
+{
+	atomic_uint *chunk;
+
+	chunk = flags ? fdstate_chunk_make(fd) : fdstate_chunk(fd);
+	if (!chunk)
+		return;
+	atomic_store_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)], flags,
+			      memory_order_release);
+}
+
+/* fdstate_add - see shim.h. */
+void fdstate_add(int fd, unsigned flags)
+{
+	atomic_uint *chunk;
+
+	if (!flags)
+		return;
+	chunk = fdstate_chunk_make(fd);
+	if (!chunk)
+		return;
+	atomic_fetch_or_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)], flags,
+				 memory_order_acq_rel);
+}
+
+/*
+ * One socket option of fd as an int, through the system call itself: the
+ * shim may one day interpose getsockopt(), and its own questions must not
+ * go through that hook.  Returns -1 when the kernel refuses (a bad fd, a
+ * non-socket); errno is the caller's to restore.
+ */
+static int fdstate_sockopt(int fd, int name)
+{
+	int value = 0;
+	socklen_t len = sizeof(value);
+
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, name, &value, &len) < 0)
+		return -1;
+	return value;
+}
+
+/* fdstate_type_flags - see shim.h. */
+unsigned fdstate_type_flags(int type)
+{
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (type == SOCK_DGRAM)
+		return FDSTATE_DGRAM;
+	if (type == SOCK_STREAM)
+		return FDSTATE_STREAM;
+	return 0;
+}
+
+/* The flags of a socket of domain and type, or 0 for any other domain. */
+static unsigned fdstate_flags_of(int domain, int type)
+{
+	static const struct {
+		int domain;
+		unsigned flags;
+	} domains[] = {
+		{AF_INET, FDSTATE_KNOWN},
+		{AF_INET6, FDSTATE_KNOWN | FDSTATE_INET6},
+		{AF_UNSPEC, 0},
+	};
+	size_t i = 0;
+
+	while (domains[i].domain != AF_UNSPEC && domains[i].domain != domain)
+		i++;
+	if (!domains[i].flags)
+		return 0;
+	return domains[i].flags | fdstate_type_flags(type);
+}
+
+/* fdstate_learn - see shim.h. */
+unsigned fdstate_learn(int fd)
+{
+	unsigned flags = fdstate_get(fd);
+	int saved_errno, domain, type;
+
+	if (flags & FDSTATE_KNOWN)
+		return flags;
+	saved_errno = errno;
+	domain = fdstate_sockopt(fd, SO_DOMAIN);
+	type = domain < 0 ? -1 : fdstate_sockopt(fd, SO_TYPE);
+	errno = saved_errno;
+	if (type < 0)
+		return 0;
+	/* The shim cannot know whether the socket is bound already, and a
+	 * bind() of its own on a bound socket would fail the program's
+	 * call: it binds no local-address on a socket it did not create. */
+	flags = fdstate_flags_of(domain, type);
+	if (!flags)
+		return 0;
+	flags |= FDSTATE_NOBIND;
+	fdstate_add(fd, flags);
+	/* An fd beyond the table is not remembered, but still answered. */
+	return fdstate_get(fd) | flags;
+}

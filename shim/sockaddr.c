@@ -1,0 +1,344 @@
+/*
+ * sockaddr.c - socket addresses: reading them, writing them, what the
+ * program of an upgraded socket is shown, and, at the end of the file, the
+ * route of a destination under the policy, which connect(), sendto() and
+ * sendmsg() share (SPEC §2, their rows of the outcome table).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+/* The first page: never mapped, so the kernel says EFAULT for it. */
+#define SOCKADDR_LOW_PAGE 4096u
+
+/* The length of RFC 2133's sockaddr_in6, without sin6_scope_id. */
+#define SOCKADDR_IN6_OLD_LEN 24u
+
+static const uint8_t sockaddr_mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+};
+
+/* sockaddr_ptr_ok - see sockaddr.h. */
+bool sockaddr_ptr_ok(const void *p)
+{
+	return (uintptr_t)p >= SOCKADDR_LOW_PAGE;
+}
+
+/* sockaddr_parse - see sockaddr.h. */
+bool sockaddr_parse(const struct sockaddr *sa, socklen_t len,
+		    struct sockaddr_inet *out)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET && len >= sizeof(sin)) {
+		memcpy(&sin, sa, sizeof(sin));
+		out->addr.fam = FAM_IPV4;
+		memcpy(out->addr.a, &sin.sin_addr, 4);
+		out->port = sin.sin_port;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6 && len >= SOCKADDR_IN6_OLD_LEN) {
+		memset(&sin6, 0, sizeof(sin6));
+		memcpy(&sin6, sa, len < sizeof(sin6) ? len : sizeof(sin6));
+		out->addr.fam = FAM_IPV6;
+		memcpy(out->addr.a, &sin6.sin6_addr, 16);
+		out->port = sin6.sin6_port;
+		out->flowinfo = sin6.sin6_flowinfo;
+		out->scope_id = sin6.sin6_scope_id;
+		return true;
+	}
+	return false;
+}
+
+/* sockaddr_v4 - see sockaddr.h. */
+bool sockaddr_v4(const struct sockaddr_inet *in, struct in_addr *v4)
+{
+	if (in->addr.fam == FAM_IPV4) {
+		memcpy(v4, in->addr.a, 4);
+		return true;
+	}
+	if (memcmp(in->addr.a, sockaddr_mapped_prefix,
+		   sizeof(sockaddr_mapped_prefix)) != 0)
+		return false;
+	memcpy(v4, in->addr.a + 12, 4);
+	return true;
+}
+
+/* sockaddr_is_any - see sockaddr.h. */
+bool sockaddr_is_any(const struct sockaddr_inet *in)
+{
+	static const uint8_t zero[16];
+	struct in_addr v4;
+
+	if (sockaddr_v4(in, &v4))
+		return v4.s_addr == htonl(INADDR_ANY);
+	return memcmp(in->addr.a, zero, sizeof(zero)) == 0;
+}
+
+/* sockaddr_make - see sockaddr.h. */
+socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
+			bool wildcard, struct sockaddr_storage *out)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+	struct in_addr v4;
+	bool is_v4 = sockaddr_v4(in, &v4);
+
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		if (!is_v4)
+			return 0;
+		sin->sin_family = AF_INET;
+		sin->sin_port = in->port;
+		sin->sin_addr = v4;
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = in->port;
+	if (!is_v4) {
+		memcpy(&sin6->sin6_addr, in->addr.a, 16);
+		sin6->sin6_flowinfo = in->flowinfo;
+		sin6->sin6_scope_id = in->scope_id;
+	} else if (!(wildcard && v4.s_addr == htonl(INADDR_ANY))) {
+		memcpy(&sin6->sin6_addr, sockaddr_mapped_prefix,
+		       sizeof(sockaddr_mapped_prefix));
+		memcpy(sin6->sin6_addr.s6_addr + 12, &v4, 4);
+	}
+	return sizeof(*sin6);
+}
+
+/*
+ * Whether addr lies inside the policy's translate prefix, and the IPv4
+ * address it embeds when it does.  Bits past the prefix are compared whole
+ * bytes at a time: RFC 6052 prefixes end on a byte.
+ */
+static bool sockaddr_in_prefix(const struct policy *policy,
+			       const struct in6_addr *addr, struct in_addr *v4)
+{
+	struct in6_addr prefix;
+	unsigned len;
+
+	if (!policy)
+		return false;
+	policy_translate_prefix(policy, &prefix, &len);
+	if (len % 8 || len > 128 ||
+	    memcmp(addr->s6_addr, prefix.s6_addr, len / 8) != 0)
+		return false;
+	return policy_rfc6052_extract(addr, len, v4) == 0;
+}
+
+/* sockaddr_unupgrade - see sockaddr.h. */
+void sockaddr_unupgrade(const struct policy *policy,
+			struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	struct sockaddr_inet in;
+
+	if (!sockaddr_parse((struct sockaddr *)ss, *len, &in) ||
+	    in.addr.fam != FAM_IPV6)
+		return;
+	memcpy(&sin6, ss, sizeof(sin6));
+	memset(&sin, 0, sizeof(sin));
+	/* An unbound upgraded socket is [::]:0, which an AF_INET one shows
+	 * as 0.0.0.0:0; a wildcard bind is [::]:p for 0.0.0.0:p. */
+	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr))
+		sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (!sockaddr_v4(&in, &sin.sin_addr) &&
+		 !sockaddr_in_prefix(policy, &sin6.sin6_addr, &sin.sin_addr))
+		/* A native IPv6 peer: issue 4 will show it as an address of
+		 * the peer-pool; until then the kernel's sockaddr_in6
+		 * stands. */
+		return;
+	sin.sin_family = AF_INET;
+	sin.sin_port = sin6.sin6_port;
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &sin, sizeof(sin));
+	*len = sizeof(sin);
+}
+
+/* sockaddr_copy_out - see sockaddr.h. */
+void sockaddr_copy_out(const void *src, socklen_t srclen, struct sockaddr *dst,
+		       socklen_t *dstlen)
+{
+	socklen_t n = *dstlen < srclen ? *dstlen : srclen;
+
+	if (n)
+		memcpy(dst, src, n);
+	*dstlen = srclen;
+}
+
+/* What each outcome of the table does to a connect() or a send. */
+static const struct sockaddr_outcome {
+	bool map;		/* rewrite the IPv4 target to its translation */
+	int err;		/* refuse with this errno; 0: go on */
+	unsigned bind_fam;	/* the local-address member it leaves by */
+} sockaddr_outcomes[OUTCOME_COUNT] = {
+	[OUTCOME_IPV4] = {false, 0, FAM_IPV4},
+	[OUTCOME_IPV6] = {false, 0, FAM_IPV6},
+	[OUTCOME_MAP] = {true, 0, FAM_IPV6},
+	[OUTCOME_FAIL_HOST] = {false, ENETUNREACH, FAM_NONE},
+	[OUTCOME_FAIL_LOCAL] = {false, EADDRNOTAVAIL, FAM_NONE},
+};
+
+/* sockaddr_flags - see sockaddr.h. */
+unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
+			enum sockaddr_call call)
+{
+	unsigned known = fdstate_get(fd) & FDSTATE_KNOWN;
+	unsigned flags = fdstate_learn(fd);
+
+	/* An AF_INET6 socket the shim did not see created, handed an AF_INET
+	 * address that the kernel would refuse on it, is an upgraded socket
+	 * that came by exec() or dup(): an AF_INET one to the program. */
+	if (!known && family == AF_INET && policy && local_upgrades(policy) &&
+	    (flags & FDSTATE_INET6) &&
+	    (call == SOCKADDR_BIND || !(flags & FDSTATE_DGRAM))) {
+		fdstate_add(fd, FDSTATE_UPGRADED);
+		flags |= FDSTATE_UPGRADED;
+	}
+	return flags;
+}
+
+/*
+ * The table's local class for a socket with flags: what the program bound
+ * (a wildcard: none), else the policy's local-address.  *failed is set when
+ * that is a name that did not resolve, which is the table's fail-local.
+ */
+static unsigned sockaddr_local_class(const struct policy *policy,
+				     unsigned flags, bool *failed)
+{
+	struct local_info info;
+
+	*failed = false;
+	if (flags & FDSTATE_BOUND)
+		return (flags & FDSTATE_BOUND_V4 ? FAM_IPV4 : 0) |
+		       (flags & FDSTATE_BOUND_V6 ? FAM_IPV6 : 0);
+	if (!local_info_get(policy, &info))
+		return FAM_NONE;
+	*failed = info.failed;
+	return info.fam;
+}
+
+/*
+ * Whether the kernel itself refuses an address of family on a socket with
+ * flags, so that the policy has nothing to say: an AF_INET6 address on an
+ * AF_INET socket, an AF_INET one on an AF_INET6 socket that is not a
+ * datagram one (UDP takes it as its IPv4-mapped form).  An upgraded socket
+ * is AF_INET to the program, and answered by the caller.
+ */
+static bool sockaddr_kernel_refuses(unsigned flags, int family)
+{
+	if (family == AF_INET6)
+		return !(flags & FDSTATE_INET6);
+	return (flags & FDSTATE_INET6) && !(flags & FDSTATE_DGRAM);
+}
+
+/*
+ * What an AF_INET socket says to an address of another family: the
+ * kernel's tcp_v4_connect() and udp_sendmsg() check the length first
+ * (0: let the AF_INET6 socket say EINVAL, as it does too), take AF_UNSPEC
+ * (a disconnect, passed on), and refuse the rest with EAFNOSUPPORT.
+ */
+static int sockaddr_upgraded_other(int family, socklen_t len)
+{
+	if (family == AF_UNSPEC || len < sizeof(struct sockaddr_in))
+		return 0;
+	return EAFNOSUPPORT;
+}
+
+/*
+ * Rewrite route to the translation of dst's IPv4 address.  A translation
+ * that is ::ffff:a.b.c.d leaves through the IPv4 stack: no IPv6
+ * local-address is bound for it, only its port range (SPEC §2).
+ */
+static void sockaddr_route_map(const struct policy *policy,
+			       const struct sockaddr_inet *dst,
+			       struct sockaddr_route *route)
+{
+	struct sockaddr_inet to = *dst;
+	struct in6_addr out;
+	struct in_addr v4;
+
+	sockaddr_v4(dst, &v4);
+	policy_translate(policy, &v4, &out);
+	to.addr.fam = FAM_IPV6;
+	memcpy(to.addr.a, &out, 16);
+	to.scope_id = 0;
+	route->len = sockaddr_make(&to, AF_INET6, false, &route->buf);
+	route->sa = (struct sockaddr *)&route->buf;
+	if (IN6_IS_ADDR_V4MAPPED(&out))
+		route->bind_fam = FAM_NONE;
+}
+
+/* sockaddr_route - see sockaddr.h. */
+int sockaddr_route(const struct policy *policy, int fd,
+		   const struct sockaddr *sa, socklen_t len,
+		   enum sockaddr_call call, int msgflags,
+		   struct sockaddr_route *route)
+{
+	const struct sockaddr_outcome *o;
+	struct sockaddr_inet dst;
+	unsigned flags, host, local;
+	bool failed;
+	int family;
+
+	memset(route, 0, offsetof(struct sockaddr_route, buf));
+	route->sa = sa;
+	route->len = len;
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
+	    len > sizeof(struct sockaddr_storage))
+		return 0;
+	family = sa->sa_family;
+	if (family != AF_INET && family != AF_INET6 &&
+	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
+		return 0;
+	if (policy && !policy_enforce(policy))
+		return 0;
+	flags = route->flags = sockaddr_flags(policy, fd, family, call);
+	/* Not an AF_INET or AF_INET6 socket, or no socket at all: the
+	 * kernel's answer is the program's. */
+	if (!flags)
+		return 0;
+	if (!policy)
+		return EACCES;
+	if (call == SOCKADDR_SEND && (flags & FDSTATE_STREAM) &&
+	    !(msgflags & MSG_FASTOPEN))
+		return 0;
+	if (flags & FDSTATE_UPGRADED) {
+		if (family != AF_INET)
+			return sockaddr_upgraded_other(family, len);
+	} else if (sockaddr_kernel_refuses(flags, family)) {
+		return 0;
+	}
+	if (!sockaddr_parse(sa, len, &dst))
+		return 0;
+	host = policy_addr_host_fam(&dst.addr);
+	local = sockaddr_local_class(policy, flags, &failed);
+	o = &sockaddr_outcomes[failed ? OUTCOME_FAIL_LOCAL
+				      : policy_decide(policy, host, local)];
+	if (o->err)
+		return o->err;
+	route->bind_fam = o->bind_fam;
+	if (o->map) {
+		/* A plain AF_INET socket has no way to an IPv6 address. */
+		if (!(flags & FDSTATE_INET6))
+			return ENETUNREACH;
+		sockaddr_route_map(policy, &dst, route);
+	} else if (flags & FDSTATE_UPGRADED) {
+		route->len = sockaddr_make(&dst, AF_INET6, false, &route->buf);
+		route->sa = (struct sockaddr *)&route->buf;
+	}
+	route->bind = !(flags & (FDSTATE_BOUND | FDSTATE_NOBIND)) &&
+		      policy_local_address(policy) != NULL;
+	return 0;
+}

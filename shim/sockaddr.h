@@ -1,0 +1,184 @@
+/*
+ * sockaddr.h - what the socket hooks share beyond shim.h: reading and
+ * writing socket addresses (shim/sockaddr.c), the route of a destination
+ * under the policy (shim/sockaddr.c) and the policy's local-address
+ * (shim/local.c).  Private to shim/.
+ */
+#ifndef STACKSHIM_SOCKADDR_H
+#define STACKSHIM_SOCKADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+
+#pragma GCC visibility push(hidden)
+
+/*
+ * Under _GNU_SOURCE glibc declares the socket calls' address arguments as
+ * transparent unions (__SOCKADDR_ARG, __CONST_SOCKADDR_ARG); the hooks are
+ * defined with the same types, and SOCKADDR_PTR() gives the plain pointer.
+ */
+#if defined(__USE_GNU) && !defined(__cplusplus)
+#define SOCKADDR_PTR(arg) ((arg).__sockaddr__)
+#else
+#define SOCKADDR_PTR(arg) (arg)
+#endif
+
+/* An IPv4 or IPv6 socket address as the shim reasons about it. */
+struct sockaddr_inet {
+	struct policy_addr addr;	/* FAM_IPV4 or FAM_IPV6 */
+	in_port_t port;			/* network byte order */
+	uint32_t flowinfo;		/* IPv6 only, as given */
+	uint32_t scope_id;		/* IPv6 only; 0 when len left it out */
+};
+
+/*
+ * sockaddr_ptr_ok - whether p may be read or written by the shim.  NULL and
+ * the first page are never mapped (vm.mmap_min_addr), so the kernel would
+ * answer EFAULT for them: the shim passes such calls through.  Any other
+ * bad pointer is the program's fault, as it is in libc's own functions.
+ */
+bool sockaddr_ptr_ok(const void *p);
+
+/*
+ * sockaddr_parse - read the AF_INET or AF_INET6 address sa of len bytes.
+ * AF_INET needs sizeof(struct sockaddr_in) bytes, AF_INET6 the 24 bytes of
+ * RFC 2133's sockaddr_in6, which the kernel accepts too.  Returns true with
+ * out filled, false for another family or a length the kernel would refuse.
+ */
+bool sockaddr_parse(const struct sockaddr *sa, socklen_t len,
+		    struct sockaddr_inet *out);
+
+/*
+ * sockaddr_v4 - the IPv4 address of in: itself, or the one inside an
+ * IPv4-mapped IPv6 address.  Returns false for any other IPv6 address.
+ */
+bool sockaddr_v4(const struct sockaddr_inet *in, struct in_addr *v4);
+
+/* sockaddr_is_any - whether in is 0.0.0.0, :: or ::ffff:0.0.0.0. */
+bool sockaddr_is_any(const struct sockaddr_inet *in);
+
+/*
+ * sockaddr_make - write in as a sockaddr of family (AF_INET or AF_INET6)
+ * into out, and return its length.  An IPv4 address in an AF_INET6
+ * sockaddr is the mapped ::ffff:a.b.c.d, except 0.0.0.0, which becomes ::
+ * when wildcard is set (a bind to every address of both stacks).  An IPv6
+ * address that holds no IPv4 one cannot be an AF_INET sockaddr: 0 then.
+ */
+socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
+			bool wildcard, struct sockaddr_storage *out);
+
+/*
+ * sockaddr_unupgrade - what the program of an upgraded socket is shown for
+ * the kernel's address ss of *len bytes: a sockaddr_in for ::, for an
+ * IPv4-mapped address and for an address inside the policy's translate
+ * prefix (policy may be NULL: then only the first two).  Rewrites ss and
+ * *len in place; any other address is left as it is.
+ */
+void sockaddr_unupgrade(const struct policy *policy,
+			struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * sockaddr_copy_out - hand the address src of srclen bytes to a program's
+ * (dst, dstlen) as the kernel does: at most *dstlen bytes are copied, and
+ * *dstlen is set to srclen, so that a caller can tell it was cut short.
+ * dstlen must be readable; dst may be NULL when *dstlen is 0.
+ */
+void sockaddr_copy_out(const void *src, socklen_t srclen, struct sockaddr *dst,
+		       socklen_t *dstlen);
+
+/* The call an address is for; sends may carry MSG_FASTOPEN. */
+enum sockaddr_call {
+	SOCKADDR_BIND,
+	SOCKADDR_CONNECT,
+	SOCKADDR_SEND,
+};
+
+/*
+ * sockaddr_flags - the fdstate flags of fd (fdstate_learn()) for a call
+ * with an address of family.  An AF_INET6 socket the shim did not see
+ * created, given an AF_INET address the kernel would refuse on it, under a
+ * policy that upgrades sockets, is taken for an upgraded socket that came
+ * through exec() or dup(), and marked so.  Returns 0 when fd is not an
+ * AF_INET or AF_INET6 socket.  errno is kept.
+ */
+unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
+			enum sockaddr_call call);
+
+/*
+ * A routed destination: what to forward (the program's own address, or
+ * rewritten into buf) and whether to bind the policy's local-address first,
+ * and to which of its families (FAM_NONE: its port range on the wildcard).
+ */
+struct sockaddr_route {
+	const struct sockaddr *sa;
+	socklen_t len;
+	bool bind;
+	unsigned bind_fam;
+	unsigned flags;			/* the socket's fdstate flags */
+	struct sockaddr_storage buf;
+};
+
+/*
+ * sockaddr_route - route a connect() or a send to sa (len bytes) on fd
+ * under policy (NULL: the library failed closed), for SPEC §2.  Returns 0
+ * when the call is to go on with route (sa and len to forward, a local
+ * bind to make first), or a positive errno to fail it with: EACCES (no
+ * policy), ENETUNREACH (fail-host, or a map outcome on a plain AF_INET
+ * socket), EADDRNOTAVAIL (fail-local), EAFNOSUPPORT (a non-AF_INET address
+ * on an upgraded socket, as an AF_INET socket would say).  Anything the
+ * policy has no say in (a bad fd, a short or unreadable address, another
+ * family) is forwarded unchanged, so that the kernel answers it.  errno is
+ * the same on return as on entry.
+ */
+int sockaddr_route(const struct policy *policy, int fd,
+		   const struct sockaddr *sa, socklen_t len,
+		   enum sockaddr_call call, int msgflags,
+		   struct sockaddr_route *route);
+
+/* --- the policy's local-address (local.c) -------------------------------- */
+
+/* The policy's local-address, its name resolved. */
+struct local_info {
+	unsigned fam;			/* FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_BOTH */
+	bool failed;			/* a name that did not resolve */
+	struct in_addr v4;		/* valid when fam has FAM_IPV4 */
+	struct in6_addr v6;		/* valid when fam has FAM_IPV6 */
+	uint16_t port_low;		/* host byte order; 0: no range */
+	uint16_t port_high;
+};
+
+/*
+ * local_info_get - the policy's local-address, resolved once for the life
+ * of the process.  Returns false when the policy has none, and when this
+ * thread is itself resolving it (a resolver that opens sockets reaches the
+ * hooks again; it must not wait for itself).  errno is kept.
+ */
+bool local_info_get(const struct policy *policy, struct local_info *out);
+
+/*
+ * local_bind - bind fd, an AF_INET or AF_INET6 socket as its fdstate
+ * flags say, to the policy's local-address: the member of family fam
+ * (FAM_IPV4 or FAM_IPV6), or the wildcard when fam is FAM_NONE or the
+ * address has no such member, on a port from its range taken round robin
+ * (0 without a range).  A wildcard without a port range binds nothing.
+ * Returns 0, or a positive errno: EADDRINUSE when every port of the range
+ * is taken, or what bind() said.  A socket found bound already counts as
+ * done.  Marks fd FDSTATE_NOBIND on success.  errno is kept.
+ */
+int local_bind(const struct policy *policy, int fd, unsigned flags,
+	       unsigned fam);
+
+/*
+ * local_upgrades - whether policy has AF_INET sockets made AF_INET6
+ * underneath (SPEC §2, socket row): an ipv6 stack with mapped addresses,
+ * or a dual stack whose local-address is IPv6 only.
+ */
+bool local_upgrades(const struct policy *policy);
+
+#pragma GCC visibility pop
+
+#endif /* STACKSHIM_SOCKADDR_H */

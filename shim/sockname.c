@@ -1,0 +1,102 @@
+/*
+ * sockname.c - the getsockname() and getpeername() hooks.
+ *
+ * SPEC §2: everything the shim hands back to a program whose socket it
+ * upgraded is in that program's family.  An upgraded socket's kernel
+ * address is AF_INET6; the program is shown the sockaddr_in it stands for:
+ * 0.0.0.0 for ::, a.b.c.d for ::ffff:a.b.c.d and for an address inside the
+ * translate prefix (sockaddr_unupgrade()).  The caller's buffer is filled
+ * as the kernel fills it: at most *addrlen bytes, and *addrlen set to the
+ * whole address's length.  Every other socket passes through untouched.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+/* One of the two calls: libc's function, and the system call without it. */
+struct shim_name_call {
+	__typeof__(getsockname) **real;
+	long sysno;
+};
+
+static const struct shim_name_call shim_getsockname_call = {
+	&real_getsockname,
+	SYS_getsockname,
+};
+
+static const struct shim_name_call shim_getpeername_call = {
+	&real_getpeername,
+	SYS_getpeername,
+};
+
+static int shim_name_forward(const struct shim_name_call *call, int fd,
+			     struct sockaddr *sa, socklen_t *len)
+{
+	if (*call->real)
+		return (*call->real)(fd, sa, len);
+	return (int)syscall(call->sysno, fd, sa, len);
+}
+
+/*
+ * Whether the program's (sa, len) may be filled by the shim.  When not (an
+ * unreadable length, a negative one, an unwritable buffer for a nonzero
+ * length) the kernel is handed them, to answer EFAULT or EINVAL itself.
+ */
+static bool shim_name_args_ok(const struct sockaddr *sa, const socklen_t *len)
+{
+	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
+		return false;
+	return *len == 0 || sockaddr_ptr_ok(sa);
+}
+
+static int shim_name(const struct shim_name_call *call, int fd,
+		     struct sockaddr *sa, socklen_t *len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+
+	if (!(fdstate_get(fd) & FDSTATE_UPGRADED) ||
+	    !shim_name_args_ok(sa, len))
+		return shim_name_forward(call, fd, sa, len);
+	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
+		return -1;
+	sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	sockaddr_copy_out(&ss, sslen, sa, len);
+	return 0;
+}
+
+/*
+ * getsockname - the interposed getsockname(2).  Returns what libc's
+ * getsockname() returns; on an upgraded socket the address is shown as a
+ * sockaddr_in when it holds an IPv4 one.
+ */
+SHIM_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr,
+			    socklen_t *__restrict len)
+{
+	if (!shim_init_ensure())
+		return shim_name_forward(&shim_getsockname_call, fd,
+					 SOCKADDR_PTR(addr), len);
+	return shim_name(&shim_getsockname_call, fd, SOCKADDR_PTR(addr), len);
+}
+
+/*
+ * getpeername - the interposed getpeername(2).  As getsockname(), for the
+ * peer: a mapped or translated IPv4 peer of an upgraded socket is shown as
+ * a sockaddr_in.  A native IPv6 peer is shown as the kernel gives it until
+ * issue 4 gives it an address from the peer-pool.
+ */
+SHIM_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr,
+			    socklen_t *__restrict len)
+{
+	if (!shim_init_ensure())
+		return shim_name_forward(&shim_getpeername_call, fd,
+					 SOCKADDR_PTR(addr), len);
+	return shim_name(&shim_getpeername_call, fd, SOCKADDR_PTR(addr), len);
+}
