@@ -1,0 +1,400 @@
+/*
+ * gethostbyname.c - the gethostbyname(), gethostbyname2(), gethostbyname_r()
+ * and gethostbyname2_r() hooks.
+ *
+ * SPEC §2, gethostbyname* row.  The destination is classified as for
+ * getaddrinfo() (resolve.h); the outcome then lets libc answer the family
+ * the program asked, turns its A records into translated AAAA ones, or
+ * fails with libc's h_errno for that failure.  The answers a hostent holds
+ * are libc's own whenever the outcome keeps them, so names, aliases and
+ * their order are libc's.
+ *
+ * gethostbyname() and gethostbyname2() return libc's static hostent when
+ * libc answers, else one of the shim's per thread (glibc's is global).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "resolve.h"
+#include "shim.h"
+
+/* The largest buffer the shim grows for one answer, as libc's limits go. */
+#define HE_BUF_MAX (1024 * 1024)
+
+/* A row that applies whatever family the program asked. */
+#define HE_ANY (-1)
+
+enum he_verdict {
+	HE_REAL,	/* libc answers the family asked */
+	HE_TRANSLATED,	/* A records, as AAAA at their translated address */
+	HE_FAIL_HOST,
+	HE_FAIL_LOCAL,
+	HE_FAIL_CLOSED,	/* no policy could be loaded */
+};
+
+/*
+ * What each outcome does with the family asked.  An IPv4 host asked for as
+ * AF_INET6 on a dual stack is libc's answer: none, unless it is a mapped
+ * literal.  The last row catches everything else, fail-host and an IPv6
+ * host asked for as AF_INET among them: glibc itself has no AF_INET answer
+ * for a name without A records (issue 4 will give it a peer-pool address).
+ */
+static const struct he_action {
+	enum policy_outcome outcome;
+	int family;
+	enum he_verdict verdict;
+} he_actions[] = {
+	{OUTCOME_IPV4, HE_ANY, HE_REAL},
+	{OUTCOME_IPV6, AF_INET6, HE_REAL},
+	{OUTCOME_MAP, AF_INET, HE_REAL},
+	{OUTCOME_MAP, AF_INET6, HE_TRANSLATED},
+	{OUTCOME_FAIL_LOCAL, HE_ANY, HE_FAIL_LOCAL},
+	{OUTCOME_COUNT, HE_ANY, HE_FAIL_HOST},
+};
+
+/*
+ * How each failure is told: h_errno, and the errno that the _r functions
+ * also return (0: glibc returns 0 and leaves errno for a host not found).
+ * The last row catches every other failure.
+ */
+static const struct he_failure {
+	enum he_verdict verdict;
+	int herr;
+	int err;
+} he_failures[] = {
+	{HE_FAIL_LOCAL, NO_RECOVERY, EADDRNOTAVAIL},
+	{HE_FAIL_CLOSED, NO_RECOVERY, EACCES},
+	{HE_FAIL_HOST, HOST_NOT_FOUND, 0},
+};
+
+/* The shim's static hostent, one per thread, and the buffer behind it. */
+struct he_static {
+	struct hostent he;
+	size_t len;
+	char buf[];
+};
+
+static pthread_once_t he_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t he_key;
+static bool he_key_ok;
+
+static void he_key_create(void)
+{
+	he_key_ok = pthread_key_create(&he_key, free) == 0;
+}
+
+static enum he_verdict he_decide(const char *name, int af)
+{
+	const struct policy *policy = shim_policy();
+	const struct he_action *row = he_actions;
+	unsigned have, want = resolve_fam_of(af);
+	enum policy_outcome outcome;
+	int saved_errno = errno;
+
+	if (!policy)
+		return HE_FAIL_CLOSED;
+	/* Audit mode, an unknown family and a name libc cannot find get
+	 * libc's own answer. */
+	if (!policy_enforce(policy) || !name ||
+	    (want != FAM_IPV4 && want != FAM_IPV6) ||
+	    resolve_name_fams(name, &have) != 0)
+		return HE_REAL;
+	outcome = resolve_decide(policy, have, want);
+	errno = saved_errno;
+	while (row->outcome != OUTCOME_COUNT &&
+	       (row->outcome != outcome ||
+		(row->family != HE_ANY && row->family != af)))
+		row++;
+	/* No address of a family the program cannot open a socket of. */
+	if (row->verdict <= HE_TRANSLATED &&
+	    !(want & resolve_sockets(policy)))
+		return HE_FAIL_HOST;
+	return row->verdict;
+}
+
+/* Tell a failure; returns what a _r function returns for it. */
+static int he_fail(enum he_verdict verdict, int *h_errnop)
+{
+	const struct he_failure *f = he_failures;
+
+	while (f->verdict != HE_FAIL_HOST && f->verdict != verdict)
+		f++;
+	*h_errnop = f->herr;
+	if (f->err)
+		errno = f->err;
+	return f->err;
+}
+
+/* Room for size bytes aligned to align in [*next, *next + *left). */
+static void *he_take(char **next, size_t *left, size_t size, size_t align)
+{
+	size_t pad = (align - (uintptr_t)*next % align) % align;
+	char *p = *next + pad;
+
+	if (pad > *left || size > *left - pad)
+		return NULL;
+	*next = p + size;
+	*left -= pad + size;
+	return p;
+}
+
+static char *he_strdup(char **next, size_t *left, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d = he_take(next, left, len, 1);
+
+	if (d)
+		memcpy(d, s, len);
+	return d;
+}
+
+static size_t he_count(char **v)
+{
+	size_t n = 0;
+
+	while (v[n])
+		n++;
+	return n;
+}
+
+/*
+ * Write src, an AF_INET hostent, into ret and buf as AF_INET6 at the
+ * translated addresses.  Returns 0, or ERANGE when buflen is too small.
+ */
+static int he_write(const struct hostent *src, struct hostent *ret, char *buf,
+		    size_t buflen)
+{
+	size_t naliases = he_count(src->h_aliases);
+	size_t naddrs = he_count(src->h_addr_list), i;
+	char **aliases, **addrs;
+	struct in6_addr *a;
+	struct in_addr v4;
+
+	aliases = he_take(&buf, &buflen, (naliases + 1) * sizeof(char *),
+			  alignof(char *));
+	addrs = he_take(&buf, &buflen, (naddrs + 1) * sizeof(char *),
+			alignof(char *));
+	a = he_take(&buf, &buflen, naddrs * sizeof(*a),
+		    alignof(struct in6_addr));
+	if (!aliases || !addrs || !a)
+		return ERANGE;
+	ret->h_name = he_strdup(&buf, &buflen, src->h_name);
+	if (!ret->h_name)
+		return ERANGE;
+	for (i = 0; i < naliases; i++) {
+		aliases[i] = he_strdup(&buf, &buflen, src->h_aliases[i]);
+		if (!aliases[i])
+			return ERANGE;
+	}
+	for (i = 0; i < naddrs; i++) {
+		memcpy(&v4, src->h_addr_list[i], sizeof(v4));
+		policy_translate(shim_policy(), &v4, &a[i]);
+		addrs[i] = (char *)&a[i];
+	}
+	aliases[naliases] = NULL;
+	addrs[naddrs] = NULL;
+	ret->h_aliases = aliases;
+	ret->h_addr_list = addrs;
+	ret->h_addrtype = AF_INET6;
+	ret->h_length = sizeof(*a);
+	return 0;
+}
+
+/*
+ * gethostbyname2_r() of name's A records, translated.  Returns as
+ * gethostbyname2_r() does: 0 with *result set, 0 or an errno with *result
+ * NULL and *h_errnop set when libc found nothing, ERANGE when buflen is too
+ * small.
+ */
+static int he_translate(const char *name, struct hostent *ret, char *buf,
+			size_t buflen, struct hostent **result, int *h_errnop)
+{
+	struct hostent src, *found = NULL;
+	char *tmp = NULL, *grown;
+	size_t len = 512;
+	int rc;
+
+	*result = NULL;
+	if (!real_gethostbyname2_r) {
+		*h_errnop = NO_RECOVERY;
+		return errno = ENOSYS;
+	}
+	do {
+		len *= 2;
+		grown = realloc(tmp, len);
+		if (!grown) {
+			*h_errnop = NETDB_INTERNAL;
+			rc = errno = ENOMEM;
+			goto out;
+		}
+		tmp = grown;
+		rc = real_gethostbyname2_r(name, AF_INET, &src, tmp, len,
+					   &found, h_errnop);
+	} while (rc == ERANGE && len < HE_BUF_MAX);
+	if (!found)
+		goto out;
+	rc = he_write(found, ret, buf, buflen);
+	if (rc == ERANGE) {
+		*h_errnop = NETDB_INTERNAL;
+		errno = ERANGE;
+		goto out;
+	}
+	*result = ret;
+out:
+	free(tmp);
+	return rc;
+}
+
+/* he_translate() into this thread's static hostent, grown as needed. */
+static struct hostent *he_translate_static(const char *name)
+{
+	struct he_static *s, *grown;
+	struct hostent *result = NULL;
+	size_t len;
+	int herr = NETDB_INTERNAL;
+
+	pthread_once(&he_key_once, he_key_create);
+	if (!he_key_ok)
+		goto out;
+	s = pthread_getspecific(he_key);
+	while (!s || he_translate(name, &s->he, s->buf, s->len, &result,
+				  &herr) == ERANGE) {
+		len = s ? s->len * 2 : 1024;
+		if (len > HE_BUF_MAX)
+			break;
+		grown = realloc(s, sizeof(*s) + len);
+		if (!grown)
+			break;
+		s = grown;
+		s->len = len;
+		pthread_setspecific(he_key, s);
+	}
+out:
+	if (!result)
+		h_errno = herr;
+	return result;
+}
+
+/* libc's gethostbyname2() (gethostbyname() for legacy). */
+static struct hostent *he_forward(const char *name, int af, bool legacy)
+{
+	if (legacy && real_gethostbyname)
+		return real_gethostbyname(name);
+	if (!legacy && real_gethostbyname2)
+		return real_gethostbyname2(name, af);
+	h_errno = NO_RECOVERY;
+	errno = ENOSYS;
+	return NULL;
+}
+
+/* libc's gethostbyname2_r() (gethostbyname_r() for legacy). */
+static int he_forward_r(const char *name, int af, struct hostent *ret,
+			char *buf, size_t buflen, struct hostent **result,
+			int *h_errnop, bool legacy)
+{
+	if (legacy && real_gethostbyname_r)
+		return real_gethostbyname_r(name, ret, buf, buflen, result,
+					    h_errnop);
+	if (!legacy && real_gethostbyname2_r)
+		return real_gethostbyname2_r(name, af, ret, buf, buflen, result,
+					     h_errnop);
+	*result = NULL;
+	*h_errnop = NO_RECOVERY;
+	return errno = ENOSYS;
+}
+
+static struct hostent *shim_gethostbyname2(const char *name, int af,
+					   bool legacy)
+{
+	enum he_verdict verdict = he_decide(name, af);
+
+	if (verdict == HE_REAL)
+		return he_forward(name, af, legacy);
+	if (verdict == HE_TRANSLATED)
+		return he_translate_static(name);
+	he_fail(verdict, &h_errno);
+	return NULL;
+}
+
+static int shim_gethostbyname2_r(const char *name, int af,
+				 struct hostent *ret, char *buf, size_t buflen,
+				 struct hostent **result, int *h_errnop,
+				 bool legacy)
+{
+	enum he_verdict verdict = he_decide(name, af);
+
+	if (verdict == HE_REAL)
+		return he_forward_r(name, af, ret, buf, buflen, result,
+				    h_errnop, legacy);
+	if (verdict == HE_TRANSLATED)
+		return he_translate(name, ret, buf, buflen, result, h_errnop);
+	*result = NULL;
+	return he_fail(verdict, h_errnop);
+}
+
+/*
+ * gethostbyname - the interposed gethostbyname(3), the AF_INET API.
+ * Returns libc's answer when the policy keeps it; NULL with h_errno
+ * HOST_NOT_FOUND when the host fails to resolve, NO_RECOVERY with errno
+ * EADDRNOTAVAIL when the local address fails, NO_RECOVERY with errno EACCES
+ * when no policy could be loaded.
+ */
+SHIM_EXPORT struct hostent *gethostbyname(const char *name)
+{
+	if (!shim_init_ensure())
+		return he_forward(name, AF_INET, true);
+	return shim_gethostbyname2(name, AF_INET, true);
+}
+
+/*
+ * gethostbyname2 - the interposed gethostbyname2(3).  As gethostbyname();
+ * under map, AF_INET6 gives the A records at their translated addresses, in
+ * a hostent of this thread's that the next such call overwrites.
+ */
+SHIM_EXPORT struct hostent *gethostbyname2(const char *name, int af)
+{
+	if (!shim_init_ensure())
+		return he_forward(name, af, false);
+	return shim_gethostbyname2(name, af, false);
+}
+
+/*
+ * gethostbyname_r - the interposed gethostbyname_r(3).  Returns 0 with
+ * *result set, or *result NULL and *h_errnop as gethostbyname() sets
+ * h_errno, returning 0 for HOST_NOT_FOUND, else the errno; ERANGE when
+ * buflen is too small, as libc.
+ */
+SHIM_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
+				char *buf, size_t buflen,
+				struct hostent **result, int *h_errnop)
+{
+	if (!shim_init_ensure())
+		return he_forward_r(name, AF_INET, ret, buf, buflen, result,
+				    h_errnop, true);
+	return shim_gethostbyname2_r(name, AF_INET, ret, buf, buflen, result,
+				     h_errnop, true);
+}
+
+/*
+ * gethostbyname2_r - the interposed gethostbyname2_r(3): gethostbyname2()
+ * into the caller's buffer, returning as gethostbyname_r().
+ */
+SHIM_EXPORT int gethostbyname2_r(const char *name, int af,
+				 struct hostent *ret, char *buf,
+				 size_t buflen, struct hostent **result,
+				 int *h_errnop)
+{
+	if (!shim_init_ensure())
+		return he_forward_r(name, af, ret, buf, buflen, result,
+				    h_errnop, false);
+	return shim_gethostbyname2_r(name, af, ret, buf, buflen, result,
+				     h_errnop, false);
+}

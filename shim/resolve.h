@@ -1,0 +1,135 @@
+/*
+ * resolve.h - what the name-resolution hooks (getaddrinfo.c,
+ * gethostbyname.c, getnameinfo.c) share.  Private to shim/.
+ *
+ * A destination's table class is learnt from the real resolver: a literal
+ * by its own address (policy_addr_host_fam(), so ::ffff:a.b.c.d is IPv4), a
+ * name by the families of every answer it has, asked with AF_UNSPEC and
+ * without AI_ADDRCONFIG.  The local class is shim_local_fam(): resolution
+ * has no socket, so binds the program made do not count.
+ *
+ * The helpers are static inline so that the hooks share them without a
+ * source file of their own.
+ */
+#ifndef STACKSHIM_RESOLVE_H
+#define STACKSHIM_RESOLVE_H
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+#include "shim.h"
+
+/*
+ * resolve_ai_fam - the table class of one addrinfo entry: FAM_IPV4 for an
+ * AF_INET address or an IPv4-mapped AF_INET6 one, FAM_IPV6 for any other
+ * AF_INET6 address, FAM_NONE for another family.
+ */
+static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	struct policy_addr addr = {.fam = FAM_IPV6};
+
+	if (ai->ai_family == AF_INET)
+		return FAM_IPV4;
+	if (ai->ai_family != AF_INET6 || ai->ai_addrlen < sizeof(*sin6))
+		return FAM_NONE;
+	memcpy(addr.a, &sin6->sin6_addr, sizeof(addr.a));
+	return policy_addr_host_fam(&addr);
+}
+
+/*
+ * resolve_list_fams - the union of resolve_ai_fam() over a list.
+ */
+static inline unsigned resolve_list_fams(const struct addrinfo *list)
+{
+	unsigned fams = FAM_NONE;
+
+	for (; list; list = list->ai_next)
+		fams |= resolve_ai_fam(list);
+	return fams;
+}
+
+/*
+ * resolve_name_fams - ask the real resolver (AF_UNSPEC, no AI_ADDRCONFIG)
+ * what families name has.  Returns 0 with *fams set (never FAM_NONE), or
+ * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno is
+ * the same on return as on entry.
+ */
+static inline int resolve_name_fams(const char *name, unsigned *fams)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *list;
+	int rc, saved_errno = errno;
+
+	if (!real_getaddrinfo || !real_freeaddrinfo)
+		return EAI_SYSTEM;
+	rc = real_getaddrinfo(name, NULL, &hints, &list);
+	if (rc == 0) {
+		*fams = resolve_list_fams(list);
+		real_freeaddrinfo(list);
+		if (*fams == FAM_NONE)
+			rc = EAI_NONAME;
+	}
+	errno = saved_errno;
+	return rc;
+}
+
+/*
+ * resolve_decide - the outcome for a destination whose answers have the
+ * families have, when the program asked for the families want (FAM_BOTH
+ * for AF_UNSPEC): a program that names a family asks about that family's
+ * records, so those are its host when there are any.  FAM_NONE for have is
+ * OUTCOME_FAIL_HOST.
+ */
+static inline enum policy_outcome
+resolve_decide(const struct policy *policy, unsigned have, unsigned want)
+{
+	unsigned host = (have & want) ? have & want : have;
+
+	if (host == FAM_NONE)
+		return OUTCOME_FAIL_HOST;
+	return shim_decide_unbound(policy, host);
+}
+
+/*
+ * resolve_fam_of - the policy family of a socket family: FAM_IPV4 for
+ * AF_INET, FAM_IPV6 for AF_INET6, FAM_BOTH for AF_UNSPEC, FAM_NONE for any
+ * other.
+ */
+static inline unsigned resolve_fam_of(int family)
+{
+	static const struct {
+		int family;
+		unsigned fam;
+	} fams[] = {
+		{AF_INET, FAM_IPV4},
+		{AF_INET6, FAM_IPV6},
+		{AF_UNSPEC, FAM_BOTH},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		if (fams[i].family == family)
+			return fams[i].fam;
+	return FAM_NONE;
+}
+
+/*
+ * resolve_sockets - the families a program may open sockets of under
+ * policy: the stack's, and AF_INET too on an ipv6 stack with mapped
+ * addresses (its sockets are upgraded underneath).
+ */
+static inline unsigned resolve_sockets(const struct policy *policy)
+{
+	unsigned fams = policy_stack(policy);
+
+	if (fams == STACK_IPV6 && policy_mapped(policy))
+		fams |= FAM_IPV4;
+	return fams;
+}
+
+#endif /* STACKSHIM_RESOLVE_H */
