@@ -79,18 +79,10 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	b->sa = sa;
 	b->len = len;
 	b->flags = 0;
-	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
-	    len > sizeof(struct sockaddr_storage))
-		return 0;
-	family = sa->sa_family;
-	if (family != AF_INET && family != AF_INET6 &&
-	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
-		return 0;
-	if (policy && !policy_enforce(policy))
-		return 0;
-	flags = sockaddr_flags(policy, fd, family, SOCKADDR_BIND);
+	flags = sockaddr_policed(policy, fd, sa, len, SOCKADDR_BIND);
 	if (!flags)
 		return 0;
+	family = sa->sa_family;
 	if (!policy)
 		return EACCES;
 	if (flags & FDSTATE_UPGRADED) {

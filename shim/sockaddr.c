@@ -209,6 +209,25 @@ unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
 	return flags;
 }
 
+/* sockaddr_policed - see sockaddr.h. */
+unsigned sockaddr_policed(const struct policy *policy, int fd,
+			  const struct sockaddr *sa, socklen_t len,
+			  enum sockaddr_call call)
+{
+	int family;
+
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
+	    len > sizeof(struct sockaddr_storage))
+		return 0;
+	family = sa->sa_family;
+	if (family != AF_INET && family != AF_INET6 &&
+	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
+		return 0;
+	if (policy && !policy_enforce(policy))
+		return 0;
+	return sockaddr_flags(policy, fd, family, call);
+}
+
 /*
  * The table's local class for a socket with flags: what the program bound
  * (a wildcard: none), else the policy's local-address.  *failed is set when
@@ -295,20 +314,13 @@ int sockaddr_route(const struct policy *policy, int fd,
 	memset(route, 0, offsetof(struct sockaddr_route, buf));
 	route->sa = sa;
 	route->len = len;
-	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
-	    len > sizeof(struct sockaddr_storage))
-		return 0;
-	family = sa->sa_family;
-	if (family != AF_INET && family != AF_INET6 &&
-	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
-		return 0;
-	if (policy && !policy_enforce(policy))
-		return 0;
-	flags = route->flags = sockaddr_flags(policy, fd, family, call);
-	/* Not an AF_INET or AF_INET6 socket, or no socket at all: the
-	 * kernel's answer is the program's. */
+	flags = route->flags = sockaddr_policed(policy, fd, sa, len, call);
+	/* Nothing the policy has a say in (not an AF_INET or AF_INET6
+	 * socket, no socket at all, audit mode...): the kernel's answer is
+	 * the program's. */
 	if (!flags)
 		return 0;
+	family = sa->sa_family;
 	if (!policy)
 		return EACCES;
 	if (call == SOCKADDR_SEND && (flags & FDSTATE_STREAM) &&

@@ -109,6 +109,22 @@ unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
 			enum sockaddr_call call);
 
 /*
+ * sockaddr_policed - whether the policy has a say in a call on fd with the
+ * address sa of len bytes, and the fdstate flags it decides on.  Returns
+ * 0 when the call is to go to the kernel as it is: sa is not readable
+ * (sockaddr_ptr_ok()), len is shorter than sa_family_t or longer than a
+ * sockaddr_storage, sa is of a family other than AF_INET and AF_INET6 on
+ * a socket that is not upgraded, the policy is in audit mode (enforce =
+ * no), or fd is not an AF_INET or AF_INET6 socket.  Otherwise returns
+ * sockaddr_flags(policy, fd, sa->sa_family, call), never 0; with a NULL
+ * policy (the library failed closed) that is the call to refuse.  Nonzero
+ * means sa->sa_family may be read.  errno is kept.
+ */
+unsigned sockaddr_policed(const struct policy *policy, int fd,
+			  const struct sockaddr *sa, socklen_t len,
+			  enum sockaddr_call call);
+
+/*
  * A routed destination: what to forward (the program's own address, or
  * rewritten into buf) and whether to bind the policy's local-address first,
  * and to which of its families (FAM_NONE: its port range on the wildcard).

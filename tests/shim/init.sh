@@ -8,51 +8,12 @@
 
 set -u
 
-: "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
+# shellcheck source=tests/shim/lib.sh
+. "$top_srcdir/tests/shim/lib.sh"
 
-lib=$top_builddir/shim/.libs/libstackshim.so
 map=$top_srcdir/shim/shim.map
-
-if [ ! -f "$lib" ]; then
-	echo "ERROR: $lib is not built"
-	exit 99
-fi
-# A pyenv or similar shim script would run under the library too; the real
-# interpreter is what the tests mean to preload into.
-python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-if [ -z "$python" ]; then
-	echo "SKIP: python3 is not available"
-	exit 77
-fi
-
-# Only the children get the library, and only the settings each test gives.
-unset LD_PRELOAD
-for var in $(compgen -e); do
-	case $var in STACKSHIM_*) unset "$var" ;; esac
-done
-
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-
-# fail WHAT EXPECTED GOT
-fail()
-{
-	failures=$((failures + 1))
-	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-}
-
-# expect WHAT EXPECTED GOT
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		fail "$1" "$2" "$3"
-	fi
-}
+need_python
 
 # shimmed [VAR=VALUE...] CMD [ARG...] - CMD with the library preloaded.
 shimmed()
@@ -199,8 +160,4 @@ if [ -z "$want" ]; then
 	fail "global names in $map" "at least socket" "none"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures check(s) failed"
-	exit 1
-fi
-exit 0
+finish

@@ -22,23 +22,9 @@
 
 set -u
 
-: "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
-
-lib=$top_builddir/shim/.libs/libstackshim.so
-if [ ! -f "$lib" ]; then
-	echo "ERROR: $lib is not built"
-	exit 99
-fi
-
-# Only the children get the library, and only the settings each case gives.
-unset LD_PRELOAD
-for var in $(compgen -e); do
-	case $var in STACKSHIM_*) unset "$var" ;; esac
-done
-
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/shim/lib.sh
+. "$top_srcdir/tests/shim/lib.sh"
 
 if ! ${CC:-cc} -Wall -Wextra -o "$tmp/probe" \
 	"$top_srcdir/tests/shim/resolve-probe.c"; then
@@ -83,19 +69,6 @@ if ! got=$(in_ns dual getent ahostsv4 v4.stackshim.test 2>&1) ||
 	echo "SKIP: cannot make a mount and network namespace: $got"
 	exit 77
 fi
-
-failures=0
-
-# expect WHAT EXPECTED GOT
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		failures=$((failures + 1))
-		printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-	fi
-}
 
 # settings_env SETTINGS - env's arguments for a case's settings: "bare"
 # (no library), or words KEY=VALUE for STACKSHIM_KEY ('-' as '_') and
@@ -299,8 +272,4 @@ else
 	echo "NOTE: valgrind is not installed: freeaddrinfo is not checked under it"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures check(s) failed"
-	exit 1
-fi
-exit 0
+finish

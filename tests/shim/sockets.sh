@@ -15,33 +15,18 @@
 
 set -u
 
-: "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
+# shellcheck source=tests/shim/lib.sh
+. "$top_srcdir/tests/shim/lib.sh"
 
-lib=$top_builddir/shim/.libs/libstackshim.so
 src=$top_srcdir/tests/shim
 
-if [ ! -f "$lib" ]; then
-	echo "ERROR: $lib is not built"
-	exit 99
-fi
-python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-if [ -z "$python" ]; then
-	echo "SKIP: python3 is not available"
-	exit 77
-fi
+need_python
 if ! command -v "${CC:-cc}" >/dev/null; then
 	echo "SKIP: no C compiler (${CC:-cc})"
 	exit 77
 fi
 
-# Only the children get the library, and only the settings each test gives.
-unset LD_PRELOAD
-for var in $(compgen -e); do
-	case $var in STACKSHIM_*) unset "$var" ;; esac
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-sockets.XXXXXX") || exit 99
 pids=()
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup()
@@ -54,6 +39,7 @@ cleanup()
 	done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
+# This replaces lib.sh's EXIT trap, and removes $tmp as that one did.
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
@@ -67,24 +53,6 @@ fi
 empty=$tmp/empty.conf
 : >"$empty"
 printf 'stack = ipv5\n' >"$tmp/broken.conf"
-failures=0
-
-# fail WHAT EXPECTED GOT
-fail()
-{
-	failures=$((failures + 1))
-	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-}
-
-# expect WHAT EXPECTED GOT - GOT is EXPECTED exactly.
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		fail "$1" "$2" "$3"
-	fi
-}
 
 # expect_match WHAT REGEX GOT - GOT matches the extended regex REGEX whole;
 # BASH_REMATCH holds its groups after.
@@ -409,8 +377,4 @@ EOF
 		"AF_INET6,64:ff9b::7f00:1,$sport" "$(line g2-peer)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures check(s) failed"
-	exit 1
-fi
-exit 0
+finish

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# tests/shim/lib.sh - setup shared by the library's tests; sourced by
+# tests/shim/*.sh (as . "$top_srcdir/tests/shim/lib.sh"), never run.
+#
+# Needs top_builddir and top_srcdir (absolute, as make check exports them).
+# On being sourced it
+#   - sets $lib to the built library, and exits 99 when it is not built;
+#   - unsets LD_PRELOAD and every STACKSHIM_* variable: only the children
+#     get the library, and only the settings each test gives;
+#   - makes the scratch directory $tmp (stackshim-NAME.XXXXXX under
+#     ${TMPDIR:-/tmp}, NAME the test's), removed by an EXIT trap.  A test
+#     that must do more on exit replaces that trap with its own, which
+#     removes $tmp too;
+#   - sets failures=0, counted by fail and expect; finish exits with it.
+
+: "${top_builddir:?top_builddir must be set}"
+: "${top_srcdir:?top_srcdir must be set}"
+
+lib=$top_builddir/shim/.libs/libstackshim.so
+if [ ! -f "$lib" ]; then
+	echo "ERROR: $lib is not built"
+	exit 99
+fi
+
+unset LD_PRELOAD
+for var in $(compgen -e); do
+	case $var in STACKSHIM_*) unset "$var" ;; esac
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-$(basename "$0" .sh).XXXXXX") ||
+	exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+
+# need_python - set $python to the real interpreter behind python3, or
+# exit 77 (skip) without one.  A pyenv or similar shim script would run
+# under the library too; the real interpreter is what the tests mean to
+# preload into.
+need_python()
+{
+	python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+	if [ -z "$python" ]; then
+		echo "SKIP: python3 is not available"
+		exit 77
+	fi
+}
+
+# fail WHAT EXPECTED GOT
+fail()
+{
+	failures=$((failures + 1))
+	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
+}
+
+# expect WHAT EXPECTED GOT - GOT is EXPECTED exactly.
+expect()
+{
+	if [ "$2" == "$3" ]; then
+		echo "ok: $1"
+	else
+		fail "$1" "$2" "$3"
+	fi
+}
+
+# finish - exit 1 after saying how many checks failed, else 0.
+finish()
+{
+	if [ "$failures" -ne 0 ]; then
+		echo "$failures check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
