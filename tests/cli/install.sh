@@ -39,6 +39,44 @@ fi
 # make (jobserver, command-line variables, DESTDIR) may leak into them.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS DESTDIR
 unset LD_PRELOAD
+# A clean STACKSHIM_* environment, $tmp, fail/expect_text/finish.
+. "$top_srcdir/tests/cli/lib.sh"
+
+prefix=$tmp/prefix, runs make and make install, removes that build
+# tree, and checks the installed launcher alone:
+#   - $prefix/lib/stackshim/libstackshim.so is installed;
+#   - "stackshim --version" exits 0 and names the configured version;
+#   - in run mode LD_PRELOAD is the installed library, then any previous
+#     value ("LIB:OLD"), never a build tree's library;
+#   - the policy applies: under --stack ipv4, python3's AF_INET6 socket
+#     fails with errno 97 (EAFNOSUPPORT) where plain python3 gets one
+#     (skipped without python3 or without IPv6 on this host);
+#   - "stackshim table" prints 36 cells.
+#
+# The source tree is used as it is when it is not configured itself (make
+# distcheck); a tree configured in place cannot host a VPATH build, so its
+# distribution files are copied out first with "make distdir".  Nothing is
+# written under $top_srcdir or $top_builddir.
+#
+# Needs top_builddir and top_srcdir (absolute, as make check exports them);
+# exits 77 (skip) when $top_srcdir has no configure script, 99 when the
+# build or install fails (its log is shown), 1 after reporting every
+# mismatch as expected vs got.
+
+set -u
+
+: "${top_builddir:?top_builddir must be set}"
+: "${top_srcdir:?top_srcdir must be set}"
+
+if [ ! -x "$top_srcdir/configure" ]; then
+	echo "SKIP: $top_srcdir/configure does not exist (run autoreconf -fi)"
+	exit 77
+fi
+
+# The nested builds are builds of their own: nothing of an enclosing
+# make (jobserver, command-line variables, DESTDIR) may leak into them.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS DESTDIR
+unset LD_PRELOAD
 for var in $(compgen -e); do
 	case $var in STACKSHIM_*) unset "$var" ;; esac
 done
@@ -51,24 +89,6 @@ prefix=$tmp/prefix
 installed_lib=$prefix/lib/stackshim/libstackshim.so
 launcher=$prefix/bin/stackshim
 log=$tmp/build.log
-failures=0
-
-# fail WHAT EXPECTED GOT
-fail()
-{
-	failures=$((failures + 1))
-	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-}
-
-# expect WHAT EXPECTED GOT
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		fail "$1" "$2" "$3"
-	fi
-}
 
 # step WHAT CMD... - run one build step with its output in the log; on
 # failure show the log and give up.
@@ -125,23 +145,22 @@ echo "info: configured, built and installed in $((SECONDS - start)) s"
 if [ -f "$installed_lib" ]; then
 	echo "ok: the library is installed as \$prefix/lib/stackshim/libstackshim.so"
 else
-	fail "the library is installed" "$installed_lib" \
-		"$(cd "$prefix" && find . -name 'libstackshim*' | tr '\n' ' ')"
+	fail "the library is installed" "expected: $installed_lib" \
+		"got:      $(cd "$prefix" && find . -name 'libstackshim*' | tr '\n' ' ')"
 fi
 if [ ! -x "$launcher" ]; then
-	fail "the launcher is installed" "$launcher" \
-		"$(cd "$prefix" && find . -type f | tr '\n' ' ')"
-	echo "$failures failure(s)"
-	exit 1
+	fail "the launcher is installed" "expected: $launcher" \
+		"got:      $(cd "$prefix" && find . -type f | tr '\n' ' ')"
+	finish
 fi
 
 # --- the installed launcher -----------------------------------------------------
 
 run "$launcher" --version
-expect "--version: exit status" 0 "$status"
+expect_text "--version: exit status" 0 "$status"
 case $out in
 *"$version"*) echo "ok: --version names version $version" ;;
-*) fail "--version names the configured version" "$version" "$out" ;;
+*) fail "--version names the configured version" "expected: $version" "got:      $out" ;;
 esac
 
 # The child, not this shell, expands $LD_PRELOAD.
@@ -149,8 +168,8 @@ esac
 print_preload='printf %s "$LD_PRELOAD"'
 
 run env -u LD_PRELOAD "$launcher" --stack ipv6 -- sh -c "$print_preload"
-expect "run, LD_PRELOAD unset: exit status" 0 "$status"
-expect "run, LD_PRELOAD unset: the installed library alone" \
+expect_text "run, LD_PRELOAD unset: exit status" 0 "$status"
+expect_text "run, LD_PRELOAD unset: the installed library alone" \
 	"$installed_lib" "$out"
 [ "$status" -eq 0 ] || show
 
@@ -164,10 +183,10 @@ if ! ${CC:-cc} -shared -fPIC -o "$tmp/libold.so" -x c /dev/null \
 fi
 run env LD_PRELOAD="$tmp/libold.so" "$launcher" --stack ipv6 -- \
 	sh -c "$print_preload"
-expect "run, LD_PRELOAD set: exit status" 0 "$status"
-expect "run, LD_PRELOAD set: the installed library, then the old value" \
+expect_text "run, LD_PRELOAD set: exit status" 0 "$status"
+expect_text "run, LD_PRELOAD set: the installed library, then the old value" \
 	"$installed_lib:$tmp/libold.so" "$out"
-expect "run, LD_PRELOAD set: nothing on stderr" "" "$(cat "$tmp/err")"
+expect_text "run, LD_PRELOAD set: nothing on stderr" "" "$(cat "$tmp/err")"
 
 # The policy really applies through the installed library.
 python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
@@ -187,20 +206,16 @@ except OSError as e:
 	else
 		echo "ok: plain python3 opens an AF_INET6 socket"
 		run "$launcher" --stack ipv4 -- "$python" -c "$probe"
-		expect "run --stack ipv4: python3's AF_INET6 socket fails with" \
+		expect_text "run --stack ipv4: python3's AF_INET6 socket fails with" \
 			"97" "$out"
 		[ "$out" == 97 ] || show
 	fi
 fi
 
 run "$launcher" table
-expect "table: exit status" 0 "$status"
-expect "table: cells (lines not starting with #)" 36 \
+expect_text "table: exit status" 0 "$status"
+expect_text "table: cells (lines not starting with #)" 36 \
 	"$(printf '%s\n' "$out" | grep -vc '^#')"
 
 echo "info: $((SECONDS - start)) s in all"
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-exit 0
+finish

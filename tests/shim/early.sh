@@ -32,14 +32,11 @@
 
 set -u
 
-: "${top_builddir:?top_builddir must be set}"
-: "${top_srcdir:?top_srcdir must be set}"
+# The library's path, a clean environment, $tmp and expect/fail/finish.
+. "${top_srcdir:?top_srcdir must be set}/tests/shim/lib.sh"
+trap 'exit 1' HUP INT TERM
+unset LD_DEBUG
 
-lib=$top_builddir/shim/.libs/libstackshim.so
-if [ ! -f "$lib" ]; then
-	echo "ERROR: $lib is not built"
-	exit 99
-fi
 cc=${CC:-cc}
 if ! command -v "${cc%% *}" >/dev/null 2>&1; then
 	echo "SKIP: no C compiler ($cc)"
@@ -50,37 +47,8 @@ if ! command -v timeout >/dev/null 2>&1; then
 	exit 77
 fi
 
-# Only the children get the library, and only the settings each test gives.
-unset LD_PRELOAD LD_DEBUG
-for var in $(compgen -e); do
-	case $var in STACKSHIM_*) unset "$var" ;; esac
-done
-
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-
 # No run may read this machine's /etc/stackshim.conf.
 : >"$tmp/empty.conf"
-
-failures=0
-
-# fail WHAT EXPECTED GOT
-fail()
-{
-	failures=$((failures + 1))
-	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-}
-
-# expect WHAT EXPECTED GOT
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		fail "$1" "$2" "$3"
-	fi
-}
 
 # run [VAR=VALUE...] CMD [ARG...] - run CMD under env and timeout, its
 # stdout in $tmp/out and $out, stderr in $tmp/err and $err, exit status in
@@ -543,8 +511,4 @@ run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/padding.conf" STACKSHIM_STACK=ipv
 expect_run "c: ipv6 stack, 16 threads x 200 AF_INET sockets racing initialisation" \
 	"early: threads=16 sockets=3200 inet6=3200 inet=0 other-domain=0 EACCES=0 EAFNOSUPPORT=0 other-errno=0" ""
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-exit 0
+finish
