@@ -293,4 +293,40 @@ size_t policy_describe(const struct policy *policy, char *buf, size_t len);
  */
 int policy_error_format(const struct policy_error *err, char *buf, size_t len);
 
+/*
+ * The peer-pool: RFC 6535's address mapper, as a plain data structure (no
+ * lock, no global state; shim/pool.c holds the process's one and locks it).
+ * Pool addresses are the hosts of an IPv4 network, its first (network) and
+ * last (broadcast) addresses left out, given in order to IPv6 addresses as
+ * they are first asked for, and never taken back: an address stands for one
+ * IPv6 address for the life of the pool.  Lookups in both directions take
+ * constant time (uthash).  (policy/pool.c)
+ */
+struct policy_pool;
+
+/*
+ * policy_pool_new - an empty pool on net/len (len 1 to 30; net's host bits
+ * are ignored).  Returns NULL with errno EINVAL for another len, ENOMEM.
+ */
+struct policy_pool *policy_pool_new(const struct in_addr *net, unsigned len);
+void policy_pool_free(struct policy_pool *pool);
+
+/*
+ * policy_pool_v4 - the pool address of v6, given now when it has none, in
+ * which case *fresh is set true (fresh may be NULL).  Returns 0, ENOSPC
+ * when every address of the pool is given, or ENOMEM.
+ */
+int policy_pool_v4(struct policy_pool *pool, const struct in6_addr *v6,
+		   struct in_addr *v4, bool *fresh);
+
+/*
+ * policy_pool_v6 - the IPv6 address the pool address v4 was given to;
+ * false when none was (or v4 is outside the pool).
+ */
+bool policy_pool_v6(const struct policy_pool *pool, const struct in_addr *v4,
+		    struct in6_addr *v6);
+
+/* policy_pool_size - how many addresses the pool has given. */
+size_t policy_pool_size(const struct policy_pool *pool);
+
 #endif /* STACKSHIM_POLICY_H */

@@ -79,7 +79,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	b->sa = sa;
 	b->len = len;
 	b->flags = 0;
-	flags = sockaddr_policed(policy, fd, sa, len, SOCKADDR_BIND);
+	flags = sockaddr_policed(policy, fd, sa, len);
 	if (!flags)
 		return 0;
 	family = sa->sa_family;

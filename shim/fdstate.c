@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -127,12 +128,12 @@ void fdstate_add(int fd, unsigned flags)
  * go through that hook.  Returns -1 when the kernel refuses (a bad fd, a
  * non-socket); errno is the caller's to restore.
  */
-static int fdstate_sockopt(int fd, int name)
+static int fdstate_sockopt(int fd, int level, int name)
 {
 	int value = 0;
 	socklen_t len = sizeof(value);
 
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, name, &value, &len) < 0)
+	if (syscall(SYS_getsockopt, fd, level, name, &value, &len) < 0)
 		return -1;
 	return value;
 }
@@ -171,14 +172,18 @@ static unsigned fdstate_flags_of(int domain, int type)
 /* fdstate_learn - see shim.h. */
 unsigned fdstate_learn(int fd)
 {
-	unsigned flags = fdstate_get(fd);
+	unsigned flags = fdstate_get(fd), marked = 0;
 	int saved_errno, domain, type;
 
 	if (flags & FDSTATE_KNOWN)
 		return flags;
 	saved_errno = errno;
-	domain = fdstate_sockopt(fd, SO_DOMAIN);
-	type = domain < 0 ? -1 : fdstate_sockopt(fd, SO_TYPE);
+	domain = fdstate_sockopt(fd, SOL_SOCKET, SO_DOMAIN);
+	type = domain < 0 ? -1 : fdstate_sockopt(fd, SOL_SOCKET, SO_TYPE);
+	if (domain == AF_INET6 &&
+	    fdstate_sockopt(fd, SHIM_UPGRADE_MARK_LEVEL,
+			    SHIM_UPGRADE_MARK_NAME) == 1)
+		marked = FDSTATE_UPGRADED;
 	errno = saved_errno;
 	if (type < 0)
 		return 0;
@@ -188,7 +193,7 @@ unsigned fdstate_learn(int fd)
 	flags = fdstate_flags_of(domain, type);
 	if (!flags)
 		return 0;
-	flags |= FDSTATE_NOBIND;
+	flags |= FDSTATE_NOBIND | marked;
 	fdstate_add(fd, flags);
 	/* An fd beyond the table is not remembered, but still answered. */
 	return fdstate_get(fd) | flags;

@@ -13,8 +13,11 @@
 #ifndef STACKSHIM_SHIM_H
 #define STACKSHIM_SHIM_H
 
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +54,19 @@
 	X(accept)                                                              \
 	X(accept4)                                                             \
 	X(getsockname)                                                         \
-	X(getpeername)
+	X(getpeername)                                                         \
+	X(getsockopt)                                                          \
+	X(setsockopt)                                                          \
+	X(recvmmsg)                                                            \
+	X(sendmmsg)                                                            \
+	X(dup)                                                                 \
+	X(dup2)                                                                \
+	X(dup3)                                                                \
+	X(fcntl)                                                               \
+	X(fcntl64)                                                             \
+	X(close_range)                                                         \
+	X(closefrom)                                                           \
+	X(fclose)
 
 #define SHIM_REAL_DECLARE(name) extern __typeof__(name) *real_##name;
 SHIM_REAL_SYMBOLS(SHIM_REAL_DECLARE)
@@ -121,6 +136,24 @@ enum fdstate_flag {
 	FDSTATE_STREAM = 1 << 8,	/* SOCK_STREAM */
 };
 
+/*
+ * SHIM_UPGRADE_MARK - how an upgraded socket is known in the kernel, so
+ * that the mark outlives the shim's memory: across exec(), in a dup() made
+ * by a raw system call, on every socket accept() gives from an upgraded
+ * listener (the kernel copies the listener's IPv6 options).  The mark is
+ * IPV6_FLOWINFO_SEND = 1, an option no IPv4 program sets (it cannot: its
+ * sockets are AF_INET) and which changes nothing the shim lets through: it
+ * makes the kernel read sin6_flowinfo from the addresses a connect() or a
+ * send names, and the shim writes 0 there for every address it translates;
+ * and it puts the flow label in the sockaddr_in6 getpeername() gives, which
+ * the program of an upgraded socket is never shown.
+ */
+#ifndef IPV6_FLOWINFO_SEND
+#define IPV6_FLOWINFO_SEND 33	/* <linux/in6.h>; glibc does not name it */
+#endif
+#define SHIM_UPGRADE_MARK_LEVEL IPPROTO_IPV6
+#define SHIM_UPGRADE_MARK_NAME IPV6_FLOWINFO_SEND
+
 /* fdstate_get - the flags of fd, 0 for an fd the shim has not marked. */
 unsigned fdstate_get(int fd);
 
@@ -144,11 +177,47 @@ unsigned fdstate_type_flags(int type);
  * seen the socket created (a socket inherited across exec(), made by dup()
  * or before the library was loaded).  For an AF_INET or AF_INET6 socket the
  * answer holds FDSTATE_KNOWN, is remembered, and includes FDSTATE_NOBIND
- * when learnt from the kernel (whether it is bound is not known).  Returns
- * 0 for anything else: a bad fd, a non-socket, another family.  errno is
- * the same on return as on entry.
+ * when learnt from the kernel (whether it is bound is not known), and
+ * FDSTATE_UPGRADED for an AF_INET6 socket that carries SHIM_UPGRADE_MARK.
+ * Returns 0 for anything else: a bad fd, a non-socket, another family.
+ * errno is the same on return as on entry.
  */
 unsigned fdstate_learn(int fd);
+
+/*
+ * fdstate_received - forget what the shim knew of every fd that msg, as a
+ * successful recvmsg() or recvmmsg() filled it, carries in SCM_RIGHTS
+ * control messages, and mark each by what the kernel says it is: a socket
+ * received from another process is handled by its real family, never as
+ * upgraded, whatever mark it carries.  msg is the program's, read only;
+ * msg_controllen as the kernel set it.  errno is kept.  (shim/fdstate.c)
+ */
+void fdstate_received(const struct msghdr *msg);
+
+/*
+ * shim_log - one line for a decision that changed or refused something,
+ * where the policy's log setting says (SPEC §3 log; issue 5 adds the rest of
+ * the decisions).  Fields left 0/NULL are left out of the line.  Never
+ * changes errno, never blocks the call: a line that cannot be written at
+ * once is dropped and counted.  (shim/log.c)
+ */
+struct shim_log_event {
+	const char *call;		/* "accept", "connect", ... */
+	int family;			/* the program's socket family */
+	const struct sockaddr *dest;	/* destination or peer, real */
+	socklen_t destlen;
+	const char *name;		/* a host name being resolved */
+	const struct sockaddr *local;	/* the local address */
+	socklen_t locallen;
+	int outcome;			/* enum policy_outcome, or -1 */
+	unsigned host, local_fam;	/* table classes, with outcome */
+	const char *rule;		/* "FILE:LINE", or NULL */
+	const struct sockaddr *translated; /* what the program was shown
+					    * or the kernel was given */
+	socklen_t translatedlen;
+	const char *reason;		/* a word: "peer-pool", ... */
+};
+void shim_log(const struct policy *policy, const struct shim_log_event *ev);
 
 #pragma GCC visibility pop
 

@@ -137,8 +137,8 @@ static bool sockaddr_in_prefix(const struct policy *policy,
 }
 
 /* sockaddr_unupgrade - see sockaddr.h. */
-void sockaddr_unupgrade(const struct policy *policy,
-			struct sockaddr_storage *ss, socklen_t *len)
+int sockaddr_unupgrade(const struct policy *policy,
+		       struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
@@ -146,7 +146,7 @@ void sockaddr_unupgrade(const struct policy *policy,
 
 	if (!sockaddr_parse((struct sockaddr *)ss, *len, &in) ||
 	    in.addr.fam != FAM_IPV6)
-		return;
+		return 0;
 	memcpy(&sin6, ss, sizeof(sin6));
 	memset(&sin, 0, sizeof(sin));
 	/* An unbound upgraded socket is [::]:0, which an AF_INET one shows
@@ -155,15 +155,14 @@ void sockaddr_unupgrade(const struct policy *policy,
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	else if (!sockaddr_v4(&in, &sin.sin_addr) &&
 		 !sockaddr_in_prefix(policy, &sin6.sin6_addr, &sin.sin_addr))
-		/* A native IPv6 peer: issue 4 will show it as an address of
-		 * the peer-pool; until then the kernel's sockaddr_in6
-		 * stands. */
-		return;
+		/* A native IPv6 peer: the peer-pool is not wired in yet. */
+		return 0;
 	sin.sin_family = AF_INET;
 	sin.sin_port = sin6.sin6_port;
 	memset(ss, 0, sizeof(*ss));
 	memcpy(ss, &sin, sizeof(sin));
 	*len = sizeof(sin);
+	return 0;
 }
 
 /* sockaddr_copy_out - see sockaddr.h. */
@@ -190,42 +189,24 @@ static const struct sockaddr_outcome {
 	[OUTCOME_FAIL_LOCAL] = {false, EADDRNOTAVAIL, FAM_NONE},
 };
 
-/* sockaddr_flags - see sockaddr.h. */
-unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
-			enum sockaddr_call call)
-{
-	unsigned known = fdstate_get(fd) & FDSTATE_KNOWN;
-	unsigned flags = fdstate_learn(fd);
-
-	/* An AF_INET6 socket the shim did not see created, handed an AF_INET
-	 * address that the kernel would refuse on it, is an upgraded socket
-	 * that came by exec() or dup(): an AF_INET one to the program. */
-	if (!known && family == AF_INET && policy && local_upgrades(policy) &&
-	    (flags & FDSTATE_INET6) &&
-	    (call == SOCKADDR_BIND || !(flags & FDSTATE_DGRAM))) {
-		fdstate_add(fd, FDSTATE_UPGRADED);
-		flags |= FDSTATE_UPGRADED;
-	}
-	return flags;
-}
-
 /* sockaddr_policed - see sockaddr.h. */
 unsigned sockaddr_policed(const struct policy *policy, int fd,
-			  const struct sockaddr *sa, socklen_t len,
-			  enum sockaddr_call call)
+			  const struct sockaddr *sa, socklen_t len)
 {
+	unsigned flags;
 	int family;
 
 	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
 	    len > sizeof(struct sockaddr_storage))
 		return 0;
 	family = sa->sa_family;
-	if (family != AF_INET && family != AF_INET6 &&
-	    !(fdstate_get(fd) & FDSTATE_UPGRADED))
-		return 0;
 	if (policy && !policy_enforce(policy))
 		return 0;
-	return sockaddr_flags(policy, fd, family, call);
+	flags = fdstate_learn(fd);
+	if (family != AF_INET && family != AF_INET6 &&
+	    !(flags & FDSTATE_UPGRADED))
+		return 0;
+	return flags;
 }
 
 /*
@@ -314,7 +295,7 @@ int sockaddr_route(const struct policy *policy, int fd,
 	memset(route, 0, offsetof(struct sockaddr_route, buf));
 	route->sa = sa;
 	route->len = len;
-	flags = route->flags = sockaddr_policed(policy, fd, sa, len, call);
+	flags = route->flags = sockaddr_policed(policy, fd, sa, len);
 	/* Nothing the policy has a say in (not an AF_INET or AF_INET6
 	 * socket, no socket at all, audit mode...): the kernel's answer is
 	 * the program's. */

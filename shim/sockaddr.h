@@ -74,12 +74,15 @@ socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
 /*
  * sockaddr_unupgrade - what the program of an upgraded socket is shown for
  * the kernel's address ss of *len bytes: a sockaddr_in for ::, for an
- * IPv4-mapped address and for an address inside the policy's translate
- * prefix (policy may be NULL: then only the first two).  Rewrites ss and
- * *len in place; any other address is left as it is.
+ * IPv4-mapped address, for an address inside the policy's translate
+ * prefix, and for any other IPv6 address its address from the peer-pool
+ * (pool_v4_of(); given one now if it has none).  policy may be NULL: then
+ * only the first two.  Rewrites ss and *len in place; anything that is not
+ * an AF_INET6 address is left as it is.  Returns 0, or ENOBUFS when the
+ * peer-pool has no address left for a new IPv6 address (ss unchanged).
  */
-void sockaddr_unupgrade(const struct policy *policy,
-			struct sockaddr_storage *ss, socklen_t *len);
+int sockaddr_unupgrade(const struct policy *policy,
+		       struct sockaddr_storage *ss, socklen_t *len);
 
 /*
  * sockaddr_copy_out - hand the address src of srclen bytes to a program's
@@ -98,17 +101,6 @@ enum sockaddr_call {
 };
 
 /*
- * sockaddr_flags - the fdstate flags of fd (fdstate_learn()) for a call
- * with an address of family.  An AF_INET6 socket the shim did not see
- * created, given an AF_INET address the kernel would refuse on it, under a
- * policy that upgrades sockets, is taken for an upgraded socket that came
- * through exec() or dup(), and marked so.  Returns 0 when fd is not an
- * AF_INET or AF_INET6 socket.  errno is kept.
- */
-unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
-			enum sockaddr_call call);
-
-/*
  * sockaddr_policed - whether the policy has a say in a call on fd with the
  * address sa of len bytes, and the fdstate flags it decides on.  Returns
  * 0 when the call is to go to the kernel as it is: sa is not readable
@@ -116,13 +108,12 @@ unsigned sockaddr_flags(const struct policy *policy, int fd, int family,
  * sockaddr_storage, sa is of a family other than AF_INET and AF_INET6 on
  * a socket that is not upgraded, the policy is in audit mode (enforce =
  * no), or fd is not an AF_INET or AF_INET6 socket.  Otherwise returns
- * sockaddr_flags(policy, fd, sa->sa_family, call), never 0; with a NULL
- * policy (the library failed closed) that is the call to refuse.  Nonzero
- * means sa->sa_family may be read.  errno is kept.
+ * fdstate_learn(fd), never 0; with a NULL policy (the library failed
+ * closed) that is the call to refuse.  Nonzero means sa->sa_family may be
+ * read.  errno is kept.
  */
 unsigned sockaddr_policed(const struct policy *policy, int fd,
-			  const struct sockaddr *sa, socklen_t len,
-			  enum sockaddr_call call);
+			  const struct sockaddr *sa, socklen_t len);
 
 /*
  * A routed destination: what to forward (the program's own address, or
@@ -154,6 +145,27 @@ int sockaddr_route(const struct policy *policy, int fd,
 		   const struct sockaddr *sa, socklen_t len,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route);
+
+/* --- the peer-pool, RFC 6535's address mapper (pool.c) ------------------- */
+
+/*
+ * pool_v4_of - the synthetic IPv4 address from the policy's peer-pool that
+ * stands for the IPv6 address v6 in this process: the same for v6 for the
+ * life of the process, never another's.  The first time, an address is
+ * given and the mapping logged (shim_log(), reason "peer-pool").  Returns
+ * 0, or ENOBUFS when the pool is exhausted or memory is short.  Safe from
+ * any thread and across fork().  errno is kept.
+ */
+int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
+	       struct in_addr *v4);
+
+/*
+ * pool_v6_of - the IPv6 address that the pool address v4 was given to in
+ * this process; false when v4 was given to none (or is outside the pool).
+ * errno is kept.
+ */
+bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
+		struct in6_addr *v6);
 
 /* --- the policy's local-address (local.c) -------------------------------- */
 

@@ -118,21 +118,40 @@ static bool shim_socket_upgradable(int type, int protocol)
 }
 
 /*
+ * The options an upgraded socket gets, set through the system call so that
+ * the setsockopt() hook never sees the shim's own calls: IPV6_V6ONLY off
+ * whatever net.ipv6.bindv6only says, so that it reaches IPv4 through mapped
+ * addresses, and the mark that tells it is upgraded (SHIM_UPGRADE_MARK).
+ */
+static const struct shim_socket_option {
+	int level;
+	int name;
+	int value;
+} shim_socket_options[] = {
+	{IPPROTO_IPV6, IPV6_V6ONLY, 0},
+	{SHIM_UPGRADE_MARK_LEVEL, SHIM_UPGRADE_MARK_NAME, 1},
+};
+
+/*
  * Make the AF_INET socket the program asked for as an AF_INET6 one that
- * also reaches IPv4 through mapped addresses.  IPV6_V6ONLY is cleared
- * whatever net.ipv6.bindv6only says.  The option is set through the system
- * call, so that a setsockopt() hook could never see the shim's own call.
- * Returns the fd, or -1 with errno as socket() or setsockopt() set it.
+ * also reaches IPv4 through mapped addresses.  Returns the fd, or -1 with
+ * errno as socket() or setsockopt() set it.
  */
 static int shim_socket_upgrade(int type, int protocol)
 {
-	int fd, off = 0, err;
+	const struct shim_socket_option *o;
+	int fd, err;
 
 	fd = shim_socket_forward(AF_INET6, type, protocol);
 	if (fd < 0)
 		return -1;
-	if (syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-		    sizeof(off)) < 0) {
+	for (o = shim_socket_options;
+	     o < shim_socket_options + sizeof(shim_socket_options) /
+					   sizeof(shim_socket_options[0]);
+	     o++) {
+		if (syscall(SYS_setsockopt, fd, o->level, o->name, &o->value,
+			    sizeof(o->value)) == 0)
+			continue;
 		err = errno;
 		fdstate_set(fd, 0);
 		if (real_close)

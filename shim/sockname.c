@@ -61,13 +61,18 @@ static int shim_name(const struct shim_name_call *call, int fd,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
+	int err;
 
 	if (!(fdstate_get(fd) & FDSTATE_UPGRADED) ||
 	    !shim_name_args_ok(sa, len))
 		return shim_name_forward(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
-	sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	sockaddr_copy_out(&ss, sslen, sa, len);
 	return 0;
 }

@@ -224,14 +224,17 @@ expect "nothing reached the listener" "" "$rep"
 # A socket the shim did not see created (inherited across exec()): refused
 # when the library failed closed; on an ipv6 stack a plain AF_INET socket
 # has no way to the mapped target; an AF_INET6 one handed a sockaddr_in is
-# taken for an upgraded one.
+# what it is, unless it carries the upgrade mark (IPV6_FLOWINFO_SEND, see
+# shim/shim.h): then it is an upgraded one, AF_INET to the program.
 inherit()
 {
 	"$python" - "$@" <<'EOF'
 import os, socket, sys
-s = socket.socket(getattr(socket, sys.argv[1]), socket.SOCK_STREAM)
+family, _, mark = sys.argv[1].partition("+")
+s = socket.socket(getattr(socket, family), socket.SOCK_STREAM)
 if s.family == socket.AF_INET6:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.IPPROTO_IPV6, 33, int(mark == "mark"))
 os.set_inheritable(s.fileno(), True)
 os.execvp("env", ["env", "LD_PRELOAD=" + os.environ["lib"]] + sys.argv[2:] +
           [os.environ["probe"], "fdconnect", str(s.fileno()), "127.0.0.1",
@@ -245,7 +248,14 @@ got=$(inherit AF_INET STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6)
 expect "ipv6 stack: inherited plain AF_INET connect" "connect=ENETUNREACH" \
 	"$got"
 got=$(inherit AF_INET6 STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6)
-expect "ipv6 stack: inherited AF_INET6 given a sockaddr_in" "connect=0" "$got"
+expect "ipv6 stack: inherited AF_INET6 given a sockaddr_in" "connect=EINVAL" \
+	"$got"
+got=$(inherit AF_INET6+mark STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6)
+expect "ipv6 stack: inherited marked AF_INET6 given a sockaddr_in" \
+	"connect=0" "$got"
+got=$(inherit AF_INET6+mark STACKSHIM_CONF="$empty" STACKSHIM_STACK=dual)
+expect "dual stack: inherited marked AF_INET6 given a sockaddr_in" \
+	"connect=0" "$got"
 reports tcp
 
 # --- (f) the local-address and its port range --------------------------------

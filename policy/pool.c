@@ -1,0 +1,1 @@
+/* policy/pool.c - placeholder; see issue 4. */

@@ -1,0 +1,1 @@
+/* shim/accept.c - placeholder; see issue 4. */

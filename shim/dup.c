@@ -1,0 +1,1 @@
+/* shim/dup.c - placeholder; see issue 4. */

@@ -1,0 +1,1 @@
+/* shim/fclose.c - placeholder; see issue 4. */

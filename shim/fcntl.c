@@ -1,0 +1,1 @@
+/* shim/fcntl.c - placeholder; see issue 4. */

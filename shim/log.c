@@ -1,0 +1,1 @@
+/* shim/log.c - placeholder; see issue 4. */

@@ -1,0 +1,1 @@
+/* shim/pool.c - placeholder; see issue 4. */

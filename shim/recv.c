@@ -1,0 +1,1 @@
+/* shim/recv.c - placeholder; see issue 4. */

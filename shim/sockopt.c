@@ -1,0 +1,1 @@
+/* shim/sockopt.c - placeholder; see issue 4. */
