@@ -3,7 +3,7 @@
  * preloaded under an ipv6 stack, to see native IPv6 peers of upgraded
  * sockets given addresses from the peer-pool.
  *
- *   pool-probe [--full-first] ADDR...
+ *   pool-probe [--full-first] [--steal FILE] [--fork N] ADDR...
  *
  * The probe listens on [::]:0 (an AF_INET6 socket, which the library
  * leaves alone).  For each IPv6 literal ADDR, two AF_INET TCP sockets
@@ -21,6 +21,11 @@
  * to peer's address and port arrived at the listener from the socket that
  * made it.  --full-first points stderr at /dev/full for the first ADDR
  * only, so that a line the library logs to stderr then is lost.
+ * --steal FILE closes the library's log file after the first ADDR and
+ * opens FILE in its place (stolen=yes: at the same number).  --fork N
+ * then forks N times while a thread keeps asking getpeername() of the
+ * first ADDR, and prints how many children got an answer of their own
+ * (forks=N answered=N: none was left waiting on a lock).
  * Every run ends itself with alarm().
  */
 #define _GNU_SOURCE
@@ -28,12 +33,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* An errno no call here sets, to see whether a call changed errno. */
@@ -163,12 +170,103 @@ static void probe(int listener, in_port_t port, const char *text)
 		close(fds[i]);
 }
 
+/*
+ * Close the library's log file, the descriptor whose link is
+ * $STACKSHIM_LOG, and open file in its place: the program's own file now
+ * has the number the library wrote to.
+ */
+static void steal(const char *file)
+{
+	const char *log = getenv("STACKSHIM_LOG");
+	char link[64], target[4096];
+	ssize_t n;
+	int fd, mine;
+
+	for (fd = 3; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (log && !strcmp(target, log))
+			break;
+	}
+	if (fd == 1024) {
+		printf("stolen=none\n");
+		return;
+	}
+	close(fd);
+	mine = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (mine >= 0 && mine != fd) {
+		if (dup2(mine, fd) == fd)
+			close(mine);
+		mine = fd;
+	}
+	printf("stolen=%s\n", mine == fd ? "yes" : "no");
+}
+
+/* The thread that keeps the pool's mutex busy while main() forks. */
+static void *busy(void *arg)
+{
+	struct sockaddr_in sin;
+	bool kept = true;
+
+	for (;;)
+		peer(*(int *)arg, &sin, &kept);
+	return NULL;
+}
+
+/*
+ * fork() n times while another thread asks getpeername() of a pool
+ * address without a pause; each child asks too, and must get an answer.
+ * Prints how many children answered in time.
+ */
+static void fork_test(in_port_t port, const char *text, int n)
+{
+	struct in6_addr addr;
+	struct sockaddr_in sin;
+	pthread_t thread;
+	int fd, i, status, answered = 0;
+	bool kept = true;
+	pid_t pid;
+
+	if (inet_pton(AF_INET6, text, &addr) != 1)
+		die("address");
+	fd = raw_connect(&addr, port);
+	if (pthread_create(&thread, NULL, busy, &fd))
+		die("pthread_create");
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			alarm(5);
+			_exit(peer(fd, &sin, &kept) ? 1 : 0);
+		}
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			answered++;
+	}
+	printf("forks=%d answered=%d\n", n, answered);
+}
+
 int main(int argc, char **argv)
 {
-	bool full_first = argc > 1 && !strcmp(argv[1], "--full-first");
-	int listener, saved = -1, full, i;
+	const char *steal_file = NULL;
+	bool full_first = false;
+	int listener, saved = -1, full, forks = 0, i = 1, first;
 	in_port_t port;
 
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--full-first"))
+			full_first = true;
+		else if (!strcmp(argv[i], "--steal") && i + 1 < argc)
+			steal_file = argv[++i];
+		else if (!strcmp(argv[i], "--fork") && i + 1 < argc)
+			forks = atoi(argv[++i]);
+		else
+			die(argv[i]);
+	}
 	alarm(20);
 	listener = listen_any(&port);
 	if (full_first) {
@@ -178,11 +276,15 @@ int main(int argc, char **argv)
 			die("/dev/full");
 		close(full);
 	}
-	for (i = 1 + full_first; i < argc; i++) {
+	for (first = i; i < argc; i++) {
 		probe(listener, port, argv[i]);
 		if (saved >= 0 && dup2(saved, STDERR_FILENO) < 0)
 			die("dup2");
 		saved = -1;
+		if (steal_file && i == first)
+			steal(steal_file);
 	}
+	if (forks && first < argc)
+		fork_test(port, argv[first], forks);
 	return 0;
 }

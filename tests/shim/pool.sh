@@ -120,6 +120,12 @@ expect "log = stderr: stdout is the program's alone" "$(ok ::1 198.18.0.1)" \
 expect_match "log = stderr: the line" \
 	"$(log_re '[0-9]+' pool-probe ::1 198.18.0.1)" "$(cat "$tmp/stderr")"
 
+# fork() while another thread holds the pool busy: every child answers (the
+# pthread_atfork handlers leave no lock held in a child).
+got=$(shimmed "$probe" --fork 200 ::1 | grep forks=)
+expect "200 forks under a busy pool: every child answered" \
+	"forks=200 answered=200" "$got"
+
 # A program whose name has a space, a control character, a backslash and
 # a byte outside ASCII: each is written as \xNN, and the event stays one
 # line.
@@ -166,6 +172,9 @@ run STACKSHIM_PEER_POOL=192.0.2.0/30 STACKSHIM_LOG="$tmp/ns.log" \
 	"$probe" ::1 2001:db8::2 2001:db8::3 ::1 2001:db8::2 2001:db8::3
 echo "== log"
 cat "$tmp/ns.log"
+echo "== steal"
+run STACKSHIM_LOG="$tmp/stolen.log" "$probe" --steal "$tmp/mine" \
+	::1 2001:db8::2 | grep stolen=
 echo "== dropped"
 run STACKSHIM_LOG=stderr "$probe" --full-first ::1 2001:db8::2 \
 	2>&1 >/dev/null
@@ -194,6 +203,14 @@ expect_match "a /30 pool: the first mapping" \
 expect_match "a /30 pool: the second mapping" \
 	"$(log_re '[0-9]+' pool-probe 2001:db8::2 192.0.2.2)" \
 	"$(printf '%s\n' "$got" | sed -n 2p)"
+# The program closes the library's log file and opens one of its own at
+# that number: the library must not write into the program's file.
+expect "the program's file took the log's number" "stolen=yes" \
+	"$(part steal)"
+expect "nothing of the library's went into the program's file" "" \
+	"$(cat "$tmp/mine")"
+expect "the library's log kept the first mapping only" 1 \
+	"$(grep -c . "$tmp/stolen.log")"
 expect_match "a line that could not be written is counted in the next" \
 	"$(log_re '[0-9]+' pool-probe 2001:db8::2 198.18.0.2) dropped=1" \
 	"$(part dropped)"
