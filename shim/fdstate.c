@@ -287,7 +287,8 @@ void fdstate_received(const struct msghdr *msg)
 			continue;
 		if (len > (size_t)(end - data))
 			len = (size_t)(end - data);
-		for (; len >= sizeof(fd); len -= sizeof(fd), data += sizeof(fd)) {
+		for (; len >= sizeof(fd);
+		     len -= sizeof(fd), data += sizeof(fd)) {
 			/* The buffer is the program's: no alignment assumed. */
 			memcpy(&fd, data, sizeof(fd));
 			fdstate_received_one(fd);
