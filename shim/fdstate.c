@@ -12,6 +12,10 @@
  * program's own malloc() (a replacement allocator that opens a socket), and
  * must not call back into it.
  *
+ * No lock is taken anywhere here, so fork() needs no pthread_atfork()
+ * handler: the child gets the table as it was, with the fds it describes,
+ * whatever other threads were doing.
+ *
  * Descriptors at or above FDSTATE_MAX are not tracked: fdstate_get() says 0
  * for them and fdstate_set() ignores them, so such a socket is simply passed
  * through as if the shim had never seen it.
