@@ -161,6 +161,22 @@ unsigned fdstate_get(int fd);
 void fdstate_set(int fd, unsigned flags);
 
 /*
+ * fdstate_copy - give to the flags of from, as dup(), dup2(), dup3() and
+ * fcntl(F_DUPFD) do once they have made to a copy of from.  Nothing
+ * happens when to is from (dup2(fd, fd)); a from the shim has not marked
+ * makes to forgotten.
+ */
+void fdstate_copy(int from, int to);
+
+/*
+ * fdstate_forget_range - forget every fd from first to last, both
+ * included, as close_range() and closefrom() close them.  The cost grows
+ * with the part of the table in use, not with the range: a range up to
+ * ~0U is fine.  Nothing happens when first > last.
+ */
+void fdstate_forget_range(unsigned first, unsigned last);
+
+/*
  * fdstate_add - add flags to those of fd in one atomic step, so that two
  * threads marking the same socket do not lose each other's flags.
  */
