@@ -246,20 +246,13 @@ unsigned fdstate_learn(int fd)
 
 /*
  * Mark fd, just received from another process, by the kernel's word alone:
- * its flags as fdstate_learn() gives them, but never FDSTATE_UPGRADED, and
- * 0 for anything but an AF_INET or AF_INET6 socket.  errno is the
- * caller's to restore.
+ * whatever its number held before is forgotten, and it is learnt afresh
+ * (fdstate_learn(): its family, its type, and the upgrade mark).
  */
 static void fdstate_received_one(int fd)
 {
-	int domain, type;
-	unsigned flags;
-
-	domain = fdstate_sockopt(fd, SOL_SOCKET, SO_DOMAIN);
-	type = domain < 0 ? -1 : fdstate_sockopt(fd, SOL_SOCKET, SO_TYPE);
-	flags = type < 0 ? 0 : fdstate_flags_of(domain, type);
-	/* FDSTATE_KNOWN keeps fdstate_learn() from reading the mark later. */
-	fdstate_set(fd, flags ? flags | FDSTATE_NOBIND : 0);
+	fdstate_set(fd, 0);
+	fdstate_learn(fd);
 }
 
 /*

@@ -203,10 +203,12 @@ unsigned fdstate_learn(int fd);
 /*
  * fdstate_received - forget what the shim knew of every fd that msg, as a
  * successful recvmsg() or recvmmsg() filled it, carries in SCM_RIGHTS
- * control messages, and mark each by what the kernel says it is: a socket
- * received from another process is handled by its real family, never as
- * upgraded, whatever mark it carries.  msg is the program's, read only;
- * msg_controllen as the kernel set it.  errno is kept.  (shim/fdstate.c)
+ * control messages, and learn each afresh from what the kernel says it is:
+ * its real family, and the upgrade mark (SHIM_UPGRADE_MARK) when the
+ * library in the sending process upgraded it, so that a legacy server's
+ * workers see the accepted connections it passes them as AF_INET too.
+ * msg is the program's, read only; msg_controllen as the kernel set it.
+ * errno is kept.  (shim/fdstate.c)
  */
 void fdstate_received(const struct msghdr *msg);
 

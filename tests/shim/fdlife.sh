@@ -161,13 +161,15 @@ exec: connected peer: AF_INET/16
 exec: new to inherited listener: k=AF_INET6 n=AF_INET/16 c=0
 exec: accepted: k=AF_INET6 n=AF_INET/16 c=-"
 
-# Received onto numbers that held upgraded sockets: each is the AF_INET6
-# socket it is, the one bearing the upgrade mark included.
+# Received onto numbers that held upgraded sockets: each is what the kernel
+# says it is: a plain AF_INET6 socket, and one bearing the upgrade mark (an
+# upgraded socket from another process under the library: a prefork
+# server's accepted connection, say), which is AF_INET to the program.
 want[scm]="scm sendmsg: rc=1
 scm received 0: reused=1 cloexec=1
 scm received native: k=AF_INET6 n=AF_INET6/28 c=0
 scm received 1: reused=1 cloexec=1
-scm received marked: k=AF_INET6 n=AF_INET6/28 c=0"
+scm received marked: k=AF_INET6 n=AF_INET/16 c=0"
 
 # bare TEXT - what a case prints without the library: the program's
 # AF_INET sockets are AF_INET in the kernel too.
