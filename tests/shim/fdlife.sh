@@ -172,11 +172,13 @@ scm received 1: reused=1 cloexec=1
 scm received marked: k=AF_INET6 n=AF_INET/16 c=0"
 
 # bare TEXT - what a case prints without the library: the program's
-# AF_INET sockets are AF_INET in the kernel too.
+# AF_INET sockets are AF_INET in the kernel too, and a socket received
+# with the upgrade mark is the plain AF_INET6 socket libc sees.
 bare()
 {
 	printf '%s\n' "$1" |
-		sed 's|k=AF_INET6 n=AF_INET/16|k=AF_INET n=AF_INET/16|'
+		sed '/^scm received marked:/s|n=AF_INET/16|n=AF_INET6/28|
+			/^scm received marked:/!s|k=AF_INET6 n=AF_INET/16|k=AF_INET n=AF_INET/16|'
 }
 
 # check CASE MODE WANT [VAR=VALUE...] - run the probe's CASE, with the
