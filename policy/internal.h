@@ -82,6 +82,7 @@ struct section {
 };
 
 struct chunk;
+struct match_index;
 
 struct policy {
 	const char *file;		/* the config file read, or NULL */
@@ -94,6 +95,8 @@ struct policy {
 	struct settings overrides;	/* policy_set() */
 	struct settings effective;	/* what the accessors read */
 	size_t nactive;			/* rules that apply to the selection */
+	struct match_index *match;	/* those rules, indexed */
+	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
@@ -190,5 +193,35 @@ int rules_parse(struct policy *policy, const char *value, struct rule *r,
  * as snprintf.
  */
 int rules_format(const struct rule *r, char *buf, size_t len);
+
+/*
+ * match_build - index the rules of rules[0..n) that active(arg, rule) says
+ * apply, for match_addr() and match_name().  Returns 0 with *out set (NULL
+ * with no rules at all is not an error: an empty index), or -ENOMEM.
+ * (match.c)
+ */
+int match_build(const struct rule *rules, size_t n,
+		bool (*active)(const void *arg, const struct rule *r),
+		const void *arg, struct match_index **out);
+
+/* match_free - free an index; NULL is allowed. */
+void match_free(struct match_index *ix);
+
+/*
+ * match_addr - the address rule that decides a connection to addr on port
+ * (host order; 0 when unknown: only portless rules fit) over proto
+ * (PROTO_ANY when unknown: only rules for any protocol fit), or NULL.
+ */
+const struct rule *match_addr(const struct match_index *ix,
+			      const struct policy_addr *addr, uint16_t port,
+			      enum policy_proto proto);
+
+/*
+ * match_name - the name rule that decides name (any case, a final dot
+ * ignored): an exact name rule, else the "*.suffix" rule of its nearest
+ * parent domain, each as match_addr() picks among a key's rules; or NULL.
+ */
+const struct rule *match_name(const struct match_index *ix, const char *name,
+			      uint16_t port, enum policy_proto proto);
 
 #endif /* STACKSHIM_POLICY_INTERNAL_H */

@@ -77,6 +77,7 @@ void policy_free(struct policy *policy)
 		next = c->next;
 		free(c);
 	}
+	match_free(policy->match);
 	free(policy->sections);
 	free(policy->rules);
 	free(policy);
@@ -121,6 +122,11 @@ static bool rule_active(const struct policy *policy, const struct rule *r)
 	return !r->scope || policy->sections[r->scope - 1].selected;
 }
 
+static bool rule_active_cb(const void *arg, const struct rule *r)
+{
+	return rule_active(arg, r);
+}
+
 void policy_refresh(struct policy *policy)
 {
 	size_t i;
@@ -135,6 +141,51 @@ void policy_refresh(struct policy *policy)
 	policy->nactive = 0;
 	for (i = 0; i < policy->nrules; i++)
 		policy->nactive += rule_active(policy, &policy->rules[i]);
+	match_free(policy->match);
+	policy->match = NULL;
+	policy->match_failed =
+		policy->nactive && match_build(policy->rules, policy->nrules,
+					       rule_active_cb, policy,
+					       &policy->match) < 0;
+}
+
+/*
+ * What a lookup answers: the rule found (NULL: none), or, when the rules
+ * could not be indexed, a deny that names no line: the policy fails
+ * closed rather than let a destination through unjudged.
+ */
+static bool policy_match_answer(const struct policy *policy,
+				const struct rule *r, struct policy_rule *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->file = policy->file;
+	if (policy->match_failed) {
+		out->action = RULE_DENY;
+		return true;
+	}
+	if (!r)
+		return false;
+	out->action = r->action;
+	out->line = r->line;
+	return true;
+}
+
+bool policy_match_addr(const struct policy *policy,
+		       const struct policy_addr *addr, uint16_t port,
+		       enum policy_proto proto, struct policy_rule *out)
+{
+	return policy_match_answer(policy,
+				   match_addr(policy->match, addr, port, proto),
+				   out);
+}
+
+bool policy_match_name(const struct policy *policy, const char *name,
+		       uint16_t port, enum policy_proto proto,
+		       struct policy_rule *out)
+{
+	return policy_match_answer(policy,
+				   match_name(policy->match, name, port, proto),
+				   out);
 }
 
 int policy_select(struct policy *policy, const char *name, const char *path)

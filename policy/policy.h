@@ -279,6 +279,38 @@ void policy_translate(const struct policy *policy, const struct in_addr *v4,
  */
 size_t policy_rule_count(const struct policy *policy);
 
+/* The destination rule a lookup found. */
+struct policy_rule {
+	enum policy_action action;
+	const char *file;	/* the config file it is in, or NULL */
+	unsigned line;		/* its line; 0: no rule could be indexed */
+};
+
+/*
+ * policy_match_addr - the allow/deny/map rule that decides a connection
+ * to addr, port (host byte order; 0 when none is known) over proto, among
+ * the rules of the selected program (SPEC §3): the longest prefix, then a
+ * rule with a port over one without, then the earlier line.  A rule with a
+ * port or a protocol fits only a connection that has them.  An
+ * IPv4-mapped address is matched as the IPv4 address it holds.  Returns
+ * false when no rule fits.  When the rules could not be indexed (no
+ * memory) every lookup answers a deny of line 0: the policy fails closed.
+ * The cost does not grow with the number of rules.
+ */
+bool policy_match_addr(const struct policy *policy,
+		       const struct policy_addr *addr, uint16_t port,
+		       enum policy_proto proto, struct policy_rule *out);
+
+/*
+ * policy_match_name - as policy_match_addr(), for a host name (any case, a
+ * final dot ignored): an exact name rule over a "*.domain" one, a nearer
+ * domain over a farther one.  Port 0 and PROTO_ANY (at resolution, before
+ * any connection) fit only rules without a port and a protocol.
+ */
+bool policy_match_name(const struct policy *policy, const char *name,
+		       uint16_t port, enum policy_proto proto,
+		       struct policy_rule *out);
+
 /*
  * policy_describe - the effective policy as config text ("key = value" lines,
  * then the rules in the order they apply), NUL-terminated in buf.  Returns

@@ -1,10 +1,12 @@
 /*
- * close.c - the close() hook: a closed fd's socket state is forgotten, so
- * that whatever the number is given to next starts with none.
+ * close.c - the close(), close_range() and closefrom() hooks: a closed
+ * fd's socket state is forgotten, so that whatever the number is given to
+ * next starts with none.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,4 +31,53 @@ SHIM_EXPORT int close(int fd)
 	if (real_close)
 		return real_close(fd);
 	return (int)syscall(SYS_close, fd);
+}
+
+/* The close_range() flags this kernel interface has; others are EINVAL. */
+#define SHIM_CLOSE_RANGE_FLAGS (CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)
+
+/*
+ * close_range - the interposed close_range(2).  Returns what libc's
+ * close_range() returns; errno is libc's.
+ *
+ * The states of first..last are forgotten before the real call, as close()
+ * does, but only when the call is going to close them: CLOSE_RANGE_CLOEXEC
+ * only marks them close-on-exec, and first > last or an unknown flag is
+ * refused with EINVAL before anything is closed.  CLOSE_RANGE_UNSHARE
+ * closes them in a private copy of the fd table, which is then the calling
+ * thread's: they are forgotten too, although other threads of the process
+ * (should it have any) still have them open.  There, and should the kernel
+ * fail after all (ENOMEM unsharing the table), a socket whose state was
+ * lost is known again by what the kernel says of it (fdstate_learn()), its
+ * upgrade mark included.  A huge range costs no more than a small one.
+ */
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	unsigned uflags = (unsigned)flags;
+
+	if (first <= last && !(uflags & ~SHIM_CLOSE_RANGE_FLAGS) &&
+	    !(uflags & CLOSE_RANGE_CLOEXEC))
+		fdstate_forget_range(first, last);
+	if (real_close_range)
+		return real_close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+/*
+ * closefrom - the interposed closefrom(3): every fd from lowfd on (from 0
+ * when lowfd is negative, as libc reads it) is closed, its state
+ * forgotten first.  Before libc's closefrom() has been looked up, the
+ * close_range(2) system call that libc's closefrom() makes is made
+ * directly.
+ */
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd;
+
+	fdstate_forget_range(first, UINT_MAX);
+	if (real_closefrom) {
+		real_closefrom(lowfd);
+		return;
+	}
+	syscall(SYS_close_range, first, UINT_MAX, 0);
 }

@@ -12,6 +12,10 @@
  * program's own malloc() (a replacement allocator that opens a socket), and
  * must not call back into it.
  *
+ * No lock is taken anywhere here, so fork() needs no pthread_atfork()
+ * handler: the child gets the table as it was, with the fds it describes,
+ * whatever other threads were doing.
+ *
  * Descriptors at or above FDSTATE_MAX are not tracked: fdstate_get() says 0
  * for them and fdstate_set() ignores them, so such a socket is simply passed
  * through as if the shim had never seen it.
@@ -22,6 +26,7 @@
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -123,6 +128,46 @@ void fdstate_add(int fd, unsigned flags)
 }
 
 /*
+ * fdstate_forget_range - see shim.h.  Only the chunks already mapped are
+ * visited: at most FDSTATE_CHUNKS pointer loads, whatever the range, and
+ * nothing is mapped.  Each word is stored on its own, as fdstate_set()
+ * stores it: a reader sees a fd's flags or 0, never a mixture.
+ */
+void fdstate_forget_range(unsigned first, unsigned last)
+{
+	unsigned c, lo, hi;
+	atomic_uint *chunk;
+
+	if (first > last || first >= FDSTATE_MAX)
+		return;
+	if (last >= FDSTATE_MAX)
+		last = FDSTATE_MAX - 1;
+	for (c = first >> FDSTATE_CHUNK_BITS; c <= last >> FDSTATE_CHUNK_BITS;
+	     c++) {
+		chunk = atomic_load_explicit(&fdstate_chunks[c],
+					     memory_order_acquire);
+		if (!chunk)
+			continue;
+		lo = c == first >> FDSTATE_CHUNK_BITS
+			     ? first & (FDSTATE_CHUNK_SIZE - 1)
+			     : 0;
+		hi = c == last >> FDSTATE_CHUNK_BITS
+			     ? last & (FDSTATE_CHUNK_SIZE - 1)
+			     : FDSTATE_CHUNK_SIZE - 1;
+		for (; lo <= hi; lo++)
+			atomic_store_explicit(&chunk[lo], 0,
+					      memory_order_release);
+	}
+}
+
+/* fdstate_copy - see shim.h. */
+void fdstate_copy(int from, int to)
+{
+	if (from != to)
+		fdstate_set(to, fdstate_get(from));
+}
+
+/*
  * One socket option of fd as an int, through the system call itself: the
  * shim may one day interpose getsockopt(), and its own questions must not
  * go through that hook.  Returns -1 when the kernel refuses (a bad fd, a
@@ -197,4 +242,54 @@ unsigned fdstate_learn(int fd)
 	fdstate_add(fd, flags);
 	/* An fd beyond the table is not remembered, but still answered. */
 	return fdstate_get(fd) | flags;
+}
+
+/*
+ * Mark fd, just received from another process, by the kernel's word alone:
+ * whatever its number held before is forgotten, and it is learnt afresh
+ * (fdstate_learn(): its family, its type, and the upgrade mark).
+ */
+static void fdstate_received_one(int fd)
+{
+	fdstate_set(fd, 0);
+	fdstate_learn(fd);
+}
+
+/*
+ * fdstate_received - see shim.h.  Only CMSG_FIRSTHDR() and CMSG_NXTHDR()
+ * walk the control buffer, and each message's descriptors are read no
+ * further than both its cmsg_len and the buffer's end allow, so that a
+ * msg_controllen or cmsg_len that lies reads nothing beyond the buffer.
+ */
+void fdstate_received(const struct msghdr *msg)
+{
+	struct cmsghdr *cmsg;
+	const unsigned char *data, *end;
+	size_t len;
+	int saved_errno, fd;
+
+	if (!msg || !msg->msg_control)
+		return;
+	saved_errno = errno;
+	end = (const unsigned char *)msg->msg_control + msg->msg_controllen;
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg;
+	     cmsg = CMSG_NXTHDR((struct msghdr *)msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS ||
+		    cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		data = CMSG_DATA(cmsg);
+		len = cmsg->cmsg_len - CMSG_LEN(0);
+		if (data > end)
+			continue;
+		if (len > (size_t)(end - data))
+			len = (size_t)(end - data);
+		for (; len >= sizeof(fd);
+		     len -= sizeof(fd), data += sizeof(fd)) {
+			/* The buffer is the program's: no alignment assumed. */
+			memcpy(&fd, data, sizeof(fd));
+			fdstate_received_one(fd);
+		}
+	}
+	errno = saved_errno;
 }

@@ -1,1 +1,424 @@
-/* shim/log.c - placeholder; see issue 4. */
+/*
+ * log.c - the decision log (SPEC §3, log): one line per event, where the
+ * policy's log setting says.
+ *
+ * A line is key=value fields separated by one space, in this order, each
+ * left out when the event does not set it:
+ *
+ *	time=2024-05-01T12:34:56.789Z pid=42 program=nc call=accept
+ *	family=inet dest=[2001:db8::2]:5000 name=example.org
+ *	local=0.0.0.0:80 stack=ipv6 cell=ipv6/ipv4/none outcome=map
+ *	rule=/etc/stackshim.conf:7 translated=198.18.0.1:5000
+ *	reason=peer-pool dropped=3
+ *
+ * time is UTC with milliseconds; program is the executable's base name;
+ * family the program's socket family (inet, inet6, or its number); dest,
+ * local and translated are a.b.c.d or [v6] with :port when the port is
+ * not 0 (an IPv6 scope as %N); stack is the policy's; cell (the table's
+ * STACK/HOST/LOCAL) and outcome are there when the event carries a
+ * decision, that is a host class and an outcome >= 0; dropped, last, says
+ * how many lines this process could not write so far, when any.  A value
+ * holding a space, a control character, a quote, a backslash or a byte
+ * outside ASCII has that byte written as \xNN, so that one event is
+ * always one line.  A line longer than LOG_LINE_MAX is cut short, its
+ * newline kept.
+ *
+ * Where it goes (policy_log()): stderr, one write(2) per line, never
+ * through stdio, whose buffers are the program's; a file, opened once with
+ * O_APPEND (mode 0600: the log names the process's peers); syslog, as
+ * facility user, level notice, tag "stackshim", sent straight to /dev/log
+ * over a datagram socket of the library's own with MSG_DONTWAIT, not
+ * through syslog(3), which may block on a full log socket and allocates.
+ *
+ * Never blocking and never retrying, a line that cannot be written whole
+ * at once (a full disk, a full pipe, a log socket nobody reads) is dropped
+ * and counted.  So is one whose descriptor the program has closed or
+ * reused: the library's file or socket is checked to be the one it opened
+ * before every line, so that a line never lands in the program's files.
+ * A line is formatted on the stack, without malloc(), and errno is the
+ * same on return as on entry.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+#define LOG_LINE_MAX 2048
+#define LOG_FILE_MODE 0600
+#define LOG_SYSLOG_PATH "/dev/log"
+/* <PRI> for LOG_USER | LOG_NOTICE, and the tag; RFC 3164 §4.1. */
+#define LOG_SYSLOG_HEAD "<13>stackshim: "
+
+/* A line being formatted: at most cap bytes, the newline not counted. */
+struct log_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+/* The library's own log descriptor, and what it was when opened. */
+struct log_sink {
+	int fd;			/* -1: none could be opened */
+	dev_t dev;
+	ino_t ino;
+};
+
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static struct log_sink log_sink = {-1, 0, 0};
+static char log_exe[PATH_MAX];
+static const char *log_program;
+static atomic_ulong log_dropped;
+
+static void log_put(struct log_buf *b, const char *s, size_t n)
+{
+	if (n > b->cap - b->len)
+		n = b->cap - b->len;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void log_puts(struct log_buf *b, const char *s)
+{
+	log_put(b, s, strlen(s));
+}
+
+/* v in decimal, at least width digits. */
+static void log_uint(struct log_buf *b, unsigned long v, unsigned width)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while ((v || sizeof(digits) - i < width) && i);
+	log_put(b, digits + i, sizeof(digits) - i);
+}
+
+/* Whether byte c is written as \xNN in a value. */
+static bool log_needs_escape(unsigned char c)
+{
+	return c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\';
+}
+
+static void log_escaped(struct log_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char esc[4] = {'\\', 'x', 0, 0};
+
+	for (; *u; u++) {
+		if (!log_needs_escape(*u)) {
+			log_put(b, (const char *)u, 1);
+			continue;
+		}
+		esc[2] = hex[*u >> 4];
+		esc[3] = hex[*u & 15];
+		log_put(b, esc, sizeof(esc));
+	}
+}
+
+/* The key of a field, and the space before it for all but the first. */
+static void log_key(struct log_buf *b, const char *key)
+{
+	if (b->len)
+		log_put(b, " ", 1);
+	log_puts(b, key);
+	log_put(b, "=", 1);
+}
+
+static void log_field(struct log_buf *b, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	log_key(b, key);
+	log_escaped(b, value);
+}
+
+/* days since 1970-01-01 as a civil date (H. Hinnant's days_from_civil,
+ * inverted), so that no time zone code (and none of its locks) is run. */
+static void log_civil(unsigned long days, unsigned long *y, unsigned *m,
+		      unsigned *d)
+{
+	unsigned long z = days + 719468, era = z / 146097;
+	unsigned long doe = z - era * 146097;
+	unsigned long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) /
+			    365;
+	unsigned long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned long mp = (5 * doy + 2) / 153;
+
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static void log_time(struct log_buf *b)
+{
+	struct timespec ts;
+	unsigned long secs, y;
+	unsigned m, d;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
+		return;
+	secs = (unsigned long)ts.tv_sec;
+	log_civil(secs / 86400, &y, &m, &d);
+	secs %= 86400;
+	log_key(b, "time");
+	log_uint(b, y, 4);
+	log_put(b, "-", 1);
+	log_uint(b, m, 2);
+	log_put(b, "-", 1);
+	log_uint(b, d, 2);
+	log_put(b, "T", 1);
+	log_uint(b, secs / 3600, 2);
+	log_put(b, ":", 1);
+	log_uint(b, secs / 60 % 60, 2);
+	log_put(b, ":", 1);
+	log_uint(b, secs % 60, 2);
+	log_put(b, ".", 1);
+	log_uint(b, (unsigned long)ts.tv_nsec / 1000000, 3);
+	log_put(b, "Z", 1);
+}
+
+static void log_family(struct log_buf *b, int family)
+{
+	static const struct {
+		int family;
+		const char *name;
+	} families[] = {
+		{AF_INET, "inet"},
+		{AF_INET6, "inet6"},
+		{AF_UNSPEC, NULL},
+	};
+	size_t i = 0;
+
+	if (family == AF_UNSPEC)
+		return;
+	while (families[i].name && families[i].family != family)
+		i++;
+	log_key(b, "family");
+	if (families[i].name)
+		log_puts(b, families[i].name);
+	else
+		log_uint(b, (unsigned)family, 1);
+}
+
+/* An AF_INET or AF_INET6 address; anything else is left out. */
+static void log_sockaddr(struct log_buf *b, const char *key,
+			 const struct sockaddr *sa, socklen_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct sockaddr_inet in;
+	bool v6;
+
+	if (!sa || !sockaddr_parse(sa, len, &in))
+		return;
+	v6 = in.addr.fam == FAM_IPV6;
+	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, in.addr.a, text, sizeof(text)))
+		return;
+	log_key(b, key);
+	if (v6 && in.port)
+		log_put(b, "[", 1);
+	log_puts(b, text);
+	if (v6 && in.scope_id) {
+		log_put(b, "%", 1);
+		log_uint(b, in.scope_id, 1);
+	}
+	if (v6 && in.port)
+		log_put(b, "]", 1);
+	if (in.port) {
+		log_put(b, ":", 1);
+		log_uint(b, ntohs(in.port), 1);
+	}
+}
+
+/* The table's cell and outcome, when the event carries a decision. */
+static void log_decision(struct log_buf *b, unsigned stack,
+			 const struct shim_log_event *ev)
+{
+	const char *host = policy_host_name(ev->host);
+	const char *local = policy_local_name(ev->local_fam);
+	const char *outcome = ev->outcome < 0 ? NULL
+			      : policy_outcome_name(ev->outcome);
+
+	if (!host || !local || !outcome || !policy_stack_name(stack))
+		return;
+	log_key(b, "cell");
+	log_puts(b, policy_stack_name(stack));
+	log_put(b, "/", 1);
+	log_puts(b, host);
+	log_put(b, "/", 1);
+	log_puts(b, local);
+	log_field(b, "outcome", outcome);
+}
+
+static void log_format(struct log_buf *b, const struct policy *policy,
+		       const struct shim_log_event *ev)
+{
+	unsigned stack = policy_stack(policy);
+	unsigned long dropped = atomic_load(&log_dropped);
+
+	log_time(b);
+	log_key(b, "pid");
+	log_uint(b, (unsigned long)getpid(), 1);
+	log_field(b, "program", log_program);
+	log_field(b, "call", ev->call);
+	log_family(b, ev->family);
+	log_sockaddr(b, "dest", ev->dest, ev->destlen);
+	log_field(b, "name", ev->name);
+	log_sockaddr(b, "local", ev->local, ev->locallen);
+	log_field(b, "stack", policy_stack_name(stack));
+	log_decision(b, stack, ev);
+	log_field(b, "rule", ev->rule);
+	log_sockaddr(b, "translated", ev->translated, ev->translatedlen);
+	log_field(b, "reason", ev->reason);
+	if (dropped) {
+		log_key(b, "dropped");
+		log_uint(b, dropped, 1);
+	}
+}
+
+/* The executable's base name, as init.c chooses the program's sections. */
+static void log_program_find(void)
+{
+	ssize_t len = readlink("/proc/self/exe", log_exe, sizeof(log_exe));
+	const char *slash;
+
+	if (len <= 0 || (size_t)len >= sizeof(log_exe)) {
+		log_program = program_invocation_short_name;
+		return;
+	}
+	log_exe[len] = '\0';
+	slash = strrchr(log_exe, '/');
+	log_program = slash ? slash + 1 : log_exe;
+}
+
+static void log_sink_keep(int fd)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	log_sink.dev = st.st_dev;
+	log_sink.ino = st.st_ino;
+	log_sink.fd = fd;
+}
+
+/* A datagram socket connected to the system log; -1 when there is none. */
+static int log_syslog_open(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
+	fd = (int)syscall(SYS_socket, AF_UNIX,
+			  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Run once per process: find the program's name, open the destination of
+ * the process's one policy.
+ */
+static void log_open(void)
+{
+	const struct policy *policy = shim_policy();
+
+	log_program_find();
+	if (!policy)
+		return;
+	switch (policy_log(policy)) {
+	case LOG_FILE:
+		log_sink_keep(open(policy_log_path(policy),
+				   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+					   O_NONBLOCK | O_NOCTTY,
+				   LOG_FILE_MODE));
+		break;
+	case LOG_SYSLOG:
+		log_sink_keep(log_syslog_open());
+		break;
+	default:
+		break;
+	}
+}
+
+/* Whether the library's descriptor is still the file it opened. */
+static bool log_sink_ok(void)
+{
+	struct stat st;
+
+	return log_sink.fd >= 0 && fstat(log_sink.fd, &st) == 0 &&
+	       st.st_dev == log_sink.dev && st.st_ino == log_sink.ino;
+}
+
+/* Hand a line of len bytes to its destination, whole or not at all. */
+static bool log_emit(enum policy_log where, const char *line, size_t len)
+{
+	switch (where) {
+	case LOG_STDERR:
+		return write(STDERR_FILENO, line, len) == (ssize_t)len;
+	case LOG_FILE:
+		return log_sink_ok() &&
+		       write(log_sink.fd, line, len) == (ssize_t)len;
+	case LOG_SYSLOG:
+		/* A datagram is whole or not sent; the newline is not
+		 * part of a syslog message. */
+		return log_sink_ok() &&
+		       syscall(SYS_sendto, log_sink.fd, line, len - 1,
+			       MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) ==
+			       (long)(len - 1);
+	default:
+		return true;
+	}
+}
+
+/* shim_log - see shim.h. */
+void shim_log(const struct policy *policy, const struct shim_log_event *ev)
+{
+	char line[sizeof(LOG_SYSLOG_HEAD) + LOG_LINE_MAX + 1];
+	struct log_buf b = {line, 0, sizeof(line) - 1};
+	enum policy_log where;
+	size_t head = 0;
+	int saved_errno;
+
+	if (!policy || (where = policy_log(policy)) == LOG_OFF)
+		return;
+	saved_errno = errno;
+	pthread_once(&log_once, log_open);
+	if (where == LOG_SYSLOG) {
+		log_puts(&b, LOG_SYSLOG_HEAD);
+		head = b.len;
+	}
+	b.p += head;
+	b.cap -= head;
+	b.len = 0;
+	log_format(&b, policy, ev);
+	b.p[b.len++] = '\n';
+	if (!log_emit(where, line, head + b.len))
+		atomic_fetch_add(&log_dropped, 1);
+	errno = saved_errno;
+}

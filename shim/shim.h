@@ -161,6 +161,22 @@ unsigned fdstate_get(int fd);
 void fdstate_set(int fd, unsigned flags);
 
 /*
+ * fdstate_copy - give to the flags of from, as dup(), dup2(), dup3() and
+ * fcntl(F_DUPFD) do once they have made to a copy of from.  Nothing
+ * happens when to is from (dup2(fd, fd)); a from the shim has not marked
+ * makes to forgotten.
+ */
+void fdstate_copy(int from, int to);
+
+/*
+ * fdstate_forget_range - forget every fd from first to last, both
+ * included, as close_range() and closefrom() close them.  The cost grows
+ * with the part of the table in use, not with the range: a range up to
+ * ~0U is fine.  Nothing happens when first > last.
+ */
+void fdstate_forget_range(unsigned first, unsigned last);
+
+/*
  * fdstate_add - add flags to those of fd in one atomic step, so that two
  * threads marking the same socket do not lose each other's flags.
  */
@@ -187,10 +203,12 @@ unsigned fdstate_learn(int fd);
 /*
  * fdstate_received - forget what the shim knew of every fd that msg, as a
  * successful recvmsg() or recvmmsg() filled it, carries in SCM_RIGHTS
- * control messages, and mark each by what the kernel says it is: a socket
- * received from another process is handled by its real family, never as
- * upgraded, whatever mark it carries.  msg is the program's, read only;
- * msg_controllen as the kernel set it.  errno is kept.  (shim/fdstate.c)
+ * control messages, and learn each afresh from what the kernel says it is:
+ * its real family, and the upgrade mark (SHIM_UPGRADE_MARK) when the
+ * library in the sending process upgraded it, so that a legacy server's
+ * workers see the accepted connections it passes them as AF_INET too.
+ * msg is the program's, read only; msg_controllen as the kernel set it.
+ * errno is kept.  (shim/fdstate.c)
  */
 void fdstate_received(const struct msghdr *msg);
 

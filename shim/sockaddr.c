@@ -2,7 +2,9 @@
  * sockaddr.c - socket addresses: reading them, writing them, what the
  * program of an upgraded socket is shown, and, at the end of the file, the
  * route of a destination under the policy, which connect(), sendto() and
- * sendmsg() share (SPEC §2, their rows of the outcome table).
+ * sendmsg() share (SPEC §2, their rows of the outcome table).  A native
+ * IPv6 address is shown to such a program as its peer-pool address
+ * (shim/pool.c), and that address, named back, leads to it again.
  */
 #include "config.h"
 
@@ -154,9 +156,13 @@ int sockaddr_unupgrade(const struct policy *policy,
 	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr))
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	else if (!sockaddr_v4(&in, &sin.sin_addr) &&
-		 !sockaddr_in_prefix(policy, &sin6.sin6_addr, &sin.sin_addr))
-		/* A native IPv6 peer: the peer-pool is not wired in yet. */
-		return 0;
+		 !sockaddr_in_prefix(policy, &sin6.sin6_addr, &sin.sin_addr)) {
+		/* A native IPv6 address: its synthetic one from the pool. */
+		if (!policy)
+			return 0;
+		if (pool_v4_of(policy, &sin6.sin6_addr, &sin.sin_addr))
+			return ENOBUFS;
+	}
 	sin.sin_family = AF_INET;
 	sin.sin_port = sin6.sin6_port;
 	memset(ss, 0, sizeof(*ss));
@@ -280,6 +286,26 @@ static void sockaddr_route_map(const struct policy *policy,
 		route->bind_fam = FAM_NONE;
 }
 
+/*
+ * A peer-pool address named by the program of an upgraded socket stands
+ * for the native IPv6 address it was given to (pool_v6_of()): dst becomes
+ * that address, its port kept, and is decided as the IPv6 host it is.
+ */
+static void sockaddr_route_pool(const struct policy *policy,
+				struct sockaddr_inet *dst)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	if (dst->addr.fam != FAM_IPV4)
+		return;
+	memcpy(&v4, dst->addr.a, 4);
+	if (!pool_v6_of(policy, &v4, &v6))
+		return;
+	dst->addr.fam = FAM_IPV6;
+	memcpy(dst->addr.a, &v6, 16);
+}
+
 /* sockaddr_route - see sockaddr.h. */
 int sockaddr_route(const struct policy *policy, int fd,
 		   const struct sockaddr *sa, socklen_t len,
@@ -315,6 +341,8 @@ int sockaddr_route(const struct policy *policy, int fd,
 	}
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
+	if (flags & FDSTATE_UPGRADED)
+		sockaddr_route_pool(policy, &dst);
 	host = policy_addr_host_fam(&dst.addr);
 	local = sockaddr_local_class(policy, flags, &failed);
 	o = &sockaddr_outcomes[failed ? OUTCOME_FAIL_LOCAL

@@ -63,7 +63,9 @@ static int shim_name(const struct shim_name_call *call, int fd,
 	socklen_t sslen = sizeof(ss);
 	int err;
 
-	if (!(fdstate_get(fd) & FDSTATE_UPGRADED) ||
+	/* Learnt, not just looked up: a socket inherited across exec() or
+	 * accepted from an upgraded listener is known by its mark. */
+	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED) ||
 	    !shim_name_args_ok(sa, len))
 		return shim_name_forward(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)

@@ -1,0 +1,419 @@
+/*
+ * check_match.c - which destination rule decides (SPEC §3, allow/deny/map):
+ * a table of configs and lookups with the rule each must find, the same
+ * lookups after the selection changes, and a cross-check of the index
+ * against a plain reading of the SPEC's order (every rule tried, the most
+ * specific kept) over random rules and destinations.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static struct policy *load(const char *text, const char *program)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(policy_parse_buffer(p, "t.conf", text, strlen(text),
+					  &err) == 0,
+		      "%s:%u:%u: %s", err.file, err.line, err.column, err.text);
+	policy_select(p, program, NULL);
+	return p;
+}
+
+/* "deny:3" for a rule found, "-" for none. */
+static const char *answer(bool found, const struct policy_rule *r)
+{
+	static const char *const names[] = {
+		[RULE_NONE] = "none",
+		[RULE_ALLOW] = "allow",
+		[RULE_DENY] = "deny",
+		[RULE_MAP] = "map",
+	};
+	static char buf[32];
+
+	if (!found)
+		return "-";
+	snprintf(buf, sizeof(buf), "%s:%u", names[r->action], r->line);
+	return buf;
+}
+
+static const char *by_addr(const struct policy *p, const char *addr,
+			   unsigned port, enum policy_proto proto)
+{
+	struct policy_addr a;
+	struct policy_rule r;
+
+	ck_assert_msg(policy_addr_parse(addr, &a) == 0, "bad %s", addr);
+	return answer(policy_match_addr(p, &a, (uint16_t)port, proto, &r), &r);
+}
+
+static const char *by_name(const struct policy *p, const char *name,
+			   unsigned port, enum policy_proto proto)
+{
+	struct policy_rule r;
+
+	return answer(policy_match_name(p, name, (uint16_t)port, proto, &r),
+		      &r);
+}
+
+static const char conf_addr[] =
+	"deny = 10.0.0.0/8\n"			/* 1 */
+	"allow = 10.1.0.0/16\n"			/* 2 */
+	"map = 10.1.2.0/24 443 tcp\n"		/* 3 */
+	"deny = 10.1.2.0/24\n"			/* 4 */
+	"allow = 10.1.2.0/24 1000-2000\n"		/* 5 */
+	"deny = 10.1.2.0/24 1500 udp\n"		/* 6 */
+	"allow = 0.0.0.0/0 53 udp\n"		/* 7 */
+	"deny = 2001:db8::/32\n"			/* 8 */
+	"map = 2001:db8:1::/48 80\n"		/* 9 */
+	"allow = 2001:db8:1::5\n"			/* 10 */
+	"deny = ::ffff:192.168.0.0/112\n"		/* 11 */
+	"map = ::/0 22 tcp\n"			/* 12 */
+	"deny = 10.1.2.0/24\n";			/* 13: a later twin of 4 */
+
+static const struct addr_case {
+	const char *addr;
+	unsigned port;
+	enum policy_proto proto;
+	const char *want;
+} addr_cases[] = {
+	{"10.9.9.9", 80, PROTO_TCP, "deny:1"},
+	{"10.1.9.9", 80, PROTO_TCP, "allow:2"},
+	{"10.1.2.3", 443, PROTO_TCP, "map:3"},
+	{"10.1.2.3", 443, PROTO_UDP, "deny:4"},	/* 3 is tcp only */
+	{"10.1.2.3", 80, PROTO_TCP, "deny:4"},	/* 4 over its twin 13 */
+	{"10.1.2.3", 1000, PROTO_TCP, "allow:5"},
+	{"10.1.2.3", 2000, PROTO_UDP, "allow:5"},
+	{"10.1.2.3", 2001, PROTO_UDP, "deny:4"},
+	{"10.1.2.3", 1500, PROTO_UDP, "allow:5"},	/* ports tie: line */
+	{"10.1.2.3", 0, PROTO_ANY, "deny:4"},	/* no port: portless only */
+	{"10.1.2.255", 443, PROTO_TCP, "map:3"},
+	{"10.1.3.0", 443, PROTO_TCP, "allow:2"},
+	{"11.0.0.1", 53, PROTO_UDP, "allow:7"},
+	{"11.0.0.1", 53, PROTO_TCP, "-"},
+	{"9.255.255.255", 80, PROTO_TCP, "-"},
+	{"::ffff:10.1.2.3", 443, PROTO_TCP, "map:3"},	/* mapped is IPv4 */
+	{"::ffff:10.9.9.9", 80, PROTO_TCP, "deny:1"},
+	{"192.168.7.7", 80, PROTO_TCP, "deny:11"},	/* mapped rule */
+	{"192.169.0.1", 80, PROTO_TCP, "-"},
+	{"2001:db8::1", 80, PROTO_TCP, "deny:8"},
+	{"2001:db8:1::1", 80, PROTO_TCP, "map:9"},
+	{"2001:db8:1::1", 81, PROTO_TCP, "deny:8"},
+	{"2001:db8:1::5", 80, PROTO_TCP, "allow:10"},	/* /128 over /48 */
+	{"2001:db8:2::1", 22, PROTO_TCP, "deny:8"},
+	{"2001:db9::1", 22, PROTO_TCP, "map:12"},
+	{"2001:db9::1", 22, PROTO_UDP, "-"},
+	{"::1", 22, PROTO_TCP, "map:12"},
+	{"10.1.2.3", 22, PROTO_TCP, "deny:4"},	/* ::/0 is IPv6 only */
+};
+
+START_TEST(test_addr)
+{
+	struct policy *p = load(conf_addr, "prog");
+	const struct addr_case *c = &addr_cases[_i];
+
+	ck_assert_msg(!strcmp(by_addr(p, c->addr, c->port, c->proto), c->want),
+		      "%s port %u proto %d: got %s, want %s", c->addr, c->port,
+		      c->proto, by_addr(p, c->addr, c->port, c->proto),
+		      c->want);
+	policy_free(p);
+}
+END_TEST
+
+static const char conf_names[] =
+	"deny = *.example.com\n"			/* 1 */
+	"allow = www.example.com\n"		/* 2 */
+	"map = *.cdn.example.com\n"		/* 3 */
+	"deny = api.example.com 443 tcp\n"	/* 4 */
+	"allow = API.Example.COM.\n"		/* 5 */
+	"deny = example.org\n";			/* 6 */
+
+static const struct name_case {
+	const char *name;
+	unsigned port;
+	enum policy_proto proto;
+	const char *want;
+} name_cases[] = {
+	{"foo.example.com", 0, PROTO_ANY, "deny:1"},
+	{"a.b.c.example.com", 0, PROTO_ANY, "deny:1"},
+	{"example.com", 0, PROTO_ANY, "-"},	/* *.x is below x only */
+	{"www.example.com", 0, PROTO_ANY, "allow:2"},
+	{"WWW.EXAMPLE.COM.", 0, PROTO_ANY, "allow:2"},
+	{"x.www.example.com", 0, PROTO_ANY, "deny:1"},
+	{"img.cdn.example.com", 0, PROTO_ANY, "map:3"},	/* nearer suffix */
+	{"cdn.example.com", 0, PROTO_ANY, "deny:1"},
+	{"api.example.com", 0, PROTO_ANY, "allow:5"},	/* 4 needs a port */
+	{"api.example.com", 443, PROTO_TCP, "deny:4"},
+	{"api.example.com", 443, PROTO_UDP, "allow:5"},
+	{"example.org", 0, PROTO_ANY, "deny:6"},
+	{"www.example.org", 0, PROTO_ANY, "-"},
+	{"example.com.evil", 0, PROTO_ANY, "-"},
+	{"xexample.com", 0, PROTO_ANY, "-"},
+};
+
+START_TEST(test_name)
+{
+	struct policy *p = load(conf_names, "prog");
+	const struct name_case *c = &name_cases[_i];
+
+	ck_assert_msg(!strcmp(by_name(p, c->name, c->port, c->proto), c->want),
+		      "%s port %u: got %s, want %s", c->name, c->port,
+		      by_name(p, c->name, c->port, c->proto), c->want);
+	policy_free(p);
+}
+END_TEST
+
+/* Section rules apply to their program only, and follow the selection. */
+START_TEST(test_sections)
+{
+	static const char conf[] =
+		"deny = 10.0.0.0/8\n"		/* 1 */
+		"[program curl]\n"		/* 2 */
+		"allow = 10.1.0.0/16\n"		/* 3 */
+		"deny = *.example.com\n"		/* 4 */
+		"[program wget]\n"		/* 5 */
+		"map = 10.1.0.0/16\n";		/* 6 */
+	struct policy *p = load(conf, "curl");
+
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:3");
+	ck_assert_str_eq(by_name(p, "a.example.com", 0, PROTO_ANY), "deny:4");
+	policy_select(p, "wget", NULL);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "map:6");
+	ck_assert_str_eq(by_name(p, "a.example.com", 0, PROTO_ANY), "-");
+	policy_select(p, "other", NULL);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
+	ck_assert_uint_eq(policy_rule_count(p), 1);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(test_empty)
+{
+	struct policy *p = load("stack = dual\n", "prog");
+
+	ck_assert_str_eq(by_addr(p, "10.0.0.1", 80, PROTO_TCP), "-");
+	ck_assert_str_eq(by_addr(p, "::1", 80, PROTO_TCP), "-");
+	ck_assert_str_eq(by_name(p, "example.com", 0, PROTO_ANY), "-");
+	policy_free(p);
+}
+END_TEST
+
+/* --- the index against a plain reading of SPEC §3 ------------------------- */
+
+struct plain_rule {
+	struct policy_addr addr;	/* IPv4-mapped rules made IPv4 */
+	unsigned plen;
+	unsigned low, high;		/* 0, 0: any port */
+	enum policy_proto proto;
+	unsigned line;
+	enum policy_action action;
+};
+
+static bool plain_covers(const struct plain_rule *r,
+			 const struct policy_addr *a)
+{
+	unsigned i;
+
+	if (r->addr.fam != a->fam)
+		return false;
+	for (i = 0; i < r->plen; i++)
+		if (((r->addr.a[i / 8] ^ a->a[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+/* Every rule tried; the most specific that fits kept. */
+static const struct plain_rule *plain_match(const struct plain_rule *rules,
+					    size_t n,
+					    const struct policy_addr *a,
+					    unsigned port,
+					    enum policy_proto proto)
+{
+	const struct plain_rule *best = NULL, *r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r = &rules[i];
+		if (!plain_covers(r, a) ||
+		    (r->low && (port < r->low || port > r->high)) ||
+		    (r->proto != PROTO_ANY && r->proto != proto))
+			continue;
+		if (best && (r->plen < best->plen ||
+			     (r->plen == best->plen &&
+			      (best->low || !r->low))))
+			continue;
+		best = r;
+	}
+	return best;
+}
+
+/* An address near a few bases, so that rules and lookups overlap. */
+static void random_addr(struct policy_addr *a, unsigned fam)
+{
+	static const uint8_t bases[3][16] = {
+		{10, 1, 2, 3},
+		{0x20, 0x01, 0x0d, 0xb8},
+		{0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 2, 3},
+	};
+	unsigned i, n = fam == FAM_IPV4 ? 4 : 16;
+
+	memset(a, 0, sizeof(*a));
+	a->fam = fam;
+	memcpy(a->a, bases[fam == FAM_IPV4 ? 0 : 1 + rand() % 2], n);
+	for (i = 0; i < 3; i++)
+		a->a[n - 1 - (unsigned)rand() % (n / 2)] ^=
+			(uint8_t)(1u << (rand() % 8));
+}
+
+static void mask(struct policy_addr *a, unsigned plen)
+{
+	unsigned i;
+
+	for (i = plen; i < 128; i++)
+		a->a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}
+
+START_TEST(test_against_plain)
+{
+	enum { NRULES = 2000, NLOOKUPS = 20000 };
+	static const char *const actions[] = {"allow", "deny", "map"};
+	static const char *const protos[] = {"", " tcp", " udp"};
+	struct plain_rule *rules = calloc(NRULES, sizeof(*rules));
+	char *text = malloc(NRULES * 80), addr[64];
+	size_t len = 0, i;
+	struct policy *p;
+
+	ck_assert_ptr_nonnull(rules);
+	ck_assert_ptr_nonnull(text);
+	srand(4242);
+	for (i = 0; i < NRULES; i++) {
+		struct plain_rule *r = &rules[i];
+		unsigned fam = rand() % 3 ? FAM_IPV4 : FAM_IPV6;
+		unsigned max = fam == FAM_IPV4 ? 32 : 128;
+		int a = rand() % 3, pr = rand() % 3;
+
+		random_addr(&r->addr, fam);
+		r->plen = max - (unsigned)rand() % (max / 2 + 1);
+		mask(&r->addr, r->plen);
+		if (rand() % 2) {
+			r->low = 1 + (unsigned)rand() % 100;
+			r->high = r->low + (unsigned)rand() % 20;
+		}
+		r->proto = (enum policy_proto)pr;
+		r->line = (unsigned)i + 1;
+		r->action = (enum policy_action)(RULE_ALLOW + a);
+		policy_addr_format(&r->addr, addr, sizeof(addr));
+		len += (size_t)sprintf(text + len, "%s = %s/%u", actions[a],
+				       addr, r->plen);
+		if (r->low)
+			len += (size_t)sprintf(text + len, " %u-%u", r->low,
+					       r->high);
+		len += (size_t)sprintf(text + len, "%s\n", protos[pr]);
+	}
+	p = load(text, "prog");
+	for (i = 0; i < NLOOKUPS; i++) {
+		struct policy_addr a;
+		struct policy_rule got;
+		const struct plain_rule *want;
+		unsigned port = (unsigned)rand() % 130;
+		enum policy_proto proto = (enum policy_proto)(1 + rand() % 2);
+		bool found;
+
+		random_addr(&a, rand() % 3 ? FAM_IPV4 : FAM_IPV6);
+		want = plain_match(rules, NRULES, &a, port, proto);
+		found = policy_match_addr(p, &a, (uint16_t)port, proto, &got);
+		policy_addr_format(&a, addr, sizeof(addr));
+		ck_assert_msg(found == (want != NULL),
+			      "%s port %u: found %d, want line %u", addr, port,
+			      found, want ? want->line : 0);
+		if (want)
+			ck_assert_msg(got.line == want->line &&
+					      got.action == want->action,
+				      "%s port %u: line %u, want %u", addr,
+				      port, got.line, want->line);
+	}
+	policy_free(p);
+	free(text);
+	free(rules);
+}
+END_TEST
+
+/* 100,000 rules: a sample of decisions, each the rule it must be. */
+START_TEST(test_many)
+{
+	enum { N = 100000 };
+	char *text = malloc((size_t)N * 40);
+	struct policy *p;
+	size_t len = 0;
+	unsigned i;
+	char addr[32];
+
+	ck_assert_ptr_nonnull(text);
+	/* Line i + 1: 10.x.y.z/32 (deny) for even i, 10.x.y.0/24 port
+	 * 1000 + i % 1000 (map) for odd ones. */
+	for (i = 0; i < N; i++)
+		len += (size_t)(i % 2 ? sprintf(text + len,
+						"map = 11.%u.%u.0/24 %u\n",
+						i >> 16, (i >> 8) & 255,
+						1000 + i % 1000)
+				      : sprintf(text + len,
+						"deny = 10.%u.%u.%u\n", i >> 16,
+						(i >> 8) & 255, i & 255));
+	p = load(text, "prog");
+	ck_assert_uint_eq(policy_rule_count(p), N);
+	for (i = 0; i < N; i += 997) {
+		unsigned even = i & ~1u, odd = i | 1u;
+		char want[32];
+
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", even >> 16,
+			 (even >> 8) & 255, even & 255);
+		snprintf(want, sizeof(want), "deny:%u", even + 1);
+		ck_assert_str_eq(by_addr(p, addr, 1, PROTO_TCP), want);
+		snprintf(addr, sizeof(addr), "11.%u.%u.77", odd >> 16,
+			 (odd >> 8) & 255);
+		snprintf(want, sizeof(want), "map:%u", odd + 1);
+		ck_assert_str_eq(by_addr(p, addr, 1000 + odd % 1000, PROTO_UDP),
+				 want);
+		ck_assert_str_eq(by_addr(p, addr, 999, PROTO_UDP), "-");
+	}
+	ck_assert_str_eq(by_addr(p, "10.200.0.1", 1, PROTO_TCP), "-");
+	policy_free(p);
+	free(text);
+}
+END_TEST
+
+static Suite *match_suite(void)
+{
+	Suite *s = suite_create("match");
+	TCase *tc = tcase_create("match");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_addr, 0,
+			    sizeof(addr_cases) / sizeof(addr_cases[0]));
+	tcase_add_loop_test(tc, test_name, 0,
+			    sizeof(name_cases) / sizeof(name_cases[0]));
+	tcase_add_test(tc, test_sections);
+	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_against_plain);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(match_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
