@@ -19,6 +19,15 @@
  *
  * The options an upgraded socket is given when it is made so that it reads
  * as an AF_INET one (IP_MULTICAST_ALL) are in shim/socket.c.
+ *
+ * A difference left: IP_XFRM_POLICY.  The kernel compiles a per-socket
+ * IPsec policy for the socket's real family (xfrm_user_policy(); the key
+ * managers' compile_policy() check sk_family), so on an upgraded socket it
+ * fails with EOPNOTSUPP, where an AF_INET socket takes a valid policy and
+ * says EINVAL to a malformed one.  IP_IPSEC_POLICY (af_key) goes the same
+ * way, by that code; it was EOPNOTSUPP for both here, af_key not loaded.
+ * Also left: a bpf cgroup getsockopt/setsockopt program sees the socket as
+ * AF_INET6.
  */
 #include "config.h"
 

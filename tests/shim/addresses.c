@@ -374,7 +374,7 @@ static int cmd_names(void)
 	return 0;
 }
 
-/* --- sockopts --------------------------------------------------------------- */
+/* --- sockopts ------------------------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -489,7 +489,7 @@ static int cmd_sockopts(void)
 	return 0;
 }
 
-/* --- udp -------------------------------------------------------------------- */
+/* --- udp ------------------------------------------------------------------ */
 
 /* Receive one datagram on fd; print its text, sender and cmsgs. */
 static void udp_show(const char *what, int fd, in_port_t port)
@@ -592,8 +592,9 @@ static int cmd_udp(void)
 	s = udp_socket(&sto);
 	bad = sto;
 	rc = sendmmsg(c, vec, 3, 0);
-	printf("sendmmsg rc=%d %s msg_len=%u,%u,%u\n", rc, ename(rc < 0 ? errno : 0),
-	       vec[0].msg_len, vec[1].msg_len, vec[2].msg_len);
+	printf("sendmmsg rc=%d %s msg_len=%u,%u,%u\n", rc,
+	       ename(rc < 0 ? errno : 0), vec[0].msg_len, vec[1].msg_len,
+	       vec[2].msg_len);
 	rc = sendmmsg(c, vec + 1, 2, 0);
 	printf("sendmmsg from 1 rc=%d %s\n", rc, ename(rc < 0 ? errno : 0));
 	rc = sendmmsg(c, vec + 2, 1, 0);
@@ -604,7 +605,7 @@ static int cmd_udp(void)
 	return 0;
 }
 
-/* --- nbconnect --------------------------------------------------------------- */
+/* --- nbconnect ------------------------------------------------------------ */
 
 static void nb_one(const char *what, const struct sockaddr_in *to, int epoll)
 {
@@ -653,7 +654,7 @@ static int cmd_nbconnect(void)
 	return 0;
 }
 
-/* --- stale ------------------------------------------------------------------ */
+/* --- stale ---------------------------------------------------------------- */
 
 /*
  * An upgraded socket closed behind the library's back (a raw system call)
@@ -724,6 +725,7 @@ int main(int argc, char **argv)
 	for (i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn();
-	fprintf(stderr, "usage: addresses names|sockopts|udp|nbconnect|stale\n");
+	fprintf(stderr,
+		"usage: addresses names|sockopts|udp|nbconnect|stale\n");
 	return 2;
 }
