@@ -1,1 +1,181 @@
-/* shim/accept.c - placeholder; see issue 4. */
+/*
+ * accept.c - the accept() and accept4() hooks.
+ *
+ * SPEC §2: everything the shim hands back to a program whose socket it
+ * upgraded is in that program's family.  A connection accepted on an
+ * upgraded listener is an AF_INET6 socket in the kernel (which copies the
+ * listener's options to it, SHIM_UPGRADE_MARK included) and an AF_INET one
+ * to the program: it is marked upgraded, and its peer is shown as the
+ * sockaddr_in it stands for (sockaddr_unupgrade()), in the caller's buffer
+ * as the kernel fills it.  Every accepted socket, on any listener, gets the
+ * state of its listener's kind, so that the state of a socket that had its
+ * number before never carries over.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+/*
+ * Forward to libc's accept4(), or, when it is not known yet (a call made
+ * during initialisation), to the system call itself.  accept() is accept4()
+ * without flags, in libc as in the kernel.
+ */
+static int shim_accept_forward(int fd, struct sockaddr *sa, socklen_t *len,
+			       int flags)
+{
+	if (!flags && real_accept)
+		return real_accept(fd, sa, len);
+	if (real_accept4)
+		return real_accept4(fd, sa, len, flags);
+	return (int)syscall(SYS_accept4, fd, sa, len, flags);
+}
+
+/*
+ * Record the state of nfd, accepted on the listener fd: what the listener
+ * is (its family, upgraded or not, its type), connected and so bound
+ * (FDSTATE_NOBIND).  accept4()'s SOCK_NONBLOCK and SOCK_CLOEXEC are fd
+ * flags, not socket state.  A listener of another family (AF_UNIX) gives a
+ * socket of that family (FDSTATE_FOREIGN), and a listener the shim knows
+ * nothing of gives one it knows nothing of: whatever the number held is
+ * forgotten either way.
+ * Needs no policy, so it runs on every path; errno is kept.
+ */
+static void shim_accept_mark(int fd, int nfd)
+{
+	unsigned lflags = fdstate_learn(fd);
+
+	if (!(lflags & FDSTATE_KNOWN)) {
+		fdstate_set(nfd, fdstate_get(fd) & FDSTATE_FOREIGN);
+		return;
+	}
+	fdstate_set(nfd, FDSTATE_KNOWN | FDSTATE_NOBIND |
+				 (lflags & (FDSTATE_INET6 | FDSTATE_UPGRADED |
+					    FDSTATE_STREAM | FDSTATE_DGRAM)));
+}
+
+/*
+ * Close nfd, which the program never saw, keeping errno.  Its state is
+ * forgotten first, as close() does (shim/close.c).
+ */
+static void shim_accept_drop(int nfd)
+{
+	int saved_errno = errno;
+
+	fdstate_set(nfd, 0);
+	if (real_close)
+		real_close(nfd);
+	else
+		syscall(SYS_close, nfd);
+	errno = saved_errno;
+}
+
+/*
+ * Whether the program's (sa, len) may be filled by the shim.  When not (an
+ * unreadable length, a negative one, an unwritable buffer for a nonzero
+ * length) the kernel is handed them: it accepts the connection, then
+ * drops it and answers EFAULT or EINVAL, the same for either family.
+ */
+static bool shim_accept_args_ok(const struct sockaddr *sa,
+				const socklen_t *len)
+{
+	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
+		return false;
+	return *len == 0 || sockaddr_ptr_ok(sa);
+}
+
+/*
+ * After the kernel refused the program's (sa, len) on an upgraded listener
+ * (len held before): a kernel that writes the peer's length before it
+ * finds the buffer unwritable (Linux 6.12 and later) wrote an AF_INET6
+ * one, where an AF_INET socket gives the length of a sockaddr_in.
+ */
+static void shim_accept_len_fix(socklen_t *len, socklen_t before)
+{
+	if (sockaddr_ptr_ok(len) && *len != before &&
+	    *len == sizeof(struct sockaddr_in6))
+		*len = sizeof(struct sockaddr_in);
+}
+
+/*
+ * Accept on fd.  On an upgraded listener the kernel's peer address is read
+ * into a buffer of the shim's and shown as sockaddr_unupgrade() says.
+ *
+ * A native IPv6 peer for which the peer-pool has no address left cannot be
+ * shown in the program's family.  The connection is then closed and the
+ * call fails with ECONNABORTED, "a connection has been aborted", which
+ * accept(2) gives for a peer that went away before it was accepted and
+ * which servers already take as "try the next one"; ENOBUFS would make
+ * many of them stop listening.
+ */
+static int shim_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss), before;
+	int nfd;
+
+	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED) || !sa ||
+	    !shim_accept_args_ok(sa, len)) {
+		before = sockaddr_ptr_ok(len) ? *len : 0;
+		nfd = shim_accept_forward(fd, sa, len, flags);
+		if (nfd >= 0)
+			shim_accept_mark(fd, nfd);
+		else if (sa && (fdstate_get(fd) & FDSTATE_UPGRADED))
+			shim_accept_len_fix(len, before);
+		return nfd;
+	}
+	nfd = shim_accept_forward(fd, (struct sockaddr *)&ss, &sslen, flags);
+	if (nfd < 0)
+		return -1;
+	shim_accept_mark(fd, nfd);
+	if (sockaddr_unupgrade(shim_policy(), &ss, &sslen)) {
+		shim_accept_drop(nfd);
+		errno = ECONNABORTED;
+		return -1;
+	}
+	sockaddr_copy_out(&ss, sslen, sa, len);
+	return nfd;
+}
+
+/*
+ * accept - the interposed accept(2).  Returns what libc's accept() returns;
+ * on an upgraded listener the peer is shown as a sockaddr_in, and a
+ * connection whose peer cannot be (the peer-pool is exhausted) is closed
+ * and reported as -1 with errno ECONNABORTED.
+ */
+SHIM_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len)
+{
+	int nfd;
+
+	if (!shim_init_ensure()) {
+		nfd = shim_accept_forward(fd, SOCKADDR_PTR(addr), len, 0);
+		if (nfd >= 0)
+			shim_accept_mark(fd, nfd);
+		return nfd;
+	}
+	return shim_accept(fd, SOCKADDR_PTR(addr), len, 0);
+}
+
+/*
+ * accept4 - the interposed accept4(2).  As accept(); flags (SOCK_NONBLOCK,
+ * SOCK_CLOEXEC) reach the kernel unchanged.
+ */
+SHIM_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len,
+			int flags)
+{
+	int nfd;
+
+	if (!shim_init_ensure()) {
+		nfd = shim_accept_forward(fd, SOCKADDR_PTR(addr), len, flags);
+		if (nfd >= 0)
+			shim_accept_mark(fd, nfd);
+		return nfd;
+	}
+	return shim_accept(fd, SOCKADDR_PTR(addr), len, flags);
+}

@@ -218,26 +218,35 @@ static unsigned fdstate_flags_of(int domain, int type)
 unsigned fdstate_learn(int fd)
 {
 	unsigned flags = fdstate_get(fd), marked = 0;
-	int saved_errno, domain, type;
+	int saved_errno, domain, type, err;
 
 	if (flags & FDSTATE_KNOWN)
 		return flags;
+	if (flags & FDSTATE_FOREIGN)
+		return 0;
 	saved_errno = errno;
 	domain = fdstate_sockopt(fd, SOL_SOCKET, SO_DOMAIN);
+	err = domain < 0 ? errno : 0;
 	type = domain < 0 ? -1 : fdstate_sockopt(fd, SOL_SOCKET, SO_TYPE);
 	if (domain == AF_INET6 &&
 	    fdstate_sockopt(fd, SHIM_UPGRADE_MARK_LEVEL,
 			    SHIM_UPGRADE_MARK_NAME) == 1)
 		marked = FDSTATE_UPGRADED;
 	errno = saved_errno;
-	if (type < 0)
+	if (type < 0) {
+		/* Not a socket is worth remembering; a bad fd is not. */
+		if (err == ENOTSOCK)
+			fdstate_set(fd, FDSTATE_FOREIGN);
 		return 0;
+	}
 	/* The shim cannot know whether the socket is bound already, and a
 	 * bind() of its own on a bound socket would fail the program's
 	 * call: it binds no local-address on a socket it did not create. */
 	flags = fdstate_flags_of(domain, type);
-	if (!flags)
+	if (!flags) {
+		fdstate_set(fd, FDSTATE_FOREIGN);
 		return 0;
+	}
 	flags |= FDSTATE_NOBIND | marked;
 	fdstate_add(fd, flags);
 	/* An fd beyond the table is not remembered, but still answered. */

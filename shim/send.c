@@ -1,16 +1,18 @@
 /*
- * send.c - the sendto() and sendmsg() hooks.
+ * send.c - the sendto(), sendmsg() and sendmmsg() hooks.
  *
  * SPEC §2, sendto and sendmsg rows: a send that names a destination is
  * routed as a connect() to it is (sockaddr_route()), and an unbound
  * datagram socket is first bound to the policy's local-address, when there
  * is one.  A send without a destination (NULL, or a zero msg_name) passes
  * untouched, as does one on a stream socket, whose address the kernel
- * ignores unless MSG_FASTOPEN makes the send a connect().
+ * ignores unless MSG_FASTOPEN makes the send a connect().  sendmmsg()
+ * routes each message's msg_name as sendmsg() does.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,6 +28,14 @@ static ssize_t shim_sendto_forward(int fd, const void *buf, size_t n,
 	if (real_sendto)
 		return real_sendto(fd, buf, n, flags, sa, len);
 	return syscall(SYS_sendto, fd, buf, n, flags, sa, len);
+}
+
+static int shim_sendmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
+				 int flags)
+{
+	if (real_sendmmsg)
+		return real_sendmmsg(fd, vec, vlen, flags);
+	return (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
 }
 
 static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
@@ -91,6 +101,105 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /*
+ * sendmmsg() hands the kernel a run of messages at a time: a run whose
+ * names all go as they are is the program's own array, however long; a
+ * run whose names are rewritten is a copy of at most this many messages.
+ */
+#define SHIM_SEND_COPY_MSGS 16
+
+/* The most messages one sendmmsg() sends: the kernel's UIO_MAXIOV. */
+#define SHIM_SEND_MAX_MSGS 1024u
+
+/* A run of messages that sendmmsg() hands the kernel in one call. */
+struct shim_send_run {
+	unsigned count;			/* messages in the run */
+	bool copied;			/* in hdrs, their names rewritten */
+	int err;			/* the message after it is refused */
+	struct mmsghdr hdrs[SHIM_SEND_COPY_MSGS];
+	struct sockaddr_storage names[SHIM_SEND_COPY_MSGS];
+};
+
+/*
+ * Route the messages of vec[0..vlen) in order into run, as long as they
+ * are of one kind (rewritten or not) and, rewritten, fit in its copies.
+ * A message of the other kind ends the run and is routed again for the
+ * next one (a route is the same the second time: the local-address is
+ * bound once); a refused message ends it with run->err set.
+ */
+static void shim_sendmmsg_route(int fd, struct mmsghdr *vec, unsigned vlen,
+				int flags, struct shim_send_run *run)
+{
+	struct sockaddr_route route;
+	struct msghdr *copy;
+	bool rewritten;
+
+	run->count = 0;
+	run->err = 0;
+	for (; run->count < vlen; run->count++) {
+		run->err = shim_send_route(fd, vec->msg_hdr.msg_name,
+					   vec->msg_hdr.msg_namelen, flags,
+					   &route);
+		if (run->err)
+			return;
+		rewritten = route.sa != vec->msg_hdr.msg_name;
+		if (!run->count)
+			run->copied = rewritten;
+		else if (rewritten != run->copied)
+			return;
+		if (rewritten) {
+			if (run->count == SHIM_SEND_COPY_MSGS)
+				return;
+			run->hdrs[run->count] = *vec;
+			memcpy(&run->names[run->count], route.sa, route.len);
+			copy = &run->hdrs[run->count].msg_hdr;
+			copy->msg_name = &run->names[run->count];
+			copy->msg_namelen = route.len;
+		}
+		vec++;
+	}
+}
+
+/*
+ * sendmmsg() as the kernel does it, for the destinations the policy gives:
+ * messages are sent in order until one fails, and the number sent is
+ * returned, or -1 with errno when that is none.  A message the policy
+ * refuses is one that fails: the ones before it are sent and counted.
+ */
+static int shim_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	struct shim_send_run run;
+	unsigned sent = 0, i;
+	int got;
+
+	if (!sockaddr_ptr_ok(vec) || !vlen)
+		return shim_sendmmsg_forward(fd, vec, vlen, flags);
+	if (vlen > SHIM_SEND_MAX_MSGS)
+		vlen = SHIM_SEND_MAX_MSGS;
+	while (sent < vlen) {
+		shim_sendmmsg_route(fd, vec + sent, vlen - sent, flags, &run);
+		if (run.count) {
+			got = shim_sendmmsg_forward(fd, run.copied ? run.hdrs
+								   : vec + sent,
+						    run.count, flags);
+			if (got < 0)
+				return sent ? (int)sent : -1;
+			for (i = 0; run.copied && i < (unsigned)got; i++)
+				vec[sent + i].msg_len = run.hdrs[i].msg_len;
+			sent += got;
+			if ((unsigned)got < run.count)
+				return sent;
+		}
+		if (run.err) {
+			if (sent)
+				return sent;
+			errno = run.err;
+			return -1;
+		}
+	}
+	return sent;
+}
+
+/*
  * sendto - the interposed sendto(2).  Returns what libc's sendto() returns
  * for the destination the policy gives the kernel, or -1 with errno as
  * connect() (shim/connect.c) refuses a destination.
@@ -113,4 +222,19 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!shim_init_ensure())
 		return shim_sendmsg_forward(fd, msg, flags);
 	return shim_sendmsg(fd, msg, flags);
+}
+
+/*
+ * sendmmsg - the interposed sendmmsg(2).  As sendmsg(), for each message's
+ * msg_name.  Messages are sent in order; when the policy refuses message
+ * i, messages 0..i-1 are sent and their number returned (the program's
+ * next call, starting at i, is refused), or, when i is 0, -1 with errno as
+ * sendmsg() refuses it.  The kernel's own failures count as it counts them.
+ */
+SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+			 int flags)
+{
+	if (!shim_init_ensure())
+		return shim_sendmmsg_forward(fd, vec, vlen, flags);
+	return shim_sendmmsg(fd, vec, vlen, flags);
 }

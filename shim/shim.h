@@ -134,6 +134,13 @@ enum fdstate_flag {
 	FDSTATE_BOUND = 1 << 6,
 	FDSTATE_NOBIND = 1 << 7,
 	FDSTATE_STREAM = 1 << 8,	/* SOCK_STREAM */
+	/*
+	 * Learnt to be no AF_INET or AF_INET6 socket (another family, or no
+	 * socket at all), so that fdstate_learn() asks the kernel once, not
+	 * on every recvmsg() of an AF_UNIX socket.  Every way an inet socket
+	 * gets a number is interposed and sets or forgets the flags of it.
+	 */
+	FDSTATE_FOREIGN = 1 << 9,
 };
 
 /*
@@ -195,8 +202,9 @@ unsigned fdstate_type_flags(int type);
  * answer holds FDSTATE_KNOWN, is remembered, and includes FDSTATE_NOBIND
  * when learnt from the kernel (whether it is bound is not known), and
  * FDSTATE_UPGRADED for an AF_INET6 socket that carries SHIM_UPGRADE_MARK.
- * Returns 0 for anything else: a bad fd, a non-socket, another family.
- * errno is the same on return as on entry.
+ * Returns 0 for anything else: a bad fd, a non-socket, another family;
+ * the last two are remembered as FDSTATE_FOREIGN, and answered 0 from
+ * memory after that.  errno is the same on return as on entry.
  */
 unsigned fdstate_learn(int fd);
 

@@ -122,6 +122,12 @@ static bool shim_socket_upgradable(int type, int protocol)
  * the setsockopt() hook never sees the shim's own calls: IPV6_V6ONLY off
  * whatever net.ipv6.bindv6only says, so that it reaches IPv4 through mapped
  * addresses, and the mark that tells it is upgraded (SHIM_UPGRADE_MARK).
+ *
+ * Then what makes its IPPROTO_IP options read as a new AF_INET socket's
+ * (tests/shim/addresses.sh compares every one): the kernel's inet_create()
+ * sets IP_MULTICAST_ALL, inet6_create() leaves it 0, and it decides whether
+ * the socket receives IPv4 multicast for groups it did not join.  Each row
+ * costs a system call per socket(), so only a difference found earns one.
  */
 static const struct shim_socket_option {
 	int level;
@@ -130,6 +136,7 @@ static const struct shim_socket_option {
 } shim_socket_options[] = {
 	{IPPROTO_IPV6, IPV6_V6ONLY, 0},
 	{SHIM_UPGRADE_MARK_LEVEL, SHIM_UPGRADE_MARK_NAME, 1},
+	{IPPROTO_IP, IP_MULTICAST_ALL, 1},
 };
 
 /*

@@ -56,6 +56,24 @@ static bool shim_name_args_ok(const struct sockaddr *sa, const socklen_t *len)
 	return *len == 0 || sockaddr_ptr_ok(sa);
 }
 
+/*
+ * The call on an upgraded socket with arguments the kernel refuses.  A
+ * kernel that writes the address's length before it finds the buffer
+ * unwritable (Linux 6.12 and later) writes an AF_INET6 one; the program is
+ * shown the length of the sockaddr_in an AF_INET socket would have had.
+ */
+static int shim_name_refused(const struct shim_name_call *call, int fd,
+			     struct sockaddr *sa, socklen_t *len)
+{
+	socklen_t before = sockaddr_ptr_ok(len) ? *len : 0;
+	int rc = shim_name_forward(call, fd, sa, len);
+
+	if (rc < 0 && sockaddr_ptr_ok(len) && *len != before &&
+	    *len == sizeof(struct sockaddr_in6))
+		*len = sizeof(struct sockaddr_in);
+	return rc;
+}
+
 static int shim_name(const struct shim_name_call *call, int fd,
 		     struct sockaddr *sa, socklen_t *len)
 {
@@ -65,9 +83,10 @@ static int shim_name(const struct shim_name_call *call, int fd,
 
 	/* Learnt, not just looked up: a socket inherited across exec() or
 	 * accepted from an upgraded listener is known by its mark. */
-	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED) ||
-	    !shim_name_args_ok(sa, len))
+	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED))
 		return shim_name_forward(call, fd, sa, len);
+	if (!shim_name_args_ok(sa, len))
+		return shim_name_refused(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
 	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);

@@ -1,1 +1,268 @@
-/* shim/sockopt.c - placeholder; see issue 4. */
+/*
+ * sockopt.c - the getsockopt() and setsockopt() hooks.
+ *
+ * SPEC §2: a socket the shim upgraded answers its program as the AF_INET
+ * socket it asked for would.  Most options need nothing: the kernel's IPv6
+ * sockets hand SOL_IP to the IPv4 code (ipv6_getsockopt() and
+ * ipv6_setsockopt() pass it to udp_prot's, that is to ip_getsockopt() and
+ * ip_setsockopt(), for TCP and UDP alike), and those options apply to the
+ * mapped IPv4 traffic; SOL_SOCKET, SOL_TCP and SOL_UDP are the same code
+ * for both families.  What differs is answered here, from a table:
+ *
+ *   SO_DOMAIN     reads AF_INET;
+ *   SO_PEERNAME   gives the peer as getpeername() shows it (sockaddr_in);
+ *   IPPROTO_IPV6  is refused as an AF_INET socket of the same type refuses
+ *                 it: the kernel's ip_getsockopt() and ip_setsockopt()
+ *                 check the level before anything else (optname, optval
+ *                 and optlen are not read), so one question asked once of a
+ *                 real AF_INET socket gives the answer for every option.
+ *
+ * The options an upgraded socket is given when it is made so that it reads
+ * as an AF_INET one (IP_MULTICAST_ALL) are in shim/socket.c.
+ *
+ * A difference left: IP_XFRM_POLICY.  The kernel compiles a per-socket
+ * IPsec policy for the socket's real family (xfrm_user_policy(); the key
+ * managers' compile_policy() check sk_family), so on an upgraded socket it
+ * fails with EOPNOTSUPP, where an AF_INET socket takes a valid policy and
+ * says EINVAL to a malformed one.  IP_IPSEC_POLICY (af_key) goes the same
+ * way, by that code; it was EOPNOTSUPP for both here, af_key not loaded.
+ * Also left: a bpf cgroup getsockopt/setsockopt program sees the socket as
+ * AF_INET6.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+/* A row's optname that matches every option of its level. */
+#define SHIM_SOCKOPT_ANY (-1)
+
+static int shim_getsockopt_forward(int fd, int level, int name, void *val,
+				   socklen_t *len)
+{
+	if (real_getsockopt)
+		return real_getsockopt(fd, level, name, val, len);
+	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
+}
+
+static int shim_setsockopt_forward(int fd, int level, int name,
+				   const void *val, socklen_t len)
+{
+	if (real_setsockopt)
+		return real_setsockopt(fd, level, name, val, len);
+	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+}
+
+/*
+ * What a real AF_INET socket answers to an IPPROTO_IPV6 option, by type
+ * (stream, datagram) and call (get, set): 0 while not asked yet, the errno
+ * it refused with, or -1 when it took the option (a kernel that does: the
+ * call then goes to the upgraded socket as it is).
+ */
+enum { SHIM_SOCKOPT_GET, SHIM_SOCKOPT_SET, SHIM_SOCKOPT_CALLS };
+static atomic_int shim_sockopt_v4[2][SHIM_SOCKOPT_CALLS];
+
+/*
+ * Ask a new AF_INET socket of type for IPV6_V6ONLY, to learn what it says
+ * to its level.  Returns the answer as shim_sockopt_v4 holds it, or the
+ * errno of socket() (EMFILE...) as a negative number when it cannot be
+ * made: that is not kept, and the program's call fails with it.  Two
+ * threads asking at once both ask the kernel, which says the same to both.
+ */
+static int shim_sockopt_v4_answer(unsigned flags, int call)
+{
+	int type = flags & FDSTATE_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+	atomic_int *slot = &shim_sockopt_v4[type == SOCK_DGRAM][call];
+	int answer = atomic_load(slot), fd, value = 1, saved_errno = errno;
+	socklen_t len = sizeof(value);
+	long rc;
+
+	if (answer)
+		return answer;
+	fd = (int)syscall(SYS_socket, AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		answer = -errno;
+		errno = saved_errno;
+		return answer;
+	}
+	if (call == SHIM_SOCKOPT_GET)
+		rc = syscall(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			     &value, &len);
+	else
+		rc = syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			     &value, len);
+	answer = rc == 0 ? -1 : errno;
+	syscall(SYS_close, fd);
+	errno = saved_errno;
+	atomic_store(slot, answer);
+	return answer;
+}
+
+/*
+ * Refuse an IPPROTO_IPV6 option on an upgraded socket with flags as an
+ * AF_INET socket does.  Returns 1 when the call is to go to the kernel (the
+ * AF_INET socket took it), else -1 with errno set.
+ */
+static int shim_sockopt_v4_refuse(unsigned flags, int call)
+{
+	int answer = shim_sockopt_v4_answer(flags, call);
+
+	if (answer == -1)
+		return 1;
+	errno = answer < 0 ? -answer : answer;
+	return -1;
+}
+
+/*
+ * The getsockopt() rows.  Each answers an option of an upgraded socket
+ * with flags: 0 or -1 (with errno) as getsockopt() does, or 1 when the
+ * call is to go to the kernel as it is.
+ */
+typedef int shim_getsockopt_fn(int fd, unsigned flags, int level, int name,
+			       void *val, socklen_t *len);
+
+/*
+ * SO_DOMAIN: the kernel's answer, AF_INET6, in as many bytes as it wrote
+ * (at most an int: sk_getsockopt() cuts an int to the caller's length),
+ * rewritten to AF_INET's.
+ */
+static int shim_get_domain(int fd, unsigned flags, int level, int name,
+			   void *val, socklen_t *len)
+{
+	int domain = AF_INET;
+
+	(void)flags;
+	if (shim_getsockopt_forward(fd, level, name, val, len) < 0)
+		return -1;
+	if (*len <= sizeof(domain))
+		memcpy(val, &domain, *len);
+	return 0;
+}
+
+/*
+ * SO_PEERNAME, as sk_getsockopt() answers it on an AF_INET socket: the peer
+ * (ENOTCONN without one; a connect in progress has one), EINVAL when the
+ * caller's length exceeds the address's, else exactly the caller's length
+ * copied and reported.  The kernel's own answer is read with the length of
+ * a sockaddr_in6, the only one it takes for an AF_INET6 socket.  An
+ * unreadable or negative length, or a buffer the shim may not write, is
+ * left to the kernel: EFAULT or EINVAL, as for an AF_INET socket.
+ */
+static int shim_get_peername(int fd, unsigned flags, int level, int name,
+			     void *val, socklen_t *len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(struct sockaddr_in6);
+	int err;
+
+	(void)flags;
+	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
+		return 1;
+	if (syscall(SYS_getsockopt, fd, level, name, &ss, &sslen) < 0)
+		return -1;
+	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (sslen < *len) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (*len && !sockaddr_ptr_ok(val))
+		return 1;
+	memcpy(val, &ss, *len);
+	return 0;
+}
+
+/* IPPROTO_IPV6: as an AF_INET socket of the same type answers it. */
+static int shim_get_v4(int fd, unsigned flags, int level, int name, void *val,
+		       socklen_t *len)
+{
+	(void)fd, (void)level, (void)name, (void)val, (void)len;
+	return shim_sockopt_v4_refuse(flags, SHIM_SOCKOPT_GET);
+}
+
+static const struct shim_getsockopt_row {
+	int level;
+	int name;
+	shim_getsockopt_fn *fn;
+} shim_getsockopt_rows[] = {
+	{SOL_SOCKET, SO_DOMAIN, shim_get_domain},
+	{SOL_SOCKET, SO_PEERNAME, shim_get_peername},
+	{IPPROTO_IPV6, SHIM_SOCKOPT_ANY, shim_get_v4},
+	{0, 0, NULL},
+};
+
+static int shim_getsockopt(int fd, int level, int name, void *val,
+			   socklen_t *len)
+{
+	const struct shim_getsockopt_row *r = shim_getsockopt_rows;
+	unsigned flags = fdstate_learn(fd);
+	int rc;
+
+	if (!(flags & FDSTATE_UPGRADED))
+		return shim_getsockopt_forward(fd, level, name, val, len);
+	while (r->fn && (r->level != level ||
+			 (r->name != SHIM_SOCKOPT_ANY && r->name != name)))
+		r++;
+	if (!r->fn)
+		return shim_getsockopt_forward(fd, level, name, val, len);
+	rc = r->fn(fd, flags, level, name, val, len);
+	if (rc > 0)
+		return shim_getsockopt_forward(fd, level, name, val, len);
+	return rc;
+}
+
+/*
+ * setsockopt() on an upgraded socket: IPPROTO_IPV6 is refused as an
+ * AF_INET socket refuses it; a negative length is the kernel's EINVAL for
+ * either family, given before it looks at the level.
+ */
+static int shim_setsockopt(int fd, int level, int name, const void *val,
+			   socklen_t len)
+{
+	unsigned flags = fdstate_learn(fd);
+
+	if ((flags & FDSTATE_UPGRADED) && level == IPPROTO_IPV6 &&
+	    (int)len >= 0 &&
+	    shim_sockopt_v4_refuse(flags, SHIM_SOCKOPT_SET) < 0)
+		return -1;
+	return shim_setsockopt_forward(fd, level, name, val, len);
+}
+
+/*
+ * getsockopt - the interposed getsockopt(2).  Returns what libc's
+ * getsockopt() returns; on an upgraded socket SO_DOMAIN reads AF_INET,
+ * SO_PEERNAME gives a sockaddr_in, and IPPROTO_IPV6 options are refused as
+ * on an AF_INET socket (EOPNOTSUPP on Linux).
+ */
+SHIM_EXPORT int getsockopt(int fd, int level, int name, void *__restrict val,
+			   socklen_t *__restrict len)
+{
+	if (!shim_init_ensure())
+		return shim_getsockopt_forward(fd, level, name, val, len);
+	return shim_getsockopt(fd, level, name, val, len);
+}
+
+/*
+ * setsockopt - the interposed setsockopt(2).  Returns what libc's
+ * setsockopt() returns; on an upgraded socket IPPROTO_IPV6 options are
+ * refused as on an AF_INET socket (ENOPROTOOPT on Linux), so that the
+ * program can neither see nor undo what makes the socket reach IPv4.
+ */
+SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			   socklen_t len)
+{
+	if (!shim_init_ensure())
+		return shim_setsockopt_forward(fd, level, name, val, len);
+	return shim_setsockopt(fd, level, name, val, len);
+}
