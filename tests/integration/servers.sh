@@ -59,11 +59,13 @@ start_server4()
 	rm -f "$tmp/$name.ready"
 	for i in 1 2 3; do
 		port=$(free_port "")
+		# shellcheck disable=SC2016 # expanded by that sh
 		if [ $# -gt 0 ]; then
 			background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.out" \
 				"$STACKSHIM" "$@" "$PYTHON" "$files/tcp_server4.py" \
 				"$tmp/$name.ready" "$addr" "$port" "$count"
 		else
+			# shellcheck disable=SC2016
 			background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.out" \
 				"$PYTHON" "$files/tcp_server4.py" \
 				"$tmp/$name.ready" "$addr" "$port" "$count"

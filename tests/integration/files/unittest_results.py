@@ -10,14 +10,14 @@
 #   testFoo (test.test_socket.SomeTest.testFoo) ... ok
 #   testBar (test.test_socket.SomeTest.testBar) ... skipped 'why'
 #     testBaz (test.test_socket.SomeTest.testBaz) (x=1) ... FAIL
-# and the result may land on a later line when something else wrote to the
-# stream meanwhile; the summary blocks at the end ("FAIL: DESCRIPTION",
+# and the result may land on a later line, or the line start with the end of
+# a traceback, when another thread wrote to the stream meanwhile; the summary blocks at the end ("FAIL: DESCRIPTION",
 # "ERROR: DESCRIPTION") are taken too, for tests, setUpClass and the like
 # that the progress lines do not name.
 import re
 import sys
 
-PROGRESS = re.compile(r"^\s*(\S+ \([^()\s]+\)(?: \(.*\))?) \.\.\. ?(.*)$")
+PROGRESS = re.compile(r"(?<!\w)(\w+ \([\w.]+\)(?: \(.*\))?) \.\.\. ?(.*)$")
 RESULT = re.compile(r"(ok|FAIL|ERROR|expected failure|unexpected success|"
                     r"skipped(?: .*)?)$")
 SUMMARY = re.compile(r"^(FAIL|ERROR): (\S+ \(.+\))$")
@@ -31,7 +31,7 @@ with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
         if m:
             results.setdefault(m.group(2), m.group(1))
             continue
-        m = PROGRESS.match(line)
+        m = PROGRESS.search(line)
         if m:
             desc, rest = m.group(1), m.group(2)
             r = RESULT.search(rest)
