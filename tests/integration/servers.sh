@@ -43,15 +43,9 @@ except ValueError:
 sys.exit(0 if ok else 1)' "$1" "$2"
 }
 
-# word NAME LINE: the value of NAME=... in LINE (field() of lib.sh).
-word()
-{
-	field "$@"
-}
-
-# start_server4 NAME ADDR COUNT [LAUNCHER-ARGS... --]: tcp_server4.py on
-# ADDR at a free port, bare or under the launcher; output in $tmp/NAME.out,
-# sets $server_pid and $port.
+# start_server4 NAME ADDR COUNT [LAUNCHER...]: tcp_server4.py on ADDR at a
+# free port, bare or under LAUNCHER ("$STACKSHIM" OPTION... --); output in
+# $tmp/NAME.out; sets $server_pid and $port.
 start_server4()
 {
 	local name=$1 addr=$2 count=$3 i
@@ -60,16 +54,9 @@ start_server4()
 	for i in 1 2 3; do
 		port=$(free_port "")
 		# shellcheck disable=SC2016 # expanded by that sh
-		if [ $# -gt 0 ]; then
-			background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.out" \
-				"$STACKSHIM" "$@" "$PYTHON" "$files/tcp_server4.py" \
-				"$tmp/$name.ready" "$addr" "$port" "$count"
-		else
-			# shellcheck disable=SC2016
-			background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.out" \
-				"$PYTHON" "$files/tcp_server4.py" \
-				"$tmp/$name.ready" "$addr" "$port" "$count"
-		fi
+		background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.out" \
+			"$@" "$PYTHON" "$files/tcp_server4.py" \
+			"$tmp/$name.ready" "$addr" "$port" "$count"
 		server_pid=$bg_pid
 		wait_for_file "$tmp/$name.ready" 10 && return 0
 		kill "$server_pid" 2>/dev/null
@@ -83,7 +70,7 @@ client()
 {
 	capture "$PYTHON" "$files/tcp_client.py" "$1" "$port" "$2" ${3:+"$3"}
 	client_line=$(head -n 1 "$tmp/out")
-	client_port=$(word local "$client_line")
+	client_port=$(field local "$client_line")
 	client_port=${client_port##*:}
 }
 
@@ -107,7 +94,7 @@ wait_server()
 # expect_served WHAT NAME TAG: the client got its answer from the server.
 expect_served()
 {
-	if [ "$status" -eq 0 ] && [ "$(word reply "$client_line")" == "served" ] &&
+	if [ "$status" -eq 0 ] && [ "$(field reply "$client_line")" == "served" ] &&
 		grep -qF -e "reply=served $3" "$tmp/out"; then
 		pass "$1: served"
 	else
@@ -123,18 +110,18 @@ expect_served()
 expect_v4_peer()
 {
 	local what=$1 line=$2 want=$3 cport=$4 acc peer sock ok=1
-	acc=$(word accept "$line")
-	peer=$(word peername "$line")
-	sock=$(word sockname "$line")
+	acc=$(field accept "$line")
+	peer=$(field peername "$line")
+	sock=$(field sockname "$line")
 	case $want in
 	*/*) in_cidr "${acc%:*}" "$want" || ok=0 ;;
 	*) [ "${acc%:*}" == "$want" ] || ok=0 ;;
 	esac
 	[ "${acc##*:}" == "$cport" ] || ok=0
-	[ "$(word acceptlen "$line")" == 2 ] || ok=0
+	[ "$(field acceptlen "$line")" == 2 ] || ok=0
 	[ "$peer" == "$acc" ] || ok=0
 	[ "${sock##*:}" == "$port" ] || ok=0
-	[ "$(word domain "$line")" == 2 ] || ok=0
+	[ "$(field domain "$line")" == 2 ] || ok=0
 	if [ "$ok" -eq 1 ]; then
 		pass "$what: sockaddr_in peer $acc, getpeername $peer, getsockname $sock, SO_DOMAIN AF_INET"
 	else
@@ -145,7 +132,7 @@ expect_v4_peer()
 }
 
 # expect_log_line WHAT FILE WORD...: a line of FILE has every WORD as a
-# whole word (::1 is not part of 2001:db8::1, 198.18.0.1 not of 198.18.0.10).
+# whole field (::1 is not part of 2001:db8::1, 198.18.0.1 not of 198.18.0.10).
 expect_log_line()
 {
 	local what=$1 file=$2 w
@@ -180,7 +167,7 @@ expect_v4_peer "bare AF_INET server: the 127.0.0.1 client" \
 	"$(served bare b4)" 127.0.0.1 "$client_port"
 
 # --- under --stack ipv6: both families, IPv6 peers from the pool -------------------
-start_server4 shim 0.0.0.0 5 --stack ipv6 --log "$tmp/shim.log" --
+start_server4 shim 0.0.0.0 5 "$STACKSHIM" --stack ipv6 --log "$tmp/shim.log" --
 client 127.0.0.1 s4
 expect_served "--stack ipv6: AF_INET server, 127.0.0.1 client" shim s4
 expect_v4_peer "--stack ipv6: AF_INET server, 127.0.0.1 client" \
@@ -191,10 +178,10 @@ expect_served "--stack ipv6: AF_INET server, ::1 client" shim s6a
 line=$(served shim s6a)
 expect_v4_peer "--stack ipv6: AF_INET server, ::1 client (peer-pool $DEFAULT_POOL)" \
 	"$line" "$DEFAULT_POOL" "$client_port"
-pool6=$(word accept "$line")
+pool6=$(field accept "$line")
 pool6=${pool6%:*}
 # The local address ::1 is an IPv6 address too: the same pool address.
-sock=$(word sockname "$line")
+sock=$(field sockname "$line")
 expect_eq "--stack ipv6: getsockname of the ::1 connection is ::1's pool address" \
 	"$pool6:$port" "$sock"
 
@@ -203,7 +190,7 @@ expect_served "--stack ipv6: a second ::1 client" shim s6b
 line=$(served shim s6b)
 expect_v4_peer "--stack ipv6: a second ::1 client" "$line" "$DEFAULT_POOL" \
 	"$client_port"
-got=$(word accept "$line")
+got=$(field accept "$line")
 got=${got%:*}
 if in_cidr "$pool6" "$DEFAULT_POOL" && [ "$got" == "$pool6" ]; then
 	pass "--stack ipv6: the second connection from ::1 has the same pool address ($got)"
@@ -217,7 +204,7 @@ expect_served "--stack ipv6: client 2001:db8::2" shim s6c
 line=$(served shim s6c)
 expect_v4_peer "--stack ipv6: client 2001:db8::2" "$line" "$DEFAULT_POOL" \
 	"$client_port"
-other=$(word accept "$line")
+other=$(field accept "$line")
 other=${other%:*}
 if in_cidr "$other" "$DEFAULT_POOL" && [ "$other" != "$pool6" ]; then
 	pass "--stack ipv6: another IPv6 peer has another pool address ($other, ::1 has $pool6)"
@@ -240,14 +227,16 @@ expect_log_line "--log: a peer-pool line for 2001:db8::2 and $other" \
 	"$tmp/shim.log" peer-pool 2001:db8::2 "$other"
 
 # --- another pool: the launcher's option, the environment ---------------------------
-start_server4 pool 0.0.0.0 1 --stack ipv6 --peer-pool 100.64.0.0/10 --
+start_server4 pool 0.0.0.0 1 "$STACKSHIM" --stack ipv6 \
+	--peer-pool 100.64.0.0/10 --
 client ::1 p6
 expect_served "--peer-pool 100.64.0.0/10: ::1 client" pool p6
 wait_server
 expect_v4_peer "--peer-pool 100.64.0.0/10: ::1 client" "$(served pool p6)" \
 	100.64.0.0/10 "$client_port"
 
-STACKSHIM_PEER_POOL=10.99.0.0/16 start_server4 envpool 0.0.0.0 1 --stack ipv6 --
+STACKSHIM_PEER_POOL=10.99.0.0/16 start_server4 envpool 0.0.0.0 1 \
+	"$STACKSHIM" --stack ipv6 --
 client ::1 e6
 expect_served "STACKSHIM_PEER_POOL=10.99.0.0/16: ::1 client" envpool e6
 wait_server
@@ -301,7 +290,7 @@ for host in 127.0.0.1 ::1; do
 	run_nc nc "$host" "$STACKSHIM" --stack ipv6 --
 	what="--stack ipv6: nc.traditional -l, $host client"
 	expect_eq "$what: the client got nc's data" \
-		"0 nc-says-hello" "$status $(word reply "$client_line")"
+		"0 nc-says-hello" "$status $(field reply "$client_line")"
 	expect_eq "$what: nc got the client's data" "nc" "$(cat "$tmp/nc.out")"
 	l=$(grep '^connect to' "$tmp/nc.err")
 	if [ "$host" = 127.0.0.1 ]; then
