@@ -24,6 +24,8 @@
 #            the same server never answers the ::1 client.
 
 ITEST_TOOLS="socat"
+# Each client waits 5 s for an answer that a broken shim never gives.
+ITEST_TIMEOUT=180
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 itest_init "$@"
