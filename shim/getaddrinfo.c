@@ -7,6 +7,14 @@
  * outcome then picks and rewrites entries into a list the shim builds.
  * AI_ADDRCONFIG is judged as on a host of the emulated stack.
  *
+ * A name with only IPv6 addresses, asked for as AF_INET by a program whose
+ * AF_INET sockets are upgraded, gets AF_INET entries at the peer-pool
+ * address of each IPv6 address, in the resolver's order (SPEC §3
+ * peer-pool, RFC 6535's address mapper); the program's connect() and
+ * sendto() to them reach the real addresses.  An IPv6 address the pool has
+ * no room left for is left out, so with the pool exhausted such a name is
+ * EAI_NONAME as before.
+ *
  * The lists the shim builds have glibc's layout: each entry and its address
  * in one malloc() block, ai_canonname in another.  glibc's freeaddrinfo()
  * frees entry by entry, so it frees them, and any tail of them, as its own.
@@ -57,14 +65,14 @@ struct gai_addr {
 typedef bool gai_convert_fn(const struct gai_req *req,
 			    const struct addrinfo *src, struct gai_addr *out);
 
-static gai_convert_fn gai_copy, gai_ipv4, gai_mapped, gai_translated;
+static gai_convert_fn gai_copy, gai_ipv4, gai_mapped, gai_translated,
+	gai_pooled;
 
 /*
  * What each outcome hands the program, by the family it asked (SPEC §2):
  * the class of the answers kept and how each is written.  A row without a
- * conversion fails.  The last row catches everything else: fail-host,
- * fail-local, and an IPv6 host asked for as AF_INET (issue 4 will give it a
- * peer-pool address).
+ * conversion fails.  The last row catches everything else: fail-host and
+ * fail-local.
  */
 static const struct gai_action {
 	enum policy_outcome outcome;
@@ -74,7 +82,7 @@ static const struct gai_action {
 } gai_actions[] = {
 	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, gai_mapped},
 	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, gai_ipv4},
-	{OUTCOME_IPV6, AF_INET, FAM_NONE, NULL},
+	{OUTCOME_IPV6, AF_INET, FAM_IPV6, gai_pooled},
 	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, gai_copy},
 	{OUTCOME_MAP, AF_INET, FAM_IPV4, gai_ipv4},
 	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, gai_translated},
@@ -153,6 +161,26 @@ static bool gai_translated(const struct gai_req *req,
 			   const struct addrinfo *src, struct gai_addr *out)
 {
 	gai_set_v6(req, src, out, true);
+	return true;
+}
+
+/*
+ * An IPv6 entry asked for as AF_INET: its peer-pool address, when
+ * resolve_pools() says so and the pool has one for it.
+ */
+static bool gai_pooled(const struct gai_req *req, const struct addrinfo *src,
+		       struct gai_addr *out)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
+
+	if (!resolve_pools(req->policy, req->literal))
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (pool_v4_of(req->policy, &sin6->sin6_addr, &out->u.sin.sin_addr))
+		return false;
+	out->u.sin.sin_family = AF_INET;
+	out->u.sin.sin_port = sin6->sin6_port;
+	out->len = sizeof(out->u.sin);
 	return true;
 }
 
@@ -272,8 +300,7 @@ static int gai_apply(const struct gai_req *req, const struct addrinfo *list,
 /*
  * Whether the real getaddrinfo() answers, its list freed at once: asked
  * for no node with AI_ADDRCONFIG, whether the real host has an address of
- * family as glibc judges it; asked with AI_NUMERICHOST, whether node is a
- * numeric address by glibc's own rule.
+ * family as glibc judges it.
  */
 static bool gai_answers(const char *node, const char *service, int flags,
 			int family)
@@ -292,7 +319,10 @@ static bool gai_answers(const char *node, const char *service, int flags,
  * of the families the emulated stack has (and IPv4 on an ipv6 stack with
  * mapped addresses, whose IPv4 hosts are reached as map): an AF_UNSPEC
  * request narrows to the one family seen, a request for a family not seen
- * fails.  Returns 0 (req->mask set) or EAI_NONAME.
+ * fails.  When the policy upgrades AF_INET sockets, an AF_INET request is
+ * also seen on a host with IPv6: such a socket is AF_INET6 in the kernel,
+ * and reaches IPv6-only names through their peer-pool addresses.  Returns
+ * 0 (req->mask set) or EAI_NONAME.
  */
 static int gai_addrconfig(struct gai_req *req)
 {
@@ -304,6 +334,9 @@ static int gai_addrconfig(struct gai_req *req)
 		seen |= FAM_IPV4;
 	if ((visible & FAM_IPV6) && gai_answers(NULL, "0", flags, AF_INET6))
 		seen |= FAM_IPV6;
+	if (want == FAM_IPV4 && (seen & FAM_IPV6) &&
+	    local_upgrades(req->policy))
+		seen |= FAM_IPV4;
 	if (want == FAM_BOTH) {
 		if (seen == FAM_IPV4 || seen == FAM_IPV6)
 			req->mask = seen;
@@ -354,9 +387,8 @@ static int shim_getaddrinfo(const char *node, const char *service,
 		errno = own ? saved_errno : real_errno;
 		return own ? own : rc;
 	}
-	req.literal = req.node &&
-		      ((req.ask.ai_flags & AI_NUMERICHOST) ||
-		       gai_answers(node, NULL, AI_NUMERICHOST, AF_UNSPEC));
+	req.literal = req.node && ((req.ask.ai_flags & AI_NUMERICHOST) ||
+				   resolve_numeric(node));
 	rc = gai_apply(&req, list, res);
 	real_freeaddrinfo(list);
 	if (rc != EAI_SYSTEM)
@@ -367,7 +399,9 @@ static int shim_getaddrinfo(const char *node, const char *service,
 /*
  * getaddrinfo - the interposed getaddrinfo(3).  Returns 0 with *res a list
  * to free with freeaddrinfo(), holding only what the policy lets the
- * program use; EAI_NONAME (a name) or EAI_ADDRFAMILY (a literal) when the
+ * program use (AF_INET entries at peer-pool addresses for a name with only
+ * IPv6 addresses asked for as AF_INET, when the policy upgrades AF_INET
+ * sockets); EAI_NONAME (a name) or EAI_ADDRFAMILY (a literal) when the
  * host fails to resolve; EAI_SYSTEM with errno EADDRNOTAVAIL when the local
  * address fails; EAI_FAIL when no policy could be loaded; otherwise libc's
  * own answer.  Before initialisation completes the call is libc's.

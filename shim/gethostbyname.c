@@ -4,10 +4,13 @@
  *
  * SPEC §2, gethostbyname* row.  The destination is classified as for
  * getaddrinfo() (resolve.h); the outcome then lets libc answer the family
- * the program asked, turns its A records into translated AAAA ones, or
- * fails with libc's h_errno for that failure.  The answers a hostent holds
- * are libc's own whenever the outcome keeps them, so names, aliases and
- * their order are libc's.
+ * the program asked, turns its A records into translated AAAA ones, turns
+ * the AAAA records of a name asked for as AF_INET into peer-pool addresses
+ * (SPEC §3 peer-pool, when resolve_pools() says so), or fails with libc's
+ * h_errno for that failure.  The names, aliases and order of addresses in
+ * a hostent are libc's own, whatever the outcome.  An IPv6 address the
+ * pool has no room left for is left out; with none left, the name is
+ * HOST_NOT_FOUND as before.
  *
  * gethostbyname() and gethostbyname2() return libc's static hostent when
  * libc answers, else one of the shim's per thread (glibc's is global).
@@ -35,6 +38,7 @@
 enum he_verdict {
 	HE_REAL,	/* libc answers the family asked */
 	HE_TRANSLATED,	/* A records, as AAAA at their translated address */
+	HE_POOLED,	/* AAAA records, as A at their peer-pool address */
 	HE_FAIL_HOST,
 	HE_FAIL_LOCAL,
 	HE_FAIL_CLOSED,	/* no policy could be loaded */
@@ -43,9 +47,9 @@ enum he_verdict {
 /*
  * What each outcome does with the family asked.  An IPv4 host asked for as
  * AF_INET6 on a dual stack is libc's answer: none, unless it is a mapped
- * literal.  The last row catches everything else, fail-host and an IPv6
- * host asked for as AF_INET among them: glibc itself has no AF_INET answer
- * for a name without A records (issue 4 will give it a peer-pool address).
+ * literal.  An IPv6 host asked for as AF_INET gets peer-pool addresses
+ * when resolve_pools() says so; else, as in glibc, no AF_INET answer.  The
+ * last row catches everything else.
  */
 static const struct he_action {
 	enum policy_outcome outcome;
@@ -54,6 +58,7 @@ static const struct he_action {
 } he_actions[] = {
 	{OUTCOME_IPV4, HE_ANY, HE_REAL},
 	{OUTCOME_IPV6, AF_INET6, HE_REAL},
+	{OUTCOME_IPV6, AF_INET, HE_POOLED},
 	{OUTCOME_MAP, AF_INET, HE_REAL},
 	{OUTCOME_MAP, AF_INET6, HE_TRANSLATED},
 	{OUTCOME_FAIL_LOCAL, HE_ANY, HE_FAIL_LOCAL},
@@ -74,6 +79,53 @@ static const struct he_failure {
 	{HE_FAIL_CLOSED, NO_RECOVERY, EACCES},
 	{HE_FAIL_HOST, HOST_NOT_FOUND, 0},
 };
+
+typedef bool he_addr_fn(const struct policy *policy, const void *src,
+			void *dst);
+
+static he_addr_fn he_translated, he_pooled;
+
+/*
+ * How a hostent of libc's becomes one of the shim's, by verdict: the
+ * family libc is asked, the family and length of the addresses handed
+ * out, and how each address is turned (false leaves it out).
+ */
+static const struct he_conversion {
+	int from;
+	int to;
+	size_t len;
+	he_addr_fn *addr;
+} he_conversions[] = {
+	[HE_TRANSLATED] = {AF_INET, AF_INET6, sizeof(struct in6_addr),
+			   he_translated},
+	[HE_POOLED] = {AF_INET6, AF_INET, sizeof(struct in_addr), he_pooled},
+};
+
+/* An A record at its translated address. */
+static bool he_translated(const struct policy *policy, const void *src,
+			  void *dst)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	memcpy(&v4, src, sizeof(v4));
+	policy_translate(policy, &v4, &v6);
+	memcpy(dst, &v6, sizeof(v6));
+	return true;
+}
+
+/* An AAAA record at its peer-pool address; false when the pool is full. */
+static bool he_pooled(const struct policy *policy, const void *src, void *dst)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	memcpy(&v6, src, sizeof(v6));
+	if (pool_v4_of(policy, &v6, &v4))
+		return false;
+	memcpy(dst, &v4, sizeof(v4));
+	return true;
+}
 
 /* The shim's static hostent, one per thread, and the buffer behind it. */
 struct he_static {
@@ -114,8 +166,10 @@ static enum he_verdict he_decide(const char *name, int af)
 		(row->family != HE_ANY && row->family != af)))
 		row++;
 	/* No address of a family the program cannot open a socket of. */
-	if (row->verdict <= HE_TRANSLATED &&
-	    !(want & resolve_sockets(policy)))
+	if (row->verdict <= HE_POOLED && !(want & resolve_sockets(policy)))
+		return HE_FAIL_HOST;
+	if (row->verdict == HE_POOLED &&
+	    !resolve_pools(policy, resolve_numeric(name)))
 		return HE_FAIL_HOST;
 	return row->verdict;
 }
@@ -166,23 +220,23 @@ static size_t he_count(char **v)
 }
 
 /*
- * Write src, an AF_INET hostent, into ret and buf as AF_INET6 at the
- * translated addresses.  Returns 0, or ERANGE when buflen is too small.
+ * Write src, a hostent of family conv->from, into ret and buf as family
+ * conv->to, each address turned by conv->addr.  Returns 0 (ret holds no
+ * address when conv->addr left every one out), or ERANGE when buflen is
+ * too small.
  */
-static int he_write(const struct hostent *src, struct hostent *ret, char *buf,
-		    size_t buflen)
+static int he_write(const struct he_conversion *conv, const struct hostent *src,
+		    struct hostent *ret, char *buf, size_t buflen)
 {
 	size_t naliases = he_count(src->h_aliases);
-	size_t naddrs = he_count(src->h_addr_list), i;
-	char **aliases, **addrs;
-	struct in6_addr *a;
-	struct in_addr v4;
+	size_t naddrs = he_count(src->h_addr_list), i, n = 0;
+	char **aliases, **addrs, *a;
 
 	aliases = he_take(&buf, &buflen, (naliases + 1) * sizeof(char *),
 			  alignof(char *));
 	addrs = he_take(&buf, &buflen, (naddrs + 1) * sizeof(char *),
 			alignof(char *));
-	a = he_take(&buf, &buflen, naddrs * sizeof(*a),
+	a = he_take(&buf, &buflen, naddrs * conv->len,
 		    alignof(struct in6_addr));
 	if (!aliases || !addrs || !a)
 		return ERANGE;
@@ -195,27 +249,28 @@ static int he_write(const struct hostent *src, struct hostent *ret, char *buf,
 			return ERANGE;
 	}
 	for (i = 0; i < naddrs; i++) {
-		memcpy(&v4, src->h_addr_list[i], sizeof(v4));
-		policy_translate(shim_policy(), &v4, &a[i]);
-		addrs[i] = (char *)&a[i];
+		addrs[n] = a + n * conv->len;
+		if (conv->addr(shim_policy(), src->h_addr_list[i], addrs[n]))
+			n++;
 	}
 	aliases[naliases] = NULL;
-	addrs[naddrs] = NULL;
+	addrs[n] = NULL;
 	ret->h_aliases = aliases;
 	ret->h_addr_list = addrs;
-	ret->h_addrtype = AF_INET6;
-	ret->h_length = sizeof(*a);
+	ret->h_addrtype = conv->to;
+	ret->h_length = (int)conv->len;
 	return 0;
 }
 
 /*
- * gethostbyname2_r() of name's A records, translated.  Returns as
+ * gethostbyname2_r() of name's conv->from records, converted.  Returns as
  * gethostbyname2_r() does: 0 with *result set, 0 or an errno with *result
- * NULL and *h_errnop set when libc found nothing, ERANGE when buflen is too
- * small.
+ * NULL and *h_errnop set when libc found nothing (or the conversion left
+ * nothing), ERANGE when buflen is too small.
  */
-static int he_translate(const char *name, struct hostent *ret, char *buf,
-			size_t buflen, struct hostent **result, int *h_errnop)
+static int he_convert(const struct he_conversion *conv, const char *name,
+		      struct hostent *ret, char *buf, size_t buflen,
+		      struct hostent **result, int *h_errnop)
 {
 	struct hostent src, *found = NULL;
 	char *tmp = NULL, *grown;
@@ -236,15 +291,19 @@ static int he_translate(const char *name, struct hostent *ret, char *buf,
 			goto out;
 		}
 		tmp = grown;
-		rc = real_gethostbyname2_r(name, AF_INET, &src, tmp, len,
+		rc = real_gethostbyname2_r(name, conv->from, &src, tmp, len,
 					   &found, h_errnop);
 	} while (rc == ERANGE && len < HE_BUF_MAX);
 	if (!found)
 		goto out;
-	rc = he_write(found, ret, buf, buflen);
+	rc = he_write(conv, found, ret, buf, buflen);
 	if (rc == ERANGE) {
 		*h_errnop = NETDB_INTERNAL;
 		errno = ERANGE;
+		goto out;
+	}
+	if (!ret->h_addr_list[0]) {
+		rc = he_fail(HE_FAIL_HOST, h_errnop);
 		goto out;
 	}
 	*result = ret;
@@ -253,8 +312,9 @@ out:
 	return rc;
 }
 
-/* he_translate() into this thread's static hostent, grown as needed. */
-static struct hostent *he_translate_static(const char *name)
+/* he_convert() into this thread's static hostent, grown as needed. */
+static struct hostent *he_convert_static(const struct he_conversion *conv,
+					 const char *name)
 {
 	struct he_static *s, *grown;
 	struct hostent *result = NULL;
@@ -265,8 +325,8 @@ static struct hostent *he_translate_static(const char *name)
 	if (!he_key_ok)
 		goto out;
 	s = pthread_getspecific(he_key);
-	while (!s || he_translate(name, &s->he, s->buf, s->len, &result,
-				  &herr) == ERANGE) {
+	while (!s || he_convert(conv, name, &s->he, s->buf, s->len, &result,
+				&herr) == ERANGE) {
 		len = s ? s->len * 2 : 1024;
 		if (len > HE_BUF_MAX)
 			break;
@@ -318,8 +378,8 @@ static struct hostent *shim_gethostbyname2(const char *name, int af,
 
 	if (verdict == HE_REAL)
 		return he_forward(name, af, legacy);
-	if (verdict == HE_TRANSLATED)
-		return he_translate_static(name);
+	if (verdict <= HE_POOLED)
+		return he_convert_static(&he_conversions[verdict], name);
 	he_fail(verdict, &h_errno);
 	return NULL;
 }
@@ -334,15 +394,19 @@ static int shim_gethostbyname2_r(const char *name, int af,
 	if (verdict == HE_REAL)
 		return he_forward_r(name, af, ret, buf, buflen, result,
 				    h_errnop, legacy);
-	if (verdict == HE_TRANSLATED)
-		return he_translate(name, ret, buf, buflen, result, h_errnop);
+	if (verdict <= HE_POOLED)
+		return he_convert(&he_conversions[verdict], name, ret, buf,
+				  buflen, result, h_errnop);
 	*result = NULL;
 	return he_fail(verdict, h_errnop);
 }
 
 /*
  * gethostbyname - the interposed gethostbyname(3), the AF_INET API.
- * Returns libc's answer when the policy keeps it; NULL with h_errno
+ * Returns libc's answer when the policy keeps it; for a name with only
+ * IPv6 addresses, when the policy upgrades AF_INET sockets, their
+ * peer-pool addresses, in a hostent of this thread's that the next such
+ * call overwrites; NULL with h_errno
  * HOST_NOT_FOUND when the host fails to resolve, NO_RECOVERY with errno
  * EADDRNOTAVAIL when the local address fails, NO_RECOVERY with errno EACCES
  * when no policy could be loaded.

@@ -1,13 +1,21 @@
 /*
  * getnameinfo.c - the getnameinfo() hook.
  *
- * getnameinfo() is libc's, with one exception.  Under map the shim hands a
- * program an IPv4 host as an AF_INET6 address, inside the policy's
- * translate-prefix or ::ffff:0:0/96; asked for that address's name, it
- * looks up the IPv4 address the address embeds, since that host has no
- * name of its own under the translated one.  (glibc's DNS backend already
- * does so for ::ffff:0:0/96, its files backend does not.)  Numeric answers
- * stay the address the program handed: an AF_INET6 one prints as IPv6.
+ * getnameinfo() is libc's, with two exceptions, for addresses the shim
+ * made up that have no name of their own:
+ *  - Under map the shim hands a program an IPv4 host as an AF_INET6
+ *    address, inside the policy's translate-prefix or ::ffff:0:0/96; asked
+ *    for that address's name, it looks up the IPv4 address the address
+ *    embeds.  (glibc's DNS backend already does so for ::ffff:0:0/96, its
+ *    files backend does not.)
+ *  - A peer-pool address (SPEC §3 peer-pool) that this process gave to an
+ *    IPv6 address (pool_v6_of()) is named by that IPv6 address.
+ * Both apply in turn: a pool address that a program passed through
+ * getaddrinfo() on an ipv6 stack, as CPython's socket.getnameinfo() does,
+ * comes back translated, and is still named by its IPv6 address.
+ * Numeric answers (NI_NUMERICHOST, or a host with no name) stay the
+ * address the program handed, since that is its view: an AF_INET6 one
+ * prints as IPv6, a pool address in dotted IPv4.
  */
 #include "config.h"
 
@@ -18,6 +26,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "sockaddr.h"
 
 /* The IPv4-mapped prefix, ::ffff:0:0/96. */
 static const struct in6_addr gni_mapped = {
@@ -31,31 +40,100 @@ static bool gni_in_prefix(const struct in6_addr *a,
 	return memcmp(a, prefix, len / 8) == 0;
 }
 
+/* The address whose name a program's address has, with its port. */
+struct gni_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	socklen_t len;
+};
+
 /*
- * The IPv4 address that sa, an AF_INET6 address, is the translation of, as
- * an AF_INET address with the same port in *sin.  Returns false for any
- * other address.
+ * If a, an AF_INET6 address, translates an IPv4 one, make a that IPv4
+ * address as AF_INET with the same port; return whether it did.
  */
-static bool gni_v4_of(const struct policy *policy, const struct sockaddr *sa,
-		      socklen_t salen, struct sockaddr_in *sin)
+static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 {
-	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	struct sockaddr_in6 sin6 = a->u.sin6;
 	struct in6_addr prefix;
+	struct in_addr v4;
 	unsigned len;
 
-	if (!sa || salen < sizeof(*sin6) || sa->sa_family != AF_INET6)
-		return false;
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = sin6->sin6_port;
 	policy_translate_prefix(policy, &prefix, &len);
-	if (gni_in_prefix(&sin6->sin6_addr, &prefix, len))
-		return policy_rfc6052_extract(&sin6->sin6_addr, len,
-					      &sin->sin_addr) == 0;
-	if (gni_in_prefix(&sin6->sin6_addr, &gni_mapped, 96))
-		return policy_rfc6052_extract(&sin6->sin6_addr, 96,
-					      &sin->sin_addr) == 0;
-	return false;
+	if (gni_in_prefix(&sin6.sin6_addr, &prefix, len)) {
+		if (policy_rfc6052_extract(&sin6.sin6_addr, len, &v4) != 0)
+			return false;
+	} else if (!gni_in_prefix(&sin6.sin6_addr, &gni_mapped, 96) ||
+		   policy_rfc6052_extract(&sin6.sin6_addr, 96, &v4) != 0) {
+		return false;
+	}
+	memset(&a->u, 0, sizeof(a->u));
+	a->u.sin.sin_family = AF_INET;
+	a->u.sin.sin_port = sin6.sin6_port;
+	a->u.sin.sin_addr = v4;
+	a->len = sizeof(a->u.sin);
+	return true;
+}
+
+/*
+ * If a, an AF_INET address, is a peer-pool address this process gave,
+ * make a the IPv6 address it stands for, with the same port; return
+ * whether it did.
+ */
+static bool gni_v6_of(const struct policy *policy, struct gni_addr *a)
+{
+	struct sockaddr_in sin = a->u.sin;
+	struct in6_addr v6;
+
+	if (!pool_v6_of(policy, &sin.sin_addr, &v6))
+		return false;
+	memset(&a->u, 0, sizeof(a->u));
+	a->u.sin6.sin6_family = AF_INET6;
+	a->u.sin6.sin6_port = sin.sin_port;
+	a->u.sin6.sin6_addr = v6;
+	a->len = sizeof(a->u.sin6);
+	return true;
+}
+
+/* Each step from an address the shim made up towards the real one. */
+static const struct gni_step {
+	int family;
+	socklen_t len;
+	bool (*step)(const struct policy *policy, struct gni_addr *a);
+} gni_steps[] = {
+	{AF_INET6, sizeof(struct sockaddr_in6), gni_v4_of},
+	{AF_INET, sizeof(struct sockaddr_in), gni_v6_of},
+};
+
+/*
+ * The address whose name sa (salen bytes) has, in *real: sa after every
+ * step of gni_steps that applies, in order.  Returns false when none
+ * applies (sa is its own address).
+ */
+static bool gni_real_of(const struct policy *policy, const struct sockaddr *sa,
+			socklen_t salen, struct gni_addr *real)
+{
+	const struct gni_step *s;
+	bool changed = false;
+	size_t i;
+
+	if (!sa || salen < sizeof(sa->sa_family))
+		return false;
+	memset(real, 0, sizeof(*real));
+	real->u.sa.sa_family = sa->sa_family;
+	real->len = salen;
+	for (i = 0; i < sizeof(gni_steps) / sizeof(gni_steps[0]); i++) {
+		s = &gni_steps[i];
+		if (real->u.sa.sa_family != s->family || real->len < s->len)
+			continue;
+		if (!changed)
+			memcpy(&real->u, sa, s->len);
+		if (s->step(policy, real))
+			changed = true;
+	}
+	return changed;
 }
 
 /* Whether sa is an address the policy speaks for. */
@@ -81,20 +159,20 @@ static int shim_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 			    socklen_t servlen, int flags)
 {
 	const struct policy *policy = shim_policy();
-	struct sockaddr_in sin;
+	struct gni_addr real;
 	int rc, saved_errno = errno;
 
 	if (!policy && gni_is_inet(sa, salen))
 		return EAI_FAIL;
 	if (!policy || !policy_enforce(policy) || !host || hostlen == 0 ||
-	    (flags & NI_NUMERICHOST) || !gni_v4_of(policy, sa, salen, &sin))
+	    (flags & NI_NUMERICHOST) || !gni_real_of(policy, sa, salen, &real))
 		return gni_forward(sa, salen, host, hostlen, serv, servlen,
 				   flags);
-	rc = gni_forward((const struct sockaddr *)&sin, sizeof(sin), host,
-			 hostlen, serv, servlen, flags | NI_NAMEREQD);
+	rc = gni_forward(&real.u.sa, real.len, host, hostlen, serv, servlen,
+			 flags | NI_NAMEREQD);
 	if (rc != EAI_NONAME || (flags & NI_NAMEREQD))
 		return rc;
-	/* The IPv4 host has no name: libc's numeric answer for the address
+	/* The real host has no name: libc's numeric answer for the address
 	 * the program handed. */
 	errno = saved_errno;
 	return gni_forward(sa, salen, host, hostlen, serv, servlen,
@@ -104,9 +182,10 @@ static int shim_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 /*
  * getnameinfo - the interposed getnameinfo(3).  Returns libc's answer; for
  * an AF_INET6 address that translates an IPv4 one, the host name is that of
- * the IPv4 address.  EAI_FAIL for an AF_INET or AF_INET6 address when no
- * policy could be loaded.  Before initialisation completes the call is
- * libc's.
+ * the IPv4 address, and for a peer-pool address that of the IPv6 address
+ * it stands for; NI_NUMERICHOST gives the address handed, as libc.  EAI_FAIL
+ * for an AF_INET or AF_INET6 address when no policy could be loaded.  Before
+ * initialisation completes the call is libc's.
  */
 SHIM_EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen,
 			    char *host, socklen_t hostlen, char *serv,

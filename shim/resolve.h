@@ -23,6 +23,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "sockaddr.h"
 
 /*
  * resolve_ai_fam - the table class of one addrinfo entry: FAM_IPV4 for an
@@ -76,6 +77,39 @@ static inline int resolve_name_fams(const char *name, unsigned *fams)
 	}
 	errno = saved_errno;
 	return rc;
+}
+
+/*
+ * resolve_numeric - whether name is a numeric address by glibc's own rule
+ * (getaddrinfo() with AI_NUMERICHOST).  errno is the same on return as on
+ * entry.
+ */
+static inline bool resolve_numeric(const char *name)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST}, *list;
+	int saved_errno = errno;
+	bool numeric = false;
+
+	if (real_getaddrinfo && real_freeaddrinfo &&
+	    real_getaddrinfo(name, NULL, &hints, &list) == 0) {
+		real_freeaddrinfo(list);
+		numeric = true;
+	}
+	errno = saved_errno;
+	return numeric;
+}
+
+/*
+ * resolve_pools - whether an IPv6 host that a program asks for as AF_INET
+ * is answered with peer-pool addresses (SPEC §3 peer-pool, RFC 6535's
+ * address mapper): only when the policy upgrades AF_INET sockets, whose
+ * connect() and sendto() lead a pool address back to the IPv6 address it
+ * stands for, and only for a name.  A literal keeps glibc's answer: an
+ * IPv6 literal typed into an AF_INET API is an error there, not a host.
+ */
+static inline bool resolve_pools(const struct policy *policy, bool literal)
+{
+	return !literal && local_upgrades(policy);
 }
 
 /*

@@ -205,4 +205,29 @@ expect "accept on an AF_INET6 and an AF_UNIX listener forgets the old state" \
 	"inet6 accept same-number=1 domain=10 name=10,::1 unix accept same-number=1 domain=1" \
 	"$(line stale shim .)"
 
+# --- foreign: an AF_UNIX socket is asked about once, not on every call -------
+# The library learns what an fd it did not see made is by asking the kernel
+# (getsockopt SO_DOMAIN, SO_TYPE); a socket of another family is remembered
+# as such, so 200 sends and recvmsg() calls on a socketpair cost no more
+# questions than one.
+if command -v strace >/dev/null; then
+	need_python
+	for n in 1 200; do
+		env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" \
+			STACKSHIM_STACK=ipv6 strace -f -qq -e trace=getsockopt \
+			-o "$tmp/strace.$n" "$python" -c "
+import socket
+a, b = socket.socketpair()
+for _ in range($n):
+    a.sendmsg([b'x'])
+    b.recvmsg(1)
+"
+	done
+	expect "AF_UNIX: 200 recvmsg() ask the kernel what 1 does" \
+		"$(grep -c getsockopt "$tmp/strace.1")" \
+		"$(grep -c getsockopt "$tmp/strace.200")"
+else
+	echo "SKIP: strace is not available; questions to the kernel unseen"
+fi
+
 finish

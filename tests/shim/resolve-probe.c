@@ -14,6 +14,15 @@
  *   ghbn2r/NAME/FAMILY/BUFLEN  gethostbyname2_r
  *   gni/ADDR/PORT/FLAGS   getnameinfo of ADDR:PORT; FLAGS a comma list of
  *       numerichost, namereqd, numericserv, or 0
+ *   serve6/ADDR/PORT/COUNT  listen on AF_INET6 [ADDR]:PORT, then go on in
+ *       the background (the call returns once the socket listens): accept
+ *       COUNT connections, writing each client the address it came from,
+ *       and give up after 30 seconds
+ *   tcp/NAME/PORT/API     an IPv4-only client: resolve NAME with API (ghbn
+ *       for gethostbyname, gai for getaddrinfo with AF_INET), connect an
+ *       AF_INET stream socket to the first address at PORT, and print the
+ *       address, getpeername(), getnameinfo(NI_NAMEREQD) of the peer and
+ *       the line the server wrote
  *
  * A getaddrinfo line is "CODE" then one "FAMILY ADDRESS PORT SOCKTYPE" item
  * per entry and "canon=NAME" on an entry that has one; CODE is the EAI_*
@@ -27,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define NAME(x) {x, #x}
 
@@ -275,6 +286,130 @@ static void run_gni(char **f, int n)
 	putchar('\n');
 }
 
+/* The accepting half of serve6, in the child; never returns. */
+static void serve(int fd, int count)
+{
+	struct sockaddr_in6 peer;
+	socklen_t len;
+	char addr[INET6_ADDRSTRLEN], line[80];
+	int c;
+
+	alarm(30);
+	while (count-- > 0) {
+		len = sizeof(peer);
+		c = accept(fd, (struct sockaddr *)&peer, &len);
+		if (c < 0)
+			_exit(1);
+		inet_ntop(AF_INET6, &peer.sin6_addr, addr, sizeof(addr));
+		snprintf(line, sizeof(line), "%s\n", addr);
+		if (write(c, line, strlen(line)) < 0)
+			_exit(1);
+		close(c);
+	}
+	_exit(0);
+}
+
+static void run_serve6(char **f, int n)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	int fd, one = 1;
+	pid_t pid;
+
+	if (n < 4) {
+		puts("usage");
+		return;
+	}
+	sin6.sin6_port = htons((unsigned short)atoi(f[2]));
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0 || inet_pton(AF_INET6, f[1], &sin6.sin6_addr) != 1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) ||
+	    listen(fd, 8)) {
+		printf("serve6 errno=%d\n", errno);
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		serve(fd, atoi(f[3]));
+	close(fd);
+	printf(pid < 0 ? "serve6 fork failed\n" : "listening\n");
+}
+
+/* The first AF_INET address of name by api, in *a; 0 or -1 after a line. */
+static int tcp_resolve(const char *name, const char *api, struct in_addr *a)
+{
+	struct addrinfo hints = {.ai_family = AF_INET}, *res;
+	struct hostent *he;
+	char buf[32];
+	int rc;
+
+	if (strcmp(api, "ghbn") == 0) {
+		he = gethostbyname(name);
+		if (!he || he->h_addrtype != AF_INET) {
+			printf("resolve h_errno=%s\n",
+			       name_of(herr_names, h_errno, buf));
+			return -1;
+		}
+		memcpy(a, he->h_addr_list[0], sizeof(*a));
+		return 0;
+	}
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0) {
+		printf("resolve ");
+		print_code(rc, errno);
+		putchar('\n');
+		return -1;
+	}
+	*a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void run_tcp(char **f, int n)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET}, peer;
+	socklen_t len = sizeof(peer);
+	char addr[INET_ADDRSTRLEN], host[NI_MAXHOST] = "", line[80] = "";
+	char buf[32];
+	ssize_t got;
+	int fd, rc;
+
+	if (n < 4) {
+		puts("usage");
+		return;
+	}
+	if (tcp_resolve(f[1], f[3], &sin.sin_addr))
+		return;
+	sin.sin_port = htons((unsigned short)atoi(f[2]));
+	printf("resolved %s", inet_ntop(AF_INET, &sin.sin_addr, addr,
+					 sizeof(addr)));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		printf(" connect errno=%s\n", name_of(errno_names, errno, buf));
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) ||
+	    peer.sin_family != AF_INET) {
+		printf(" getpeername failed\n");
+		return;
+	}
+	printf(" peer %s:%u", inet_ntop(AF_INET, &peer.sin_addr, addr,
+					sizeof(addr)), ntohs(peer.sin_port));
+	rc = getnameinfo((struct sockaddr *)&peer, len, host, sizeof(host),
+			 NULL, 0, NI_NAMEREQD);
+	printf(" name ");
+	if (rc)
+		print_code(rc, errno);
+	else
+		printf("%s", host);
+	got = read(fd, line, sizeof(line) - 1);
+	line[got > 0 ? got : 0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf(" server-saw %s\n", line);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	char *f[8];
@@ -292,6 +427,10 @@ int main(int argc, char **argv)
 			run_free(f, n);
 		else if (strcmp(f[0], "gni") == 0)
 			run_gni(f, n);
+		else if (strcmp(f[0], "serve6") == 0)
+			run_serve6(f, n);
+		else if (strcmp(f[0], "tcp") == 0)
+			run_tcp(f, n);
 		else
 			run_ghbn(f, n);
 		fflush(stdout);

@@ -12,7 +12,8 @@
 #
 # The cases are the generated cross product of SPEC §1's table below, the
 # lines of tests/shim/resolve-cases.txt, bad input checked bare and shimmed,
-# and lists freed under valgrind.
+# lists freed under valgrind, and an IPv4-only client reaching an IPv6-only
+# name through its peer-pool address (SPEC §3 peer-pool) end to end.
 #
 # Needs top_builddir and top_srcdir (absolute, as make check exports them),
 # a C compiler (${CC:-cc}), unshare and ip, and valgrind for the freeing
@@ -35,6 +36,9 @@ fi
 printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 	"192.0.2.1 v4.stackshim.test v4alias.stackshim.test" \
 	"2001:db8::1 v6.stackshim.test" \
+	"2001:db8::4 v6b.stackshim.test v6balias.stackshim.test" \
+	"2001:db8::5 v6two.stackshim.test" "2001:db8::6 v6two.stackshim.test" \
+	"2001:db8::6 v6six.stackshim.test" \
 	"192.0.2.2 both.stackshim.test" "2001:db8::2 both.stackshim.test" \
 	>"$tmp/hosts"
 printf 'hosts: files\n' >"$tmp/nsswitch.conf"
@@ -47,7 +51,8 @@ unshare=(unshare --mount --net)
 [ "$(id -u)" -eq 0 ] || unshare+=(--user --map-root-user)
 
 # in_ns MODE CMD... - CMD in a fresh namespace whose host has, besides
-# loopback, the addresses MODE names (v4, v6, dual).
+# loopback, the addresses MODE names (v4, v6, dual; peer: 2001:db8::1, the
+# address of v6.stackshim.test, for a server of the test's own).
 in_ns()
 {
 	local mode=$1
@@ -60,6 +65,7 @@ in_ns()
 		ip link set lo up
 		case $1 in v4|dual) ip addr add 192.0.2.254/32 dev lo ;; esac
 		case $1 in v6|dual) ip addr add 2001:db8::fe/128 dev lo nodad ;; esac
+		case $1 in peer) ip addr add 2001:db8::1/128 dev lo nodad ;; esac
 		shift
 		exec "$@"' "$tmp" "$mode" "$@"
 }
@@ -251,7 +257,8 @@ done
 flush
 
 # --- freeaddrinfo under valgrind -------------------------------------------------
-# Lists the shim built and libc's own, each freed tail first, then head.
+# Lists the shim built (peer-pool ones among them) and libc's own, each
+# freed tail first, then head.
 if command -v valgrind >/dev/null; then
 	for settings in "stack=ipv6" "stack=ipv4" "stack=dual enforce=no"; do
 		# shellcheck disable=SC2046 # settings_env prints words on purpose
@@ -261,15 +268,63 @@ if command -v valgrind >/dev/null; then
 			free/192.0.2.3/inet free/v6.stackshim.test/unspec \
 			gai/both.stackshim.test/80/unspec/0/canonname \
 			gai/-/80/unspec/0/passive ghbn2/v4.stackshim.test/inet6 \
-			ghbn2r/v4.stackshim.test/inet6/1024 2>"$tmp/vg")
+			ghbn2r/v4.stackshim.test/inet6/1024 \
+			free/v6.stackshim.test/inet ghbn/v6.stackshim.test \
+			ghbn2r/v6.stackshim.test/inet/1024 2>"$tmp/vg")
 		status=$?
 		expect "valgrind status under $settings" 0 "$status"
 		expect "valgrind report under $settings" "" "$(cat "$tmp/vg")"
-		expect "lines under valgrind and $settings" 8 \
+		expect "lines under valgrind and $settings" 11 \
 			"$(grep -c . <<<"$got")"
 	done
 else
 	echo "NOTE: valgrind is not installed: freeaddrinfo is not checked under it"
 fi
+
+# --- end to end: an IPv4-only client reaches an IPv6-only name ----------------
+# A bare AF_INET6 server listens on [2001:db8::1]:8080 and writes each
+# client the address it came from.  The same AF_INET client, resolving
+# v6.stackshim.test with gethostbyname() then getaddrinfo(AF_INET), finds
+# nothing bare; under an ipv6 stack it gets the pool address, connects to
+# it, sees it as its peer and as the name's, and the server sees the real
+# IPv6 source.  CPython's socket module does the same when it is there.
+client_py='import socket, sys
+name, port = sys.argv[1], int(sys.argv[2])
+a = socket.gethostbyname(name)
+ex = socket.gethostbyname_ex(name)
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect((a, port))
+peer = s.getpeername()
+host = socket.getnameinfo(peer, socket.NI_NAMEREQD)[0]
+saw = s.makefile().readline().strip()
+print("resolved", a, "peer %s:%d" % peer, "name", host, "server-saw", saw,
+      "ex", ex[0], *ex[2])'
+python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+nconn=2
+[ -n "$python" ] && nconn=3
+reached="resolved 198.18.0.1 peer 198.18.0.1:8080 name v6.stackshim.test server-saw 2001:db8::1"
+want="listening
+resolve h_errno=HOST_NOT_FOUND
+resolve EAI_NONAME
+$reached
+$reached"
+[ -n "$python" ] && want+="
+$reached ex v6.stackshim.test 198.18.0.1"
+# shellcheck disable=SC2016 # expanded by the inner shell
+got=$(in_ns peer /bin/bash -c '
+	probe=$0 python=$1 client_py=$2 nconn=$3
+	shim=(env LD_PRELOAD="$4" STACKSHIM_CONF="$5" STACKSHIM_STACK=ipv6)
+	"$probe" "serve6/2001:db8::1/8080/$nconn"
+	"$probe" tcp/v6.stackshim.test/8080/ghbn tcp/v6.stackshim.test/8080/gai
+	"${shim[@]}" "$probe" tcp/v6.stackshim.test/8080/ghbn \
+		tcp/v6.stackshim.test/8080/gai
+	[ -z "$python" ] ||
+		"${shim[@]}" "$python" -c "$client_py" v6.stackshim.test 8080
+	' "$tmp/probe" "$python" "$client_py" "$nconn" "$lib" "$tmp/empty.conf" \
+	2>&1)
+expect "an AF_INET client reaches [2001:db8::1] through the pool" "$want" \
+	"$got"
+[ -n "$python" ] ||
+	echo "NOTE: python3 is not installed: its client is not run"
 
 finish
