@@ -29,17 +29,6 @@ DEFAULT_POOL=198.18.0.0/15
 N=25
 SHIM=("$STACKSHIM" --stack ipv6 --)
 
-# in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
-in_cidr()
-{
-	"$PYTHON" -c 'import ipaddress, sys
-try:
-    ok = ipaddress.IPv4Address(sys.argv[1]) in ipaddress.IPv4Network(sys.argv[2])
-except ValueError:
-    ok = False
-sys.exit(0 if ok else 1)' "$1" "$2"
-}
-
 # start_server NAME COUNT [LAUNCHER-ARGS... --]: aio_server4.py at a free
 # port; output in $tmp/NAME.out; sets $port and $server_pid.
 start_server()

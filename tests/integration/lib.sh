@@ -46,6 +46,17 @@ CLIENT_TIMEOUT=10
 failures=0
 passes=0
 
+# in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
+in_cidr()
+{
+	"$PYTHON" -c 'import ipaddress, sys
+try:
+    ok = ipaddress.IPv4Address(sys.argv[1]) in ipaddress.IPv4Network(sys.argv[2])
+except ValueError:
+    ok = False
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
 # --- setup ---------------------------------------------------------------------
 
 # itest_need_tools CMD...: each CMD must be installed (CI installs them all

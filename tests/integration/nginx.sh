@@ -30,17 +30,6 @@ DEFAULT_POOL=198.18.0.0/15
 C=6
 SHIM=("$STACKSHIM" --stack ipv6 --)
 
-# in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
-in_cidr()
-{
-	"$PYTHON" -c 'import ipaddress, sys
-try:
-    ok = ipaddress.IPv4Address(sys.argv[1]) in ipaddress.IPv4Network(sys.argv[2])
-except ValueError:
-    ok = False
-sys.exit(0 if ok else 1)' "$1" "$2"
-}
-
 # --- nginx ----------------------------------------------------------------------
 mkdir -p "$tmp/www"
 echo "nginx-ok" >"$tmp/www/ok.txt"

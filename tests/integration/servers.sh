@@ -32,17 +32,6 @@ DEFAULT_POOL=198.18.0.0/15
 ip -6 addr add 2001:db8::1/128 dev lo nodad || itest_error "address on lo"
 ip -6 addr add 2001:db8::2/128 dev lo nodad || itest_error "address on lo"
 
-# in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
-in_cidr()
-{
-	"$PYTHON" -c 'import ipaddress, sys
-try:
-    ok = ipaddress.IPv4Address(sys.argv[1]) in ipaddress.IPv4Network(sys.argv[2])
-except ValueError:
-    ok = False
-sys.exit(0 if ok else 1)' "$1" "$2"
-}
-
 # start_server4 NAME ADDR COUNT [LAUNCHER...]: tcp_server4.py on ADDR at a
 # free port, bare or under LAUNCHER ("$STACKSHIM" OPTION... --); output in
 # $tmp/NAME.out; sets $server_pid and $port.

@@ -33,17 +33,6 @@ itest_init "$@"
 files=$top_srcdir/tests/integration/files
 DEFAULT_POOL=198.18.0.0/15
 
-# in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
-in_cidr()
-{
-	"$PYTHON" -c 'import ipaddress, sys
-try:
-    ok = ipaddress.IPv4Address(sys.argv[1]) in ipaddress.IPv4Network(sys.argv[2])
-except ValueError:
-    ok = False
-sys.exit(0 if ok else 1)' "$1" "$2"
-}
-
 # udp_port: a UDP port free on 0.0.0.0 and [::], printed.
 udp_port()
 {
