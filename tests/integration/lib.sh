@@ -345,6 +345,20 @@ wait_for_file()
 	return 1
 }
 
+# wait_until PID CMD...: until CMD succeeds (0), for up to 10 s while the
+# process PID lives; 1 when it died or time ran out.
+wait_until()
+{
+	local i pid=$1
+	shift
+	for ((i = 0; i < 200; i++)); do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # wait_for_port ADDR PORT [NETNS]: until a TCP listener is there.
 wait_for_port()
 {

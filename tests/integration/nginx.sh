@@ -69,11 +69,26 @@ http {
 EOF
 }
 
+# listening_any PORT: a TCP listener on the wildcard at PORT.
+# shellcheck disable=SC2317 # run by wait_until
+listening_any()
+{
+	ss -Hltn 2>/dev/null | awk '{ print $4 }' |
+		grep -qE "^(0\.0\.0\.0|\*|\[::\]):$1\$"
+}
+
+# redis_pong PORT: redis-server at 127.0.0.1:PORT answers PING.
+# shellcheck disable=SC2317 # run by wait_until
+redis_pong()
+{
+	timeout 2 redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -qx PONG
+}
+
 # start_nginx NAME [LAUNCHER-ARGS... --]: nginx on a free port, in the
 # foreground (background job); sets $port and $server_pid.
 start_nginx()
 {
-	local name=$1 i j
+	local name=$1 i
 	shift
 	for i in 1 2 3; do
 		port=$(free_port "")
@@ -81,14 +96,7 @@ start_nginx()
 		background "" "$@" nginx -e "$tmp/$name/error.log" \
 			-p "$tmp/$name" -c "$tmp/$name/nginx.conf"
 		server_pid=$bg_pid
-		for ((j = 0; j < 200; j++)); do
-			if ss -Hltn 2>/dev/null | awk '{ print $4 }' |
-				grep -qE "^(0\.0\.0\.0|\*|\[::\]):$port\$"; then
-				return 0
-			fi
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.05
-		done
+		wait_until "$server_pid" listening_any "$port" && return 0
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
 	done
@@ -194,7 +202,7 @@ fi
 # start_redis NAME [LAUNCHER-ARGS... --]: redis-server with `bind 0.0.0.0`.
 start_redis()
 {
-	local name=$1 i j
+	local name=$1 i
 	shift
 	mkdir -p "$tmp/$name"
 	for i in 1 2 3; do
@@ -211,14 +219,7 @@ logfile $tmp/$name/redis.log
 EOF
 		background "" "$@" redis-server "$tmp/$name/redis.conf"
 		server_pid=$bg_pid
-		for ((j = 0; j < 200; j++)); do
-			if timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null |
-				grep -qx PONG; then
-				return 0
-			fi
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.05
-		done
+		wait_until "$server_pid" redis_pong "$port" && return 0
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
 	done

@@ -247,7 +247,7 @@ expect_eq "bare: AF_INET bind(127.0.0.1) succeeds" "0" "$status"
 # its stdout (what the client sent) in $tmp/NAME.out.
 run_nc()
 {
-	local name=$1 host=$2 i j
+	local name=$1 host=$2 i
 	shift 2
 	echo "nc-says-hello" >"$tmp/nc.in"
 	for i in 1 2 3; do
@@ -258,12 +258,8 @@ run_nc()
 			"$tmp/nc.in" "$tmp/$name.out" "$tmp/$name.err" \
 			"$@" nc.traditional -v -n -l -p "$port"
 		server_pid=$bg_pid
-		for ((j = 0; j < 200; j++)); do
-			grep -q "listening on" "$tmp/$name.err" && break
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		grep -q "listening on" "$tmp/$name.err" && break
+		wait_until "$server_pid" grep -q "listening on" "$tmp/$name.err" &&
+			break
 		kill "$server_pid" 2>/dev/null
 	done
 	client "$host" "$name"
