@@ -37,6 +37,7 @@
  */
 #define SHIM_REAL_SYMBOLS(X)                                                   \
 	X(socket)                                                              \
+	X(socketpair)                                                          \
 	X(bind)                                                                \
 	X(connect)                                                             \
 	X(close)                                                               \

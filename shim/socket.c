@@ -174,6 +174,19 @@ static int shim_socket_upgrade(int type, int protocol)
 }
 
 /*
+ * The fdstate flags of a new socket of policy family fam (FAM_NONE for any
+ * other domain: FDSTATE_FOREIGN, so that no call on it asks the kernel
+ * what it is) and type.
+ */
+static unsigned shim_socket_flags(unsigned fam, int type)
+{
+	if (fam == FAM_NONE)
+		return FDSTATE_FOREIGN;
+	return FDSTATE_KNOWN | fdstate_type_flags(type) |
+	       (fam == FAM_IPV6 ? FDSTATE_INET6 : 0);
+}
+
+/*
  * Create the socket, and record what the shim knows of it.  Its fd may be
  * one a closed socket had, whose flags must not carry over.
  */
@@ -192,9 +205,8 @@ static int shim_socket(int domain, int type, int protocol)
 	    shim_socket_upgradable(type, protocol))
 		return shim_socket_upgrade(type, protocol);
 	fd = shim_socket_forward(domain, type, protocol);
-	if (fd >= 0 && fam != FAM_NONE)
-		fdstate_set(fd, FDSTATE_KNOWN | fdstate_type_flags(type) |
-					(fam == FAM_IPV6 ? FDSTATE_INET6 : 0));
+	if (fd >= 0)
+		fdstate_set(fd, shim_socket_flags(fam, type));
 	return fd;
 }
 
@@ -213,10 +225,33 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	if (!shim_init_ensure()) {
 		fd = shim_socket_forward(domain, type, protocol);
 		/* The shim sees this socket made: an old socket's flags on
-		 * its fd would be wrong, and forgetting them maps nothing. */
-		if (fd >= 0 && shim_socket_fam(domain) != FAM_NONE)
-			fdstate_set(fd, 0);
+		 * its fd would be wrong. */
+		if (fd >= 0)
+			fdstate_set(fd, shim_socket_flags(shim_socket_fam(domain),
+							  type));
 		return fd;
 	}
 	return shim_socket(domain, type, protocol);
+}
+
+/*
+ * socketpair - the interposed socketpair(2).  Returns what libc's
+ * socketpair() returns; both new descriptors are marked as sockets of
+ * another family than the shim's (Linux makes pairs of AF_UNIX and the
+ * like only), so that whatever their numbers held before is forgotten.
+ * Needs no policy, so it neither starts nor waits for initialisation.
+ */
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int rc;
+
+	if (real_socketpair)
+		rc = real_socketpair(domain, type, protocol, sv);
+	else
+		rc = (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+	if (rc == 0) {
+		fdstate_set(sv[0], FDSTATE_FOREIGN);
+		fdstate_set(sv[1], FDSTATE_FOREIGN);
+	}
+	return rc;
 }
