@@ -95,6 +95,7 @@ struct policy {
 	struct settings overrides;	/* policy_set() */
 	struct settings effective;	/* what the accessors read */
 	size_t nactive;			/* rules that apply to the selection */
+	size_t nactions[RULE_MAP + 1];	/* of them, by action */
 	struct match_index *match;	/* those rules, indexed */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
@@ -223,5 +224,11 @@ const struct rule *match_addr(const struct match_index *ix,
  */
 const struct rule *match_name(const struct match_index *ix, const char *name,
 			      uint16_t port, enum policy_proto proto);
+
+/*
+ * match_name_covered - whether ix has a rule for name, exact or "*.suffix",
+ * whatever its port and protocol.
+ */
+bool match_name_covered(const struct match_index *ix, const char *name);
 
 #endif /* STACKSHIM_POLICY_INTERNAL_H */

@@ -278,20 +278,27 @@ const struct rule *match_addr(const struct match_index *ix,
 	return NULL;
 }
 
-/* The rule of table filed under the len bytes of name that fits. */
+/*
+ * The rule of table filed under the len bytes of name that fits; with any
+ * set, the first rule filed there, whatever its port and protocol.
+ */
 static const struct rule *match_name_in(struct match_entry *table,
 					const char *name, size_t len,
-					uint16_t port, enum policy_proto proto)
+					uint16_t port, enum policy_proto proto,
+					bool any)
 {
 	struct match_entry *e;
 
 	HASH_FIND(hh, table, name, len, e);
-	return e ? match_pick(e, port, proto) : NULL;
+	if (!e)
+		return NULL;
+	return any ? e->rules[0] : match_pick(e, port, proto);
 }
 
-/* match_name - see internal.h. */
-const struct rule *match_name(const struct match_index *ix, const char *name,
-			      uint16_t port, enum policy_proto proto)
+/* match_name and match_name_covered, as any says. */
+static const struct rule *match_name_find(const struct match_index *ix,
+					  const char *name, uint16_t port,
+					  enum policy_proto proto, bool any)
 {
 	char lower[256];
 	const struct rule *r;
@@ -307,12 +314,26 @@ const struct rule *match_name(const struct match_index *ix, const char *name,
 	if (lower[len - 1] == '.')
 		len--;
 	lower[len] = '\0';
-	r = match_name_in(ix->names, lower, len, port, proto);
+	r = match_name_in(ix->names, lower, len, port, proto, any);
 	/* "*.example.com" covers every name below example.com, not the
 	 * name itself: the suffixes tried are the parents, nearest first. */
 	for (dot = memchr(lower, '.', len); !r && dot;
 	     dot = memchr(dot + 1, '.', len - (size_t)(dot + 1 - lower)))
 		r = match_name_in(ix->suffixes, dot + 1,
-				  len - (size_t)(dot + 1 - lower), port, proto);
+				  len - (size_t)(dot + 1 - lower), port, proto,
+				  any);
 	return r;
+}
+
+/* match_name - see internal.h. */
+const struct rule *match_name(const struct match_index *ix, const char *name,
+			      uint16_t port, enum policy_proto proto)
+{
+	return match_name_find(ix, name, port, proto, false);
+}
+
+/* match_name_covered - see internal.h. */
+bool match_name_covered(const struct match_index *ix, const char *name)
+{
+	return match_name_find(ix, name, 0, PROTO_ANY, true) != NULL;
 }

@@ -139,8 +139,13 @@ void policy_refresh(struct policy *policy)
 				       &policy->sections[i].settings);
 	settings_merge(&policy->effective, &policy->overrides);
 	policy->nactive = 0;
-	for (i = 0; i < policy->nrules; i++)
-		policy->nactive += rule_active(policy, &policy->rules[i]);
+	memset(policy->nactions, 0, sizeof(policy->nactions));
+	for (i = 0; i < policy->nrules; i++) {
+		if (!rule_active(policy, &policy->rules[i]))
+			continue;
+		policy->nactive++;
+		policy->nactions[policy->rules[i].action]++;
+	}
 	match_free(policy->match);
 	policy->match = NULL;
 	policy->match_failed =
@@ -186,6 +191,12 @@ bool policy_match_name(const struct policy *policy, const char *name,
 	return policy_match_answer(policy,
 				   match_name(policy->match, name, port, proto),
 				   out);
+}
+
+/* A policy whose rules could not be indexed has every name ruled (deny). */
+bool policy_name_ruled(const struct policy *policy, const char *name)
+{
+	return policy->match_failed || match_name_covered(policy->match, name);
 }
 
 int policy_select(struct policy *policy, const char *name, const char *path)
@@ -344,6 +355,15 @@ enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 				   policy_mapped(policy));
 }
 
+enum policy_outcome policy_decide_rule(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local)
+{
+	return policy_rule_decide(action, policy_stack(policy), host, local,
+				  policy_prefer(policy),
+				  policy_mapped(policy));
+}
+
 void policy_translate(const struct policy *policy, const struct in_addr *v4,
 		      struct in6_addr *out)
 {
@@ -358,6 +378,15 @@ void policy_translate(const struct policy *policy, const struct in_addr *v4,
 size_t policy_rule_count(const struct policy *policy)
 {
 	return policy->nactive;
+}
+
+size_t policy_rule_count_of(const struct policy *policy,
+			    enum policy_action action)
+{
+	if ((unsigned)action >= sizeof(policy->nactions) /
+				    sizeof(policy->nactions[0]))
+		return 0;
+	return policy->nactions[action];
 }
 
 int policy_error_format(const struct policy_error *err, char *buf, size_t len)

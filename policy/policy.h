@@ -45,6 +45,7 @@ enum policy_outcome {
 	OUTCOME_MAP,		/* reach the IPv4 host at its translated address */
 	OUTCOME_FAIL_HOST,	/* fails to resolve host name */
 	OUTCOME_FAIL_LOCAL,	/* fails to resolve local address */
+	OUTCOME_DENY,		/* refused by a deny rule; never a table cell */
 	OUTCOME_COUNT,
 };
 
@@ -124,7 +125,25 @@ enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
 					unsigned local, unsigned prefer,
 					bool mapped);
 
-/* Names of values, exactly the tokens of SPEC §1; NULL for an invalid one. */
+/*
+ * policy_rule_decide - the outcome of a destination that a rule of action
+ * matched (SPEC §3, allow/deny/map), the table's settings as for
+ * policy_table_decide(): RULE_NONE and RULE_ALLOW leave it to the table;
+ * RULE_DENY is OUTCOME_DENY; RULE_MAP forces the translated path for a host
+ * with IPv4 addresses, as if they could not be reached over IPv4: map when
+ * IPv6 is usable and mapped is set, fail-host otherwise, fail-local as the
+ * table says for the local address.  A map rule of an IPv6-only host leaves
+ * it to the table.
+ */
+enum policy_outcome policy_rule_decide(enum policy_action action,
+				       unsigned stack, unsigned host,
+				       unsigned local, unsigned prefer,
+				       bool mapped);
+
+/*
+ * Names of values, exactly the tokens of SPEC §1 (and "deny" for
+ * OUTCOME_DENY); NULL for an invalid one.
+ */
 const char *policy_stack_name(unsigned stack);
 const char *policy_host_name(unsigned host);
 const char *policy_local_name(unsigned local);
@@ -266,6 +285,11 @@ void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 				  unsigned local);
 
+/* policy_decide_rule - policy_rule_decide() under the effective settings. */
+enum policy_outcome policy_decide_rule(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local);
+
 /*
  * policy_translate - the translated IPv6 address of v4 under the effective
  * translate-prefix.
@@ -278,6 +302,10 @@ void policy_translate(const struct policy *policy, const struct in_addr *v4,
  * program (the file's global rules and those of its matching sections).
  */
 size_t policy_rule_count(const struct policy *policy);
+
+/* policy_rule_count_of - how many of those are of action. */
+size_t policy_rule_count_of(const struct policy *policy,
+			    enum policy_action action);
 
 /* The destination rule a lookup found. */
 struct policy_rule {
@@ -310,6 +338,13 @@ bool policy_match_addr(const struct policy *policy,
 bool policy_match_name(const struct policy *policy, const char *name,
 		       uint16_t port, enum policy_proto proto,
 		       struct policy_rule *out);
+
+/*
+ * policy_name_ruled - whether any name rule of the selected program covers
+ * name, whatever its port and protocol: the addresses name resolves to
+ * must then be remembered, for the rule decides connections to them.
+ */
+bool policy_name_ruled(const struct policy *policy, const char *name);
 
 /*
  * policy_describe - the effective policy as config text ("key = value" lines,

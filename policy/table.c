@@ -29,6 +29,7 @@ static const char *const outcome_names[] = {
 	[OUTCOME_MAP] = "map",
 	[OUTCOME_FAIL_HOST] = "fail-host",
 	[OUTCOME_FAIL_LOCAL] = "fail-local",
+	[OUTCOME_DENY] = "deny",
 };
 
 static const char *const action_names[] = {
@@ -67,6 +68,29 @@ enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
 	if ((host & FAM_IPV4) && (usable & FAM_IPV6))
 		return mapped ? OUTCOME_MAP : OUTCOME_FAIL_HOST;
 	return OUTCOME_FAIL_HOST;
+}
+
+/*
+ * policy_rule_decide - see policy.h.  A map rule takes the IPv4 family out
+ * of the usable ones for the host's IPv4 addresses, so that the table's own
+ * last resort, map, is what is left.
+ */
+enum policy_outcome policy_rule_decide(enum policy_action action,
+				       unsigned stack, unsigned host,
+				       unsigned local, unsigned prefer,
+				       bool mapped)
+{
+	enum policy_outcome outcome;
+
+	if (action == RULE_DENY)
+		return OUTCOME_DENY;
+	outcome = policy_table_decide(stack, host, local, prefer, mapped);
+	if (action != RULE_MAP || !(host & FAM_IPV4) ||
+	    outcome == OUTCOME_FAIL_LOCAL)
+		return outcome;
+	if (!(local != FAM_NONE ? local & stack & FAM_IPV6 : stack & FAM_IPV6))
+		return OUTCOME_FAIL_HOST;
+	return mapped ? OUTCOME_MAP : OUTCOME_FAIL_HOST;
 }
 
 const char *policy_stack_name(unsigned stack)

@@ -193,6 +193,7 @@ static const struct sockaddr_outcome {
 	[OUTCOME_MAP] = {true, 0, FAM_IPV6},
 	[OUTCOME_FAIL_HOST] = {false, ENETUNREACH, FAM_NONE},
 	[OUTCOME_FAIL_LOCAL] = {false, EADDRNOTAVAIL, FAM_NONE},
+	[OUTCOME_DENY] = {false, EACCES, FAM_NONE},
 };
 
 /* sockaddr_policed - see sockaddr.h. */

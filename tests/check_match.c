@@ -389,6 +389,101 @@ START_TEST(test_many)
 }
 END_TEST
 
+
+/*
+ * What a rule does to a cell (policy_rule_decide()): map and deny by hand,
+ * cell by cell where they differ from the table; allow and no rule are the
+ * table's own answer in all 36 cells.
+ */
+static const struct rule_cell {
+	enum policy_action action;
+	unsigned stack, host, local;
+	bool mapped;
+	enum policy_outcome want;
+} rule_cells[] = {
+	{RULE_MAP, STACK_IPV4, FAM_IPV4, FAM_NONE, true, OUTCOME_FAIL_HOST},
+	{RULE_MAP, STACK_IPV4, FAM_BOTH, FAM_IPV4, true, OUTCOME_FAIL_HOST},
+	{RULE_MAP, STACK_IPV4, FAM_IPV4, FAM_IPV6, true, OUTCOME_FAIL_LOCAL},
+	{RULE_MAP, STACK_DUAL, FAM_IPV4, FAM_NONE, true, OUTCOME_MAP},
+	{RULE_MAP, STACK_DUAL, FAM_BOTH, FAM_NONE, true, OUTCOME_MAP},
+	{RULE_MAP, STACK_DUAL, FAM_BOTH, FAM_BOTH, true, OUTCOME_MAP},
+	{RULE_MAP, STACK_DUAL, FAM_IPV6, FAM_NONE, true, OUTCOME_IPV6},
+	{RULE_MAP, STACK_DUAL, FAM_IPV4, FAM_IPV4, true, OUTCOME_FAIL_HOST},
+	{RULE_MAP, STACK_DUAL, FAM_IPV4, FAM_IPV6, true, OUTCOME_MAP},
+	{RULE_MAP, STACK_DUAL, FAM_IPV4, FAM_NONE, false, OUTCOME_FAIL_HOST},
+	{RULE_MAP, STACK_IPV6, FAM_IPV4, FAM_NONE, true, OUTCOME_MAP},
+	{RULE_MAP, STACK_IPV6, FAM_IPV4, FAM_NONE, false, OUTCOME_FAIL_HOST},
+	{RULE_MAP, STACK_IPV6, FAM_BOTH, FAM_IPV4, true, OUTCOME_FAIL_LOCAL},
+	{RULE_MAP, STACK_IPV6, FAM_IPV6, FAM_IPV6, true, OUTCOME_IPV6},
+	{RULE_DENY, STACK_DUAL, FAM_IPV4, FAM_NONE, true, OUTCOME_DENY},
+	{RULE_DENY, STACK_IPV4, FAM_IPV6, FAM_IPV6, true, OUTCOME_DENY},
+	{RULE_DENY, STACK_IPV6, FAM_BOTH, FAM_BOTH, false, OUTCOME_DENY},
+};
+
+START_TEST(test_rule_cell)
+{
+	const struct rule_cell *c = &rule_cells[_i];
+
+	ck_assert_str_eq(policy_outcome_name(policy_rule_decide(
+				 c->action, c->stack, c->host, c->local,
+				 FAM_IPV6, c->mapped)),
+			 policy_outcome_name(c->want));
+}
+END_TEST
+
+START_TEST(test_rule_table)
+{
+	static const unsigned stacks[] = {STACK_IPV4, STACK_DUAL, STACK_IPV6};
+	static const enum policy_action actions[] = {RULE_NONE, RULE_ALLOW};
+	unsigned s, host, local, a, prefer;
+
+	for (s = 0; s < 3; s++)
+		for (host = FAM_IPV4; host <= FAM_BOTH; host++)
+			for (local = FAM_NONE; local <= FAM_BOTH; local++)
+				for (a = 0; a < 2; a++)
+					for (prefer = FAM_IPV4;
+					     prefer <= FAM_IPV6; prefer++)
+						ck_assert_int_eq(
+							policy_rule_decide(
+								actions[a],
+								stacks[s], host,
+								local, prefer,
+								true),
+							policy_table_decide(
+								stacks[s], host,
+								local, prefer,
+								true));
+}
+END_TEST
+
+START_TEST(test_counts_and_covered)
+{
+	struct policy *p = load("deny = 10.0.0.0/8\n"
+				"map = 192.0.2.0/24\n"
+				"map = 198.51.100.7 443 tcp\n"
+				"deny = db.example.com 5432\n"
+				"allow = *.corp.example\n"
+				"[program other]\n"
+				"map = 203.0.113.0/24\n",
+				"prog");
+
+	ck_assert_uint_eq(policy_rule_count(p), 5);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_DENY), 2);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_MAP), 2);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_ALLOW), 1);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_NONE), 0);
+	/* A name rule with a port does not fit a bare name, but covers it. */
+	ck_assert(policy_name_ruled(p, "DB.example.com."));
+	ck_assert_str_eq(by_name(p, "db.example.com", 0, PROTO_ANY), "-");
+	ck_assert(policy_name_ruled(p, "a.b.corp.example"));
+	ck_assert(!policy_name_ruled(p, "corp.example"));
+	ck_assert(!policy_name_ruled(p, "example.com"));
+	policy_select(p, "other", NULL);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_MAP), 3);
+	policy_free(p);
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
 	Suite *s = suite_create("match");
@@ -403,6 +498,10 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_against_plain);
 	tcase_add_test(tc, test_many);
+	tcase_add_loop_test(tc, test_rule_cell, 0,
+			    sizeof(rule_cells) / sizeof(rule_cells[0]));
+	tcase_add_test(tc, test_rule_table);
+	tcase_add_test(tc, test_counts_and_covered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -178,6 +178,7 @@ static const char *const outcome_tokens[] = {
 	[OUTCOME_MAP] = "map",
 	[OUTCOME_FAIL_HOST] = "fail-host",
 	[OUTCOME_FAIL_LOCAL] = "fail-local",
+	[OUTCOME_DENY] = "deny",
 };
 
 START_TEST(test_outcome_token)
