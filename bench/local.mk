@@ -1,0 +1,1 @@
+# bench/local.mk - the benchmarks (make bench); included by Makefile.am.
