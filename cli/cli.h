@@ -11,6 +11,7 @@
 #define STACKSHIM_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 
@@ -44,6 +45,8 @@ struct cli_args {
 	enum cli_mode mode;
 	const char *conf;	/* -c FILE, or NULL */
 	const char *program;	/* --program NAME, or NULL */
+	uint16_t port;		/* explain --port N; 0 when not given */
+	enum policy_proto proto; /* explain --proto; PROTO_ANY when not given */
 	struct cli_setting *settings;
 	size_t nsettings;
 	char **operands;	/* run: CMD ARG...; explain: HOST [LOCAL] */

@@ -1,6 +1,12 @@
 /*
  * explain.c - "stackshim explain HOST [LOCAL]": which cell of the selection
- * table applies to one destination under one policy, and why.
+ * table applies to one destination under one policy, which destination rule
+ * decides it (for --port and --proto when given), and the outcome.
+ *
+ * Rules are looked up as the shim looks them up, with the same engine: a
+ * name rule that fits HOST's name decides for every address it resolves
+ * to; otherwise each address is decided by its own address rule.  The
+ * outcome is policy_decide_rule()'s.
  *
  * Names are resolved with libc's own resolver, found through libc's handle,
  * so that the answer is about the real records even when the launcher
@@ -23,6 +29,7 @@
 /* One side of a decision: the text given, its family set, its addresses. */
 struct endpoint {
 	const char *text;
+	bool name;		/* text is a host name, not a literal */
 	unsigned fam;
 	const char *why;	/* shown instead of addresses, or NULL */
 	struct policy_addr *addrs;
@@ -143,8 +150,10 @@ static int endpoint_classify(struct endpoint *ep, const char *text,
 	struct policy_addr addr = { .fam = FAM_NONE };
 
 	ep->text = text;
-	if (policy_addr_parse(text, &addr) < 0)
+	if (policy_addr_parse(text, &addr) < 0) {
+		ep->name = true;
 		return endpoint_resolve(ep, text);
+	}
 	return endpoint_literal(ep, &addr, local);
 }
 
@@ -188,6 +197,66 @@ static void endpoint_print(const char *key, const struct endpoint *ep,
 	puts(")");
 }
 
+/* Whether addr lies inside prefix/len. */
+static bool prefix_holds(const struct in6_addr *prefix, unsigned len,
+			 const struct policy_addr *addr)
+{
+	unsigned full = len / 8, rest = len % 8;
+	uint8_t mask = (uint8_t)(0xff00u >> rest);
+
+	if (memcmp(addr->a, prefix->s6_addr, full))
+		return false;
+	return !rest || !((addr->a[full] ^ prefix->s6_addr[full]) & mask);
+}
+
+/*
+ * The address rule that decides a connection to addr, as the shim asks:
+ * an address inside an RFC 6052 translate-prefix is matched as the IPv4
+ * address it embeds first, then as itself; the engine itself matches
+ * ::ffff:a.b.c.d as a.b.c.d.
+ */
+static bool rule_of_addr(const struct policy *policy,
+			 const struct cli_args *args,
+			 const struct policy_addr *addr,
+			 struct policy_rule *out)
+{
+	struct policy_addr v4 = { .fam = FAM_IPV4 };
+	struct in6_addr prefix;
+	struct in_addr embedded;
+	unsigned len;
+
+	if (policy_addr_host_fam(addr) == FAM_IPV6) {
+		policy_translate_prefix(policy, &prefix, &len);
+		if (prefix_holds(&prefix, len, addr) &&
+		    !policy_rfc6052_extract((const struct in6_addr *)addr->a,
+					    len, &embedded)) {
+			memcpy(v4.a, &embedded, 4);
+			if (policy_match_addr(policy, &v4, args->port,
+					      args->proto, out))
+				return true;
+		}
+	}
+	return policy_match_addr(policy, addr, args->port, args->proto, out);
+}
+
+/* "ACTION FILE:LINE", or "none" for no rule. */
+static void rule_print(const char *addr, const struct policy_rule *rule)
+{
+	printf("rule: %s%s", addr ? addr : "", addr ? " " : "");
+	if (rule->action == RULE_NONE)
+		puts("none");
+	else
+		printf("%s %s:%u\n", policy_action_name(rule->action),
+		       rule->file ? rule->file : "-", rule->line);
+}
+
+static bool rule_same(const struct policy_rule *a, const struct policy_rule *b)
+{
+	return a->action == b->action && a->line == b->line &&
+	       (a->file == b->file ||
+		(a->file && b->file && !strcmp(a->file, b->file)));
+}
+
 /* The IPv4 address a host address stands for; false for native IPv6. */
 static bool addr_v4(const struct policy_addr *addr, struct in_addr *v4)
 {
@@ -198,50 +267,141 @@ static bool addr_v4(const struct policy_addr *addr, struct in_addr *v4)
 }
 
 static void translated_print(const struct policy *policy,
-			     const struct endpoint *host)
+			     const struct policy_addr *addr)
 {
 	char from[INET_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
 	struct in6_addr out;
 	struct in_addr v4;
-	size_t i;
 
-	for (i = 0; i < host->naddrs; i++) {
-		if (!addr_v4(&host->addrs[i], &v4))
-			continue;
-		policy_translate(policy, &v4, &out);
-		printf("translated: %s -> %s\n",
-		       inet_ntop(AF_INET, &v4, from, sizeof(from)),
-		       inet_ntop(AF_INET6, &out, to, sizeof(to)));
-	}
+	if (!addr_v4(addr, &v4))
+		return;
+	policy_translate(policy, &v4, &out);
+	printf("translated: %s -> %s\n",
+	       inet_ntop(AF_INET, &v4, from, sizeof(from)),
+	       inet_ntop(AF_INET6, &out, to, sizeof(to)));
 }
 
-static void explain_print(const struct policy *policy,
-			  const struct endpoint *host,
-			  const struct endpoint *local)
+/*
+ * The rule of each of host's addresses into rules[]: the name rule that
+ * fits, for all of them, when host is a name that one covers; else each
+ * address's own.  Returns whether they all got the same one.
+ */
+static bool rules_find(const struct policy *policy,
+		       const struct cli_args *args,
+		       const struct endpoint *host, struct policy_rule *rules)
+{
+	struct policy_rule name_rule = { .action = RULE_NONE };
+	bool by_name, same = true;
+	size_t i;
+
+	by_name = host->name && policy_match_name(policy, host->text,
+						  args->port, args->proto,
+						  &name_rule);
+	for (i = 0; i < host->naddrs; i++) {
+		rules[i] = name_rule;
+		if (!by_name &&
+		    !rule_of_addr(policy, args, &host->addrs[i], &rules[i]))
+			rules[i] = (struct policy_rule){ .action = RULE_NONE };
+		same = same && rule_same(&rules[i], &rules[0]);
+	}
+	return same;
+}
+
+/*
+ * The rule lines and the outcome: one "rule:" and one "outcome:" line when
+ * every address of host has the same rule, decided for host's cell; else
+ * one of each per address ("rule: ADDR ..."), each decided for the
+ * address's own family, as a connection to it is.  A map outcome lists the
+ * translated addresses.
+ */
+static int verdict_print(const struct policy *policy,
+			 const struct cli_args *args,
+			 const struct endpoint *host,
+			 const struct endpoint *local)
+{
+	struct policy_rule *rules = calloc(host->naddrs, sizeof(*rules));
+	char text[INET6_ADDRSTRLEN];
+	enum policy_outcome outcome;
+	size_t i;
+
+	if (!rules) {
+		fprintf(stderr, "stackshim: %s\n", strerror(ENOMEM));
+		return CLI_EXIT_POLICY;
+	}
+	if (rules_find(policy, args, host, rules)) {
+		rule_print(NULL, &rules[0]);
+		outcome = policy_decide_rule(policy, rules[0].action,
+					     host->fam, local->fam);
+		printf("outcome: %s\n", policy_outcome_name(outcome));
+		for (i = 0; outcome == OUTCOME_MAP && i < host->naddrs; i++)
+			translated_print(policy, &host->addrs[i]);
+		free(rules);
+		return 0;
+	}
+	for (i = 0; i < host->naddrs; i++)
+		rule_print(policy_addr_format(&host->addrs[i], text,
+					      sizeof(text)),
+			   &rules[i]);
+	for (i = 0; i < host->naddrs; i++) {
+		outcome = policy_decide_rule(
+			policy, rules[i].action,
+			policy_addr_host_fam(&host->addrs[i]), local->fam);
+		printf("outcome: %s %s\n",
+		       policy_addr_format(&host->addrs[i], text, sizeof(text)),
+		       policy_outcome_name(outcome));
+	}
+	for (i = 0; i < host->naddrs; i++)
+		if (policy_decide_rule(policy, rules[i].action,
+				       policy_addr_host_fam(&host->addrs[i]),
+				       local->fam) == OUTCOME_MAP)
+			translated_print(policy, &host->addrs[i]);
+	free(rules);
+	return 0;
+}
+
+static void connection_print(const struct cli_args *args)
+{
+	static const char *const protos[] = {
+		[PROTO_ANY] = "any", [PROTO_TCP] = "tcp", [PROTO_UDP] = "udp",
+	};
+
+	if (args->port)
+		printf("connection: port=%u proto=%s\n", args->port,
+		       protos[args->proto]);
+	else
+		printf("connection: port=none proto=%s\n",
+		       protos[args->proto]);
+}
+
+static int explain_print(const struct policy *policy,
+			 const struct cli_args *args,
+			 const struct endpoint *host,
+			 const struct endpoint *local)
 {
 	const char *stack = policy_stack_name(policy_stack(policy));
 	const char *host_fam = policy_host_name(host->fam);
 	const char *local_fam = policy_local_name(local->fam);
-	enum policy_outcome outcome = policy_decide(policy, host->fam,
-						    local->fam);
 	size_t rules = policy_rule_count(policy);
+	int status;
 
 	endpoint_print("host", host, host_fam);
 	endpoint_print("local", local, local_fam);
 	printf("stack: %s (prefer %s, mapped %s)\n", stack,
 	       policy_host_name(policy_prefer(policy)),
 	       policy_mapped(policy) ? "yes" : "no");
+	connection_print(args);
 	printf("cell: stack=%s host=%s local=%s\n", stack, host_fam,
 	       local_fam);
-	printf("outcome: %s\n", policy_outcome_name(outcome));
-	if (outcome == OUTCOME_MAP)
-		translated_print(policy, host);
+	status = verdict_print(policy, args, host, local);
 	if (!policy_enforce(policy))
 		puts("enforce: no (audit: the shim logs, changes nothing)");
-	/* policy.h has no rule lookup: say that rules exist, not their say. */
 	if (rules)
-		printf("rules: %zu apply to this program, ahead of the table; "
-		       "not evaluated here\n", rules);
+		printf("rules: %zu for this program (allow %zu, deny %zu, "
+		       "map %zu)\n", rules,
+		       policy_rule_count_of(policy, RULE_ALLOW),
+		       policy_rule_count_of(policy, RULE_DENY),
+		       policy_rule_count_of(policy, RULE_MAP));
+	return status;
 }
 
 int cli_explain(const struct cli_args *args)
@@ -258,12 +418,11 @@ int cli_explain(const struct cli_args *args)
 		status = endpoint_classify(&local, args->operands[1], true);
 	else if (!status)
 		status = endpoint_from_policy(&local, policy);
-	if (!status) {
-		explain_print(policy, &host, &local);
-		if (fflush(stdout) == EOF) {
-			perror("stackshim: stdout");
-			status = CLI_EXIT_POLICY;
-		}
+	if (!status)
+		status = explain_print(policy, args, &host, &local);
+	if (!status && fflush(stdout) == EOF) {
+		perror("stackshim: stdout");
+		status = CLI_EXIT_POLICY;
 	}
 	free(host.addrs);
 	free(local.addrs);

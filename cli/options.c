@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -25,6 +26,8 @@ enum cli_opcode {
 	OPT_AUDIT,
 	OPT_LOG,
 	OPT_PROGRAM,
+	OPT_PORT,
+	OPT_PROTO,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_UNKNOWN,
@@ -44,6 +47,8 @@ static const struct cli_option {
 	{ "--audit", OPT_AUDIT },
 	{ "--log", OPT_LOG },
 	{ "--program", OPT_PROGRAM },
+	{ "--port", OPT_PORT },
+	{ "--proto", OPT_PROTO },
 	{ "-h", OPT_HELP },
 	{ "--help", OPT_HELP },
 	{ "--version", OPT_VERSION },
@@ -55,8 +60,62 @@ static const struct cli_option {
 #define ALL_MODES (POLICY_MODES | M(MODE_CHECK))
 
 /*
+ * Options that are not policy settings: each stores its value in args, or
+ * says on stderr what is wrong with it and returns -1.
+ */
+static int take_conf(struct cli_args *args, const char *name,
+		     const char *value)
+{
+	(void)name;
+	args->conf = value;
+	return 0;
+}
+
+static int take_program(struct cli_args *args, const char *name,
+			const char *value)
+{
+	(void)name;
+	args->program = value;
+	return 0;
+}
+
+/* A port: decimal digits only, 1 to 65535. */
+static int take_port(struct cli_args *args, const char *name,
+		     const char *value)
+{
+	unsigned long port = 0;
+	const char *p;
+
+	for (p = value; *p >= '0' && *p <= '9' && port <= 65535; p++)
+		port = port * 10 + (unsigned long)(*p - '0');
+	if (p == value || *p || port < 1 || port > 65535) {
+		fprintf(stderr, "stackshim: %s: '%s' is not a port "
+			"(1 to 65535)\n", name, value);
+		return -1;
+	}
+	args->port = (uint16_t)port;
+	return 0;
+}
+
+static int take_proto(struct cli_args *args, const char *name,
+		      const char *value)
+{
+	if (!strcasecmp(value, "tcp")) {
+		args->proto = PROTO_TCP;
+	} else if (!strcasecmp(value, "udp")) {
+		args->proto = PROTO_UDP;
+	} else {
+		fprintf(stderr, "stackshim: %s: '%s' is not a protocol "
+			"(tcp or udp)\n", name, value);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * What each opcode means.  key names the policy_set() key of a setting;
- * fixed is the value of a setting that takes none (--audit).
+ * fixed is the value of a setting that takes none (--audit); take stores an
+ * option that is not a setting.
  */
 static const struct cli_opcode_info {
 	const char *key;
@@ -64,8 +123,11 @@ static const struct cli_opcode_info {
 	const char *env;
 	bool takes_value;
 	unsigned modes;
+	int (*take)(struct cli_args *args, const char *name,
+		    const char *value);
 } cli_opcodes[] = {
-	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", true, ALL_MODES },
+	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", true, ALL_MODES,
+		       take_conf },
 	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", true, POLICY_MODES },
 	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", true,
 			 POLICY_MODES },
@@ -83,7 +145,9 @@ static const struct cli_opcode_info {
 			POLICY_MODES },
 	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", true, POLICY_MODES },
 	[OPT_PROGRAM] = { NULL, NULL, NULL, true,
-			  M(MODE_TABLE) | M(MODE_EXPLAIN) },
+			  M(MODE_TABLE) | M(MODE_EXPLAIN), take_program },
+	[OPT_PORT] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_port },
+	[OPT_PROTO] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_proto },
 	[OPT_HELP] = { NULL, NULL, NULL, false, ALL_MODES },
 	[OPT_VERSION] = { NULL, NULL, NULL, false, ALL_MODES },
 };
@@ -172,11 +236,9 @@ static int option_take(struct cli_args *args, const struct cli_option *o,
 		return -1;
 	}
 	*seen |= 1u << o->op;
-	if (o->op == OPT_CONF)
-		args->conf = value;
-	else if (o->op == OPT_PROGRAM)
-		args->program = value;
-	else if (info->key)
+	if (info->take)
+		return info->take(args, o->name, value) < 0 ? -1 : used;
+	if (info->key)
 		args->settings[args->nsettings++] = (struct cli_setting){
 			info->key, info->fixed ? info->fixed : value, o->name,
 			info->env

@@ -86,6 +86,44 @@ capture "$STACKSHIM" explain --prefer ipv5 192.0.2.1
 expect_status "--prefer ipv5" 1
 expect_match "--prefer ipv5: names the option" "--prefer" "$tmp/err"
 
+# Without rules: "rule: none", and the question asked.
+capture "$STACKSHIM" explain 192.0.2.1
+expect_line "no rules: rule line" "rule: none" "$tmp/out"
+expect_line "no rules: connection line" "connection: port=none proto=any" \
+	"$tmp/out"
+expect_text "no rules: no rules line" "" "$(grep '^rules:' "$tmp/out")"
+capture "$STACKSHIM" explain --port 65535 --proto=udp 192.0.2.1
+expect_status "--port 65535 --proto=udp" 0
+expect_line "--port 65535 --proto=udp: connection line" \
+	"connection: port=65535 proto=udp" "$tmp/out"
+capture "$STACKSHIM" explain --port=1 --proto TCP 192.0.2.1
+expect_line "--port=1 --proto TCP: connection line" \
+	"connection: port=1 proto=tcp" "$tmp/out"
+
+# --port and --proto: bad values are usage errors, and they belong to
+# explain only.
+for bad in 0 65536 99999999999 80x -1 ""; do
+	capture "$STACKSHIM" explain --port "$bad" 192.0.2.1
+	expect_status "--port '$bad'" 2
+	expect_line "--port '$bad': says why" \
+		"stackshim: --port: '$bad' is not a port (1 to 65535)" "$tmp/err"
+done
+for bad in sctp tcp6 ""; do
+	capture "$STACKSHIM" explain --proto "$bad" 192.0.2.1
+	expect_status "--proto '$bad'" 2
+	expect_line "--proto '$bad': says why" \
+		"stackshim: --proto: '$bad' is not a protocol (tcp or udp)" \
+		"$tmp/err"
+done
+capture "$STACKSHIM" explain 192.0.2.1 --port
+expect_status "--port without a value" 2
+capture "$STACKSHIM" table --port 80
+expect_status "table --port" 2
+expect_line "table --port: does not apply" \
+	"stackshim: option --port does not apply here" "$tmp/err"
+capture "$STACKSHIM" --proto tcp -- true
+expect_status "run --proto" 2
+
 # Names, from this test's hosts file, in a mount namespace of its own.
 cat >"$tmp/hosts" <<EOF
 127.0.0.1 localhost
@@ -96,30 +134,7 @@ cat >"$tmp/hosts" <<EOF
 2001:db8::20 both.stackshim.test
 ::ffff:192.0.2.30 mapped.stackshim.test
 EOF
-printf 'hosts: files\n' >"$tmp/nsswitch.conf"
-
-# in_ns CMD...: run CMD where /etc/hosts and /etc/nsswitch.conf are ours.
-in_ns()
-{
-	$unshare sh -c 'mount --bind "$1/hosts" /etc/hosts &&
-		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf &&
-		shift && exec "$@"' sh "$tmp" "$@"
-}
-
-unshare=
-for try in "unshare --mount" "unshare --user --map-root-user --mount"; do
-	if [ -e /etc/hosts ] && [ -e /etc/nsswitch.conf ] &&
-	   unshare=$try && in_ns true 2>"$tmp/why"; then
-		break
-	fi
-	unshare=
-done
-if [ -z "$unshare" ]; then
-	echo "SKIP: names: cannot bind-mount /etc/hosts in a mount namespace:" \
-		"$(cat "$tmp/why" 2>/dev/null)"
-	[ "$failures" -eq 0 ] && exit 77
-	finish
-fi
+names_init || skip_names
 
 explain_ns()
 {

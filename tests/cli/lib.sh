@@ -44,7 +44,7 @@ fail()
 
 pass()
 {
-	printf 'ok: %s\n' "$1"
+	printf 'PASS: %s\n' "$1"
 }
 
 # capture CMD...: run CMD with its stdout in $tmp/out, its stderr in
@@ -114,6 +114,44 @@ expect_files()
 		fail "$1" "expected (-) vs got (+):"
 		diff -u "$2" "$3" | sed 's/^/      /' >&2
 	fi
+}
+
+# names_init: prepare in_ns, which runs a command where /etc/hosts is
+# $tmp/hosts (the test writes it) and /etc/nsswitch.conf says "hosts: files",
+# in a private mount namespace, so that every name comes from the test's own
+# file and none is ever asked of DNS.  Returns 1, the reason in $tmp/why,
+# when no such namespace can be made here.
+names_init()
+{
+	printf 'hosts: files\n' >"$tmp/nsswitch.conf"
+	[ -e "$tmp/hosts" ] || : >"$tmp/hosts"
+	for try in "unshare --mount" "unshare --user --map-root-user --mount"
+	do
+		if [ -e /etc/hosts ] && [ -e /etc/nsswitch.conf ] &&
+		   unshare=$try && in_ns true 2>"$tmp/why"; then
+			return 0
+		fi
+	done
+	unshare=
+	return 1
+}
+
+# in_ns CMD...: run CMD where /etc/hosts and /etc/nsswitch.conf are ours.
+in_ns()
+{
+	$unshare sh -c 'mount --bind "$1/hosts" /etc/hosts &&
+		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf &&
+		shift && exec "$@"' sh "$tmp" "$@"
+}
+
+# skip_names: say why names cannot be tested here, and end the test: skipped
+# when nothing has failed so far (exit 77), else failed.
+skip_names()
+{
+	echo "SKIP: names: cannot bind-mount /etc/hosts in a mount namespace:" \
+		"$(cat "$tmp/why" 2>/dev/null)"
+	[ "$failures" -eq 0 ] && exit 77
+	finish
 }
 
 # finish: exit 0 when every expectation held, else 1.
