@@ -1,1 +1,14 @@
 # bench/local.mk - the benchmarks (make bench); included by Makefile.am.
+#
+# The benchmark programs are EXTRA_PROGRAMS: built by "make bench" only,
+# never by "make" or "make check", and their sources are distributed.
+
+EXTRA_PROGRAMS = bench/bench_rules
+bench_bench_rules_SOURCES = bench/rules.c
+bench_bench_rules_LDADD = policy/libpolicy.la
+EXTRA_DIST += bench/run.sh
+CLEANFILES = $(EXTRA_PROGRAMS)
+
+.PHONY: bench
+bench: bench/bench_rules$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/run.sh bench/bench_rules$(EXEEXT)

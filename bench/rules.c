@@ -1,0 +1,453 @@
+/*
+ * rules.c - how the destination rule engine scales with the number of
+ * rules (SPEC §3: "lookup cost must not grow with the number of rules").
+ *
+ * For configs of 10, 1,000, 10,000 and 100,000 rules it measures the load
+ * time (policy_parse_file() + policy_select(), which builds the index) and
+ * the lookups per second of policy_match_addr() and policy_match_name(),
+ * for destinations that hit a rule and for ones that miss them all, and
+ * prints them beside the 10-rule config's.
+ *
+ * Every config cycles through the same ten kinds of rule (IPv4 /16, /24,
+ * /32 and /28 with a port range, IPv6 /48, /64 and /128, exact names,
+ * *.domains, names with a port), so each has the same prefix lengths and
+ * the same kinds of name: only the number of rules differs.  Hits are
+ * spread over all of a config's rules, so a large config is also measured
+ * with its memory out of cache.
+ *
+ *	bench_rules			the timing table
+ *	bench_rules --lookups N COUNT	load the N-rule config, then COUNT
+ *					lookups of each sort in the
+ *					bench_loop_* functions (for callgrind,
+ *					bench/run.sh)
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NQUERIES 4096		/* a power of two */
+/* Kept apart: not inlined, and not merged although their bodies are alike. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define NOINLINE __attribute__((noipa))
+#else
+#define NOINLINE __attribute__((noinline))
+#endif
+
+static const unsigned bench_sizes[] = { 10, 1000, 10000, 100000 };
+
+struct query {
+	struct policy_addr addr;
+	char name[64];
+	uint16_t port;
+	enum policy_proto proto;
+};
+
+/*
+ * The sorts of lookup: hits spread over the config's rules (4096
+ * destinations), hits on the same 16 destinations again and again (a
+ * program's usual few peers: the table's memory stays in cache), misses.
+ */
+enum sort {
+	ADDR_HIT, ADDR_HOT, ADDR_MISS, NAME_HIT, NAME_HOT, NAME_MISS, NSORTS
+};
+#define NHOT 16
+
+static const char *const sort_names[NSORTS] = {
+	"addr hit", "addr hit, 16", "addr miss",
+	"name hit", "name hit, 16", "name miss",
+};
+
+static bool sort_hits(enum sort sort)
+{
+	return sort != ADDR_MISS && sort != NAME_MISS;
+}
+
+/* A small deterministic generator (xorshift64*), so every run is the same. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* Rule i of a config: kind i % 10, its j-th of that kind (j < 10,000). */
+static void rule_write(FILE *f, unsigned i)
+{
+	static const char *const actions[] = { "allow", "deny", "map" };
+	const char *a = actions[i % 3];
+	unsigned j = i / 10;
+
+	switch (i % 10) {
+	case 0: fprintf(f, "%s = 10.%u.%u.0/24\n", a, j >> 8, j & 255); break;
+	case 1: fprintf(f, "%s = 11.%u.%u.%u\n", a, j >> 16, (j >> 8) & 255,
+			j & 255); break;
+	case 2: fprintf(f, "%s = %u.%u.0.0/16\n", a, 12 + (j >> 8), j & 255);
+		break;
+	case 3: fprintf(f, "%s = 172.%u.%u.%u/28 1000-1999 tcp\n", a,
+			16 + ((j >> 12) & 15), (j >> 4) & 255, (j & 15) << 4);
+		break;
+	case 4: fprintf(f, "%s = 2001:db8:%x::/48\n", a, j); break;
+	case 5: fprintf(f, "%s = 2001:db9:0:%x::/64\n", a, j); break;
+	case 6: fprintf(f, "%s = 2001:dba::%x\n", a, j); break;
+	case 7: fprintf(f, "%s = h%u.bench.test\n", a, j); break;
+	case 8: fprintf(f, "%s = *.d%u.bench.test\n", a, j); break;
+	default: fprintf(f, "%s = p%u.bench.test 443 tcp\n", a, j); break;
+	}
+}
+
+/* Write the n-rule config to path.  Returns 0 or -1 with errno set. */
+static int config_write(const char *path, unsigned n)
+{
+	FILE *f = fopen(path, "w");
+	unsigned i;
+
+	if (!f)
+		return -1;
+	fprintf(f, "# bench/rules.c: %u rules\nstack = dual\n", n);
+	for (i = 0; i < n; i++)
+		rule_write(f, i);
+	/* A section, so that policy_select() has one to choose. */
+	fputs("[program bench_rules]\nprefer = ipv4\n", f);
+	return fclose(f) == EOF ? -1 : 0;
+}
+
+static void addr_set(struct query *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void addr_set(struct query *q, const char *fmt, ...)
+{
+	char text[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (policy_addr_parse(text, &q->addr) < 0) {
+		fprintf(stderr, "bench_rules: bad address %s\n", text);
+		exit(99);
+	}
+}
+
+/* A destination that hits the j-th rule of address kind k. */
+static void query_addr_hit(struct query *q, unsigned k, unsigned j)
+{
+	q->port = 80;
+	q->proto = PROTO_TCP;
+	switch (k) {
+	case 0: addr_set(q, "10.%u.%u.%u", j >> 8, j & 255, rng() & 255);
+		break;
+	case 1: addr_set(q, "11.%u.%u.%u", j >> 16, (j >> 8) & 255, j & 255);
+		break;
+	case 2: addr_set(q, "%u.%u.%u.%u", 12 + (j >> 8), j & 255,
+			 rng() & 255, rng() & 255); break;
+	case 3: addr_set(q, "172.%u.%u.%u", 16 + ((j >> 12) & 15),
+			 (j >> 4) & 255, ((j & 15) << 4) | (rng() & 15));
+		q->port = (uint16_t)(1000 + rng() % 1000); break;
+	case 4: addr_set(q, "2001:db8:%x:%x::%x", j, rng() & 0xffff,
+			 rng() & 0xffff); break;
+	case 5: addr_set(q, "2001:db9:0:%x:%x::%x", j, rng() & 0xffff,
+			 rng() & 0xffff); break;
+	default: addr_set(q, "2001:dba::%x", j); break;
+	}
+}
+
+/* The queries of one sort for a config of n rules. */
+static void queries_make(struct query *qs, enum sort sort, unsigned n)
+{
+	static const unsigned addr_kinds[] = { 0, 1, 2, 3, 4, 5, 6 };
+	static const unsigned name_kinds[] = { 7, 8, 9 };
+	bool hot = sort == ADDR_HOT || sort == NAME_HOT;
+	unsigned i, k, j;
+
+	if (sort == ADDR_HOT || sort == NAME_HOT)
+		sort = sort == ADDR_HOT ? ADDR_HIT : NAME_HIT;
+	for (i = 0; i < NQUERIES; i++) {
+		struct query *q = &qs[i];
+
+		if (hot && i >= NHOT) {
+			*q = qs[i % NHOT];
+			continue;
+		}
+		memset(q, 0, sizeof(*q));
+		q->port = 443;
+		q->proto = PROTO_TCP;
+		k = sort == NAME_HIT ? name_kinds[i % 3] : addr_kinds[i % 7];
+		/* The j-th rule of kind k exists when 10 j + k < n. */
+		j = n > k ? rng() % ((n - k + 9) / 10) : 0;
+		switch (sort) {
+		case ADDR_HIT: query_addr_hit(q, k, j); break;
+		case ADDR_MISS:
+			if (i & 1)
+				addr_set(q, "100.64.%u.%u", rng() & 255,
+					 rng() & 255);
+			else
+				addr_set(q, "3fff:%x::%x", rng() & 0xffff,
+					 rng() & 0xffff);
+			break;
+		case NAME_HIT:
+			snprintf(q->name, sizeof(q->name),
+				 k == 7 ? "h%u.bench.test" :
+				 k == 8 ? "www.d%u.bench.test" :
+					  "p%u.bench.test", j);
+			break;
+		default:
+			snprintf(q->name, sizeof(q->name),
+				 "www.x%u.miss%u.bench.test", rng() % 100000,
+				 rng() % 1000);
+			break;
+		}
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline __attribute__((always_inline)) size_t
+loop_addr(const struct policy *p, const struct query *qs, size_t count)
+{
+	struct policy_rule r;
+	size_t i, hits = 0;
+
+	for (i = 0; i < count; i++) {
+		const struct query *q = &qs[i & (NQUERIES - 1)];
+
+		hits += policy_match_addr(p, &q->addr, q->port, q->proto, &r);
+	}
+	return hits;
+}
+
+static inline __attribute__((always_inline)) size_t
+loop_name(const struct policy *p, const struct query *qs, size_t count)
+{
+	struct policy_rule r;
+	size_t i, hits = 0;
+
+	for (i = 0; i < count; i++) {
+		const struct query *q = &qs[i & (NQUERIES - 1)];
+
+		hits += policy_match_name(p, q->name, q->port, q->proto, &r);
+	}
+	return hits;
+}
+
+/* One function per sort, so that callgrind can count each apart. */
+static NOINLINE size_t bench_loop_addr_hit(const struct policy *p,
+				    const struct query *qs, size_t count)
+{
+	return loop_addr(p, qs, count);
+}
+
+static NOINLINE size_t bench_loop_addr_hot(const struct policy *p,
+				    const struct query *qs, size_t count)
+{
+	return loop_addr(p, qs, count);
+}
+
+static NOINLINE size_t bench_loop_addr_miss(const struct policy *p,
+				     const struct query *qs, size_t count)
+{
+	return loop_addr(p, qs, count);
+}
+
+static NOINLINE size_t bench_loop_name_hit(const struct policy *p,
+				    const struct query *qs, size_t count)
+{
+	return loop_name(p, qs, count);
+}
+
+static NOINLINE size_t bench_loop_name_hot(const struct policy *p,
+				    const struct query *qs, size_t count)
+{
+	return loop_name(p, qs, count);
+}
+
+static NOINLINE size_t bench_loop_name_miss(const struct policy *p,
+				     const struct query *qs, size_t count)
+{
+	return loop_name(p, qs, count);
+}
+
+static size_t (*const bench_loops[NSORTS])(const struct policy *,
+					   const struct query *, size_t) = {
+	bench_loop_addr_hit, bench_loop_addr_hot, bench_loop_addr_miss,
+	bench_loop_name_hit, bench_loop_name_hot, bench_loop_name_miss,
+};
+
+/* Load the n-rule config from path; *ms is how long it took. */
+static struct policy *load(const char *path, double *ms)
+{
+	struct policy_error err;
+	struct policy *p = policy_new();
+	char text[600];
+	double t0 = now();
+
+	if (!p || policy_parse_file(p, path, &err) < 0) {
+		policy_error_format(&err, text, sizeof(text));
+		fprintf(stderr, "bench_rules: %s\n", p ? text : "no memory");
+		exit(99);
+	}
+	policy_select(p, "bench_rules", NULL);
+	*ms = (now() - t0) * 1e3;
+	return p;
+}
+
+/* Run every sort's loop count times; *ns gets nanoseconds per lookup. */
+static void lookups(const struct policy *p, unsigned n, size_t count,
+		    struct query *qs[NSORTS], double ns[NSORTS])
+{
+	size_t hits;
+	double t0;
+	int s;
+
+	for (s = 0; s < NSORTS; s++) {
+		t0 = now();
+		hits = bench_loops[s](p, qs[s], count);
+		if (ns)
+			ns[s] = (now() - t0) * 1e9 / (double)count;
+		/* Hits must hit and misses miss, or the numbers lie. */
+		if (hits != (sort_hits((enum sort)s) ? count : 0)) {
+			fprintf(stderr, "bench_rules: %u rules, %s: %zu of %zu "
+				"lookups found a rule\n", n, sort_names[s],
+				hits, count);
+			exit(99);
+		}
+	}
+}
+
+static struct query **queries_all(unsigned n)
+{
+	static struct query *qs[NSORTS];
+	int s;
+
+	for (s = 0; s < NSORTS; s++) {
+		free(qs[s]);
+		qs[s] = malloc(NQUERIES * sizeof(*qs[s]));
+		if (!qs[s]) {
+			perror("bench_rules");
+			exit(99);
+		}
+		queries_make(qs[s], (enum sort)s, n);
+	}
+	return qs;
+}
+
+static void path_make(char *buf, size_t len, const char *dir, unsigned n)
+{
+	snprintf(buf, len, "%s/rules-%u.conf", dir, n);
+}
+
+/* --lookups N COUNT: the part callgrind counts. */
+static int lookups_only(const char *dir, unsigned n, size_t count)
+{
+	char path[4096];
+	struct policy *p;
+	double ms;
+
+	path_make(path, sizeof(path), dir, n);
+	if (config_write(path, n) < 0) {
+		perror(path);
+		return 99;
+	}
+	p = load(path, &ms);
+	lookups(p, n, count, queries_all(n), NULL);
+	policy_free(p);
+	unlink(path);
+	return 0;
+}
+
+static int table(const char *dir)
+{
+	double ms[ARRAY_SIZE(bench_sizes)], ns[ARRAY_SIZE(bench_sizes)][NSORTS];
+	const size_t count = 500000;
+	char path[4096];
+	size_t i;
+	int s, round;
+
+	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++) {
+		unsigned n = bench_sizes[i];
+		struct query **qs = queries_all(n);
+		double t[NSORTS], load_ms;
+		struct policy *p;
+
+		path_make(path, sizeof(path), dir, n);
+		if (config_write(path, n) < 0) {
+			perror(path);
+			return 99;
+		}
+		/* The best of three, against a busy machine. */
+		for (round = 0; round < 3; round++) {
+			p = load(path, &load_ms);
+			lookups(p, n, count, qs, t);
+			policy_free(p);
+			for (s = 0; s < NSORTS; s++)
+				if (!round || t[s] < ns[i][s])
+					ns[i][s] = t[s];
+			if (!round || load_ms < ms[i])
+				ms[i] = load_ms;
+		}
+		unlink(path);
+	}
+	printf("%-14s", "rules");
+	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+		printf(" %15u", bench_sizes[i]);
+	printf("\n%-14s", "load ms");
+	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+		printf(" %15.2f", ms[i]);
+	printf("\n\nMillions of lookups per second, and in () the time of one "
+	       "lookup\nover the 10-rule config's:\n\n");
+	for (s = 0; s < NSORTS; s++) {
+		printf("%-14s", sort_names[s]);
+		for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+			printf(" %7.2f (%4.2fx)", 1e3 / ns[i][s],
+			       ns[i][s] / ns[0][s]);
+		putchar('\n');
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char dir[] = "/tmp/stackshim-bench.XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char *template = dir;
+	int status;
+
+	if (tmpdir && *tmpdir &&
+	    asprintf(&template, "%s/stackshim-bench.XXXXXX", tmpdir) < 0)
+		template = dir;
+	if (!mkdtemp(template)) {
+		perror("bench_rules: mkdtemp");
+		return 99;
+	}
+	if (argc == 4 && !strcmp(argv[1], "--lookups"))
+		status = lookups_only(template, (unsigned)atoi(argv[2]),
+				      (size_t)atol(argv[3]));
+	else if (argc == 1)
+		status = table(template);
+	else {
+		fputs("usage: bench_rules [--lookups N COUNT]\n", stderr);
+		status = 2;
+	}
+	rmdir(template);
+	if (template != dir)
+		free(template);
+	return status;
+}
