@@ -154,6 +154,20 @@ capture "$STACKSHIM" explain -c "$conf" --program a 10.1.2.3
 expect_line "program a: counts its rules with the global ones" \
 	"rules: 14 for this program (allow 5, deny 6, map 3)" "$tmp/out"
 
+# A section beats the top of the file, a STACKSHIM_* variable beats a
+# section, an option beats a variable.
+capture "$STACKSHIM" explain -c "$conf" --program a 192.0.2.7
+expect_line "program a: its prefer" "stack: dual (prefer ipv4, mapped yes)" \
+	"$tmp/out"
+capture env STACKSHIM_PREFER=ipv6 "$STACKSHIM" explain -c "$conf" \
+	--program a 192.0.2.7
+expect_line "STACKSHIM_PREFER over program a" \
+	"stack: dual (prefer ipv6, mapped yes)" "$tmp/out"
+capture env STACKSHIM_PREFER=ipv6 "$STACKSHIM" explain -c "$conf" \
+	--prefer ipv4 --program a 192.0.2.7
+expect_line "--prefer over STACKSHIM_PREFER" \
+	"stack: dual (prefer ipv4, mapped yes)" "$tmp/out"
+
 # table --program: a's prefer = ipv4 and b's mapped = no change cells.
 capture "$STACKSHIM" table -c "$conf" --program a
 expect_status "table --program a" 0
