@@ -42,49 +42,6 @@ unset LD_PRELOAD
 # A clean STACKSHIM_* environment, $tmp, fail/expect_text/finish.
 . "$top_srcdir/tests/cli/lib.sh"
 
-prefix=$tmp/prefix, runs make and make install, removes that build
-# tree, and checks the installed launcher alone:
-#   - $prefix/lib/stackshim/libstackshim.so is installed;
-#   - "stackshim --version" exits 0 and names the configured version;
-#   - in run mode LD_PRELOAD is the installed library, then any previous
-#     value ("LIB:OLD"), never a build tree's library;
-#   - the policy applies: under --stack ipv4, python3's AF_INET6 socket
-#     fails with errno 97 (EAFNOSUPPORT) where plain python3 gets one
-#     (skipped without python3 or without IPv6 on this host);
-#   - "stackshim table" prints 36 cells.
-#
-# The source tree is used as it is when it is not configured itself (make
-# distcheck); a tree configured in place cannot host a VPATH build, so its
-# distribution files are copied out first with "make distdir".  Nothing is
-# written under $top_srcdir or $top_builddir.
-#
-# Needs top_builddir and top_srcdir (absolute, as make check exports them);
-# exits 77 (skip) when $top_srcdir has no configure script, 99 when the
-# build or install fails (its log is shown), 1 after reporting every
-# mismatch as expected vs got.
-
-set -u
-
-: "${top_builddir:?top_builddir must be set}"
-: "${top_srcdir:?top_srcdir must be set}"
-
-if [ ! -x "$top_srcdir/configure" ]; then
-	echo "SKIP: $top_srcdir/configure does not exist (run autoreconf -fi)"
-	exit 77
-fi
-
-# The nested builds are builds of their own: nothing of an enclosing
-# make (jobserver, command-line variables, DESTDIR) may leak into them.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS DESTDIR
-unset LD_PRELOAD
-for var in $(compgen -e); do
-	case $var in STACKSHIM_*) unset "$var" ;; esac
-done
-
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-
 prefix=$tmp/prefix
 installed_lib=$prefix/lib/stackshim/libstackshim.so
 launcher=$prefix/bin/stackshim
@@ -143,7 +100,7 @@ rm -rf "$tmp/build" "$tmp/src"
 echo "info: configured, built and installed in $((SECONDS - start)) s"
 
 if [ -f "$installed_lib" ]; then
-	echo "ok: the library is installed as \$prefix/lib/stackshim/libstackshim.so"
+	pass "the library is installed as \$prefix/lib/stackshim/libstackshim.so"
 else
 	fail "the library is installed" "expected: $installed_lib" \
 		"got:      $(cd "$prefix" && find . -name 'libstackshim*' | tr '\n' ' ')"
@@ -159,7 +116,7 @@ fi
 run "$launcher" --version
 expect_text "--version: exit status" 0 "$status"
 case $out in
-*"$version"*) echo "ok: --version names version $version" ;;
+*"$version"*) pass "--version names version $version" ;;
 *) fail "--version names the configured version" "expected: $version" "got:      $out" ;;
 esac
 
@@ -204,7 +161,7 @@ except OSError as e:
 		echo "skip: plain python3 cannot open an AF_INET6 socket here" \
 			"($out); the policy check is left out"
 	else
-		echo "ok: plain python3 opens an AF_INET6 socket"
+		pass "plain python3 opens an AF_INET6 socket"
 		run "$launcher" --stack ipv4 -- "$python" -c "$probe"
 		expect_text "run --stack ipv4: python3's AF_INET6 socket fails with" \
 			"97" "$out"
