@@ -47,19 +47,14 @@ static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
 }
 
 /*
- * Route a send on fd to sa (len bytes) and bind the local-address when the
- * route asks for it.  Returns 0 with route filled, or a positive errno.
+ * Route a send of call on fd to sa (len bytes).  Returns 0 with route
+ * filled, or a positive errno.
  */
-static int shim_send_route(int fd, const struct sockaddr *sa, socklen_t len,
-			   int flags, struct sockaddr_route *route)
+static int shim_send_route(enum sockaddr_call call, int fd,
+			   const struct sockaddr *sa, socklen_t len, int flags,
+			   struct sockaddr_route *route)
 {
-	const struct policy *policy = shim_policy();
-	int err;
-
-	err = sockaddr_route(policy, fd, sa, len, SOCKADDR_SEND, flags, route);
-	if (!err && route->bind)
-		err = local_bind(policy, fd, route->flags, route->bind_fam);
-	return err;
+	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
 }
 
 static ssize_t shim_sendto(int fd, const void *buf, size_t n, int flags,
@@ -68,7 +63,7 @@ static ssize_t shim_sendto(int fd, const void *buf, size_t n, int flags,
 	struct sockaddr_route route;
 	int err;
 
-	err = shim_send_route(fd, sa, len, flags, &route);
+	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -85,8 +80,8 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* An unreadable msghdr is the kernel's EFAULT to give. */
 	if (!sockaddr_ptr_ok(msg))
 		return shim_sendmsg_forward(fd, msg, flags);
-	err = shim_send_route(fd, msg->msg_name, msg->msg_namelen, flags,
-			      &route);
+	err = shim_send_route(SOCKADDR_SENDMSG, fd, msg->msg_name,
+			      msg->msg_namelen, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -136,7 +131,8 @@ static void shim_sendmmsg_route(int fd, struct mmsghdr *vec, unsigned vlen,
 	run->count = 0;
 	run->err = 0;
 	for (; run->count < vlen; run->count++) {
-		run->err = shim_send_route(fd, vec->msg_hdr.msg_name,
+		run->err = shim_send_route(SOCKADDR_SENDMMSG, fd,
+					   vec->msg_hdr.msg_name,
 					   vec->msg_hdr.msg_namelen, flags,
 					   &route);
 		if (run->err)
