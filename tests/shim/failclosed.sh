@@ -176,6 +176,7 @@ make_file()
 		;;
 	toobig) truncate -s $((64 * 1024 * 1024 + 1)) "$2" ;;
 	loop) ln -s "$(basename "$2")" "$2" ;;
+	fifo) mkfifo "$2" ;;
 	*) return 1 ;;
 	esac
 }
