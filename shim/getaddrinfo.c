@@ -51,7 +51,7 @@ struct gai_req {
 	bool literal;		/* node is a numeric address */
 	unsigned mask;		/* the families AI_ADDRCONFIG leaves */
 	/* What the decision was, for the log. */
-	enum policy_outcome outcome;
+	int outcome;		/* enum policy_outcome; -1: none */
 	unsigned host;		/* 0: no decision (no node) */
 	struct policy_rule rule;
 	unsigned dropped;	/* answers of a family asked left out */
@@ -302,12 +302,11 @@ static int gai_apply(struct gai_req *req, const struct addrinfo *list,
 
 	if (!req->node)
 		return gai_passive(req, list, res);
-	action = resolve_rule(req->policy, req->node, req->literal,
-			      &req->rule);
+	action = req->rule.action;
 	req->host = resolve_list_fams(list) & req->mask;
-	outcome = req->outcome =
-		resolve_decide(req->policy, action, req->host,
-			       resolve_fam_of(req->ask.ai_family));
+	outcome = resolve_decide(req->policy, action, req->host,
+				 resolve_fam_of(req->ask.ai_family));
+	req->outcome = (int)outcome;
 	while (row->outcome != OUTCOME_COUNT &&
 	       (row->outcome != outcome ||
 		(row->family != GAI_ANY && row->family != req->ask.ai_family)))
@@ -396,12 +395,22 @@ static int gai_decide(struct gai_req *req, const char *node,
 		.ai_socktype = req->ask.ai_socktype,
 		.ai_protocol = req->ask.ai_protocol,
 	};
+	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
+	req->literal = req->node && ((req->ask.ai_flags & AI_NUMERICHOST) ||
+				     resolve_numeric(node));
+	/* A denied name is refused before it is looked up: no query for
+	 * it leaves the host. */
+	if (resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
+	    RULE_DENY) {
+		req->outcome = OUTCOME_DENY;
+		req->refused = true;
+		return gai_fail(req, OUTCOME_DENY);
+	}
 	rc = gai_forward(node, service, &query, &list);
 	real_errno = errno;
 	/* glibc checks the flags before AI_ADDRCONFIG, everything else after. */
 	if (rc == EAI_BADFLAGS)
 		return rc;
-	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
 	own = (req->ask.ai_flags & AI_ADDRCONFIG) ? gai_addrconfig(req) : 0;
 	if (own || rc) {
 		if (rc == 0)
@@ -410,11 +419,12 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = own ? saved_errno : real_errno;
 		return own ? own : rc;
 	}
-	req->literal = req->node && ((req->ask.ai_flags & AI_NUMERICHOST) ||
-				     resolve_numeric(node));
-	if (req->node && !req->literal)
-		names_remember(req->policy, req->node, list);
 	rc = gai_apply(req, list, res);
+	/* The name's rules follow the addresses the program was given (in
+	 * audit mode, libc's answer). */
+	if (req->node && !req->literal &&
+	    (rc == 0 || !policy_enforce(req->policy)))
+		names_remember(req->policy, req->node, list);
 	real_freeaddrinfo(list);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
@@ -445,7 +455,7 @@ static void gai_log(const struct gai_req *req, int rc)
 
 	while (e->name && e->rc != rc)
 		e++;
-	if (req->refused && !req->host)
+	if (req->refused && req->outcome < 0)
 		reason = "addrconfig";
 	else if (!req->refused && req->pooled)
 		reason = "peer-pool";
@@ -462,7 +472,11 @@ static void gai_log(const struct gai_req *req, int rc)
 static int shim_getaddrinfo(const char *node, const char *service,
 			    const struct addrinfo *hints, struct addrinfo **res)
 {
-	struct gai_req req = {.policy = shim_policy(), .mask = FAM_BOTH};
+	struct gai_req req = {
+		.policy = shim_policy(),
+		.mask = FAM_BOTH,
+		.outcome = -1,
+	};
 	int rc, saved_errno = errno;
 
 	if (!req.policy)

@@ -176,20 +176,28 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	enum policy_outcome outcome;
 	struct policy_rule rule = {RULE_NONE, NULL, 0};
 	enum he_verdict verdict;
+	struct addrinfo *list;
 	int saved_errno = errno;
 
 	if (!policy)
 		return HE_FAIL_CLOSED;
-	/* An unknown family and a name libc cannot find get libc's own
-	 * answer. */
-	if (!name || (want != FAM_IPV4 && want != FAM_IPV6) ||
-	    resolve_name_fams(policy, name, &have) != 0)
+	/* An unknown family gets libc's own answer. */
+	if (!name || (want != FAM_IPV4 && want != FAM_IPV6))
 		return HE_REAL;
 	if (policy_rule_count(policy))
 		action = resolve_rule(policy, name, resolve_numeric(name),
 				      &rule);
+	/* A denied name is refused before it is looked up. */
+	if (action == RULE_DENY) {
+		he_log(policy, call, name, af, FAM_NONE, OUTCOME_DENY, &rule,
+		       HE_FAIL_HOST);
+		errno = saved_errno;
+		return policy_enforce(policy) ? HE_FAIL_HOST : HE_REAL;
+	}
+	/* A name libc cannot find gets libc's own answer. */
+	if (resolve_name_fams(name, &have, &list) != 0)
+		return HE_REAL;
 	outcome = resolve_decide(policy, action, have, want);
-	errno = saved_errno;
 	while (row->outcome != OUTCOME_COUNT &&
 	       (row->outcome != outcome ||
 		(row->family != HE_ANY && row->family != af)))
@@ -204,6 +212,11 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	if (verdict != HE_REAL)
 		he_log(policy, call, name, af, have & want ? have & want : have,
 		       outcome, &rule, verdict);
+	/* The name's rules follow the addresses the program is given (in
+	 * audit mode, libc's answer). */
+	if (verdict <= HE_POOLED || !policy_enforce(policy))
+		names_remember(policy, name, list);
+	real_freeaddrinfo(list);
 	errno = saved_errno;
 	return policy_enforce(policy) ? verdict : HE_REAL;
 }

@@ -14,9 +14,9 @@
  * time is UTC with milliseconds; program is the executable's base name;
  * family the program's socket family (inet, inet6, or its number); dest,
  * local and translated are a.b.c.d or [v6] with :port when the port is
- * not 0 (an IPv6 scope as %N); stack is the policy's; cell (the table's
- * STACK/HOST/LOCAL) and outcome are there when the event carries a
- * decision, that is a host class and an outcome >= 0; rule is the
+ * not 0 (an IPv6 scope as %N); stack is the policy's; outcome is there
+ * when the event carries a decision (outcome >= 0), cell (the table's
+ * STACK/HOST/LOCAL) when that decision had a host class too; rule is the
  * FILE:LINE of the destination rule that decided; error the errno (or
  * EAI_*, h_errno) name the call fails with, or would in audit mode;
  * dropped says how many lines this process could not write so far, when
@@ -251,7 +251,10 @@ static void log_sockaddr(struct log_buf *b, const char *key,
 	}
 }
 
-/* The table's cell and outcome, when the event carries a decision. */
+/*
+ * The table's cell, when the event has a host class, and the outcome,
+ * when it carries a decision (a deny rule decides before any cell).
+ */
 static void log_decision(struct log_buf *b, unsigned stack,
 			 const struct shim_log_event *ev)
 {
@@ -260,14 +263,16 @@ static void log_decision(struct log_buf *b, unsigned stack,
 	const char *outcome = ev->outcome < 0 ? NULL
 			      : policy_outcome_name(ev->outcome);
 
-	if (!host || !local || !outcome || !policy_stack_name(stack))
+	if (!outcome)
 		return;
-	log_key(b, "cell");
-	log_puts(b, policy_stack_name(stack));
-	log_put(b, "/", 1);
-	log_puts(b, host);
-	log_put(b, "/", 1);
-	log_puts(b, local);
+	if (host && local && policy_stack_name(stack)) {
+		log_key(b, "cell");
+		log_puts(b, policy_stack_name(stack));
+		log_put(b, "/", 1);
+		log_puts(b, host);
+		log_put(b, "/", 1);
+		log_puts(b, local);
+	}
 	log_field(b, "outcome", outcome);
 }
 

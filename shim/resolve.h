@@ -57,26 +57,28 @@ static inline unsigned resolve_list_fams(const struct addrinfo *list)
 
 /*
  * resolve_name_fams - ask the real resolver (AF_UNSPEC, no AI_ADDRCONFIG)
- * what families name has, and remember where its addresses came from
- * (names_remember()).  Returns 0 with *fams set (never FAM_NONE), or the
- * real getaddrinfo's nonzero EAI_* code when it found nothing.  errno is
- * the same on return as on entry.
+ * what families name has.  Returns 0 with *fams set (never FAM_NONE) and
+ * *list the answers, for the caller to free with real_freeaddrinfo(), or
+ * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno
+ * is the same on return as on entry.
  */
-static inline int resolve_name_fams(const struct policy *policy,
-				    const char *name, unsigned *fams)
+static inline int resolve_name_fams(const char *name, unsigned *fams,
+				    struct addrinfo **list)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *list;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
 	int rc, saved_errno = errno;
 
+	*list = NULL;
 	if (!real_getaddrinfo || !real_freeaddrinfo)
 		return EAI_SYSTEM;
-	rc = real_getaddrinfo(name, NULL, &hints, &list);
+	rc = real_getaddrinfo(name, NULL, &hints, list);
 	if (rc == 0) {
-		*fams = resolve_list_fams(list);
-		names_remember(policy, name, list);
-		real_freeaddrinfo(list);
-		if (*fams == FAM_NONE)
+		*fams = resolve_list_fams(*list);
+		if (*fams == FAM_NONE) {
+			real_freeaddrinfo(*list);
+			*list = NULL;
 			rc = EAI_NONAME;
+		}
 	}
 	errno = saved_errno;
 	return rc;
@@ -155,13 +157,14 @@ static inline enum policy_action resolve_rule(const struct policy *policy,
 
 /*
  * resolve_log - log a resolution that the policy refused or changed:
- * call, the name, the decision, the rule that matched (action RULE_NONE:
- * none), and error, the EAI_* or h_errno name it fails with (NULL when
+ * call, the name, the decision (host 0: no table cell, as for a name a
+ * rule denies before it is resolved; outcome -1: none), the rule that
+ * matched (action RULE_NONE: none), and error, the EAI_* or h_errno name it fails with (NULL when
  * it did not fail; reason then says what changed).
  */
 static inline void resolve_log(const struct policy *policy, const char *call,
 			       int family, const char *name, unsigned host,
-			       enum policy_outcome outcome,
+			       int outcome,
 			       const struct policy_rule *rule,
 			       const char *error, const char *reason)
 {
@@ -170,7 +173,7 @@ static inline void resolve_log(const struct policy *policy, const char *call,
 		.call = call,
 		.family = family,
 		.name = name,
-		.outcome = host ? (int)outcome : -1,
+		.outcome = outcome,
 		.host = host,
 		.local_fam = shim_local_fam(policy),
 		.error = error,
