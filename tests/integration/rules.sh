@@ -44,26 +44,11 @@ ITEST_HOSTS_EXTRA='127.0.0.1	blocked.stackshim.test
 127.0.0.1	deep.stackshim.test'
 itest_init "$@"
 
-files=$top_srcdir/tests/integration/files
-# The name the log gives the interpreter: /proc/self/exe's base name.
-PYPROG=$(basename "$(readlink -f "$PYTHON")")
+# shellcheck source=files/rules_lib.sh
+. "$top_srcdir/tests/integration/files/rules_lib.sh"
 
 ip -6 addr add 2001:db8:1::1/128 dev lo nodad || itest_error "address on lo"
 ip -6 addr add 2001:db8:1::2/128 dev lo nodad || itest_error "address on lo"
-
-# start_server NAME NETNS SPEC...: rules_server.py in NETNS ("" = this
-# one); its log is $tmp/NAME.log.
-start_server()
-{
-	local name=$1 ns=$2
-	shift 2
-	: >"$tmp/$name.log"
-	rm -f "$tmp/$name.ready"
-	background "$ns" "$PYTHON" "$files/rules_server.py" "$tmp/$name.log" \
-		"$tmp/$name.ready" "$@"
-	wait_for_file "$tmp/$name.ready" 10 ||
-		itest_error "server $name ($*) did not start"
-}
 
 P=$(free_port "")
 specs=()
@@ -72,149 +57,6 @@ for port in "$P" 7999 8000 8050 8080 8081 8099 8100 9000; do
 done
 start_server srv "" "${specs[@]}" udp:0.0.0.0:8000 udp:0.0.0.0:9000
 echo "server: TCP 0.0.0.0 and :: at $P 7999 8000 8050 8080 8081 8099 8100 9000; UDP 0.0.0.0 at 8000 9000"
-
-# conf NAME LINE...: $tmp/NAME.conf, one LINE per line (line N is the Nth
-# argument); sets $conf.
-conf()
-{
-	conf=$tmp/$1.conf
-	shift
-	printf '%s\n' "$@" >"$conf"
-}
-
-# has_words LINE WORD...: LINE has each WORD as a whole space-separated word.
-has_words()
-{
-	local line=" $1 " w
-	shift
-	for w in "$@"; do
-		[[ $line == *" $w "* ]] || return 1
-	done
-}
-
-seq=0
-# run_curl CONF HOST PORT [LAUNCHER-OPTION...]: curl http://HOST:PORT/TAG
-# under the launcher with CONF ("" = bare); sets $tag and $status.
-run_curl()
-{
-	local c=$1 host=$2 port=$3
-	shift 3
-	seq=$((seq + 1))
-	tag=c$seq
-	case $host in *:*) host="[$host]" ;; esac
-	if [ -n "$c" ]; then
-		set -- "$STACKSHIM" -c "$c" "$@" --
-	fi
-	capture "$@" curl -q -sS --max-time 5 "http://$host:$port/$tag"
-}
-
-# served_tag: the server's line for the request of $tag.
-served_tag()
-{
-	grep -F -e "line=GET /$tag HTTP" "$tmp/srv.log" | head -n 1
-}
-
-# expect_curl WHAT WANT CONF HOST PORT [ADDR]: curl's exit status is WANT;
-# when 0, the server answered this very request, at ADDR (default: HOST,
-# a literal) and PORT; else no request reached the server.
-expect_curl()
-{
-	local what=$1 want=$2 to srv
-	shift 2
-	run_curl "$1" "$2" "$3"
-	srv=$(served_tag)
-	case $2 in *:*) what="$what: curl http://[$2]:$3/" ;;
-	*) what="$what: curl http://$2:$3/" ;; esac
-	set -- "${4:-$2}" "$3"
-	case $1 in *:*) to="[$1]:$2" ;; *) to="$1:$2" ;; esac
-	if [ "$want" -eq 0 ]; then
-		if [ "$status" -eq 0 ] && has_words "$srv" "to=$to" &&
-			grep -qF -e "line=GET /$tag HTTP" "$tmp/out"; then
-			pass "$what: exit 0, served at $to"
-		else
-			fail "$what" "expected: exit 0 and the server's answer from $to" \
-				"got:      exit $status$(status_note "$status"), server: '${srv:-nothing}'" \
-				"$(show_output | head -n 5)"
-		fi
-	elif [ "$status" -eq "$want" ] && [ -z "$srv" ]; then
-		pass "$what: exit $want, nothing reached the server"
-	else
-		fail "$what" "expected: exit $want, no request at the server" \
-			"got:      exit $status$(status_note "$status"), server: '${srv:-nothing}'" \
-			"$(show_output | head -n 5)"
-	fi
-}
-
-# run_py CONF STEP...: rules_client.py under the launcher with CONF ("" =
-# bare); its lines in $tmp/out.
-run_py()
-{
-	local c=$1
-	shift
-	seq=$((seq + 1))
-	tag=p$seq
-	if [ -n "$c" ]; then
-		capture "$STACKSHIM" -c "$c" -- "$PYTHON" \
-			"$files/rules_client.py" --tag "$tag" "$@"
-	else
-		capture "$PYTHON" "$files/rules_client.py" --tag "$tag" "$@"
-	fi
-}
-
-# expect_step WHAT N WORD...: step N of the last run_py has every WORD.
-expect_step()
-{
-	local what=$1 n=$2 line
-	shift 2
-	line=$(grep -E -e "^step=$n " "$tmp/out")
-	if has_words "$line" "$@"; then
-		pass "$what"
-	else
-		fail "$what" "expected the words: $*" "got:      ${line:-no line}" \
-			"$(show_output | head -n 12)"
-	fi
-}
-
-EACCES=(result=error stage=connect exc=PermissionError errno=13 err=EACCES)
-NONAME=(result=error stage=gai exc=gaierror err=EAI_NONAME)
-
-# expect_log WHAT FILE WORD...: a line of FILE has every WORD.
-expect_log()
-{
-	local what=$1 file=$2 l
-	shift 2
-	while IFS= read -r l; do
-		if has_words "$l" "$@"; then
-			pass "$what"
-			return
-		fi
-	done < <(cat "$file" 2>/dev/null)
-	fail "$what" "expected a line with each of: $*" "got:" \
-		"$(sed 's/^/  | /' "$file" 2>/dev/null | head -n 20)"
-}
-
-# expect_no_log WHAT FILE WORD...: no line of FILE has every WORD.
-expect_no_log()
-{
-	local what=$1 file=$2 l
-	shift 2
-	while IFS= read -r l; do
-		if has_words "$l" "$@"; then
-			fail "$what" "expected no line with each of: $*" \
-				"got:      $l"
-			return
-		fi
-	done < <(cat "$file" 2>/dev/null)
-	pass "$what"
-}
-
-# kernel_connects PORT: the distinct FAMILY/ADDRESS pairs of the TCP
-# connect() calls to PORT in $tmp/strace, comma-separated.
-kernel_connects()
-{
-	sed -nE 's/.*connect\([0-9]+<TCP[^>]*>, \{sa_family=(AF_INET6?), sin6?_port=htons\('"$1"'\),.*"([^"]+)".*/\1\/\2/p' \
-		"$tmp/strace" | sort -u | paste -sd, -
-}
 
 # --- the harness: without the shim everything gets through ------------------
 expect_curl "bare" 0 "" 127.0.0.1 "$P"
@@ -401,39 +243,19 @@ conf d "# rules.sh: map" \
 D=$conf
 conf d0 "# rules.sh: the same without the map rule" "stack = dual"
 D0=$conf
-for c in "$D0" "$D"; do
-	seq=$((seq + 1))
-	capture strace -f -qq -yy -e trace=connect -o "$tmp/strace" \
-		"$STACKSHIM" -c "$c" -- "$PYTHON" "$files/rules_client.py" \
-		--tag "p$seq" tcp 127.0.0.1 "$P"
-	got=$(kernel_connects "$P")
-	if [ "$c" = "$D0" ]; then
-		expect_step "dual, no map rule: python3 to 127.0.0.1" 1 \
-			result=connected srv_tcp6=0
-		expect_eq "dual, no map rule: the kernel saw connect" \
-			AF_INET/127.0.0.1 "$got"
-	else
-		expect_step "map 127.0.0.0/8: python3 AF_INET to 127.0.0.1 connects, sees AF_INET and ('127.0.0.1', $P)" \
-			1 gai=raw result=connected family=inet so_domain=inet \
-			peer=127.0.0.1 peerlen=2 "srv_to=127.0.0.1:$P" srv_tcp6=1
-		expect_eq "map 127.0.0.0/8: the kernel saw connect" \
-			AF_INET6/::ffff:127.0.0.1 "$got"
-	fi
-done
-seq=$((seq + 1))
-tag=c$seq
-capture strace -f -qq -yy -e trace=connect -o "$tmp/strace" \
-	"$STACKSHIM" -c "$D" -- curl -q -sS --max-time 5 \
-	"http://127.0.0.1:$P/$tag"
-srv=$(served_tag)
-if [ "$status" -eq 0 ] && has_words "$srv" "to=127.0.0.1:$P" tcp6=1; then
-	pass "map 127.0.0.0/8: curl to 127.0.0.1 served, from an AF_INET6 socket"
-else
-	fail "map 127.0.0.0/8: curl to 127.0.0.1" \
-		"expected: exit 0, the server saw to=127.0.0.1:$P tcp6=1" \
-		"got:      exit $status$(status_note "$status"), server: '${srv:-nothing}'" \
-		"$(show_output | head -n 5)"
-fi
+TRACE=1 run_py "$D0" tcp 127.0.0.1 "$P"
+expect_step "dual, no map rule: python3 to 127.0.0.1" 1 result=connected \
+	srv_tcp6=0
+expect_eq "dual, no map rule: the kernel saw connect" AF_INET/127.0.0.1 \
+	"$(kernel_connects "$P")"
+TRACE=1 run_py "$D" tcp 127.0.0.1 "$P"
+expect_step "map 127.0.0.0/8: python3 AF_INET to 127.0.0.1 connects, sees AF_INET and ('127.0.0.1', $P)" \
+	1 gai=raw result=connected family=inet so_domain=inet peer=127.0.0.1 \
+	peerlen=2 "srv_to=127.0.0.1:$P" srv_tcp6=1
+expect_eq "map 127.0.0.0/8: python3's connect reached the kernel as" \
+	AF_INET6/::ffff:127.0.0.1 "$(kernel_connects "$P")"
+TRACE=1 expect_curl "map 127.0.0.0/8, from an AF_INET6 socket" 0 "$D" \
+	127.0.0.1 "$P" 127.0.0.1 tcp6=1
 expect_eq "map 127.0.0.0/8: curl's connect reached the kernel as" \
 	AF_INET6/::ffff:127.0.0.1 "$(kernel_connects "$P")"
 expect_log "log: the mapped connect names $D:4 and the translated address" \
@@ -502,10 +324,7 @@ conf n0 "# rules.sh: the prefix, no map rule" \
 run_py "$conf" tcp 192.0.2.2 "$N"
 expect_step "NAT64 prefix, no map rule: python3 to 192.0.2.2 (the table's ipv4)" \
 	1 result=error stage=connect err=ENETUNREACH
-seq=$((seq + 1))
-capture strace -f -qq -yy -e trace=connect -o "$tmp/strace" \
-	"$STACKSHIM" -c "$NC" -- "$PYTHON" "$files/rules_client.py" \
-	--tag "p$seq" tcp 192.0.2.2 "$N"
+TRACE=1 run_py "$NC" tcp 192.0.2.2 "$N"
 expect_step "map 192.0.2.0/24 via NAT64: python3 AF_INET to 192.0.2.2 connects, sees ('192.0.2.2', $N)" \
 	1 gai=raw result=connected family=inet so_domain=inet peer=192.0.2.2 \
 	peerlen=2 "srv_to=192.0.2.2:$N"
@@ -520,12 +339,7 @@ else
 fi
 expect_eq "map via NAT64: the kernel saw connect" \
 	AF_INET6/2001:db8:64::c000:202 "$(kernel_connects "$N")"
-seq=$((seq + 1))
-tag=c$seq
-capture "$STACKSHIM" -c "$NC" -- curl -q -sS --max-time 5 \
-	"http://192.0.2.2:$N/$tag"
-expect_eq "map via NAT64: curl http://192.0.2.2:$N/ served" \
-	"0 1" "$status $(grep -cF -e "line=GET /$tag HTTP" "$tmp/v4srv.log")"
+SERVER_LOG=$tmp/v4srv.log expect_curl "map via NAT64" 0 "$NC" 192.0.2.2 "$N"
 expect_log "log: the NAT64 connect names $NC:5 and the translated address" \
 	"$tmp/n.log" call=connect family=inet "dest=192.0.2.2:$N" outcome=map \
 	"rule=$NC:5" "translated=[2001:db8:64::c000:202]:$N"
