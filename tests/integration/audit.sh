@@ -65,13 +65,16 @@ expect_all_audit()
 	fi
 }
 
-STEPS=(tcp 127.0.0.1 "$P" tcp ::1 "$P" tcp blocked.stackshim.test "$P"
-	tcp both.stackshim.test "$P" udp 127.0.0.1 9000)
+# The literal 127.0.0.1 before any name: once blocked.stackshim.test has
+# given this process 127.0.0.1 (in audit mode), its name rule decides
+# that address.
+STEPS=(tcp 127.0.0.1 "$P" udp 127.0.0.1 9000 tcp ::1 "$P"
+	tcp blocked.stackshim.test "$P" tcp both.stackshim.test "$P")
 BOTH=gai=inet6/::1,inet/127.0.0.1
 
 # --- bare: what the programs do without the library --------------------------------
 run_py "" "${STEPS[@]}"
-expect_step "bare python3: both.stackshim.test has both answers" 4 "$BOTH"
+expect_step "bare python3: both.stackshim.test has both answers" 5 "$BOTH"
 
 # --- enforce = no --------------------------------------------------------------------
 expect_curl "enforce = no, deny = 127.0.0.1" 0 "$AU" 127.0.0.1 "$P"
@@ -79,13 +82,13 @@ expect_curl "enforce = no, stack = ipv4" 0 "$AU" ::1 "$P"
 run_py "$AU" "${STEPS[@]}"
 expect_step "enforce = no: python3 to the denied 127.0.0.1 connects, data back" \
 	1 result=connected "srv_to=127.0.0.1:$P"
-expect_step "enforce = no: python3's AF_INET6 socket on stack ipv4, to ::1" 2 \
+expect_step "enforce = no: python3's AF_INET6 socket on stack ipv4, to ::1" 3 \
 	result=connected family=inet6 "srv_to=[::1]:$P"
-expect_step "enforce = no: python3 resolves the denied name" 3 \
+expect_step "enforce = no: python3 resolves the denied name" 4 \
 	gai=inet/127.0.0.1 result=connected
-expect_step "enforce = no: both.stackshim.test keeps its IPv6 answer" 4 \
+expect_step "enforce = no: both.stackshim.test keeps its IPv6 answer" 5 \
 	"$BOTH" result=connected "srv_to=[::1]:$P"
-expect_step "enforce = no: a datagram to the denied 127.0.0.1 is answered" 5 \
+expect_step "enforce = no: a datagram to the denied 127.0.0.1 is answered" 2 \
 	result=connected
 L=$tmp/audit.log
 expect_log "enforce = no: log: curl's connect would be denied by $AU:4" "$L" \
@@ -124,9 +127,9 @@ expect_eq "--audit, deny = 127.0.0.1: curl http://127.0.0.1:$P/ served" \
 seq=$((seq + 1))
 launch_audit "$PYTHON" "$files/rules_client.py" --tag "p$seq" "${STEPS[@]}"
 expect_step "--audit: python3 to the denied 127.0.0.1" 1 result=connected
-expect_step "--audit: python3's AF_INET6 socket to ::1" 2 result=connected \
+expect_step "--audit: python3's AF_INET6 socket to ::1" 3 result=connected \
 	"srv_to=[::1]:$P"
-expect_step "--audit: python3 resolves the denied name" 3 result=connected
+expect_step "--audit: python3 resolves the denied name" 4 result=connected
 L=$tmp/flag.log
 expect_log "--audit: log: curl's connect would be denied by $EN:4" "$L" \
 	program=curl call=connect "dest=127.0.0.1:$P" outcome=deny \
@@ -143,12 +146,12 @@ expect_curl "enforce = yes, deny = 127.0.0.1" 7 "$EN" 127.0.0.1 "$P"
 expect_curl "enforce = yes, stack = ipv4" fail "$EN" ::1 "$P"
 run_py "$EN" "${STEPS[@]}"
 expect_step "enforce = yes: python3 to 127.0.0.1: EACCES" 1 "${EACCES[@]}"
-expect_step "enforce = yes: python3's AF_INET6 socket: EAFNOSUPPORT" 2 \
+expect_step "enforce = yes: python3's AF_INET6 socket: EAFNOSUPPORT" 3 \
 	result=error stage=socket errno=97 err=EAFNOSUPPORT
-expect_step "enforce = yes: the denied name: EAI_NONAME" 3 "${NONAME[@]}"
+expect_step "enforce = yes: the denied name: EAI_NONAME" 4 "${NONAME[@]}"
 expect_step "enforce = yes: both.stackshim.test is 127.0.0.1 only, and denied" \
-	4 gai=inet/127.0.0.1 "${EACCES[@]}"
-expect_step "enforce = yes: sendto 127.0.0.1: EACCES" 5 result=error \
+	5 gai=inet/127.0.0.1 "${EACCES[@]}"
+expect_step "enforce = yes: sendto 127.0.0.1: EACCES" 2 result=error \
 	stage=sendto exc=PermissionError errno=13 err=EACCES
 L=$tmp/enforce.log
 expect_log "enforce = yes: log: curl's connect denied by $EN:4" "$L" \

@@ -171,8 +171,13 @@ expect_curl "deny = blocked.stackshim.test does not cover a subdomain" 0 \
 run_py "$C" tcp blocked.stackshim.test "$P" tcp a.blocked.stackshim.test "$P"
 expect_step "deny = blocked.stackshim.test: python3 getaddrinfo: gaierror EAI_NONAME" \
 	1 "${NONAME[@]}"
-expect_step "deny = blocked.stackshim.test: python3 to a.blocked.stackshim.test" \
+# The denied name gave this process no address: its 127.0.0.1 reached by
+# another name, or as a literal, follows the address rules (none here).
+expect_step "deny = blocked.stackshim.test: then python3 to a.blocked.stackshim.test (127.0.0.1 too)" \
 	2 gai=inet/127.0.0.1 result=connected
+run_py "$C" tcp blocked.stackshim.test "$P" tcp 127.0.0.1 "$P"
+expect_step "deny = blocked.stackshim.test: then python3 to the literal 127.0.0.1" \
+	2 gai=raw result=connected
 capture "$STACKSHIM" -c "$C" -- nc.traditional -v -w 3 \
 	blocked.stackshim.test "$P"
 if [ "$status" -ne 0 ] && [ "$status" -lt 124 ] &&
@@ -226,11 +231,11 @@ expect_curl "deny = *.blocked.stackshim.test" 6 "$C2" \
 	a.blocked.stackshim.test "$P"
 expect_curl "deny = *.blocked.stackshim.test: not the domain itself" 0 \
 	"$C2" blocked.stackshim.test "$P" 127.0.0.1
-run_py "$C2" tcp a.blocked.stackshim.test "$P" tcp blocked.stackshim.test "$P"
-expect_step "deny = *.blocked.stackshim.test: python3 a.blocked.stackshim.test: EAI_NONAME" \
-	1 "${NONAME[@]}"
+run_py "$C2" tcp blocked.stackshim.test "$P" tcp a.blocked.stackshim.test "$P"
 expect_step "deny = *.blocked.stackshim.test: python3 blocked.stackshim.test" \
-	2 gai=inet/127.0.0.1 result=connected
+	1 gai=inet/127.0.0.1 result=connected
+expect_step "deny = *.blocked.stackshim.test: python3 a.blocked.stackshim.test: EAI_NONAME" \
+	2 "${NONAME[@]}"
 expect_log "log: the denied subdomain names $C2:3" "$tmp/c2.log" \
 	call=getaddrinfo name=a.blocked.stackshim.test "rule=$C2:3" \
 	error=EAI_NONAME
