@@ -16,17 +16,8 @@ set -u
 # shellcheck source=tests/shim/lib.sh
 . "$top_srcdir/tests/shim/lib.sh"
 
-if ! command -v "${CC:-cc}" >/dev/null; then
-	echo "SKIP: no C compiler (${CC:-cc})"
-	exit 77
-fi
 
-probe=$tmp/mmsg-probe
-if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -o "$probe" \
-	"$top_srcdir/tests/shim/mmsg-probe.c"; then
-	echo "ERROR: the probe does not compile"
-	exit 99
-fi
+build_probe "$tmp/mmsg-probe" mmsg-probe.c
 
 # run CONFIG-TEXT PATTERN - the probe under a config, its log in $tmp/log.
 run()

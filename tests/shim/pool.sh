@@ -24,18 +24,9 @@ set -u
 # shellcheck source=tests/shim/lib.sh
 . "$top_srcdir/tests/shim/lib.sh"
 
-if ! command -v "${CC:-cc}" >/dev/null; then
-	echo "SKIP: no C compiler (${CC:-cc})"
-	exit 77
-fi
 [ -z "${KEEP:-}" ] || trap 'echo "kept $tmp"' EXIT
 
-probe=$tmp/pool-probe
-if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -o "$probe" \
-	"$top_srcdir/tests/shim/pool-probe.c"; then
-	echo "ERROR: the probe does not compile"
-	exit 99
-fi
+build_probe "$tmp/pool-probe" pool-probe.c
 
 empty=$tmp/empty.conf
 : >"$empty"
