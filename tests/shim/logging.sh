@@ -43,21 +43,13 @@ set -u
 . "$top_srcdir/tests/shim/lib.sh"
 
 if [ -z "${_LOGGING_INNER:-}" ]; then
-	if ! command -v "${CC:-cc}" >/dev/null; then
-		echo "SKIP: no C compiler (${CC:-cc})"
-		exit 77
-	fi
 	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
 		! unshare --mount --net true 2>/dev/null; then
 		echo "SKIP: needs root, unshare and ip (private mount and network namespaces)"
 		exit 77
 	fi
 	need_python
-	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -o "$tmp/logging-probe" \
-		"$top_srcdir/tests/shim/logging-probe.c"; then
-		echo "ERROR: the probe does not compile"
-		exit 99
-	fi
+	build_probe "$tmp/logging-probe" logging-probe.c
 	_LOGGING_INNER=$tmp timeout -s KILL 60 \
 		unshare --mount --net --fork bash "$0" "$@"
 	rc=$?
