@@ -15,7 +15,10 @@
 #           datagram to 8000
 #   names   deny NAME: curl exit 6, getaddrinfo EAI_NONAME, and
 #           nc.traditional's gethostbyname() finds no host; only that
-#           name (not a.NAME); deny *.NAME: a.NAME but not NAME itself; a
+#           name (not a.NAME); the refused name gave the process no
+#           address, so its address reached otherwise later (another
+#           name, a literal) follows the address rules; deny *.NAME:
+#           a.NAME but not NAME itself; a
 #           name rule with a port leaves resolution alone and refuses the
 #           connect to the address it produced at that port only, and the
 #           same address as a literal follows the address rules only; a
