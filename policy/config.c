@@ -370,15 +370,30 @@ int config_read(struct policy *policy, const char *path, bool trusted,
 
 	if (policy->file)
 		return -EEXIST;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		if (r == -ENOENT && optional)
 			return r;
 		goto fail;
 	}
-	if (trusted && (fstat(fd, &st) < 0 || st.st_uid != 0 ||
-			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
+	/* A FIFO or a socket could keep every program waiting on its first
+	 * network call: a config is a file (or a device such as /dev/null). */
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		close(fd);
+		config_report(policy, err, &count, path, 0, 0,
+			      "not a regular file");
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (trusted &&
+	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
 		config_report(policy, err, &count, path, 0, 0,
 			      "refused: a system config must be owned by root "

@@ -61,6 +61,25 @@ static int shim_bind_upgraded_family(const struct sockaddr *sa)
 	return AF_UNSPEC;
 }
 
+/* Log a bind refused as fail-local: a local address the stack lacks. */
+static void shim_bind_log(const struct policy *policy, unsigned flags,
+			  const struct sockaddr *sa, socklen_t len,
+			  unsigned local)
+{
+	struct shim_log_event ev = {
+		.call = "bind",
+		.family = flags & FDSTATE_UPGRADED ? AF_INET : sa->sa_family,
+		.local = sa,
+		.locallen = len,
+		.outcome = OUTCOME_FAIL_LOCAL,
+		.host = FAM_BOTH,
+		.local_fam = local,
+		.error = "EADDRNOTAVAIL",
+	};
+
+	shim_log(policy, &ev);
+}
+
 /*
  * Check a bind of fd to sa (len bytes) under policy.  Returns 0 with b
  * filled (its sa and len are the program's own when nothing changes), or
@@ -105,8 +124,12 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	/* A local address whose family the stack lacks is the table's
 	 * fail-local whatever the host: ask for a host of both families. */
 	if (local != FAM_NONE &&
-	    policy_decide(policy, FAM_BOTH, local) == OUTCOME_FAIL_LOCAL)
-		return EADDRNOTAVAIL;
+	    policy_decide(policy, FAM_BOTH, local) == OUTCOME_FAIL_LOCAL) {
+		shim_bind_log(policy, flags, sa, len, local);
+		/* Audit mode: told, not done. */
+		if (policy_enforce(policy))
+			return EADDRNOTAVAIL;
+	}
 	b->flags = shim_bind_flags[local];
 	if (flags & FDSTATE_UPGRADED) {
 		b->len = sockaddr_make(&in, AF_INET6, true, &b->buf);

@@ -36,8 +36,6 @@ static int shim_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	int err;
 
 	err = sockaddr_route(policy, fd, sa, len, SOCKADDR_CONNECT, 0, &route);
-	if (!err && route.bind)
-		err = local_bind(policy, fd, route.flags, route.bind_fam);
 	if (err) {
 		errno = err;
 		return -1;

@@ -50,6 +50,13 @@ struct gai_req {
 	struct addrinfo ask;	/* the program's hints, or glibc's default */
 	bool literal;		/* node is a numeric address */
 	unsigned mask;		/* the families AI_ADDRCONFIG leaves */
+	/* What the decision was, for the log. */
+	int outcome;		/* enum policy_outcome; -1: none */
+	unsigned host;		/* 0: no decision (no node) */
+	struct policy_rule rule;
+	unsigned dropped;	/* answers of a family asked left out */
+	bool pooled;		/* answers given peer-pool addresses */
+	bool refused;		/* the policy failed the call */
 };
 
 struct gai_addr {
@@ -178,6 +185,7 @@ static bool gai_pooled(const struct gai_req *req, const struct addrinfo *src,
 	memset(out, 0, sizeof(*out));
 	if (pool_v4_of(req->policy, &sin6->sin6_addr, &out->u.sin.sin_addr))
 		return false;
+	((struct gai_req *)req)->pooled = true;
 	out->u.sin.sin_family = AF_INET;
 	out->u.sin.sin_port = sin6->sin6_port;
 	out->len = sizeof(out->u.sin);
@@ -210,21 +218,26 @@ static struct addrinfo *gai_entry_new(const struct gai_req *req,
  * the program cannot open a socket of is never handed out.  Returns 0 (*res
  * NULL when nothing is left) or EAI_MEMORY.
  */
-static int gai_build(const struct gai_req *req, const struct gai_action *row,
+static int gai_build(struct gai_req *req, const struct gai_action *row,
 		     const struct addrinfo *list, struct addrinfo **res)
 {
 	unsigned sockets = resolve_sockets(req->policy);
+	unsigned asked = resolve_fam_of(req->ask.ai_family);
 	struct addrinfo *head = NULL, **tail = &head;
 	const struct addrinfo *src;
 	struct gai_addr addr;
 
 	for (src = list; src; src = src->ai_next) {
+		/* An answer of a family asked for that is not handed out is
+		 * one the policy took away. */
+		req->dropped += (resolve_ai_fam(src) & asked) != 0;
 		if (!(resolve_ai_fam(src) & row->from & req->mask))
 			continue;
 		if (!row->convert(req, src, &addr))
 			continue;
 		if (!(resolve_fam_of(addr.u.sa.sa_family) & sockets))
 			continue;
+		req->dropped -= (resolve_ai_fam(src) & asked) != 0;
 		*tail = gai_entry_new(req, src, &addr);
 		if (!*tail)
 			goto err_list;
@@ -243,13 +256,18 @@ err_list:
 	return EAI_MEMORY;
 }
 
-/* SPEC §2: fail-local is EAI_SYSTEM, fail-host depends on the node. */
+/*
+ * SPEC §2: fail-local is EAI_SYSTEM, fail-host depends on the node, a
+ * denied name is EAI_NONAME.
+ */
 static int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
 {
 	if (outcome == OUTCOME_FAIL_LOCAL) {
 		errno = EADDRNOTAVAIL;
 		return EAI_SYSTEM;
 	}
+	if (outcome == OUTCOME_DENY)
+		return EAI_NONAME;
 	return req->literal ? EAI_ADDRFAMILY : EAI_NONAME;
 }
 
@@ -258,7 +276,7 @@ static int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
  * the emulated host has; an AF_INET socket on an ipv6 stack with mapped
  * addresses is upgraded underneath, so it gets 0.0.0.0 too.
  */
-static int gai_passive(const struct gai_req *req, const struct addrinfo *list,
+static int gai_passive(struct gai_req *req, const struct addrinfo *list,
 		       struct addrinfo **res)
 {
 	struct gai_action row = {.convert = gai_copy};
@@ -274,26 +292,34 @@ static int gai_passive(const struct gai_req *req, const struct addrinfo *list,
 	return rc;
 }
 
-static int gai_apply(const struct gai_req *req, const struct addrinfo *list,
+static int gai_apply(struct gai_req *req, const struct addrinfo *list,
 		     struct addrinfo **res)
 {
 	const struct gai_action *row = gai_actions;
+	enum policy_action action;
 	enum policy_outcome outcome;
 	int rc;
 
 	if (!req->node)
 		return gai_passive(req, list, res);
-	outcome = resolve_decide(req->policy, resolve_list_fams(list) & req->mask,
+	action = req->rule.action;
+	req->host = resolve_list_fams(list) & req->mask;
+	outcome = resolve_decide(req->policy, action, req->host,
 				 resolve_fam_of(req->ask.ai_family));
+	req->outcome = (int)outcome;
 	while (row->outcome != OUTCOME_COUNT &&
 	       (row->outcome != outcome ||
 		(row->family != GAI_ANY && row->family != req->ask.ai_family)))
 		row++;
+	req->refused = true;
 	if (!row->convert)
 		return gai_fail(req, outcome);
 	rc = gai_build(req, row, list, res);
-	if (rc == 0 && !*res)
+	if (rc == 0 && !*res) {
+		req->outcome = OUTCOME_FAIL_HOST;
 		return gai_fail(req, OUTCOME_FAIL_HOST);
+	}
+	req->refused = false;
 	return rc;
 }
 
@@ -354,46 +380,122 @@ static int gai_forward(const char *node, const char *service,
 	return EAI_SYSTEM;
 }
 
+/*
+ * Ask the real resolver and decide: the body of the hook, but for audit
+ * mode and the log.  Returns what the program is to get, *res filled.
+ */
+static int gai_decide(struct gai_req *req, const char *node,
+		      const char *service, struct addrinfo **res)
+{
+	struct addrinfo query, *list = NULL;
+	int rc, own, real_errno, saved_errno = errno;
+
+	query = (struct addrinfo){
+		.ai_flags = req->ask.ai_flags & ~GAI_OWN_FLAGS,
+		.ai_socktype = req->ask.ai_socktype,
+		.ai_protocol = req->ask.ai_protocol,
+	};
+	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
+	req->literal = req->node && ((req->ask.ai_flags & AI_NUMERICHOST) ||
+				     resolve_numeric(node));
+	/* A denied name is refused before it is looked up: no query for
+	 * it leaves the host. */
+	if (resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
+	    RULE_DENY) {
+		req->outcome = OUTCOME_DENY;
+		req->refused = true;
+		return gai_fail(req, OUTCOME_DENY);
+	}
+	rc = gai_forward(node, service, &query, &list);
+	real_errno = errno;
+	/* glibc checks the flags before AI_ADDRCONFIG, everything else after. */
+	if (rc == EAI_BADFLAGS)
+		return rc;
+	own = (req->ask.ai_flags & AI_ADDRCONFIG) ? gai_addrconfig(req) : 0;
+	if (own || rc) {
+		if (rc == 0)
+			real_freeaddrinfo(list);
+		req->refused = own != 0;
+		errno = own ? saved_errno : real_errno;
+		return own ? own : rc;
+	}
+	rc = gai_apply(req, list, res);
+	/* The name's rules follow the addresses the program was given (in
+	 * audit mode, libc's answer). */
+	if (req->node && !req->literal &&
+	    (rc == 0 || !policy_enforce(req->policy)))
+		names_remember(req->policy, req->node, list);
+	real_freeaddrinfo(list);
+	if (rc != EAI_SYSTEM)
+		errno = saved_errno;
+	return rc;
+}
+
+/* The names of the EAI_* codes the shim answers with, for the log. */
+static const struct gai_error {
+	int rc;
+	const char *name;
+} gai_errors[] = {
+	{EAI_NONAME, "EAI_NONAME"},
+	{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
+	{EAI_SYSTEM, "EAI_SYSTEM"},
+	{EAI_MEMORY, "EAI_MEMORY"},
+	{0, NULL},
+};
+
+/*
+ * Log a call the policy refused or changed: refused it, left answers out,
+ * or gave translated or peer-pool addresses.  errno is kept.
+ */
+static void gai_log(const struct gai_req *req, int rc)
+{
+	const struct gai_error *e = gai_errors;
+	const char *reason = NULL;
+	int saved_errno = errno;
+
+	while (e->name && e->rc != rc)
+		e++;
+	if (req->refused && req->outcome < 0)
+		reason = "addrconfig";
+	else if (!req->refused && req->pooled)
+		reason = "peer-pool";
+	else if (!req->refused && req->dropped)
+		reason = "filtered";
+	else if (!req->refused && req->outcome != OUTCOME_MAP)
+		return;
+	resolve_log(req->policy, "getaddrinfo", req->ask.ai_family, req->node,
+		    req->host, req->outcome, &req->rule,
+		    req->refused ? e->name : NULL, reason);
+	errno = saved_errno;
+}
+
 static int shim_getaddrinfo(const char *node, const char *service,
 			    const struct addrinfo *hints, struct addrinfo **res)
 {
-	struct gai_req req = {.policy = shim_policy(), .mask = FAM_BOTH};
-	struct addrinfo query, *list = NULL;
-	int rc, own, real_errno, saved_errno = errno;
+	struct gai_req req = {
+		.policy = shim_policy(),
+		.mask = FAM_BOTH,
+		.outcome = -1,
+	};
+	int rc, saved_errno = errno;
 
 	if (!req.policy)
 		return EAI_FAIL;
 	req.ask = hints ? *hints : gai_default_hints;
 	/* An unknown family, and a call the shim could not clean up after,
 	 * get libc's own answer. */
-	if (!policy_enforce(req.policy) || !res || !real_freeaddrinfo ||
+	if (!res || !real_freeaddrinfo ||
 	    resolve_fam_of(req.ask.ai_family) == FAM_NONE)
 		return gai_forward(node, service, hints, res);
-	query = (struct addrinfo){
-		.ai_flags = req.ask.ai_flags & ~GAI_OWN_FLAGS,
-		.ai_socktype = req.ask.ai_socktype,
-		.ai_protocol = req.ask.ai_protocol,
-	};
-	rc = gai_forward(node, service, &query, &list);
-	real_errno = errno;
-	/* glibc checks the flags before AI_ADDRCONFIG, everything else after. */
-	if (rc == EAI_BADFLAGS)
+	rc = gai_decide(&req, node, service, res);
+	gai_log(&req, rc);
+	if (policy_enforce(req.policy))
 		return rc;
-	req.node = (node && strcmp(node, "*") != 0) ? node : NULL;
-	own = (req.ask.ai_flags & AI_ADDRCONFIG) ? gai_addrconfig(&req) : 0;
-	if (own || rc) {
-		if (rc == 0)
-			real_freeaddrinfo(list);
-		errno = own ? saved_errno : real_errno;
-		return own ? own : rc;
-	}
-	req.literal = req.node && ((req.ask.ai_flags & AI_NUMERICHOST) ||
-				   resolve_numeric(node));
-	rc = gai_apply(&req, list, res);
-	real_freeaddrinfo(list);
-	if (rc != EAI_SYSTEM)
-		errno = saved_errno;
-	return rc;
+	/* Audit mode: told, not done; the program gets libc's answer. */
+	if (rc == 0)
+		real_freeaddrinfo(*res);
+	errno = saved_errno;
+	return gai_forward(node, service, hints, res);
 }
 
 /*

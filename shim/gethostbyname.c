@@ -143,35 +143,82 @@ static void he_key_create(void)
 	he_key_ok = pthread_key_create(&he_key, free) == 0;
 }
 
-static enum he_verdict he_decide(const char *name, int af)
+/* The h_errno names of the failures, for the log; NULL: no failure. */
+static const char *const he_errors[] = {
+	[HE_FAIL_HOST] = "HOST_NOT_FOUND",
+	[HE_FAIL_LOCAL] = "NO_RECOVERY",
+};
+
+/* Log a verdict that is not libc's answer. */
+static void he_log(const struct policy *policy, const char *call,
+		   const char *name, int af, unsigned host,
+		   enum policy_outcome outcome, const struct policy_rule *rule,
+		   enum he_verdict verdict)
+{
+	const char *error = NULL;
+
+	if ((size_t)verdict < sizeof(he_errors) / sizeof(he_errors[0]))
+		error = he_errors[verdict];
+	resolve_log(policy, call, af, name, host, outcome, rule, error,
+		    verdict == HE_POOLED ? "peer-pool" : NULL);
+}
+
+/*
+ * The verdict on name asked for as af by call, logged when it is not
+ * libc's answer.  In audit mode it is libc's answer all the same.
+ */
+static enum he_verdict he_decide(const char *call, const char *name, int af)
 {
 	const struct policy *policy = shim_policy();
 	const struct he_action *row = he_actions;
 	unsigned have, want = resolve_fam_of(af);
+	enum policy_action action = RULE_NONE;
 	enum policy_outcome outcome;
+	struct policy_rule rule = {RULE_NONE, NULL, 0};
+	enum he_verdict verdict;
+	struct addrinfo *list;
 	int saved_errno = errno;
 
 	if (!policy)
 		return HE_FAIL_CLOSED;
-	/* Audit mode, an unknown family and a name libc cannot find get
-	 * libc's own answer. */
-	if (!policy_enforce(policy) || !name ||
-	    (want != FAM_IPV4 && want != FAM_IPV6) ||
-	    resolve_name_fams(name, &have) != 0)
+	/* An unknown family gets libc's own answer. */
+	if (!name || (want != FAM_IPV4 && want != FAM_IPV6))
 		return HE_REAL;
-	outcome = resolve_decide(policy, have, want);
-	errno = saved_errno;
+	if (policy_rule_count(policy))
+		action = resolve_rule(policy, name, resolve_numeric(name),
+				      &rule);
+	/* A denied name is refused before it is looked up. */
+	if (action == RULE_DENY) {
+		he_log(policy, call, name, af, FAM_NONE, OUTCOME_DENY, &rule,
+		       HE_FAIL_HOST);
+		errno = saved_errno;
+		return policy_enforce(policy) ? HE_FAIL_HOST : HE_REAL;
+	}
+	/* A name libc cannot find gets libc's own answer. */
+	if (resolve_name_fams(name, &have, &list) != 0)
+		return HE_REAL;
+	outcome = resolve_decide(policy, action, have, want);
 	while (row->outcome != OUTCOME_COUNT &&
 	       (row->outcome != outcome ||
 		(row->family != HE_ANY && row->family != af)))
 		row++;
+	verdict = row->verdict;
 	/* No address of a family the program cannot open a socket of. */
-	if (row->verdict <= HE_POOLED && !(want & resolve_sockets(policy)))
-		return HE_FAIL_HOST;
-	if (row->verdict == HE_POOLED &&
+	if (verdict <= HE_POOLED && !(want & resolve_sockets(policy)))
+		verdict = HE_FAIL_HOST;
+	if (verdict == HE_POOLED &&
 	    !resolve_pools(policy, resolve_numeric(name)))
-		return HE_FAIL_HOST;
-	return row->verdict;
+		verdict = HE_FAIL_HOST;
+	if (verdict != HE_REAL)
+		he_log(policy, call, name, af, have & want ? have & want : have,
+		       outcome, &rule, verdict);
+	/* The name's rules follow the addresses the program is given (in
+	 * audit mode, libc's answer). */
+	if (verdict <= HE_POOLED || !policy_enforce(policy))
+		names_remember(policy, name, list);
+	real_freeaddrinfo(list);
+	errno = saved_errno;
+	return policy_enforce(policy) ? verdict : HE_REAL;
 }
 
 /* Tell a failure; returns what a _r function returns for it. */
@@ -374,7 +421,9 @@ static int he_forward_r(const char *name, int af, struct hostent *ret,
 static struct hostent *shim_gethostbyname2(const char *name, int af,
 					   bool legacy)
 {
-	enum he_verdict verdict = he_decide(name, af);
+	enum he_verdict verdict = he_decide(legacy ? "gethostbyname"
+						   : "gethostbyname2",
+					    name, af);
 
 	if (verdict == HE_REAL)
 		return he_forward(name, af, legacy);
@@ -389,7 +438,9 @@ static int shim_gethostbyname2_r(const char *name, int af,
 				 struct hostent **result, int *h_errnop,
 				 bool legacy)
 {
-	enum he_verdict verdict = he_decide(name, af);
+	enum he_verdict verdict = he_decide(legacy ? "gethostbyname_r"
+						   : "gethostbyname2_r",
+					    name, af);
 
 	if (verdict == HE_REAL)
 		return he_forward_r(name, af, ret, buf, buflen, result,

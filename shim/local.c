@@ -148,27 +148,36 @@ unsigned shim_local_fam(const struct policy *policy)
 
 /* shim_decide_unbound - see shim.h. */
 enum policy_outcome shim_decide_unbound(const struct policy *policy,
+					enum policy_action action,
 					unsigned host)
 {
 	struct local_info info;
 
 	if (!local_info_get(policy, &info))
-		return policy_decide(policy, host, FAM_NONE);
+		return policy_decide_rule(policy, action, host, FAM_NONE);
 	if (info.failed)
 		return OUTCOME_FAIL_LOCAL;
-	return policy_decide(policy, host, info.fam);
+	return policy_decide_rule(policy, action, host, info.fam);
+}
+
+/* local_would_upgrade - see sockaddr.h. */
+bool local_would_upgrade(const struct policy *policy)
+{
+	unsigned stack = policy_stack(policy);
+
+	if (!policy_mapped(policy))
+		return false;
+	if (stack == STACK_IPV6)
+		return true;
+	return stack == STACK_DUAL &&
+	       (policy_rule_count_of(policy, RULE_MAP) ||
+		shim_local_fam(policy) == FAM_IPV6);
 }
 
 /* local_upgrades - see sockaddr.h. */
 bool local_upgrades(const struct policy *policy)
 {
-	unsigned stack = policy_stack(policy);
-
-	if (!policy_enforce(policy))
-		return false;
-	if (stack == STACK_IPV6)
-		return policy_mapped(policy);
-	return stack == STACK_DUAL && shim_local_fam(policy) == FAM_IPV6;
+	return policy_enforce(policy) && local_would_upgrade(policy);
 }
 
 /*
@@ -202,10 +211,12 @@ static int local_bind_real(int fd, const struct sockaddr_storage *ss,
 
 /*
  * Bind fd to in on the ports of info's range, round robin from where the
- * last search ended, the next on EADDRINUSE.  Returns 0 or an errno.
+ * last search ended, the next on EADDRINUSE.  Returns 0 or an errno; the
+ * address bound is copied to bound and its length to *boundlen.
  */
 static int local_bind_ports(int fd, int family, const struct local_info *info,
-			    struct sockaddr_inet *in)
+			    struct sockaddr_inet *in,
+			    struct sockaddr_storage *bound, socklen_t *boundlen)
 {
 	unsigned low = info->port_low, count, start, i;
 	struct sockaddr_storage ss;
@@ -223,6 +234,10 @@ static int local_bind_ports(int fd, int family, const struct local_info *info,
 			return 0;
 		if (local_bind_real(fd, &ss, len) == 0) {
 			atomic_fetch_add(&local_next_port, i);
+			if (len > *boundlen)
+				len = *boundlen;
+			memcpy(bound, &ss, len);
+			*boundlen = len;
 			return 0;
 		}
 		err = errno;
@@ -234,18 +249,24 @@ static int local_bind_ports(int fd, int family, const struct local_info *info,
 
 /* local_bind - see sockaddr.h. */
 int local_bind(const struct policy *policy, int fd, unsigned flags,
-	       unsigned fam)
+	       unsigned fam, struct sockaddr_storage *bound,
+	       socklen_t *boundlen)
 {
 	int family = flags & FDSTATE_INET6 ? AF_INET6 : AF_INET;
+	socklen_t room = *boundlen;
 	struct local_info info;
 	struct sockaddr_inet in;
 	int saved_errno = errno, err;
 
+	*boundlen = 0;
 	/* Nothing to bind is not marked: a later connect() of the same
 	 * socket, to another family, may have something to bind. */
 	if (!local_info_get(policy, &info) || !local_pick(&info, fam, &in))
 		return 0;
-	err = local_bind_ports(fd, family, &info, &in);
+	*boundlen = room;
+	err = local_bind_ports(fd, family, &info, &in, bound, boundlen);
+	if (err)
+		*boundlen = 0;
 	errno = saved_errno;
 	/* EINVAL is a socket bound already (by a connect() or send that
 	 * let the kernel choose): nothing is left to do. */

@@ -9,15 +9,19 @@
  *	family=inet dest=[2001:db8::2]:5000 name=example.org
  *	local=0.0.0.0:80 stack=ipv6 cell=ipv6/ipv4/none outcome=map
  *	rule=/etc/stackshim.conf:7 translated=198.18.0.1:5000
- *	reason=peer-pool dropped=3
+ *	error=EACCES reason=peer-pool dropped=3 audit=yes
  *
  * time is UTC with milliseconds; program is the executable's base name;
  * family the program's socket family (inet, inet6, or its number); dest,
  * local and translated are a.b.c.d or [v6] with :port when the port is
- * not 0 (an IPv6 scope as %N); stack is the policy's; cell (the table's
- * STACK/HOST/LOCAL) and outcome are there when the event carries a
- * decision, that is a host class and an outcome >= 0; dropped, last, says
- * how many lines this process could not write so far, when any.  A value
+ * not 0 (an IPv6 scope as %N); stack is the policy's; outcome is there
+ * when the event carries a decision (outcome >= 0), cell (the table's
+ * STACK/HOST/LOCAL) when that decision had a host class too; rule is the
+ * FILE:LINE of the destination rule that decided; error the errno (or
+ * EAI_*, h_errno) name the call fails with, or would in audit mode;
+ * dropped says how many lines this process could not write so far, when
+ * any; audit=yes, last, marks a decision of audit mode (enforce = no),
+ * which was logged and not carried out.  A value
  * holding a space, a control character, a quote, a backslash or a byte
  * outside ASCII has that byte written as \xNN, so that one event is
  * always one line.  A line longer than LOG_LINE_MAX is cut short, its
@@ -45,6 +49,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -246,7 +251,10 @@ static void log_sockaddr(struct log_buf *b, const char *key,
 	}
 }
 
-/* The table's cell and outcome, when the event carries a decision. */
+/*
+ * The table's cell, when the event has a host class, and the outcome,
+ * when it carries a decision (a deny rule decides before any cell).
+ */
 static void log_decision(struct log_buf *b, unsigned stack,
 			 const struct shim_log_event *ev)
 {
@@ -255,14 +263,16 @@ static void log_decision(struct log_buf *b, unsigned stack,
 	const char *outcome = ev->outcome < 0 ? NULL
 			      : policy_outcome_name(ev->outcome);
 
-	if (!host || !local || !outcome || !policy_stack_name(stack))
+	if (!outcome)
 		return;
-	log_key(b, "cell");
-	log_puts(b, policy_stack_name(stack));
-	log_put(b, "/", 1);
-	log_puts(b, host);
-	log_put(b, "/", 1);
-	log_puts(b, local);
+	if (host && local && policy_stack_name(stack)) {
+		log_key(b, "cell");
+		log_puts(b, policy_stack_name(stack));
+		log_put(b, "/", 1);
+		log_puts(b, host);
+		log_put(b, "/", 1);
+		log_puts(b, local);
+	}
 	log_field(b, "outcome", outcome);
 }
 
@@ -285,11 +295,14 @@ static void log_format(struct log_buf *b, const struct policy *policy,
 	log_decision(b, stack, ev);
 	log_field(b, "rule", ev->rule);
 	log_sockaddr(b, "translated", ev->translated, ev->translatedlen);
+	log_field(b, "error", ev->error);
 	log_field(b, "reason", ev->reason);
 	if (dropped) {
 		log_key(b, "dropped");
 		log_uint(b, dropped, 1);
 	}
+	if (!policy_enforce(policy))
+		log_field(b, "audit", "yes");
 }
 
 /* The executable's base name, as init.c chooses the program's sections. */
@@ -394,6 +407,19 @@ static bool log_emit(enum policy_log where, const char *line, size_t len)
 	default:
 		return true;
 	}
+}
+
+/* shim_logging - see shim.h. */
+bool shim_logging(const struct policy *policy)
+{
+	return policy && policy_log(policy) != LOG_OFF;
+}
+
+/* shim_rule_format - see shim.h. */
+int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s:%u", rule->file ? rule->file : "-",
+			rule->line);
 }
 
 /* shim_log - see shim.h. */

@@ -5,19 +5,15 @@
  *
  * The pool (policy/pool.c) is built on first use from the policy's
  * peer-pool setting and lives as long as the process: an address given to
- * a peer is that peer's for good.  A mutex guards it.  While a thread
- * holds the mutex it blocks every signal, so that a signal handler that
- * reaches a hook cannot wait on the lock its own thread holds; and
- * pthread_atfork() handlers take the mutex around fork(), so that a child
- * never inherits it held by a thread that does not exist there.  The
- * child keeps the parent's mappings, which its peers, shared with the
- * parent, go on matching.
+ * a peer is that peer's for good.  shim_lock() guards it (shim/lock.c:
+ * signals blocked while held, safe across fork()).  The child keeps the
+ * parent's mappings, which its peers, shared with the parent, go on
+ * matching.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -25,54 +21,7 @@
 #include "shim.h"
 #include "sockaddr.h"
 
-static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t pool_atfork_once = PTHREAD_ONCE_INIT;
 static struct policy_pool *pool_the;	/* NULL until first needed */
-static sigset_t pool_fork_mask;		/* the forking thread's, held */
-
-/* Take the mutex with every signal blocked; old gets the thread's mask. */
-static void pool_lock(sigset_t *old)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, old);
-	pthread_mutex_lock(&pool_mutex);
-}
-
-static void pool_unlock(const sigset_t *old)
-{
-	pthread_mutex_unlock(&pool_mutex);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
-/* Before fork(): hold the mutex, so that no other thread is inside. */
-static void pool_fork_prepare(void)
-{
-	sigset_t old;
-
-	pool_lock(&old);
-	/* Only the holder of the mutex writes it. */
-	pool_fork_mask = old;
-}
-
-/* After fork(), in the parent and in the child: let go. */
-static void pool_fork_release(void)
-{
-	sigset_t old = pool_fork_mask;
-
-	pool_unlock(&old);
-}
-
-/*
- * Register the fork handlers, the first time the pool is wanted: until
- * then no thread can hold its mutex.
- */
-static void pool_atfork_register(void)
-{
-	pthread_atfork(pool_fork_prepare, pool_fork_release,
-		       pool_fork_release);
-}
 
 /* The pool, built now from policy when there is none; the mutex is held. */
 static struct policy_pool *pool_get(const struct policy *policy)
@@ -119,12 +68,11 @@ int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
 
 	if (!policy)
 		return ENOBUFS;
-	pthread_once(&pool_atfork_once, pool_atfork_register);
-	pool_lock(&old);
+	shim_lock(&old);
 	pool = pool_get(policy);
 	if (pool && policy_pool_v4(pool, v6, v4, &fresh) == 0)
 		err = 0;
-	pool_unlock(&old);
+	shim_unlock(&old);
 	if (fresh)
 		pool_log(policy, v6, v4);
 	errno = saved_errno;
@@ -157,9 +105,9 @@ bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 	if (!policy || !pool_holds(policy, v4) ||
 	    !__atomic_load_n(&pool_the, __ATOMIC_ACQUIRE))
 		return false;
-	pool_lock(&old);
+	shim_lock(&old);
 	found = pool_the && policy_pool_v6(pool_the, v4, v6);
-	pool_unlock(&old);
+	shim_unlock(&old);
 	errno = saved_errno;
 	return found;
 }

@@ -57,23 +57,28 @@ static inline unsigned resolve_list_fams(const struct addrinfo *list)
 
 /*
  * resolve_name_fams - ask the real resolver (AF_UNSPEC, no AI_ADDRCONFIG)
- * what families name has.  Returns 0 with *fams set (never FAM_NONE), or
- * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno is
- * the same on return as on entry.
+ * what families name has.  Returns 0 with *fams set (never FAM_NONE) and
+ * *list the answers, for the caller to free with real_freeaddrinfo(), or
+ * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno
+ * is the same on return as on entry.
  */
-static inline int resolve_name_fams(const char *name, unsigned *fams)
+static inline int resolve_name_fams(const char *name, unsigned *fams,
+				    struct addrinfo **list)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *list;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
 	int rc, saved_errno = errno;
 
+	*list = NULL;
 	if (!real_getaddrinfo || !real_freeaddrinfo)
 		return EAI_SYSTEM;
-	rc = real_getaddrinfo(name, NULL, &hints, &list);
+	rc = real_getaddrinfo(name, NULL, &hints, list);
 	if (rc == 0) {
-		*fams = resolve_list_fams(list);
-		real_freeaddrinfo(list);
-		if (*fams == FAM_NONE)
+		*fams = resolve_list_fams(*list);
+		if (*fams == FAM_NONE) {
+			real_freeaddrinfo(*list);
+			*list = NULL;
 			rc = EAI_NONAME;
+		}
 	}
 	errno = saved_errno;
 	return rc;
@@ -115,18 +120,73 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
 /*
  * resolve_decide - the outcome for a destination whose answers have the
  * families have, when the program asked for the families want (FAM_BOTH
- * for AF_UNSPEC): a program that names a family asks about that family's
- * records, so those are its host when there are any.  FAM_NONE for have is
- * OUTCOME_FAIL_HOST.
+ * for AF_UNSPEC) and a rule of action matched the name (RULE_NONE: none):
+ * a program that names a family asks about that family's records, so
+ * those are its host when there are any.  FAM_NONE for have is
+ * OUTCOME_FAIL_HOST, unless a deny rule refuses the name first.
  */
 static inline enum policy_outcome
-resolve_decide(const struct policy *policy, unsigned have, unsigned want)
+resolve_decide(const struct policy *policy, enum policy_action action,
+	       unsigned have, unsigned want)
 {
 	unsigned host = (have & want) ? have & want : have;
 
+	if (action == RULE_DENY)
+		return OUTCOME_DENY;
 	if (host == FAM_NONE)
 		return OUTCOME_FAIL_HOST;
-	return shim_decide_unbound(policy, host);
+	return shim_decide_unbound(policy, action, host);
+}
+
+/*
+ * resolve_rule - the name rule that decides name at resolution: one
+ * without a port or a protocol (SPEC §3).  A literal has none: address
+ * rules are applied at connect() and the sends.  Returns the rule's
+ * action, RULE_NONE when none fits.
+ */
+static inline enum policy_action resolve_rule(const struct policy *policy,
+					      const char *name, bool literal,
+					      struct policy_rule *rule)
+{
+	memset(rule, 0, sizeof(*rule));
+	if (!name || literal || !policy_rule_count(policy) ||
+	    !policy_match_name(policy, name, 0, PROTO_ANY, rule))
+		return RULE_NONE;
+	return rule->action;
+}
+
+/*
+ * resolve_log - log a resolution that the policy refused or changed:
+ * call, the name, the decision (host 0: no table cell, as for a name a
+ * rule denies before it is resolved; outcome -1: none), the rule that
+ * matched (action RULE_NONE: none), and error, the EAI_* or h_errno name it fails with (NULL when
+ * it did not fail; reason then says what changed).
+ */
+static inline void resolve_log(const struct policy *policy, const char *call,
+			       int family, const char *name, unsigned host,
+			       int outcome,
+			       const struct policy_rule *rule,
+			       const char *error, const char *reason)
+{
+	char where[sizeof(((struct policy_error *)0)->file) + 16];
+	struct shim_log_event ev = {
+		.call = call,
+		.family = family,
+		.name = name,
+		.outcome = outcome,
+		.host = host,
+		.local_fam = shim_local_fam(policy),
+		.error = error,
+		.reason = reason,
+	};
+
+	if (!shim_logging(policy))
+		return;
+	if (rule->action != RULE_NONE) {
+		shim_rule_format(rule, where, sizeof(where));
+		ev.rule = where;
+	}
+	shim_log(policy, &ev);
 }
 
 /*

@@ -47,19 +47,14 @@ static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
 }
 
 /*
- * Route a send on fd to sa (len bytes) and bind the local-address when the
- * route asks for it.  Returns 0 with route filled, or a positive errno.
+ * Route a send of call on fd to sa (len bytes).  Returns 0 with route
+ * filled, or a positive errno.
  */
-static int shim_send_route(int fd, const struct sockaddr *sa, socklen_t len,
-			   int flags, struct sockaddr_route *route)
+static int shim_send_route(enum sockaddr_call call, int fd,
+			   const struct sockaddr *sa, socklen_t len, int flags,
+			   struct sockaddr_route *route)
 {
-	const struct policy *policy = shim_policy();
-	int err;
-
-	err = sockaddr_route(policy, fd, sa, len, SOCKADDR_SEND, flags, route);
-	if (!err && route->bind)
-		err = local_bind(policy, fd, route->flags, route->bind_fam);
-	return err;
+	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
 }
 
 static ssize_t shim_sendto(int fd, const void *buf, size_t n, int flags,
@@ -68,7 +63,7 @@ static ssize_t shim_sendto(int fd, const void *buf, size_t n, int flags,
 	struct sockaddr_route route;
 	int err;
 
-	err = shim_send_route(fd, sa, len, flags, &route);
+	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -85,8 +80,8 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* An unreadable msghdr is the kernel's EFAULT to give. */
 	if (!sockaddr_ptr_ok(msg))
 		return shim_sendmsg_forward(fd, msg, flags);
-	err = shim_send_route(fd, msg->msg_name, msg->msg_namelen, flags,
-			      &route);
+	err = shim_send_route(SOCKADDR_SENDMSG, fd, msg->msg_name,
+			      msg->msg_namelen, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -115,16 +110,27 @@ struct shim_send_run {
 	unsigned count;			/* messages in the run */
 	bool copied;			/* in hdrs, their names rewritten */
 	int err;			/* the message after it is refused */
+	bool carried;			/* next holds the first one's route */
+	struct sockaddr_route next;
 	struct mmsghdr hdrs[SHIM_SEND_COPY_MSGS];
 	struct sockaddr_storage names[SHIM_SEND_COPY_MSGS];
 };
 
+/* Copy a route, its rewritten name pointing into the copy's own buffer. */
+static void shim_send_route_copy(struct sockaddr_route *to,
+				 const struct sockaddr_route *from)
+{
+	*to = *from;
+	if (from->sa == (const struct sockaddr *)&from->buf)
+		to->sa = (const struct sockaddr *)&to->buf;
+}
+
 /*
  * Route the messages of vec[0..vlen) in order into run, as long as they
  * are of one kind (rewritten or not) and, rewritten, fit in its copies.
- * A message of the other kind ends the run and is routed again for the
- * next one (a route is the same the second time: the local-address is
- * bound once); a refused message ends it with run->err set.
+ * A message of the other kind ends the run, its route carried to the next
+ * one, so that each message is decided (and logged) once; a refused
+ * message ends it with run->err set.
  */
 static void shim_sendmmsg_route(int fd, struct mmsghdr *vec, unsigned vlen,
 				int flags, struct shim_send_run *run)
@@ -136,19 +142,26 @@ static void shim_sendmmsg_route(int fd, struct mmsghdr *vec, unsigned vlen,
 	run->count = 0;
 	run->err = 0;
 	for (; run->count < vlen; run->count++) {
-		run->err = shim_send_route(fd, vec->msg_hdr.msg_name,
-					   vec->msg_hdr.msg_namelen, flags,
-					   &route);
+		if (run->carried)
+			shim_send_route_copy(&route, &run->next);
+		else
+			run->err = shim_send_route(SOCKADDR_SENDMMSG, fd,
+						   vec->msg_hdr.msg_name,
+						   vec->msg_hdr.msg_namelen,
+						   flags, &route);
+		run->carried = false;
 		if (run->err)
 			return;
 		rewritten = route.sa != vec->msg_hdr.msg_name;
 		if (!run->count)
 			run->copied = rewritten;
-		else if (rewritten != run->copied)
+		if (rewritten != run->copied ||
+		    (rewritten && run->count == SHIM_SEND_COPY_MSGS)) {
+			shim_send_route_copy(&run->next, &route);
+			run->carried = true;
 			return;
+		}
 		if (rewritten) {
-			if (run->count == SHIM_SEND_COPY_MSGS)
-				return;
 			run->hdrs[run->count] = *vec;
 			memcpy(&run->names[run->count], route.sa, route.len);
 			copy = &run->hdrs[run->count].msg_hdr;
@@ -175,6 +188,7 @@ static int shim_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		return shim_sendmmsg_forward(fd, vec, vlen, flags);
 	if (vlen > SHIM_SEND_MAX_MSGS)
 		vlen = SHIM_SEND_MAX_MSGS;
+	run.carried = false;
 	while (sent < vlen) {
 		shim_sendmmsg_route(fd, vec + sent, vlen - sent, flags, &run);
 		if (run.count) {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <netdb.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -106,12 +107,14 @@ const struct policy *shim_policy(void);
 unsigned shim_local_fam(const struct policy *policy);
 
 /*
- * shim_decide_unbound - the outcome for a destination of families host when
- * no socket is bound (name resolution): the local class is the policy's
- * local-address, and a local-address name that does not resolve is
- * OUTCOME_FAIL_LOCAL, "fails to resolve local address".  (shim/local.c)
+ * shim_decide_unbound - the outcome for a destination of families host
+ * that a rule of action matched (RULE_NONE: none) when no socket is bound
+ * (name resolution): the local class is the policy's local-address, and a
+ * local-address name that does not resolve is OUTCOME_FAIL_LOCAL, "fails
+ * to resolve local address".  (shim/local.c)
  */
 enum policy_outcome shim_decide_unbound(const struct policy *policy,
+					enum policy_action action,
 					unsigned host);
 
 /*
@@ -242,9 +245,27 @@ struct shim_log_event {
 	const struct sockaddr *translated; /* what the program was shown
 					    * or the kernel was given */
 	socklen_t translatedlen;
+	const char *error;		/* "EACCES", "EAI_NONAME", ... */
 	const char *reason;		/* a word: "peer-pool", ... */
 };
 void shim_log(const struct policy *policy, const struct shim_log_event *ev);
+
+/*
+ * shim_logging - whether shim_log() writes anything under policy, for a
+ * caller that would have to work to build its event.
+ */
+bool shim_logging(const struct policy *policy);
+
+/* shim_rule_format - "FILE:LINE" of rule into buf, as snprintf. */
+int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len);
+
+/*
+ * shim_lock, shim_unlock - the lock of the library's process-wide tables,
+ * taken with every signal blocked (old gets the thread's mask) and held
+ * by no other thread across fork().  (shim/lock.c)
+ */
+void shim_lock(sigset_t *old);
+void shim_unlock(const sigset_t *old);
 
 #pragma GCC visibility pop
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -203,17 +204,35 @@ unsigned sockaddr_policed(const struct policy *policy, int fd,
 	unsigned flags;
 	int family;
 
+	(void)policy;
 	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
 	    len > sizeof(struct sockaddr_storage))
 		return 0;
 	family = sa->sa_family;
-	if (policy && !policy_enforce(policy))
-		return 0;
 	flags = fdstate_learn(fd);
 	if (family != AF_INET && family != AF_INET6 &&
 	    !(flags & FDSTATE_UPGRADED))
 		return 0;
 	return flags;
+}
+
+/* sockaddr_rule_addr - see sockaddr.h. */
+void sockaddr_rule_addr(const struct policy *policy,
+			const struct sockaddr_inet *in, struct policy_addr *out)
+{
+	struct in_addr v4;
+
+	memset(out, 0, sizeof(*out));
+	if (sockaddr_v4(in, &v4) ||
+	    (in->addr.fam == FAM_IPV6 &&
+	     sockaddr_in_prefix(policy, (const struct in6_addr *)in->addr.a,
+				&v4))) {
+		out->fam = FAM_IPV4;
+		memcpy(out->a, &v4, sizeof(v4));
+		return;
+	}
+	out->fam = in->addr.fam;
+	memcpy(out->a, in->addr.a, sizeof(out->a));
 }
 
 /*
@@ -291,20 +310,153 @@ static void sockaddr_route_map(const struct policy *policy,
  * A peer-pool address named by the program of an upgraded socket stands
  * for the native IPv6 address it was given to (pool_v6_of()): dst becomes
  * that address, its port kept, and is decided as the IPv6 host it is.
+ * Returns whether it was one.
  */
-static void sockaddr_route_pool(const struct policy *policy,
+static bool sockaddr_route_pool(const struct policy *policy,
 				struct sockaddr_inet *dst)
 {
 	struct in6_addr v6;
 	struct in_addr v4;
 
 	if (dst->addr.fam != FAM_IPV4)
-		return;
+		return false;
 	memcpy(&v4, dst->addr.a, 4);
 	if (!pool_v6_of(policy, &v4, &v6))
-		return;
+		return false;
 	dst->addr.fam = FAM_IPV6;
 	memcpy(dst->addr.a, &v6, 16);
+	return true;
+}
+
+/*
+ * The rule that decides a connection to dst over proto (SPEC §3): the name
+ * rule of the name dst came from, when one was resolved in this process
+ * and one of its rules fits; else the most specific address rule, an
+ * address that holds an IPv4 one (mapped, or translated) looked up as that
+ * first.  name gets the name, or "" when dst came from none.
+ */
+static bool sockaddr_rule(const struct policy *policy,
+			  const struct sockaddr_inet *dst,
+			  enum policy_proto proto, struct policy_rule *rule,
+			  char *name, size_t namelen)
+{
+	uint16_t port = ntohs(dst->port);
+	struct policy_addr key;
+
+	name[0] = '\0';
+	if (!policy_rule_count(policy))
+		return false;
+	sockaddr_rule_addr(policy, dst, &key);
+	if (names_lookup(&key, name, namelen) &&
+	    policy_match_name(policy, name, port, proto, rule))
+		return true;
+	if (policy_match_addr(policy, &key, port, proto, rule))
+		return true;
+	return key.fam != dst->addr.fam &&
+	       policy_match_addr(policy, &dst->addr, port, proto, rule);
+}
+
+/* The calls that route a destination. */
+static const struct sockaddr_call_info {
+	const char *name;
+	bool send;
+} sockaddr_calls[] = {
+	[SOCKADDR_CONNECT] = {"connect", false},
+	[SOCKADDR_SENDTO] = {"sendto", true},
+	[SOCKADDR_SENDMSG] = {"sendmsg", true},
+	[SOCKADDR_SENDMMSG] = {"sendmmsg", true},
+};
+
+/* A decision of sockaddr_route(), as the log tells it. */
+struct sockaddr_decision {
+	enum policy_outcome outcome;
+	unsigned host, local;
+	bool ruled, pooled;
+	struct policy_rule rule;
+	char name[256];
+	struct sockaddr_storage bound;
+	socklen_t boundlen;
+};
+
+/*
+ * Log a routed call that the policy refused or changed: refused, sent to
+ * a translated or peer-pool address, or bound to the local-address.
+ */
+static void sockaddr_route_log(const struct policy *policy,
+			       enum sockaddr_call call, int family,
+			       const struct sockaddr *sa, socklen_t len,
+			       const struct sockaddr_route *route,
+			       const struct sockaddr_decision *d, int err)
+{
+	char rule[sizeof(((struct policy_error *)0)->file) + 16];
+	struct shim_log_event ev = {
+		.call = sockaddr_calls[call].name,
+		.family = family,
+		.dest = sa,
+		.destlen = len,
+		.name = d->name[0] ? d->name : NULL,
+		.local = d->boundlen ? (struct sockaddr *)&d->bound : NULL,
+		.locallen = d->boundlen,
+		.outcome = (int)d->outcome,
+		.host = d->host,
+		.local_fam = d->local,
+		.error = err ? strerrorname_np(err) : NULL,
+		.reason = d->pooled ? "peer-pool" : NULL,
+	};
+
+	if (!err && d->outcome != OUTCOME_MAP && !d->pooled && !d->boundlen)
+		return;
+	if (d->ruled) {
+		shim_rule_format(&d->rule, rule, sizeof(rule));
+		ev.rule = rule;
+	}
+	if (!err && route->sa != sa) {
+		ev.translated = route->sa;
+		ev.translatedlen = route->len;
+	}
+	shim_log(policy, &ev);
+}
+
+/*
+ * Decide dst for a socket with flags: fill d and route.  Returns 0 or the
+ * errno the outcome refuses the call with.
+ */
+static int sockaddr_route_decide(const struct policy *policy,
+				 struct sockaddr_inet *dst, unsigned flags,
+				 struct sockaddr_route *route,
+				 struct sockaddr_decision *d)
+{
+	const struct sockaddr_outcome *o;
+	enum policy_proto proto = flags & FDSTATE_STREAM ? PROTO_TCP
+				  : flags & FDSTATE_DGRAM ? PROTO_UDP
+							   : PROTO_ANY;
+	bool failed;
+
+	if (flags & FDSTATE_UPGRADED)
+		d->pooled = sockaddr_route_pool(policy, dst);
+	d->host = policy_addr_host_fam(&dst->addr);
+	d->local = sockaddr_local_class(policy, flags, &failed);
+	d->ruled = sockaddr_rule(policy, dst, proto, &d->rule, d->name,
+				 sizeof(d->name));
+	d->outcome = failed ? OUTCOME_FAIL_LOCAL
+			    : policy_decide_rule(policy,
+						 d->ruled ? d->rule.action
+							  : RULE_NONE,
+						 d->host, d->local);
+	o = &sockaddr_outcomes[d->outcome];
+	if (o->err)
+		return o->err;
+	route->bind_fam = o->bind_fam;
+	if (o->map) {
+		/* A plain AF_INET socket has no way to an IPv6 address. */
+		if (!(flags & FDSTATE_INET6))
+			return ENETUNREACH;
+		sockaddr_route_map(policy, dst, route);
+	} else if (flags & FDSTATE_UPGRADED) {
+		route->len = sockaddr_make(dst, AF_INET6, false, &route->buf);
+		route->sa = (struct sockaddr *)&route->buf;
+	}
+	return 0;
 }
 
 /* sockaddr_route - see sockaddr.h. */
@@ -313,25 +465,24 @@ int sockaddr_route(const struct policy *policy, int fd,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route)
 {
-	const struct sockaddr_outcome *o;
+	struct sockaddr_decision d;
 	struct sockaddr_inet dst;
-	unsigned flags, host, local;
-	bool failed;
-	int family;
+	unsigned flags;
+	int family, err;
 
 	memset(route, 0, offsetof(struct sockaddr_route, buf));
 	route->sa = sa;
 	route->len = len;
 	flags = route->flags = sockaddr_policed(policy, fd, sa, len);
 	/* Nothing the policy has a say in (not an AF_INET or AF_INET6
-	 * socket, no socket at all, audit mode...): the kernel's answer is
-	 * the program's. */
+	 * socket, no socket at all...): the kernel's answer is the
+	 * program's. */
 	if (!flags)
 		return 0;
 	family = sa->sa_family;
 	if (!policy)
 		return EACCES;
-	if (call == SOCKADDR_SEND && (flags & FDSTATE_STREAM) &&
+	if (sockaddr_calls[call].send && (flags & FDSTATE_STREAM) &&
 	    !(msgflags & MSG_FASTOPEN))
 		return 0;
 	if (flags & FDSTATE_UPGRADED) {
@@ -342,25 +493,24 @@ int sockaddr_route(const struct policy *policy, int fd,
 	}
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
-	if (flags & FDSTATE_UPGRADED)
-		sockaddr_route_pool(policy, &dst);
-	host = policy_addr_host_fam(&dst.addr);
-	local = sockaddr_local_class(policy, flags, &failed);
-	o = &sockaddr_outcomes[failed ? OUTCOME_FAIL_LOCAL
-				      : policy_decide(policy, host, local)];
-	if (o->err)
-		return o->err;
-	route->bind_fam = o->bind_fam;
-	if (o->map) {
-		/* A plain AF_INET socket has no way to an IPv6 address. */
-		if (!(flags & FDSTATE_INET6))
-			return ENETUNREACH;
-		sockaddr_route_map(policy, &dst, route);
-	} else if (flags & FDSTATE_UPGRADED) {
-		route->len = sockaddr_make(&dst, AF_INET6, false, &route->buf);
-		route->sa = (struct sockaddr *)&route->buf;
+	memset(&d, 0, sizeof(d));
+	err = sockaddr_route_decide(policy, &dst, flags, route, &d);
+	/* Audit mode: told as it would have gone, then left alone. */
+	if (!policy_enforce(policy)) {
+		sockaddr_route_log(policy, call, family, sa, len, route, &d,
+				   err);
+		route->sa = sa;
+		route->len = len;
+		return 0;
 	}
-	route->bind = !(flags & (FDSTATE_BOUND | FDSTATE_NOBIND)) &&
-		      policy_local_address(policy) != NULL;
-	return 0;
+	if (!err && !(flags & (FDSTATE_BOUND | FDSTATE_NOBIND)) &&
+	    policy_local_address(policy)) {
+		d.boundlen = sizeof(d.bound);
+		err = local_bind(policy, fd, flags, route->bind_fam, &d.bound,
+				 &d.boundlen);
+	}
+	sockaddr_route_log(policy, call,
+			   flags & FDSTATE_UPGRADED ? AF_INET : family, sa, len,
+			   route, &d, err);
+	return err;
 }

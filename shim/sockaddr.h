@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -93,11 +94,12 @@ int sockaddr_unupgrade(const struct policy *policy,
 void sockaddr_copy_out(const void *src, socklen_t srclen, struct sockaddr *dst,
 		       socklen_t *dstlen);
 
-/* The call an address is for; sends may carry MSG_FASTOPEN. */
+/* The call a destination is routed for; sends may carry MSG_FASTOPEN. */
 enum sockaddr_call {
-	SOCKADDR_BIND,
 	SOCKADDR_CONNECT,
-	SOCKADDR_SEND,
+	SOCKADDR_SENDTO,
+	SOCKADDR_SENDMSG,
+	SOCKADDR_SENDMMSG,
 };
 
 /*
@@ -106,45 +108,79 @@ enum sockaddr_call {
  * 0 when the call is to go to the kernel as it is: sa is not readable
  * (sockaddr_ptr_ok()), len is shorter than sa_family_t or longer than a
  * sockaddr_storage, sa is of a family other than AF_INET and AF_INET6 on
- * a socket that is not upgraded, the policy is in audit mode (enforce =
- * no), or fd is not an AF_INET or AF_INET6 socket.  Otherwise returns
- * fdstate_learn(fd), never 0; with a NULL policy (the library failed
- * closed) that is the call to refuse.  Nonzero means sa->sa_family may be
- * read.  errno is kept.
+ * a socket that is not upgraded, or fd is not an AF_INET or AF_INET6
+ * socket.  Otherwise returns fdstate_learn(fd), never 0; with a NULL
+ * policy (the library failed closed) that is the call to refuse.  Nonzero
+ * means sa->sa_family may be read.  Audit mode is the caller's to honour.
+ * errno is kept.
  */
 unsigned sockaddr_policed(const struct policy *policy, int fd,
 			  const struct sockaddr *sa, socklen_t len);
 
 /*
+ * sockaddr_rule_addr - the address a rule lookup takes for in: an IPv4
+ * address, an IPv4-mapped one or one inside the policy's translate-prefix
+ * as the IPv4 address it holds (FAM_IPV4), any other IPv6 address as
+ * itself; the bytes past the family's width zero, so that out may be a
+ * hash key.
+ */
+void sockaddr_rule_addr(const struct policy *policy,
+			const struct sockaddr_inet *in, struct policy_addr *out);
+
+/*
  * A routed destination: what to forward (the program's own address, or
- * rewritten into buf) and whether to bind the policy's local-address first,
- * and to which of its families (FAM_NONE: its port range on the wildcard).
+ * rewritten into buf).
  */
 struct sockaddr_route {
 	const struct sockaddr *sa;
 	socklen_t len;
-	bool bind;
-	unsigned bind_fam;
+	unsigned bind_fam;		/* the local-address member used */
 	unsigned flags;			/* the socket's fdstate flags */
 	struct sockaddr_storage buf;
 };
 
 /*
  * sockaddr_route - route a connect() or a send to sa (len bytes) on fd
- * under policy (NULL: the library failed closed), for SPEC §2.  Returns 0
- * when the call is to go on with route (sa and len to forward, a local
- * bind to make first), or a positive errno to fail it with: EACCES (no
- * policy), ENETUNREACH (fail-host, or a map outcome on a plain AF_INET
- * socket), EADDRNOTAVAIL (fail-local), EAFNOSUPPORT (a non-AF_INET address
- * on an upgraded socket, as an AF_INET socket would say).  Anything the
- * policy has no say in (a bad fd, a short or unreadable address, another
- * family) is forwarded unchanged, so that the kernel answers it.  errno is
- * the same on return as on entry.
+ * under policy (NULL: the library failed closed), for SPEC §2 and §3: the
+ * destination rule that decides it (a name rule of the name it came from,
+ * names_lookup(), else the most specific address rule), then the table.
+ * A socket that neither the program nor the shim has bound is bound to
+ * the policy's local-address first, when there is one.  A decision that
+ * refuses or changes the call is logged (shim_log()).  In audit mode
+ * (enforce = no) the decision is logged as it would have been taken and
+ * the call goes on unchanged, nothing bound.
+ *
+ * Returns 0 when the call is to go on with route (sa and len to forward),
+ * or a positive errno to fail it with: EACCES (no policy, or a deny rule),
+ * ENETUNREACH (fail-host, or a map outcome on a plain AF_INET socket),
+ * EADDRNOTAVAIL (fail-local), EAFNOSUPPORT (a non-AF_INET address on an
+ * upgraded socket, as an AF_INET socket would say), or what binding the
+ * local-address failed with (EADDRINUSE: every port of its range taken).
+ * Anything the policy has no say in (a bad fd, a short or unreadable
+ * address, another family) is forwarded unchanged, so that the kernel
+ * answers it.  errno is the same on return as on entry.
  */
 int sockaddr_route(const struct policy *policy, int fd,
 		   const struct sockaddr *sa, socklen_t len,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route);
+
+/* --- the names addresses came from (names.c) ----------------------------- */
+
+/*
+ * names_remember - note that name produced the addresses of list (as the
+ * real resolver gave them), when a name rule of policy covers name
+ * (policy_name_ruled()); otherwise nothing is kept.  errno is kept.
+ */
+void names_remember(const struct policy *policy, const char *name,
+		    const struct addrinfo *list);
+
+/*
+ * names_lookup - the name that produced addr (a key as sockaddr_rule_addr()
+ * makes it) in this process, copied into buf of len bytes; false when no
+ * ruled name did (or it does not fit).  errno is kept.
+ */
+bool names_lookup(const struct policy_addr *addr, char *buf, size_t len);
 
 /* --- the peer-pool, RFC 6535's address mapper (pool.c) ------------------- */
 
@@ -195,17 +231,24 @@ bool local_info_get(const struct policy *policy, struct local_info *out);
  * (0 without a range).  A wildcard without a port range binds nothing.
  * Returns 0, or a positive errno: EADDRINUSE when every port of the range
  * is taken, or what bind() said.  A socket found bound already counts as
- * done.  Marks fd FDSTATE_NOBIND on success.  errno is kept.
+ * done.  Marks fd FDSTATE_NOBIND on success.  The address bound goes to
+ * bound, *boundlen (its size on entry) set to its length, or to 0 when
+ * nothing was bound.  errno is kept.
  */
 int local_bind(const struct policy *policy, int fd, unsigned flags,
-	       unsigned fam);
+	       unsigned fam, struct sockaddr_storage *bound,
+	       socklen_t *boundlen);
 
 /*
  * local_upgrades - whether policy has AF_INET sockets made AF_INET6
  * underneath (SPEC §2, socket row): an ipv6 stack with mapped addresses,
- * or a dual stack whose local-address is IPv6 only.
+ * or a dual stack whose local-address is IPv6 only or that has map rules
+ * (so that an AF_INET socket can take the translated path a rule forces),
+ * mapped addresses allowed.  Audit mode upgrades nothing: then
+ * local_would_upgrade() says what would be.
  */
 bool local_upgrades(const struct policy *policy);
+bool local_would_upgrade(const struct policy *policy);
 
 #pragma GCC visibility pop
 

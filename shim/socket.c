@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -70,13 +71,23 @@ static int shim_socket_check(const struct policy *policy, int domain)
 		return 0;
 	if (!policy)
 		return EACCES;
-	/* Audit mode changes nothing; the decision log (later) says what
-	 * would have been refused. */
-	if (!policy_enforce(policy))
-		return 0;
 	if (!(fam & shim_socket_allowed(policy)))
 		return EAFNOSUPPORT;
 	return 0;
+}
+
+/* Log a socket the policy refuses (err) or upgrades. */
+static void shim_socket_log(const struct policy *policy, int domain, int err)
+{
+	struct shim_log_event ev = {
+		.call = "socket",
+		.family = domain,
+		.outcome = -1,
+		.error = err ? strerrorname_np(err) : NULL,
+		.reason = err ? NULL : "upgraded",
+	};
+
+	shim_log(policy, &ev);
 }
 
 /*
@@ -197,13 +208,19 @@ static int shim_socket(int domain, int type, int protocol)
 	int rc, fd;
 
 	rc = shim_socket_check(policy, domain);
-	if (rc) {
+	if (rc && policy)
+		shim_socket_log(policy, domain, rc);
+	/* Audit mode: told, not done. */
+	if (rc && (!policy || policy_enforce(policy))) {
 		errno = rc;
 		return -1;
 	}
-	if (fam == FAM_IPV4 && policy && local_upgrades(policy) &&
-	    shim_socket_upgradable(type, protocol))
-		return shim_socket_upgrade(type, protocol);
+	if (!rc && fam == FAM_IPV4 && policy && local_would_upgrade(policy) &&
+	    shim_socket_upgradable(type, protocol)) {
+		shim_socket_log(policy, domain, 0);
+		if (policy_enforce(policy))
+			return shim_socket_upgrade(type, protocol);
+	}
 	fd = shim_socket_forward(domain, type, protocol);
 	if (fd >= 0)
 		fdstate_set(fd, shim_socket_flags(fam, type));

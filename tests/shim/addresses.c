@@ -94,20 +94,22 @@ static const char *raw_domain(int fd)
 	return v == AF_INET ? "AF_INET" : v == AF_INET6 ? "AF_INET6" : "other";
 }
 
-/* Print n bytes of buf in hex, bytes 2..3 as PPPP when they are *port. */
+/*
+ * Print n bytes of buf in hex, each of bytes 2..3 as PP when it is that
+ * byte of *port (a cut address may hold only its first), so that runs on
+ * different ports compare equal.
+ */
 static void dump_port(const void *buf, size_t n, const in_port_t *port)
 {
-	const unsigned char *p = buf;
+	const unsigned char *p = buf, *q = (const unsigned char *)port;
 	size_t i;
 
 	printf(" bytes=");
 	for (i = 0; i < n; i++) {
-		if (port && i == 2 && n >= 4 && !memcmp(p + 2, port, 2)) {
-			printf("PPPP");
-			i++;
-			continue;
-		}
-		printf("%02x", p[i]);
+		if (port && (i == 2 || i == 3) && p[i] == q[i - 2])
+			printf("PP");
+		else
+			printf("%02x", p[i]);
 	}
 }
 

@@ -24,10 +24,6 @@ set -u
 # shellcheck source=tests/shim/lib.sh
 . "$top_srcdir/tests/shim/lib.sh"
 
-if ! command -v "${CC:-cc}" >/dev/null; then
-	echo "SKIP: no C compiler (${CC:-cc})"
-	exit 77
-fi
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup()
 {
@@ -36,12 +32,7 @@ cleanup()
 # This replaces lib.sh's EXIT trap, and removes $tmp as that one did.
 trap cleanup EXIT
 
-probe=$tmp/addresses
-if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -o "$probe" \
-	"$top_srcdir/tests/shim/addresses.c"; then
-	echo "ERROR: the probe does not compile"
-	exit 99
-fi
+build_probe "$tmp/addresses" addresses.c
 empty=$tmp/empty.conf
 : >"$empty"
 

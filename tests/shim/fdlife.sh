@@ -29,20 +29,11 @@ set -u
 # shellcheck source=tests/shim/lib.sh
 . "$top_srcdir/tests/shim/lib.sh"
 
-if ! command -v "${CC:-cc}" >/dev/null; then
-	echo "SKIP: no C compiler (${CC:-cc})"
-	exit 77
-fi
 if [ -n "${KEEP:-}" ]; then
 	trap 'echo "kept $tmp"' EXIT
 fi
 
-probe=$tmp/fdlife
-if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -pthread -o "$probe" \
-	"$top_srcdir/tests/shim/fdlife.c"; then
-	echo "ERROR: the probe does not compile"
-	exit 99
-fi
+build_probe "$tmp/fdlife" fdlife.c
 
 empty=$tmp/empty.conf
 : >"$empty"

@@ -46,6 +46,23 @@ need_python()
 	fi
 }
 
+# build_probe OUT SRC - compile tests/shim/SRC into OUT (-std=gnu11 -Wall
+# -Wextra -pthread) and set $probe to it; exit 77 (skip) without a C
+# compiler, 99 when it does not compile.
+build_probe()
+{
+	if ! command -v "${CC:-cc}" >/dev/null; then
+		echo "SKIP: no C compiler (${CC:-cc})"
+		exit 77
+	fi
+	probe=$1
+	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -pthread -o "$probe" \
+		"$top_srcdir/tests/shim/$2"; then
+		echo "ERROR: the probe does not compile"
+		exit 99
+	fi
+}
+
 # fail WHAT EXPECTED GOT
 fail()
 {

@@ -1,0 +1,123 @@
+/*
+ * names.c - which name each address came from, so that a name rule also
+ * decides the connections to the addresses it produced (SPEC §3,
+ * allow/deny/map: "a name rule applies at resolution and to the addresses
+ * it produced for this process").
+ *
+ * getaddrinfo() and gethostbyname*() hand every answer of a name that some
+ * name rule covers (policy_name_ruled()) to names_remember(); connect()
+ * and the sends ask names_lookup() for the destination.  Only ruled names
+ * are kept, so a program whose policy has no name rule never takes the
+ * lock.  Addresses are kept as the rules match them (sockaddr_rule_addr()):
+ * an IPv4-mapped or translated address as the IPv4 address it holds.
+ *
+ * The table is bounded: past NAMES_MAX addresses the oldest is forgotten
+ * (its connections then follow the address rules).  A newer answer for an
+ * address replaces an older one.  shim_lock() guards the table.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+#define NAMES_MAX 4096
+
+struct names_entry {
+	struct policy_addr addr;	/* the key */
+	char *name;
+	UT_hash_handle hh;
+};
+
+static struct names_entry *names_table;	/* oldest first */
+static atomic_uint names_count;		/* read without the lock */
+
+/* Forget the oldest entry; the lock is held. */
+static void names_evict(void)
+{
+	struct names_entry *e = names_table;
+
+	HASH_DEL(names_table, e);
+	free(e->name);
+	free(e);
+	atomic_fetch_sub(&names_count, 1);
+}
+
+/* Remember that addr came from name; the lock is held. */
+static void names_put(const struct policy_addr *addr, const char *name)
+{
+	struct names_entry *e;
+
+	HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
+	if (e) {
+		/* The newest answer wins, and becomes the youngest. */
+		HASH_DEL(names_table, e);
+		atomic_fetch_sub(&names_count, 1);
+		free(e->name);
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return;
+		e->addr = *addr;
+	}
+	e->name = strdup(name);
+	if (!e->name) {
+		free(e);
+		return;
+	}
+	if (atomic_load(&names_count) >= NAMES_MAX)
+		names_evict();
+	HASH_ADD(hh, names_table, addr, sizeof(e->addr), e);
+	atomic_fetch_add(&names_count, 1);
+}
+
+/* names_remember - see sockaddr.h. */
+void names_remember(const struct policy *policy, const char *name,
+		    const struct addrinfo *list)
+{
+	struct sockaddr_inet in;
+	struct policy_addr addr;
+	int saved_errno = errno;
+	sigset_t old;
+
+	if (!policy || !name || !list || !policy_name_ruled(policy, name))
+		return;
+	shim_lock(&old);
+	for (; list; list = list->ai_next) {
+		if (!list->ai_addr ||
+		    !sockaddr_parse(list->ai_addr, list->ai_addrlen, &in))
+			continue;
+		sockaddr_rule_addr(policy, &in, &addr);
+		names_put(&addr, name);
+	}
+	shim_unlock(&old);
+	errno = saved_errno;
+}
+
+/* names_lookup - see sockaddr.h. */
+bool names_lookup(const struct policy_addr *addr, char *buf, size_t len)
+{
+	struct names_entry *e;
+	int saved_errno = errno;
+	bool found = false;
+	sigset_t old;
+
+	if (!atomic_load(&names_count) || !len)
+		return false;
+	shim_lock(&old);
+	HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
+	if (e && strlen(e->name) < len) {
+		strcpy(buf, e->name);
+		found = true;
+	}
+	shim_unlock(&old);
+	errno = saved_errno;
+	return found;
+}

@@ -1,0 +1,287 @@
+/*
+ * logging-probe.c - makes the calls whose decision-log lines
+ * tests/shim/logging.sh checks, and says what each call returned.
+ *
+ *   logging-probe OP...
+ *
+ * OPs, run in order (P as a port is the listener's):
+ *   listen              a TCP listener on [::]:0, IPV6_V6ONLY=0, made with
+ *                       raw system calls that no hook sees
+ *   socket inet|inet6 tcp|udp
+ *                       a socket, the current one from then on
+ *   connect ADDR PORT   connect() the current socket (ADDR a literal)
+ *   sendto ADDR PORT    sendto() one byte on the current socket
+ *   gai NAME            getaddrinfo(NAME, NULL, AF_UNSPEC, SOCK_STREAM)
+ *   ghbn NAME           gethostbyname(NAME)
+ *   wait FILE           print "op=wait", then wait (up to 20 s) until FILE
+ *                       exists
+ *   exec OP...          execv() this program, without LD_PRELOAD, with
+ *                       the OPs that follow
+ *   fds PATH            whether a descriptor of this process is PATH
+ * One line per OP:
+ *   op=OP ret=N errno=kept|NAME   (ret of socket: 0 for any descriptor;
+ *                                  errno=kept: a call that succeeded left
+ *                                  errno as it was; NAME: the errno of a
+ *                                  failed call, or of a successful one
+ *                                  that changed errno)
+ *   op=gai ret=0|EAI_*
+ *   op=ghbn ret=found|HOST_NOT_FOUND|...
+ *   op=fds inherited=yes|no
+ * Every run ends itself with alarm().
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <dirent.h>
+#include <unistd.h>
+
+/* An errno no call here sets, to see whether a call changed errno. */
+#define MARK_ERRNO EDOM
+
+static unsigned short listen_port;
+static int cur = -1;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "logging-probe: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "unknown";
+}
+
+static void report(const char *op, int ret, int err)
+{
+	if (ret < 0)
+		printf("op=%s ret=%d errno=%s\n", op, ret, errname(err));
+	else if (err == MARK_ERRNO)
+		printf("op=%s ret=%d errno=kept\n", op, ret);
+	else
+		printf("op=%s ret=%d errno=%s\n", op, ret, errname(err));
+	fflush(stdout);
+}
+
+static void do_listen(void)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	socklen_t len = sizeof(sin6);
+	int off = 0;
+	int fd = (int)syscall(SYS_socket, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC,
+			      0);
+
+	if (fd < 0 ||
+	    syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off)) < 0 ||
+	    syscall(SYS_bind, fd, &sin6, sizeof(sin6)) < 0 ||
+	    syscall(SYS_listen, fd, 16) < 0 ||
+	    syscall(SYS_getsockname, fd, &sin6, &len) < 0)
+		die("listen");
+	listen_port = ntohs(sin6.sin6_port);
+	printf("op=listen ret=0 port=%u\n", listen_port);
+	fflush(stdout);
+}
+
+/* ADDR PORT as a sockaddr of ADDR's family. */
+static socklen_t parse(const char *addr, const char *port,
+		       struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	unsigned short p = strcmp(port, "P") ? (unsigned short)atoi(port)
+					     : listen_port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(p);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p);
+		return sizeof(*sin6);
+	}
+	errno = EINVAL;
+	die(addr);
+	return 0;
+}
+
+static void do_socket(const char *fam, const char *type)
+{
+	int f = strcmp(fam, "inet6") ? AF_INET : AF_INET6;
+	int t = strcmp(type, "udp") ? SOCK_STREAM : SOCK_DGRAM;
+
+	errno = MARK_ERRNO;
+	cur = socket(f, t, 0);
+	/* Which number it got depends on the library's own descriptors. */
+	report("socket", cur < 0 ? cur : 0, errno);
+}
+
+static void do_connect(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = parse(addr, port, &ss);
+	int ret;
+
+	errno = MARK_ERRNO;
+	ret = connect(cur, (struct sockaddr *)&ss, len);
+	report("connect", ret, errno);
+}
+
+static void do_sendto(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = parse(addr, port, &ss);
+	int ret;
+
+	errno = MARK_ERRNO;
+	ret = (int)sendto(cur, "x", 1, 0, (struct sockaddr *)&ss, len);
+	report("sendto", ret, errno);
+}
+
+static const char *eainame(int rc)
+{
+	static const struct {
+		int rc;
+		const char *name;
+	} names[] = {
+		{0, "0"},
+		{EAI_NONAME, "EAI_NONAME"},
+		{EAI_FAIL, "EAI_FAIL"},
+		{EAI_AGAIN, "EAI_AGAIN"},
+		{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
+		{EAI_NODATA, "EAI_NODATA"},
+		{EAI_SYSTEM, "EAI_SYSTEM"},
+		{EAI_FAMILY, "EAI_FAMILY"},
+		{1, NULL},
+	};
+	size_t i = 0;
+
+	while (names[i].name && names[i].rc != rc)
+		i++;
+	return names[i].name ? names[i].name : "other";
+}
+
+static void do_gai(const char *name)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+
+	printf("op=gai ret=%s\n", eainame(rc));
+	fflush(stdout);
+	if (!rc)
+		freeaddrinfo(res);
+}
+
+static void do_ghbn(const char *name)
+{
+	struct hostent *h = gethostbyname(name);
+	const char *what = "other";
+
+	if (h)
+		what = "found";
+	else if (h_errno == HOST_NOT_FOUND)
+		what = "HOST_NOT_FOUND";
+	else if (h_errno == NO_RECOVERY)
+		what = "NO_RECOVERY";
+	else if (h_errno == TRY_AGAIN)
+		what = "TRY_AGAIN";
+	else if (h_errno == NO_DATA)
+		what = "NO_DATA";
+	printf("op=ghbn ret=%s\n", what);
+	fflush(stdout);
+}
+
+static void do_wait(const char *file)
+{
+	int i;
+
+	printf("op=wait\n");
+	fflush(stdout);
+	for (i = 0; i < 400; i++) {
+		if (access(file, F_OK) == 0)
+			return;
+		usleep(50000);
+	}
+	errno = ETIMEDOUT;
+	die(file);
+}
+
+static void do_fds(const char *path)
+{
+	char link[300], target[PATH_MAX];
+	const char *inherited = "no";
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	if (!dir)
+		die("/proc/self/fd");
+	while ((d = readdir(dir))) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, path))
+			inherited = "yes";
+	}
+	closedir(dir);
+	printf("op=fds inherited=%s\n", inherited);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	alarm(30);
+	for (i = 1; i < argc; i++) {
+		const char *op = argv[i];
+
+		if (!strcmp(op, "listen")) {
+			do_listen();
+		} else if (!strcmp(op, "socket") && i + 2 < argc) {
+			do_socket(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(op, "connect") && i + 2 < argc) {
+			do_connect(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(op, "sendto") && i + 2 < argc) {
+			do_sendto(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(op, "gai") && i + 1 < argc) {
+			do_gai(argv[++i]);
+		} else if (!strcmp(op, "ghbn") && i + 1 < argc) {
+			do_ghbn(argv[++i]);
+		} else if (!strcmp(op, "wait") && i + 1 < argc) {
+			do_wait(argv[++i]);
+		} else if (!strcmp(op, "fds") && i + 1 < argc) {
+			do_fds(argv[++i]);
+		} else if (!strcmp(op, "exec")) {
+			/* Without the library: any descriptor of its own
+			 * there was inherited. */
+			unsetenv("LD_PRELOAD");
+			argv[i] = argv[0];
+			execv("/proc/self/exe", argv + i);
+			die("exec");
+		} else {
+			errno = EINVAL;
+			die(op);
+		}
+	}
+	return 0;
+}
