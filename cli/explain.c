@@ -197,48 +197,6 @@ static void endpoint_print(const char *key, const struct endpoint *ep,
 	puts(")");
 }
 
-/* Whether addr lies inside prefix/len. */
-static bool prefix_holds(const struct in6_addr *prefix, unsigned len,
-			 const struct policy_addr *addr)
-{
-	unsigned full = len / 8, rest = len % 8;
-	uint8_t mask = (uint8_t)(0xff00u >> rest);
-
-	if (memcmp(addr->a, prefix->s6_addr, full))
-		return false;
-	return !rest || !((addr->a[full] ^ prefix->s6_addr[full]) & mask);
-}
-
-/*
- * The address rule that decides a connection to addr, as the shim asks:
- * an address inside an RFC 6052 translate-prefix is matched as the IPv4
- * address it embeds first, then as itself; the engine itself matches
- * ::ffff:a.b.c.d as a.b.c.d.
- */
-static bool rule_of_addr(const struct policy *policy,
-			 const struct cli_args *args,
-			 const struct policy_addr *addr,
-			 struct policy_rule *out)
-{
-	struct policy_addr v4 = { .fam = FAM_IPV4 };
-	struct in6_addr prefix;
-	struct in_addr embedded;
-	unsigned len;
-
-	if (policy_addr_host_fam(addr) == FAM_IPV6) {
-		policy_translate_prefix(policy, &prefix, &len);
-		if (prefix_holds(&prefix, len, addr) &&
-		    !policy_rfc6052_extract((const struct in6_addr *)addr->a,
-					    len, &embedded)) {
-			memcpy(v4.a, &embedded, 4);
-			if (policy_match_addr(policy, &v4, args->port,
-					      args->proto, out))
-				return true;
-		}
-	}
-	return policy_match_addr(policy, addr, args->port, args->proto, out);
-}
-
 /* "ACTION FILE:LINE", or "none" for no rule. */
 static void rule_print(const char *addr, const struct policy_rule *rule)
 {
@@ -300,7 +258,8 @@ static bool rules_find(const struct policy *policy,
 	for (i = 0; i < host->naddrs; i++) {
 		rules[i] = name_rule;
 		if (!by_name &&
-		    !rule_of_addr(policy, args, &host->addrs[i], &rules[i]))
+		    !policy_match_dest(policy, &host->addrs[i], args->port,
+				       args->proto, &rules[i]))
 			rules[i] = (struct policy_rule){ .action = RULE_NONE };
 		same = same && rule_same(&rules[i], &rules[0]);
 	}

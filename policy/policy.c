@@ -184,6 +184,41 @@ bool policy_match_addr(const struct policy *policy,
 				   out);
 }
 
+bool policy_addr_v4(const struct policy *policy,
+		    const struct policy_addr *addr, struct in_addr *v4)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	struct in6_addr prefix;
+	unsigned len;
+
+	if (addr->fam == FAM_IPV4 || !memcmp(addr->a, mapped, sizeof(mapped))) {
+		memcpy(v4, addr->fam == FAM_IPV4 ? addr->a : addr->a + 12, 4);
+		return true;
+	}
+	policy_translate_prefix(policy, &prefix, &len);
+	/* RFC 6052 prefixes end on a byte (policy_prefix_check()). */
+	return !memcmp(addr->a, prefix.s6_addr, len / 8) &&
+	       policy_rfc6052_extract((const struct in6_addr *)addr->a, len,
+				      v4) == 0;
+}
+
+bool policy_match_dest(const struct policy *policy,
+		       const struct policy_addr *addr, uint16_t port,
+		       enum policy_proto proto, struct policy_rule *out)
+{
+	struct policy_addr v4 = {.fam = FAM_IPV4};
+	struct in_addr a;
+
+	if (!policy_addr_v4(policy, addr, &a))
+		return policy_match_addr(policy, addr, port, proto, out);
+	memcpy(v4.a, &a, sizeof(a));
+	if (policy_match_addr(policy, &v4, port, proto, out))
+		return true;
+	/* A translated address is an IPv6 one too; a mapped one is not. */
+	return policy_addr_host_fam(addr) == FAM_IPV6 &&
+	       policy_match_addr(policy, addr, port, proto, out);
+}
+
 bool policy_match_name(const struct policy *policy, const char *name,
 		       uint16_t port, enum policy_proto proto,
 		       struct policy_rule *out)

@@ -330,6 +330,24 @@ bool policy_match_addr(const struct policy *policy,
 		       enum policy_proto proto, struct policy_rule *out);
 
 /*
+ * policy_addr_v4 - the IPv4 address addr stands for: itself, the one an
+ * IPv4-mapped address holds, or the one an address inside the effective
+ * translate-prefix embeds (RFC 6052).  False for any other IPv6 address.
+ */
+bool policy_addr_v4(const struct policy *policy,
+		    const struct policy_addr *addr, struct in_addr *v4);
+
+/*
+ * policy_match_dest - policy_match_addr() for a destination as the shim
+ * meets it: an address that stands for an IPv4 one (policy_addr_v4()) is
+ * matched as that IPv4 address first, and a translated one then as the
+ * IPv6 address it is.
+ */
+bool policy_match_dest(const struct policy *policy,
+		       const struct policy_addr *addr, uint16_t port,
+		       enum policy_proto proto, struct policy_rule *out);
+
+/*
  * policy_match_name - as policy_match_addr(), for a host name (any case, a
  * final dot ignored): an exact name rule over a "*.domain" one, a nearer
  * domain over a farther one.  Port 0 and PROTO_ANY (at resolution, before

@@ -119,26 +119,6 @@ socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
 	return sizeof(*sin6);
 }
 
-/*
- * Whether addr lies inside the policy's translate prefix, and the IPv4
- * address it embeds when it does.  Bits past the prefix are compared whole
- * bytes at a time: RFC 6052 prefixes end on a byte.
- */
-static bool sockaddr_in_prefix(const struct policy *policy,
-			       const struct in6_addr *addr, struct in_addr *v4)
-{
-	struct in6_addr prefix;
-	unsigned len;
-
-	if (!policy)
-		return false;
-	policy_translate_prefix(policy, &prefix, &len);
-	if (len % 8 || len > 128 ||
-	    memcmp(addr->s6_addr, prefix.s6_addr, len / 8) != 0)
-		return false;
-	return policy_rfc6052_extract(addr, len, v4) == 0;
-}
-
 /* sockaddr_unupgrade - see sockaddr.h. */
 int sockaddr_unupgrade(const struct policy *policy,
 		       struct sockaddr_storage *ss, socklen_t *len)
@@ -156,8 +136,8 @@ int sockaddr_unupgrade(const struct policy *policy,
 	 * as 0.0.0.0:0; a wildcard bind is [::]:p for 0.0.0.0:p. */
 	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr))
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	else if (!sockaddr_v4(&in, &sin.sin_addr) &&
-		 !sockaddr_in_prefix(policy, &sin6.sin6_addr, &sin.sin_addr)) {
+	else if (!(policy ? policy_addr_v4(policy, &in.addr, &sin.sin_addr)
+			  : sockaddr_v4(&in, &sin.sin_addr))) {
 		/* A native IPv6 address: its synthetic one from the pool. */
 		if (!policy)
 			return 0;
@@ -223,10 +203,7 @@ void sockaddr_rule_addr(const struct policy *policy,
 	struct in_addr v4;
 
 	memset(out, 0, sizeof(*out));
-	if (sockaddr_v4(in, &v4) ||
-	    (in->addr.fam == FAM_IPV6 &&
-	     sockaddr_in_prefix(policy, (const struct in6_addr *)in->addr.a,
-				&v4))) {
+	if (policy_addr_v4(policy, &in->addr, &v4)) {
 		out->fam = FAM_IPV4;
 		memcpy(out->a, &v4, sizeof(v4));
 		return;
@@ -331,9 +308,9 @@ static bool sockaddr_route_pool(const struct policy *policy,
 /*
  * The rule that decides a connection to dst over proto (SPEC §3): the name
  * rule of the name dst came from, when one was resolved in this process
- * and one of its rules fits; else the most specific address rule, an
- * address that holds an IPv4 one (mapped, or translated) looked up as that
- * first.  name gets the name, or "" when dst came from none.
+ * and one of its rules fits; else the most specific address rule
+ * (policy_match_dest()).  name gets the name, or "" when dst came from
+ * none.
  */
 static bool sockaddr_rule(const struct policy *policy,
 			  const struct sockaddr_inet *dst,
@@ -350,10 +327,7 @@ static bool sockaddr_rule(const struct policy *policy,
 	if (names_lookup(&key, name, namelen) &&
 	    policy_match_name(policy, name, port, proto, rule))
 		return true;
-	if (policy_match_addr(policy, &key, port, proto, rule))
-		return true;
-	return key.fam != dst->addr.fam &&
-	       policy_match_addr(policy, &dst->addr, port, proto, rule);
+	return policy_match_dest(policy, &dst->addr, port, proto, rule);
 }
 
 /* The calls that route a destination. */
@@ -389,7 +363,12 @@ static void sockaddr_route_log(const struct policy *policy,
 			       const struct sockaddr_decision *d, int err)
 {
 	char rule[sizeof(((struct policy_error *)0)->file) + 16];
-	struct shim_log_event ev = {
+	struct shim_log_event ev;
+
+	if (!shim_logging(policy) ||
+	    (!err && d->outcome != OUTCOME_MAP && !d->pooled && !d->boundlen))
+		return;
+	ev = (struct shim_log_event){
 		.call = sockaddr_calls[call].name,
 		.family = family,
 		.dest = sa,
@@ -403,9 +382,6 @@ static void sockaddr_route_log(const struct policy *policy,
 		.error = err ? strerrorname_np(err) : NULL,
 		.reason = d->pooled ? "peer-pool" : NULL,
 	};
-
-	if (!err && d->outcome != OUTCOME_MAP && !d->pooled && !d->boundlen)
-		return;
 	if (d->ruled) {
 		shim_rule_format(&d->rule, rule, sizeof(rule));
 		ev.rule = rule;
@@ -493,7 +469,9 @@ int sockaddr_route(const struct policy *policy, int fd,
 	}
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
-	memset(&d, 0, sizeof(d));
+	/* Not the whole of d: its buffers are filled only when used. */
+	d.pooled = false;
+	d.boundlen = 0;
 	err = sockaddr_route_decide(policy, &dst, flags, route, &d);
 	/* Audit mode: told as it would have gone, then left alone. */
 	if (!policy_enforce(policy)) {

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,6 +485,45 @@ START_TEST(test_counts_and_covered)
 }
 END_TEST
 
+static const char *by_dest(const struct policy *p, const char *addr)
+{
+	struct policy_addr a;
+	struct policy_rule r;
+
+	ck_assert_msg(policy_addr_parse(addr, &a) == 0, "bad %s", addr);
+	return answer(policy_match_dest(p, &a, 0, PROTO_ANY, &r), &r);
+}
+
+/* A destination as the shim meets it: mapped and translated addresses. */
+START_TEST(test_dest)
+{
+	struct policy *p = load("translate-prefix = 64:ff9b::/96\n"
+				"deny = 192.0.2.0/24\n"
+				"map = 64:ff9b::c633:6400/120\n"
+				"allow = 2001:db8::/32\n",
+				"prog");
+	struct policy_addr a;
+	struct in_addr v4;
+
+	ck_assert_str_eq(by_dest(p, "192.0.2.7"), "deny:2");
+	ck_assert_str_eq(by_dest(p, "::ffff:192.0.2.7"), "deny:2");
+	/* Translated: its IPv4 address first, then itself. */
+	ck_assert_str_eq(by_dest(p, "64:ff9b::192.0.2.7"), "deny:2");
+	ck_assert_str_eq(by_dest(p, "64:ff9b::198.51.100.9"), "map:3");
+	ck_assert_str_eq(by_dest(p, "64:ff9b::203.0.113.1"), "-");
+	ck_assert_str_eq(by_dest(p, "2001:db8::1"), "allow:4");
+	/* The default prefix is not this policy's. */
+	ck_assert_str_eq(by_dest(p, "64:ff9a::192.0.2.7"), "-");
+
+	ck_assert_int_eq(policy_addr_parse("64:ff9b::192.0.2.7", &a), 0);
+	ck_assert(policy_addr_v4(p, &a, &v4));
+	ck_assert_uint_eq(ntohl(v4.s_addr), 0xc0000207);
+	ck_assert_int_eq(policy_addr_parse("2001:db8::1", &a), 0);
+	ck_assert(!policy_addr_v4(p, &a, &v4));
+	policy_free(p);
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
 	Suite *s = suite_create("match");
@@ -502,6 +542,7 @@ static Suite *match_suite(void)
 			    sizeof(rule_cells) / sizeof(rule_cells[0]));
 	tcase_add_test(tc, test_rule_table);
 	tcase_add_test(tc, test_counts_and_covered);
+	tcase_add_test(tc, test_dest);
 	suite_add_tcase(s, tc);
 	return s;
 }
