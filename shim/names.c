@@ -87,7 +87,8 @@ void names_remember(const struct policy *policy, const char *name,
 	int saved_errno = errno;
 	sigset_t old;
 
-	if (!policy || !name || !list || !policy_name_ruled(policy, name))
+	if (!policy || !name || !list || !policy_rule_count(policy) ||
+	    !policy_name_ruled(policy, name))
 		return;
 	shim_lock(&old);
 	for (; list; list = list->ai_next) {

@@ -169,7 +169,11 @@ static inline void resolve_log(const struct policy *policy, const char *call,
 			       const char *error, const char *reason)
 {
 	char where[sizeof(((struct policy_error *)0)->file) + 16];
-	struct shim_log_event ev = {
+	struct shim_log_event ev;
+
+	if (!shim_logging(policy))
+		return;
+	ev = (struct shim_log_event){
 		.call = call,
 		.family = family,
 		.name = name,
@@ -179,9 +183,6 @@ static inline void resolve_log(const struct policy *policy, const char *call,
 		.error = error,
 		.reason = reason,
 	};
-
-	if (!shim_logging(policy))
-		return;
 	if (rule->action != RULE_NONE) {
 		shim_rule_format(rule, where, sizeof(where));
 		ev.rule = where;
