@@ -1,6 +1,12 @@
 #!/bin/sh
-# Build stackshim and run its whole test suite: make check, then make
-# distcheck.  Run from anywhere; exits non-zero when anything fails.
+# Build stackshim and run its whole test suite, in this order:
+#   1. make check;
+#   2. make check again, everything built with ASan and UBSan
+#      (tests/sanitize.sh address,undefined, in _sanitize/);
+#   3. the thread stress built with TSan (tests/sanitize.sh thread);
+#   4. every fuzz target for FUZZ_SECONDS each (default 60; fuzz/run.sh);
+#   5. make distcheck.
+# Run from anywhere; exits non-zero when anything fails.
 set -eu
 cd "$(dirname "$0")"
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -20,5 +26,9 @@ if [ -f test-suite.log ]; then
 	echo "check: ${pass:-0} passed, $(( ${fail:-0} + ${error:-0} )) failed, ${skip:-0} skipped"
 fi
 [ "$status" = 0 ] || exit "$status"
+
+sh tests/sanitize.sh address,undefined
+sh tests/sanitize.sh thread tests/shim/stress.sh
+sh fuzz/run.sh "${FUZZ_SECONDS:-60}"
 
 make -j"$jobs" distcheck

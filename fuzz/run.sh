@@ -1,0 +1,3 @@
+#!/bin/sh
+# fuzz/run.sh SECONDS - placeholder (issue 6, helper fuzz).
+echo "fuzz: not written yet"
