@@ -22,6 +22,11 @@ if [ ! -f "$lib" ]; then
 	exit 99
 fi
 
+# preload: the value of LD_PRELOAD that loads the library.  In a sanitizer
+# build (configure --enable-sanitizers) the sanitizer's runtime must come
+# first, so LD_PRELOAD="$preload", never "$lib" alone.
+preload=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}$lib
+
 unset LD_PRELOAD
 for var in $(compgen -e); do
 	case $var in STACKSHIM_*) unset "$var" ;; esac
@@ -47,8 +52,9 @@ need_python()
 }
 
 # build_probe OUT SRC - compile tests/shim/SRC into OUT (-std=gnu11 -Wall
-# -Wextra -pthread) and set $probe to it; exit 77 (skip) without a C
-# compiler, 99 when it does not compile.
+# -Wextra -pthread, and $SANITIZER_CFLAGS in a sanitizer build) and set
+# $probe to it; exit 77 (skip) without a C compiler, 99 when it does not
+# compile.
 build_probe()
 {
 	if ! command -v "${CC:-cc}" >/dev/null; then
@@ -56,7 +62,8 @@ build_probe()
 		exit 77
 	fi
 	probe=$1
-	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -pthread -o "$probe" \
+	# shellcheck disable=SC2086 # SANITIZER_CFLAGS is a list of flags
+	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -pthread ${SANITIZER_CFLAGS:-} -o "$probe" \
 		"$top_srcdir/tests/shim/$2"; then
 		echo "ERROR: the probe does not compile"
 		exit 99
