@@ -18,6 +18,10 @@
  * The lists the shim builds have glibc's layout: each entry and its address
  * in one malloc() block, ai_canonname in another.  glibc's freeaddrinfo()
  * frees entry by entry, so it frees them, and any tail of them, as its own.
+ *
+ * The rewriting, gai_rewrite() (shim/gai.h), takes the real answers and
+ * gives the program's list without asking anything of the resolver, so
+ * that fuzz/fuzz_getaddrinfo.c calls it with lists of its own.
  */
 #include "config.h"
 
@@ -27,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "gai.h"
 #include "policy.h"
 #include "resolve.h"
 #include "shim.h"
@@ -41,22 +46,6 @@
 static const struct addrinfo gai_default_hints = {
 	.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
 	.ai_family = AF_UNSPEC,
-};
-
-/* One call: what the program asked and what the shim learnt of it. */
-struct gai_req {
-	const struct policy *policy;
-	const char *node;	/* NULL for the wildcard or loopback */
-	struct addrinfo ask;	/* the program's hints, or glibc's default */
-	bool literal;		/* node is a numeric address */
-	unsigned mask;		/* the families AI_ADDRCONFIG leaves */
-	/* What the decision was, for the log. */
-	int outcome;		/* enum policy_outcome; -1: none */
-	unsigned host;		/* 0: no decision (no node) */
-	struct policy_rule rule;
-	unsigned dropped;	/* answers of a family asked left out */
-	bool pooled;		/* answers given peer-pool addresses */
-	bool refused;		/* the policy failed the call */
 };
 
 struct gai_addr {
@@ -292,8 +281,20 @@ static int gai_passive(struct gai_req *req, const struct addrinfo *list,
 	return rc;
 }
 
-static int gai_apply(struct gai_req *req, const struct addrinfo *list,
-		     struct addrinfo **res)
+/* gai_req_init - see gai.h. */
+void gai_req_init(struct gai_req *req, const struct policy *policy)
+{
+	*req = (struct gai_req){
+		.policy = policy,
+		.ask = gai_default_hints,
+		.mask = FAM_BOTH,
+		.outcome = -1,
+	};
+}
+
+/* gai_rewrite - see gai.h. */
+int gai_rewrite(struct gai_req *req, const struct addrinfo *list,
+		struct addrinfo **res)
 {
 	const struct gai_action *row = gai_actions;
 	enum policy_action action;
@@ -419,7 +420,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = own ? saved_errno : real_errno;
 		return own ? own : rc;
 	}
-	rc = gai_apply(req, list, res);
+	rc = gai_rewrite(req, list, res);
 	/* The name's rules follow the addresses the program was given (in
 	 * audit mode, libc's answer). */
 	if (req->node && !req->literal &&
@@ -472,16 +473,14 @@ static void gai_log(const struct gai_req *req, int rc)
 static int shim_getaddrinfo(const char *node, const char *service,
 			    const struct addrinfo *hints, struct addrinfo **res)
 {
-	struct gai_req req = {
-		.policy = shim_policy(),
-		.mask = FAM_BOTH,
-		.outcome = -1,
-	};
+	struct gai_req req;
 	int rc, saved_errno = errno;
 
+	gai_req_init(&req, shim_policy());
 	if (!req.policy)
 		return EAI_FAIL;
-	req.ask = hints ? *hints : gai_default_hints;
+	if (hints)
+		req.ask = *hints;
 	/* An unknown family, and a call the shim could not clean up after,
 	 * get libc's own answer. */
 	if (!res || !real_freeaddrinfo ||
