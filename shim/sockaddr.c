@@ -42,6 +42,8 @@ bool sockaddr_parse(const struct sockaddr *sa, socklen_t len,
 	struct sockaddr_in6 sin6;
 
 	memset(out, 0, sizeof(*out));
+	if (len < sizeof(sa_family_t))
+		return false;
 	if (sa->sa_family == AF_INET && len >= sizeof(sin)) {
 		memcpy(&sin, sa, sizeof(sin));
 		out->addr.fam = FAM_IPV4;
