@@ -58,7 +58,8 @@ bool sockaddr_parse(const struct sockaddr *sa, socklen_t len,
 		memcpy(out->addr.a, &sin6.sin6_addr, 16);
 		out->port = sin6.sin6_port;
 		out->flowinfo = sin6.sin6_flowinfo;
-		out->scope_id = sin6.sin6_scope_id;
+		/* As the kernel: a scope only in a whole sockaddr_in6. */
+		out->scope_id = len >= sizeof(sin6) ? sin6.sin6_scope_id : 0;
 		return true;
 	}
 	return false;
