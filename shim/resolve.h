@@ -28,15 +28,19 @@
 /*
  * resolve_ai_fam - the table class of one addrinfo entry: FAM_IPV4 for an
  * AF_INET address or an IPv4-mapped AF_INET6 one, FAM_IPV6 for any other
- * AF_INET6 address, FAM_NONE for another family.
+ * AF_INET6 address, FAM_NONE for another family and for an entry whose
+ * address is missing or shorter than its family's sockaddr.
  */
 static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
 	struct policy_addr addr = {.fam = FAM_IPV6};
 
+	if (!ai->ai_addr)
+		return FAM_NONE;
 	if (ai->ai_family == AF_INET)
-		return FAM_IPV4;
+		return ai->ai_addrlen >= sizeof(struct sockaddr_in) ? FAM_IPV4
+								    : FAM_NONE;
 	if (ai->ai_family != AF_INET6 || ai->ai_addrlen < sizeof(*sin6))
 		return FAM_NONE;
 	memcpy(addr.a, &sin6->sin6_addr, sizeof(addr.a));
