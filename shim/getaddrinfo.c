@@ -269,15 +269,18 @@ static int gai_passive(struct gai_req *req, const struct addrinfo *list,
 		       struct addrinfo **res)
 {
 	struct gai_action row = {.convert = gai_copy};
+	struct addrinfo *head;
 	int rc;
 
 	row.from = policy_stack(req->policy);
 	if (req->ask.ai_family == AF_INET)
 		row.from |= resolve_sockets(req->policy);
 	row.from &= resolve_fam_of(req->ask.ai_family);
-	rc = gai_build(req, &row, list, res);
-	if (rc == 0 && !*res)
+	rc = gai_build(req, &row, list, &head);
+	if (rc == 0 && !head)
 		return EAI_ADDRFAMILY;
+	if (rc == 0)
+		*res = head;
 	return rc;
 }
 
@@ -297,6 +300,7 @@ int gai_rewrite(struct gai_req *req, const struct addrinfo *list,
 		struct addrinfo **res)
 {
 	const struct gai_action *row = gai_actions;
+	struct addrinfo *head;
 	enum policy_action action;
 	enum policy_outcome outcome;
 	int rc;
@@ -315,12 +319,14 @@ int gai_rewrite(struct gai_req *req, const struct addrinfo *list,
 	req->refused = true;
 	if (!row->convert)
 		return gai_fail(req, outcome);
-	rc = gai_build(req, row, list, res);
-	if (rc == 0 && !*res) {
+	rc = gai_build(req, row, list, &head);
+	if (rc == 0 && !head) {
 		req->outcome = OUTCOME_FAIL_HOST;
 		return gai_fail(req, OUTCOME_FAIL_HOST);
 	}
 	req->refused = false;
+	if (rc == 0)
+		*res = head;
 	return rc;
 }
 
