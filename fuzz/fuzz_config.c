@@ -70,6 +70,23 @@ static char *describe(const struct policy *p)
 	return buf;
 }
 
+/* The log line of d prints the log path whole. */
+static void check_described_log(const struct policy *p, const char *d)
+{
+	const char *path = policy_log_path(p), *line = strstr(d, "\nlog = ");
+	size_t n;
+
+	FUZZ_CHECK(line);
+	if (!path)
+		return;
+	line += strlen("\nlog = ");
+	n = strlen(path);
+	if (strncmp(line, path, n) || strncmp(line + n, " # ", 3))
+		fprintf(stderr, "log path '%s' described as '%.*s'\n", path,
+			(int)strcspn(line, "\n"), line);
+	FUZZ_CHECK(!strncmp(line, path, n) && !strncmp(line + n, " # ", 3));
+}
+
 /* text without the " # origin" comment at the end of each line. */
 static void strip_origins(char *text)
 {
@@ -348,6 +365,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Read back, the effective policy is the same. */
 	d1 = describe(p);
+	check_described_log(p, d1);
 	rc = policy_parse_buffer(q, "described", d1, strlen(d1), &err);
 	if (rc) {
 		policy_error_format(&err, formatted, sizeof(formatted));

@@ -447,13 +447,22 @@ size_t policy_describe(const struct policy *policy, char *buf, size_t len)
 	for (k = 0; k < KEY_SCALARS; k++) {
 		const struct keyword *kw = values_keyword_at(k);
 		const char *origin = e->origin[k] ? e->origin[k] : "default";
+		const char *text = value;
+		char *big = NULL;
+		size_t need;
 
 		if (!(e->set & KEY_BIT(k))) {
 			APPEND(buf, len, &n, "# %s: none\n", kw->name);
 			continue;
 		}
-		kw->format(&e->v[k], value, sizeof(value));
-		APPEND(buf, len, &n, "%s = %s # %s\n", kw->name, value, origin);
+		need = (size_t)kw->format(&e->v[k], value, sizeof(value));
+		/* A log path may be longer than value holds. */
+		if (need >= sizeof(value) && (big = malloc(need + 1))) {
+			kw->format(&e->v[k], big, need + 1);
+			text = big;
+		}
+		APPEND(buf, len, &n, "%s = %s # %s\n", kw->name, text, origin);
+		free(big);
 	}
 	for (i = 0; i < policy->nrules; i++) {
 		const struct rule *r = &policy->rules[i];

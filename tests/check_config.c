@@ -211,6 +211,24 @@ START_TEST(test_failed_parse_keeps_nothing)
 }
 END_TEST
 
+/* policy_describe() prints a log path whole, however long (it cut it at 511). */
+START_TEST(test_describe_long_log_path)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+	char path[1200], line[1300], got[2048];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	ck_assert_int_eq(policy_set(p, "log", path, "--log", &err), 0);
+	snprintf(line, sizeof(line), "\nlog = %s # --log\n", path);
+	ck_assert_uint_lt(policy_describe(p, got, sizeof(got)), sizeof(got));
+	ck_assert_msg(strstr(got, line), "log path cut short in:\n%s", got);
+	policy_free(p);
+}
+END_TEST
+
 /* --- where the policy comes from: policy_load() and policy_set() -------- */
 
 /*
@@ -466,6 +484,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_unreadable_file);
 	tcase_add_test(tc, test_second_file);
 	tcase_add_test(tc, test_failed_parse_keeps_nothing);
+	tcase_add_test(tc, test_describe_long_log_path);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, load_tcase());
 	sr = srunner_create(s);
