@@ -42,7 +42,7 @@
  *     in the answers' order, no more entries than answers, the first
  *     answer's canonical name on the first entry only;
  *   - for answers as glibc gives them (AF_INET or AF_INET6, of their
- *     length): only families the program may open sockets of (the stack's,
+ *     length; without a node, none IPv4-mapped): only families the program may open sockets of (the stack's,
  *     and AF_INET on an ipv6 stack with mapped addresses), only the family
  *     asked for, each address of the right length and from an answer:
  *     itself, its IPv4 address, ::ffff:a.b.c.d or its translation, or a
@@ -294,6 +294,20 @@ static void check_list(const struct policy *p, const struct addrinfo *res,
 	}
 }
 
+/* Whether list has an AF_INET6 answer at an IPv4-mapped address. */
+static bool has_mapped(const struct addrinfo *list)
+{
+	for (; list; list = list->ai_next) {
+		const struct sockaddr_in6 *sin6 = (const void *)list->ai_addr;
+
+		if (list->ai_family == AF_INET6 && sin6 &&
+		    list->ai_addrlen >= sizeof(*sin6) &&
+		    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return true;
+	}
+	return false;
+}
+
 /* Free res as a program may: a tail of it first, then the rest. */
 static void free_list(struct addrinfo *res)
 {
@@ -345,6 +359,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hints.ai_socktype = socktypes[h[6] & 3];
 	hints.ai_protocol = protocols[(h[6] >> 2) & 3];
 	node = nodes[h[7] & 7];
+
+	/*
+	 * Without a node glibc answers the wildcard or loopback addresses,
+	 * never an IPv4-mapped one; gai_passive() copies the IPv4 class
+	 * as it is, so such an answer would be an AF_INET6 entry to an
+	 * AF_INET request: not a list glibc gives.
+	 */
+	if (!node || !strcmp(node, "*"))
+		well &= !has_mapped(list);
 
 	/* The rewriting alone, as gai_decide() calls it. */
 	gai_req_init(&req, p);
