@@ -25,7 +25,12 @@
  *     address; no bit is set past a CIDR's length;
  *   - policy_load() with every STACKSHIM_* variable set to the value
  *     answers as policy_set() of each key in turn: the same code, error
- *     and policy.
+ *     and policy;
+ *   - the value as a destination under a policy with name and address
+ *     rules: a host name's rule does not depend on its case or a final
+ *     dot, a rule that fits no port fits port 80, a name that finds a rule
+ *     is covered (policy_name_ruled()); an IPv4 address and its mapped form
+ *     find the same rule.
  */
 #include "config.h"
 
@@ -299,6 +304,81 @@ static void check_addr(const char *value)
 	}
 }
 
+/* A policy with name and address rules, for the value as a destination. */
+static struct policy *ruled;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const char conf[] =
+		"deny = *.example.com\n"
+		"allow = a.b.example.com 80 tcp\n"
+		"map = x.test\n"
+		"allow = Example.COM.\n"
+		"deny = 10.0.0.0/8\n"
+		"map = 2001:db8::/32 53 udp\n"
+		"allow = 10.1.0.0/16 1-1024\n";
+	struct policy_error err;
+
+	(void)argc;
+	(void)argv;
+	ruled = policy_new();
+	FUZZ_CHECK(ruled);
+	FUZZ_CHECK(!policy_parse_buffer(ruled, "ruled.conf", conf,
+					sizeof(conf) - 1, &err));
+	return 0;
+}
+
+static bool same_rule(bool fa, const struct policy_rule *a, bool fb,
+		      const struct policy_rule *b)
+{
+	return fa == fb && (!fa || (a->action == b->action &&
+				    a->line == b->line));
+}
+
+/*
+ * The value as a host name a program resolves: any case and a final dot
+ * give the same rule, a rule without a port fits any port, a rule found is
+ * one that covers the name.  As an address: its IPv4-mapped form finds the
+ * same rule.
+ */
+static void check_destination(const char *value)
+{
+	size_t len = strlen(value), i;
+	char *other = malloc(len + 2);
+	struct policy_rule r1, r2;
+	struct policy_addr a, m = {.fam = FAM_IPV6};
+	bool f1, f2;
+
+	FUZZ_CHECK(other);
+	f1 = policy_match_name(ruled, value, 0, PROTO_ANY, &r1);
+	if (f1)
+		FUZZ_CHECK(policy_name_ruled(ruled, value));
+	for (i = 0; i < len; i++)
+		other[i] = (char)(value[i] >= 'a' && value[i] <= 'z'
+					  ? value[i] - 'a' + 'A' : value[i]);
+	other[len] = '\0';
+	f2 = policy_match_name(ruled, other, 0, PROTO_ANY, &r2);
+	FUZZ_CHECK(same_rule(f1, &r1, f2, &r2));
+	if (len && len < 253 && value[len - 1] != '.') {
+		strcat(other, ".");
+		f2 = policy_match_name(ruled, other, 0, PROTO_ANY, &r2);
+		FUZZ_CHECK(same_rule(f1, &r1, f2, &r2));
+	}
+	if (f1)
+		FUZZ_CHECK(policy_match_name(ruled, value, 80, PROTO_TCP, &r2));
+	free(other);
+
+	if (policy_addr_parse(value, &a) || a.fam != FAM_IPV4)
+		return;
+	f1 = policy_match_addr(ruled, &a, 443, PROTO_TCP, &r1);
+	m.a[10] = m.a[11] = 0xff;
+	memcpy(m.a + 12, a.a, 4);
+	f2 = policy_match_addr(ruled, &m, 443, PROTO_TCP, &r2);
+	FUZZ_CHECK(same_rule(f1, &r1, f2, &r2));
+	f2 = policy_match_dest(ruled, &m, 443, PROTO_TCP, &r2);
+	FUZZ_CHECK(same_rule(f1, &r1, f2, &r2));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policy *seq = policy_new();
@@ -315,6 +395,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	value[size] = '\0';
 	memcpy(tail, data, size < 16 ? size : 16);
 	check_addr(value);
+	check_destination(value);
 
 	FUZZ_CHECK(policy_set(seq, "allow", value, "FUZZ", &err) == -EINVAL);
 	FUZZ_CHECK(policy_set(seq, "", value, "FUZZ", &err) == -EINVAL);
