@@ -266,6 +266,15 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 			     "NUL byte in line");
 		return;
 	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			parser_error(ps, i + 1, "control character 0x%02x in "
+				     "line", c);
+			return;
+		}
+	}
 	ok = utf8_valid_prefix((const unsigned char *)line, len);
 	if (ok < len) {
 		parser_error(ps, ok + 1, "invalid UTF-8");
