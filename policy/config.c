@@ -261,23 +261,24 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 			     LINE_LIMIT);
 		return;
 	}
-	if (memchr(line, '\0', len)) {
-		parser_error(ps, (const char *)memchr(line, '\0', len) - line + 1,
-			     "NUL byte in line");
-		return;
-	}
+	/* The first byte that is wrong, whatever its kind, is the one told. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			parser_error(ps, i + 1, "control character 0x%02x in "
-				     "line", c);
-			return;
-		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			break;
 	}
-	ok = utf8_valid_prefix((const unsigned char *)line, len);
-	if (ok < len) {
+	ok = utf8_valid_prefix((const unsigned char *)line, i);
+	if (ok < i) {
 		parser_error(ps, ok + 1, "invalid UTF-8");
+		return;
+	}
+	if (i < len) {
+		if (line[i] == '\0')
+			parser_error(ps, i + 1, "NUL byte in line");
+		else
+			parser_error(ps, i + 1, "control character 0x%02x in "
+				     "line", (unsigned char)line[i]);
 		return;
 	}
 	memcpy(buf, line, len);
