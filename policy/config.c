@@ -311,6 +311,9 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	if (!policy->file)
 		return -ENOMEM;
 	ps.file = policy->file;
+	/* A UTF-8 byte order mark, which some editors write, is not text. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		buf += 3;
 	for (; buf < end; buf = nl + 1) {
 		nl = memchr(buf, '\n', (size_t)(end - buf));
 		if (!nl)
