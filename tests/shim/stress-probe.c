@@ -88,7 +88,7 @@ static int listen_fd = -1;
 /* Counters, each printed as "NAME=VALUE" at the end. */
 static atomic_ulong n_connects, n_accepted, n_upgraded, n_churn[5];
 static atomic_ulong n_raw6, n_pairs, n_dgram6, n_dgram4;
-static atomic_ulong n_exec_ok[2], n_fork_ok;
+static atomic_ulong n_exec_ok[2], n_fork_ok, n_peer_asked;
 
 static void failf(const char *fmt, ...)
 {
@@ -930,6 +930,68 @@ static int forked_child(void)
 
 static unsigned long fork_total;
 
+/*
+ * The lock held as often as can be while the children are forked: an
+ * upgraded socket connected to a native IPv6 peer, [::1], behind the
+ * hooks' back, whose getpeername() asks the peer-pool (under the lock)
+ * for its address every time; it must be the same every time.
+ */
+struct locker_arg {
+	int fd;
+	in_port_t port;		/* the peer's, network byte order */
+};
+
+static void *locker(void *p)
+{
+	struct locker_arg *a = p;
+	struct sockaddr_storage ss;
+	struct sockaddr_in sin;
+	uint32_t first = 0;
+	socklen_t len;
+	unsigned long i;
+
+	for (i = 0; i < CONNECT_MIN || !atomic_load(&stop_clients); i++) {
+		len = sizeof(ss);
+		if (getpeername(a->fd, (struct sockaddr *)&ss, &len) < 0) {
+			failf("getpeername [::1]: %s", ename(errno));
+			break;
+		}
+		memcpy(&sin, &ss, sizeof(sin));
+		if (ss.ss_family != AF_INET || len != sizeof(sin) ||
+		    sin.sin_port != a->port ||
+		    (ntohl(sin.sin_addr.s_addr) & POOL_MASK) != POOL_NET ||
+		    (first && sin.sin_addr.s_addr != first)) {
+			failf("getpeername [::1]: not one peer-pool address");
+			break;
+		}
+		first = sin.sin_addr.s_addr;
+		atomic_fetch_add(&n_peer_asked, 1);
+	}
+	return NULL;
+}
+
+/* Connect the lockers' sockets to a listener on [::1]. */
+static void lockers_connect(struct locker_arg *a, int n, int *l6)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t len = sizeof(sin6);
+	int i;
+
+	*l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*l6 < 0 || bind(*l6, (struct sockaddr *)&sin6, sizeof(sin6)) ||
+	    listen(*l6, n) ||
+	    getsockname(*l6, (struct sockaddr *)&sin6, &len))
+		die("listener on [::1]");
+	for (i = 0; i < n; i++) {
+		a[i].port = sin6.sin6_port;
+		a[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (a[i].fd < 0 || !check_upgraded(a[i].fd) ||
+		    syscall(SYS_connect, a[i].fd, &sin6, sizeof(sin6)) < 0)
+			die("connect to [::1]");
+	}
+}
+
 static void *fork_loop(void *arg)
 {
 	unsigned long n;
@@ -962,8 +1024,10 @@ static void *fork_loop(void *arg)
 static int run_forks(char **argv)
 {
 	unsigned long nconn = number(argv[2], MAX_THREADS), i;
-	pthread_t acc[4], conn[MAX_THREADS], ex[2], fk;
+	pthread_t acc[4], conn[MAX_THREADS], ex[2], fk, lk[2];
 	struct connector_arg args[MAX_THREADS];
+	struct locker_arg largs[2];
+	int l6;
 	size_t c, n = 0;
 	int before, after;
 	ssize_t len;
@@ -988,6 +1052,9 @@ static int run_forks(char **argv)
 	for (c = 0; c < NCASES; c++)
 		resolve_one(c);
 	before = count_fds();
+	lockers_connect(largs, 2, &l6);
+	for (i = 0; i < 2; i++)
+		start(&lk[i], locker, &largs[i]);
 	for (i = 0; i < 4; i++)
 		start(&acc[i], acceptor, (void *)i);
 	for (i = 0; i < nconn; i++) {
@@ -1003,15 +1070,22 @@ static int run_forks(char **argv)
 	atomic_store(&stop_clients, 1);
 	for (i = 0; i < nconn; i++)
 		join(conn[i]);
+	for (i = 0; i < 2; i++) {
+		join(lk[i]);
+		close(largs[i].fd);
+	}
+	/* The lockers' connections, never accepted, go with it. */
+	close(l6);
 	atomic_store(&stop_accepting, 1);
 	for (i = 0; i < 4; i++)
 		join(acc[i]);
 	after = count_fds();
 	print_counts();
 	printf("fds_before=%d\nfds_after=%d\n", before, after);
-	printf("exec_ipv6_ok=%lu\nexec_ipv4_ok=%lu\nfork_ok=%lu\n",
+	printf("exec_ipv6_ok=%lu\nexec_ipv4_ok=%lu\nfork_ok=%lu\n"
+	       "lockers=2\npeer_asked=%lu\n",
 	       atomic_load(&n_exec_ok[0]), atomic_load(&n_exec_ok[1]),
-	       atomic_load(&n_fork_ok));
+	       atomic_load(&n_fork_ok), atomic_load(&n_peer_asked));
 	printf("failures=%lu\n", atomic_load(&failures));
 	return atomic_load(&failures) ? 1 : 0;
 }

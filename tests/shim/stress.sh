@@ -27,12 +27,16 @@
 #    threads (half under STACKSHIM_STACK=ipv4) and 500 fork()s without
 #    exec() whose child at once resolves (name memory, peer-pool: the
 #    parent's pool addresses again) and connects (names_lookup, the log),
-#    while 4 threads connect.  Checked: all 1,000 exec'd children report
+#    while 4 threads connect and 2 hold the library's lock as often as
+#    they can (getpeername() of an upgraded socket's native IPv6 peer,
+#    [::1], which asks the peer-pool under the lock), so that a fork()
+#    that no pthread_atfork() handler guards would leave a child the lock
+#    held for good.  Checked: all 1,000 exec'd children report
 #    the policy of their stack held (ipv6: AF_INET upgraded, connects;
 #    ipv4: AF_INET6 refused with EAFNOSUPPORT, AF_INET not upgraded), all
 #    500 forked children succeed, no child hangs (each waited for at most
-#    STRESS_WAIT seconds), accepted = connects, no descriptor left, and
-#    the log as in 1.
+#    STRESS_WAIT seconds), accepted = connects, the pool address of [::1]
+#    the same in every call, no descriptor left, and the log as in 1.
 #
 # A run that does not finish is a hang: the stacks of its threads are
 # printed (gdb, when installed) before it is killed, and the test fails.
@@ -200,17 +204,19 @@ expect_lines()
 # kinds, as many of each as the probe's counts say, and nothing else.
 check_log()
 {
-	local port label n ipv6_ok ipv4_ok fork_ok
+	local port label n ipv6_ok ipv4_ok fork_ok lockers
 	port=$(val "$1" port)
 	ipv6_ok=$(val "$1" exec_ipv6_ok)
 	ipv4_ok=$(val "$1" exec_ipv4_ok)
 	fork_ok=$(val "$1" fork_ok)
-	: "${ipv6_ok:=0}" "${ipv4_ok:=0}" "${fork_ok:=0}"
+	lockers=$(val "$1" lockers)
+	: "${ipv6_ok:=0}" "${ipv4_ok:=0}" "${fork_ok:=0}" "${lockers:=0}"
 	total=0
 	# The listener, each connection's socket (the probe's, an exec'd
-	# ipv6 child's, a forked child's), each upgraded datagram socket.
+	# ipv6 child's, a forked child's), each upgraded datagram socket,
+	# each locker's.
 	expect_lines "$1" "upgraded sockets" \
-		$((1 + $(val "$1" upgraded) + $(val "$1" dgram4) + ipv6_ok + fork_ok)) \
+		$((1 + $(val "$1" upgraded) + $(val "$1" dgram4) + ipv6_ok + fork_ok + lockers)) \
 		"call=socket family=inet stack=ipv6 reason=upgraded"
 	# Connections to 127.0.0.1, the name's the probe resolved first (a
 	# forked child remembers it too, an exec'd one does not).
@@ -226,6 +232,9 @@ check_log()
 		"family=inet dest=fd00:5::1 stack=ipv6 translated=198\.1[89]\.[0-9]+\.[0-9]+ reason=peer-pool"
 	expect_lines "$1" "fd00:5::2 given a pool address" 1 \
 		"family=inet dest=fd00:5::2 stack=ipv6 translated=198\.1[89]\.[0-9]+\.[0-9]+ reason=peer-pool"
+	# The lockers' peer (forks only).
+	expect_lines "$1" "::1 given a pool address" $((lockers ? 1 : 0)) \
+		"family=inet dest=::1 stack=ipv6 translated=198\.1[89]\.[0-9]+\.[0-9]+ reason=peer-pool"
 	for label in $(printf '%s\n' "${!case_line[@]}" | sort); do
 		n=$(val "$1" "$label")
 		if [ -z "$n" ]; then
@@ -276,6 +285,12 @@ expect "forks: connections made = upgraded" "$(val forks upgraded)" "$(val forks
 expect "forks: accepted = the probe's connects + its children's" \
 	$(($(val forks connects) + $(val forks exec_ipv6_ok) + $(val forks fork_ok))) \
 	"$(val forks accepted)"
+n=$(val forks peer_asked)
+if [ "${n:-0}" -ge 40 ]; then
+	echo "ok: forks: lockers' getpeername() of [::1] asked the pool ($n)"
+else
+	fail "forks: lockers' getpeername() of [::1] asked the pool" ">= 40" "${n:-none}"
+fi
 expect "forks: descriptors open after = before" "$(val forks fds_before)" \
 	"$(val forks fds_after)"
 check_log forks
