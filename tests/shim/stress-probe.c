@@ -40,7 +40,8 @@
  * failed, 2 when the probe could not set itself up.  Every wait is bounded
  * (STRESS_WAIT seconds, 30 by default); a child that does not finish in
  * time is a failure, and when STRESS_GDB names gdb its threads' stacks
- * are printed on stderr before it is killed.
+ * are printed on stderr before it is killed; no child is started after
+ * that.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -82,6 +83,7 @@ extern char **environ;
 static int wait_ms = 30000;
 static atomic_ulong failures;
 static atomic_int stop_clients, stop_accepting;
+static atomic_int hung;		/* a child hung: no more are started */
 static in_port_t listen_port;	/* network byte order */
 static int listen_fd = -1;
 
@@ -802,6 +804,7 @@ static void stacks(pid_t pid)
 				  spid, (char *)"-ex",
 				  (char *)"thread apply all bt", NULL};
 	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+	posix_spawn_file_actions_t fa;
 	pid_t g;
 	int st;
 
@@ -809,9 +812,15 @@ static void stacks(pid_t pid)
 		return;
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
 	fprintf(stderr, "stress-probe: the stacks of %d:\n", (int)pid);
-	/* gdb without LD_PRELOAD: not under the library, nor a sanitizer. */
-	if (posix_spawn(&g, gdb, NULL, NULL, argv, envp) == 0)
+	fflush(stderr);
+	/* gdb without LD_PRELOAD: not under the library, nor a sanitizer;
+	 * its output on stderr, where the failures are. */
+	if (posix_spawn_file_actions_init(&fa))
+		return;
+	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+	if (posix_spawn(&g, gdb, &fa, NULL, argv, envp) == 0)
 		waitpid(g, &st, 0);
+	posix_spawn_file_actions_destroy(&fa);
 }
 
 /*
@@ -837,6 +846,7 @@ static int wait_child(pid_t pid, const char *what)
 			break;
 		nanosleep(&pause, NULL);
 	}
+	atomic_store(&hung, 1);
 	failf("HANG: %s child %d did not finish within %d ms", what,
 	      (int)pid, wait_ms);
 	stacks(pid);
@@ -861,7 +871,8 @@ static void *exec_loop(void *arg)
 
 	(void)arg;
 	snprintf(port, sizeof(port), "%u", ntohs(listen_port));
-	while ((n = atomic_fetch_add(&exec_next, 1)) < exec_total) {
+	while (!atomic_load(&hung) &&
+	       (n = atomic_fetch_add(&exec_next, 1)) < exec_total) {
 		stack = n % 2 ? "ipv4" : "ipv6";
 		if (pipe2(p, O_CLOEXEC) < 0)
 			die("pipe");
@@ -1000,7 +1011,7 @@ static void *fork_loop(void *arg)
 	int st;
 
 	(void)arg;
-	for (n = 0; n < fork_total; n++) {
+	for (n = 0; n < fork_total && !atomic_load(&hung); n++) {
 		pid = fork();
 		if (pid < 0)
 			die("fork");
