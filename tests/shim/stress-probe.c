@@ -461,13 +461,19 @@ static void *connector(void *p)
 /* ------------------------------------------------------------------------ */
 /* Name resolution. */
 
-enum rcall { R_GAI, R_GHBN };
+/*
+ * getaddrinfo(), gethostbyname_r(), gethostbyname2_r(), and
+ * gethostbyname() only where the library answers itself (a peer-pool
+ * address, in a hostent of the calling thread's): libc's own answer would
+ * be in its one static hostent, which threads cannot share.
+ */
+enum rcall { R_GAI, R_GHBN, R_GHBN2, R_GHBN_STATIC };
 
 /* What each case must give: one address of family af, or an error. */
 static const struct resolve_case {
 	enum rcall call;
 	const char *name;
-	int family;		/* asked for (getaddrinfo) */
+	int family;		/* asked for (getaddrinfo, gethostbyname2_r) */
 	int err;		/* EAI_* or h_errno expected, 0: an address */
 	int af;			/* the address's family */
 	const char *addr;	/* its text; NULL: a peer-pool address */
@@ -488,6 +494,9 @@ static const struct resolve_case {
 	{R_GHBN, "a.v6.stackshim.test", 0, 0, AF_INET, NULL, 0},
 	{R_GHBN, "blocked.stackshim.test", 0, HOST_NOT_FOUND, 0, NULL, 0},
 	{R_GHBN, "localhost", 0, 0, AF_INET, "127.0.0.1", 0},
+	{R_GHBN2, "a.v4.stackshim.test", AF_INET6, 0, AF_INET6,
+	 "::ffff:127.0.1.1", 0},
+	{R_GHBN_STATIC, "b.v6.stackshim.test", 0, 0, AF_INET, NULL, 1},
 };
 #define NCASES (sizeof(resolve_cases) / sizeof(resolve_cases[0]))
 
@@ -571,9 +580,20 @@ static bool resolve_ghbn(const struct resolve_case *c)
 {
 	struct hostent he, *result = NULL;
 	char buf[2048];
-	int herr = 0, rc;
+	int herr = 0, rc = 0;
 
-	rc = gethostbyname_r(c->name, &he, buf, sizeof(buf), &result, &herr);
+	if (c->call == R_GHBN_STATIC) {
+		result = gethostbyname(c->name);
+		herr = h_errno;
+		if (result)
+			he = *result;
+	} else if (c->call == R_GHBN2) {
+		rc = gethostbyname2_r(c->name, c->family, &he, buf, sizeof(buf),
+				      &result, &herr);
+	} else {
+		rc = gethostbyname_r(c->name, &he, buf, sizeof(buf), &result,
+				     &herr);
+	}
 	if (c->err) {
 		if (result || herr != c->err) {
 			failf("gethostbyname_r %s: h_errno %d, expected %d",
@@ -733,15 +753,18 @@ static void print_counts(void)
 	printf("raw6=%lu\npairs=%lu\ndgram6=%lu\ndgram4=%lu\n",
 	       atomic_load(&n_raw6), atomic_load(&n_pairs),
 	       atomic_load(&n_dgram6), atomic_load(&n_dgram4));
-	/* Each case as CALL/NAME or gai/FAMILY/NAME. */
+	/* Each case as CALL/NAME or CALL/FAMILY/NAME. */
 	for (i = 0; i < NCASES; i++) {
 		c = &resolve_cases[i];
-		if (c->call == R_GAI)
-			printf("gai/%s/%s=%lu\n", family_name(c->family),
-			       c->name, atomic_load(&n_case[i]));
-		else
-			printf("ghbn/%s=%lu\n", c->name,
+		if (c->call == R_GAI || c->call == R_GHBN2)
+			printf("%s/%s/%s=%lu\n",
+			       c->call == R_GAI ? "gai" : "ghbn2",
+			       family_name(c->family), c->name,
 			       atomic_load(&n_case[i]));
+		else
+			printf("%s/%s=%lu\n",
+			       c->call == R_GHBN ? "ghbn" : "ghbn_static",
+			       c->name, atomic_load(&n_case[i]));
 	}
 }
 
