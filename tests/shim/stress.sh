@@ -44,7 +44,7 @@
 # No check depends on timing.  Under TSan (configure
 # --enable-sanitizers=thread), the probe and its children must leave no
 # report (TSAN_OPTIONS log_path, halt_on_error); the counts are the same
-# there (the whole test takes about 35 s on 2 cores; 11 s bare).  gcc 12's
+# there (the whole test takes about 40 s on 2 cores; 11 s bare).  gcc 12's
 # TSan runs here with ASLR on, no setarch needed (vm.mmap_rnd_bits 28).
 #
 # Everything runs inside private mount and network namespaces (only lo,
@@ -120,7 +120,7 @@ run()
 	rm -f "$log" "$tmp"/tsan.*
 	env LD_PRELOAD="$preload" STACKSHIM_CONF="$conf" \
 		STRESS_GDB="$gdb" STRESS_WAIT=60 \
-		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$tmp/tsan" \
+		TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS }halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$tmp/tsan" \
 		"$probe" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	# kill -0 would say yes to the zombie of a probe that has ended.
