@@ -191,20 +191,24 @@ static void check_local(const struct policy *p, bool accepted)
 /*
  * Whether value can be written as "KEY = value" in a config file: one
  * line, no blank at either end (they are trimmed), no '#' first or after
- * a blank (a comment), valid UTF-8 (a file must be).  policy_describe() has no
+ * a blank (a comment), no control character but tab, valid UTF-8 (a file
+ * must be).  policy_describe() has no
  * quoting, so a value from the environment that is not (a log path with a
  * newline) cannot be printed as config text.
  */
 static bool config_expressible(const char *v)
 {
-	size_t len = strlen(v), i = 0;
+	size_t len = strlen(v), i;
 
 	if (!len || strchr(v, '\n') || strchr(v, '\r') || v[0] == '#' ||
 	    v[0] == ' ' ||
 	    v[0] == '\t' || v[len - 1] == ' ' || v[len - 1] == '\t' ||
 	    strstr(v, " #") || strstr(v, "\t#"))
 		return false;
-	while (i < len) {
+	for (i = 0; i < len; i++)
+		if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+			return false;
+	for (i = 0; i < len;) {
 		unsigned char c = (unsigned char)v[i];
 		unsigned n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
 			   : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 4;
