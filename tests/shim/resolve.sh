@@ -97,7 +97,7 @@ settings_env()
 			;;
 		esac
 	done
-	echo "env LD_PRELOAD=$lib STACKSHIM_CONF=$conf ${out[*]}"
+	echo "env LD_PRELOAD=$preload STACKSHIM_CONF=$conf ${out[*]}"
 }
 
 # Cases queue up while their host mode and settings stay the same, and run
@@ -320,7 +320,7 @@ got=$(in_ns peer /bin/bash -c '
 		tcp/v6.stackshim.test/8080/gai
 	[ -z "$python" ] ||
 		"${shim[@]}" "$python" -c "$client_py" v6.stackshim.test 8080
-	' "$tmp/probe" "$python" "$client_py" "$nconn" "$lib" "$tmp/empty.conf" \
+	' "$tmp/probe" "$python" "$client_py" "$nconn" "$preload" "$tmp/empty.conf" \
 	2>&1)
 expect "an AF_INET client reaches [2001:db8::1] through the pool" "$want" \
 	"$got"

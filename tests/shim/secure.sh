@@ -116,7 +116,11 @@ good=$ns/good.conf
 printf 'stack = ipv4\n' >"$ns/other.conf"
 chmod 644 "$good" "$ns/other.conf"
 export STACKSHIM_CONF=$good
-printf '%s\n' "$ns/lib/libstackshim.so" >/etc/ld.so.preload
+# In a sanitizer build the sanitizer's runtime comes first of all.
+{
+	[ -z "${SANITIZER_PRELOAD:-}" ] || printf '%s\n' "$SANITIZER_PRELOAD" | tr : '\n'
+	printf '%s\n' "$ns/lib/libstackshim.so"
+} >/etc/ld.so.preload
 
 # put_system TEXT [OWNER MODE] - the system config holds TEXT, as given; TEXT
 # "-" removes it.

@@ -1,0 +1,104 @@
+#!/bin/sh
+# tests/sanitizer-log.sh TEST [ARG...] - run one test of a sanitizer build
+# (configure --enable-sanitizers; the harness's LOG_COMPILER there, see
+# Makefile.am) and fail it when any process it started wrote a report.
+#
+# A sanitizer report does not always reach the test: a server's exit status
+# is ignored, a child's stderr goes to /dev/null, a program the test expects
+# to fail fails anyway.  So every process the test starts (the variables
+# below are inherited, across the launcher, exec, fork and namespaces) logs
+# its reports to a file of its own, TEST.reports/san.EXE.PID beside the
+# test's log, and once the test has ended this script reads them all:
+#   - any ASan, UBSan or TSan error, or anything else a sanitizer wrote, fails
+#     the test (exit 1), whatever its own status, and is printed here;
+#   - a leak report is ours when a frame of an allocation stack is in
+#     libstackshim.so or in our own sources (shim/, policy/, cli/, tests/):
+#     ours fails the test.  Leaks of other programs run under the ASan
+#     runtime (python3, curl, nginx, sh...) are theirs: ignored, and counted.
+#
+# The options: errors abort the process (abort_on_error=1), so that a test
+# sees them as a crash too; a leak report alone does not change a process's
+# exit status (exitcode=0 applies to leak reports only once abort_on_error
+# is set), since most foreign programs leak at exit and the tests check their
+# exit statuses.  LeakSanitizer cannot run in a process that is ptrace'd
+# (strace): tests/integration/lib.sh turns leak checking off for strace's
+# children, whose runs are repeated untraced.
+set -u
+
+: "${top_builddir:?top_builddir must be set (make check exports it)}"
+if [ $# -lt 1 ]; then
+	echo "usage: sanitizer-log.sh TEST [ARG...]" >&2
+	exit 99
+fi
+
+case $1 in
+*/tests/*) name=tests/${1##*/tests/} ;;
+./*) name=${1#./} ;;
+*) name=$1 ;;
+esac
+dir=$top_builddir/$name.reports
+rm -rf "$dir"
+mkdir -p "$dir" || exit 99
+
+common="log_path=$dir/san:log_exe_name=1:abort_on_error=1:exitcode=0"
+common="$common:handle_abort=1:print_summary=1:detect_leaks=1"
+ASAN_OPTIONS="$common:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+UBSAN_OPTIONS="$common:print_stacktrace=1"
+LSAN_OPTIONS="$common"
+# TSan: no leaks to ignore, so its own exit status (66) on any report.
+TSAN_OPTIONS="log_path=$dir/san:log_exe_name=1:halt_on_error=0:exitcode=66:second_deadlock_stack=1"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS
+
+"$@"
+status=$?
+
+# A frame of ours: the library, the launcher, or a file of our sources.
+ours='libstackshim[.]so|/stackshim[ )+]|(^|[ (/])(shim|policy|cli|tests(/shim)?)/[A-Za-z0-9_.-]+[.]c:[0-9]'
+
+bad=0
+foreign=0
+foreign_progs=
+for f in "$dir"/san.*; do
+	[ -f "$f" ] || continue
+	prog=${f##*/san.}
+	prog=${prog%.*}
+	# verdict: "foreign N" when the file is nothing but leak reports none
+	# of which has a frame of ours (N of them), else "ours".
+	verdict=$(awk -v ours="$ours" '
+		/^[ \t]*$/ { inblock = 0; next }
+		/^(Direct|Indirect) leak of / { inblock = 1; n++; next }
+		inblock && /^ +#[0-9]+ / { if ($0 ~ ours) mine = 1; next }
+		/ERROR: LeakSanitizer: detected memory leaks/ { leakhdr = 1; next }
+		/^=+$/ { next }
+		/^SUMMARY: AddressSanitizer: [0-9]+ byte\(s\) leaked/ { next }
+		/^SUMMARY: LeakSanitizer: [0-9]+ byte\(s\) leaked/ { next }
+		/^-+$/ || /^Suppressions used:/ || /^ *count +bytes +template/ { next }
+		{ other = 1 }
+		END {
+			if (other || mine || !leakhdr || !n) print "ours"
+			else print "foreign " n
+		}' "$f")
+	case $verdict in
+	foreign*)
+		foreign=$((foreign + 1))
+		case " $foreign_progs " in
+		*" $prog "*) ;;
+		*) foreign_progs="$foreign_progs $prog" ;;
+		esac ;;
+	*)
+		bad=$((bad + 1))
+		echo "SANITIZER REPORT: ${f#"$top_builddir"/}:"
+		sed 's/^/  | /' "$f" ;;
+	esac
+done
+
+if [ "$foreign" -ne 0 ]; then
+	echo "sanitizer: ignored $foreign leak report(s) of other programs" \
+		"(no frame of ours):$foreign_progs"
+fi
+if [ "$bad" -ne 0 ]; then
+	echo "FAIL: $bad sanitizer report(s) above (test's own exit status $status)"
+	exit 1
+fi
+echo "sanitizer: no report of ours"
+exit "$status"
