@@ -9,10 +9,10 @@
 #   sh tests/sanitize.sh thread tests/shim/stress.sh
 # A configured source tree cannot host a second (VPATH) build, so the
 # sanitizer build is made in a `make distdir` copy, _sanitize/LIST/tree in
-# the build dir (make clean removes _sanitize).  A later run refreshes that
-# copy in place and rebuilds only what changed; `rm -rf _sanitize` starts
-# afresh.  From an unconfigured source tree (an unpacked tarball) the build
-# is a VPATH build in _sanitize/LIST/tree instead.
+# the build dir (LIST with '-' for ','; make clean removes _sanitize).  A
+# later run refreshes that copy in place and rebuilds only what changed;
+# `rm -rf _sanitize` starts afresh.  From an unconfigured source tree (an
+# unpacked tarball) the build is a VPATH build in _sanitize/LIST/tree.
 #
 # In the sanitizer build every test runs under tests/sanitizer-log.sh (the
 # harness's LOG_COMPILER), which fails it when any process it started wrote a
@@ -45,7 +45,9 @@ else
 	top=
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
-work=${top:-$(pwd)}/_sanitize/$list
+# The directory is named after LIST with '-' for ',': a sanitizer's options
+# (log_path) cannot hold a comma.
+work=${top:-$(pwd)}/_sanitize/$(echo "$list" | tr , -)
 tree=$work/tree
 log=$work/build.log
 mkdir -p "$work" || exit 99

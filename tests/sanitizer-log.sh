@@ -38,7 +38,7 @@ case $1 in
 esac
 dir=$top_builddir/$name.reports
 rm -rf "$dir"
-mkdir -p "$dir" || exit 99
+mkdir -p "$dir" && chmod 1777 "$dir" || exit 99  # processes of any uid report here
 
 common="log_path=$dir/san:log_exe_name=1:abort_on_error=1:exitcode=0"
 common="$common:handle_abort=1:print_summary=1:detect_leaks=1"
