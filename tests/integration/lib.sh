@@ -42,6 +42,13 @@ SHIMLIB=$top_builddir/shim/.libs/libstackshim.so
 # ITEST_TIMEOUT seconds (set it before itest_init to change it).
 : "${ITEST_TIMEOUT:=100}"
 CLIENT_TIMEOUT=10
+# A sanitizer build (configure --enable-sanitizers) runs every program
+# several times slower, with the sanitizer's runtime preloaded in each and a
+# leak check at each exit: the same bounds, tripled.
+if [ -n "${SANITIZERS:-}" ]; then
+	ITEST_TIMEOUT=$((ITEST_TIMEOUT * 3))
+	CLIENT_TIMEOUT=$((CLIENT_TIMEOUT * 3))
+fi
 
 failures=0
 passes=0

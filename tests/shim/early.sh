@@ -441,25 +441,37 @@ expect "a: missing config: nothing else on stderr" 1 "$(wc -l <"$tmp/err")"
 
 # --- b. re-entry from inside the initialisation --------------------------------
 
-run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
-	"$tmp/reenter"
-expect_run "b: malloc() calling socket() during initialisation" \
-	"main: inet6=EAFNOSUPPORT passed=some refused=some other=0" ""
+# Not in an ASan build: ASan's runtime, preloaded, initialises itself at the
+# process's first call into it, and there (dlsym's error path) calls
+# malloc() before its shadow memory exists; reenter's malloc() then calls
+# socket(), the shim's instrumented hook, which crashes on its first stack
+# access whatever the shim does.  (Seen: SIGSEGV at the hook's entry, ASan's
+# AsanInitInternal -> dlsym -> malloc -> reenter's malloc -> socket.)
+case ,${SANITIZERS:-}, in
+*,address,*)
+	echo "SKIP: b: re-entry through a replaced malloc() cannot run under ASan" ;;
+*)
+	run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
+		"$tmp/reenter"
+	expect_run "b: malloc() calling socket() during initialisation" \
+		"main: inet6=EAFNOSUPPORT passed=some refused=some other=0" ""
 
-# The same with the initialisation started by a hook rather than by the
-# shim's constructor: libearly's constructor runs first, and its first
-# allocation (a strdup()) calls socket() from the replaced malloc().
-run LD_PRELOAD="$order" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
-	EARLY_MODE=sockets:unix,inet6 "$tmp/reenter"
-expect_run "b: malloc() calling socket() during initialisation started by a hook" \
-	"early: unix=ok inet6=EAFNOSUPPORT
+	# The same with the initialisation started by a hook rather than by the
+	# shim's constructor: libearly's constructor runs first, and its first
+	# allocation (a strdup()) calls socket() from the replaced malloc().
+	run LD_PRELOAD="$order" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
+		EARLY_MODE=sockets:unix,inet6 "$tmp/reenter"
+	expect_run "b: malloc() calling socket() during initialisation started by a hook" \
+		"early: unix=ok inet6=EAFNOSUPPORT
 main: inet6=EAFNOSUPPORT passed=some refused=some other=0" ""
 
-# With a missing config file: no hang, and the report comes once.
-run LD_PRELOAD="$preload" STACKSHIM_CONF=/nonexistent "$tmp/reenter"
-expect "b: re-entry with a missing config: exit status (124 = hung)" 0 "$status"
-expect "b: re-entry with a missing config: stackshim lines on stderr" 1 \
-	"$(grep -c '^stackshim: ' "$tmp/err")"
+	# With a missing config file: no hang, and the report comes once.
+	run LD_PRELOAD="$preload" STACKSHIM_CONF=/nonexistent "$tmp/reenter"
+	expect "b: re-entry with a missing config: exit status (124 = hung)" 0 "$status"
+	expect "b: re-entry with a missing config: stackshim lines on stderr" 1 \
+		"$(grep -c '^stackshim: ' "$tmp/err")"
+	;;
+esac
 
 # --- c. threads -----------------------------------------------------------------
 
