@@ -40,7 +40,7 @@ rm -rf "$dir"
 mkdir -p "$dir" && chmod 1777 "$dir" || exit 99  # processes of any uid report here
 
 common="log_path=$dir/san:log_exe_name=1:abort_on_error=1:exitcode=0"
-common="$common:handle_abort=1:print_summary=1:detect_leaks=1"
+common="$common:handle_abort=1:print_summary=1"
 ASAN_OPTIONS="$common:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 UBSAN_OPTIONS="$common:print_stacktrace=1"
 LSAN_OPTIONS="$common"
@@ -68,7 +68,7 @@ real_strace=$(command -v strace 2>/dev/null)
 if [ -n "$real_strace" ]; then
 	mkdir -p "$dir/bin" || exit 99
 	# shellcheck disable=SC2016 # expanded by that script
-	printf '#!/bin/sh\nASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" exec %s "$@"\n' \
+	printf '#!/bin/sh\nASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" LSAN_OPTIONS="$LSAN_OPTIONS:detect_leaks=0" exec %s "$@"\n' \
 		"$real_strace" >"$dir/bin/strace" && chmod 755 "$dir/bin/strace" ||
 		exit 99
 	PATH=$dir/bin:$PATH
