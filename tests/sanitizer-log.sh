@@ -114,7 +114,12 @@ for f in "$dir"/san.*; do
 	*)
 		bad=$((bad + 1))
 		echo "SANITIZER REPORT: ${f#"$top_builddir"/}:"
-		sed 's/^/  | /' "$f" ;;
+		sed 's/^/  | /' "$f"
+		# gcc's libubsan, beside ASan, writes only its summary line to
+		# the log; its message and stack go to that process's stderr.
+		if ! grep -qv '^SUMMARY: UndefinedBehaviorSanitizer' "$f"; then
+			echo "  (UBSan: the message and stack went to that process's stderr)"
+		fi ;;
 	esac
 done
 
