@@ -441,15 +441,16 @@ expect "a: missing config: nothing else on stderr" 1 "$(wc -l <"$tmp/err")"
 
 # --- b. re-entry from inside the initialisation --------------------------------
 
-# Not in an ASan build: ASan's runtime, preloaded, initialises itself at the
-# process's first call into it, and there (dlsym's error path) calls
-# malloc() before its shadow memory exists; reenter's malloc() then calls
-# socket(), the shim's instrumented hook, which crashes on its first stack
-# access whatever the shim does.  (Seen: SIGSEGV at the hook's entry, ASan's
-# AsanInitInternal -> dlsym -> malloc -> reenter's malloc -> socket.)
+# Not in an ASan or TSan build: the sanitizer's runtime, preloaded,
+# initialises itself at the process's first call into it, and there
+# (dlsym's error path) calls malloc() before its shadow memory exists;
+# reenter's malloc() then calls socket(), the shim's instrumented hook, which
+# crashes on its first stack access whatever the shim does.  (Seen, both:
+# SIGSEGV at the hook's entry; under ASan AsanInitInternal -> dlsym ->
+# malloc -> reenter's malloc -> socket.)
 case ,${SANITIZERS:-}, in
-*,address,*)
-	echo "SKIP: b: re-entry through a replaced malloc() cannot run under ASan" ;;
+*,address,* | *,thread,*)
+	echo "SKIP: b: re-entry through a replaced malloc() cannot run under ASan or TSan" ;;
 *)
 	run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
 		"$tmp/reenter"
