@@ -261,14 +261,24 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 			     LINE_LIMIT);
 		return;
 	}
-	if (memchr(line, '\0', len)) {
-		parser_error(ps, (const char *)memchr(line, '\0', len) - line + 1,
-			     "NUL byte in line");
+	/* The first byte that is wrong, whatever its kind, is the one told. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			break;
+	}
+	ok = utf8_valid_prefix((const unsigned char *)line, i);
+	if (ok < i) {
+		parser_error(ps, ok + 1, "invalid UTF-8");
 		return;
 	}
-	ok = utf8_valid_prefix((const unsigned char *)line, len);
-	if (ok < len) {
-		parser_error(ps, ok + 1, "invalid UTF-8");
+	if (i < len) {
+		if (line[i] == '\0')
+			parser_error(ps, i + 1, "NUL byte in line");
+		else
+			parser_error(ps, i + 1, "control character 0x%02x in "
+				     "line", (unsigned char)line[i]);
 		return;
 	}
 	memcpy(buf, line, len);
@@ -301,6 +311,9 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	if (!policy->file)
 		return -ENOMEM;
 	ps.file = policy->file;
+	/* A UTF-8 byte order mark, which some editors write, is not text. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		buf += 3;
 	for (; buf < end; buf = nl + 1) {
 		nl = memchr(buf, '\n', (size_t)(end - buf));
 		if (!nl)

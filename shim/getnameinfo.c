@@ -52,7 +52,10 @@ struct gni_addr {
 
 /*
  * If a, an AF_INET6 address, translates an IPv4 one, make a that IPv4
- * address as AF_INET with the same port; return whether it did.
+ * address as AF_INET with the same port; return whether it did.  Only a
+ * policy that can hand out translated addresses does (the map outcome:
+ * IPv6 on the stack, mapped = yes); under any other, an address the
+ * program made up itself is named as libc names it.
  */
 static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 {
@@ -61,6 +64,8 @@ static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 	struct in_addr v4;
 	unsigned len;
 
+	if (policy_stack(policy) == STACK_IPV4 || !policy_mapped(policy))
+		return false;
 	policy_translate_prefix(policy, &prefix, &len);
 	if (gni_in_prefix(&sin6.sin6_addr, &prefix, len)) {
 		if (policy_rfc6052_extract(&sin6.sin6_addr, len, &v4) != 0)

@@ -435,11 +435,63 @@ static int sockaddr_route_decide(const struct policy *policy,
 	return 0;
 }
 
+/*
+ * The destination of a send on fd as the kernel reads it: udp_sendmsg()
+ * (and raw_sendmsg()) of an AF_INET socket take an AF_UNSPEC address as an
+ * AF_INET one, and send to it.  For such a socket, upgraded or not, returns
+ * a copy of sa in buf that says AF_INET, so that the policy decides it (and
+ * an upgraded socket's is translated); otherwise sa.
+ */
+static const struct sockaddr *sockaddr_send_dest(int fd,
+						 const struct sockaddr *sa,
+						 socklen_t len,
+						 enum sockaddr_call call,
+						 struct sockaddr_storage *buf)
+{
+	unsigned flags;
+
+	if (!sockaddr_calls[call].send || !sockaddr_ptr_ok(sa) ||
+	    len < sizeof(struct sockaddr_in) || len > sizeof(*buf) ||
+	    sa->sa_family != AF_UNSPEC)
+		return sa;
+	flags = fdstate_learn(fd);
+	if (!(flags & FDSTATE_KNOWN) || (flags & FDSTATE_STREAM) ||
+	    ((flags & FDSTATE_INET6) && !(flags & FDSTATE_UPGRADED)))
+		return sa;
+	memcpy(buf, sa, len);
+	buf->ss_family = AF_INET;
+	return (const struct sockaddr *)buf;
+}
+
+static int sockaddr_route_dest(const struct policy *policy, int fd,
+			       const struct sockaddr *sa, socklen_t len,
+			       enum sockaddr_call call, int msgflags,
+			       struct sockaddr_route *route);
+
 /* sockaddr_route - see sockaddr.h. */
 int sockaddr_route(const struct policy *policy, int fd,
 		   const struct sockaddr *sa, socklen_t len,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route)
+{
+	struct sockaddr_storage copy;
+	const struct sockaddr *dest;
+	int err;
+
+	dest = sockaddr_send_dest(fd, sa, len, call, &copy);
+	err = sockaddr_route_dest(policy, fd, dest, len, call, msgflags,
+				  route);
+	/* Not rewritten: the program's own address goes to the kernel. */
+	if (route->sa == dest)
+		route->sa = sa;
+	return err;
+}
+
+/* sockaddr_route() of a destination as the kernel reads it. */
+static int sockaddr_route_dest(const struct policy *policy, int fd,
+			       const struct sockaddr *sa, socklen_t len,
+			       enum sockaddr_call call, int msgflags,
+			       struct sockaddr_route *route)
 {
 	struct sockaddr_decision d;
 	struct sockaddr_inet dst;

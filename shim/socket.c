@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -59,11 +60,31 @@ static unsigned shim_socket_allowed(const struct policy *policy)
 	return allowed;
 }
 
+/* The kernel's SOCK_TYPE_MASK and SOCK_MAX (include/linux/net.h). */
+#define SHIM_SOCK_TYPE_MASK 0xf
+#define SHIM_SOCK_MAX (SOCK_PACKET + 1)
+
 /*
- * Whether a socket of domain may be created.  Returns 0 when the call is to
- * be forwarded unchanged, or the errno to refuse it with.
+ * Whether the kernel gets as far as the family with type: it refuses flags
+ * other than SOCK_NONBLOCK and SOCK_CLOEXEC, and a type past SOCK_MAX,
+ * with EINVAL before it looks the family up (__sys_socket_create(),
+ * __sock_create()), so a kernel without the family says EINVAL to them.
  */
-static int shim_socket_check(const struct policy *policy, int domain)
+static bool shim_socket_type_valid(int type)
+{
+	if ((type & ~SHIM_SOCK_TYPE_MASK) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return false;
+	return (type & SHIM_SOCK_TYPE_MASK) < SHIM_SOCK_MAX;
+}
+
+/*
+ * Whether a socket of domain and type may be created.  Returns 0 when the
+ * call is to be forwarded unchanged, or the errno to refuse it with.  A
+ * family the stack lacks is refused as a kernel without it refuses it; a
+ * bad type is then the kernel's to refuse (EINVAL), as it is there.
+ */
+static int shim_socket_check(const struct policy *policy, int domain,
+			     int type)
 {
 	unsigned fam = shim_socket_fam(domain);
 
@@ -71,7 +92,8 @@ static int shim_socket_check(const struct policy *policy, int domain)
 		return 0;
 	if (!policy)
 		return EACCES;
-	if (!(fam & shim_socket_allowed(policy)))
+	if (!(fam & shim_socket_allowed(policy)) &&
+	    shim_socket_type_valid(type))
 		return EAFNOSUPPORT;
 	return 0;
 }
@@ -207,7 +229,7 @@ static int shim_socket(int domain, int type, int protocol)
 	unsigned fam = shim_socket_fam(domain);
 	int rc, fd;
 
-	rc = shim_socket_check(policy, domain);
+	rc = shim_socket_check(policy, domain, type);
 	if (rc && policy)
 		shim_socket_log(policy, domain, rc);
 	/* Audit mode: told, not done. */

@@ -32,6 +32,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -202,6 +204,22 @@ static const struct shim_getsockopt_row {
 	{0, 0, NULL},
 };
 
+/*
+ * Whether the kernel hands an option at level of an upgraded socket with
+ * flags to ipv6_getsockopt(), which says ENOPROTOOPT to a level not its
+ * own, where an AF_INET socket's ip_getsockopt() says EOPNOTSUPP: every
+ * level but SOL_SOCKET, SOL_IP and the transport's own (tcp_getsockopt(),
+ * udpv6_getsockopt()).  Such a level is answered as IPPROTO_IPV6 is.
+ */
+static bool shim_get_foreign_level(unsigned flags, int level)
+{
+	if (level == SOL_SOCKET || level == IPPROTO_IP)
+		return false;
+	if (flags & FDSTATE_DGRAM)
+		return level != IPPROTO_UDP && level != IPPROTO_UDPLITE;
+	return level != IPPROTO_TCP;
+}
+
 static int shim_getsockopt(int fd, int level, int name, void *val,
 			   socklen_t *len)
 {
@@ -214,9 +232,9 @@ static int shim_getsockopt(int fd, int level, int name, void *val,
 	while (r->fn && (r->level != level ||
 			 (r->name != SHIM_SOCKOPT_ANY && r->name != name)))
 		r++;
-	if (!r->fn)
+	if (!r->fn && !shim_get_foreign_level(flags, level))
 		return shim_getsockopt_forward(fd, level, name, val, len);
-	rc = r->fn(fd, flags, level, name, val, len);
+	rc = (r->fn ? r->fn : shim_get_v4)(fd, flags, level, name, val, len);
 	if (rc > 0)
 		return shim_getsockopt_forward(fd, level, name, val, len);
 	return rc;

@@ -67,6 +67,9 @@ static void collect(const struct policy_error *err, void *arg)
 	char line[1024];
 
 	policy_error_format(err, line, sizeof(line));
+	/* Past the buffer, snprintf() would be handed a wrapped size. */
+	if (e->len >= sizeof(e->text))
+		return;
 	e->len += (size_t)snprintf(e->text + e->len, sizeof(e->text) - e->len,
 				   "%s\n", line);
 }

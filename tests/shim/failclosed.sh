@@ -167,6 +167,14 @@ make_file()
 		chmod 000 "$2"
 		;;
 	toobig) truncate -s $((64 * 1024 * 1024 + 1)) "$2" ;;
+	atlimit | pastlimit)
+		# 64 MiB exactly (a byte more): blank lines, then a bad line.
+		{
+			head -c $((64 * 1024 * 1024 - 13)) /dev/zero | tr '\0' '\n'
+			printf 'stack = ipv5\n'
+			[ "$1" = atlimit ] || printf '\n'
+		} >"$2"
+		;;
 	loop) ln -s "$(basename "$2")" "$2" ;;
 	fifo) mkfifo "$2" ;;
 	*) return 1 ;;
