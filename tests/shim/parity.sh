@@ -109,6 +109,29 @@ for name in "${rows[@]}"; do
 	done
 done
 
+# In an ASan build (configure --enable-sanitizers), the rows that give the
+# call an invalid addrlen pointer are not run at all: ASan's interceptors of
+# getsockname(), getpeername() and accept() read *addrlen before libc is
+# reached and crash there (SEGV in __interceptor_getsockname ..., bare and
+# under the library alike), where the kernel says EFAULT.  Their reports are
+# of the test's own making, and there is nothing left to compare.
+run_rows=
+case ,${SANITIZERS:-}, in
+*,address,*)
+	asan_rows=" getsockname.tcp4.lenbad getsockname.tcp4.lenunmapped getpeername.conn4.lenbad accept.listen4.lenbad "
+	kept=()
+	for name in "${rows[@]}"; do
+		if [[ $asan_rows == *" $name "* ]]; then
+			echo "SKIP: $name: an invalid addrlen pointer crashes ASan's own interceptor"
+		else
+			kept+=("$name")
+		fi
+	done
+	rows=("${kept[@]}")
+	run_rows=${rows[*]}
+	;;
+esac
+
 # excluded NAME STACK - the key of the row's exclusion for STACK, if any.
 excluded()
 {
@@ -132,7 +155,7 @@ run()
 
 	shift
 	# shellcheck disable=SC2086 # ROWS is a list of names
-	in_ns env "$@" "$tmp/parity-probe" "$cases" ${ROWS:-} \
+	in_ns env "$@" "$tmp/parity-probe" "$cases" ${ROWS:-$run_rows} \
 		>"$tmp/$out" 2>"$tmp/$out.err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
