@@ -114,10 +114,15 @@ done
 # getsockname(), getpeername() and accept() read *addrlen before libc is
 # reached and crash there (SEGV in __interceptor_getsockname ..., bare and
 # under the library alike), where the kernel says EFAULT.  Their reports are
-# of the test's own making, and there is nothing left to compare.
+# of the test's own making, and there is nothing left to compare.  Nor does
+# a stack run the rows it excludes (they are not compared there): the "ptr"
+# ones crash the library there, the known limit their @exclude line states,
+# which ASan would report.
 run_rows=
+asan=
 case ,${SANITIZERS:-}, in
 *,address,*)
+	asan=yes
 	asan_rows=" getsockname.tcp4.lenbad getsockname.tcp4.lenunmapped getpeername.conn4.lenbad accept.listen4.lenbad "
 	kept=()
 	for name in "${rows[@]}"; do
@@ -182,6 +187,13 @@ load bare
 checked=0
 declare -A compared
 for stack in "${stacks[@]}"; do
+	if [ -n "$asan" ]; then
+		run_rows=
+		for name in "${rows[@]}"; do
+			excluded "$name" "$stack" >/dev/null ||
+				run_rows+=" $name"
+		done
+	fi
 	# shellcheck disable=SC2086 # settings are words on purpose
 	run "$stack" LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" \
 		${settings[$stack]}
