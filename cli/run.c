@@ -107,10 +107,15 @@ static int library_find(char **out)
 	return 0;
 }
 
-/* Put lib in front of LD_PRELOAD, keeping what was there. */
+/*
+ * Put lib in front of LD_PRELOAD, keeping what was there.  In a sanitizer
+ * build (configure --enable-sanitizers) the library needs the sanitizer's
+ * runtime loaded before it, first of all: SANITIZER_PRELOAD, a colon-
+ * separated list, empty in a normal build, goes in front of lib.
+ */
 static int preload_set(const char *lib)
 {
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv("LD_PRELOAD"), *san = SANITIZER_PRELOAD;
 	char *value;
 	int rc;
 
@@ -121,10 +126,8 @@ static int preload_set(const char *lib)
 			"holding ':' or white space\n", lib);
 		return CLI_EXIT_POLICY;
 	}
-	if (old && *old)
-		rc = asprintf(&value, "%s:%s", lib, old);
-	else
-		rc = asprintf(&value, "%s", lib);
+	rc = asprintf(&value, "%s%s%s%s%s", san, *san ? ":" : "", lib,
+		      old && *old ? ":" : "", old ? old : "");
 	if (rc < 0 || setenv("LD_PRELOAD", value, 1)) {
 		perror("stackshim: LD_PRELOAD");
 		return CLI_EXIT_POLICY;

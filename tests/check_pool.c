@@ -5,12 +5,14 @@
  * allocation.
  *
  * The test replaces malloc() and calloc() with functions that can be told
- * to fail the Nth call from now; disarmed, they are glibc's own.
+ * to fail the Nth call from now; disarmed, they are the next ones, glibc's
+ * (or a sanitizer's).
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,19 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* glibc's allocator under its own names. */
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
+/*
+ * The allocator the program would have had without these: glibc's, or in
+ * an ASan build (configure --enable-sanitizers) ASan's, whose realloc() and
+ * free() must be given what its own malloc() returned.
+ */
+static void *next_fn(const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (!fn)
+		abort();
+	return fn;
+}
 
 /* 0: disarmed; N: the Nth allocation from now fails. */
 static unsigned alloc_fail_in;
@@ -37,12 +49,24 @@ static bool alloc_fails(void)
 
 void *malloc(size_t size)
 {
-	return alloc_fails() ? NULL : __libc_malloc(size);
+	static void *(*next)(size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(size_t))next_fn("malloc");
+	return next(size);
 }
 
 void *calloc(size_t n, size_t size)
 {
-	return alloc_fails() ? NULL : __libc_calloc(n, size);
+	static void *(*next)(size_t, size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(size_t, size_t))next_fn("calloc");
+	return next(n, size);
 }
 
 /* The IPv6 address 2001:db8::N, N in the last four bytes. */

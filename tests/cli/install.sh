@@ -88,13 +88,17 @@ mkdir "$tmp/build" || exit 99
 (
 	cd "$tmp/build" &&
 	step configure env CONFIG_SITE=/dev/null \
-		"$srcdir/configure" --prefix="$prefix" -q &&
+		"$srcdir/configure" --prefix="$prefix" -q \
+		${SANITIZERS:+--enable-sanitizers="$SANITIZERS"} &&
 	step make make -j2 &&
 	step "make install" make install
 ) || exit $?
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
 	"$tmp/build/config.h")
 : "${version:=(no PACKAGE_VERSION in config.h)}"
+# In a sanitizer build (SANITIZERS), the installed one is built the same
+# way, and its launcher puts the sanitizer's runtime first in LD_PRELOAD.
+run_preload=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}$installed_lib
 # The installed launcher must stand alone: no build tree to fall back on.
 rm -rf "$tmp/build" "$tmp/src"
 echo "info: configured, built and installed in $((SECONDS - start)) s"
@@ -127,7 +131,7 @@ print_preload='printf %s "$LD_PRELOAD"'
 run env -u LD_PRELOAD "$launcher" --stack ipv6 -- sh -c "$print_preload"
 expect_text "run, LD_PRELOAD unset: exit status" 0 "$status"
 expect_text "run, LD_PRELOAD unset: the installed library alone" \
-	"$installed_lib" "$out"
+	"$run_preload" "$out"
 [ "$status" -eq 0 ] || show
 
 # A harmless library of our own as the previous value: ld.so loads it
@@ -138,11 +142,15 @@ if ! ${CC:-cc} -shared -fPIC -o "$tmp/libold.so" -x c /dev/null \
 	cat "$tmp/cc.log"
 	exit 99
 fi
-run env LD_PRELOAD="$tmp/libold.so" "$launcher" --stack ipv6 -- \
+# (A sanitizer build's launcher is linked with ASan, which refuses to run
+# with another library preloaded ahead of its runtime: that check is off for
+# this one run, whose preloaded library is empty.)
+run env ${SANITIZERS:+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"} \
+	LD_PRELOAD="$tmp/libold.so" "$launcher" --stack ipv6 -- \
 	sh -c "$print_preload"
 expect_text "run, LD_PRELOAD set: exit status" 0 "$status"
 expect_text "run, LD_PRELOAD set: the installed library, then the old value" \
-	"$installed_lib:$tmp/libold.so" "$out"
+	"$run_preload:$tmp/libold.so" "$out"
 expect_text "run, LD_PRELOAD set: nothing on stderr" "" "$(cat "$tmp/err")"
 
 # The policy really applies through the installed library.

@@ -8,6 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 
 lib=$(cd "$top_builddir" && pwd -P)/shim/.libs/libstackshim.so
+# A sanitizer build's launcher puts the sanitizer's runtime first of all
+# (SANITIZER_PRELOAD, empty otherwise): "the library" is that, then it.
+lib=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}$lib
 print_preload='printf %s "$LD_PRELOAD"'
 
 capture env -u LD_PRELOAD "$STACKSHIM" --stack ipv6 -- sh -c "$print_preload"

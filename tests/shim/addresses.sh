@@ -46,7 +46,7 @@ vary='s/^\(.*-\(connected\|accepted\) get 0\/52 .* bytes=\).*/\1VARIES/'
 run()
 {
 	timeout 120 "$probe" "$1" >"$tmp/$1.bare" 2>&1
-	env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
+	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 		timeout 120 "$probe" "$1" >"$tmp/$1.shim" 2>&1
 	for side in bare shim; do
 		grep -v '^kernel:' "$tmp/$1.$side" | sed "$vary" \
@@ -180,7 +180,7 @@ expect "non-blocking connect to a closed port, poll" \
 	"closed poll connect=EINPROGRESS poll=1 out=1 so_error=ECONNREFUSED nonblock=1" \
 	"$(line nbconnect shim '^closed poll')"
 if command -v strace >/dev/null; then
-	env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
+	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 		strace -f -qq -e trace=connect -o "$tmp/strace" \
 		timeout 60 "$probe" nbconnect >/dev/null
 	expect "strace: one connect() per program connect(), none retried" 4 \
@@ -222,7 +222,7 @@ EOF
 	for how in bare shim; do
 		rm -f "$tmp/foreign.sock"
 		pre=(env tmp="$tmp")
-		[ $how == shim ] && pre+=(LD_PRELOAD="$lib" \
+		[ $how == shim ] && pre+=(LD_PRELOAD="$preload" \
 			STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6)
 		"${pre[@]}" strace -f -qq -e trace=getsockopt \
 			-o "$tmp/strace.$how" "$python" "$tmp/foreign.py"

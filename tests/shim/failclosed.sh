@@ -47,6 +47,7 @@ build_probe "$pub/failclosed-probe" failclosed-probe.c
 cp "$lib" "$pub/libstackshim.so" && cp "$top_builddir/stackshim" "$pub/" ||
 	exit 99
 lib=$pub/libstackshim.so
+preload=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}$lib
 stackshim=$pub/stackshim
 
 printf '%s\n' "127.0.0.1 localhost" "::1 localhost" >"$tmp/hosts"
@@ -133,7 +134,7 @@ suffix='; network calls will be refused'
 in_ns "$probe" all >"$tmp/out" 2>"$tmp/err"
 expect "bare: every call of the probe works" "$open_out" "$(cat "$tmp/out")"
 expect "bare: nothing on stderr" "" "$(cat "$tmp/err")"
-in_ns env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" "$probe" all preloaded \
+in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$probe" all preloaded \
 	>"$tmp/out" 2>"$tmp/err"
 expect "a good (empty) config: every call works, the library loaded" \
 	"$open_out
@@ -191,7 +192,7 @@ run_case()
 	local name=$1 want=$2 conf=$3 line what rc first
 	local -a vars=("${@:4}")
 
-	in_ns ${as:+$as} env LD_PRELOAD="$lib" STACKSHIM_CONF="$conf" \
+	in_ns ${as:+$as} env LD_PRELOAD="$preload" STACKSHIM_CONF="$conf" \
 		"${vars[@]}" "$probe" all >"$tmp/out" 2>"$tmp/err"
 	expect "$name: every network call refused, nothing else on stdout" \
 		"$closed_out" "$(cat "$tmp/out")"
@@ -299,7 +300,7 @@ printf 'stack = ipv5\n' >"$pub/broken.conf"
 got=$(in_ns "$python" -c "$py" 2>&1)
 expect "python3, bare: a TCP connect to a closed port is refused by it" \
 	"ConnectionRefusedError 111" "$got"
-in_ns env LD_PRELOAD="$lib" STACKSHIM_CONF="$pub/broken.conf" \
+in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$pub/broken.conf" \
 	"$python" -c "$py" >"$tmp/out" 2>"$tmp/err"
 expect "python3, broken config: PermissionError" "PermissionError 13" \
 	"$(cat "$tmp/out")"

@@ -183,7 +183,7 @@ check()
 
 	out=$tmp/$case.$mode
 	if [ "$mode" == shim ]; then
-		timeout 120 env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" "$@" \
+		timeout 120 env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$@" \
 			"$probe" "$case" >"$out" 2>"$out.err"
 	else
 		timeout 120 "$probe" "$case" >"$out" 2>"$out.err"

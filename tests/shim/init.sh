@@ -18,7 +18,7 @@ need_python
 # shimmed [VAR=VALUE...] CMD [ARG...] - CMD with the library preloaded.
 shimmed()
 {
-	env LD_PRELOAD="$lib" "$@"
+	env LD_PRELOAD="$preload" "$@"
 }
 
 # The probe opens one socket per argument, FAMILY[+TYPE_FLAG...], and prints

@@ -95,7 +95,7 @@ run()
 	done
 	shift
 	rm -f "$tmp/$name.log"
-	(exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$c" "$probe" "$@" \
+	(exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$c" "$probe" "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err") &
 	pid=$!
 	wait "$pid"
@@ -294,7 +294,7 @@ expect_order "a strange name" escape
 rm -f "$tmp/go"
 c=$tmp/flags.conf
 printf 'log = %s\nstack = ipv4\n' "$tmp/flags.log" >"$c"
-(umask 000 && exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$c" "$probe" \
+(umask 000 && exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$c" "$probe" \
 	socket inet6 tcp wait "$tmp/go" exec fds "$tmp/flags.log" \
 	>"$tmp/flags.out" 2>&1) &
 pid=$!
@@ -344,7 +344,7 @@ fi
 rm -f "$tmp/go"
 c=$tmp/full.conf
 printf 'log = %s\nstack = ipv6\ndeny = 127.0.0.1\n' "$tmp/full/shim.log" >"$c"
-(exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$c" "$probe" "${before[@]}" \
+(exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$c" "$probe" "${before[@]}" \
 	wait "$tmp/go" "${after[@]}" >"$tmp/full.out" 2>&1) &
 pid=$!
 for ((i = 0; i < 200; i++)); do
@@ -415,7 +415,7 @@ done
 mount --bind "$tmp/log.sock" /dev/log || exit 99
 c=$tmp/syslog.conf
 printf 'log = syslog\nstack = ipv4\n' >"$c"
-(exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$c" "$probe" socket inet6 tcp \
+(exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$c" "$probe" socket inet6 tcp \
 	>"$tmp/syslog.probe" 2>&1) &
 pid=$!
 wait "$pid"

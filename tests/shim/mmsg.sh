@@ -24,7 +24,7 @@ run()
 {
 	printf '%b' "$1" >"$tmp/conf"
 	: >"$tmp/log"
-	env LD_PRELOAD="$lib" STACKSHIM_CONF="$tmp/conf" \
+	env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/conf" \
 		STACKSHIM_LOG="$tmp/log" "$probe" "$2"
 }
 

@@ -109,6 +109,34 @@ for name in "${rows[@]}"; do
 	done
 done
 
+# In an ASan build (configure --enable-sanitizers), the rows that give the
+# call an invalid addrlen pointer are not run at all: ASan's interceptors of
+# getsockname(), getpeername() and accept() read *addrlen before libc is
+# reached and crash there (SEGV in __interceptor_getsockname ..., bare and
+# under the library alike), where the kernel says EFAULT.  Their reports are
+# of the test's own making, and there is nothing left to compare.  Nor does
+# a stack run the rows it excludes (they are not compared there): the "ptr"
+# ones crash the library there, the known limit their @exclude line states,
+# which ASan would report.
+run_rows=
+asan=
+case ,${SANITIZERS:-}, in
+*,address,*)
+	asan=yes
+	asan_rows=" getsockname.tcp4.lenbad getsockname.tcp4.lenunmapped getpeername.conn4.lenbad accept.listen4.lenbad "
+	kept=()
+	for name in "${rows[@]}"; do
+		if [[ $asan_rows == *" $name "* ]]; then
+			echo "SKIP: $name: an invalid addrlen pointer crashes ASan's own interceptor"
+		else
+			kept+=("$name")
+		fi
+	done
+	rows=("${kept[@]}")
+	run_rows=${rows[*]}
+	;;
+esac
+
 # excluded NAME STACK - the key of the row's exclusion for STACK, if any.
 excluded()
 {
@@ -132,7 +160,7 @@ run()
 
 	shift
 	# shellcheck disable=SC2086 # ROWS is a list of names
-	in_ns env "$@" "$tmp/parity-probe" "$cases" ${ROWS:-} \
+	in_ns env "$@" "$tmp/parity-probe" "$cases" ${ROWS:-$run_rows} \
 		>"$tmp/$out" 2>"$tmp/$out.err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -159,6 +187,13 @@ load bare
 checked=0
 declare -A compared
 for stack in "${stacks[@]}"; do
+	if [ -n "$asan" ]; then
+		run_rows=
+		for name in "${rows[@]}"; do
+			excluded "$name" "$stack" >/dev/null ||
+				run_rows+=" $name"
+		done
+	fi
 	# shellcheck disable=SC2086 # settings are words on purpose
 	run "$stack" LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" \
 		${settings[$stack]}

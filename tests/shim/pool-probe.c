@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,14 +206,18 @@ static void steal(const char *file)
 	printf("stolen=%s\n", mine == fd ? "yes" : "no");
 }
 
-/* The thread that keeps the pool's mutex busy while main() forks. */
+/*
+ * The thread that keeps the pool's mutex busy while main() forks; arg is
+ * the fd itself, not a pointer into fork_test()'s frame, which is gone
+ * while this thread still runs.
+ */
 static void *busy(void *arg)
 {
 	struct sockaddr_in sin;
 	bool kept = true;
 
 	for (;;)
-		peer(*(int *)arg, &sin, &kept);
+		peer((int)(intptr_t)arg, &sin, &kept);
 	return NULL;
 }
 
@@ -233,7 +238,7 @@ static void fork_test(in_port_t port, const char *text, int n)
 	if (inet_pton(AF_INET6, text, &addr) != 1)
 		die("address");
 	fd = raw_connect(&addr, port);
-	if (pthread_create(&thread, NULL, busy, &fd))
+	if (pthread_create(&thread, NULL, busy, (void *)(intptr_t)fd))
 		die("pthread_create");
 	for (i = 0; i < n; i++) {
 		pid = fork();

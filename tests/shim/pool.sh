@@ -35,7 +35,7 @@ empty=$tmp/empty.conf
 # an empty config file and an ipv6 stack, under the settings given.
 shimmed()
 {
-	env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 "$@"
+	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 "$@"
 }
 
 # expect_match WHAT REGEX GOT - GOT matches the extended regex REGEX whole.
@@ -74,7 +74,7 @@ got=$(shimmed STACKSHIM_PEER_POOL=192.0.2.64/26 "$probe" ::1)
 expect "peer-pool 192.0.2.64/26: its first host" "$(ok ::1 192.0.2.65)" \
 	"$got"
 
-got=$(env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=dual \
+got=$(env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=dual \
 	"$probe" ::1 2>&1)
 expect "dual stack: no socket is upgraded, so no peer is mapped" \
 	"pool-probe: raw connect: Address family not supported by protocol" \
@@ -87,7 +87,7 @@ expect "dual stack: no socket is upgraded, so no peer is mapped" \
 pool_lines() { grep 'reason=peer-pool' "$@" | grep -v ' call='; }
 log=$tmp/pool.log
 # exec: $! is then the probe's own pid.
-(exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
+(exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 	STACKSHIM_LOG="$log" "$probe" ::1 ::1 >"$tmp/logged.out") &
 pid=$!
 wait $pid
@@ -99,7 +99,7 @@ expect_match "the line: the real IPv6 address and its pool address" \
 expect "a new log file is created mode 0600" 600 "$(stat -c %a "$log")"
 
 chmod 644 "$log"
-(exec env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
+(exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 	STACKSHIM_LOG="$log" STACKSHIM_PEER_POOL=192.0.2.0/24 \
 	"$probe" ::1 >/dev/null) &
 pid=$!
@@ -159,11 +159,11 @@ fi
 cat >"$tmp/netns.sh" <<'EOF'
 # Run by "unshare -n": lo up with two more IPv6 addresses; then the runs,
 # each output under a "== NAME" line.
-lib=$1 empty=$2 probe=$3 tmp=$4
+preload=$1 empty=$2 probe=$3 tmp=$4
 ip link set lo up
 ip -6 addr add 2001:db8::2/128 dev lo nodad
 ip -6 addr add 2001:db8::3/128 dev lo nodad
-run() { env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 "$@"; }
+run() { env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 "$@"; }
 echo "== exhaust"
 run STACKSHIM_PEER_POOL=192.0.2.0/30 STACKSHIM_LOG="$tmp/ns.log" \
 	"$probe" ::1 2001:db8::2 2001:db8::3 ::1 2001:db8::2 2001:db8::3
@@ -176,7 +176,7 @@ echo "== dropped"
 run STACKSHIM_LOG=stderr "$probe" --full-first ::1 2001:db8::2 \
 	2>&1 >/dev/null
 EOF
-timeout 60 unshare -n bash "$tmp/netns.sh" "$lib" "$empty" "$probe" "$tmp" \
+timeout 60 unshare -n bash "$tmp/netns.sh" "$preload" "$empty" "$probe" "$tmp" \
 	>"$tmp/netns.out" 2>&1
 part()
 {

@@ -53,8 +53,23 @@ if [ "${1:-}" != --inner ]; then
 			exit 99
 		fi
 	done
-	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -o "$tmp/probe" \
-		"$top_srcdir/tests/shim/failclosed-probe.c"; then
+	# In an ASan build the probe is built with ASan and carries its
+	# options itself (__asan_default_options): a set-ID program is not
+	# dumpable, so it cannot read its own /proc/self/environ, where ASan
+	# looks for ASAN_OPTIONS; and leak checking is off in it, since
+	# LeakSanitizer, which stops the world with ptrace, cannot attach to
+	# a process that is not dumpable (it dies with a fatal error).
+	extra=
+	case ,${SANITIZERS:-}, in
+	*,address,*)
+		extra=$tmp/asan-options.c
+		printf 'const char *__asan_default_options(void)\n{\n\treturn "%s";\n}\n' \
+			"${ASAN_OPTIONS:-}:detect_leaks=0" >"$extra" ;;
+	esac
+	# shellcheck disable=SC2086 # SANITIZER_CFLAGS is a list of flags
+	if ! ${CC:-cc} -std=gnu11 -Wall -Wextra ${SANITIZER_CFLAGS:-} \
+		-o "$tmp/probe" "$top_srcdir/tests/shim/failclosed-probe.c" \
+		$extra; then
 		echo "ERROR: the probe does not compile"
 		exit 99
 	fi
@@ -116,7 +131,11 @@ good=$ns/good.conf
 printf 'stack = ipv4\n' >"$ns/other.conf"
 chmod 644 "$good" "$ns/other.conf"
 export STACKSHIM_CONF=$good
-printf '%s\n' "$ns/lib/libstackshim.so" >/etc/ld.so.preload
+# In a sanitizer build the sanitizer's runtime comes first of all.
+{
+	[ -z "${SANITIZER_PRELOAD:-}" ] || printf '%s\n' "$SANITIZER_PRELOAD" | tr : '\n'
+	printf '%s\n' "$ns/lib/libstackshim.so"
+} >/etc/ld.so.preload
 
 # put_system TEXT [OWNER MODE] - the system config holds TEXT, as given; TEXT
 # "-" removes it.

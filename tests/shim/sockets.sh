@@ -69,7 +69,7 @@ expect_match()
 # an empty config file under the settings given.
 shimmed()
 {
-	env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" "$@"
+	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$@"
 }
 
 # listener NAME tcp|udp ADDR [PORT] - start a probe listener without the
@@ -236,12 +236,12 @@ if s.family == socket.AF_INET6:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.setsockopt(socket.IPPROTO_IPV6, 33, int(mark == "mark"))
 os.set_inheritable(s.fileno(), True)
-os.execvp("env", ["env", "LD_PRELOAD=" + os.environ["lib"]] + sys.argv[2:] +
+os.execvp("env", ["env", "LD_PRELOAD=" + os.environ["preload"]] + sys.argv[2:] +
           [os.environ["probe"], "fdconnect", str(s.fileno()), "127.0.0.1",
            os.environ["tcp"]])
 EOF
 }
-export lib probe tcp
+export preload probe tcp
 got=$(inherit AF_INET STACKSHIM_CONF="$tmp/broken.conf" 2>/dev/null)
 expect "failed closed: inherited AF_INET connect" "connect=EACCES" "$got"
 got=$(inherit AF_INET STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6)
@@ -329,7 +329,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
 else
 	cat >"$tmp/netns.sh" <<'EOF'
 # Run by "unshare -n": brings lo up, and lists what it saw as "KEY: value".
-probe=$1 lib=$2 empty=$3 tmp=$4
+probe=$1 preload=$2 empty=$3 tmp=$4
 ip link set lo up
 sysctl -qw net.ipv6.bindv6only=1
 listen() # NAME ADDR: start a listener, set $port
@@ -343,7 +343,7 @@ listen() # NAME ADDR: start a listener, set $port
 	done
 }
 trap 'kill $pids' EXIT
-run() { env LD_PRELOAD="$lib" STACKSHIM_CONF="$empty" "$@"; }
+run() { env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$@"; }
 listen ns4 127.0.0.1
 echo "bindv6only: $(sysctl -n net.ipv6.bindv6only)"
 echo "port: $port"
@@ -365,7 +365,7 @@ echo "g2: $(run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=64:ff9b::/96 \
 sleep 0.2
 echo "g2-peer: $(sed -n 's/^peer=//p' "$tmp/ns6.out")"
 EOF
-	timeout 60 unshare -n bash "$tmp/netns.sh" "$probe" "$lib" "$empty" \
+	timeout 60 unshare -n bash "$tmp/netns.sh" "$probe" "$preload" "$empty" \
 		"$tmp" >"$tmp/netns.out" 2>&1
 	line()
 	{
