@@ -468,8 +468,9 @@ static void gai_log(const struct gai_req *req, int rc)
 		reason = "peer-pool";
 	else if (!req->refused && req->dropped)
 		reason = "filtered";
-	else if (!req->refused && req->outcome != OUTCOME_MAP)
-		return;
+	else if (!req->refused && (req->outcome != OUTCOME_MAP ||
+				   req->ask.ai_family == AF_INET))
+		return;		/* the answers are libc's (AF_INET under map) */
 	resolve_log(req->policy, "getaddrinfo", req->ask.ai_family, req->node,
 		    req->host, req->outcome, &req->rule,
 		    req->refused ? e->name : NULL, reason);
