@@ -123,6 +123,7 @@ static void dump(const void *buf, size_t n, in_port_t port)
 struct lencase {
 	unsigned char buf[128];
 	socklen_t len;
+	socklen_t len_in;		/* len before the call */
 	struct sockaddr *addr;
 	socklen_t *lenp;
 };
@@ -131,6 +132,7 @@ static void lencase_init(struct lencase *c, int which)
 {
 	memset(c->buf, 0xaa, sizeof(c->buf));
 	c->len = which >= 0 ? (socklen_t)which : which == NEG_LEN ? -1u : 16;
+	c->len_in = c->len;
 	c->addr = which == NO_ADDR    ? NULL
 		  : which == LOW_ADDR ? (struct sockaddr *)16
 				      : (struct sockaddr *)c->buf;
@@ -141,14 +143,22 @@ static void lencase_init(struct lencase *c, int which)
 static void lencase_print(const char *call, int which, long rc, int err,
 			  const struct lencase *c, in_port_t port)
 {
-	size_t shown = 0;
+	size_t shown = 0, i;
 
 	printf("%s len=%d rc=%s", call, which, rc < 0 ? ename(err) : "ok");
 	printf(" addrlen=%d", (int)c->len);
-	/* Bytes written: up to the last one that is not the pattern. */
-	for (shown = sizeof(c->buf); shown && c->buf[shown - 1] == 0xaa;)
-		shown--;
+	/* Bytes written: as the kernel does, the smaller of the two lengths
+	 * (none on failure); any other byte must still be the pattern. */
+	if (rc >= 0 && c->addr == (struct sockaddr *)c->buf)
+		shown = c->len < c->len_in ? c->len : c->len_in;
+	if (shown > sizeof(c->buf))
+		shown = sizeof(c->buf);
 	dump(c->buf, shown, port);
+	for (i = shown; i < sizeof(c->buf); i++)
+		if (c->buf[i] != 0xaa) {
+			printf(" written-past=%zu", i);
+			break;
+		}
 	printf("\n");
 }
 
