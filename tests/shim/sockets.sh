@@ -357,6 +357,12 @@ echo "g-strace: $(grep -o 'inet_pton(AF_INET6, .*' "$tmp/strace.g")"
 # With the prefix's address on lo, a listener on [::] is reached there,
 # and the program is shown the IPv4 address it embeds.
 ip -6 addr add 64:ff9b::7f00:1/128 dev lo nodad
+# The address's local route is put in by the kernel's workqueue: wait for
+# it, or a connect on a loaded machine can still meet ENETUNREACH.
+for _ in $(seq 100); do
+	ip -6 route show table local | grep -q '^local 64:ff9b::7f00:1 ' && break
+	sleep 0.1
+done
 sysctl -qw net.ipv6.bindv6only=0
 listen ns6 ::
 echo "port6: $port"
