@@ -56,25 +56,7 @@ empty=$pub/empty.conf
 : >"$empty"
 chmod 644 "$empty"
 
-unshare=(unshare --mount --net)
-[ "$(id -u)" -eq 0 ] || unshare+=(--user --map-root-user)
-
-# in_ns CMD... - CMD in a fresh mount and network namespace: lo up, the
-# test's hosts file, nothing else.
-in_ns()
-{
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 60 "${unshare[@]}" /bin/bash -c '
-		mount --bind "$0/hosts" /etc/hosts &&
-		mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf &&
-		ip link set lo up || exit 99
-		exec "$@"' "$tmp" "$@"
-}
-
-if ! command -v ip >/dev/null || ! got=$(in_ns true 2>&1); then
-	echo "SKIP: cannot make a mount and network namespace: ${got:-no ip}"
-	exit 77
-fi
+ns_init 60
 
 # What the probe's "all" prints when nothing is refused (lo up, nothing
 # listening on port 9), and when the library has failed closed.

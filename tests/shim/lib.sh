@@ -70,6 +70,33 @@ build_probe()
 	fi
 }
 
+# ns_init SECONDS - make in_ns ready, or exit 77 (skip) when no mount and
+# network namespace can be made (no ip, no unshare, no privilege).
+# in_ns CMD... then runs CMD in a fresh mount and network namespace: lo up,
+# $tmp/hosts and $tmp/nsswitch.conf (the test writes them) over /etc's,
+# nothing else; for at most SECONDS.
+ns_init()
+{
+	local got
+	ns_timeout=$1
+	ns_unshare=(unshare --mount --net)
+	[ "$(id -u)" -eq 0 ] || ns_unshare+=(--user --map-root-user)
+	if ! command -v ip >/dev/null || ! got=$(in_ns true 2>&1); then
+		echo "SKIP: cannot make a mount and network namespace: ${got:-no ip}"
+		exit 77
+	fi
+}
+
+in_ns()
+{
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout "$ns_timeout" "${ns_unshare[@]}" /bin/bash -c '
+		mount --bind "$0/hosts" /etc/hosts &&
+		mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf &&
+		ip link set lo up || exit 99
+		exec "$@"' "$tmp" "$@"
+}
+
 # fail WHAT EXPECTED GOT
 fail()
 {

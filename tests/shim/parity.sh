@@ -56,25 +56,7 @@ printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 } >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
 
-unshare=(unshare --mount --net)
-[ "$(id -u)" -eq 0 ] || unshare+=(--user --map-root-user)
-
-# in_ns CMD... - CMD in a fresh mount and network namespace: lo up, the
-# test's hosts file and nsswitch.conf, nothing else; at most 300 seconds.
-in_ns()
-{
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 300 "${unshare[@]}" /bin/bash -c '
-		mount --bind "$0/hosts" /etc/hosts &&
-		mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf &&
-		ip link set lo up || exit 99
-		exec "$@"' "$tmp" "$@"
-}
-
-if ! command -v ip >/dev/null || ! got=$(in_ns true 2>&1); then
-	echo "SKIP: cannot make a mount and network namespace: ${got:-no ip}"
-	exit 77
-fi
+ns_init 300
 
 # --- the table: exclusions -------------------------------------------------------
 declare -A excl_stacks excl_why row_excl
