@@ -3,9 +3,11 @@
 # The benchmark programs are EXTRA_PROGRAMS: built by "make bench" only,
 # never by "make" or "make check", and their sources are distributed.
 
-EXTRA_PROGRAMS = bench/bench_rules
+EXTRA_PROGRAMS = bench/bench_rules bench/bench_net
 bench_bench_rules_SOURCES = bench/rules.c
 bench_bench_rules_LDADD = policy/libpolicy.la
+bench_bench_net_SOURCES = bench/net.c
+bench_bench_net_LDADD = -lpthread
 EXTRA_DIST += bench/run.sh
 CLEANFILES = $(EXTRA_PROGRAMS)
 

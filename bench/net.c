@@ -1,0 +1,405 @@
+/*
+ * net.c - the workloads of "make bench" that run under a preload shim
+ * (bench/run.sh runs each bare, under stackshim and under the peers, and
+ * compares them).  Each times its own loop and prints one number, the
+ * nanoseconds the loop took, so that the start of the process, the loading
+ * of a shim and the setting up of servers are never in what is compared.
+ *
+ *	bench_net connect ADDR PORT COUNT
+ *		COUNT times: an AF_INET or AF_INET6 stream socket (by ADDR's
+ *		form), connect() to ADDR:PORT, close().  PORT 0: accept from a
+ *		listener this program runs itself on a thread, on ADDR's
+ *		family's wildcard (dual-stack for IPv6), made and served with
+ *		raw system calls, so that no shim sees the server's side.
+ *	bench_net udp COUNT
+ *		an AF_INET datagram socket bound to 127.0.0.1, COUNT times
+ *		sendto() itself and recvfrom() the datagram.
+ *	bench_net gai NAME COUNT
+ *		COUNT times getaddrinfo(NAME, "80", AF_UNSPEC, SOCK_STREAM)
+ *		and freeaddrinfo().
+ *	bench_net spawn COUNT PRELOAD PROGRAM [ARG...]
+ *		COUNT times fork(), exec PROGRAM with LD_PRELOAD=PRELOAD in
+ *		its environment (none when PRELOAD is empty), wait.
+ *	bench_net mem COUNT
+ *		prints "RSS0 RSS1 RSS2" in KiB: at start, after one AF_INET
+ *		socket() (a lazy shim has loaded its policy), after COUNT more
+ *		sockets are open.
+ *
+ * The loops are functions of their own (bench_loop_*), so that callgrind
+ * can count the instructions of just them (--toggle-collect).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define NOINLINE __attribute__((noipa))
+#else
+#define NOINLINE __attribute__((noinline))
+#endif
+
+extern char **environ;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_net: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_net connect ADDR PORT COUNT\n"
+		"       bench_net udp COUNT\n"
+		"       bench_net gai NAME COUNT\n"
+		"       bench_net spawn COUNT PRELOAD PROGRAM [ARG...]\n"
+		"       bench_net mem COUNT\n");
+	exit(2);
+}
+
+static unsigned long count_arg(const char *s)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end || !n)
+		usage();
+	return n;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- connect ---------------------------------------------------------- */
+
+/* The in-process server: raw system calls only, seen by no shim. */
+static long sys_socket(int family, int type)
+{
+	return syscall(SYS_socket, family, type, 0);
+}
+
+static void *serve(void *arg)
+{
+	long lfd = (long)arg, fd;
+
+	for (;;) {
+		fd = syscall(SYS_accept4, lfd, NULL, NULL, 0);
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			die("accept4");
+	}
+	return NULL;
+}
+
+/* Listen on the wildcard of ss's family; set ss's port to the one given. */
+static void serve_start(struct sockaddr_storage *ss, socklen_t len)
+{
+	struct sockaddr_storage any;
+	socklen_t anylen = len;
+	pthread_t thread;
+	long fd;
+	int off = 0, on = 1;
+
+	memset(&any, 0, sizeof(any));
+	any.ss_family = ss->ss_family;
+	fd = sys_socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC);
+	if (fd < 0)
+		die("server socket");
+	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss->ss_family == AF_INET6)
+		syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+			sizeof(off));
+	if (syscall(SYS_bind, fd, &any, len) < 0)
+		die("server bind");
+	if (syscall(SYS_listen, fd, 4096) < 0)
+		die("server listen");
+	if (syscall(SYS_getsockname, fd, &any, &anylen) < 0)
+		die("server getsockname");
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port =
+			((struct sockaddr_in *)&any)->sin_port;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port =
+			((struct sockaddr_in6 *)&any)->sin6_port;
+	errno = pthread_create(&thread, NULL, serve, (void *)fd);
+	if (errno)
+		die("pthread_create");
+}
+
+static NOINLINE void bench_loop_connect(const struct sockaddr *sa,
+					socklen_t len, unsigned long count)
+{
+	unsigned long i;
+	int fd;
+
+	for (i = 0; i < count; i++) {
+		fd = socket(sa->sa_family, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, sa, len) < 0)
+			die("connect");
+		close(fd);
+	}
+}
+
+static int run_connect(char **argv)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	unsigned long port, count;
+	socklen_t len;
+	uint64_t t0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, argv[0], &sin->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, argv[0], &sin6->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		len = sizeof(*sin6);
+	} else {
+		usage();
+	}
+	port = strtoul(argv[1], NULL, 10);
+	if (port > 65535)
+		usage();
+	count = count_arg(argv[2]);
+	if (!port)
+		serve_start(&ss, len);
+	else if (ss.ss_family == AF_INET)
+		sin->sin_port = htons((uint16_t)port);
+	else
+		sin6->sin6_port = htons((uint16_t)port);
+
+	t0 = now_ns();
+	bench_loop_connect((struct sockaddr *)&ss, len, count);
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
+/* --- udp -------------------------------------------------------------- */
+
+static NOINLINE void bench_loop_udp(int fd, const struct sockaddr_in *to,
+				    unsigned long count)
+{
+	struct sockaddr_in from;
+	socklen_t fromlen;
+	char buf[64] = "stackshim";
+	unsigned long i;
+
+	for (i = 0; i < count; i++) {
+		if (sendto(fd, buf, 32, 0, (const struct sockaddr *)to,
+			   sizeof(*to)) != 32)
+			die("sendto");
+		fromlen = sizeof(from);
+		if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			     &fromlen) != 32)
+			die("recvfrom");
+		if (fromlen != sizeof(from) || from.sin_family != AF_INET ||
+		    from.sin_port != to->sin_port) {
+			errno = EPROTO;
+			die("recvfrom: not the sender");
+		}
+	}
+}
+
+static int run_udp(char **argv)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	unsigned long count = count_arg(argv[0]);
+	uint64_t t0;
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("bind");
+	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
+		die("getsockname");
+
+	t0 = now_ns();
+	bench_loop_udp(fd, &sin, count);
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
+/* --- getaddrinfo ------------------------------------------------------ */
+
+static NOINLINE void bench_loop_gai(const char *name, unsigned long count)
+{
+	struct addrinfo hints, *res;
+	unsigned long i;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	for (i = 0; i < count; i++) {
+		rc = getaddrinfo(name, "80", &hints, &res);
+		if (rc) {
+			fprintf(stderr, "bench_net: getaddrinfo %s: %s\n", name,
+				gai_strerror(rc));
+			exit(1);
+		}
+		freeaddrinfo(res);
+	}
+}
+
+static int run_gai(char **argv)
+{
+	unsigned long count = count_arg(argv[1]);
+	uint64_t t0;
+
+	t0 = now_ns();
+	bench_loop_gai(argv[0], count);
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
+/* --- spawn ------------------------------------------------------------ */
+
+/* environ without LD_PRELOAD, and with LD_PRELOAD=preload unless empty. */
+static char **spawn_env(const char *preload)
+{
+	size_t n = 0, i, j = 0;
+	char **env, *var;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		die("calloc");
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			env[j++] = environ[i];
+	if (*preload) {
+		var = malloc(strlen(preload) + 12);
+		if (!var)
+			die("malloc");
+		strcpy(var, "LD_PRELOAD=");
+		strcat(var, preload);
+		env[j++] = var;
+	}
+	return env;
+}
+
+static NOINLINE void bench_loop_spawn(char **argv, char **env,
+				      unsigned long count)
+{
+	unsigned long i;
+	pid_t pid;
+	int status;
+
+	for (i = 0; i < count; i++) {
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			execve(argv[0], argv, env);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid)
+			die("waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "bench_net: %s: status %#x\n", argv[0],
+				status);
+			exit(1);
+		}
+	}
+}
+
+static int run_spawn(char **argv)
+{
+	unsigned long count = count_arg(argv[0]);
+	char **env = spawn_env(argv[1]);
+	uint64_t t0;
+
+	t0 = now_ns();
+	bench_loop_spawn(argv + 2, env, count);
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
+/* --- mem -------------------------------------------------------------- */
+
+static long rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		die("/proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int run_mem(char **argv)
+{
+	unsigned long count = count_arg(argv[0]), i;
+	long rss0, rss1;
+
+	rss0 = rss_kib();
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		die("socket");
+	rss1 = rss_kib();
+	for (i = 0; i < count; i++)
+		if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+			die("socket");
+	printf("%ld %ld %ld\n", rss0, rss1, rss_kib());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int args;	/* at least */
+		int (*run)(char **argv);
+	} modes[] = {
+		{ "connect", 3, run_connect },
+		{ "udp", 1, run_udp },
+		{ "gai", 2, run_gai },
+		{ "spawn", 3, run_spawn },
+		{ "mem", 1, run_mem },
+	};
+	size_t i;
+
+	if (argc < 2)
+		usage();
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[1], modes[i].name) && argc - 2 >= modes[i].args)
+			return modes[i].run(argv + 2);
+	usage();
+	return 2;
+}
