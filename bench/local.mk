@@ -7,10 +7,11 @@ EXTRA_PROGRAMS = bench/bench_rules bench/bench_net
 bench_bench_rules_SOURCES = bench/rules.c
 bench_bench_rules_LDADD = policy/libpolicy.la
 bench_bench_net_SOURCES = bench/net.c
-bench_bench_net_LDADD = -lpthread
-EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/run.sh bench/analysis.md
 CLEANFILES = $(EXTRA_PROGRAMS)
 
 .PHONY: bench
-bench: bench/bench_rules$(EXEEXT)
-	$(SHELL) $(srcdir)/bench/run.sh bench/bench_rules$(EXEEXT)
+bench: bench/bench_rules$(EXEEXT) bench/bench_net$(EXEEXT) shim/libstackshim.la
+	STACKSHIM_VERSION=$(PACKAGE_VERSION) bash $(srcdir)/bench/run.sh \
+		bench/bench_net$(EXEEXT) bench/bench_rules$(EXEEXT) \
+		shim/.libs/libstackshim.so $(srcdir)/BENCHMARKS.md

@@ -7,19 +7,22 @@
  *
  *	bench_net connect ADDR PORT COUNT
  *		COUNT times: an AF_INET or AF_INET6 stream socket (by ADDR's
- *		form), connect() to ADDR:PORT, close().  PORT 0: accept from a
- *		listener this program runs itself on a thread, on ADDR's
- *		family's wildcard (dual-stack for IPv6), made and served with
- *		raw system calls, so that no shim sees the server's side.
+ *		form), connect() to ADDR:PORT, close().
+ *	bench_net serve ADDR PORT
+ *		the server of "connect": listens on ADDR:PORT (dual-stack for
+ *		::), says "ready" on stdout, accepts and closes until killed.
  *	bench_net udp COUNT
- *		an AF_INET datagram socket bound to 127.0.0.1, COUNT times
- *		sendto() itself and recvfrom() the datagram.
+ *		an AF_INET datagram socket bound to the wildcard, COUNT times
+ *		sendto() itself at 127.0.0.1 and recvfrom() the datagram.
  *	bench_net gai NAME COUNT
  *		COUNT times getaddrinfo(NAME, "80", AF_UNSPEC, SOCK_STREAM)
  *		and freeaddrinfo().
  *	bench_net spawn COUNT PRELOAD PROGRAM [ARG...]
  *		COUNT times fork(), exec PROGRAM with LD_PRELOAD=PRELOAD in
  *		its environment (none when PRELOAD is empty), wait.
+ *	bench_net first
+ *		the time one AF_INET socket() takes as the first network call
+ *		of the process: a lazy shim loads its policy there.
  *	bench_net mem COUNT
  *		prints "RSS0 RSS1 RSS2" in KiB: at start, after one AF_INET
  *		socket() (a lazy shim has loaded its policy), after COUNT more
@@ -34,13 +37,11 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,9 +64,11 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_net connect ADDR PORT COUNT\n"
+		"       bench_net serve ADDR PORT\n"
 		"       bench_net udp COUNT\n"
 		"       bench_net gai NAME COUNT\n"
 		"       bench_net spawn COUNT PRELOAD PROGRAM [ARG...]\n"
+		"       bench_net first\n"
 		"       bench_net mem COUNT\n");
 	exit(2);
 }
@@ -92,59 +95,36 @@ static uint64_t now_ns(void)
 
 /* --- connect ---------------------------------------------------------- */
 
-/* The in-process server: raw system calls only, seen by no shim. */
-static long sys_socket(int family, int type)
+/* The server: run with no preload, by bench/run.sh. */
+static void serve(int lfd)
 {
-	return syscall(SYS_socket, family, type, 0);
-}
-
-static void *serve(void *arg)
-{
-	long lfd = (long)arg, fd;
+	int fd;
 
 	for (;;) {
-		fd = syscall(SYS_accept4, lfd, NULL, NULL, 0);
+		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
-			syscall(SYS_close, fd);
+			close(fd);
 		else if (errno != EINTR && errno != ECONNABORTED)
-			die("accept4");
+			die("accept");
 	}
-	return NULL;
 }
 
-/* Listen on the wildcard of ss's family; set ss's port to the one given. */
-static void serve_start(struct sockaddr_storage *ss, socklen_t len)
+/* Listen on ss; returns the listener. */
+static int serve_listen(const struct sockaddr_storage *ss, socklen_t len)
 {
-	struct sockaddr_storage any;
-	socklen_t anylen = len;
-	pthread_t thread;
-	long fd;
-	int off = 0, on = 1;
+	int fd, off = 0, on = 1;
 
-	memset(&any, 0, sizeof(any));
-	any.ss_family = ss->ss_family;
-	fd = sys_socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC);
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("server socket");
-	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (ss->ss_family == AF_INET6)
-		syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-			sizeof(off));
-	if (syscall(SYS_bind, fd, &any, len) < 0)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0)
 		die("server bind");
-	if (syscall(SYS_listen, fd, 4096) < 0)
+	if (listen(fd, 4096) < 0)
 		die("server listen");
-	if (syscall(SYS_getsockname, fd, &any, &anylen) < 0)
-		die("server getsockname");
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port =
-			((struct sockaddr_in *)&any)->sin_port;
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port =
-			((struct sockaddr_in6 *)&any)->sin6_port;
-	errno = pthread_create(&thread, NULL, serve, (void *)fd);
-	if (errno)
-		die("pthread_create");
+	return fd;
 }
 
 static NOINLINE void bench_loop_connect(const struct sockaddr *sa,
@@ -163,35 +143,51 @@ static NOINLINE void bench_loop_connect(const struct sockaddr *sa,
 	}
 }
 
+/* ADDR PORT as a socket address in ss; returns its length. */
+static socklen_t addr_arg(const char *addr, const char *port,
+			  struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	char *end;
+	unsigned long n;
+
+	memset(ss, 0, sizeof(*ss));
+	n = strtoul(port, &end, 10);
+	if (end == port || *end || n > 65535)
+		usage();
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		sin->sin_port = htons((uint16_t)n);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)n);
+		return sizeof(*sin6);
+	}
+	usage();
+	return 0;
+}
+
+static int run_serve(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_arg(argv[0], argv[1], &ss);
+	int fd = serve_listen(&ss, len);
+
+	printf("ready\n");
+	fflush(stdout);
+	serve(fd);
+	return 1;
+}
+
 static int run_connect(char **argv)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	unsigned long port, count;
-	socklen_t len;
+	socklen_t len = addr_arg(argv[0], argv[1], &ss);
+	unsigned long count = count_arg(argv[2]);
 	uint64_t t0;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, argv[0], &sin->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, argv[0], &sin6->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		len = sizeof(*sin6);
-	} else {
-		usage();
-	}
-	port = strtoul(argv[1], NULL, 10);
-	if (port > 65535)
-		usage();
-	count = count_arg(argv[2]);
-	if (!port)
-		serve_start(&ss, len);
-	else if (ss.ss_family == AF_INET)
-		sin->sin_port = htons((uint16_t)port);
-	else
-		sin6->sin6_port = htons((uint16_t)port);
 
 	t0 = now_ns();
 	bench_loop_connect((struct sockaddr *)&ss, len, count);
@@ -235,7 +231,6 @@ static int run_udp(char **argv)
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
@@ -243,6 +238,7 @@ static int run_udp(char **argv)
 		die("bind");
 	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
 		die("getsockname");
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	t0 = now_ns();
 	bench_loop_udp(fd, &sin, count);
@@ -347,6 +343,20 @@ static int run_spawn(char **argv)
 	return 0;
 }
 
+/* --- first ----------------------------------------------------------- */
+
+static int run_first(char **argv)
+{
+	uint64_t t0;
+
+	(void)argv;
+	t0 = now_ns();
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		die("socket");
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
 /* --- mem -------------------------------------------------------------- */
 
 static long rss_kib(void)
@@ -369,6 +379,7 @@ static int run_mem(char **argv)
 	unsigned long count = count_arg(argv[0]), i;
 	long rss0, rss1;
 
+	rss_kib();	/* stdio's own buffers, before the first reading */
 	rss0 = rss_kib();
 	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
 		die("socket");
@@ -388,9 +399,11 @@ int main(int argc, char **argv)
 		int (*run)(char **argv);
 	} modes[] = {
 		{ "connect", 3, run_connect },
+		{ "serve", 2, run_serve },
 		{ "udp", 1, run_udp },
 		{ "gai", 2, run_gai },
 		{ "spawn", 3, run_spawn },
+		{ "first", 0, run_first },
 		{ "mem", 1, run_mem },
 	};
 	size_t i;
