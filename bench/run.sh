@@ -614,7 +614,8 @@ targets()
 		target "numeric getaddrinfo ≤ 1.10× bare, stack = $s" "$(ratio "$(median gai-numeric stackshim-$s)" "$(median gai-numeric bare)")" 1.10 ×
 	done
 	target "process start ≤ 1.05× bare, default policy" "$(ratio "$(median spawn stackshim)" "$(median spawn bare)")" 1.05 ×
-	target "a 100,000-rule config loaded lazily in under 50 ms" "$(awk -v t="$(median first stackshim-100k)" 'BEGIN { printf "%.1f", t / 1e6 }')" 50 " ms"
+	target "a 100,000-rule config loaded lazily (at the first network call) in under 50 ms" "$(awk -v t="$(median first stackshim-100k)" 'BEGIN { printf "%.1f", t / 1e6 }')" 50 " ms"
+	target "process start with that config ≤ 1.05× bare (not loaded at start)" "$(ratio "$(median spawn stackshim-100k)" "$(median spawn bare)")" 1.05 ×
 	target "decision cost, 100,000 rules ≤ 1.2× 10 rules" "$(ratio "$(median decide stackshim-100k)" "$(median decide stackshim-10)")" 1.20 ×
 }
 
