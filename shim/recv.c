@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 /*
  * recvmmsg() copies of up to this many messages live on the stack; more
@@ -109,7 +110,7 @@ static ssize_t shim_recvfrom(int fd, void *buf, size_t n, int flags,
 	ssize_t got;
 	int err;
 
-	if (!sa || !(fdstate_learn(fd) & FDSTATE_UPGRADED))
+	if (!sa || !(fdstate_learn_fast(fd) & FDSTATE_UPGRADED))
 		return shim_recvfrom_forward(fd, buf, n, flags, sa, len);
 	if (!shim_recv_name_ok(sa, len)) {
 		sslen = sockaddr_ptr_ok(len) ? *len : 0;
@@ -295,7 +296,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
 			     int flags, __SOCKADDR_ARG addr,
 			     socklen_t *__restrict len)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvfrom_forward(fd, buf, n, flags,
 					     SOCKADDR_PTR(addr), len);
 	return shim_recvfrom(fd, buf, n, flags, SOCKADDR_PTR(addr), len);
@@ -308,7 +309,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
  */
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvmsg_forward(fd, msg, flags);
 	return shim_recvmsg(fd, msg, flags);
 }
@@ -324,7 +325,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags, struct timespec *timeout)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvmmsg_forward(fd, vec, vlen, flags, timeout);
 	return shim_recvmmsg(fd, vec, vlen, flags, timeout);
 }

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 static ssize_t shim_sendto_forward(int fd, const void *buf, size_t n,
 				   int flags, const struct sockaddr *sa,
@@ -54,6 +55,9 @@ static int shim_send_route(enum sockaddr_call call, int fd,
 			   const struct sockaddr *sa, socklen_t len, int flags,
 			   struct sockaddr_route *route)
 {
+	if (sockaddr_route_fast(sockaddr_route_class(fd, sa, len, true, flags),
+				sa, len, route))
+		return 0;
 	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
 }
 
@@ -221,7 +225,7 @@ static int shim_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			   __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_sendto_forward(fd, buf, n, flags,
 					   SOCKADDR_PTR(addr), len);
 	return shim_sendto(fd, buf, n, flags, SOCKADDR_PTR(addr), len);
@@ -233,7 +237,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
  */
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_sendmsg_forward(fd, msg, flags);
 	return shim_sendmsg(fd, msg, flags);
 }
@@ -248,7 +252,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_sendmmsg_forward(fd, vec, vlen, flags);
 	return shim_sendmmsg(fd, vec, vlen, flags);
 }
