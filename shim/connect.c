@@ -39,15 +39,19 @@ static int __attribute__((noinline)) shim_connect(int fd,
 						  socklen_t len, unsigned act)
 {
 	struct sockaddr_route route;
+	struct sockaddr_in6 v6;
 	int err;
 
-	if (!sockaddr_route_fast(act, sa, len, &route)) {
-		err = sockaddr_route(shim_policy(), fd, sa, len,
-				     SOCKADDR_CONNECT, 0, &route);
-		if (err) {
-			errno = err;
-			return -1;
-		}
+	if (act == SHIM_FAST_MAPPED || act == SHIM_FAST_TRANSLATED) {
+		sockaddr_route_v6(act, sa, &v6);
+		return shim_connect_forward(fd, (struct sockaddr *)&v6,
+					    sizeof(v6));
+	}
+	err = sockaddr_route(shim_policy(), fd, sa, len, SOCKADDR_CONNECT, 0,
+			     &route);
+	if (err) {
+		errno = err;
+		return -1;
 	}
 	return shim_connect_forward(fd, route.sa, route.len);
 }

@@ -114,32 +114,11 @@ void shim_fast_compute(const struct policy *policy)
 	if (!policy)
 		return;
 	shim_fast.socket_pass = fast_socket_pass(policy);
+	shim_fast.socket_upgrade = policy_enforce(policy) &&
+				   !shim_logging(policy) &&
+				   fast_upgrade_known(policy) &&
+				   local_would_upgrade(policy);
 	if (!policy_rule_count(policy) && !policy_local_address(policy))
 		fast_route_compute(policy);
 	shim_fast.policy = policy;
-}
-
-/* sockaddr_route_fast - see fast.h. */
-bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
-			 socklen_t len, struct sockaddr_route *route)
-{
-	const struct sockaddr_in *sin = (const void *)sa;
-	struct sockaddr_in6 *out = (struct sockaddr_in6 *)&route->buf;
-
-	route->sa = sa;
-	route->len = len;
-	if (act == SHIM_FAST_PASS)
-		return true;
-	if (act != SHIM_FAST_MAPPED && act != SHIM_FAST_TRANSLATED)
-		return false;
-	out->sin6_family = AF_INET6;
-	out->sin6_port = sin->sin_port;
-	out->sin6_flowinfo = 0;
-	memcpy(out->sin6_addr.s6_addr,
-	       shim_fast.prefix[act == SHIM_FAST_TRANSLATED], 12);
-	memcpy(out->sin6_addr.s6_addr + 12, &sin->sin_addr, 4);
-	out->sin6_scope_id = 0;
-	route->sa = (struct sockaddr *)out;
-	route->len = sizeof(*out);
-	return true;
 }

@@ -121,6 +121,8 @@ struct shim_fast {
 	const struct policy *policy;	/* computed for; NULL: nothing known */
 	unsigned socket_pass;		/* FAM_* bits: socket() of the family
 					 * is made as asked, nothing logged */
+	bool socket_upgrade;		/* socket(AF_INET) of TCP and UDP is
+					 * upgraded, nothing logged */
 	unsigned char route[FAM_BOTH][SHIM_FAST_FLAGS + 1];
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
 	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
@@ -143,7 +145,8 @@ void shim_fast_compute(const struct policy *policy);
  * MSG_FASTOPEN, an address the kernel refuses) is SHIM_FAST_PASS too.
  * errno is kept.
  */
-static inline unsigned sockaddr_route_class(int fd, const struct sockaddr *sa,
+static inline __attribute__((always_inline)) unsigned
+sockaddr_route_class(int fd, const struct sockaddr *sa,
 					    socklen_t len, bool send,
 					    int msgflags)
 {
@@ -152,8 +155,10 @@ static inline unsigned sockaddr_route_class(int fd, const struct sockaddr *sa,
 	unsigned flags, host, act;
 	int family;
 
-	if (!shim_fast.policy || !sockaddr_ptr_ok(sa) ||
-	    len < sizeof(struct sockaddr_in) ||
+	/* An unreadable address is the kernel's EFAULT to give. */
+	if (!sockaddr_ptr_ok(sa))
+		return SHIM_FAST_PASS;
+	if (!shim_fast.policy || len < sizeof(struct sockaddr_in) ||
 	    len > sizeof(struct sockaddr_storage))
 		return SHIM_FAST_GENERAL;
 	family = sa->sa_family;
@@ -183,12 +188,44 @@ static inline unsigned sockaddr_route_class(int fd, const struct sockaddr *sa,
 }
 
 /*
+ * sockaddr_route_v6 - for a call that sockaddr_route_class() put in class
+ * SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED, the AF_INET6 address to
+ * forward instead of the AF_INET one sa, written into out.
+ */
+static inline void sockaddr_route_v6(unsigned act, const struct sockaddr *sa,
+				     struct sockaddr_in6 *out)
+{
+	const struct sockaddr_in *sin = (const void *)sa;
+
+	out->sin6_family = AF_INET6;
+	out->sin6_port = sin->sin_port;
+	out->sin6_flowinfo = 0;
+	memcpy(out->sin6_addr.s6_addr,
+	       shim_fast.prefix[act == SHIM_FAST_TRANSLATED], 12);
+	memcpy(out->sin6_addr.s6_addr + 12, &sin->sin_addr, 4);
+	out->sin6_scope_id = 0;
+}
+
+/*
  * sockaddr_route_fast - route for a call that sockaddr_route_class() put
  * in class act: true with route->sa and route->len (the only fields set)
  * to forward, false when sockaddr_route() must decide.
  */
-bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
-			 socklen_t len, struct sockaddr_route *route);
+static inline bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
+				       socklen_t len,
+				       struct sockaddr_route *route)
+{
+	route->sa = sa;
+	route->len = len;
+	if (act == SHIM_FAST_PASS)
+		return true;
+	if (act != SHIM_FAST_MAPPED && act != SHIM_FAST_TRANSLATED)
+		return false;
+	sockaddr_route_v6(act, sa, (struct sockaddr_in6 *)&route->buf);
+	route->sa = (const struct sockaddr *)&route->buf;
+	route->len = sizeof(struct sockaddr_in6);
+	return true;
+}
 
 #pragma GCC visibility pop
 

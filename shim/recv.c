@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -96,6 +97,20 @@ static void shim_recv_len_fix(socklen_t *len, socklen_t before)
 static int shim_recv_name_out(struct sockaddr_storage *ss, socklen_t sslen,
 			      struct sockaddr *sa, socklen_t *len)
 {
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	struct sockaddr_in sin;
+
+	/* The common sender, ::ffff:a.b.c.d, as sockaddr_unupgrade() shows
+	 * it, without asking the policy. */
+	if (sslen == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6->sin6_port;
+		memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+		sockaddr_copy_out(&sin, sizeof(sin), sa, len);
+		return 0;
+	}
 	if (sslen && sockaddr_unupgrade(shim_policy(), ss, &sslen))
 		return ENOMEM;
 	sockaddr_copy_out(ss, sslen, sa, len);
