@@ -191,8 +191,8 @@ static int shim_socket_upgrade(int type, int protocol)
 		errno = err;
 		return -1;
 	}
-	fdstate_set(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
-				fdstate_type_flags(type));
+	fdstate_set_fast(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
+				     fdstate_type_flags(type));
 	return fd;
 }
 
