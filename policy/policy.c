@@ -7,10 +7,13 @@
 #include <ctype.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -297,29 +300,187 @@ static void env_name(const char *key, char *buf, size_t len)
 		buf[i] = buf[i] == '-' ? '_' : (char)toupper(buf[i]);
 }
 
-int policy_load(struct policy *policy, char *const envp[], bool secure,
-		const char *system_path, struct policy_error *err)
-{
-	const char *conf = secure ? NULL : env_lookup(envp, "STACKSHIM_CONF");
-	unsigned k;
-	int r = 0;
+/* The most bytes a config file may have, as config_read() allows. */
+#define SOURCE_LIMIT (64u << 20)
 
-	if (conf && *conf) {
-		r = config_read(policy, conf, false, false, err);
-	} else if (system_path) {
-		r = config_read(policy, system_path, secure, true, err);
-		if (r == -ENOENT)	/* no system file: the defaults */
-			r = 0;
+/* The prefix of every variable policy_capture() keeps. */
+#define SOURCE_ENV_PREFIX "STACKSHIM_"
+
+/*
+ * Record in src that reading path failed with rc, with the text
+ * config_read() reports for it.
+ */
+static int source_fail(struct policy_source *src, const char *path, int rc,
+		       const char *text)
+{
+	src->rc = rc;
+	src->report = true;
+	snprintf(src->error.file, sizeof(src->error.file), "%s", path);
+	snprintf(src->error.text, sizeof(src->error.text), "%s",
+		 text ? text : rc == -EFBIG ? "file larger than 64 MiB"
+					    : strerrordesc_np(-rc));
+	return rc;
+}
+
+/* Read all of fd into src->text.  Returns 0 or a negative errno. */
+static int source_read_all(struct policy_source *src, int fd)
+{
+	size_t cap = 0;
+	char *grown;
+	ssize_t n;
+
+	for (;;) {
+		if (src->len == cap) {
+			cap = cap ? 2 * cap : 4096;
+			if (cap > SOURCE_LIMIT + 1)
+				cap = SOURCE_LIMIT + 1;
+			if (src->len == cap)
+				return -EFBIG;
+			grown = realloc(src->text, cap);
+			if (!grown)
+				return -ENOMEM;
+			src->text = grown;
+		}
+		n = read(fd, src->text + src->len, cap - src->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return 0;
+		src->len += (size_t)n;
 	}
-	if (r < 0)
-		return r;
-	for (k = 0; !secure && k < KEY_SCALARS; k++) {
+}
+
+/*
+ * Open, check and read the config file at path into src, as config_read()
+ * does before it parses: a FIFO or a socket is refused, and with trusted
+ * set a file that anyone but root owns or may write.  With optional set,
+ * a missing file is no file and no error.
+ */
+static int source_read(struct policy_source *src, const char *path,
+		       bool trusted, bool optional)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT && optional)
+			return 0;
+		return source_fail(src, path, -errno, NULL);
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return source_fail(src, path, r, NULL);
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return source_fail(src, path, -EINVAL, "not a regular file");
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (trusted &&
+	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		return source_fail(src, path, -EPERM,
+				   "refused: a system config must be owned by "
+				   "root and writable by root only");
+	}
+	r = source_read_all(src, fd);
+	close(fd);
+	if (r < 0) {
+		free(src->text);
+		src->text = NULL;
+		src->len = 0;
+		return source_fail(src, path, r, NULL);
+	}
+	src->path = path;
+	return 0;
+}
+
+/*
+ * Copy the STACKSHIM_* variables of envp into one block: the array of
+ * pointers, then the strings.  Nothing is allocated when there are none.
+ */
+static int source_copy_env(struct policy_source *src, char *const envp[])
+{
+	size_t n = 0, bytes = 0, len, i;
+	char *const *e;
+	char *at;
+
+	for (e = envp; e && *e; e++)
+		if (!strncmp(*e, SOURCE_ENV_PREFIX,
+			     sizeof(SOURCE_ENV_PREFIX) - 1)) {
+			n++;
+			bytes += strlen(*e) + 1;
+		}
+	if (!n)
+		return 0;
+	src->env = malloc((n + 1) * sizeof(char *) + bytes);
+	if (!src->env)
+		return source_fail(src, "environment", -ENOMEM, NULL);
+	at = (char *)(src->env + n + 1);
+	for (e = envp, i = 0; *e; e++) {
+		if (strncmp(*e, SOURCE_ENV_PREFIX,
+			    sizeof(SOURCE_ENV_PREFIX) - 1))
+			continue;
+		len = strlen(*e) + 1;
+		memcpy(at, *e, len);
+		src->env[i++] = at;
+		at += len;
+	}
+	src->env[i] = NULL;
+	return 0;
+}
+
+int policy_capture(struct policy_source *src, char *const envp[], bool secure,
+		   const char *system_path)
+{
+	const char *conf;
+
+	memset(src, 0, sizeof(*src));
+	src->secure = secure;
+	if (!secure && source_copy_env(src, envp) < 0)
+		return src->rc;
+	conf = secure ? NULL : env_lookup(src->env, "STACKSHIM_CONF");
+	src->file = (conf && *conf) || system_path;
+	if (conf && *conf)
+		source_read(src, conf, false, false);
+	else if (system_path)
+		source_read(src, system_path, secure, true);
+	return src->rc;
+}
+
+int policy_load_source(struct policy *policy, const struct policy_source *src,
+		       struct policy_error *err)
+{
+	unsigned count = 0, k;
+	int r;
+
+	if (src->file && policy->file)
+		return -EEXIST;
+	if (src->rc < 0) {
+		if (src->report)
+			config_report(policy, err, &count, src->error.file, 0,
+				      0, "%s", src->error.text);
+		return src->rc;
+	}
+	if (src->path) {
+		r = policy_parse_buffer(policy, src->path,
+					src->text ? src->text : "", src->len,
+					err);
+		if (r < 0)
+			return r;
+	}
+	for (k = 0; !src->secure && k < KEY_SCALARS; k++) {
 		const struct keyword *kw = values_keyword_at(k);
 		const char *v;
 		char name[64];
 
 		env_name(kw->name, name, sizeof(name));
-		v = env_lookup(envp, name);
+		v = env_lookup(src->env, name);
 		if (v && *v) {
 			r = policy_set(policy, kw->name, v, name, err);
 			if (r < 0)
@@ -327,6 +488,25 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
 		}
 	}
 	return 0;
+}
+
+void policy_source_release(struct policy_source *src)
+{
+	free(src->text);
+	free(src->env);
+	memset(src, 0, sizeof(*src));
+}
+
+int policy_load(struct policy *policy, char *const envp[], bool secure,
+		const char *system_path, struct policy_error *err)
+{
+	struct policy_source src;
+	int r;
+
+	policy_capture(&src, envp, secure, system_path);
+	r = policy_load_source(policy, &src, err);
+	policy_source_release(&src);
+	return r;
 }
 
 #define EFFECTIVE(p, k) ((p)->effective.v[k])

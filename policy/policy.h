@@ -253,10 +253,53 @@ int policy_set(struct policy *policy, const char *key, const char *value,
  * by STACKSHIM_CONF in envp (which must then exist), else system_path if it
  * exists, then the STACKSHIM_* overrides in envp.  With secure set
  * (AT_SECURE), envp is ignored and system_path is the only source.  envp may
- * be NULL.  Returns 0 or a negative errno with err filled.
+ * be NULL.  Returns 0 or a negative errno with err filled.  It is
+ * policy_capture(), policy_load_source() and policy_source_release().
  */
 int policy_load(struct policy *policy, char *const envp[], bool secure,
 		const char *system_path, struct policy_error *err);
+
+/*
+ * What policy_load() takes from outside the process, captured at one
+ * moment so that the policy can be built later from what the process
+ * started with, whatever it has done to its environment, its root or its
+ * privileges meanwhile.  Filled by policy_capture(); its fields are
+ * policy.c's.
+ */
+struct policy_source {
+	bool secure;
+	bool file;		/* a config file was to be read */
+	const char *path;	/* the config file read; NULL: none */
+	char *text;		/* its bytes */
+	size_t len;
+	int rc;			/* 0, or the negative errno reading it failed with */
+	bool report;		/* rc is reported (error), not silent */
+	struct policy_error error;
+	char **env;		/* the STACKSHIM_* variables; NULL: none */
+};
+
+/*
+ * policy_capture - the first half of policy_load(): the STACKSHIM_*
+ * variables of envp copied, and the config file it names (or system_path)
+ * opened, checked and read into memory, nothing parsed.  A file that
+ * cannot be read is recorded in src, not reported: policy_load_source()
+ * reports it.  Allocates only when there is something to keep.  Returns
+ * src->rc.
+ */
+int policy_capture(struct policy_source *src, char *const envp[], bool secure,
+		   const char *system_path);
+
+/*
+ * policy_load_source - the second half of policy_load(): parse the
+ * captured file into policy, then apply the captured STACKSHIM_*
+ * overrides, reporting errors (err, policy_on_error()) as policy_load()
+ * does.  src is only read, and may be loaded into several policies.
+ */
+int policy_load_source(struct policy *policy, const struct policy_source *src,
+		       struct policy_error *err);
+
+/* policy_source_release - free what policy_capture() kept; src is zeroed. */
+void policy_source_release(struct policy_source *src);
 
 /*
  * policy_select - choose the [program NAME] sections that apply: those whose

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "fast.h"
 
 /*
  * close - the interposed close(2).  Returns what libc's close() returns;
@@ -27,7 +28,7 @@
  */
 SHIM_EXPORT int close(int fd)
 {
-	fdstate_set(fd, 0);
+	fdstate_set_fast(fd, 0);
 	if (real_close)
 		return real_close(fd);
 	return (int)syscall(SYS_close, fd);

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 static int shim_connect_forward(int fd, const struct sockaddr *sa,
 				socklen_t len)
@@ -29,13 +30,25 @@ static int shim_connect_forward(int fd, const struct sockaddr *sa,
 	return (int)syscall(SYS_connect, fd, sa, len);
 }
 
-static int shim_connect(int fd, const struct sockaddr *sa, socklen_t len)
+/*
+ * The connect() that the policy may change.  Apart from the hook, so that
+ * a connect() it leaves alone is a tail call to libc's.
+ */
+static int __attribute__((noinline)) shim_connect(int fd,
+						  const struct sockaddr *sa,
+						  socklen_t len, unsigned act)
 {
-	const struct policy *policy = shim_policy();
 	struct sockaddr_route route;
+	struct sockaddr_in6 v6;
 	int err;
 
-	err = sockaddr_route(policy, fd, sa, len, SOCKADDR_CONNECT, 0, &route);
+	if (act == SHIM_FAST_MAPPED || act == SHIM_FAST_TRANSLATED) {
+		sockaddr_route_v6(act, sa, &v6);
+		return shim_connect_forward(fd, (struct sockaddr *)&v6,
+					    sizeof(v6));
+	}
+	err = sockaddr_route(shim_policy(), fd, sa, len, SOCKADDR_CONNECT, 0,
+			     &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -54,7 +67,13 @@ static int shim_connect(int fd, const struct sockaddr *sa, socklen_t len)
  */
 SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	if (!shim_init_ensure())
-		return shim_connect_forward(fd, SOCKADDR_PTR(addr), len);
-	return shim_connect(fd, SOCKADDR_PTR(addr), len);
+	const struct sockaddr *sa = SOCKADDR_PTR(addr);
+	unsigned act;
+
+	if (shim_init_ensure_fast()) {
+		act = sockaddr_route_class(fd, sa, len, false, 0);
+		if (act != SHIM_FAST_PASS)
+			return shim_connect(fd, sa, len, act);
+	}
+	return shim_connect_forward(fd, sa, len);
 }

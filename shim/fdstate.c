@@ -33,13 +33,10 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "fast.h"
 
-#define FDSTATE_CHUNK_BITS 12
-#define FDSTATE_CHUNK_SIZE (1u << FDSTATE_CHUNK_BITS)
-#define FDSTATE_CHUNKS 256u
-#define FDSTATE_MAX (FDSTATE_CHUNKS * FDSTATE_CHUNK_SIZE)
-
-static _Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
+/* The table's layout (FDSTATE_CHUNK_BITS...) is in fast.h. */
+_Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
 
 /*
  * The chunk that holds fd, or NULL when none is mapped yet (or fd is out of
@@ -183,17 +180,6 @@ static int fdstate_sockopt(int fd, int level, int name)
 	return value;
 }
 
-/* fdstate_type_flags - see shim.h. */
-unsigned fdstate_type_flags(int type)
-{
-	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (type == SOCK_DGRAM)
-		return FDSTATE_DGRAM;
-	if (type == SOCK_STREAM)
-		return FDSTATE_STREAM;
-	return 0;
-}
-
 /* The flags of a socket of domain and type, or 0 for any other domain. */
 static unsigned fdstate_flags_of(int domain, int type)
 {
@@ -214,16 +200,15 @@ static unsigned fdstate_flags_of(int domain, int type)
 	return domains[i].flags | fdstate_type_flags(type);
 }
 
-/* fdstate_learn - see shim.h. */
-unsigned fdstate_learn(int fd)
+/*
+ * fdstate_learn() of an fd whose flags say nothing yet: ask the kernel.
+ * Apart, so that the common answer from memory is a leaf function.
+ */
+static unsigned __attribute__((noinline)) fdstate_learn_kernel(int fd)
 {
-	unsigned flags = fdstate_get(fd), marked = 0;
+	unsigned flags, marked = 0;
 	int saved_errno, domain, type, err;
 
-	if (flags & FDSTATE_KNOWN)
-		return flags;
-	if (flags & FDSTATE_FOREIGN)
-		return 0;
 	saved_errno = errno;
 	domain = fdstate_sockopt(fd, SOL_SOCKET, SO_DOMAIN);
 	err = domain < 0 ? errno : 0;
@@ -251,6 +236,18 @@ unsigned fdstate_learn(int fd)
 	fdstate_add(fd, flags);
 	/* An fd beyond the table is not remembered, but still answered. */
 	return fdstate_get(fd) | flags;
+}
+
+/* fdstate_learn - see shim.h. */
+unsigned fdstate_learn(int fd)
+{
+	unsigned flags = fdstate_get(fd);
+
+	if (flags & FDSTATE_KNOWN)
+		return flags;
+	if (flags & FDSTATE_FOREIGN)
+		return 0;
+	return fdstate_learn_kernel(fd);
 }
 
 /*

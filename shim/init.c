@@ -1,25 +1,31 @@
 /*
- * init.c - once-only initialisation of the stackshim library.
+ * init.c - once-only initialisation of the stackshim library, in two steps.
  *
- * Initialisation looks up the real libc functions, then loads the policy for
- * this program.  It runs from the library's constructor and, lazily, from the
- * first hook any thread enters, whichever comes first; pthread_once makes it
- * happen once.  A hook that the initialising thread itself reaches meanwhile
- * is told to pass its call through (shim_init_ensure()), since waiting on
+ * The library's constructor only captures what the policy is made of (the
+ * config file's bytes and the STACKSHIM_* variables, policy_capture()) and
+ * looks up the real functions of the hooks that need no policy: a program
+ * that makes no network call pays for nothing more, whatever its config
+ * holds.  The first hook that needs the policy, on any thread, parses it
+ * (and reports a broken config then); pthread_once makes each step happen
+ * once.  A hook that the initialising thread itself reaches meanwhile is
+ * told to pass its call through (shim_init_ensure()), since waiting on
  * pthread_once from inside it would deadlock.
  */
 #include "config.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "fast.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,16 +34,31 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DEFINE)
 #undef SHIM_REAL_DEFINE
 
 /* The real functions to look up: a name and the pointer it fills. */
-static const struct shim_symbol {
+struct shim_symbol {
 	const char *name;
 	void *slot;
-} shim_symbols[] = {
-#define SHIM_REAL_ROW(name) {#name, &real_##name},
-	SHIM_REAL_SYMBOLS(SHIM_REAL_ROW)
-#undef SHIM_REAL_ROW
 };
 
+#define SHIM_REAL_ROW(name) {#name, &real_##name},
+/* Those of the hooks that need no policy, looked up by the constructor. */
+static const struct shim_symbol shim_symbols_free[] = {
+	SHIM_REAL_FREE(SHIM_REAL_ROW)
+};
+/* The rest, looked up when the policy is first needed. */
+static const struct shim_symbol shim_symbols_policed[] = {
+	SHIM_REAL_POLICED(SHIM_REAL_ROW)
+};
+#undef SHIM_REAL_ROW
+
+static pthread_once_t shim_capture_once = PTHREAD_ONCE_INIT;
 static pthread_once_t shim_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Set once the policy is loaded (or failed closed), with release order
+ * after everything initialisation wrote: the fast path of
+ * shim_init_ensure() is one acquire load of it.
+ */
+atomic_bool shim_ready;
 
 /*
  * Set while this thread runs initialisation.  initial-exec keeps reading it
@@ -48,24 +69,29 @@ static __thread bool shim_in_init __attribute__((tls_model("initial-exec")));
 /* The loaded policy; NULL once initialisation has failed closed. */
 static struct policy *shim_loaded;
 
+/* What the policy is made of, as the process started (policy_capture()). */
+static struct policy_source shim_source;
+
 /*
  * These are static rather than on the stack: initialisation runs once, and
  * it may run on a thread of the program whose stack is small.
  */
 static char shim_exe_path[PATH_MAX];
+static char shim_exe_name[NAME_MAX + 1];
+static bool shim_exe_known;
 static char shim_report_text[768];
 static char shim_report_line[1024];
 
-static void shim_symbols_lookup(void)
+static void shim_symbols_lookup(const struct shim_symbol *symbols, size_t n)
 {
 	size_t i;
 	void *fn;
 
-	for (i = 0; i < ARRAY_SIZE(shim_symbols); i++) {
-		fn = dlsym(RTLD_NEXT, shim_symbols[i].name);
+	for (i = 0; i < n; i++) {
+		fn = dlsym(RTLD_NEXT, symbols[i].name);
 		/* A function pointer is stored through its bytes, as POSIX
 		 * dlsym() implies, without breaking aliasing rules. */
-		memcpy(shim_symbols[i].slot, &fn, sizeof(fn));
+		memcpy(symbols[i].slot, &fn, sizeof(fn));
 	}
 }
 
@@ -124,25 +150,31 @@ static void shim_report_error(struct policy_error *err, int rc)
 }
 
 /*
- * Choose the policy's [program NAME] sections by the executable: its base
- * name and full path as /proc/self/exe gives them, or, without /proc, the
- * name it was started under.
+ * Note the executable, for the policy's [program NAME] sections: its full
+ * path as /proc/self/exe gives it, and its base name, or, without /proc,
+ * the name it was started under.  Done at capture, when the config may
+ * have a section at all: the program may chroot() or rewrite its argv
+ * before its first network call.
  */
-static void shim_policy_select_exe(struct policy *policy)
+static void shim_exe_capture(void)
 {
-	const char *name, *path = NULL;
+	const char *name;
 	ssize_t len;
 
-	len = readlink("/proc/self/exe", shim_exe_path, sizeof(shim_exe_path));
+	if (!shim_source.text || !memchr(shim_source.text, '[', shim_source.len))
+		return;
+	len = readlink("/proc/self/exe", shim_exe_path,
+		       sizeof(shim_exe_path));
 	if (len > 0 && (size_t)len < sizeof(shim_exe_path)) {
 		shim_exe_path[len] = '\0';
-		path = shim_exe_path;
-		name = strrchr(path, '/');
-		name = name ? name + 1 : path;
+		name = strrchr(shim_exe_path, '/');
+		name = name ? name + 1 : shim_exe_path;
 	} else {
+		shim_exe_path[0] = '\0';
 		name = program_invocation_short_name;
 	}
-	policy_select(policy, name, path);
+	snprintf(shim_exe_name, sizeof(shim_exe_name), "%s", name);
+	shim_exe_known = true;
 }
 
 static struct policy *shim_policy_load(void)
@@ -157,18 +189,39 @@ static struct policy *shim_policy_load(void)
 		return NULL;
 	}
 	memset(&err, 0, sizeof(err));
-	rc = policy_load(policy, environ, getauxval(AT_SECURE) != 0,
-			 SYSTEM_CONFIG, &err);
+	rc = policy_load_source(policy, &shim_source, &err);
 	if (rc < 0) {
 		shim_report_error(&err, rc);
 		goto err_policy;
 	}
-	shim_policy_select_exe(policy);
+	if (shim_exe_known)
+		policy_select(policy, shim_exe_name,
+			      shim_exe_path[0] ? shim_exe_path : NULL);
 	return policy;
 
 err_policy:
 	policy_free(policy);
 	return NULL;
+}
+
+/*
+ * The first step, from the constructor (or the first hook, should another
+ * library's constructor reach one first): what the policy is made of, and
+ * the real functions of the hooks that need no policy.
+ */
+static void shim_capture_run(void)
+{
+	bool was_in_init = shim_in_init;
+	int cancel;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	shim_in_init = true;
+	shim_symbols_lookup(shim_symbols_free, ARRAY_SIZE(shim_symbols_free));
+	policy_capture(&shim_source, environ, getauxval(AT_SECURE) != 0,
+		       SYSTEM_CONFIG);
+	shim_exe_capture();
+	shim_in_init = was_in_init;
+	pthread_setcancelstate(cancel, NULL);
 }
 
 static void shim_init_run(void)
@@ -179,20 +232,28 @@ static void shim_init_run(void)
 	 * and the failure reported twice. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	shim_in_init = true;
+	pthread_once(&shim_capture_once, shim_capture_run);
 	/* The real functions come first, so that a hook reached while the
 	 * policy loads can already forward its call. */
-	shim_symbols_lookup();
+	shim_symbols_lookup(shim_symbols_policed,
+			    ARRAY_SIZE(shim_symbols_policed));
 	shim_loaded = shim_policy_load();
+	policy_source_release(&shim_source);
+	shim_fast_compute(shim_loaded);
+	atomic_store_explicit(&shim_ready, true, memory_order_release);
 	shim_in_init = false;
 	pthread_setcancelstate(cancel, NULL);
 }
 
 /*
- * shim_init_ensure - see shim.h.  After fork() in another thread while
- * initialisation ran, glibc's pthread_once notices the new fork generation
- * and lets the child initialise afresh instead of waiting forever.
+ * The slow path of shim_init_ensure(): initialisation not known to be
+ * complete.  After fork() in another thread while initialisation ran,
+ * glibc's pthread_once notices the new fork generation and lets the child
+ * initialise afresh instead of waiting forever; shim_ready is only set
+ * once everything is done, so the child never takes a half-done
+ * initialisation for a finished one.
  */
-bool shim_init_ensure(void)
+static bool __attribute__((noinline)) shim_init_slow(void)
 {
 	int saved_errno;
 
@@ -204,6 +265,16 @@ bool shim_init_ensure(void)
 	return true;
 }
 
+/* shim_init_ensure - see shim.h. */
+bool shim_init_ensure(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&shim_ready,
+						  memory_order_acquire),
+			     1))
+		return true;
+	return shim_init_slow();
+}
+
 /* shim_policy - see shim.h. */
 const struct policy *shim_policy(void)
 {
@@ -211,10 +282,14 @@ const struct policy *shim_policy(void)
 }
 
 /*
- * Initialise as the library is loaded, so that a broken configuration is
- * reported when the program starts rather than at its first network call.
+ * Capture the policy's sources as the library is loaded, so that the
+ * policy is the one the process started with; it is parsed, and a broken
+ * configuration reported, at the program's first network call.
  */
 __attribute__((constructor)) static void shim_init_constructor(void)
 {
-	shim_init_ensure();
+	int saved_errno = errno;
+
+	pthread_once(&shim_capture_once, shim_capture_run);
+	errno = saved_errno;
 }

@@ -124,7 +124,8 @@ bool local_info_get(const struct policy *policy, struct local_info *out)
 {
 	int saved_errno;
 
-	if (!policy || local_resolving)
+	/* No local-address: nothing to resolve, nor to wait for. */
+	if (!policy || local_resolving || !policy_local_address(policy))
 		return false;
 	saved_errno = errno;
 	atomic_store(&local_policy, policy);

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,6 +28,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 /*
  * recvmmsg() copies of up to this many messages live on the stack; more
@@ -95,6 +97,20 @@ static void shim_recv_len_fix(socklen_t *len, socklen_t before)
 static int shim_recv_name_out(struct sockaddr_storage *ss, socklen_t sslen,
 			      struct sockaddr *sa, socklen_t *len)
 {
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	struct sockaddr_in sin;
+
+	/* The common sender, ::ffff:a.b.c.d, as sockaddr_unupgrade() shows
+	 * it, without asking the policy. */
+	if (sslen == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6->sin6_port;
+		memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+		sockaddr_copy_out(&sin, sizeof(sin), sa, len);
+		return 0;
+	}
 	if (sslen && sockaddr_unupgrade(shim_policy(), ss, &sslen))
 		return ENOMEM;
 	sockaddr_copy_out(ss, sslen, sa, len);
@@ -109,7 +125,7 @@ static ssize_t shim_recvfrom(int fd, void *buf, size_t n, int flags,
 	ssize_t got;
 	int err;
 
-	if (!sa || !(fdstate_learn(fd) & FDSTATE_UPGRADED))
+	if (!sa || !(fdstate_learn_fast(fd) & FDSTATE_UPGRADED))
 		return shim_recvfrom_forward(fd, buf, n, flags, sa, len);
 	if (!shim_recv_name_ok(sa, len)) {
 		sslen = sockaddr_ptr_ok(len) ? *len : 0;
@@ -295,7 +311,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
 			     int flags, __SOCKADDR_ARG addr,
 			     socklen_t *__restrict len)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvfrom_forward(fd, buf, n, flags,
 					     SOCKADDR_PTR(addr), len);
 	return shim_recvfrom(fd, buf, n, flags, SOCKADDR_PTR(addr), len);
@@ -308,7 +324,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
  */
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvmsg_forward(fd, msg, flags);
 	return shim_recvmsg(fd, msg, flags);
 }
@@ -324,7 +340,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags, struct timespec *timeout)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_recvmmsg_forward(fd, vec, vlen, flags, timeout);
 	return shim_recvmmsg(fd, vec, vlen, flags, timeout);
 }

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 static ssize_t shim_sendto_forward(int fd, const void *buf, size_t n,
 				   int flags, const struct sockaddr *sa,
@@ -54,16 +55,34 @@ static int shim_send_route(enum sockaddr_call call, int fd,
 			   const struct sockaddr *sa, socklen_t len, int flags,
 			   struct sockaddr_route *route)
 {
+	if (sockaddr_route_fast(sockaddr_route_class(fd, sa, len, true, flags),
+				sa, len, route))
+		return 0;
 	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
 }
 
-static ssize_t shim_sendto(int fd, const void *buf, size_t n, int flags,
-			   const struct sockaddr *sa, socklen_t len)
+/*
+ * The sendto() that the policy may change (act: its class, as
+ * sockaddr_route_class() put it).  Apart from the hook, so that a send it
+ * leaves alone is a tail call to libc's.
+ */
+static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
+						     size_t n, int flags,
+						     const struct sockaddr *sa,
+						     socklen_t len,
+						     unsigned act)
 {
 	struct sockaddr_route route;
+	struct sockaddr_in6 v6;
 	int err;
 
-	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
+	if (act == SHIM_FAST_MAPPED || act == SHIM_FAST_TRANSLATED) {
+		sockaddr_route_v6(act, sa, &v6);
+		return shim_sendto_forward(fd, buf, n, flags,
+					   (struct sockaddr *)&v6, sizeof(v6));
+	}
+	err = sockaddr_route(shim_policy(), fd, sa, len, SOCKADDR_SENDTO,
+			     flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -221,10 +240,15 @@ static int shim_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			   __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	if (!shim_init_ensure())
-		return shim_sendto_forward(fd, buf, n, flags,
-					   SOCKADDR_PTR(addr), len);
-	return shim_sendto(fd, buf, n, flags, SOCKADDR_PTR(addr), len);
+	const struct sockaddr *sa = SOCKADDR_PTR(addr);
+	unsigned act;
+
+	if (shim_init_ensure_fast()) {
+		act = sockaddr_route_class(fd, sa, len, true, flags);
+		if (act != SHIM_FAST_PASS)
+			return shim_sendto(fd, buf, n, flags, sa, len, act);
+	}
+	return shim_sendto_forward(fd, buf, n, flags, sa, len);
 }
 
 /*
@@ -233,7 +257,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
  */
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_sendmsg_forward(fd, msg, flags);
 	return shim_sendmsg(fd, msg, flags);
 }
@@ -248,7 +272,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags)
 {
-	if (!shim_init_ensure())
+	if (!shim_init_ensure_fast())
 		return shim_sendmmsg_forward(fd, vec, vlen, flags);
 	return shim_sendmmsg(fd, vec, vlen, flags);
 }

@@ -35,13 +35,29 @@
  * <name>, which init.c fills with dlsym(RTLD_NEXT, "<name>").  A pointer is
  * NULL until initialisation has looked it up (and stays NULL should libc
  * lack the symbol), so a hook reached during initialisation checks it.
+ *
+ * SHIM_REAL_FREE lists those of the hooks that need no policy and never
+ * start initialisation (close(), dup(), fcntl(), ...): the library's
+ * constructor looks them up.  SHIM_REAL_POLICED lists the rest, looked up
+ * when the policy is first needed, so that a program that makes no network
+ * call never pays for them.
  */
-#define SHIM_REAL_SYMBOLS(X)                                                   \
-	X(socket)                                                              \
+#define SHIM_REAL_FREE(X)                                                      \
 	X(socketpair)                                                          \
+	X(close)                                                               \
+	X(dup)                                                                 \
+	X(dup2)                                                                \
+	X(dup3)                                                                \
+	X(fcntl)                                                               \
+	X(fcntl64)                                                             \
+	X(close_range)                                                         \
+	X(closefrom)                                                           \
+	X(fclose)
+
+#define SHIM_REAL_POLICED(X)                                                   \
+	X(socket)                                                              \
 	X(bind)                                                                \
 	X(connect)                                                             \
-	X(close)                                                               \
 	X(getaddrinfo)                                                         \
 	X(freeaddrinfo)                                                        \
 	X(gethostbyname)                                                       \
@@ -60,15 +76,9 @@
 	X(getsockopt)                                                          \
 	X(setsockopt)                                                          \
 	X(recvmmsg)                                                            \
-	X(sendmmsg)                                                            \
-	X(dup)                                                                 \
-	X(dup2)                                                                \
-	X(dup3)                                                                \
-	X(fcntl)                                                               \
-	X(fcntl64)                                                             \
-	X(close_range)                                                         \
-	X(closefrom)                                                           \
-	X(fclose)
+	X(sendmmsg)
+
+#define SHIM_REAL_SYMBOLS(X) SHIM_REAL_FREE(X) SHIM_REAL_POLICED(X)
 
 #define SHIM_REAL_DECLARE(name) extern __typeof__(name) *real_##name;
 SHIM_REAL_SYMBOLS(SHIM_REAL_DECLARE)
@@ -197,7 +207,15 @@ void fdstate_add(int fd, unsigned flags);
  * fdstate_type_flags - FDSTATE_DGRAM or FDSTATE_STREAM for a socket type as
  * socket() takes it (SOCK_NONBLOCK and SOCK_CLOEXEC ignored), else 0.
  */
-unsigned fdstate_type_flags(int type);
+static inline unsigned fdstate_type_flags(int type)
+{
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (type == SOCK_DGRAM)
+		return FDSTATE_DGRAM;
+	if (type == SOCK_STREAM)
+		return FDSTATE_STREAM;
+	return 0;
+}
 
 /*
  * fdstate_learn - the flags of fd, asking the kernel when the shim has not

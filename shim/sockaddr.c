@@ -18,21 +18,12 @@
 #include "shim.h"
 #include "sockaddr.h"
 
-/* The first page: never mapped, so the kernel says EFAULT for it. */
-#define SOCKADDR_LOW_PAGE 4096u
-
 /* The length of RFC 2133's sockaddr_in6, without sin6_scope_id. */
 #define SOCKADDR_IN6_OLD_LEN 24u
 
 static const uint8_t sockaddr_mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
 };
-
-/* sockaddr_ptr_ok - see sockaddr.h. */
-bool sockaddr_ptr_ok(const void *p)
-{
-	return (uintptr_t)p >= SOCKADDR_LOW_PAGE;
-}
 
 /* sockaddr_parse - see sockaddr.h. */
 bool sockaddr_parse(const struct sockaddr *sa, socklen_t len,
@@ -233,20 +224,6 @@ static unsigned sockaddr_local_class(const struct policy *policy,
 		return FAM_NONE;
 	*failed = info.failed;
 	return info.fam;
-}
-
-/*
- * Whether the kernel itself refuses an address of family on a socket with
- * flags, so that the policy has nothing to say: an AF_INET6 address on an
- * AF_INET socket, an AF_INET one on an AF_INET6 socket that is not a
- * datagram one (UDP takes it as its IPv4-mapped form).  An upgraded socket
- * is AF_INET to the program, and answered by the caller.
- */
-static bool sockaddr_kernel_refuses(unsigned flags, int family)
-{
-	if (family == AF_INET6)
-		return !(flags & FDSTATE_INET6);
-	return (flags & FDSTATE_INET6) && !(flags & FDSTATE_DGRAM);
 }
 
 /*

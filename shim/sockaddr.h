@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "policy.h"
+#include "shim.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -42,7 +43,10 @@ struct sockaddr_inet {
  * answer EFAULT for them: the shim passes such calls through.  Any other
  * bad pointer is the program's fault, as it is in libc's own functions.
  */
-bool sockaddr_ptr_ok(const void *p);
+static inline bool sockaddr_ptr_ok(const void *p)
+{
+	return (uintptr_t)p >= 4096u;
+}
 
 /*
  * sockaddr_parse - read the AF_INET or AF_INET6 address sa of len bytes.
@@ -116,6 +120,21 @@ enum sockaddr_call {
  */
 unsigned sockaddr_policed(const struct policy *policy, int fd,
 			  const struct sockaddr *sa, socklen_t len);
+
+/*
+ * sockaddr_kernel_refuses - whether the kernel itself refuses an address
+ * of family on a socket with fdstate flags, so that the policy has nothing
+ * to say: an AF_INET6 address on an AF_INET socket, an AF_INET one on an
+ * AF_INET6 socket that is not a datagram one (UDP takes it as its
+ * IPv4-mapped form).  An upgraded socket is AF_INET to the program, and
+ * answered by the caller.
+ */
+static inline bool sockaddr_kernel_refuses(unsigned flags, int family)
+{
+	if (family == AF_INET6)
+		return !(flags & FDSTATE_INET6);
+	return (flags & FDSTATE_INET6) && !(flags & FDSTATE_DGRAM);
+}
 
 /*
  * sockaddr_rule_addr - the address a rule lookup takes for in: an IPv4

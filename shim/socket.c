@@ -21,29 +21,19 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "fast.h"
 
 /*
- * The policy families of the socket domains the shim has an opinion on.  The
- * last row catches every other domain: FAM_NONE, never refused.  Only the
- * domain matters here; type also carries SOCK_NONBLOCK and SOCK_CLOEXEC,
- * which the real call is handed unchanged.
+ * The policy family of a socket domain: FAM_NONE for every domain but
+ * AF_INET and AF_INET6, which is never refused.  Only the domain matters
+ * here; type also carries SOCK_NONBLOCK and SOCK_CLOEXEC, which the real
+ * call is handed unchanged.
  */
-static const struct shim_socket_domain {
-	int domain;
-	unsigned fam;
-} shim_socket_domains[] = {
-	{AF_INET, FAM_IPV4},
-	{AF_INET6, FAM_IPV6},
-	{AF_UNSPEC, FAM_NONE},
-};
-
-static unsigned shim_socket_fam(int domain)
+static inline unsigned shim_socket_fam(int domain)
 {
-	const struct shim_socket_domain *d = shim_socket_domains;
-
-	while (d->fam != FAM_NONE && d->domain != domain)
-		d++;
-	return d->fam;
+	return domain == AF_INET ? FAM_IPV4
+	       : domain == AF_INET6 ? FAM_IPV6
+				    : FAM_NONE;
 }
 
 /*
@@ -201,8 +191,8 @@ static int shim_socket_upgrade(int type, int protocol)
 		errno = err;
 		return -1;
 	}
-	fdstate_set(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
-				fdstate_type_flags(type));
+	fdstate_set_fast(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
+				     fdstate_type_flags(type));
 	return fd;
 }
 
@@ -221,9 +211,11 @@ static unsigned shim_socket_flags(unsigned fam, int type)
 
 /*
  * Create the socket, and record what the shim knows of it.  Its fd may be
- * one a closed socket had, whose flags must not carry over.
+ * one a closed socket had, whose flags must not carry over.  Apart from
+ * the hook, which makes the sockets the policy leaves alone itself.
  */
-static int shim_socket(int domain, int type, int protocol)
+static int __attribute__((noinline)) shim_socket(int domain, int type,
+						 int protocol)
 {
 	const struct policy *policy = shim_policy();
 	unsigned fam = shim_socket_fam(domain);
@@ -259,18 +251,26 @@ static int shim_socket(int domain, int type, int protocol)
  */
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
+	unsigned fam = shim_socket_fam(domain), flags;
 	int fd;
 
-	if (!shim_init_ensure()) {
-		fd = shim_socket_forward(domain, type, protocol);
-		/* The shim sees this socket made: an old socket's flags on
-		 * its fd would be wrong. */
-		if (fd >= 0)
-			fdstate_set(fd, shim_socket_flags(shim_socket_fam(domain),
-							  type));
-		return fd;
+	/* Another family needs no policy; before initialisation, and for a
+	 * family the policy makes as asked (shim_fast), the socket is the
+	 * one the program asked for. */
+	if (fam != FAM_NONE && shim_init_ensure_fast() &&
+	    !(shim_fast.socket_pass & fam)) {
+		if (fam == FAM_IPV4 && shim_fast.socket_upgrade &&
+		    shim_socket_upgradable(type, protocol))
+			return shim_socket_upgrade(type, protocol);
+		return shim_socket(domain, type, protocol);
 	}
-	return shim_socket(domain, type, protocol);
+	flags = shim_socket_flags(fam, type);
+	fd = shim_socket_forward(domain, type, protocol);
+	/* The shim sees this socket made: an old socket's flags on its fd
+	 * would be wrong. */
+	if (fd >= 0)
+		fdstate_set_fast(fd, flags);
+	return fd;
 }
 
 /*

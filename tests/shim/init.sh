@@ -130,11 +130,59 @@ expect "sockets under a missing config" "AF_INET=13 AF_INET6=13 AF_UNIX=ok" \
 # line 0 (policy_error_format()).
 check_report "one report for a missing config" /nonexistent 0
 
-# The report goes to stderr, never into the program's stdout.
+# The policy is parsed, and a broken one reported, when a program first
+# needs it: ls, which makes no network call, says nothing of it.
 want=$(ls -a "$tmp")
 got=$(shimmed STACKSHIM_CONF="$broken" ls -a "$tmp" 2>"$tmp/err")
 expect "ls stdout under a broken config" "$want" "$got"
-check_report "ls stderr under a broken config" "$broken" 1
+expect "ls stderr under a broken config" "" "$(cat "$tmp/err")"
+
+# A program that does network is told at its first network call, on
+# stderr, never into its stdout.
+cat >"$tmp/late.py" <<'EOF'
+import socket, sys
+print("before")
+sys.stdout.flush()
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+    print("AF_INET=ok")
+except OSError as e:
+    print("AF_INET=%d" % e.errno)
+EOF
+got=$(shimmed STACKSHIM_CONF="$broken" "$python" "$tmp/late.py" \
+	2>"$tmp/err")
+expect "stdout of a networking program under a broken config" \
+	"before AF_INET=13" "$(echo $got)"
+check_report "stderr of a networking program under a broken config" \
+	"$broken" 1
+
+# --- the policy is the one the process started with --------------------------
+# The config file and the STACKSHIM_* variables are read as the library is
+# loaded: a program that removes the file, unsets or changes the variables
+# before its first network call still gets the policy it started with.
+cat >"$tmp/changed.py" <<'EOF'
+import os, socket, sys
+os.unlink(sys.argv[1])
+os.unsetenv("STACKSHIM_CONF")
+os.putenv("STACKSHIM_STACK", sys.argv[2])
+try:
+    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()
+    print("AF_INET6=ok")
+except OSError as e:
+    print("AF_INET6=%d" % e.errno)
+EOF
+cp "$tmp/ipv4.conf" "$tmp/gone.conf"
+got=$(shimmed STACKSHIM_CONF="$tmp/gone.conf" "$python" "$tmp/changed.py" \
+	"$tmp/gone.conf" dual 2>"$tmp/err")
+expect "config file removed before the first socket" "AF_INET6=97" "$got"
+expect "stderr, config file removed before the first socket" "" \
+	"$(cat "$tmp/err")"
+: >"$tmp/gone.conf"
+got=$(shimmed STACKSHIM_CONF="$tmp/gone.conf" STACKSHIM_STACK=ipv4 \
+	"$python" "$tmp/changed.py" "$tmp/gone.conf" ipv6 2>"$tmp/err")
+expect "STACKSHIM_STACK changed before the first socket" "AF_INET6=97" "$got"
+expect "stderr, STACKSHIM_STACK changed before the first socket" "" \
+	"$(cat "$tmp/err")"
 
 # --- programs that never touch sockets ---------------------------------------
 for cmd in true "ls -a $tmp"; do

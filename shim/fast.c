@@ -1,0 +1,124 @@
+/*
+ * fast.c - the hot paths' answers, worked out once from the loaded policy.
+ *
+ * Most programs run under a policy with no rules and no local-address:
+ * there, what a connect() or a send does to a destination follows from
+ * the destination's table class, the socket's local class and whether the
+ * socket is upgraded, nothing else; and whether socket() makes a socket as
+ * asked follows from its family.  shim_fast_compute() asks the policy
+ * every such question once, through the same functions the general path
+ * asks (policy_decide_rule(), local_would_upgrade()), and keeps the
+ * answers in a small table; the hooks look their call up there and take
+ * the general path only for what the table leaves to it: anything logged,
+ * refused, bound, pooled or translated by a prefix other than a /96.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+#include "fast.h"
+
+struct shim_fast shim_fast;
+
+/*
+ * Whether local_would_upgrade() can be asked without resolving the
+ * policy's local-address: only a dual stack with mapped addresses and no
+ * map rule depends on the local-address's family.
+ */
+static bool fast_upgrade_known(const struct policy *policy)
+{
+	return !policy_local_address(policy) ||
+	       policy_stack(policy) != STACK_DUAL || !policy_mapped(policy) ||
+	       policy_rule_count_of(policy, RULE_MAP);
+}
+
+/* The families whose socket() the socket hook forwards as it is. */
+static unsigned fast_socket_pass(const struct policy *policy)
+{
+	unsigned allowed = policy_stack(policy), pass = 0;
+
+	if (policy_mapped(policy) && (allowed & FAM_IPV6))
+		allowed |= FAM_IPV4;
+	if (allowed & FAM_IPV6)
+		pass |= FAM_IPV6;
+	if ((allowed & FAM_IPV4) && fast_upgrade_known(policy) &&
+	    !local_would_upgrade(policy))
+		pass |= FAM_IPV4;
+	return pass;
+}
+
+/*
+ * The action of one cell: what sockaddr_route() would do, with no rule
+ * and no local-address, to a destination of class host on a socket with
+ * the fdstate flags that the table tells apart.  translate says whether
+ * the map outcome can be taken here (a /96 prefix, enforced, nothing
+ * logged).
+ */
+static unsigned char fast_route_cell(const struct policy *policy,
+				     unsigned host, unsigned flags,
+				     bool translate)
+{
+	unsigned local = FAM_NONE;
+	enum policy_outcome o;
+
+	if (flags & FDSTATE_BOUND)
+		local = (flags & FDSTATE_BOUND_V4 ? FAM_IPV4 : 0) |
+			(flags & FDSTATE_BOUND_V6 ? FAM_IPV6 : 0);
+	o = policy_decide_rule(policy, RULE_NONE, host, local);
+	if (!(flags & FDSTATE_UPGRADED))
+		return o == OUTCOME_IPV4 || o == OUTCOME_IPV6
+			       ? SHIM_FAST_PASS
+			       : SHIM_FAST_GENERAL;
+	/* An upgraded socket's destinations are AF_INET: IPv4 hosts.  Audit
+	 * mode sends them as they are, which the general path does. */
+	if (host != FAM_IPV4 || !policy_enforce(policy))
+		return SHIM_FAST_GENERAL;
+	if (o == OUTCOME_IPV4)
+		return SHIM_FAST_MAPPED;
+	if (o == OUTCOME_MAP && translate)
+		return SHIM_FAST_TRANSLATED;
+	return SHIM_FAST_GENERAL;
+}
+
+static void fast_route_compute(const struct policy *policy)
+{
+	struct in6_addr prefix;
+	struct in_addr net;
+	unsigned len, host, flags;
+	bool translate;
+
+	shim_fast.prefix[0][10] = shim_fast.prefix[0][11] = 0xff;
+	policy_translate_prefix(policy, &prefix, &len);
+	memcpy(shim_fast.prefix[1], prefix.s6_addr, sizeof(shim_fast.prefix[1]));
+	translate = len == 96 && policy_enforce(policy) && !shim_logging(policy);
+	policy_peer_pool(policy, &net, &len);
+	shim_fast.pool_mask = len ? htonl(~0u << (32 - len)) : 0;
+	shim_fast.pool_net = net.s_addr & shim_fast.pool_mask;
+	for (host = FAM_IPV4; host <= FAM_IPV6; host++)
+		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
+			if ((flags & SHIM_FAST_FLAGS) == flags)
+				shim_fast.route[host - 1][flags] =
+					fast_route_cell(policy, host, flags,
+							translate);
+}
+
+/* shim_fast_compute - see fast.h. */
+void shim_fast_compute(const struct policy *policy)
+{
+	memset(&shim_fast, 0, sizeof(shim_fast));
+	if (!policy)
+		return;
+	shim_fast.socket_pass = fast_socket_pass(policy);
+	shim_fast.socket_upgrade = policy_enforce(policy) &&
+				   !shim_logging(policy) &&
+				   fast_upgrade_known(policy) &&
+				   local_would_upgrade(policy);
+	if (!policy_rule_count(policy) && !policy_local_address(policy))
+		fast_route_compute(policy);
+	shim_fast.policy = policy;
+}

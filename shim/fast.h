@@ -1,0 +1,232 @@
+/*
+ * fast.h - the inline fast paths of the hooks: whether initialisation is
+ * done, an fd's flags, and what the loaded policy does to the calls it
+ * leaves alone (shim/fast.c).  Private to the hook files: the fuzz targets,
+ * which link shim/sockaddr.c and shim/getaddrinfo.c without init.c and
+ * fdstate.c, never include it.
+ */
+#ifndef STACKSHIM_FAST_H
+#define STACKSHIM_FAST_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+#include "shim.h"
+#include "sockaddr.h"
+
+#pragma GCC visibility push(hidden)
+
+/* --- initialisation (init.c) --------------------------------------------- */
+
+/* Set, with release order, once initialisation is complete. */
+extern atomic_bool shim_ready;
+
+/* shim_init_ensure() with its fast path, one acquire load, inline. */
+static inline bool shim_init_ensure_fast(void)
+{
+	return __builtin_expect(atomic_load_explicit(&shim_ready,
+						     memory_order_acquire),
+				1) ||
+	       shim_init_ensure();
+}
+
+/* --- the fd table (fdstate.c) --------------------------------------------- */
+
+/*
+ * The flags of fd live in a two-level table: a fixed array of chunk
+ * pointers, indexed by the high bits of fd, and chunks of atomic words,
+ * indexed by the low bits (see shim/fdstate.c).
+ */
+#define FDSTATE_CHUNK_BITS 12
+#define FDSTATE_CHUNK_SIZE (1u << FDSTATE_CHUNK_BITS)
+#define FDSTATE_CHUNKS 256u
+#define FDSTATE_MAX (FDSTATE_CHUNKS * FDSTATE_CHUNK_SIZE)
+
+extern _Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
+
+/* The word of fd, or NULL when its chunk is not mapped (or fd is out of
+ * range). */
+static inline atomic_uint *fdstate_word(int fd)
+{
+	atomic_uint *chunk;
+
+	if ((unsigned)fd >= FDSTATE_MAX)
+		return NULL;
+	chunk = atomic_load_explicit(&fdstate_chunks[fd >> FDSTATE_CHUNK_BITS],
+				     memory_order_acquire);
+	return chunk ? &chunk[fd & (FDSTATE_CHUNK_SIZE - 1)] : NULL;
+}
+
+/* fdstate_learn() with its answer from memory inline. */
+static inline unsigned fdstate_learn_fast(int fd)
+{
+	atomic_uint *word = fdstate_word(fd);
+	unsigned flags;
+
+	if (word) {
+		flags = atomic_load_explicit(word, memory_order_acquire);
+		if (flags & FDSTATE_KNOWN)
+			return flags;
+	}
+	return fdstate_learn(fd);
+}
+
+/* fdstate_set() with the store into a mapped chunk inline. */
+static inline void fdstate_set_fast(int fd, unsigned flags)
+{
+	atomic_uint *word = fdstate_word(fd);
+
+	if (word)
+		atomic_store_explicit(word, flags, memory_order_release);
+	else if (flags)
+		fdstate_set(fd, flags);
+}
+
+/* --- the policy's answers (fast.c) ---------------------------------------- */
+
+/*
+ * shim_fast - what the hot paths ask of the loaded policy, worked out once
+ * when it has loaded (shim_fast_compute()), so that a call the policy
+ * leaves alone costs a few table lookups.  Read by the hooks only after
+ * shim_init_ensure() has returned true; never written after that.
+ *
+ * route[host - 1][flags & SHIM_FAST_FLAGS] says what a connect() or a send
+ * does to a destination of table class host (FAM_IPV4, FAM_IPV6) on a
+ * socket with fdstate flags: the flags that matter are whether it is
+ * upgraded and what the program bound it to, its local class.  The
+ * answer is SHIM_FAST_GENERAL when the general path (sockaddr_route())
+ * must decide, SHIM_FAST_PASS when the program's address goes to the
+ * kernel as it is, SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED when an
+ * upgraded socket's IPv4 destination goes as ::ffff:a.b.c.d or inside the
+ * /96 translate-prefix (prefix[0], prefix[1]; nothing logged, nothing
+ * bound).  Every cell is SHIM_FAST_GENERAL unless the policy has no rules
+ * and no local-address: then the table's outcome is the whole decision.
+ */
+enum shim_fast_action {
+	SHIM_FAST_GENERAL,
+	SHIM_FAST_PASS,
+	SHIM_FAST_MAPPED,
+	SHIM_FAST_TRANSLATED,
+};
+
+#define SHIM_FAST_FLAGS                                                        \
+	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 | FDSTATE_BOUND)
+
+struct shim_fast {
+	const struct policy *policy;	/* computed for; NULL: nothing known */
+	unsigned socket_pass;		/* FAM_* bits: socket() of the family
+					 * is made as asked, nothing logged */
+	bool socket_upgrade;		/* socket(AF_INET) of TCP and UDP is
+					 * upgraded, nothing logged */
+	unsigned char route[FAM_BOTH][SHIM_FAST_FLAGS + 1];
+	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
+	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
+};
+
+extern struct shim_fast shim_fast;
+
+/*
+ * shim_fast_compute - fill shim_fast for policy (NULL: the library failed
+ * closed, and nothing is fast).  Called once, by initialisation, before any
+ * hook may read it.
+ */
+void shim_fast_compute(const struct policy *policy);
+
+/*
+ * sockaddr_route_class - what shim_fast says of a connect() (send false)
+ * or a send (send set, with msgflags) on fd to sa of len bytes: an enum
+ * shim_fast_action.  Whatever sockaddr_route() would forward unchanged
+ * without deciding anything (not an inet socket, a stream send without
+ * MSG_FASTOPEN, an address the kernel refuses) is SHIM_FAST_PASS too.
+ * errno is kept.
+ */
+static inline __attribute__((always_inline)) unsigned
+sockaddr_route_class(int fd, const struct sockaddr *sa,
+					    socklen_t len, bool send,
+					    int msgflags)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	const struct sockaddr_in *sin = (const void *)sa;
+	unsigned flags, host, act;
+	int family;
+
+	/* An unreadable address is the kernel's EFAULT to give. */
+	if (!sockaddr_ptr_ok(sa))
+		return SHIM_FAST_PASS;
+	if (!shim_fast.policy || len < sizeof(struct sockaddr_in) ||
+	    len > sizeof(struct sockaddr_storage))
+		return SHIM_FAST_GENERAL;
+	family = sa->sa_family;
+	if (family == AF_INET)
+		host = FAM_IPV4;
+	else if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6) - 4)
+		host = IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? FAM_IPV4
+							       : FAM_IPV6;
+	else
+		return SHIM_FAST_GENERAL;
+	flags = fdstate_learn_fast(fd);
+	if (!flags ||
+	    (send && (flags & FDSTATE_STREAM) && !(msgflags & MSG_FASTOPEN)))
+		return SHIM_FAST_PASS;
+	if (flags & FDSTATE_UPGRADED) {
+		if (family != AF_INET)
+			return SHIM_FAST_GENERAL;
+	} else if (sockaddr_kernel_refuses(flags, family)) {
+		return SHIM_FAST_PASS;
+	}
+	act = shim_fast.route[host - 1][flags & SHIM_FAST_FLAGS];
+	/* A peer-pool address stands for an IPv6 one. */
+	if (act >= SHIM_FAST_MAPPED &&
+	    (sin->sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)
+		return SHIM_FAST_GENERAL;
+	return act;
+}
+
+/*
+ * sockaddr_route_v6 - for a call that sockaddr_route_class() put in class
+ * SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED, the AF_INET6 address to
+ * forward instead of the AF_INET one sa, written into out.
+ */
+static inline void sockaddr_route_v6(unsigned act, const struct sockaddr *sa,
+				     struct sockaddr_in6 *out)
+{
+	const struct sockaddr_in *sin = (const void *)sa;
+
+	out->sin6_family = AF_INET6;
+	out->sin6_port = sin->sin_port;
+	out->sin6_flowinfo = 0;
+	memcpy(out->sin6_addr.s6_addr,
+	       shim_fast.prefix[act == SHIM_FAST_TRANSLATED], 12);
+	memcpy(out->sin6_addr.s6_addr + 12, &sin->sin_addr, 4);
+	out->sin6_scope_id = 0;
+}
+
+/*
+ * sockaddr_route_fast - route for a call that sockaddr_route_class() put
+ * in class act: true with route->sa and route->len (the only fields set)
+ * to forward, false when sockaddr_route() must decide.
+ */
+static inline bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
+				       socklen_t len,
+				       struct sockaddr_route *route)
+{
+	route->sa = sa;
+	route->len = len;
+	if (act == SHIM_FAST_PASS)
+		return true;
+	if (act != SHIM_FAST_MAPPED && act != SHIM_FAST_TRANSLATED)
+		return false;
+	sockaddr_route_v6(act, sa, (struct sockaddr_in6 *)&route->buf);
+	route->sa = (const struct sockaddr *)&route->buf;
+	route->len = sizeof(struct sockaddr_in6);
+	return true;
+}
+
+#pragma GCC visibility pop
+
+#endif /* STACKSHIM_FAST_H */
