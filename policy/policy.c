@@ -155,12 +155,13 @@ void policy_refresh(struct policy *policy)
 }
 
 /*
- * What a lookup answers: the rule found (NULL: none), or, when the rules
+ * What a lookup answers: the rule found (none unless found), or, when the rules
  * could not be indexed, a deny that names no line: the policy fails
  * closed rather than let a destination through unjudged.
  */
-static bool policy_match_answer(const struct policy *policy,
-				const struct rule *r, struct policy_rule *out)
+static bool policy_match_answer(const struct policy *policy, bool found,
+				const struct match_rec *r,
+				struct policy_rule *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->file = policy->file;
@@ -168,9 +169,9 @@ static bool policy_match_answer(const struct policy *policy,
 		out->action = RULE_DENY;
 		return true;
 	}
-	if (!r)
+	if (!found)
 		return false;
-	out->action = r->action;
+	out->action = (enum policy_action)r->action;
 	out->line = r->line;
 	return true;
 }
@@ -179,9 +180,10 @@ bool policy_match_addr(const struct policy *policy,
 		       const struct policy_addr *addr, uint16_t port,
 		       enum policy_proto proto, struct policy_rule *out)
 {
-	return policy_match_answer(policy,
-				   match_addr(policy->match, addr, port, proto),
-				   out);
+	struct match_rec r;
+	bool found = match_addr(policy->match, addr, port, proto, &r);
+
+	return policy_match_answer(policy, found, &r, out);
 }
 
 bool policy_addr_v4(const struct policy *policy,
@@ -223,9 +225,10 @@ bool policy_match_name(const struct policy *policy, const char *name,
 		       uint16_t port, enum policy_proto proto,
 		       struct policy_rule *out)
 {
-	return policy_match_answer(policy,
-				   match_name(policy->match, name, port, proto),
-				   out);
+	struct match_rec r;
+	bool found = match_name(policy->match, name, port, proto, &r);
+
+	return policy_match_answer(policy, found, &r, out);
 }
 
 /* A policy whose rules could not be indexed has every name ruled (deny). */
