@@ -98,6 +98,7 @@ struct match_index {
 	uint64_t *filter;
 	uint32_t filter_mask;		/* words - 1 */
 	struct match_rec *recs;		/* the rules of keys with several */
+	size_t nmany;			/* how many keys have several */
 	/* Per family (0: IPv4, 1: IPv6), the prefix lengths in use,
 	 * longest first. */
 	uint8_t lens[2][129];
@@ -365,43 +366,79 @@ static void match_len_add(struct match_index *ix, int f, unsigned plen)
 	ix->nlens[f]++;
 }
 
-/* The slot that files rule r, claimed if new; counts r in it. */
-static size_t match_file(struct match_index *ix, const struct rule *r)
+/* A rule's key, computed ahead of its filing while its slot is fetched. */
+struct match_pending {
+	size_t rule;
+	struct match_probe k;
+	uint8_t key[16];
+};
+
+/* How many rules ahead of the one being filed their slots are fetched. */
+#define MATCH_AHEAD 8
+
+/* The key of rule r into p, and a prefetch of its slot. */
+static void match_pend(const struct match_index *ix,
+		       struct match_pending *p, const struct rule *r)
 {
 	struct policy_addr addr = r->addr;
 	unsigned plen = r->plen;
 	struct match_words w;
-	struct match_probe k;
-	struct match_slot *s;
-	uint8_t key[16];
 
 	if (r->kind == RULE_CIDR) {
 		match_normalize(&addr, &plen);
 		match_words_make(&w, &addr);
-		match_key_make(&k, key, &w, plen);
+		match_key_make(&p->k, p->key, &w, plen);
 	} else {
-		match_name_probe(&k, r->kind == RULE_NAME ? TAG_NAME
-							  : TAG_SUFFIX,
+		match_name_probe(&p->k, r->kind == RULE_NAME ? TAG_NAME
+							     : TAG_SUFFIX,
 				 r->name, strlen(r->name));
 	}
-	s = match_slot_find(ix, &k);
-	if (!s->check) {
-		s->check = (uint32_t)(k.hash >> 32) | 1;
-		s->tag = k.tag;
-		s->len = k.len;
-		if (k.a)
-			memcpy(s->key.a, k.a, 16);
-		else if (k.len > NAME_INLINE)
-			s->key.name = k.name;
-		else
-			memcpy(s->key.a, k.name, k.len);
-		ix->filter[(k.hash >> 32) & ix->filter_mask] |=
-			match_filter_bits(k.hash);
-		if (k.a)
-			match_len_add(ix, k.tag == TAG_V4 ? 0 : 1, plen);
+	__builtin_prefetch(&ix->slots[p->k.hash & (ix->nslots - 1)], 1);
+}
+
+/* Write r as the one rule of slot s. */
+static void match_put_one(struct match_slot *s, const struct rule *r)
+{
+	s->bits = (uint8_t)(r->action | r->proto << 2);
+	s->u.one.line = r->line;
+	s->u.one.port_low = r->port_low;
+	s->u.one.port_high = r->port_high;
+}
+
+/*
+ * File rule r under key k: a new key takes it as its one rule; a key's
+ * second rule turns it into a list (SLOT_MANY, n counting its rules) that
+ * match_runs() and match_put() fill.  Returns the slot's index.
+ */
+static uint32_t match_file(struct match_index *ix, const struct match_probe *k,
+			   const struct rule *r)
+{
+	struct match_slot *s = match_slot_find(ix, k);
+
+	if (s->check) {
+		if (!(s->bits & SLOT_MANY)) {
+			s->bits = SLOT_MANY;
+			s->u.list.n = 1;
+			ix->nmany++;
+		}
+		s->u.list.n++;
+		return (uint32_t)(s - ix->slots);
 	}
-	s->u.list.n++;
-	return (size_t)(s - ix->slots);
+	s->check = (uint32_t)(k->hash >> 32) | 1;
+	s->tag = k->tag;
+	s->len = k->len;
+	if (k->a)
+		memcpy(s->key.a, k->a, 16);
+	else if (k->len > NAME_INLINE)
+		s->key.name = k->name;
+	else
+		memcpy(s->key.a, k->name, k->len);
+	ix->filter[(k->hash >> 32) & ix->filter_mask] |=
+		match_filter_bits(k->hash);
+	if (k->a)
+		match_len_add(ix, k->tag == TAG_V4 ? 0 : 1, k->len);
+	match_put_one(s, r);
+	return (uint32_t)(s - ix->slots);
 }
 
 /*
@@ -415,33 +452,22 @@ static int match_runs(struct match_index *ix)
 
 	for (i = 0; i < ix->nslots; i++) {
 		s = &ix->slots[i];
-		if (!s->check || s->u.list.n < 2)
+		if (!s->check || !(s->bits & SLOT_MANY))
 			continue;
-		s->bits = SLOT_MANY;
 		s->u.list.start = (uint32_t)total;
 		total += s->u.list.n;
 		s->u.list.n = 0;
 	}
-	if (!total)
-		return 0;
 	ix->recs = malloc(total * sizeof(*ix->recs));
 	return ix->recs ? 0 : -ENOMEM;
 }
 
-/* Put r into slot s, after the rules put there before it. */
+/* Put r into the run of slot s, after the rules put there before it. */
 static void match_put(struct match_index *ix, struct match_slot *s,
 		      const struct rule *r)
 {
-	struct match_rec *rec;
+	struct match_rec *rec = &ix->recs[s->u.list.start + s->u.list.n++];
 
-	if (!(s->bits & SLOT_MANY)) {
-		s->bits = (uint8_t)(r->action | r->proto << 2);
-		s->u.one.line = r->line;
-		s->u.one.port_low = r->port_low;
-		s->u.one.port_high = r->port_high;
-		return;
-	}
-	rec = &ix->recs[s->u.list.start + s->u.list.n++];
 	rec->line = r->line;
 	rec->port_low = r->port_low;
 	rec->port_high = r->port_high;
@@ -450,10 +476,42 @@ static void match_put(struct match_index *ix, struct match_slot *s,
 }
 
 /*
- * match_build - see internal.h.  Two passes over the rules: the first files
- * each under its key and counts a key's rules, the second puts them in,
- * rules with a port first and then those without (the rules being in line
- * order, each run is then in winning order without a sort).
+ * File the active rules of rules[0..n), each under its key, with the key
+ * of the MATCH_AHEAD-th next one computed and its slot fetched meanwhile:
+ * filing is a random access into a table bigger than the cache, and this
+ * keeps several in flight.  where[i] gets rule i's slot (WHERE_NONE for a
+ * rule that is not active).
+ */
+static void match_file_all(struct match_index *ix, const struct rule *rules,
+			   size_t n, uint32_t *where)
+{
+	struct match_pending ring[MATCH_AHEAD], *p;
+	size_t i, next = 0, queued = 0;
+
+	for (i = 0; i < n || queued; ) {
+		if (queued == MATCH_AHEAD || (i >= n && queued)) {
+			p = &ring[next % MATCH_AHEAD];
+			where[p->rule] = match_file(ix, &p->k,
+						    &rules[p->rule]);
+			next++;
+			queued--;
+			continue;
+		}
+		if (where[i] != WHERE_NONE) {
+			p = &ring[(next + queued) % MATCH_AHEAD];
+			p->rule = i;
+			match_pend(ix, p, &rules[i]);
+			queued++;
+		}
+		i++;
+	}
+}
+
+/*
+ * match_build - see internal.h.  The rules are filed in one pass; keys with
+ * several rules then get their runs in a second one: rules with a port
+ * first, then those without (the rules being in line order, each run is
+ * then in winning order without a sort).
  */
 int match_build(const struct rule *rules, size_t n,
 		bool (*active)(const void *arg, const struct rule *r),
@@ -470,15 +528,15 @@ int match_build(const struct rule *rules, size_t n,
 		m += where[i] == 0;
 	}
 	err = where ? match_alloc(&ix, m) : -ENOMEM;
-	for (i = 0; !err && i < n; i++)
-		if (where[i] != WHERE_NONE)
-			where[i] = (uint32_t)match_file(ix, &rules[i]);
 	if (!err)
+		match_file_all(ix, rules, n, where);
+	if (!err && ix->nmany)
 		err = match_runs(ix);
-	for (pass = 0; !err && pass < 2; pass++)
+	for (pass = 0; !err && ix->nmany && pass < 2; pass++)
 		for (i = 0; i < n; i++)
 			if (where[i] != WHERE_NONE &&
-			    (rules[i].port_low != 0) == !pass)
+			    (rules[i].port_low != 0) == !pass &&
+			    (ix->slots[where[i]].bits & SLOT_MANY))
 				match_put(ix, &ix->slots[where[i]], &rules[i]);
 	free(where);
 	if (err) {
