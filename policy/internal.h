@@ -78,6 +78,8 @@ struct section {
 	const char *glob;
 	unsigned line;
 	bool selected;
+	bool indexed;			/* selected when the index was built */
+	size_t nactions[RULE_MAP + 1];	/* its rules, by action */
 	struct settings settings;
 };
 
@@ -94,9 +96,11 @@ struct policy {
 	size_t rules_cap;
 	struct settings overrides;	/* policy_set() */
 	struct settings effective;	/* what the accessors read */
+	size_t global_actions[RULE_MAP + 1]; /* rules outside sections */
 	size_t nactive;			/* rules that apply to the selection */
 	size_t nactions[RULE_MAP + 1];	/* of them, by action */
 	struct match_index *match;	/* those rules, indexed */
+	bool match_stale;		/* rules changed since it was built */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;

@@ -91,6 +91,8 @@ void config_clear(struct policy *policy)
 	policy->rules = NULL;
 	policy->nsections = policy->nrules = policy->rules_cap = 0;
 	memset(&policy->global, 0, sizeof(policy->global));
+	memset(policy->global_actions, 0, sizeof(policy->global_actions));
+	policy->match_stale = true;
 	policy->file = NULL;
 	policy_refresh(policy);
 }
@@ -127,6 +129,38 @@ static bool rule_active_cb(const void *arg, const struct rule *r)
 	return rule_active(arg, r);
 }
 
+/* Add the counts of one scope's rules to the active ones. */
+static void policy_count(struct policy *policy, const size_t *nactions)
+{
+	size_t a;
+
+	for (a = 0; a <= RULE_MAP; a++) {
+		policy->nactions[a] += nactions[a];
+		policy->nactive += nactions[a];
+	}
+}
+
+/*
+ * Whether the index must be built again: the rules changed, or a section
+ * that has rules was selected or unselected since it was built.
+ */
+static bool policy_index_stale(const struct policy *policy)
+{
+	const size_t *n;
+	size_t i, a;
+
+	if (policy->match_stale)
+		return true;
+	for (i = 0; i < policy->nsections; i++) {
+		n = policy->sections[i].nactions;
+		for (a = 0; a <= RULE_MAP; a++)
+			if (n[a] && policy->sections[i].selected !=
+					    policy->sections[i].indexed)
+				return true;
+	}
+	return false;
+}
+
 void policy_refresh(struct policy *policy)
 {
 	size_t i;
@@ -140,18 +174,23 @@ void policy_refresh(struct policy *policy)
 	settings_merge(&policy->effective, &policy->overrides);
 	policy->nactive = 0;
 	memset(policy->nactions, 0, sizeof(policy->nactions));
-	for (i = 0; i < policy->nrules; i++) {
-		if (!rule_active(policy, &policy->rules[i]))
-			continue;
-		policy->nactive++;
-		policy->nactions[policy->rules[i].action]++;
-	}
+	policy_count(policy, policy->global_actions);
+	for (i = 0; i < policy->nsections; i++)
+		if (policy->sections[i].selected)
+			policy_count(policy, policy->sections[i].nactions);
+	/* A policy_set() or a selection that changes no rule keeps the
+	 * index: building it is most of loading a big config. */
+	if (!policy_index_stale(policy))
+		return;
 	match_free(policy->match);
 	policy->match = NULL;
 	policy->match_failed =
 		policy->nactive && match_build(policy->rules, policy->nrules,
 					       rule_active_cb, policy,
 					       &policy->match) < 0;
+	policy->match_stale = policy->match_failed;
+	for (i = 0; i < policy->nsections; i++)
+		policy->sections[i].indexed = policy->sections[i].selected;
 }
 
 /*
