@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -94,7 +93,6 @@ struct match_probe {
 struct match_index {
 	struct match_slot *slots;
 	size_t nslots;			/* a power of two */
-	size_t slots_bytes;		/* as mapped, for munmap() */
 	uint64_t *filter;
 	uint32_t filter_mask;		/* words - 1 */
 	struct match_rec *recs;		/* the rules of keys with several */
@@ -105,8 +103,6 @@ struct match_index {
 	unsigned nlens[2];
 };
 
-/* Tables this big are mapped on their own, with huge pages if allowed. */
-#define MAP_THRESHOLD (1u << 20)
 
 static const uint8_t match_mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
@@ -290,39 +286,25 @@ void match_free(struct match_index *ix)
 {
 	if (!ix)
 		return;
-	if (ix->slots_bytes)
-		munmap(ix->slots, ix->slots_bytes);
-	else
-		free(ix->slots);
+	free(ix->slots);
 	free(ix->filter);
 	free(ix->recs);
 	free(ix);
 }
 
 /*
- * An empty table of at least n slots: zeroed memory, a mapping of its own
- * (huge pages where the system allows) when large.  Returns 0 or -ENOMEM.
+ * An empty table of n slots, aligned on a cache line so that no slot
+ * straddles two.  (Huge pages were tried for the TLB: no difference
+ * measured at 100,000 rules, and this runs inside others' programs.)
+ * Returns 0 or -ENOMEM.
  */
 static int match_slots_alloc(struct match_index *ix, size_t n)
 {
-	size_t bytes = n * sizeof(struct match_slot);
-	void *p;
-
 	ix->nslots = n;
-	if (bytes < MAP_THRESHOLD) {
-		ix->slots = calloc(n, sizeof(struct match_slot));
-		return ix->slots ? 0 : -ENOMEM;
-	}
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	ix->slots = aligned_alloc(64, n * sizeof(struct match_slot));
+	if (!ix->slots)
 		return -ENOMEM;
-#ifdef MADV_HUGEPAGE
-	/* Fewer TLB misses for lookups spread over a big table. */
-	madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	ix->slots = p;
-	ix->slots_bytes = bytes;
+	memset(ix->slots, 0, n * sizeof(struct match_slot));
 	return 0;
 }
 
@@ -340,7 +322,9 @@ static size_t match_pow2(size_t n, size_t min)
 static int match_alloc(struct match_index **out, size_t n)
 {
 	struct match_index *ix = calloc(1, sizeof(*ix));
-	size_t words = match_pow2(n / 8, 1);
+	/* 8 bits a key (about 5% false positives; 16 measured no faster),
+	 * and 64 words at least: a small index's filter is as cheap. */
+	size_t words = match_pow2(n / 8, 64);
 
 	*out = ix;
 	if (!ix)
