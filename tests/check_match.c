@@ -313,11 +313,30 @@ static void mask(struct policy_addr *a, unsigned plen)
 		a->a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
+/* Half the time a port range within 1-120, else none (0, 0). */
+static void random_ports(unsigned *low, unsigned *high)
+{
+	if (rand() % 2) {
+		*low = 1 + (unsigned)rand() % 100;
+		*high = *low + (unsigned)rand() % 20;
+	}
+}
+
+/* The end of a rule's line, " LOW-HIGH PROTO\n" as they are set. */
+static int rule_tail(char *buf, unsigned low, unsigned high,
+		     enum policy_proto proto)
+{
+	static const char *const protos[] = {"", " tcp", " udp"};
+
+	if (low)
+		return sprintf(buf, " %u-%u%s\n", low, high, protos[proto]);
+	return sprintf(buf, "%s\n", protos[proto]);
+}
+
 START_TEST(test_against_plain)
 {
 	enum { NRULES = 2000, NLOOKUPS = 20000 };
 	static const char *const actions[] = {"allow", "deny", "map"};
-	static const char *const protos[] = {"", " tcp", " udp"};
 	struct plain_rule *rules = calloc(NRULES, sizeof(*rules));
 	char *text = malloc(NRULES * 80), addr[64];
 	size_t len = 0, i;
@@ -335,20 +354,14 @@ START_TEST(test_against_plain)
 		random_addr(&r->addr, fam);
 		r->plen = max - (unsigned)rand() % (max / 2 + 1);
 		mask(&r->addr, r->plen);
-		if (rand() % 2) {
-			r->low = 1 + (unsigned)rand() % 100;
-			r->high = r->low + (unsigned)rand() % 20;
-		}
+		random_ports(&r->low, &r->high);
 		r->proto = (enum policy_proto)pr;
 		r->line = (unsigned)i + 1;
 		r->action = (enum policy_action)(RULE_ALLOW + a);
 		policy_addr_format(&r->addr, addr, sizeof(addr));
 		len += (size_t)sprintf(text + len, "%s = %s/%u", actions[a],
 				       addr, r->plen);
-		if (r->low)
-			len += (size_t)sprintf(text + len, " %u-%u", r->low,
-					       r->high);
-		len += (size_t)sprintf(text + len, "%s\n", protos[pr]);
+		len += (size_t)rule_tail(text + len, r->low, r->high, r->proto);
 	}
 	p = load(text, "prog");
 	for (i = 0; i < NLOOKUPS; i++) {
@@ -449,7 +462,6 @@ START_TEST(test_names_against_plain)
 {
 	enum { NRULES = 1500, NLOOKUPS = 20000 };
 	static const char *const actions[] = {"allow", "deny", "map"};
-	static const char *const protos[] = {"", " tcp", " udp"};
 	struct plain_name *rules = calloc(NRULES, sizeof(*rules));
 	char *text = malloc(NRULES * 120), name[64], upper[64];
 	size_t len = 0, i, k;
@@ -463,18 +475,12 @@ START_TEST(test_names_against_plain)
 
 		random_name(r->name, sizeof(r->name));
 		r->suffix = rand() % 2;
-		if (rand() % 2) {
-			r->low = 1 + (unsigned)rand() % 100;
-			r->high = r->low + (unsigned)rand() % 20;
-		}
+		random_ports(&r->low, &r->high);
 		r->proto = (enum policy_proto)(rand() % 3);
 		r->line = (unsigned)i + 1;
 		len += (size_t)sprintf(text + len, "%s = %s%s", actions[i % 3],
 				       r->suffix ? "*." : "", r->name);
-		if (r->low)
-			len += (size_t)sprintf(text + len, " %u-%u", r->low,
-					       r->high);
-		len += (size_t)sprintf(text + len, "%s\n", protos[r->proto]);
+		len += (size_t)rule_tail(text + len, r->low, r->high, r->proto);
 	}
 	p = load(text, "prog");
 	for (i = 0; i < NLOOKUPS; i++) {
