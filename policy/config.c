@@ -382,6 +382,20 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 		parse_setting(ps, buf, start, end);
 }
 
+/* Give back what doubling the rules array left unused (up to half). */
+static void rules_fit(struct policy *p)
+{
+	struct rule *fit;
+
+	if (p->nrules == p->rules_cap)
+		return;
+	fit = realloc(p->rules, (p->nrules ? p->nrules : 1) * sizeof(*fit));
+	if (!fit)
+		return;
+	p->rules = fit;
+	p->rules_cap = p->nrules;
+}
+
 int policy_parse_buffer(struct policy *policy, const char *name,
 			const char *buf, size_t len, struct policy_error *err)
 {
@@ -409,6 +423,7 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 		config_clear(policy);
 		return -EINVAL;
 	}
+	rules_fit(policy);
 	policy_refresh(policy);
 	return 0;
 }
