@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -291,9 +292,22 @@ static size_t (*const bench_loops[NSORTS])(const struct policy *,
 	bench_loop_name_hit, bench_loop_name_hot, bench_loop_name_miss,
 };
 
-/* Load the n-rule config from path; *ms is how long it took. */
-static struct policy *load(const char *path, double *ms)
+/* The bytes malloc() has handed out and not had back, mapped ones too. */
+static size_t heap_used(void)
 {
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * Load the n-rule config from path; *ms is how long it took, *bytes how
+ * much memory the loaded policy holds (its rules and strings, and the
+ * index).
+ */
+static struct policy *load(const char *path, double *ms, size_t *bytes)
+{
+	size_t before = heap_used();
 	struct policy_error err;
 	struct policy *p = policy_new();
 	char text[600];
@@ -306,6 +320,7 @@ static struct policy *load(const char *path, double *ms)
 	}
 	policy_select(p, "bench_rules", NULL);
 	*ms = (now() - t0) * 1e3;
+	*bytes = heap_used() - before;
 	return p;
 }
 
@@ -332,13 +347,12 @@ static void lookups(const struct policy *p, unsigned n, size_t count,
 	}
 }
 
-static struct query **queries_all(unsigned n)
+/* The queries of every sort for a config of n rules, into qs. */
+static void queries_all(unsigned n, struct query *qs[NSORTS])
 {
-	static struct query *qs[NSORTS];
 	int s;
 
 	for (s = 0; s < NSORTS; s++) {
-		free(qs[s]);
 		qs[s] = malloc(NQUERIES * sizeof(*qs[s]));
 		if (!qs[s]) {
 			perror("bench_rules");
@@ -346,7 +360,14 @@ static struct query **queries_all(unsigned n)
 		}
 		queries_make(qs[s], (enum sort)s, n);
 	}
-	return qs;
+}
+
+static void queries_free(struct query *qs[NSORTS])
+{
+	int s;
+
+	for (s = 0; s < NSORTS; s++)
+		free(qs[s]);
 }
 
 static void path_make(char *buf, size_t len, const char *dir, unsigned n)
@@ -358,7 +379,9 @@ static void path_make(char *buf, size_t len, const char *dir, unsigned n)
 static int lookups_only(const char *dir, unsigned n, size_t count)
 {
 	char path[4096];
+	struct query *qs[NSORTS];
 	struct policy *p;
+	size_t bytes;
 	double ms;
 
 	path_make(path, sizeof(path), dir, n);
@@ -366,56 +389,96 @@ static int lookups_only(const char *dir, unsigned n, size_t count)
 		perror(path);
 		return 99;
 	}
-	p = load(path, &ms);
-	lookups(p, n, count, queries_all(n), NULL);
+	queries_all(n, qs);
+	p = load(path, &ms, &bytes);
+	lookups(p, n, count, qs, NULL);
 	policy_free(p);
+	queries_free(qs);
 	unlink(path);
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/*
+ * Every config loaded ROUNDS times (load time: the median), then the
+ * lookups of every config in turn, ROUNDS times over (A B C D A B C D ...),
+ * each cell the median of its rounds: the machine's drift falls on all
+ * configs alike instead of on whichever ran last.
+ */
+#define ROUNDS 7
+
 static int table(const char *dir)
 {
-	double ms[ARRAY_SIZE(bench_sizes)], ns[ARRAY_SIZE(bench_sizes)][NSORTS];
-	const size_t count = 500000;
+	enum { NSIZES = ARRAY_SIZE(bench_sizes) };
+	static double t[NSIZES][NSORTS][ROUNDS], loads[NSIZES][ROUNDS];
+	double ms[NSIZES], ns[NSIZES][NSORTS];
+	struct query *qs[NSIZES][NSORTS];
+	struct policy *p[NSIZES];
+	const size_t count = 200000;
+	size_t bytes[NSIZES];
 	char path[4096];
 	size_t i;
 	int s, round;
 
-	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++) {
+	for (i = 0; i < NSIZES; i++) {
 		unsigned n = bench_sizes[i];
-		struct query **qs = queries_all(n);
-		double t[NSORTS], load_ms;
-		struct policy *p;
 
+		queries_all(n, qs[i]);
 		path_make(path, sizeof(path), dir, n);
 		if (config_write(path, n) < 0) {
 			perror(path);
 			return 99;
 		}
-		/* The best of three, against a busy machine. */
-		for (round = 0; round < 3; round++) {
-			p = load(path, &load_ms);
-			lookups(p, n, count, qs, t);
-			policy_free(p);
-			for (s = 0; s < NSORTS; s++)
-				if (!round || t[s] < ns[i][s])
-					ns[i][s] = t[s];
-			if (!round || load_ms < ms[i])
-				ms[i] = load_ms;
+		for (round = 0; round < ROUNDS; round++) {
+			p[i] = load(path, &loads[i][round], &bytes[i]);
+			if (round < ROUNDS - 1)
+				policy_free(p[i]);
 		}
+		ms[i] = median(loads[i], ROUNDS);
 		unlink(path);
 	}
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < NSIZES; i++) {
+			double one[NSORTS];
+
+			lookups(p[i], bench_sizes[i], count, qs[i], one);
+			for (s = 0; s < NSORTS; s++)
+				t[i][s][round] = one[s];
+		}
+	}
+	for (i = 0; i < NSIZES; i++) {
+		for (s = 0; s < NSORTS; s++)
+			ns[i][s] = median(t[i][s], ROUNDS);
+		policy_free(p[i]);
+		queries_free(qs[i]);
+	}
 	printf("%-14s", "rules");
-	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+	for (i = 0; i < NSIZES; i++)
 		printf(" %15u", bench_sizes[i]);
 	printf("\n%-14s", "load ms");
-	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+	for (i = 0; i < NSIZES; i++)
 		printf(" %15.2f", ms[i]);
+	printf("\n%-14s", "bytes/rule");
+	for (i = 0; i < NSIZES; i++)
+		printf(" %15.0f", (double)bytes[i] / bench_sizes[i]);
 	printf("\n\nMillions of lookups per second, and in () the time of one "
-	       "lookup\nover the 10-rule config's:\n\n");
+	       "lookup\nover the 10-rule config's (medians of %d interleaved "
+	       "rounds):\n\n", ROUNDS);
 	for (s = 0; s < NSORTS; s++) {
 		printf("%-14s", sort_names[s]);
-		for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
+		for (i = 0; i < NSIZES; i++)
 			printf(" %7.2f (%4.2fx)", 1e3 / ns[i][s],
 			       ns[i][s] / ns[0][s]);
 		putchar('\n');

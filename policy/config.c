@@ -35,6 +35,11 @@ struct parser {
 	struct settings discard;
 	unsigned errors;
 	struct policy_error *err;
+	/* The sections by glob: open addressing, at most half full, each
+	 * slot a section's index + 1 (0: empty). */
+	uint32_t *by_glob;
+	size_t by_glob_size;		/* a power of two, or 0 */
+	size_t sections_cap;
 };
 
 void config_report(struct policy *policy, struct policy_error *err,
@@ -65,6 +70,14 @@ static struct settings *scope_settings(struct parser *ps)
 	if (!ps->scope)
 		return &ps->policy->global;
 	return &ps->policy->sections[ps->scope - 1].settings;
+}
+
+/* The offset of the first byte past s[i..end) that is not a blank. */
+static size_t skip_blanks(const char *s, size_t i, size_t end)
+{
+	while (i < end && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
 }
 
 /* The offset of the first byte that is not valid UTF-8, or len. */
@@ -99,27 +112,80 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
 	return len;
 }
 
+/* FNV-1a: section names are short, and only a table's order hangs on it. */
+static size_t glob_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+/* The slot of glob in ps->by_glob, or the empty one where it would go. */
+static uint32_t *glob_slot(struct parser *ps, const char *glob)
+{
+	size_t mask = ps->by_glob_size - 1, i = glob_hash(glob) & mask;
+	uint32_t *slot;
+
+	for (;; i = (i + 1) & mask) {
+		slot = &ps->by_glob[i];
+		if (!*slot ||
+		    !strcmp(ps->policy->sections[*slot - 1].glob, glob))
+			return slot;
+	}
+}
+
+/* Room for one more section, in the array and in ps->by_glob, both grown
+ * by doubling.  Returns 0 or -ENOMEM. */
+static int section_room(struct parser *ps)
+{
+	struct policy *p = ps->policy;
+	size_t n = p->nsections, size, i;
+	struct section *grown;
+	uint32_t *old = ps->by_glob;
+
+	if (n == ps->sections_cap) {
+		size = n ? 2 * n : 8;
+		grown = realloc(p->sections, size * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		p->sections = grown;
+		ps->sections_cap = size;
+	}
+	if (2 * (n + 1) <= ps->by_glob_size)
+		return 0;
+	size = ps->by_glob_size ? 2 * ps->by_glob_size : 16;
+	ps->by_glob = calloc(size, sizeof(*ps->by_glob));
+	if (!ps->by_glob) {
+		ps->by_glob = old;
+		return -ENOMEM;
+	}
+	ps->by_glob_size = size;
+	for (i = 0; i < n; i++)
+		*glob_slot(ps, p->sections[i].glob) = (uint32_t)i + 1;
+	free(old);
+	return 0;
+}
+
 static void add_section(struct parser *ps, const char *name, size_t at)
 {
 	struct policy *p = ps->policy;
+	uint32_t *slot = ps->by_glob_size ? glob_slot(ps, name) : NULL;
 	struct section *s;
-	size_t i;
 
-	for (i = 0; i < p->nsections; i++) {
-		if (strcmp(p->sections[i].glob, name))
-			continue;
+	if (slot && *slot) {
 		parser_error(ps, at, "duplicate section [program %s] "
-			     "(first on line %u)", name, p->sections[i].line);
+			     "(first on line %u)", name,
+			     p->sections[*slot - 1].line);
 		ps->scope = SCOPE_DISCARD;
 		return;
 	}
-	s = realloc(p->sections, (p->nsections + 1) * sizeof(*s));
-	if (!s) {
+	if (section_room(ps) < 0) {
 		parser_error(ps, at, "out of memory");
 		return;
 	}
-	p->sections = s;
-	s += p->nsections;
+	s = &p->sections[p->nsections];
 	memset(s, 0, sizeof(*s));
 	s->glob = config_strdup(p, name, strlen(name));
 	s->line = ps->line;
@@ -127,7 +193,8 @@ static void add_section(struct parser *ps, const char *name, size_t at)
 		parser_error(ps, at, "out of memory");
 		return;
 	}
-	ps->scope = (unsigned)++p->nsections;
+	*glob_slot(ps, s->glob) = (uint32_t)++p->nsections;
+	ps->scope = (unsigned)p->nsections;
 }
 
 /* "[program NAME]", blanks allowed inside the brackets. */
@@ -167,9 +234,13 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 		     const char *value, size_t at)
 {
 	struct policy *p = ps->policy;
-	struct fault f = {0};
+	struct fault f;
 	struct rule r;
 
+	/* Not "= {0}", which zeroes the whole text for every rule: a
+	 * fault sets both. */
+	f.offset = 0;
+	f.text[0] = '\0';
 	if (rules_parse(p, value, &r, &f) < 0) {
 		parser_error(ps, at + f.offset, "%s", f.text);
 		return;
@@ -192,6 +263,9 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 	r.line = ps->line;
 	r.scope = ps->scope;
 	p->rules[p->nrules++] = r;
+	(r.scope ? p->sections[r.scope - 1].nactions
+		 : p->global_actions)[r.action]++;
+	p->match_stale = true;
 }
 
 static void set_key(struct parser *ps, const struct keyword *kw,
@@ -223,8 +297,11 @@ static void parse_setting(struct parser *ps, char *buf, size_t start,
 			  size_t end)
 {
 	const struct keyword *kw;
-	size_t n = strcspn(buf + start, " \t=");
-	size_t i = start + n;
+	size_t i = start, n;
+
+	while (i < end && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '=')
+		i++;
+	n = i - start;
 
 	kw = values_keyword(buf + start, n);
 	if (!kw) {
@@ -232,13 +309,12 @@ static void parse_setting(struct parser *ps, char *buf, size_t start,
 			     buf + start);
 		return;
 	}
-	i += strspn(buf + i, " \t");
+	i = skip_blanks(buf, i, end);
 	if (buf[i] != '=') {
 		parser_error(ps, i + 1, "expected '=' after '%s'", kw->name);
 		return;
 	}
-	i++;
-	i += strspn(buf + i, " \t");
+	i = skip_blanks(buf, i + 1, end);
 	if (i == end) {
 		parser_error(ps, i + 1, "missing value for '%s'", kw->name);
 		return;
@@ -252,23 +328,33 @@ static void parse_setting(struct parser *ps, char *buf, size_t start,
 static void parse_line(struct parser *ps, const char *line, size_t len)
 {
 	char buf[LINE_LIMIT + 1];
-	size_t start, end, i, ok;
+	size_t start, end, i, ok, comment;
+	unsigned char seen = 0;
 
 	if (len && line[len - 1] == '\r')
 		len--;
+	comment = len;
 	if (len > LINE_LIMIT) {
 		parser_error(ps, LINE_LIMIT + 1, "line longer than %u bytes",
 			     LINE_LIMIT);
 		return;
 	}
-	/* The first byte that is wrong, whatever its kind, is the one told. */
+	/* One pass finds the first control character, whether any byte
+	 * before it is not ASCII (only then is UTF-8 checked), and where a
+	 * comment starts.  The first byte that is wrong, whatever its kind,
+	 * is the one told. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			break;
+		seen |= c;
+		if (c == '#' && comment == len &&
+		    (!i || line[i - 1] == ' ' || line[i - 1] == '\t'))
+			comment = i;
 	}
-	ok = utf8_valid_prefix((const unsigned char *)line, i);
+	ok = seen & 0x80 ? utf8_valid_prefix((const unsigned char *)line, i)
+			 : i;
 	if (ok < i) {
 		parser_error(ps, ok + 1, "invalid UTF-8");
 		return;
@@ -281,22 +367,33 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 				     "line", (unsigned char)line[i]);
 		return;
 	}
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	for (i = 0; i < len; i++)
-		if (buf[i] == '#' && (!i || buf[i - 1] == ' ' ||
-				      buf[i - 1] == '\t'))
-			buf[len = i] = '\0';
-	start = strspn(buf, " \t");
+	len = comment;
+	start = skip_blanks(line, 0, len);
 	end = len;
-	while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
-		buf[--end] = '\0';
+	while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
 	if (start == end)
 		return;
+	memcpy(buf, line, end);
+	buf[end] = '\0';
 	if (buf[start] == '[')
 		parse_section(ps, buf, start, end);
 	else
 		parse_setting(ps, buf, start, end);
+}
+
+/* Give back what doubling the rules array left unused (up to half). */
+static void rules_fit(struct policy *p)
+{
+	struct rule *fit;
+
+	if (p->nrules == p->rules_cap)
+		return;
+	fit = realloc(p->rules, (p->nrules ? p->nrules : 1) * sizeof(*fit));
+	if (!fit)
+		return;
+	p->rules = fit;
+	p->rules_cap = p->nrules;
 }
 
 int policy_parse_buffer(struct policy *policy, const char *name,
@@ -321,10 +418,12 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 		ps.line++;
 		parse_line(&ps, buf, (size_t)(nl - buf));
 	}
+	free(ps.by_glob);
 	if (ps.errors) {
 		config_clear(policy);
 		return -EINVAL;
 	}
+	rules_fit(policy);
 	policy_refresh(policy);
 	return 0;
 }

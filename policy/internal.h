@@ -78,6 +78,8 @@ struct section {
 	const char *glob;
 	unsigned line;
 	bool selected;
+	bool indexed;			/* selected when the index was built */
+	size_t nactions[RULE_MAP + 1];	/* its rules, by action */
 	struct settings settings;
 };
 
@@ -94,9 +96,11 @@ struct policy {
 	size_t rules_cap;
 	struct settings overrides;	/* policy_set() */
 	struct settings effective;	/* what the accessors read */
+	size_t global_actions[RULE_MAP + 1]; /* rules outside sections */
 	size_t nactive;			/* rules that apply to the selection */
 	size_t nactions[RULE_MAP + 1];	/* of them, by action */
 	struct match_index *match;	/* those rules, indexed */
+	bool match_stale;		/* rules changed since it was built */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
@@ -195,11 +199,19 @@ int rules_parse(struct policy *policy, const char *value, struct rule *r,
  */
 int rules_format(const struct rule *r, char *buf, size_t len);
 
+/* What a lookup finds: the deciding rule's action, line, ports and protocol. */
+struct match_rec {
+	uint32_t line;
+	uint16_t port_low, port_high;
+	uint8_t action;			/* enum policy_action */
+	uint8_t proto;			/* enum policy_proto */
+};
+
 /*
- * match_build - index the rules of rules[0..n) that active(arg, rule) says
- * apply, for match_addr() and match_name().  Returns 0 with *out set (NULL
- * with no rules at all is not an error: an empty index), or -ENOMEM.
- * (match.c)
+ * match_build - index the rules of rules[0..n) (in file order) that
+ * active(arg, rule) says apply, for match_addr() and match_name().  Returns
+ * 0 with *out set, or -ENOMEM.  The index points into the rules' names: it
+ * must be freed before they are.  (match.c)
  */
 int match_build(const struct rule *rules, size_t n,
 		bool (*active)(const void *arg, const struct rule *r),
@@ -209,21 +221,21 @@ int match_build(const struct rule *rules, size_t n,
 void match_free(struct match_index *ix);
 
 /*
- * match_addr - the address rule that decides a connection to addr on port
+ * match_addr - whether an address rule decides a connection to addr on port
  * (host order; 0 when unknown: only portless rules fit) over proto
- * (PROTO_ANY when unknown: only rules for any protocol fit), or NULL.
+ * (PROTO_ANY when unknown: only rules for any protocol fit), and if so which,
+ * in *out.  ix may be NULL (no rules).
  */
-const struct rule *match_addr(const struct match_index *ix,
-			      const struct policy_addr *addr, uint16_t port,
-			      enum policy_proto proto);
+bool match_addr(const struct match_index *ix, const struct policy_addr *addr,
+		uint16_t port, enum policy_proto proto, struct match_rec *out);
 
 /*
- * match_name - the name rule that decides name (any case, a final dot
- * ignored): an exact name rule, else the "*.suffix" rule of its nearest
- * parent domain, each as match_addr() picks among a key's rules; or NULL.
+ * match_name - as match_addr(), for name (any case, a final dot ignored): an
+ * exact name rule, else the "*.suffix" rule of its nearest parent domain,
+ * each as match_addr() picks among a key's rules.
  */
-const struct rule *match_name(const struct match_index *ix, const char *name,
-			      uint16_t port, enum policy_proto proto);
+bool match_name(const struct match_index *ix, const char *name,
+		uint16_t port, enum policy_proto proto, struct match_rec *out);
 
 /*
  * match_name_covered - whether ix has a rule for name, exact or "*.suffix",

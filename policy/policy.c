@@ -94,6 +94,8 @@ void config_clear(struct policy *policy)
 	policy->rules = NULL;
 	policy->nsections = policy->nrules = policy->rules_cap = 0;
 	memset(&policy->global, 0, sizeof(policy->global));
+	memset(policy->global_actions, 0, sizeof(policy->global_actions));
+	policy->match_stale = true;
 	policy->file = NULL;
 	policy_refresh(policy);
 }
@@ -130,6 +132,38 @@ static bool rule_active_cb(const void *arg, const struct rule *r)
 	return rule_active(arg, r);
 }
 
+/* Add the counts of one scope's rules to the active ones. */
+static void policy_count(struct policy *policy, const size_t *nactions)
+{
+	size_t a;
+
+	for (a = 0; a <= RULE_MAP; a++) {
+		policy->nactions[a] += nactions[a];
+		policy->nactive += nactions[a];
+	}
+}
+
+/*
+ * Whether the index must be built again: the rules changed, or a section
+ * that has rules was selected or unselected since it was built.
+ */
+static bool policy_index_stale(const struct policy *policy)
+{
+	const size_t *n;
+	size_t i, a;
+
+	if (policy->match_stale)
+		return true;
+	for (i = 0; i < policy->nsections; i++) {
+		n = policy->sections[i].nactions;
+		for (a = 0; a <= RULE_MAP; a++)
+			if (n[a] && policy->sections[i].selected !=
+					    policy->sections[i].indexed)
+				return true;
+	}
+	return false;
+}
+
 void policy_refresh(struct policy *policy)
 {
 	size_t i;
@@ -143,27 +177,33 @@ void policy_refresh(struct policy *policy)
 	settings_merge(&policy->effective, &policy->overrides);
 	policy->nactive = 0;
 	memset(policy->nactions, 0, sizeof(policy->nactions));
-	for (i = 0; i < policy->nrules; i++) {
-		if (!rule_active(policy, &policy->rules[i]))
-			continue;
-		policy->nactive++;
-		policy->nactions[policy->rules[i].action]++;
-	}
+	policy_count(policy, policy->global_actions);
+	for (i = 0; i < policy->nsections; i++)
+		if (policy->sections[i].selected)
+			policy_count(policy, policy->sections[i].nactions);
+	/* A policy_set() or a selection that changes no rule keeps the
+	 * index: building it is most of loading a big config. */
+	if (!policy_index_stale(policy))
+		return;
 	match_free(policy->match);
 	policy->match = NULL;
 	policy->match_failed =
 		policy->nactive && match_build(policy->rules, policy->nrules,
 					       rule_active_cb, policy,
 					       &policy->match) < 0;
+	policy->match_stale = policy->match_failed;
+	for (i = 0; i < policy->nsections; i++)
+		policy->sections[i].indexed = policy->sections[i].selected;
 }
 
 /*
- * What a lookup answers: the rule found (NULL: none), or, when the rules
+ * What a lookup answers: the rule found (none unless found), or, when the rules
  * could not be indexed, a deny that names no line: the policy fails
  * closed rather than let a destination through unjudged.
  */
-static bool policy_match_answer(const struct policy *policy,
-				const struct rule *r, struct policy_rule *out)
+static bool policy_match_answer(const struct policy *policy, bool found,
+				const struct match_rec *r,
+				struct policy_rule *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->file = policy->file;
@@ -171,9 +211,9 @@ static bool policy_match_answer(const struct policy *policy,
 		out->action = RULE_DENY;
 		return true;
 	}
-	if (!r)
+	if (!found)
 		return false;
-	out->action = r->action;
+	out->action = (enum policy_action)r->action;
 	out->line = r->line;
 	return true;
 }
@@ -182,9 +222,10 @@ bool policy_match_addr(const struct policy *policy,
 		       const struct policy_addr *addr, uint16_t port,
 		       enum policy_proto proto, struct policy_rule *out)
 {
-	return policy_match_answer(policy,
-				   match_addr(policy->match, addr, port, proto),
-				   out);
+	struct match_rec r;
+	bool found = match_addr(policy->match, addr, port, proto, &r);
+
+	return policy_match_answer(policy, found, &r, out);
 }
 
 bool policy_addr_v4(const struct policy *policy,
@@ -226,9 +267,10 @@ bool policy_match_name(const struct policy *policy, const char *name,
 		       uint16_t port, enum policy_proto proto,
 		       struct policy_rule *out)
 {
-	return policy_match_answer(policy,
-				   match_name(policy->match, name, port, proto),
-				   out);
+	struct match_rec r;
+	bool found = match_name(policy->match, name, port, proto, &r);
+
+	return policy_match_answer(policy, found, &r, out);
 }
 
 /* A policy whose rules could not be indexed has every name ruled (deny). */

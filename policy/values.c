@@ -365,7 +365,8 @@ const struct keyword *values_keyword(const char *name, size_t len)
 	const struct keyword *k;
 
 	for (k = keywords; k->name; k++)
-		if (strlen(k->name) == len && !memcmp(k->name, name, len))
+		if (len && k->name[0] == name[0] &&
+		    !strncmp(k->name, name, len) && !k->name[len])
 			return k;
 	return NULL;
 }

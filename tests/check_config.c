@@ -450,6 +450,54 @@ START_TEST(test_select)
 }
 END_TEST
 
+/*
+ * Thousands of sections: each is found again by its name however far the
+ * table of them has grown (a duplicate names its first line), and each
+ * keeps its own settings.
+ */
+START_TEST(test_many_sections)
+{
+	enum { N = 3000 };
+	size_t cap = (size_t)N * 40 + 200, len = 0;
+	char *text = malloc(cap);
+	struct errors e = {.len = 0};
+	struct policy_error err;
+	struct policy *p = policy_new();
+	unsigned i;
+
+	ck_assert_ptr_nonnull(text);
+	/* Section i on line 2 i + 1, "stack = ipv4" (i odd) or ipv6. */
+	for (i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"[program p%u]\nstack = %s\n", i,
+					i % 2 ? "ipv4" : "ipv6");
+	ck_assert_int_eq(policy_parse_buffer(p, "m", text, len, &err), 0);
+	ck_assert_int_eq(policy_select(p, "p2999", NULL), 1);
+	ck_assert_uint_eq(policy_stack(p), STACK_IPV4);
+	ck_assert_int_eq(policy_select(p, "p1234", NULL), 1);
+	ck_assert_uint_eq(policy_stack(p), STACK_IPV6);
+	ck_assert_int_eq(policy_select(p, "p3000", NULL), 0);
+	policy_free(p);
+
+	/* Lines 6001, 6002 and 6003: p0, p2999 and p1500 again. */
+	len += (size_t)snprintf(text + len, cap - len, "[program p0]\n"
+				"[program p2999]\n[program p1500]\n");
+	p = policy_new();
+	policy_on_error(p, collect, &e);
+	ck_assert_int_eq(policy_parse_buffer(p, "m", text, len, &err),
+			 -EINVAL);
+	ck_assert_str_eq(e.text,
+			 "m:6001:10: duplicate section [program p0] "
+			 "(first on line 1)\n"
+			 "m:6002:10: duplicate section [program p2999] "
+			 "(first on line 5999)\n"
+			 "m:6003:10: duplicate section [program p1500] "
+			 "(first on line 3001)\n");
+	policy_free(p);
+	free(text);
+}
+END_TEST
+
 #define LOOP(tc, fn, table) \
 	tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof(table[0])))
 
@@ -488,6 +536,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_second_file);
 	tcase_add_test(tc, test_failed_parse_keeps_nothing);
 	tcase_add_test(tc, test_describe_long_log_path);
+	tcase_add_test(tc, test_many_sections);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, load_tcase());
 	sr = srunner_create(s);

@@ -195,6 +195,38 @@ START_TEST(test_sections)
 }
 END_TEST
 
+/*
+ * The index is built again only when the rules that apply change: a
+ * policy_set() or the choice of a section without rules keeps it, and the
+ * answers must be the same as if it had been built again.
+ */
+START_TEST(test_index_kept)
+{
+	static const char conf[] =
+		"deny = 10.0.0.0/8\n"		/* 1 */
+		"[program quiet]\n"		/* 2 */
+		"stack = ipv4\n"		/* 3 */
+		"[program loud]\n"		/* 4 */
+		"allow = 10.1.0.0/16\n";	/* 5 */
+	struct policy *p = load(conf, "quiet");
+	struct policy_error err;
+
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
+	ck_assert_int_eq(policy_set(p, "stack", "ipv6", "t", &err), 0);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
+	ck_assert_int_eq(policy_select(p, "loud", NULL), 1);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:5");
+	ck_assert_uint_eq(policy_rule_count(p), 2);
+	ck_assert_int_eq(policy_set(p, "prefer", "ipv4", "t", &err), 0);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:5");
+	ck_assert_int_eq(policy_select(p, "quiet", NULL), 1);
+	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
+	ck_assert_uint_eq(policy_rule_count(p), 1);
+	ck_assert_uint_eq(policy_rule_count_of(p, RULE_ALLOW), 0);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(test_empty)
 {
 	struct policy *p = load("stack = dual\n", "prog");
@@ -281,11 +313,30 @@ static void mask(struct policy_addr *a, unsigned plen)
 		a->a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
+/* Half the time a port range within 1-120, else none (0, 0). */
+static void random_ports(unsigned *low, unsigned *high)
+{
+	if (rand() % 2) {
+		*low = 1 + (unsigned)rand() % 100;
+		*high = *low + (unsigned)rand() % 20;
+	}
+}
+
+/* The end of a rule's line, " LOW-HIGH PROTO\n" as they are set. */
+static int rule_tail(char *buf, unsigned low, unsigned high,
+		     enum policy_proto proto)
+{
+	static const char *const protos[] = {"", " tcp", " udp"};
+
+	if (low)
+		return sprintf(buf, " %u-%u%s\n", low, high, protos[proto]);
+	return sprintf(buf, "%s\n", protos[proto]);
+}
+
 START_TEST(test_against_plain)
 {
 	enum { NRULES = 2000, NLOOKUPS = 20000 };
 	static const char *const actions[] = {"allow", "deny", "map"};
-	static const char *const protos[] = {"", " tcp", " udp"};
 	struct plain_rule *rules = calloc(NRULES, sizeof(*rules));
 	char *text = malloc(NRULES * 80), addr[64];
 	size_t len = 0, i;
@@ -303,20 +354,14 @@ START_TEST(test_against_plain)
 		random_addr(&r->addr, fam);
 		r->plen = max - (unsigned)rand() % (max / 2 + 1);
 		mask(&r->addr, r->plen);
-		if (rand() % 2) {
-			r->low = 1 + (unsigned)rand() % 100;
-			r->high = r->low + (unsigned)rand() % 20;
-		}
+		random_ports(&r->low, &r->high);
 		r->proto = (enum policy_proto)pr;
 		r->line = (unsigned)i + 1;
 		r->action = (enum policy_action)(RULE_ALLOW + a);
 		policy_addr_format(&r->addr, addr, sizeof(addr));
 		len += (size_t)sprintf(text + len, "%s = %s/%u", actions[a],
 				       addr, r->plen);
-		if (r->low)
-			len += (size_t)sprintf(text + len, " %u-%u", r->low,
-					       r->high);
-		len += (size_t)sprintf(text + len, "%s\n", protos[pr]);
+		len += (size_t)rule_tail(text + len, r->low, r->high, r->proto);
 	}
 	p = load(text, "prog");
 	for (i = 0; i < NLOOKUPS; i++) {
@@ -343,6 +388,205 @@ START_TEST(test_against_plain)
 	policy_free(p);
 	free(text);
 	free(rules);
+}
+END_TEST
+
+/* --- names against a plain reading ---------------------------------------- */
+
+struct plain_name {
+	char name[64];			/* lower case */
+	bool suffix;			/* "*.name" */
+	unsigned low, high;
+	enum policy_proto proto;
+	unsigned line;
+};
+
+/* Whether rule r fits port and proto. */
+static bool plain_name_fits(const struct plain_name *r, unsigned port,
+			    enum policy_proto proto)
+{
+	return (!r->low || (port >= r->low && port <= r->high)) &&
+	       (r->proto == PROTO_ANY || r->proto == proto);
+}
+
+/*
+ * SPEC §3 for names, read plainly: of the rules for the name itself, else
+ * for its nearest parent that has a fitting "*." rule, the one with a port,
+ * then the earliest.
+ */
+static const struct plain_name *plain_name_match(const struct plain_name *rules,
+						 size_t n, const char *name,
+						 unsigned port,
+						 enum policy_proto proto)
+{
+	const struct plain_name *best = NULL, *r;
+	const char *key = name;
+	bool suffix = false;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			r = &rules[i];
+			if (r->suffix != suffix || strcmp(r->name, key) ||
+			    !plain_name_fits(r, port, proto))
+				continue;
+			if (!best || (r->low && !best->low))
+				best = r;
+		}
+		if (best || !strchr(key, '.'))
+			return best;
+		key = strchr(key, '.') + 1;
+		suffix = true;
+	}
+}
+
+/* A name of 1 to 4 labels drawn from a few, some long: keys of 16 bytes
+ * and fewer are kept in the index's slots, longer ones by pointer. */
+static void random_name(char *buf, size_t len)
+{
+	static const char *const labels[] = {
+		"a", "b", "example", "com", "cdn", "internal-service-17",
+		"x0123456789",
+	};
+	unsigned n = 1 + (unsigned)rand() % 4, i;
+	size_t at = 0;
+
+	for (i = 0; i < n; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+				       i ? "." : "",
+				       labels[rand() % (sizeof(labels) /
+							sizeof(labels[0]))]);
+}
+
+START_TEST(test_names_against_plain)
+{
+	enum { NRULES = 1500, NLOOKUPS = 20000 };
+	static const char *const actions[] = {"allow", "deny", "map"};
+	struct plain_name *rules = calloc(NRULES, sizeof(*rules));
+	char *text = malloc(NRULES * 120), name[64], upper[64];
+	size_t len = 0, i, k;
+	struct policy *p;
+
+	ck_assert_ptr_nonnull(rules);
+	ck_assert_ptr_nonnull(text);
+	srand(4343);
+	for (i = 0; i < NRULES; i++) {
+		struct plain_name *r = &rules[i];
+
+		random_name(r->name, sizeof(r->name));
+		r->suffix = rand() % 2;
+		random_ports(&r->low, &r->high);
+		r->proto = (enum policy_proto)(rand() % 3);
+		r->line = (unsigned)i + 1;
+		len += (size_t)sprintf(text + len, "%s = %s%s", actions[i % 3],
+				       r->suffix ? "*." : "", r->name);
+		len += (size_t)rule_tail(text + len, r->low, r->high, r->proto);
+	}
+	p = load(text, "prog");
+	for (i = 0; i < NLOOKUPS; i++) {
+		struct policy_rule got;
+		const struct plain_name *want;
+		unsigned port = (unsigned)rand() % 130;
+		enum policy_proto proto = (enum policy_proto)(1 + rand() % 2);
+		bool found;
+
+		random_name(name, sizeof(name));
+		want = plain_name_match(rules, NRULES, name, port, proto);
+		/* Any case, and a final dot, are the same name. */
+		for (k = 0; name[k]; k++)
+			upper[k] = (char)(rand() % 2 && name[k] >= 'a' &&
+						  name[k] <= 'z'
+					  ? name[k] - 'a' + 'A'
+					  : name[k]);
+		upper[k] = '\0';
+		if (rand() % 2)
+			strcat(upper, ".");
+		found = policy_match_name(p, upper, (uint16_t)port, proto,
+					  &got);
+		ck_assert_msg(found == (want != NULL),
+			      "%s port %u: found %d, want line %u", upper,
+			      port, found, want ? want->line : 0);
+		if (want)
+			ck_assert_msg(got.line == want->line,
+				      "%s port %u: line %u, want %u", upper,
+				      port, got.line, want->line);
+	}
+	policy_free(p);
+	free(text);
+	free(rules);
+}
+END_TEST
+
+/*
+ * Thousands of rules on one key, with and without ports: the key's run of
+ * rules keeps them in winning order (ports first, then by line).
+ */
+START_TEST(test_one_key)
+{
+	enum { N = 3000 };
+	char *text = malloc((size_t)N * 48), want[32], port_rule[64];
+	struct policy *p;
+	size_t len = 0;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(text);
+	/* Line i + 1: even i a rule on port 1000 + i, odd i one on any port;
+	 * the same for a name. */
+	for (i = 0; i < N; i++) {
+		if (i % 2)
+			snprintf(port_rule, sizeof(port_rule), "%s", "");
+		else
+			snprintf(port_rule, sizeof(port_rule), " %u tcp",
+				 1000 + i);
+		len += (size_t)sprintf(text + len, "%s = %s%s\n",
+				       i % 4 < 2 ? "allow" : "deny",
+				       i % 3 ? "10.9.9.0/24" : "*.many.test",
+				       port_rule);
+	}
+	p = load(text, "prog");
+	/* The first portless rules: line 2 (address), line 4 (name). */
+	ck_assert_str_eq(by_addr(p, "10.9.9.9", 0, PROTO_ANY), "allow:2");
+	ck_assert_str_eq(by_addr(p, "10.9.9.9", 999, PROTO_TCP), "allow:2");
+	ck_assert_str_eq(by_name(p, "x.many.test", 0, PROTO_ANY), "deny:4");
+	for (i = 0; i < N; i += 2) {
+		snprintf(want, sizeof(want), "%s:%u",
+			 i % 4 < 2 ? "allow" : "deny", i + 1);
+		if (i % 3)
+			ck_assert_str_eq(by_addr(p, "10.9.9.9", 1000 + i,
+						 PROTO_TCP),
+					 want);
+		else
+			ck_assert_str_eq(by_name(p, "x.many.test", 1000 + i,
+						 PROTO_TCP),
+					 want);
+	}
+	/* A port rule is tcp only: udp gets the first portless rule. */
+	ck_assert_str_eq(by_addr(p, "10.9.9.9", 1002, PROTO_UDP), "allow:2");
+	policy_free(p);
+	free(text);
+}
+END_TEST
+
+/*
+ * Names whose hashes, as policy/match.c computes them today, agree in every
+ * bit a small index looks at (slot, filter and the 32-bit check; found by a
+ * birthday search): only the comparison of the names themselves tells them
+ * apart, for a name kept in its slot (14 bytes) and one kept by pointer (20
+ * bytes).  Should the hash change, this still passes but tests less.
+ */
+START_TEST(test_hash_collisions)
+{
+	struct policy *p = load("deny = collide-003d8f1.test\n"
+				"allow = c-1047986.test\n", "prog");
+
+	ck_assert_str_eq(by_name(p, "collide-003d8f1.test", 0, PROTO_ANY),
+			 "deny:1");
+	ck_assert_str_eq(by_name(p, "collide-18f4376.test", 0, PROTO_ANY),
+			 "-");
+	ck_assert_str_eq(by_name(p, "c-1047986.test", 0, PROTO_ANY),
+			 "allow:2");
+	ck_assert_str_eq(by_name(p, "c-1690576.test", 0, PROTO_ANY), "-");
+	policy_free(p);
 }
 END_TEST
 
@@ -535,9 +779,13 @@ static Suite *match_suite(void)
 	tcase_add_loop_test(tc, test_name, 0,
 			    sizeof(name_cases) / sizeof(name_cases[0]));
 	tcase_add_test(tc, test_sections);
+	tcase_add_test(tc, test_index_kept);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_against_plain);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_names_against_plain);
+	tcase_add_test(tc, test_one_key);
+	tcase_add_test(tc, test_hash_collisions);
 	tcase_add_loop_test(tc, test_rule_cell, 0,
 			    sizeof(rule_cells) / sizeof(rule_cells[0]));
 	tcase_add_test(tc, test_rule_table);
