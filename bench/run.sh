@@ -125,6 +125,11 @@ write_rules 100000 "$tmp/rules100k.conf"
 printf 'strict_chain\nquiet_mode\nlocalnet 127.0.0.0/255.0.0.0\n[ProxyList]\nsocks5 127.0.0.1 9\n' >"$tmp/proxychains.conf"
 printf 'AllowOutboundLocalhost 1\n' >"$tmp/torsocks.conf"
 printf 'nat64_prefix = ::ffff:0:0\n' >"$tmp/tnat64.conf"
+# A preload library with nothing in it: what the loader charges any
+# preload library at process start, whatever it does.
+printf 'int bench_nothing;\n' >"$tmp/nothing.c"
+${CC:-cc} -shared -fPIC -O2 -o "$tmp/nothing.so" "$tmp/nothing.c" ||
+	die "cannot build an empty library with ${CC:-cc}"
 
 peer_lib()	# PACKAGE FILE-PATTERN
 {
@@ -242,6 +247,7 @@ ve="connect 10.233.0.2 5001 $N_CONNECT"
 		done
 	done
 	echo "spawn bare run bare spawn $N_SPAWN '' /bin/true"
+	echo "spawn empty-library run bare spawn $N_SPAWN $tmp/nothing.so /bin/true"
 	echo "spawn stackshim run conf-default spawn $N_SPAWN $lib /bin/true"
 	echo "spawn stackshim-100k run conf-100k spawn $N_SPAWN $lib /bin/true"
 	echo "first bare run bare first"
@@ -484,6 +490,7 @@ declare -A about=(
 	[stackshim-ipv6]="stackshim, stack = ipv6 (AF_INET client upgraded to ::ffff:a.b.c.d)"
 	[stackshim-10]="stackshim, 10 rules"
 	[stackshim-100k]="stackshim, 100,000 rules"
+	[empty-library]="a preload library with nothing in it (the loader's own cost of a preload)"
 	[kernel-as-upgraded]="no preload, the program itself on AF_INET6 to ::ffff:a.b.c.d (the kernel's cost of an upgraded socket)"
 	[proxychains4]="proxychains4, loopback excluded (localnet)"
 	[torsocks]="torsocks, AllowOutboundLocalhost"
