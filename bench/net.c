@@ -11,9 +11,10 @@
  *	bench_net serve ADDR PORT
  *		the server of "connect": listens on ADDR:PORT (dual-stack for
  *		::), says "ready" on stdout, accepts and closes until killed.
- *	bench_net udp COUNT
- *		an AF_INET datagram socket bound to the wildcard, COUNT times
- *		sendto() itself at 127.0.0.1 and recvfrom() the datagram.
+ *	bench_net udp ADDR COUNT
+ *		a datagram socket of ADDR's family (127.0.0.1: AF_INET) bound
+ *		to its wildcard (dual-stack for AF_INET6), COUNT times
+ *		sendto() itself at ADDR and recvfrom() the datagram.
  *	bench_net gai NAME COUNT
  *		COUNT times getaddrinfo(NAME, "80", AF_UNSPEC, SOCK_STREAM)
  *		and freeaddrinfo().
@@ -65,7 +66,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_net connect ADDR PORT COUNT\n"
 		"       bench_net serve ADDR PORT\n"
-		"       bench_net udp COUNT\n"
+		"       bench_net udp ADDR COUNT\n"
 		"       bench_net gai NAME COUNT\n"
 		"       bench_net spawn COUNT PRELOAD PROGRAM [ARG...]\n"
 		"       bench_net first\n"
@@ -197,24 +198,25 @@ static int run_connect(char **argv)
 
 /* --- udp -------------------------------------------------------------- */
 
-static NOINLINE void bench_loop_udp(int fd, const struct sockaddr_in *to,
-				    unsigned long count)
+static NOINLINE void bench_loop_udp(int fd, const struct sockaddr *to,
+				    socklen_t tolen, unsigned long count)
 {
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t fromlen;
 	char buf[64] = "stackshim";
 	unsigned long i;
 
 	for (i = 0; i < count; i++) {
-		if (sendto(fd, buf, 32, 0, (const struct sockaddr *)to,
-			   sizeof(*to)) != 32)
+		if (sendto(fd, buf, 32, 0, to, tolen) != 32)
 			die("sendto");
 		fromlen = sizeof(from);
 		if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
 			     &fromlen) != 32)
 			die("recvfrom");
-		if (fromlen != sizeof(from) || from.sin_family != AF_INET ||
-		    from.sin_port != to->sin_port) {
+		/* The port sits at the same offset in both families. */
+		if (fromlen != tolen || from.ss_family != to->sa_family ||
+		    ((struct sockaddr_in *)&from)->sin_port !=
+			    ((const struct sockaddr_in *)to)->sin_port) {
 			errno = EPROTO;
 			die("recvfrom: not the sender");
 		}
@@ -223,25 +225,29 @@ static NOINLINE void bench_loop_udp(int fd, const struct sockaddr_in *to,
 
 static int run_udp(char **argv)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	unsigned long count = count_arg(argv[0]);
+	struct sockaddr_storage to, any;
+	socklen_t len = addr_arg(argv[0], "0", &to);
+	unsigned long count = count_arg(argv[1]);
+	socklen_t anylen = len;
 	uint64_t t0;
-	int fd;
+	int fd, off = 0;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&any, 0, sizeof(any));
+	any.ss_family = to.ss_family;
+	fd = socket(to.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (to.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (bind(fd, (struct sockaddr *)&any, len) < 0)
 		die("bind");
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
+	if (getsockname(fd, (struct sockaddr *)&any, &anylen) < 0)
 		die("getsockname");
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	((struct sockaddr_in *)&to)->sin_port =
+		((struct sockaddr_in *)&any)->sin_port;
 
 	t0 = now_ns();
-	bench_loop_udp(fd, &sin, count);
+	bench_loop_udp(fd, (struct sockaddr *)&to, len, count);
 	printf("%llu\n", (unsigned long long)(now_ns() - t0));
 	return 0;
 }
@@ -400,7 +406,7 @@ int main(int argc, char **argv)
 	} modes[] = {
 		{ "connect", 3, run_connect },
 		{ "serve", 2, run_serve },
-		{ "udp", 1, run_udp },
+		{ "udp", 2, run_udp },
 		{ "gai", 2, run_gai },
 		{ "spawn", 3, run_spawn },
 		{ "first", 0, run_first },

@@ -237,9 +237,10 @@ ve="connect 10.233.0.2 5001 $N_CONNECT"
 	echo "veth stackshim-ipv6 vrun stackshim-ipv6 $ve"
 	echo "veth kernel-as-upgraded vrun bare connect ::ffff:10.233.0.2 5001 $N_CONNECT"
 	[ -n "$tn_lib" ] && echo "veth tnat64 vrun tnat64 $ve"
-	echo "udp bare run bare udp $N_UDP"
-	echo "udp stackshim run stackshim udp $N_UDP"
-	echo "udp stackshim-ipv6 run stackshim-ipv6 udp $N_UDP"
+	echo "udp bare run bare udp 127.0.0.1 $N_UDP"
+	echo "udp stackshim run stackshim udp 127.0.0.1 $N_UDP"
+	echo "udp stackshim-ipv6 run stackshim-ipv6 udp 127.0.0.1 $N_UDP"
+	echo "udp kernel-as-upgraded run bare udp ::ffff:127.0.0.1 $N_UDP"
 	for what in numeric:127.0.0.1 name:bench-host; do
 		echo "gai-${what%%:*} bare run bare gai ${what#*:} $N_GAI"
 		for s in ipv4 dual ipv6; do
@@ -285,6 +286,7 @@ declare -A expect=(
 	[connect:torsocks]='connect\(.*inet_addr\("127\.0\.0\.1"\).* = 0$'
 	[veth:stackshim-ipv6]='connect\(.*"::ffff:10\.233\.0\.2"'
 	[veth:tnat64]='connect\(.*"::ffff:10\.233\.0\.2"'
+	[udp:kernel-as-upgraded]='sendto\(.*"::ffff:127\.0\.0\.1"'
 	[udp:stackshim-ipv6]='sendto\(.*"::ffff:127\.0\.0\.1"'
 	[decide:stackshim-10]='connect\(.*127\.0\.0\.1.* = 0$'
 	[decide:stackshim-100k]='connect\(.*127\.0\.0\.1.* = 0$'
@@ -616,7 +618,10 @@ targets()
 	target "upgraded connect ≤ 1.05× bare (veth)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth bare)")" 1.05 ×
 	[ -n "$tn_lib" ] &&
 		target "upgraded connect ≤ tnat64 (veth)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth tnat64)")" 1.00 ×
+	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (loopback; the shim's share)" "$(ratio "$(median connect stackshim-ipv6)" "$(median connect kernel-as-upgraded)")" 1.05 ×
+	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (veth; the shim's share)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth kernel-as-upgraded)")" 1.05 ×
 	target "UDP, upgraded, ≤ 1.03× bare" "$(ratio "$(median udp stackshim-ipv6)" "$(median udp bare)")" 1.03 ×
+	target "UDP, upgraded, ≤ 1.03× the kernel's own upgraded path (the shim's share)" "$(ratio "$(median udp stackshim-ipv6)" "$(median udp kernel-as-upgraded)")" 1.03 ×
 	for s in ipv4 dual ipv6; do
 		target "numeric getaddrinfo ≤ 1.10× bare, stack = $s" "$(ratio "$(median gai-numeric stackshim-$s)" "$(median gai-numeric bare)")" 1.10 ×
 	done
