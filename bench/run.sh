@@ -340,19 +340,21 @@ done
 # callgrind over the loop of a variant (bench_loop_*, whose callees are the
 # calls timed): inclusive Ir of each call it makes, by callee name, divided
 # by the number of calls.  Appends "GROUP LABEL CALL IR" to $tmp/ir.
+# The awk function name() of both readings of callgrind's files: a
+# function's name from "(12) connect", which defines id 12, or "(12)".
+cg_names='
+	function name(s,   id, rest) {
+		if (match(s, /^\([0-9]+\)/)) {
+			id = substr(s, 2, RLENGTH - 2)
+			rest = substr(s, RLENGTH + 2)
+			if (rest != "") names[id] = rest
+			return names[id]
+		}
+		return s
+	}'
 callgrind_calls()
 {
-	awk -v key="$1" '
-		function name(s,   id, rest) {
-			# "(12) connect" defines id 12; "(12)" uses it.
-			if (match(s, /^\([0-9]+\)/)) {
-				id = substr(s, 2, RLENGTH - 2)
-				rest = substr(s, RLENGTH + 2)
-				if (rest != "") names[id] = rest
-				return names[id]
-			}
-			return s
-		}
+	awk -v key="$1" "$cg_names"'
 		/^fn=/ { fn = name(substr($0, 4)); next }
 		/^cfn=/ { callee = name(substr($0, 5)); next }
 		/^calls=/ { split(substr($0, 7), c, " "); n = c[1]; pending = 1; next }
@@ -417,16 +419,7 @@ if command -v valgrind >/dev/null; then
 			die "bench_rules --lookups $size: $(tail -5 "$tmp/err")"
 		# "SIZE SORT IR": a loop's inclusive Ir, from its own cost
 		# lines and its calls' (the format callgrind_calls reads).
-		awk -v size="$size" '
-			function name(s,   id, rest) {
-				if (match(s, /^\([0-9]+\)/)) {
-					id = substr(s, 2, RLENGTH - 2)
-					rest = substr(s, RLENGTH + 2)
-					if (rest != "") names[id] = rest
-					return names[id]
-				}
-				return s
-			}
+		awk -v size="$size" "$cg_names"'
 			/^fn=/ { fn = name(substr($0, 4)); next }
 			/^cfn=/ { name(substr($0, 5)); next }
 			/^calls=/ { pending = 1; next }

@@ -64,6 +64,13 @@ for row in '| connect: connect | stackshim |' \
 	fi
 done
 
+# The rule engine's instructions per lookup, for each number of rules.
+if command -v valgrind >/dev/null; then
+	row=$(grep -A4 '^Instructions per lookup' "$tmp/B.md" | grep '^addr hit ')
+	n=$(printf '%s\n' "$row" | grep -oE '[0-9]+ \([0-9.]+x\)' | wc -l)
+	expect "rule engine instructions, addr hit, 4 sizes" 4 "$n"
+fi
+
 # Every target judged.
 n=$(sed -n '/^## Targets/,/^## /p' "$tmp/B.md" | grep -cE '\| (met|missed) \|$')
 expect "targets judged" yes "$([ "$n" -ge 10 ] && echo yes || echo "$n")"

@@ -170,6 +170,20 @@ load()
 	done <"$tmp/$file"
 }
 
+# same NAME WANT GOT LABEL - the row's results of runs WANT and GOT agree.
+same()
+{
+	local want=${results[$2:$1]-<no line>} got=${results[$3:$1]-<no line>}
+
+	checked=$((checked + 1))
+	if [ "$want" == "$got" ]; then
+		echo "PASS: $1 [$4]:$got"
+	else
+		failures=$((failures + 1))
+		echo "FAIL: $1 [$4]: expected$want got$got"
+	fi
+}
+
 run bare
 load bare
 checked=0
@@ -191,16 +205,8 @@ for stack in "${stacks[@]}"; do
 			echo "SKIP: $name [$stack]: $key: ${excl_why[$key]}"
 			continue
 		fi
-		want=${results[bare:$name]-<no line>}
-		got=${results[$stack:$name]-<no line>}
-		checked=$((checked + 1))
 		compared[$name]=1
-		if [ "$want" == "$got" ]; then
-			echo "PASS: $name [$stack]:$got"
-		else
-			failures=$((failures + 1))
-			echo "FAIL: $name [$stack]: expected$want got$got"
-		fi
+		same "$name" bare "$stack" "$stack"
 	done
 	# The general path gives what the fast path gave, row for row.
 	# shellcheck disable=SC2086 # settings are words on purpose
@@ -208,15 +214,7 @@ for stack in "${stacks[@]}"; do
 		STACKSHIM_CONF="$tmp/general.conf" ${settings[$stack]}
 	load "$stack-general"
 	for name in ${ROWS:-"${rows[@]}"}; do
-		want=${results[$stack:$name]-<no line>}
-		got=${results[$stack-general:$name]-<no line>}
-		checked=$((checked + 1))
-		if [ "$want" == "$got" ]; then
-			echo "PASS: $name [$stack, general path]:$got"
-		else
-			failures=$((failures + 1))
-			echo "FAIL: $name [$stack, general path]: expected$want got$got"
-		fi
+		same "$name" "$stack" "$stack-general" "$stack, general path"
 	done
 done
 
