@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,23 +75,21 @@ struct gai_fast {
 	unsigned char outcome[FAM_BOTH + 1][FAM_BOTH + 1];
 	unsigned sockets;		/* resolve_sockets() */
 	bool probe_v6;			/* literals asked as AF_INET6 */
+	bool prefix96;			/* the translate-prefix is a /96: */
+	uint8_t prefix[12];		/* its first 12 bytes */
 };
 
 static _Atomic(struct gai_fast *) gai_fast_the;
 
-/*
- * The gai_fast of policy, NULL when it has a local-address or there is no
- * memory for it (the callers then ask the policy itself).
- */
-static const struct gai_fast *gai_fast_get(const struct policy *policy)
+static __attribute__((noinline)) const struct gai_fast *
+gai_fast_make(const struct policy *policy)
 {
 	struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
 						  memory_order_acquire);
 	struct gai_fast *none = NULL;
-	unsigned have, want;
+	struct in6_addr prefix;
+	unsigned have, want, len;
 
-	if (__builtin_expect(f && f->policy == policy, 1))
-		return f;
 	if (f || policy_local_address(policy) || !(f = malloc(sizeof(*f))))
 		return NULL;
 	f->policy = policy;
@@ -100,12 +99,29 @@ static const struct gai_fast *gai_fast_get(const struct policy *policy)
 				policy, RULE_NONE, have, want);
 	f->sockets = resolve_sockets(policy);
 	f->probe_v6 = policy_stack(policy) == STACK_IPV6;
+	policy_translate_prefix(policy, &prefix, &len);
+	f->prefix96 = len == 96;
+	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
 	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
 						    memory_order_acq_rel,
 						    memory_order_acquire))
 		return f;
 	free(f);
 	return none->policy == policy ? none : NULL;
+}
+
+/*
+ * The gai_fast of policy, NULL when it has a local-address or there is no
+ * memory for it (the callers then ask the policy itself).
+ */
+static inline const struct gai_fast *gai_fast_get(const struct policy *policy)
+{
+	const struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
+							memory_order_acquire);
+
+	if (__builtin_expect(f && f->policy == policy, 1))
+		return f;
+	return gai_fast_make(policy);
 }
 
 /* gai_fast_forget - see gai.h. */
@@ -123,6 +139,37 @@ struct gai_addr {
 	socklen_t len;
 };
 
+/* How an entry is handed out (gai_convert()). */
+enum gai_how {
+	HOW_FAIL,		/* no entry: the call fails */
+	HOW_COPY,		/* as it is */
+	HOW_IPV4,		/* as AF_INET */
+	HOW_MAPPED,		/* AF_INET6 as it is, IPv4 as ::ffff:a.b.c.d */
+	HOW_TRANSLATED,		/* at the translated address */
+	HOW_POOLED,		/* at its peer-pool address */
+};
+
+/*
+ * What each outcome hands the program, by the family it asked (SPEC §2):
+ * the class of the answers kept and how each is written.  A row that
+ * hands nothing out fails.  The last row catches everything else:
+ * fail-host and fail-local.
+ */
+static const struct gai_action {
+	enum policy_outcome outcome;
+	int family;
+	unsigned from;
+	enum gai_how how;
+} gai_actions[] = {
+	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, HOW_MAPPED},
+	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_IPV6, AF_INET, FAM_IPV6, HOW_POOLED},
+	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, HOW_COPY},
+	{OUTCOME_MAP, AF_INET, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, HOW_TRANSLATED},
+	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, HOW_FAIL},
+};
+
 /* What a conversion makes of an entry. */
 enum gai_conv {
 	GAI_DROP,		/* left out */
@@ -130,38 +177,9 @@ enum gai_conv {
 	GAI_WRITE,		/* handed out at the address written to out */
 };
 
-/* What src becomes: GAI_WRITE with the new address in out. */
-typedef enum gai_conv gai_convert_fn(const struct gai_req *req,
-				     const struct addrinfo *src,
-				     struct gai_addr *out);
-
-static gai_convert_fn gai_copy, gai_ipv4, gai_mapped, gai_translated,
-	gai_pooled;
-
-/*
- * What each outcome hands the program, by the family it asked (SPEC §2):
- * the class of the answers kept and how each is written.  A row without a
- * conversion fails.  The last row catches everything else: fail-host and
- * fail-local.
- */
-static const struct gai_action {
-	enum policy_outcome outcome;
-	int family;
-	unsigned from;
-	gai_convert_fn *convert;
-} gai_actions[] = {
-	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, gai_mapped},
-	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, gai_ipv4},
-	{OUTCOME_IPV6, AF_INET, FAM_IPV6, gai_pooled},
-	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, gai_copy},
-	{OUTCOME_MAP, AF_INET, FAM_IPV4, gai_ipv4},
-	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, gai_translated},
-	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, NULL},
-};
-
 /* The IPv4 address and port of an IPv4-class entry. */
-static void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
-		      in_port_t *port)
+static inline void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
+			     in_port_t *port)
 {
 	const struct sockaddr_in *sin = (const void *)src->ai_addr;
 	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
@@ -177,41 +195,48 @@ static void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
 
 /*
  * An IPv4-class entry as AF_INET6: ::ffff:a.b.c.d, or its translation (a
- * /96 prefix, ::ffff:0:0/96 among them, by a copy of its 12 bytes).
+ * /96 prefix by a copy of its 12 bytes when f has them).
  */
-static void gai_set_v6(const struct gai_req *req, const struct addrinfo *src,
-		       struct gai_addr *out, bool translate)
+static inline void gai_set_v6(const struct gai_req *req,
+			      const struct gai_fast *f,
+			      const struct addrinfo *src,
+			      struct gai_addr *out, bool translate)
 {
-	struct in6_addr a = {.s6_addr = {[10] = 0xff, [11] = 0xff}};
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	struct in_addr v4;
-	unsigned len = 96;
 
 	memset(out, 0, sizeof(*out));
 	gai_v4_of(src, &v4, &out->u.sin6.sin6_port);
-	if (translate)
-		policy_translate_prefix(req->policy, &a, &len);
-	if (len == 96)
-		memcpy(&a.s6_addr[12], &v4, sizeof(v4));
-	else
-		policy_translate(req->policy, &v4, &a);
 	out->u.sin6.sin6_family = AF_INET6;
-	out->u.sin6.sin6_addr = a;
 	out->len = sizeof(out->u.sin6);
+	if (translate && !(f && f->prefix96)) {
+		policy_translate(req->policy, &v4, &out->u.sin6.sin6_addr);
+		return;
+	}
+	memcpy(out->u.sin6.sin6_addr.s6_addr,
+	       translate ? f->prefix : mapped, sizeof(mapped));
+	memcpy(&out->u.sin6.sin6_addr.s6_addr[12], &v4, sizeof(v4));
 }
 
 /* The entry as it is, but for an address too long for any family's. */
-static enum gai_conv gai_copy(const struct gai_req *req,
-			      const struct addrinfo *src, struct gai_addr *out)
+static inline enum gai_conv gai_copy(const struct addrinfo *src)
 {
-	(void)req;
-	(void)out;
-	return src->ai_addrlen > sizeof(out->u) ? GAI_DROP : GAI_KEEP;
+	return src->ai_addrlen > sizeof(((struct gai_addr *)0)->u)
+		       ? GAI_DROP
+		       : GAI_KEEP;
 }
 
-static enum gai_conv gai_ipv4(const struct gai_req *req,
-			      const struct addrinfo *src, struct gai_addr *out)
+static inline enum gai_conv gai_ipv4(const struct addrinfo *src,
+				     struct gai_addr *out)
 {
-	(void)req;
+	const struct sockaddr_in *sin = (const void *)src->ai_addr;
+	static const uint8_t zero[sizeof(sin->sin_zero)];
+
+	/* An AF_INET answer as libc makes it is already what it becomes. */
+	if (src->ai_family == AF_INET && src->ai_addrlen == sizeof(*sin) &&
+	    sin->sin_family == AF_INET &&
+	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
+		return GAI_KEEP;
 	memset(out, 0, sizeof(*out));
 	out->u.sin.sin_family = AF_INET;
 	gai_v4_of(src, &out->u.sin.sin_addr, &out->u.sin.sin_port);
@@ -219,32 +244,11 @@ static enum gai_conv gai_ipv4(const struct gai_req *req,
 	return GAI_WRITE;
 }
 
-/* As glibc: an IPv4 answer is an AF_INET6 one only under AI_V4MAPPED. */
-static enum gai_conv gai_mapped(const struct gai_req *req,
-				const struct addrinfo *src,
-				struct gai_addr *out)
-{
-	if (src->ai_family == AF_INET6)
-		return gai_copy(req, src, out);
-	if (!(req->ask.ai_flags & AI_V4MAPPED))
-		return GAI_DROP;
-	gai_set_v6(req, src, out, false);
-	return GAI_WRITE;
-}
-
-static enum gai_conv gai_translated(const struct gai_req *req,
-				    const struct addrinfo *src,
-				    struct gai_addr *out)
-{
-	gai_set_v6(req, src, out, true);
-	return GAI_WRITE;
-}
-
 /*
  * An IPv6 entry asked for as AF_INET: its peer-pool address, when
  * resolve_pools() says so and the pool has one for it.
  */
-static enum gai_conv gai_pooled(const struct gai_req *req,
+static enum gai_conv gai_pooled(struct gai_req *req,
 				const struct addrinfo *src,
 				struct gai_addr *out)
 {
@@ -255,24 +259,60 @@ static enum gai_conv gai_pooled(const struct gai_req *req,
 	memset(out, 0, sizeof(*out));
 	if (pool_v4_of(req->policy, &sin6->sin6_addr, &out->u.sin.sin_addr))
 		return GAI_DROP;
-	((struct gai_req *)req)->pooled = true;
+	req->pooled = true;
 	out->u.sin.sin_family = AF_INET;
 	out->u.sin.sin_port = sin6->sin6_port;
 	out->len = sizeof(out->u.sin);
 	return GAI_WRITE;
 }
 
+/* What src becomes, handed out how: GAI_WRITE with its address in out. */
+static inline enum gai_conv gai_convert(struct gai_req *req,
+					const struct gai_fast *f,
+					enum gai_how how,
+					const struct addrinfo *src,
+					struct gai_addr *out)
+{
+	switch (how) {
+	case HOW_COPY:
+		return gai_copy(src);
+	case HOW_IPV4:
+		return gai_ipv4(src, out);
+	case HOW_MAPPED:
+		/* As glibc: an IPv4 answer is an AF_INET6 one only under
+		 * AI_V4MAPPED. */
+		if (src->ai_family == AF_INET6)
+			return gai_copy(src);
+		if (!(req->ask.ai_flags & AI_V4MAPPED))
+			return GAI_DROP;
+		gai_set_v6(req, f, src, out, false);
+		return GAI_WRITE;
+	case HOW_TRANSLATED:
+		gai_set_v6(req, f, src, out, true);
+		return GAI_WRITE;
+	case HOW_POOLED:
+		return gai_pooled(req, src, out);
+	default:
+		return GAI_DROP;
+	}
+}
+
 /*
  * Give *ai, an entry of one of libc's lists alone (ai_next NULL), the
- * address addr: in the room of its own address when addr fits there, else
- * in a new entry of glibc's layout (the address right after the addrinfo,
- * in one malloc() block) that takes over its canonical name, the old
- * entry freed.  Returns false, *ai untouched, when there is no memory.
+ * address addr: in the room of its own address when addr fits there (not
+ * written when it is there already), else in a new entry of glibc's layout
+ * (the address right after the addrinfo, in one malloc() block) that takes
+ * over its canonical name, the old entry freed.  Returns false, *ai
+ * untouched, when there is no memory.
  */
-static bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
+static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
 {
 	struct addrinfo *old = *ai, *grown;
 
+	if (addr->len == sizeof(addr->u.sin6) &&
+	    old->ai_addrlen == sizeof(addr->u.sin6) &&
+	    !memcmp(old->ai_addr, &addr->u.sin6, sizeof(addr->u.sin6)))
+		return true;
 	if (addr->len <= old->ai_addrlen) {
 		memcpy(old->ai_addr, &addr->u, addr->len);
 		old->ai_addrlen = addr->len;
@@ -324,7 +364,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		 * one the policy took away. */
 		req->dropped += (fam & asked) != 0;
 		if (fam & row->from & req->mask)
-			conv = row->convert(req, src, &addr);
+			conv = gai_convert(req, f, row->how, src, &addr);
 		if (conv == GAI_KEEP)
 			family = src->ai_addr->sa_family;
 		else if (conv == GAI_WRITE)
@@ -341,7 +381,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		req->dropped -= (fam & asked) != 0;
 		src->ai_flags = req->ask.ai_flags;
 		src->ai_family = family;
-		if (src->ai_canonname) {
+		if (__builtin_expect(src->ai_canonname != NULL, 0)) {
 			free(src->ai_canonname);
 			src->ai_canonname = NULL;
 		}
@@ -384,7 +424,7 @@ static int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
 static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		       struct addrinfo **res)
 {
-	struct gai_action row = {.convert = gai_copy};
+	struct gai_action row = {.how = HOW_COPY};
 	struct addrinfo *head;
 	int rc;
 
@@ -439,7 +479,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		(row->family != GAI_ANY && row->family != req->ask.ai_family)))
 		row++;
 	req->refused = true;
-	if (!row->convert) {
+	if (row->how == HOW_FAIL) {
 		real_freeaddrinfo(list);
 		return gai_fail(req, outcome);
 	}
