@@ -579,6 +579,34 @@ static struct addrinfo *gai_list_dup(const struct addrinfo *list)
 }
 
 /*
+ * Whether node is surely a name: it has a character that no numeric form
+ * glibc reads has (inet_aton()'s digits, hex digits, x, dots, and the
+ * blanks it stops at; anything after the ':' of an IPv6 address, whose
+ * scope may be an interface name).  A node that starts with a digit is
+ * not looked at: libc is asked.
+ */
+static bool gai_is_name(const char *node)
+{
+	static const unsigned char numeric[256] = {
+		['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1,
+		['x'] = 1, ['X'] = 1, ['.'] = 1, [' '] = 1, ['\t' ... '\r'] = 1,
+		[':'] = 2,
+	};
+	const unsigned char *p = (const unsigned char *)node;
+
+	/* Most literals start with a digit: asked at once, unscanned. */
+	if (*p >= '0' && *p <= '9')
+		return false;
+	for (; *p; p++) {
+		if (numeric[*p] == 2)
+			return false;
+		if (!numeric[*p])
+			return true;
+	}
+	return false;
+}
+
+/*
  * Ask the real resolver for req->node as a literal, query with
  * AI_NUMERICHOST, and set req->literal.  On an ipv6 stack, for a program
  * that did not ask AF_INET, the question is AF_INET6 with AI_V4MAPPED: an
@@ -586,8 +614,10 @@ static struct addrinfo *gai_list_dup(const struct addrinfo *list)
  * AF_INET6 entry at ::ffff:a.b.c.d, which has the room of its translated
  * address, and is still of the IPv4 class (resolve_ai_fam()).  Returns 0
  * with *list the literal's whole answer; else nonzero, *list untouched:
- * the node is a name (EAI_NONAME, which only a node that is not numeric
- * gets unless AI_NUMERICSERV is asked), or resolve_numeric() decided.
+ * the node is a name (EAI_NONAME: it has a character no numeric form has,
+ * and is not asked; or libc says EAI_NONAME, which only a node that is not
+ * numeric gets unless AI_NUMERICSERV is asked), or resolve_numeric()
+ * decided.
  */
 static int gai_ask_literal(struct gai_req *req, const char *service,
 			   const struct addrinfo *query,
@@ -597,6 +627,8 @@ static int gai_ask_literal(struct gai_req *req, const char *service,
 	struct addrinfo probe = *query;
 	int rc;
 
+	if (!(req->ask.ai_flags & AI_NUMERICHOST) && gai_is_name(req->node))
+		return EAI_NONAME;
 	probe.ai_flags |= AI_NUMERICHOST;
 	if (req->ask.ai_family != AF_INET &&
 	    (f ? f->probe_v6 : policy_stack(req->policy) == STACK_IPV6)) {
