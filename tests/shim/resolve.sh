@@ -40,10 +40,12 @@ printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 	"2001:db8::5 v6two.stackshim.test" "2001:db8::6 v6two.stackshim.test" \
 	"2001:db8::6 v6six.stackshim.test" \
 	"192.0.2.2 both.stackshim.test" "2001:db8::2 both.stackshim.test" \
-	>"$tmp/hosts"
+	"192.0.2.8 8.stackshim.test" "192.0.2.9 9.stackshim.test" \
+	"192.0.2.12 cafe.stackshim.test" >"$tmp/hosts"
 printf 'hosts: files\n' >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
 printf 'stack = ipv5\n' >"$tmp/broken.conf"
+printf 'deny = 9.stackshim.test\ndeny = cafe.stackshim.test\n' >"$tmp/deny.conf"
 
 # As root the namespaces need nothing more; otherwise a user namespace
 # gives the rights to make them.
