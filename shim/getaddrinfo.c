@@ -5,8 +5,9 @@
  * without the flags the shim judges itself, so that every family the
  * destination has is known and bad hints get libc's own answer; a node is
  * first asked with AI_NUMERICHOST, whose answer, when there is one, is a
- * literal's whole answer, so that a literal costs one call of libc's and
- * a name one more that fails at once.  The outcome then picks and rewrites
+ * literal's whole answer, so that a literal costs one call of libc's, and
+ * a name one more that fails at once only when it has no character that
+ * rules out a literal (gai_is_name()).  The outcome then picks and rewrites
  * the entries.  AI_ADDRCONFIG is judged as on a host of the emulated
  * stack.
  *
