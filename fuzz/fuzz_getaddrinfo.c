@@ -369,7 +369,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!node || !strcmp(node, "*"))
 		well &= !has_mapped(list);
 
-	/* The rewriting alone, as gai_decide() calls it. */
+	/* The rewriting alone, as gai_decide() calls it: it uses up a copy
+	 * of the answers, as it uses up libc's list. */
 	gai_req_init(&req, p);
 	req.ask = hints;
 	if (resolve_fam_of(req.ask.ai_family) == FAM_NONE)
@@ -384,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	resolve_rule(p, req.node, literal, &req.rule);
 	res = sentinel;
 	errno = 0;
-	rc = gai_rewrite(&req, list, &res);
+	rc = gai_rewrite(&req, fuzz_list_copy(list), &res);
 	if (rc) {
 		FUZZ_CHECK(rc == EAI_NONAME || rc == EAI_ADDRFAMILY ||
 			   rc == EAI_MEMORY ||

@@ -35,6 +35,10 @@
 
 #include "fuzz/fuzz.h"
 #include "fuzz/shim_env.h"
+#include "shim/gai.h"
+
+/* Linked only into the getaddrinfo target. */
+#pragma weak gai_fast_forget
 
 struct fuzz_env fuzz_env;
 
@@ -196,6 +200,12 @@ static int fuzz_getaddrinfo(const char *node, const char *service,
 			errno = fuzz_env.err;
 			return fuzz_env.rc;
 		}
+		/* As glibc: AI_NUMERICHOST answers only a literal (the
+		 * hook asks it first, whatever the family). */
+		if ((flags & AI_NUMERICHOST) && node &&
+		    inet_pton(AF_INET, node, buf) != 1 &&
+		    inet_pton(AF_INET6, node, buf) != 1)
+			return EAI_NONAME;
 		/* glibc never answers 0 with nothing. */
 		if (!fuzz_env.list)
 			return EAI_NONAME;
@@ -232,6 +242,9 @@ void fuzz_env_reset(const struct policy *policy)
 		real_getaddrinfo = fuzz_getaddrinfo;
 		real_bind = fuzz_bind;
 	}
+	/* shim/getaddrinfo.c */
+	if (gai_fast_forget)
+		gai_fast_forget();
 	/* shim/pool.c */
 	policy_pool_free(pool_the);
 	pool_the = NULL;

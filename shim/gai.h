@@ -43,21 +43,34 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
 
 /*
  * gai_rewrite - the list req's program is handed for list, the real
- * resolver's answers to req->node (asked with AF_UNSPEC): its entries of
- * the outcome's family, in list's order, rewritten as SPEC §2 says (IPv4
- * as ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4), with glibc's
- * layout, so that freeaddrinfo() frees it and any tail of it: each entry
- * and its address in one malloc() block, the canonical name of list's
- * first entry on the first in another.  list is only read, and may be
- * NULL.  Without a node, the answers are the wildcard or loopback
+ * resolver's answers to req->node (asked with AF_UNSPEC, or for a literal
+ * on an ipv6 stack AF_INET6 with AI_V4MAPPED): its entries of the
+ * outcome's family, in list's order, rewritten as SPEC §2 says (IPv4 as
+ * ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4).  list, in glibc's
+ * layout (each entry a malloc() block that real_freeaddrinfo() frees with
+ * its canonical name, as libc's lists are), may be NULL and is used up:
+ * the entries handed out are list's own, edited in place, but for one
+ * whose address grows (AF_INET to AF_INET6), moved to a new block of
+ * glibc's layout (the address right after the entry); the others are
+ * freed.  So freeaddrinfo() frees the result and any tail of it.  The
+ * canonical name of list's first entry is on the first entry, no other
+ * has one.  Without a node, the answers are the wildcard or loopback
  * addresses of the families the emulated host has.  Returns 0 with *res a
  * list that is never empty; or EAI_NONAME or EAI_ADDRFAMILY (the host
  * fails, or nothing is left of list: EAI_ADDRFAMILY for a literal and for
  * no node), EAI_SYSTEM with errno EADDRNOTAVAIL (the local address fails)
  * or EAI_MEMORY, *res untouched.
  */
-int gai_rewrite(struct gai_req *req, const struct addrinfo *list,
+int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res);
+
+/*
+ * gai_fast_forget - forget what was worked out of the policy at the first
+ * call under it, for a new policy to be used (the fuzz target's, for each
+ * input: one at the same address as the last must not find its answers).
+ * Only while no call is under way.
+ */
+void gai_fast_forget(void);
 
 #pragma GCC visibility pop
 

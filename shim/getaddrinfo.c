@@ -1,11 +1,15 @@
 /*
  * getaddrinfo.c - the getaddrinfo() and freeaddrinfo() hooks.
  *
- * SPEC §2, getaddrinfo row.  The real resolver is asked once, with AF_UNSPEC
- * and without the flags the shim judges itself, so that every family the
- * destination has is known and bad hints get libc's own answer.  The
- * outcome then picks and rewrites entries into a list the shim builds.
- * AI_ADDRCONFIG is judged as on a host of the emulated stack.
+ * SPEC §2, getaddrinfo row.  The real resolver is asked with AF_UNSPEC and
+ * without the flags the shim judges itself, so that every family the
+ * destination has is known and bad hints get libc's own answer; a node is
+ * first asked with AI_NUMERICHOST, whose answer, when there is one, is a
+ * literal's whole answer, so that a literal costs one call of libc's, and
+ * a name one more that fails at once only when it has no character that
+ * rules out a literal (gai_is_name()).  The outcome then picks and rewrites
+ * the entries.  AI_ADDRCONFIG is judged as on a host of the emulated
+ * stack.
  *
  * A name with only IPv6 addresses, asked for as AF_INET by a program whose
  * AF_INET sockets are upgraded, gets AF_INET entries at the peer-pool
@@ -15,9 +19,17 @@
  * no room left for is left out, so with the pool exhausted such a name is
  * EAI_NONAME as before.
  *
- * The lists the shim builds have glibc's layout: each entry and its address
- * in one malloc() block, ai_canonname in another.  glibc's freeaddrinfo()
- * frees entry by entry, so it frees them, and any tail of them, as its own.
+ * The list handed to the program is libc's own, edited in place: entries
+ * left out are unlinked and freed one by one with libc's freeaddrinfo(),
+ * and an address is rewritten where it stands when the new one fits in
+ * the old one's room (AF_INET6 to AF_INET, or to another AF_INET6
+ * address).  Only an entry that grows (AF_INET to AF_INET6) is moved to a
+ * new block of glibc's layout, the entry and its address in one malloc()
+ * block, and the old one freed.  So every list the program gets has
+ * glibc's layout, libc's freeaddrinfo() frees it, and any tail of it, as
+ * its own, and a call the policy leaves alone costs no allocation at all.
+ * An IPv4 literal that an ipv6 stack maps is asked for as AF_INET6 with
+ * AI_V4MAPPED, so that libc makes it an AF_INET6 entry and nothing grows.
  *
  * The rewriting, gai_rewrite() (shim/gai.h), takes the real answers and
  * gives the program's list without asking anything of the resolver, so
@@ -27,6 +39,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,6 +62,75 @@ static const struct addrinfo gai_default_hints = {
 	.ai_family = AF_UNSPEC,
 };
 
+/*
+ * What every call asks of the loaded policy, worked out at the first call
+ * under it (gai_fast_get()) when it has no local-address (whose name is
+ * resolved once, later, and may fail): then the decision is the table's
+ * and the rules', the same for every call.  Published once with release
+ * order and never written after; a copy made by a thread that lost the
+ * race is freed.
+ */
+struct gai_fast {
+	const struct policy *policy;
+	/* resolve_decide() without a rule, by [have][want] (FAM_* bits). */
+	unsigned char outcome[FAM_BOTH + 1][FAM_BOTH + 1];
+	unsigned sockets;		/* resolve_sockets() */
+	bool probe_v6;			/* literals asked as AF_INET6 */
+	bool prefix96;			/* the translate-prefix is a /96: */
+	uint8_t prefix[12];		/* its first 12 bytes */
+};
+
+static _Atomic(struct gai_fast *) gai_fast_the;
+
+static __attribute__((noinline)) const struct gai_fast *
+gai_fast_make(const struct policy *policy)
+{
+	struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
+						  memory_order_acquire);
+	struct gai_fast *none = NULL;
+	struct in6_addr prefix;
+	unsigned have, want, len;
+
+	if (f || policy_local_address(policy) || !(f = malloc(sizeof(*f))))
+		return NULL;
+	f->policy = policy;
+	for (have = 0; have <= FAM_BOTH; have++)
+		for (want = 0; want <= FAM_BOTH; want++)
+			f->outcome[have][want] = (unsigned char)resolve_decide(
+				policy, RULE_NONE, have, want);
+	f->sockets = resolve_sockets(policy);
+	f->probe_v6 = policy_stack(policy) == STACK_IPV6;
+	policy_translate_prefix(policy, &prefix, &len);
+	f->prefix96 = len == 96;
+	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
+	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
+						    memory_order_acq_rel,
+						    memory_order_acquire))
+		return f;
+	free(f);
+	return none->policy == policy ? none : NULL;
+}
+
+/*
+ * The gai_fast of policy, NULL when it has a local-address or there is no
+ * memory for it (the callers then ask the policy itself).
+ */
+static inline const struct gai_fast *gai_fast_get(const struct policy *policy)
+{
+	const struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
+							memory_order_acquire);
+
+	if (__builtin_expect(f && f->policy == policy, 1))
+		return f;
+	return gai_fast_make(policy);
+}
+
+/* gai_fast_forget - see gai.h. */
+void gai_fast_forget(void)
+{
+	free(atomic_exchange(&gai_fast_the, NULL));
+}
+
 struct gai_addr {
 	union {
 		struct sockaddr sa;
@@ -57,37 +140,47 @@ struct gai_addr {
 	socklen_t len;
 };
 
-/* Writes the entry src becomes into out; false drops it. */
-typedef bool gai_convert_fn(const struct gai_req *req,
-			    const struct addrinfo *src, struct gai_addr *out);
-
-static gai_convert_fn gai_copy, gai_ipv4, gai_mapped, gai_translated,
-	gai_pooled;
+/* How an entry is handed out (gai_convert()). */
+enum gai_how {
+	HOW_FAIL,		/* no entry: the call fails */
+	HOW_COPY,		/* as it is */
+	HOW_IPV4,		/* as AF_INET */
+	HOW_MAPPED,		/* AF_INET6 as it is, IPv4 as ::ffff:a.b.c.d */
+	HOW_TRANSLATED,		/* at the translated address */
+	HOW_POOLED,		/* at its peer-pool address */
+};
 
 /*
  * What each outcome hands the program, by the family it asked (SPEC §2):
- * the class of the answers kept and how each is written.  A row without a
- * conversion fails.  The last row catches everything else: fail-host and
- * fail-local.
+ * the class of the answers kept and how each is written.  A row that
+ * hands nothing out fails.  The last row catches everything else:
+ * fail-host and fail-local.
  */
 static const struct gai_action {
 	enum policy_outcome outcome;
 	int family;
 	unsigned from;
-	gai_convert_fn *convert;
+	enum gai_how how;
 } gai_actions[] = {
-	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, gai_mapped},
-	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, gai_ipv4},
-	{OUTCOME_IPV6, AF_INET, FAM_IPV6, gai_pooled},
-	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, gai_copy},
-	{OUTCOME_MAP, AF_INET, FAM_IPV4, gai_ipv4},
-	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, gai_translated},
-	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, NULL},
+	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, HOW_MAPPED},
+	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_IPV6, AF_INET, FAM_IPV6, HOW_POOLED},
+	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, HOW_COPY},
+	{OUTCOME_MAP, AF_INET, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, HOW_TRANSLATED},
+	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, HOW_FAIL},
+};
+
+/* What a conversion makes of an entry. */
+enum gai_conv {
+	GAI_DROP,		/* left out */
+	GAI_KEEP,		/* handed out as it is */
+	GAI_WRITE,		/* handed out at the address written to out */
 };
 
 /* The IPv4 address and port of an IPv4-class entry. */
-static void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
-		      in_port_t *port)
+static inline void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
+			     in_port_t *port)
 {
 	const struct sockaddr_in *sin = (const void *)src->ai_addr;
 	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
@@ -101,146 +194,210 @@ static void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
 	}
 }
 
-/* An IPv4-class entry as AF_INET6: ::ffff:a.b.c.d, or its translation. */
-static void gai_set_v6(const struct gai_req *req, const struct addrinfo *src,
-		       struct gai_addr *out, bool translate)
+/*
+ * An IPv4-class entry as AF_INET6: ::ffff:a.b.c.d, or its translation (a
+ * /96 prefix by a copy of its 12 bytes when f has them).
+ */
+static inline void gai_set_v6(const struct gai_req *req,
+			      const struct gai_fast *f,
+			      const struct addrinfo *src,
+			      struct gai_addr *out, bool translate)
 {
-	struct in6_addr a = {.s6_addr = {[10] = 0xff, [11] = 0xff}};
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	struct in_addr v4;
 
 	memset(out, 0, sizeof(*out));
 	gai_v4_of(src, &v4, &out->u.sin6.sin6_port);
-	if (translate)
-		policy_translate(req->policy, &v4, &a);
-	else
-		memcpy(&a.s6_addr[12], &v4, sizeof(v4));
 	out->u.sin6.sin6_family = AF_INET6;
-	out->u.sin6.sin6_addr = a;
 	out->len = sizeof(out->u.sin6);
+	if (translate && !(f && f->prefix96)) {
+		policy_translate(req->policy, &v4, &out->u.sin6.sin6_addr);
+		return;
+	}
+	memcpy(out->u.sin6.sin6_addr.s6_addr,
+	       translate ? f->prefix : mapped, sizeof(mapped));
+	memcpy(&out->u.sin6.sin6_addr.s6_addr[12], &v4, sizeof(v4));
 }
 
-static bool gai_copy(const struct gai_req *req, const struct addrinfo *src,
-		     struct gai_addr *out)
+/* The entry as it is, but for an address too long for any family's. */
+static inline enum gai_conv gai_copy(const struct addrinfo *src)
 {
-	(void)req;
-	if (src->ai_addrlen > sizeof(out->u))
-		return false;
-	memcpy(&out->u, src->ai_addr, src->ai_addrlen);
-	out->len = src->ai_addrlen;
-	return true;
+	return src->ai_addrlen > sizeof(((struct gai_addr *)0)->u)
+		       ? GAI_DROP
+		       : GAI_KEEP;
 }
 
-static bool gai_ipv4(const struct gai_req *req, const struct addrinfo *src,
-		     struct gai_addr *out)
+static inline enum gai_conv gai_ipv4(const struct addrinfo *src,
+				     struct gai_addr *out)
 {
-	(void)req;
+	const struct sockaddr_in *sin = (const void *)src->ai_addr;
+	static const uint8_t zero[sizeof(sin->sin_zero)];
+
+	/* An AF_INET answer as libc makes it is already what it becomes. */
+	if (src->ai_family == AF_INET && src->ai_addrlen == sizeof(*sin) &&
+	    sin->sin_family == AF_INET &&
+	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
+		return GAI_KEEP;
 	memset(out, 0, sizeof(*out));
 	out->u.sin.sin_family = AF_INET;
 	gai_v4_of(src, &out->u.sin.sin_addr, &out->u.sin.sin_port);
 	out->len = sizeof(out->u.sin);
-	return true;
-}
-
-/* As glibc: an IPv4 answer is an AF_INET6 one only under AI_V4MAPPED. */
-static bool gai_mapped(const struct gai_req *req, const struct addrinfo *src,
-		       struct gai_addr *out)
-{
-	if (src->ai_family == AF_INET6)
-		return gai_copy(req, src, out);
-	if (!(req->ask.ai_flags & AI_V4MAPPED))
-		return false;
-	gai_set_v6(req, src, out, false);
-	return true;
-}
-
-static bool gai_translated(const struct gai_req *req,
-			   const struct addrinfo *src, struct gai_addr *out)
-{
-	gai_set_v6(req, src, out, true);
-	return true;
+	return GAI_WRITE;
 }
 
 /*
  * An IPv6 entry asked for as AF_INET: its peer-pool address, when
  * resolve_pools() says so and the pool has one for it.
  */
-static bool gai_pooled(const struct gai_req *req, const struct addrinfo *src,
-		       struct gai_addr *out)
+static enum gai_conv gai_pooled(struct gai_req *req,
+				const struct addrinfo *src,
+				struct gai_addr *out)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
 
 	if (!resolve_pools(req->policy, req->literal))
-		return false;
+		return GAI_DROP;
 	memset(out, 0, sizeof(*out));
 	if (pool_v4_of(req->policy, &sin6->sin6_addr, &out->u.sin.sin_addr))
-		return false;
-	((struct gai_req *)req)->pooled = true;
+		return GAI_DROP;
+	req->pooled = true;
 	out->u.sin.sin_family = AF_INET;
 	out->u.sin.sin_port = sin6->sin6_port;
 	out->len = sizeof(out->u.sin);
-	return true;
+	return GAI_WRITE;
 }
 
-/* A new entry in glibc's layout: the address right after the addrinfo. */
-static struct addrinfo *gai_entry_new(const struct gai_req *req,
-				      const struct addrinfo *src,
-				      const struct gai_addr *addr)
+/* What src becomes, handed out how: GAI_WRITE with its address in out. */
+static inline enum gai_conv gai_convert(struct gai_req *req,
+					const struct gai_fast *f,
+					enum gai_how how,
+					const struct addrinfo *src,
+					struct gai_addr *out)
 {
-	struct addrinfo *ai = malloc(sizeof(*ai) + addr->len);
-
-	if (!ai)
-		return NULL;
-	memset(ai, 0, sizeof(*ai));
-	ai->ai_flags = req->ask.ai_flags;
-	ai->ai_family = addr->u.sa.sa_family;
-	ai->ai_socktype = src->ai_socktype;
-	ai->ai_protocol = src->ai_protocol;
-	ai->ai_addrlen = addr->len;
-	ai->ai_addr = (struct sockaddr *)(ai + 1);
-	memcpy(ai->ai_addr, &addr->u, addr->len);
-	return ai;
+	switch (how) {
+	case HOW_COPY:
+		return gai_copy(src);
+	case HOW_IPV4:
+		return gai_ipv4(src, out);
+	case HOW_MAPPED:
+		/* As glibc: an IPv4 answer is an AF_INET6 one only under
+		 * AI_V4MAPPED. */
+		if (src->ai_family == AF_INET6)
+			return gai_copy(src);
+		if (!(req->ask.ai_flags & AI_V4MAPPED))
+			return GAI_DROP;
+		gai_set_v6(req, f, src, out, false);
+		return GAI_WRITE;
+	case HOW_TRANSLATED:
+		gai_set_v6(req, f, src, out, true);
+		return GAI_WRITE;
+	case HOW_POOLED:
+		return gai_pooled(req, src, out);
+	default:
+		return GAI_DROP;
+	}
 }
 
 /*
- * The list row makes of the real answers, in their order, with the
- * canonical name on its first entry as glibc puts it.  An entry of a family
- * the program cannot open a socket of is never handed out.  Returns 0 (*res
- * NULL when nothing is left) or EAI_MEMORY.
+ * Give *ai, an entry of one of libc's lists alone (ai_next NULL), the
+ * address addr: in the room of its own address when addr fits there (not
+ * written when it is there already), else in a new entry of glibc's layout
+ * (the address right after the addrinfo, in one malloc() block) that takes
+ * over its canonical name, the old entry freed.  Returns false, *ai
+ * untouched, when there is no memory.
+ */
+static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
+{
+	struct addrinfo *old = *ai, *grown;
+
+	if (addr->len == sizeof(addr->u.sin6) &&
+	    old->ai_addrlen == sizeof(addr->u.sin6) &&
+	    !memcmp(old->ai_addr, &addr->u.sin6, sizeof(addr->u.sin6)))
+		return true;
+	if (addr->len <= old->ai_addrlen) {
+		memcpy(old->ai_addr, &addr->u, addr->len);
+		old->ai_addrlen = addr->len;
+		return true;
+	}
+	grown = malloc(sizeof(*grown) + addr->len);
+	if (!grown)
+		return false;
+	*grown = *old;
+	grown->ai_addr = (struct sockaddr *)(grown + 1);
+	grown->ai_addrlen = addr->len;
+	memcpy(grown->ai_addr, &addr->u, addr->len);
+	old->ai_canonname = NULL;
+	real_freeaddrinfo(old);
+	*ai = grown;
+	return true;
+}
+
+/*
+ * The list row makes of the real answers, list, in their order, with the
+ * canonical name of list's first entry on its first entry as glibc puts
+ * it; list is used up, its entries edited in place or freed.  An entry of
+ * a family the program cannot open a socket of is never handed out.
+ * Returns 0 (*res NULL when nothing is left) or EAI_MEMORY (nothing left
+ * of list).
  */
 static int gai_build(struct gai_req *req, const struct gai_action *row,
-		     const struct addrinfo *list, struct addrinfo **res)
+		     struct addrinfo *list, struct addrinfo **res)
 {
-	unsigned sockets = resolve_sockets(req->policy);
+	const struct gai_fast *f = gai_fast_get(req->policy);
+	unsigned sockets = f ? f->sockets : resolve_sockets(req->policy);
 	unsigned asked = resolve_fam_of(req->ask.ai_family);
-	struct addrinfo *head = NULL, **tail = &head;
-	const struct addrinfo *src;
+	struct addrinfo *head = NULL, **tail = &head, *src, *next;
+	char *canonname = NULL;
 	struct gai_addr addr;
 
-	for (src = list; src; src = src->ai_next) {
+	if (list) {
+		canonname = list->ai_canonname;
+		list->ai_canonname = NULL;
+	}
+	for (src = list; src; src = next) {
+		unsigned fam = resolve_ai_fam(src);
+		enum gai_conv conv = GAI_DROP;
+		int family = AF_UNSPEC;
+
+		next = src->ai_next;
+		src->ai_next = NULL;
 		/* An answer of a family asked for that is not handed out is
 		 * one the policy took away. */
-		req->dropped += (resolve_ai_fam(src) & asked) != 0;
-		if (!(resolve_ai_fam(src) & row->from & req->mask))
+		req->dropped += (fam & asked) != 0;
+		if (fam & row->from & req->mask)
+			conv = gai_convert(req, f, row->how, src, &addr);
+		if (conv == GAI_KEEP)
+			family = src->ai_addr->sa_family;
+		else if (conv == GAI_WRITE)
+			family = addr.u.sa.sa_family;
+		if (conv == GAI_DROP || !(resolve_fam_of(family) & sockets)) {
+			real_freeaddrinfo(src);
 			continue;
-		if (!row->convert(req, src, &addr))
-			continue;
-		if (!(resolve_fam_of(addr.u.sa.sa_family) & sockets))
-			continue;
-		req->dropped -= (resolve_ai_fam(src) & asked) != 0;
-		*tail = gai_entry_new(req, src, &addr);
-		if (!*tail)
+		}
+		if (conv == GAI_WRITE && !gai_place(&src, &addr)) {
+			real_freeaddrinfo(src);
+			real_freeaddrinfo(next);
 			goto err_list;
-		tail = &(*tail)->ai_next;
+		}
+		req->dropped -= (fam & asked) != 0;
+		src->ai_flags = req->ask.ai_flags;
+		src->ai_family = family;
+		if (__builtin_expect(src->ai_canonname != NULL, 0)) {
+			free(src->ai_canonname);
+			src->ai_canonname = NULL;
+		}
+		*tail = src;
+		tail = &src->ai_next;
 	}
-	if (head && list->ai_canonname) {
-		head->ai_canonname = strdup(list->ai_canonname);
-		if (!head->ai_canonname)
-			goto err_list;
-	}
+	if (head)
+		head->ai_canonname = canonname;
+	else
+		free(canonname);
 	*res = head;
 	return 0;
 
 err_list:
+	free(canonname);
 	real_freeaddrinfo(head);
 	return EAI_MEMORY;
 }
@@ -265,10 +422,10 @@ static int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
  * the emulated host has; an AF_INET socket on an ipv6 stack with mapped
  * addresses is upgraded underneath, so it gets 0.0.0.0 too.
  */
-static int gai_passive(struct gai_req *req, const struct addrinfo *list,
+static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		       struct addrinfo **res)
 {
-	struct gai_action row = {.convert = gai_copy};
+	struct gai_action row = {.how = HOW_COPY};
 	struct addrinfo *head;
 	int rc;
 
@@ -296,29 +453,37 @@ void gai_req_init(struct gai_req *req, const struct policy *policy)
 }
 
 /* gai_rewrite - see gai.h. */
-int gai_rewrite(struct gai_req *req, const struct addrinfo *list,
+int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res)
 {
 	const struct gai_action *row = gai_actions;
+	const struct gai_fast *f;
 	struct addrinfo *head;
 	enum policy_action action;
 	enum policy_outcome outcome;
+	unsigned want;
 	int rc;
 
 	if (!req->node)
 		return gai_passive(req, list, res);
 	action = req->rule.action;
 	req->host = resolve_list_fams(list) & req->mask;
-	outcome = resolve_decide(req->policy, action, req->host,
-				 resolve_fam_of(req->ask.ai_family));
+	want = resolve_fam_of(req->ask.ai_family);
+	f = gai_fast_get(req->policy);
+	if (f && action == RULE_NONE)
+		outcome = f->outcome[req->host][want];
+	else
+		outcome = resolve_decide(req->policy, action, req->host, want);
 	req->outcome = (int)outcome;
 	while (row->outcome != OUTCOME_COUNT &&
 	       (row->outcome != outcome ||
 		(row->family != GAI_ANY && row->family != req->ask.ai_family)))
 		row++;
 	req->refused = true;
-	if (!row->convert)
+	if (row->how == HOW_FAIL) {
+		real_freeaddrinfo(list);
 		return gai_fail(req, outcome);
+	}
 	rc = gai_build(req, row, list, &head);
 	if (rc == 0 && !head) {
 		req->outcome = OUTCOME_FAIL_HOST;
@@ -388,14 +553,107 @@ static int gai_forward(const char *node, const char *service,
 }
 
 /*
+ * A copy of list's entries and addresses, in glibc's layout, for
+ * real_freeaddrinfo() to free; NULL for an empty list or no memory.
+ */
+static struct addrinfo *gai_list_dup(const struct addrinfo *list)
+{
+	struct addrinfo *head = NULL, **tail = &head, *ai;
+
+	for (; list; list = list->ai_next) {
+		ai = malloc(sizeof(*ai) + list->ai_addrlen);
+		if (!ai) {
+			real_freeaddrinfo(head);
+			return NULL;
+		}
+		*ai = *list;
+		ai->ai_canonname = NULL;
+		ai->ai_next = NULL;
+		if (list->ai_addr) {
+			ai->ai_addr = (struct sockaddr *)(ai + 1);
+			memcpy(ai->ai_addr, list->ai_addr, list->ai_addrlen);
+		}
+		*tail = ai;
+		tail = &ai->ai_next;
+	}
+	return head;
+}
+
+/*
+ * Whether node is surely a name: it has a character that no numeric form
+ * glibc reads has (inet_aton()'s digits, hex digits, x, dots, and the
+ * blanks it stops at; anything after the ':' of an IPv6 address, whose
+ * scope may be an interface name).  A node that starts with a digit is
+ * not looked at: libc is asked.
+ */
+static bool gai_is_name(const char *node)
+{
+	static const unsigned char numeric[256] = {
+		['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1,
+		['x'] = 1, ['X'] = 1, ['.'] = 1, [' '] = 1, ['\t' ... '\r'] = 1,
+		[':'] = 2,
+	};
+	const unsigned char *p = (const unsigned char *)node;
+
+	/* Most literals start with a digit: asked at once, unscanned. */
+	if (*p >= '0' && *p <= '9')
+		return false;
+	for (; *p; p++) {
+		if (numeric[*p] == 2)
+			return false;
+		if (!numeric[*p])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Ask the real resolver for req->node as a literal, query with
+ * AI_NUMERICHOST, and set req->literal.  On an ipv6 stack, for a program
+ * that did not ask AF_INET, the question is AF_INET6 with AI_V4MAPPED: an
+ * IPv4 literal, which can only be map there, then comes back as an
+ * AF_INET6 entry at ::ffff:a.b.c.d, which has the room of its translated
+ * address, and is still of the IPv4 class (resolve_ai_fam()).  Returns 0
+ * with *list the literal's whole answer; else nonzero, *list untouched:
+ * the node is a name (EAI_NONAME: it has a character no numeric form has,
+ * and is not asked; or libc says EAI_NONAME, which only a node that is not
+ * numeric gets unless AI_NUMERICSERV is asked), or resolve_numeric()
+ * decided.
+ */
+static int gai_ask_literal(struct gai_req *req, const char *service,
+			   const struct addrinfo *query,
+			   struct addrinfo **list)
+{
+	const struct gai_fast *f = gai_fast_get(req->policy);
+	struct addrinfo probe = *query;
+	int rc;
+
+	if (!(req->ask.ai_flags & AI_NUMERICHOST) && gai_is_name(req->node))
+		return EAI_NONAME;
+	probe.ai_flags |= AI_NUMERICHOST;
+	if (req->ask.ai_family != AF_INET &&
+	    (f ? f->probe_v6 : policy_stack(req->policy) == STACK_IPV6)) {
+		probe.ai_family = AF_INET6;
+		probe.ai_flags |= AI_V4MAPPED;
+	}
+	rc = gai_forward(req->node, service, &probe, list);
+	if (rc == 0 || (req->ask.ai_flags & AI_NUMERICHOST))
+		req->literal = true;
+	else if (rc != EAI_NONAME || (req->ask.ai_flags & AI_NUMERICSERV))
+		req->literal = resolve_numeric(req->node);
+	return rc;
+}
+
+/*
  * Ask the real resolver and decide: the body of the hook, but for audit
  * mode and the log.  Returns what the program is to get, *res filled.
  */
 static int gai_decide(struct gai_req *req, const char *node,
 		      const char *service, struct addrinfo **res)
 {
-	struct addrinfo query, *list = NULL;
+	struct addrinfo query, *list = NULL, *answers = NULL;
 	int rc, own, real_errno, saved_errno = errno;
+	bool ruled;
 
 	query = (struct addrinfo){
 		.ai_flags = req->ask.ai_flags & ~GAI_OWN_FLAGS,
@@ -403,17 +661,17 @@ static int gai_decide(struct gai_req *req, const char *node,
 		.ai_protocol = req->ask.ai_protocol,
 	};
 	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
-	req->literal = req->node && ((req->ask.ai_flags & AI_NUMERICHOST) ||
-				     resolve_numeric(node));
+	rc = req->node ? gai_ask_literal(req, service, &query, &list) : -1;
 	/* A denied name is refused before it is looked up: no query for
-	 * it leaves the host. */
+	 * it leaves the host (a literal has no name rule). */
 	if (resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
 	    RULE_DENY) {
 		req->outcome = OUTCOME_DENY;
 		req->refused = true;
 		return gai_fail(req, OUTCOME_DENY);
 	}
-	rc = gai_forward(node, service, &query, &list);
+	if (rc != 0)
+		rc = gai_forward(node, service, &query, &list);
 	real_errno = errno;
 	/* glibc checks the flags before AI_ADDRCONFIG, everything else after. */
 	if (rc == EAI_BADFLAGS)
@@ -426,13 +684,21 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = own ? saved_errno : real_errno;
 		return own ? own : rc;
 	}
+	/* The name's rules follow the addresses libc gave for it, when the
+	 * program was given some (in audit mode, libc's answer): kept for
+	 * a name some rule covers, since the rewriting uses list up. */
+	ruled = req->node && !req->literal &&
+		policy_rule_count(req->policy) &&
+		policy_name_ruled(req->policy, req->node);
+	if (ruled && list && !(answers = gai_list_dup(list))) {
+		real_freeaddrinfo(list);
+		errno = saved_errno;
+		return EAI_MEMORY;
+	}
 	rc = gai_rewrite(req, list, res);
-	/* The name's rules follow the addresses the program was given (in
-	 * audit mode, libc's answer). */
-	if (req->node && !req->literal &&
-	    (rc == 0 || !policy_enforce(req->policy)))
-		names_remember(req->policy, req->node, list);
-	real_freeaddrinfo(list);
+	if (ruled && (rc == 0 || !policy_enforce(req->policy)))
+		names_remember(req->policy, req->node, answers);
+	real_freeaddrinfo(answers);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
 	return rc;
@@ -458,10 +724,8 @@ static void gai_log(const struct gai_req *req, int rc)
 {
 	const struct gai_error *e = gai_errors;
 	const char *reason = NULL;
-	int saved_errno = errno;
+	int saved_errno;
 
-	while (e->name && e->rc != rc)
-		e++;
 	if (req->refused && req->outcome < 0)
 		reason = "addrconfig";
 	else if (!req->refused && req->pooled)
@@ -471,6 +735,9 @@ static void gai_log(const struct gai_req *req, int rc)
 	else if (!req->refused && (req->outcome != OUTCOME_MAP ||
 				   req->ask.ai_family == AF_INET))
 		return;		/* the answers are libc's (AF_INET under map) */
+	saved_errno = errno;
+	while (e->name && e->rc != rc)
+		e++;
 	resolve_log(req->policy, "getaddrinfo", req->ask.ai_family, req->node,
 		    req->host, req->outcome, &req->rule,
 		    req->refused ? e->name : NULL, reason);
@@ -527,8 +794,9 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
  * getaddrinfo(), or any tail of one, whoever built it.
  *
  * It changes nothing, and is hooked all the same so that the contract that
- * lets the shim build lists lives in this library: every list it hands out
- * has glibc's layout, which libc's freeaddrinfo frees entry by entry, so a
+ * lets the shim edit lists lives in this library: every list it hands out
+ * is libc's own or has its layout, which libc's freeaddrinfo frees entry
+ * by entry, so that nothing tells the shim's lists from libc's: a
  * program's free reaches that function and no rule of the shim's own.
  * Should libc lack it, the list is left unfreed rather than freed by a rule
  * that may not be libc's.

@@ -34,7 +34,6 @@
 static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
-	struct policy_addr addr = {.fam = FAM_IPV6};
 
 	if (!ai->ai_addr)
 		return FAM_NONE;
@@ -43,8 +42,8 @@ static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
 								    : FAM_NONE;
 	if (ai->ai_family != AF_INET6 || ai->ai_addrlen < sizeof(*sin6))
 		return FAM_NONE;
-	memcpy(addr.a, &sin6->sin6_addr, sizeof(addr.a));
-	return policy_addr_host_fam(&addr);
+	/* policy_addr_host_fam()'s rule, without building a policy_addr. */
+	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? FAM_IPV4 : FAM_IPV6;
 }
 
 /*
@@ -201,20 +200,16 @@ static inline void resolve_log(const struct policy *policy, const char *call,
  */
 static inline unsigned resolve_fam_of(int family)
 {
-	static const struct {
-		int family;
-		unsigned fam;
-	} fams[] = {
-		{AF_INET, FAM_IPV4},
-		{AF_INET6, FAM_IPV6},
-		{AF_UNSPEC, FAM_BOTH},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
-		if (fams[i].family == family)
-			return fams[i].fam;
-	return FAM_NONE;
+	switch (family) {
+	case AF_INET:
+		return FAM_IPV4;
+	case AF_INET6:
+		return FAM_IPV6;
+	case AF_UNSPEC:
+		return FAM_BOTH;
+	default:
+		return FAM_NONE;
+	}
 }
 
 /*

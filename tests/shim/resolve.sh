@@ -40,10 +40,12 @@ printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 	"2001:db8::5 v6two.stackshim.test" "2001:db8::6 v6two.stackshim.test" \
 	"2001:db8::6 v6six.stackshim.test" \
 	"192.0.2.2 both.stackshim.test" "2001:db8::2 both.stackshim.test" \
-	>"$tmp/hosts"
+	"192.0.2.8 8.stackshim.test" "192.0.2.9 9.stackshim.test" \
+	"192.0.2.12 cafe.stackshim.test" >"$tmp/hosts"
 printf 'hosts: files\n' >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
 printf 'stack = ipv5\n' >"$tmp/broken.conf"
+printf 'deny = 9.stackshim.test\ndeny = cafe.stackshim.test\n' >"$tmp/deny.conf"
 
 # As root the namespaces need nothing more; otherwise a user namespace
 # gives the rights to make them.
@@ -257,19 +259,22 @@ done
 flush
 
 # --- freeaddrinfo under valgrind -------------------------------------------------
-# Lists the shim built (peer-pool ones among them) and libc's own, each
-# freed tail first, then head.
+# Lists the shim edited in place (literals, entries left out, the head's
+# canonical name moved), rewrote into new entries (peer-pool, translated)
+# and libc's own, each freed tail first, then head.
 # In a sanitizer build valgrind cannot run (ASan's runtime and its shadow
 # memory): the same runs go without it, and ASan checks them, leaks too
 # (tests/sanitizer-log.sh fails the test on any report of ours).
 vg=(valgrind -q --error-exitcode=9 --leak-check=full)
 [ -z "${SANITIZERS:-}" ] || vg=()
 if [ -n "${SANITIZERS:-}" ] || command -v valgrind >/dev/null; then
-	for settings in "stack=ipv6" "stack=ipv4" "stack=dual enforce=no"; do
+	for settings in "stack=ipv6" "stack=ipv4" "stack=dual enforce=no" \
+		"stack=ipv6 translate-prefix=2001:db8:100::/40"; do
 		# shellcheck disable=SC2046 # settings_env prints words on purpose
 		got=$(in_ns dual $(settings_env "$settings") "${vg[@]}" "$tmp/probe" \
 			free/v4.stackshim.test/unspec free/both.stackshim.test/unspec \
 			free/192.0.2.3/inet free/v6.stackshim.test/unspec \
+			free/192.0.2.3/unspec free/::ffff:192.0.2.4/inet \
 			gai/both.stackshim.test/80/unspec/0/canonname \
 			gai/-/80/unspec/0/passive ghbn2/v4.stackshim.test/inet6 \
 			ghbn2r/v4.stackshim.test/inet6/1024 \
@@ -278,7 +283,7 @@ if [ -n "${SANITIZERS:-}" ] || command -v valgrind >/dev/null; then
 		status=$?
 		expect "valgrind status under $settings" 0 "$status"
 		expect "valgrind report under $settings" "" "$(cat "$tmp/vg")"
-		expect "lines under valgrind and $settings" 11 \
+		expect "lines under valgrind and $settings" 13 \
 			"$(grep -c . <<<"$got")"
 	done
 else
