@@ -87,7 +87,7 @@ fuzz-cc:
 
 fuzz: fuzz-cc $(FUZZ_TARGETS)
 
-CLEANFILES += $(FUZZ_TARGETS)
+CLEANFILES = $(FUZZ_TARGETS)
 EXTRA_DIST += fuzz/run.sh fuzz/README fuzz/fuzz.h fuzz/shim_env.h \
 	fuzz/shim_env.c fuzz/fuzz_config.c fuzz/fuzz_values.c \
 	fuzz/fuzz_sockaddr.c fuzz/fuzz_getaddrinfo.c fuzz/corpus
