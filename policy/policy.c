@@ -364,8 +364,12 @@ static int source_fail(struct policy_source *src, const char *path, int rc,
 	return rc;
 }
 
-/* Read all of fd into src->text.  Returns 0 or a negative errno. */
-static int source_read_all(struct policy_source *src, int fd)
+/*
+ * Read all of fd into src->text.  size is what fstat() said, a first guess
+ * (a regular file's: then one read() fills the buffer, and one more finds
+ * the end; a device says 0).  Returns 0 or a negative errno.
+ */
+static int source_read_all(struct policy_source *src, int fd, off_t size)
 {
 	size_t cap = 0;
 	char *grown;
@@ -373,7 +377,9 @@ static int source_read_all(struct policy_source *src, int fd)
 
 	for (;;) {
 		if (src->len == cap) {
-			cap = cap ? 2 * cap : 4096;
+			cap = cap ? 2 * cap
+			    : size > 0 && size <= SOURCE_LIMIT ? (size_t)size + 1
+							       : 4096;
 			if (cap > SOURCE_LIMIT + 1)
 				cap = SOURCE_LIMIT + 1;
 			if (src->len == cap)
@@ -430,7 +436,7 @@ static int source_read(struct policy_source *src, const char *path,
 				   "refused: a system config must be owned by "
 				   "root and writable by root only");
 	}
-	r = source_read_all(src, fd);
+	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
 	close(fd);
 	if (r < 0) {
 		free(src->text);

@@ -161,7 +161,9 @@ static void shim_exe_capture(void)
 	const char *name;
 	ssize_t len;
 
-	if (!shim_source.text || !memchr(shim_source.text, '[', shim_source.len))
+	/* Past a page, looking for a '[' costs more than asking. */
+	if (!shim_source.text || (shim_source.len <= 4096 &&
+				  !memchr(shim_source.text, '[', shim_source.len)))
 		return;
 	len = readlink("/proc/self/exe", shim_exe_path,
 		       sizeof(shim_exe_path));
