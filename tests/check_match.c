@@ -463,7 +463,7 @@ START_TEST(test_names_against_plain)
 	enum { NRULES = 1500, NLOOKUPS = 20000 };
 	static const char *const actions[] = {"allow", "deny", "map"};
 	struct plain_name *rules = calloc(NRULES, sizeof(*rules));
-	char *text = malloc(NRULES * 120), name[64], upper[64];
+	char *text = malloc(NRULES * 120), name[64], upper[sizeof(name) + 1];
 	size_t len = 0, i, k;
 	struct policy *p;
 
@@ -492,7 +492,8 @@ START_TEST(test_names_against_plain)
 
 		random_name(name, sizeof(name));
 		want = plain_name_match(rules, NRULES, name, port, proto);
-		/* Any case, and a final dot, are the same name. */
+		/* Any case, and a final dot, are the same name (upper has
+		 * room for the dot after the longest name). */
 		for (k = 0; name[k]; k++)
 			upper[k] = (char)(rand() % 2 && name[k] >= 'a' &&
 						  name[k] <= 'z'
