@@ -19,8 +19,9 @@ struct fuzz_env {
 	 * these very pointers is the program's own, answered with a copy
 	 * of list (or rc, errno err); a call without a node is an
 	 * AI_ADDRCONFIG probe, answered when host_fams has its family; an
-	 * AI_NUMERICHOST call is answered for what inet_pton() reads; any
-	 * other is the local-address name, which has local_fams.
+	 * AI_NUMERICHOST call is answered for what inet_pton() reads, and
+	 * with EAI_NONAME for any other node, as glibc does; any other
+	 * call is for the local-address name, which has local_fams.
 	 */
 	const char *node;
 	const char *service;
