@@ -428,108 +428,124 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	return 0;
 }
 
-/*
- * Read all of fd into a buffer of the caller's.  Returns the length, or a
- * negative errno (-EFBIG past FILE_LIMIT).
- */
-static ssize_t read_all(int fd, char **out)
+/* config_source_fail - see internal.h. */
+int config_source_fail(struct policy_source *src, const char *path, int rc,
+		       const char *text)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *grown;
+	src->rc = rc;
+	src->report = true;
+	snprintf(src->error.file, sizeof(src->error.file), "%s", path);
+	snprintf(src->error.text, sizeof(src->error.text), "%s",
+		 text ? text : rc == -EFBIG ? "file larger than 64 MiB"
+					    : strerrordesc_np(-rc));
+	return rc;
+}
+
+/*
+ * Read all of fd into src->text.  size is what fstat() said, a first guess
+ * (a regular file's: then one read() fills the buffer, and one more finds
+ * the end; a device says 0).  Returns 0 or a negative errno.
+ */
+static int source_read_all(struct policy_source *src, int fd, off_t size)
+{
+	size_t cap = 0;
+	char *grown;
 	ssize_t n;
 
 	for (;;) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 4096;
+		if (src->len == cap) {
+			cap = cap ? 2 * cap
+			    : size > 0 && size <= FILE_LIMIT ? (size_t)size + 1
+							       : 4096;
 			if (cap > FILE_LIMIT + 1)
 				cap = FILE_LIMIT + 1;
-			if (len == cap) {
-				free(buf);
+			if (src->len == cap)
 				return -EFBIG;
-			}
-			grown = realloc(buf, cap);
-			if (!grown) {
-				free(buf);
+			grown = realloc(src->text, cap);
+			if (!grown)
 				return -ENOMEM;
-			}
-			buf = grown;
+			src->text = grown;
 		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, src->text + src->len, cap - src->len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			n = -errno;
-			free(buf);
-			return n;
-		}
+		if (n < 0)
+			return -errno;
 		if (!n)
-			break;
-		len += (size_t)n;
+			return 0;
+		src->len += (size_t)n;
 	}
-	*out = buf;
-	return (ssize_t)len;
 }
 
-/* config_read - see internal.h. */
-int config_read(struct policy *policy, const char *path, bool trusted,
-		bool optional, struct policy_error *err)
+/* config_source_read - see internal.h. */
+int config_source_read(struct policy_source *src, const char *path,
+		       bool trusted, bool optional)
 {
-	unsigned count = 0;
 	struct stat st;
-	char *buf = NULL;
-	ssize_t len;
 	int fd, r;
 
-	if (policy->file)
-		return -EEXIST;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		r = -errno;
-		if (r == -ENOENT && optional)
-			return r;
-		goto fail;
+		if (errno == ENOENT && optional)
+			return 0;
+		return config_source_fail(src, path, -errno, NULL);
 	}
-	/* A FIFO or a socket could keep every program waiting on its first
-	 * network call: a config is a file (or a device such as /dev/null). */
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
-		goto fail;
+		return config_source_fail(src, path, r, NULL);
 	}
+	/* A FIFO or a socket could keep every program waiting on its first
+	 * network call: a config is a file (or a device such as /dev/null). */
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
 		close(fd);
-		config_report(policy, err, &count, path, 0, 0,
-			      "not a regular file");
-		return -EINVAL;
+		return config_source_fail(src, path, -EINVAL, "not a regular file");
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (trusted &&
 	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
-		config_report(policy, err, &count, path, 0, 0,
-			      "refused: a system config must be owned by root "
-			      "and writable by root only");
-		return -EPERM;
+		return config_source_fail(src, path, -EPERM,
+				   "refused: a system config must be owned by "
+				   "root and writable by root only");
 	}
-	len = read_all(fd, &buf);
+	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
 	close(fd);
-	if (len < 0) {
-		r = (int)len;
-		goto fail;
+	if (r < 0) {
+		free(src->text);
+		src->text = NULL;
+		src->len = 0;
+		return config_source_fail(src, path, r, NULL);
 	}
-	r = policy_parse_buffer(policy, path, buf, (size_t)len, err);
-	free(buf);
-	return r;
-fail:
-	config_report(policy, err, &count, path, 0, 0, "%s",
-		      r == -EFBIG ? "file larger than 64 MiB"
-				  : strerrordesc_np(-r));
+	src->path = path;
+	return 0;
+}
+
+/* config_read - see internal.h. */
+int config_read(struct policy *policy, const char *path,
+		struct policy_error *err)
+{
+	struct policy_source src;
+	unsigned count = 0;
+	int r;
+
+	if (policy->file)
+		return -EEXIST;
+	memset(&src, 0, sizeof(src));
+	r = config_source_read(&src, path, false, false);
+	if (r < 0)
+		config_report(policy, err, &count, src.error.file, 0, 0, "%s",
+			      src.error.text);
+	else
+		r = policy_parse_buffer(policy, path, src.text ? src.text : "",
+					src.len, err);
+	free(src.text);
 	return r;
 }
 
 int policy_parse_file(struct policy *policy, const char *path,
 		      struct policy_error *err)
 {
-	return config_read(policy, path, false, false, err);
+	return config_read(policy, path, err);
 }

@@ -117,12 +117,31 @@ void config_report(struct policy *policy, struct policy_error *err,
 	__attribute__((format(printf, 7, 8)));
 
 /*
- * config_read - read and parse the config file at path.  With trusted set,
- * refuse (-EPERM) a file that anyone but root owns or may write.  With
- * optional set, a missing file returns -ENOENT without being reported.
+ * config_source_read - open, check and read the config file at path into
+ * src->text and src->len (src->path set), parsing nothing: a FIFO or a
+ * socket is refused, and with trusted set a file that anyone but root owns
+ * or may write.  With optional set, a missing file is no file and no
+ * error (0, src->path NULL).  A failure is recorded in src (rc, report,
+ * error: the file and the text to report) and returned as a negative
+ * errno; src->text is then NULL.
  */
-int config_read(struct policy *policy, const char *path, bool trusted,
-		bool optional, struct policy_error *err);
+int config_source_read(struct policy_source *src, const char *path,
+		       bool trusted, bool optional);
+
+/*
+ * config_source_fail - record in src that reading path failed with rc
+ * (a negative errno), to be reported with text, or with rc's description
+ * when text is NULL.  Returns rc.
+ */
+int config_source_fail(struct policy_source *src, const char *path, int rc,
+		       const char *text);
+
+/*
+ * config_read - read and parse the config file at path, reporting a file
+ * that cannot be read at line 0.
+ */
+int config_read(struct policy *policy, const char *path,
+		struct policy_error *err);
 
 /* config_clear - forget the file: its settings, sections and rules. */
 void config_clear(struct policy *policy);

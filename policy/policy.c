@@ -342,111 +342,8 @@ static void env_name(const char *key, char *buf, size_t len)
 		buf[i] = buf[i] == '-' ? '_' : (char)toupper(buf[i]);
 }
 
-/* The most bytes a config file may have, as config_read() allows. */
-#define SOURCE_LIMIT (64u << 20)
-
 /* The prefix of every variable policy_capture() keeps. */
 #define SOURCE_ENV_PREFIX "STACKSHIM_"
-
-/*
- * Record in src that reading path failed with rc, with the text
- * config_read() reports for it.
- */
-static int source_fail(struct policy_source *src, const char *path, int rc,
-		       const char *text)
-{
-	src->rc = rc;
-	src->report = true;
-	snprintf(src->error.file, sizeof(src->error.file), "%s", path);
-	snprintf(src->error.text, sizeof(src->error.text), "%s",
-		 text ? text : rc == -EFBIG ? "file larger than 64 MiB"
-					    : strerrordesc_np(-rc));
-	return rc;
-}
-
-/*
- * Read all of fd into src->text.  size is what fstat() said, a first guess
- * (a regular file's: then one read() fills the buffer, and one more finds
- * the end; a device says 0).  Returns 0 or a negative errno.
- */
-static int source_read_all(struct policy_source *src, int fd, off_t size)
-{
-	size_t cap = 0;
-	char *grown;
-	ssize_t n;
-
-	for (;;) {
-		if (src->len == cap) {
-			cap = cap ? 2 * cap
-			    : size > 0 && size <= SOURCE_LIMIT ? (size_t)size + 1
-							       : 4096;
-			if (cap > SOURCE_LIMIT + 1)
-				cap = SOURCE_LIMIT + 1;
-			if (src->len == cap)
-				return -EFBIG;
-			grown = realloc(src->text, cap);
-			if (!grown)
-				return -ENOMEM;
-			src->text = grown;
-		}
-		n = read(fd, src->text + src->len, cap - src->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return 0;
-		src->len += (size_t)n;
-	}
-}
-
-/*
- * Open, check and read the config file at path into src, as config_read()
- * does before it parses: a FIFO or a socket is refused, and with trusted
- * set a file that anyone but root owns or may write.  With optional set,
- * a missing file is no file and no error.
- */
-static int source_read(struct policy_source *src, const char *path,
-		       bool trusted, bool optional)
-{
-	struct stat st;
-	int fd, r;
-
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT && optional)
-			return 0;
-		return source_fail(src, path, -errno, NULL);
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return source_fail(src, path, r, NULL);
-	}
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		close(fd);
-		return source_fail(src, path, -EINVAL, "not a regular file");
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	if (trusted &&
-	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		close(fd);
-		return source_fail(src, path, -EPERM,
-				   "refused: a system config must be owned by "
-				   "root and writable by root only");
-	}
-	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
-	close(fd);
-	if (r < 0) {
-		free(src->text);
-		src->text = NULL;
-		src->len = 0;
-		return source_fail(src, path, r, NULL);
-	}
-	src->path = path;
-	return 0;
-}
 
 /*
  * Copy the STACKSHIM_* variables of envp into one block: the array of
@@ -468,7 +365,7 @@ static int source_copy_env(struct policy_source *src, char *const envp[])
 		return 0;
 	src->env = malloc((n + 1) * sizeof(char *) + bytes);
 	if (!src->env)
-		return source_fail(src, "environment", -ENOMEM, NULL);
+		return config_source_fail(src, "environment", -ENOMEM, NULL);
 	at = (char *)(src->env + n + 1);
 	for (e = envp, i = 0; *e; e++) {
 		if (strncmp(*e, SOURCE_ENV_PREFIX,
@@ -495,9 +392,9 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 	conf = secure ? NULL : env_lookup(src->env, "STACKSHIM_CONF");
 	src->file = (conf && *conf) || system_path;
 	if (conf && *conf)
-		source_read(src, conf, false, false);
+		config_source_read(src, conf, false, false);
 	else if (system_path)
-		source_read(src, system_path, secure, true);
+		config_source_read(src, system_path, secure, true);
 	return src->rc;
 }
 
