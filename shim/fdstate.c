@@ -39,33 +39,22 @@
 _Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
 
 /*
- * The chunk that holds fd, or NULL when none is mapped yet (or fd is out of
- * range).  The acquire load pairs with the release of the compare-and-swap
- * that published it, so the zeroed words are seen as zero.
+ * The word of fd, its chunk mapped now if need be (fdstate_word() is the
+ * one that maps nothing; its acquire load pairs with the release of the
+ * compare-and-swap that publishes a chunk, so the zeroed words are seen as
+ * zero); NULL when fd is out of range or no memory can be had.  Two
+ * threads may race to map the same chunk: the loser unmaps its own and
+ * uses the winner's.
  */
-static atomic_uint *fdstate_chunk(int fd)
-{
-	if (fd < 0 || (unsigned)fd >= FDSTATE_MAX)
-		return NULL;
-	return atomic_load_explicit(&fdstate_chunks[fd >> FDSTATE_CHUNK_BITS],
-				    memory_order_acquire);
-}
-
-/*
- * The chunk that holds fd, mapped now if need be; NULL when fd is out of
- * range or no memory can be had.  Two threads may race to map the same
- * chunk: the loser unmaps its own and uses the winner's.
- */
-static atomic_uint *fdstate_chunk_make(int fd)
+static atomic_uint *fdstate_word_make(int fd)
 {
 	_Atomic(atomic_uint *) *slot;
-	atomic_uint *chunk, *expected = NULL;
+	atomic_uint *chunk, *expected = NULL, *word = fdstate_word(fd);
 	size_t size = FDSTATE_CHUNK_SIZE * sizeof(atomic_uint);
 	int saved_errno;
 
-	chunk = fdstate_chunk(fd);
-	if (chunk || fd < 0 || (unsigned)fd >= FDSTATE_MAX)
-		return chunk;
+	if (word || (unsigned)fd >= FDSTATE_MAX)
+		return word;
 	/* Anonymous memory is zero-filled, which is 0 for every atomic_uint
 	 * on the platforms glibc supports. */
 	saved_errno = errno;
@@ -75,23 +64,21 @@ static atomic_uint *fdstate_chunk_make(int fd)
 	if (chunk == MAP_FAILED)
 		return NULL;
 	slot = &fdstate_chunks[fd >> FDSTATE_CHUNK_BITS];
-	if (atomic_compare_exchange_strong_explicit(slot, &expected, chunk,
-						    memory_order_acq_rel,
-						    memory_order_acquire))
-		return chunk;
-	munmap(chunk, size);
-	return expected;
+	if (!atomic_compare_exchange_strong_explicit(slot, &expected, chunk,
+						     memory_order_acq_rel,
+						     memory_order_acquire)) {
+		munmap(chunk, size);
+		chunk = expected;
+	}
+	return &chunk[fd & (FDSTATE_CHUNK_SIZE - 1)];
 }
 
 /* fdstate_get - see shim.h. */
 unsigned fdstate_get(int fd)
 {
-	atomic_uint *chunk = fdstate_chunk(fd);
+	atomic_uint *word = fdstate_word(fd);
 
-	if (!chunk)
-		return 0;
-	return atomic_load_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)],
-				    memory_order_acquire);
+	return word ? atomic_load_explicit(word, memory_order_acquire) : 0;
 }
 
 /*
@@ -101,27 +88,19 @@ unsigned fdstate_get(int fd)
  */
 void fdstate_set(int fd, unsigned flags)
 {
-	atomic_uint *chunk;
+	atomic_uint *word = flags ? fdstate_word_make(fd) : fdstate_word(fd);
 
-	chunk = flags ? fdstate_chunk_make(fd) : fdstate_chunk(fd);
-	if (!chunk)
-		return;
-	atomic_store_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)], flags,
-			      memory_order_release);
+	if (word)
+		atomic_store_explicit(word, flags, memory_order_release);
 }
 
 /* fdstate_add - see shim.h. */
 void fdstate_add(int fd, unsigned flags)
 {
-	atomic_uint *chunk;
+	atomic_uint *word = flags ? fdstate_word_make(fd) : NULL;
 
-	if (!flags)
-		return;
-	chunk = fdstate_chunk_make(fd);
-	if (!chunk)
-		return;
-	atomic_fetch_or_explicit(&chunk[fd & (FDSTATE_CHUNK_SIZE - 1)], flags,
-				 memory_order_acq_rel);
+	if (word)
+		atomic_fetch_or_explicit(word, flags, memory_order_acq_rel);
 }
 
 /*
