@@ -66,8 +66,9 @@ atomic_bool shim_ready;
  */
 static __thread bool shim_in_init __attribute__((tls_model("initial-exec")));
 
-/* The loaded policy; NULL once initialisation has failed closed. */
-static struct policy *shim_loaded;
+/* The loaded policy (shim_policy()); NULL once initialisation has failed
+ * closed. */
+const struct policy *shim_the_policy;
 
 /* What the policy is made of, as the process started (policy_capture()). */
 static struct policy_source shim_source;
@@ -239,9 +240,9 @@ static void shim_init_run(void)
 	 * policy loads can already forward its call. */
 	shim_symbols_lookup(shim_symbols_policed,
 			    ARRAY_SIZE(shim_symbols_policed));
-	shim_loaded = shim_policy_load();
+	shim_the_policy = shim_policy_load();
 	policy_source_release(&shim_source);
-	shim_fast_compute(shim_loaded);
+	shim_fast_compute(shim_the_policy);
 	atomic_store_explicit(&shim_ready, true, memory_order_release);
 	shim_in_init = false;
 	pthread_setcancelstate(cancel, NULL);
@@ -255,7 +256,7 @@ static void shim_init_run(void)
  * once everything is done, so the child never takes a half-done
  * initialisation for a finished one.
  */
-static bool __attribute__((noinline)) shim_init_slow(void)
+bool shim_init_slow(void)
 {
 	int saved_errno;
 
@@ -265,22 +266,6 @@ static bool __attribute__((noinline)) shim_init_slow(void)
 	pthread_once(&shim_once, shim_init_run);
 	errno = saved_errno;
 	return true;
-}
-
-/* shim_init_ensure - see shim.h. */
-bool shim_init_ensure(void)
-{
-	if (__builtin_expect(atomic_load_explicit(&shim_ready,
-						  memory_order_acquire),
-			     1))
-		return true;
-	return shim_init_slow();
-}
-
-/* shim_policy - see shim.h. */
-const struct policy *shim_policy(void)
-{
-	return shim_loaded;
 }
 
 /*

@@ -14,6 +14,7 @@
 #define STACKSHIM_SHIM_H
 
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <netdb.h>
@@ -98,7 +99,7 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DECLARE)
  *
  * errno is the same on return as on entry.
  */
-bool shim_init_ensure(void);
+static inline bool shim_init_ensure(void);
 
 /*
  * shim_policy - the policy every hook applies, or NULL when it could not be
@@ -106,7 +107,31 @@ bool shim_init_ensure(void);
  * AF_INET6 are then refused with EACCES, name resolution with EAI_FAIL.
  * Only meaningful after shim_init_ensure() has returned true.
  */
-const struct policy *shim_policy(void);
+static inline const struct policy *shim_policy(void);
+
+/*
+ * What the two above read, inline in every hook (shim/init.c): shim_ready
+ * is set with release order once initialisation is done, after
+ * shim_the_policy; shim_init_slow() is the rest of shim_init_ensure().
+ */
+extern atomic_bool shim_ready;
+extern const struct policy *shim_the_policy;
+bool shim_init_slow(void);
+
+static inline bool shim_init_ensure(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&shim_ready,
+						  memory_order_acquire),
+			     1))
+		return true;
+	return shim_init_slow();
+}
+
+static inline const struct policy *shim_policy(void)
+{
+	return shim_the_policy;
+}
+
 
 /*
  * shim_local_fam - the table's local class of the policy's local-address:
