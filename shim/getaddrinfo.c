@@ -1,5 +1,5 @@
 /*
- * getaddrinfo.c - the getaddrinfo() and freeaddrinfo() hooks.
+ * getaddrinfo.c - the getaddrinfo() hook.
  *
  * SPEC §2, getaddrinfo row.  The real resolver is asked with AF_UNSPEC and
  * without the flags the shim judges itself, so that every family the
@@ -30,6 +30,15 @@
  * its own, and a call the policy leaves alone costs no allocation at all.
  * An IPv4 literal that an ipv6 stack maps is asked for as AF_INET6 with
  * AI_V4MAPPED, so that libc makes it an AF_INET6 entry and nothing grows.
+ * freeaddrinfo() is libc's own, not hooked: every list the program gets
+ * is one it frees as its own.
+ *
+ * A literal asked for with hints and without AI_ADDRCONFIG, under a policy
+ * without rules or local-address (the common call, and the smallest, so
+ * the one where the shim's own work shows most) takes gai_lean(): libc's
+ * answer is handed out as it is, or with the /96 prefix written over its
+ * first bytes, whenever gai_build() would do no more than that, as worked
+ * out once per policy (gai_lean_of()).
  *
  * The rewriting, gai_rewrite() (shim/gai.h), takes the real answers and
  * gives the program's list without asking anything of the resolver, so
@@ -63,6 +72,20 @@ static const struct addrinfo gai_default_hints = {
 };
 
 /*
+ * An entry of libc's list as gai_lean() tells them apart (gai_kind()): one
+ * exactly as glibc makes them, AF_INET, or AF_INET6 with an IPv6 or an
+ * IPv4-mapped address (the first two are their class, FAM_IPV4 and
+ * FAM_IPV6); KIND_OTHER for any other.
+ */
+enum gai_kind {
+	KIND_OTHER,
+	KIND_INET,
+	KIND_INET6,
+	KIND_MAPPED,
+	KIND_COUNT
+};
+
+/*
  * What every call asks of the loaded policy, worked out at the first call
  * under it (gai_fast_get()) when it has no local-address (whose name is
  * resolved once, later, and may fail): then the decision is the table's
@@ -78,7 +101,13 @@ struct gai_fast {
 	bool probe_v6;			/* literals asked as AF_INET6 */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
+	/* What gai_lean() does with a literal's answer, by [kind][want]. */
+	unsigned char lean[KIND_COUNT][FAM_BOTH + 1];
 };
+
+static unsigned char gai_lean_of(const struct policy *policy,
+				 const struct gai_fast *f, unsigned kind,
+				 unsigned want);
 
 static _Atomic(struct gai_fast *) gai_fast_the;
 
@@ -103,6 +132,9 @@ gai_fast_make(const struct policy *policy)
 	policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
 	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
+	for (have = 0; have < KIND_COUNT; have++)
+		for (want = 0; want <= FAM_BOTH; want++)
+			f->lean[have][want] = gai_lean_of(policy, f, have, want);
 	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
 						    memory_order_acq_rel,
 						    memory_order_acquire))
@@ -170,6 +202,19 @@ static const struct gai_action {
 	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, HOW_TRANSLATED},
 	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, HOW_FAIL},
 };
+
+/* The row of gai_actions for outcome, asked for family. */
+static inline const struct gai_action *gai_row(enum policy_outcome outcome,
+					       int family)
+{
+	const struct gai_action *row = gai_actions;
+
+	while (row->outcome != OUTCOME_COUNT &&
+	       (row->outcome != outcome ||
+		(row->family != GAI_ANY && row->family != family)))
+		row++;
+	return row;
+}
 
 /* What a conversion makes of an entry. */
 enum gai_conv {
@@ -295,6 +340,81 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 		return gai_pooled(req, src, out);
 	default:
 		return GAI_DROP;
+	}
+}
+
+/* What gai_lean() does with each entry of a literal's answer. */
+enum gai_lean_op {
+	LEAN_NO,		/* nothing: gai_rewrite() is asked */
+	LEAN_KEEP,		/* hands it out as it is */
+	LEAN_PREFIX,		/* writes f->prefix over its first 12 bytes */
+};
+
+/* The kind of entry ai is. */
+static inline unsigned gai_kind(const struct addrinfo *ai)
+{
+	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	static const uint8_t zero[sizeof(sin->sin_zero)];
+
+	if (!sin)
+		return KIND_OTHER;
+	if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(*sin) &&
+	    sin->sin_family == AF_INET &&
+	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
+		return KIND_INET;
+	if (ai->ai_family != AF_INET6 || ai->ai_addrlen != sizeof(*sin6) ||
+	    sin6->sin6_family != AF_INET6)
+		return KIND_OTHER;
+	if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return KIND_INET6;
+	/* gai_set_v6() writes a mapped address without these. */
+	return sin6->sin6_flowinfo || sin6->sin6_scope_id ? KIND_OTHER
+							  : KIND_MAPPED;
+}
+
+/*
+ * What gai_build() would make of a literal's answer, entries of kind asked
+ * for as want (FAM_* bits) under policy, whose gai_fast f is being made,
+ * said as a gai_lean_op: LEAN_NO unless gai_convert() keeps every entry
+ * (or only gives it f's /96 prefix), the family is one the program may
+ * open sockets of, and gai_log() has nothing to say.  A policy with rules,
+ * or in audit mode, gets LEAN_NO throughout.
+ */
+static unsigned char gai_lean_of(const struct policy *policy,
+				 const struct gai_fast *f, unsigned kind,
+				 unsigned want)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const int family_of[FAM_BOTH + 1] = {
+		[FAM_IPV4] = AF_INET, [FAM_IPV6] = AF_INET6,
+		[FAM_BOTH] = AF_UNSPEC,
+	};
+	unsigned host = kind == KIND_MAPPED ? FAM_IPV4 : kind;
+	bool v6 = kind != KIND_INET;
+	enum policy_outcome outcome = f->outcome[host][want];
+	const struct gai_action *row = gai_row(outcome, family_of[want]);
+
+	if (policy_rule_count(policy) || !policy_enforce(policy) ||
+	    kind == KIND_OTHER || want == FAM_NONE || !(host & row->from) ||
+	    !(f->sockets & (v6 ? FAM_IPV6 : FAM_IPV4)) ||
+	    (outcome == OUTCOME_MAP && want != FAM_IPV4 &&
+	     shim_logging(policy)))
+		return LEAN_NO;
+	switch (row->how) {
+	case HOW_COPY:
+		return LEAN_KEEP;
+	case HOW_IPV4:
+		return v6 ? LEAN_NO : LEAN_KEEP;
+	case HOW_MAPPED:
+		return v6 ? LEAN_KEEP : LEAN_NO;
+	case HOW_TRANSLATED:
+		if (kind != KIND_MAPPED || !f->prefix96)
+			return LEAN_NO;
+		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
+								 : LEAN_KEEP;
+	default:
+		return LEAN_NO;
 	}
 }
 
@@ -456,7 +576,7 @@ void gai_req_init(struct gai_req *req, const struct policy *policy)
 int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res)
 {
-	const struct gai_action *row = gai_actions;
+	const struct gai_action *row;
 	const struct gai_fast *f;
 	struct addrinfo *head;
 	enum policy_action action;
@@ -475,10 +595,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	else
 		outcome = resolve_decide(req->policy, action, req->host, want);
 	req->outcome = (int)outcome;
-	while (row->outcome != OUTCOME_COUNT &&
-	       (row->outcome != outcome ||
-		(row->family != GAI_ANY && row->family != req->ask.ai_family)))
-		row++;
+	row = gai_row(outcome, req->ask.ai_family);
 	req->refused = true;
 	if (row->how == HOW_FAIL) {
 		real_freeaddrinfo(list);
@@ -608,8 +725,28 @@ static bool gai_is_name(const char *node)
 }
 
 /*
- * Ask the real resolver for req->node as a literal, query with
- * AI_NUMERICHOST, and set req->literal.  On an ipv6 stack, for a program
+ * The question a literal is asked with, for a program that asked ask: the
+ * real resolver's (ask's socket type and protocol, its flags without the
+ * shim's own) with AI_NUMERICHOST; and when v6 (probe_v6), for a program
+ * that did not ask AF_INET, AF_INET6 with AI_V4MAPPED.
+ */
+static inline void gai_literal_question(struct addrinfo *probe,
+					const struct addrinfo *ask, bool v6)
+{
+	*probe = (struct addrinfo){
+		.ai_flags = (ask->ai_flags & ~GAI_OWN_FLAGS) | AI_NUMERICHOST,
+		.ai_socktype = ask->ai_socktype,
+		.ai_protocol = ask->ai_protocol,
+	};
+	if (v6 && ask->ai_family != AF_INET) {
+		probe->ai_family = AF_INET6;
+		probe->ai_flags |= AI_V4MAPPED;
+	}
+}
+
+/*
+ * Ask the real resolver for req->node as a literal (gai_literal_question())
+ * and set req->literal.  On an ipv6 stack, for a program
  * that did not ask AF_INET, the question is AF_INET6 with AI_V4MAPPED: an
  * IPv4 literal, which can only be map there, then comes back as an
  * AF_INET6 entry at ::ffff:a.b.c.d, which has the room of its translated
@@ -621,21 +758,17 @@ static bool gai_is_name(const char *node)
  * decided.
  */
 static int gai_ask_literal(struct gai_req *req, const char *service,
-			   const struct addrinfo *query,
 			   struct addrinfo **list)
 {
 	const struct gai_fast *f = gai_fast_get(req->policy);
-	struct addrinfo probe = *query;
+	struct addrinfo probe;
 	int rc;
 
 	if (!(req->ask.ai_flags & AI_NUMERICHOST) && gai_is_name(req->node))
 		return EAI_NONAME;
-	probe.ai_flags |= AI_NUMERICHOST;
-	if (req->ask.ai_family != AF_INET &&
-	    (f ? f->probe_v6 : policy_stack(req->policy) == STACK_IPV6)) {
-		probe.ai_family = AF_INET6;
-		probe.ai_flags |= AI_V4MAPPED;
-	}
+	gai_literal_question(&probe, &req->ask,
+			     f ? f->probe_v6
+			       : policy_stack(req->policy) == STACK_IPV6);
 	rc = gai_forward(req->node, service, &probe, list);
 	if (rc == 0 || (req->ask.ai_flags & AI_NUMERICHOST))
 		req->literal = true;
@@ -661,7 +794,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 		.ai_protocol = req->ask.ai_protocol,
 	};
 	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
-	rc = req->node ? gai_ask_literal(req, service, &query, &list) : -1;
+	rc = req->node ? gai_ask_literal(req, service, &list) : -1;
 	/* A denied name is refused before it is looked up: no query for
 	 * it leaves the host (a literal has no name rule). */
 	if (resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
@@ -744,15 +877,90 @@ static void gai_log(const struct gai_req *req, int rc)
 	errno = saved_errno;
 }
 
-static int shim_getaddrinfo(const char *node, const char *service,
-			    const struct addrinfo *hints, struct addrinfo **res)
+/* gai_lean()'s answer when it leaves the call to gai_decide(). */
+#define GAI_NOT_LEAN 1
+
+/*
+ * The rest of gai_lean() for a literal, list libc's answer, that f->lean
+ * does not hand out as it is: what gai_decide() does with it.
+ */
+static __attribute__((noinline)) int
+gai_literal(const struct policy *policy, struct addrinfo *list,
+	    const char *node, const struct addrinfo *hints,
+	    struct addrinfo **res, int saved_errno)
+{
+	struct gai_req req;
+	int rc;
+
+	gai_req_init(&req, policy);
+	req.ask = *hints;
+	req.node = node;
+	req.literal = true;
+	rc = gai_rewrite(&req, list, res);
+	if (rc != EAI_SYSTEM)
+		errno = saved_errno;
+	gai_log(&req, rc);
+	return rc;
+}
+
+/*
+ * The call for a node that starts with a digit, hints given without
+ * AI_ADDRCONFIG, under a policy with a gai_fast: what gai_decide() would
+ * do, with the work a literal under a policy without rules does not need
+ * left out.  The literal is asked as gai_ask_literal() asks it, and its
+ * answer is handed out as f->lean says, with the program's flags (as
+ * gai_build() does), or else given to gai_rewrite() as gai_decide() would
+ * give it.  Returns GAI_NOT_LEAN, errno and *res untouched, when libc
+ * finds no literal there, for gai_decide() to ask it all again.
+ */
+static inline int gai_lean(const struct policy *policy,
+			   const struct gai_fast *f, const char *node,
+			   const char *service, const struct addrinfo *hints,
+			   struct addrinfo **res)
+{
+	unsigned want = resolve_fam_of(hints->ai_family);
+	struct addrinfo probe, *list, *ai;
+	int saved_errno = errno;
+	unsigned kind, op;
+
+	gai_literal_question(&probe, hints, f->probe_v6);
+	if (real_getaddrinfo(node, service, &probe, &list) != 0) {
+		errno = saved_errno;
+		return GAI_NOT_LEAN;
+	}
+	/* Every entry of a literal's answer has its one address, and only
+	 * the first a canonical name, as glibc gives it: an answer that has
+	 * not is left to gai_rewrite(). */
+	kind = gai_kind(list);
+	op = f->lean[kind][want];
+	for (ai = list->ai_next; ai && op != LEAN_NO; ai = ai->ai_next)
+		if (gai_kind(ai) != kind || ai->ai_canonname)
+			op = LEAN_NO;
+	if (__builtin_expect(op != LEAN_NO, 1)) {
+		for (ai = list; ai; ai = ai->ai_next) {
+			ai->ai_flags = hints->ai_flags;
+			if (op == LEAN_PREFIX)
+				memcpy(((struct sockaddr_in6 *)ai->ai_addr)
+					       ->sin6_addr.s6_addr,
+				       f->prefix, sizeof(f->prefix));
+		}
+		*res = list;
+		return 0;
+	}
+	return gai_literal(policy, list, node, hints, res, saved_errno);
+}
+
+static __attribute__((noinline)) int
+shim_getaddrinfo(const struct policy *policy, const char *node,
+		 const char *service, const struct addrinfo *hints,
+		 struct addrinfo **res)
 {
 	struct gai_req req;
 	int rc, saved_errno = errno;
 
-	gai_req_init(&req, shim_policy());
-	if (!req.policy)
+	if (!policy)
 		return EAI_FAIL;
+	gai_req_init(&req, policy);
 	if (hints)
 		req.ask = *hints;
 	/* An unknown family, and a call the shim could not clean up after,
@@ -784,26 +992,20 @@ static int shim_getaddrinfo(const char *node, const char *service,
 SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 			    const struct addrinfo *hints, struct addrinfo **res)
 {
+	const struct policy *policy;
+	const struct gai_fast *f;
+	int rc;
+
 	if (!shim_init_ensure())
 		return gai_forward(node, service, hints, res);
-	return shim_getaddrinfo(node, service, hints, res);
-}
-
-/*
- * freeaddrinfo - the interposed freeaddrinfo(3): frees a list from
- * getaddrinfo(), or any tail of one, whoever built it.
- *
- * It changes nothing, and is hooked all the same so that the contract that
- * lets the shim edit lists lives in this library: every list it hands out
- * is libc's own or has its layout, which libc's freeaddrinfo frees entry
- * by entry, so that nothing tells the shim's lists from libc's: a
- * program's free reaches that function and no rule of the shim's own.
- * Should libc lack it, the list is left unfreed rather than freed by a rule
- * that may not be libc's.
- */
-SHIM_EXPORT void freeaddrinfo(struct addrinfo *res)
-{
-	shim_init_ensure();
-	if (real_freeaddrinfo)
-		real_freeaddrinfo(res);
+	policy = shim_policy();
+	/* A literal, as programs ask for one. */
+	if (node && *node >= '0' && *node <= '9' && hints && res && policy &&
+	    !(hints->ai_flags & AI_ADDRCONFIG) &&
+	    resolve_fam_of(hints->ai_family) != FAM_NONE &&
+	    real_freeaddrinfo && (f = gai_fast_get(policy)) &&
+	    (rc = gai_lean(policy, f, node, service, hints, res)) !=
+		    GAI_NOT_LEAN)
+		return rc;
+	return shim_getaddrinfo(policy, node, service, hints, res);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/shim/resolve.sh - the name-resolution hooks (getaddrinfo,
-# freeaddrinfo, gethostbyname*, getnameinfo) against SPEC §1's table and
-# §2's getaddrinfo and gethostbyname* rows.
+# gethostbyname*, getnameinfo) against SPEC §1's table and §2's getaddrinfo
+# and gethostbyname* rows, and getaddrinfo()'s lists freed by libc's
+# freeaddrinfo().
 #
 # Every probe runs in a mount and network namespace of its own, whose
 # /etc/hosts and /etc/nsswitch.conf ("hosts: files") are the test's, whose
@@ -11,7 +12,11 @@
 # resolved.
 #
 # The cases are the generated cross product of SPEC §1's table below, the
-# lines of tests/shim/resolve-cases.txt, bad input checked bare and shimmed,
+# lines of tests/shim/resolve-cases.txt (both of them run again with a rule
+# in the config that fits none of their names and addresses: the library
+# then takes its general path, and each call must give what it gave on the
+# paths a policy without rules takes, shim/getaddrinfo.c's gai_lean() for
+# a literal), bad input checked bare and shimmed,
 # lists freed under valgrind, and an IPv4-only client reaching an IPv6-only
 # name through its peer-pool address (SPEC §3 peer-pool) end to end.
 #
@@ -46,6 +51,11 @@ printf 'hosts: files\n' >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
 printf 'stack = ipv5\n' >"$tmp/broken.conf"
 printf 'deny = 9.stackshim.test\ndeny = cafe.stackshim.test\n' >"$tmp/deny.conf"
+printf 'deny = 198.51.100.254 7 udp\n' >"$tmp/general.conf"
+# The config of a case that names none (general.conf for the second run),
+# and what the run's results are labelled with.
+default_conf=$tmp/empty.conf
+run_note=""
 
 # As root the namespaces need nothing more; otherwise a user namespace
 # gives the rights to make them.
@@ -80,10 +90,10 @@ fi
 
 # settings_env SETTINGS - env's arguments for a case's settings: "bare"
 # (no library), or words KEY=VALUE for STACKSHIM_KEY ('-' as '_') and
-# conf=NAME for $tmp/NAME.conf instead of the empty config.
+# conf=NAME for $tmp/NAME.conf instead of $default_conf.
 settings_env()
 {
-	local word key conf=$tmp/empty.conf out=()
+	local word key conf=$default_conf out=()
 
 	for word in $1; do
 		case $word in
@@ -118,7 +128,8 @@ flush()
 	mapfile -t gots < <(in_ns "$mode" $(settings_env "$settings") \
 		"$tmp/probe" "${q_calls[@]}" 2>/dev/null)
 	for i in "${!q_calls[@]}"; do
-		expect "[$mode; $settings] ${q_calls[$i]}" "${q_wants[$i]}" \
+		expect "[$mode; $settings$run_note] ${q_calls[$i]}" \
+			"${q_wants[$i]}" \
 			"${gots[$i]-<no output>}"
 	done
 	q_calls=()
@@ -206,35 +217,47 @@ gai_expect()
 	esac
 }
 
-ncases=0
-for policy in "${policies[@]}"; do
-	read -r stack prefer mapped <<<"$policy"
-	for cell in "${cells[@]}"; do
-		read -r cstack local o4 o6 oboth <<<"$cell"
-		[ "$cstack" == "$stack" ] || continue
-		settings="stack=$stack prefer=$prefer mapped=$mapped"
-		[ -n "${local_of[$local]}" ] &&
-			settings+=" local-address=${local_of[$local]}"
-		for dest in "${dests[@]}"; do
-			read -r node kind host v4 v6 <<<"$dest"
-			case $host in
-			ipv4) outcome=$o4 ;;
-			ipv6) outcome=$o6 ;;
-			*) outcome=$oboth ;;
-			esac
-			[ "$outcome" == prefer ] && outcome=$prefer
-			[ "$outcome" == map ] && [ "$mapped" == no ] &&
-				outcome=fail-host
-			case_add dual "$settings" "gai/$node/80/unspec/stream/0" \
-				"$(gai_expect "$outcome" "$kind" "$v4" "$v6")"
-			ncases=$((ncases + 1))
+table_cases()
+{
+	local policy stack prefer mapped cell cstack local o4 o6 oboth
+	local settings dest node kind host v4 v6 outcome ncases=0
+
+	for policy in "${policies[@]}"; do
+		read -r stack prefer mapped <<<"$policy"
+		for cell in "${cells[@]}"; do
+			read -r cstack local o4 o6 oboth <<<"$cell"
+			[ "$cstack" == "$stack" ] || continue
+			settings="stack=$stack prefer=$prefer mapped=$mapped"
+			[ -n "${local_of[$local]}" ] &&
+				settings+=" local-address=${local_of[$local]}"
+			for dest in "${dests[@]}"; do
+				read -r node kind host v4 v6 <<<"$dest"
+				case $host in
+				ipv4) outcome=$o4 ;;
+				ipv6) outcome=$o6 ;;
+				*) outcome=$oboth ;;
+				esac
+				[ "$outcome" == prefer ] && outcome=$prefer
+				[ "$outcome" == map ] && [ "$mapped" == no ] &&
+					outcome=fail-host
+				case_add dual "$settings" "gai/$node/80/unspec/stream/0" \
+					"$(gai_expect "$outcome" "$kind" "$v4" "$v6")"
+				ncases=$((ncases + 1))
+			done
 		done
 	done
-done
-flush
-expect "table cases through getaddrinfo" 120 "$ncases"
+	flush
+	expect "table cases through getaddrinfo" 120 "$ncases"
+}
 
+table_cases
 cases <"$top_srcdir/tests/shim/resolve-cases.txt"
+default_conf=$tmp/general.conf
+run_note=", general path"
+table_cases
+cases <"$top_srcdir/tests/shim/resolve-cases.txt"
+default_conf=$tmp/empty.conf
+run_note=""
 
 # --- bad input: libc's own answer, bare and under every stack ------------------
 bad_calls=(
