@@ -11,8 +11,8 @@
 #
 # Every timed variant of a benchmark is run once per round, in the same
 # order, for BENCH_ROUNDS rounds (A B C A B C ...), so that a change in the
-# machine's load falls on all of them alike; the median of each is compared
-# with the bare one's.  Each run is a process of its own in a network
+# machine's load falls on all of them alike; a ratio is the median of the
+# rounds' own ratios (paired()).  Each run is a process of its own in a network
 # namespace of its own (fresh port tables: no TIME_WAIT carried over), with
 # /etc/hosts and /etc/nsswitch.conf of this script's, so that nothing is
 # ever sent or resolved outside loopback or the namespaces made here.
@@ -335,14 +335,18 @@ fi
 
 # --- the timed rounds ----------------------------------------------------------
 : >"$tmp/times"
+# A group whose runs are short (tens of milliseconds, or one call) gets
+# three times the rounds: on a VM, one slow spell is a larger share of them.
+declare -A more_rounds=([gai-numeric]=3 [first]=3)
 for group in $(awk '{ print $1 }' "$spec" | uniq); do
-	echo "timing $group: $rounds rounds of $(grep -c "^$group " "$spec") variants"
-	for r in $(seq "$rounds"); do
+	n=$((rounds * ${more_rounds[$group]:-1}))
+	echo "timing $group: $n rounds of $(grep -c "^$group " "$spec") variants"
+	for r in $(seq "$n"); do
 		grep "^$group " "$spec" | while read -r line; do
 			t=$(runspec $line </dev/null) ||
 				die "$group: $line: failed"
 			set -- $line
-			echo "$1 $2 $t" >>"$tmp/times"
+			echo "$1 $2 $t $r" >>"$tmp/times"
 		done || exit 1
 	done
 done
@@ -476,6 +480,22 @@ awk '{ print $1, $2, $3 }' "$tmp/times" | sort -k1,1 -k2,2 -k3,3n |
 		   print k, med } }' >"$tmp/medians"
 
 median() { awk -v g="$1" -v l="$2" '$1 == g && $2 == l { print $3 }' "$tmp/medians"; }
+
+# paired GROUP A B: the median, over the rounds, of A's time over B's in
+# the same round.  Both ran seconds apart, so a spell in which the machine
+# is slower or faster (this VM has them, lasting seconds) weighs on both
+# alike; two medians taken apart could each come from another spell.
+paired()
+{
+	awk -v g="$1" -v a="$2" -v b="$3" '
+		$1 == g && $2 == a { ta[$4] = $3 }
+		$1 == g && $2 == b { tb[$4] = $3 }
+		END { for (r in ta) if ((r in tb) && tb[r] > 0) print ta[r] / tb[r] }' \
+		"$tmp/times" | sort -g |
+		awk '{ v[++n] = $1 }
+		     END { if (!n) print "-"
+			   else printf "%.3f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
 irof() { awk -v g="$1" -v l="$2" -v c="$3" '$1 == g && $2 == l && $3 == c { print $4 }' "$tmp/ir"; }
 
 declare -A title=(
@@ -503,18 +523,20 @@ declare -A about=(
 	[tnat64]="tnat64, nat64_prefix = ::ffff:0:0"
 )
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3f", a / b }'; }
 pretty() { awk -v t="$1" 'BEGIN { if (t == "") print "-"; else if (t >= 1e9) printf "%.3f s", t / 1e9; else if (t >= 1e6) printf "%.2f ms", t / 1e6; else if (t >= 1e3) printf "%.2f µs", t / 1e3; else printf "%.0f ns", t }'; }
 
 report()
 {
-	local g first l med base
+	local g first l med
 	echo "# stackshim benchmarks"
 	echo
 	echo "Written by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Each run is one process in a network namespace of its own; the variants of"
-	echo "a benchmark run in turn, round after round ($rounds rounds), and the median of"
-	echo "each is compared with the first row's.  Times are the program's own loop,"
+	echo "a benchmark run in turn, round after round ($rounds rounds; 3 times as many"
+	echo "for the short ones, numeric getaddrinfo and the first call).  A run's time is"
+	echo "the median of its rounds; a ratio is the median of the rounds' own ratios,"
+	echo "each round's run over the first row's run of the same round, so that a spell"
+	echo "in which this VM runs slower weighs on both alike.  Times are the program's own loop,"
 	echo "never the start of the process or the load of a shim (except where that is"
 	echo "what is measured).  Counts divided by $scale."
 	echo
@@ -534,12 +556,11 @@ report()
 		echo "### ${title[$g]}"
 		echo
 		first=$(awk -v g="$g" '$1 == g { print $2; exit }' "$spec")
-		base=$(median "$g" "$first")
 		echo "| variant | median of a run | per operation | × $first |"
 		echo "|---|---:|---:|---:|"
 		for l in $(awk -v g="$g" '$1 == g { print $2 }' "$spec"); do
 			med=$(median "$g" "$l")
-			echo "| $l: ${about[$l]} | $(pretty "$med") | $(pretty "$(awk -v t="$med" -v n="${ops[$g]}" 'BEGIN { print t / n }')") | $(ratio "$med" "$base") |"
+			echo "| $l: ${about[$l]} | $(pretty "$med") | $(pretty "$(awk -v t="$med" -v n="${ops[$g]}" 'BEGIN { print t / n }')") | $(paired "$g" "$l" "$first") |"
 		done
 		[ "$g" = connect ] && { echo; echo "tnat64 on loopback: $tnat64_loopback"; }
 	done
@@ -611,28 +632,28 @@ targets()
 	echo
 	echo "| target | measured | |"
 	echo "|---|---:|---|"
-	target "pass-through connect ≤ 1.02× bare" "$(ratio "$(median connect stackshim)" "$(median connect bare)")" 1.02 ×
+	target "pass-through connect ≤ 1.02× bare" "$(paired connect stackshim bare)" 1.02 ×
 	for p in proxychains4 torsocks; do
 		[ -n "$(irof connect "$p" connect)" ] || continue
 		target "pass-through connect adds fewer instructions than $p ($(( $(irof connect "$p" connect) - $(irof connect bare connect) )))" \
 			"$(( $(irof connect stackshim connect) - $(irof connect bare connect) ))" \
 			"$(( $(irof connect "$p" connect) - $(irof connect bare connect) - 1 ))" " Ir"
 	done
-	target "upgraded connect ≤ 1.05× bare (loopback)" "$(ratio "$(median connect stackshim-ipv6)" "$(median connect bare)")" 1.05 ×
-	target "upgraded connect ≤ 1.05× bare (veth)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth bare)")" 1.05 ×
+	target "upgraded connect ≤ 1.05× bare (loopback)" "$(paired connect stackshim-ipv6 bare)" 1.05 ×
+	target "upgraded connect ≤ 1.05× bare (veth)" "$(paired veth stackshim-ipv6 bare)" 1.05 ×
 	[ -n "$tn_lib" ] &&
-		target "upgraded connect ≤ tnat64 (veth)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth tnat64)")" 1.00 ×
-	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (loopback; the shim's share)" "$(ratio "$(median connect stackshim-ipv6)" "$(median connect kernel-as-upgraded)")" 1.05 ×
-	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (veth; the shim's share)" "$(ratio "$(median veth stackshim-ipv6)" "$(median veth kernel-as-upgraded)")" 1.05 ×
-	target "UDP, upgraded, ≤ 1.03× bare" "$(ratio "$(median udp stackshim-ipv6)" "$(median udp bare)")" 1.03 ×
-	target "UDP, upgraded, ≤ 1.03× the kernel's own upgraded path (the shim's share)" "$(ratio "$(median udp stackshim-ipv6)" "$(median udp kernel-as-upgraded)")" 1.03 ×
+		target "upgraded connect ≤ tnat64 (veth)" "$(paired veth stackshim-ipv6 tnat64)" 1.00 ×
+	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (loopback; the shim's share)" "$(paired connect stackshim-ipv6 kernel-as-upgraded)" 1.05 ×
+	target "upgraded connect ≤ 1.05× the kernel's own upgraded path (veth; the shim's share)" "$(paired veth stackshim-ipv6 kernel-as-upgraded)" 1.05 ×
+	target "UDP, upgraded, ≤ 1.03× bare" "$(paired udp stackshim-ipv6 bare)" 1.03 ×
+	target "UDP, upgraded, ≤ 1.03× the kernel's own upgraded path (the shim's share)" "$(paired udp stackshim-ipv6 kernel-as-upgraded)" 1.03 ×
 	for s in ipv4 dual ipv6; do
-		target "numeric getaddrinfo ≤ 1.10× bare, stack = $s" "$(ratio "$(median gai-numeric stackshim-$s)" "$(median gai-numeric bare)")" 1.10 ×
+		target "numeric getaddrinfo ≤ 1.10× bare, stack = $s" "$(paired gai-numeric stackshim-$s bare)" 1.10 ×
 	done
-	target "process start ≤ 1.05× bare, default policy" "$(ratio "$(median spawn stackshim)" "$(median spawn bare)")" 1.05 ×
+	target "process start ≤ 1.05× bare, default policy" "$(paired spawn stackshim bare)" 1.05 ×
 	target "a 100,000-rule config loaded lazily (at the first network call) in under 50 ms" "$(awk -v t="$(median first stackshim-100k)" 'BEGIN { printf "%.1f", t / 1e6 }')" 50 " ms"
-	target "process start ≤ 1.05× an empty preload library (the shim's own share)" "$(ratio "$(median spawn stackshim)" "$(median spawn empty-library)")" 1.05 ×
-	target "decision cost, 100,000 rules ≤ 1.2× 10 rules" "$(ratio "$(median decide stackshim-100k)" "$(median decide stackshim-10)")" 1.20 ×
+	target "process start ≤ 1.05× an empty preload library (the shim's own share)" "$(paired spawn stackshim empty-library)" 1.05 ×
+	target "decision cost, 100,000 rules ≤ 1.2× 10 rules" "$(paired decide stackshim-100k stackshim-10)" 1.20 ×
 }
 
 report >"$tmp/report" || die "cannot write the report"
