@@ -65,7 +65,7 @@ rules=${2:?}
 lib=${3:?}
 out=${4:?}
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-21}
 scale=${BENCH_SCALE:-1}
 case $net in /*) ;; *) net=$PWD/$net ;; esac
 case $rules in /*) ;; *) rules=$PWD/$rules ;; esac
@@ -335,11 +335,11 @@ fi
 
 # --- the timed rounds ----------------------------------------------------------
 : >"$tmp/times"
-# A group whose runs are short (tens of milliseconds, or one call) gets
-# three times the rounds: on a VM, one slow spell is a larger share of them.
-declare -A more_rounds=([gai-numeric]=3 [first]=3)
+# The hosts-file getaddrinfo group, whose runs last seconds each, gets a
+# third of the rounds.
+declare -A fewer_rounds=([gai-name]=3)
 for group in $(awk '{ print $1 }' "$spec" | uniq); do
-	n=$((rounds * ${more_rounds[$group]:-1}))
+	n=$(((rounds + ${fewer_rounds[$group]:-1} - 1) / ${fewer_rounds[$group]:-1}))
 	echo "timing $group: $n rounds of $(grep -c "^$group " "$spec") variants"
 	for r in $(seq "$n"); do
 		grep "^$group " "$spec" | while read -r line; do
@@ -532,8 +532,8 @@ report()
 	echo
 	echo "Written by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Each run is one process in a network namespace of its own; the variants of"
-	echo "a benchmark run in turn, round after round ($rounds rounds; 3 times as many"
-	echo "for the short ones, numeric getaddrinfo and the first call).  A run's time is"
+	echo "a benchmark run in turn, round after round ($rounds rounds; a third of them"
+	echo "for the hosts-file getaddrinfo, whose runs last seconds).  A run's time is"
 	echo "the median of its rounds; a ratio is the median of the rounds' own ratios,"
 	echo "each round's run over the first row's run of the same round, so that a spell"
 	echo "in which this VM runs slower weighs on both alike.  Times are the program's own loop,"
