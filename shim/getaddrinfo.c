@@ -101,13 +101,28 @@ struct gai_fast {
 	bool probe_v6;			/* literals asked as AF_INET6 */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
-	/* What gai_lean() does with a literal's answer, by [kind][want]. */
-	unsigned char lean[KIND_COUNT][FAM_BOTH + 1];
+	/*
+	 * gai_lean() for a program that asks family (AF_UNSPEC to AF_INET6):
+	 * the family and the flags of gai_literal_question() for it (the
+	 * latter added to the program's own, less the shim's), and what is
+	 * done with each kind of answer; family GAI_NOT_ASKED for a family
+	 * that gai_lean() leaves to shim_getaddrinfo().
+	 */
+	struct gai_lean_row {
+		int family;
+		int flags;
+		unsigned char op[KIND_COUNT];	/* enum gai_lean_op */
+	} lean[AF_INET6 + 1];
 };
+
+/* A gai_lean_row's family for one that gai_lean() does not ask. */
+#define GAI_NOT_ASKED (-1)
 
 static unsigned char gai_lean_of(const struct policy *policy,
 				 const struct gai_fast *f, unsigned kind,
 				 unsigned want);
+static inline void gai_literal_question(struct addrinfo *probe,
+					const struct addrinfo *ask, bool v6);
 
 static _Atomic(struct gai_fast *) gai_fast_the;
 
@@ -119,8 +134,10 @@ gai_fast_make(const struct policy *policy)
 	struct gai_fast *none = NULL;
 	struct in6_addr prefix;
 	unsigned have, want, len;
+	int family;
 
-	if (f || policy_local_address(policy) || !(f = malloc(sizeof(*f))))
+	if (!policy || f || policy_local_address(policy) ||
+	    !(f = malloc(sizeof(*f))))
 		return NULL;
 	f->policy = policy;
 	for (have = 0; have <= FAM_BOTH; have++)
@@ -132,9 +149,20 @@ gai_fast_make(const struct policy *policy)
 	policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
 	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
-	for (have = 0; have < KIND_COUNT; have++)
-		for (want = 0; want <= FAM_BOTH; want++)
-			f->lean[have][want] = gai_lean_of(policy, f, have, want);
+	for (family = 0; family <= AF_INET6; family++) {
+		struct gai_lean_row *row = &f->lean[family];
+		struct addrinfo ask = {.ai_family = family}, probe;
+
+		want = resolve_fam_of(family);
+		gai_literal_question(&probe, &ask, f->probe_v6);
+		/* A list the shim could not free is not asked for here. */
+		row->family = want == FAM_NONE || !real_freeaddrinfo
+				      ? GAI_NOT_ASKED
+				      : probe.ai_family;
+		row->flags = probe.ai_flags;
+		for (have = 0; have < KIND_COUNT; have++)
+			row->op[have] = gai_lean_of(policy, f, have, want);
+	}
 	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
 						    memory_order_acq_rel,
 						    memory_order_acquire))
@@ -904,50 +932,79 @@ gai_literal(const struct policy *policy, struct addrinfo *list,
 }
 
 /*
+ * The rest of gai_lean() for list, libc's answer to a literal, when it is
+ * not one entry to hand out as it is: each entry handed out as row->op
+ * says, or the whole answer given to gai_literal().
+ */
+static __attribute__((noinline)) int
+gai_lean_list(const struct policy *policy, const struct gai_fast *f,
+	      const struct gai_lean_row *row, struct addrinfo *list,
+	      const char *node, const struct addrinfo *hints,
+	      struct addrinfo **res, int saved_errno)
+{
+	unsigned kind = gai_kind(list), op = row->op[kind];
+	struct addrinfo *ai;
+
+	/* Every entry of a literal's answer has its one address, and only
+	 * the first a canonical name, as glibc gives it: an answer that has
+	 * not is left to gai_rewrite(). */
+	for (ai = list->ai_next; ai && op != LEAN_NO; ai = ai->ai_next)
+		if (gai_kind(ai) != kind || ai->ai_canonname)
+			op = LEAN_NO;
+	if (op == LEAN_NO)
+		return gai_literal(policy, list, node, hints, res,
+				   saved_errno);
+	for (ai = list; ai; ai = ai->ai_next) {
+		ai->ai_flags = hints->ai_flags;
+		if (op == LEAN_PREFIX)
+			memcpy(((struct sockaddr_in6 *)ai->ai_addr)
+				       ->sin6_addr.s6_addr,
+			       f->prefix, sizeof(f->prefix));
+	}
+	*res = list;
+	return 0;
+}
+
+/*
  * The call for a node that starts with a digit, hints given without
- * AI_ADDRCONFIG, under a policy with a gai_fast: what gai_decide() would
- * do, with the work a literal under a policy without rules does not need
- * left out.  The literal is asked as gai_ask_literal() asks it, and its
- * answer is handed out as f->lean says, with the program's flags (as
- * gai_build() does), or else given to gai_rewrite() as gai_decide() would
- * give it.  Returns GAI_NOT_LEAN, errno and *res untouched, when libc
- * finds no literal there, for gai_decide() to ask it all again.
+ * AI_ADDRCONFIG, of a family that row of policy's gai_fast f asks: what
+ * gai_decide() would do, with the work a literal under a policy without
+ * rules does not need left out.  The literal is asked as
+ * gai_ask_literal() asks it, and its answer is handed out as row->op
+ * says, with the program's flags (as gai_build() does), or else given to
+ * gai_rewrite() as gai_decide() would give it.  Returns GAI_NOT_LEAN,
+ * errno and *res untouched, when libc finds no literal there, for
+ * gai_decide() to ask it all again.
  */
 static inline int gai_lean(const struct policy *policy,
-			   const struct gai_fast *f, const char *node,
+			   const struct gai_fast *f,
+			   const struct gai_lean_row *row, const char *node,
 			   const char *service, const struct addrinfo *hints,
 			   struct addrinfo **res)
 {
-	unsigned want = resolve_fam_of(hints->ai_family);
-	struct addrinfo probe, *list, *ai;
 	int saved_errno = errno;
-	unsigned kind, op;
+	struct addrinfo probe = {
+		.ai_flags = (hints->ai_flags & ~GAI_OWN_FLAGS) | row->flags,
+		.ai_family = row->family,
+		.ai_socktype = hints->ai_socktype,
+		.ai_protocol = hints->ai_protocol,
+	};
+	struct addrinfo *list;
 
-	gai_literal_question(&probe, hints, f->probe_v6);
 	if (real_getaddrinfo(node, service, &probe, &list) != 0) {
 		errno = saved_errno;
 		return GAI_NOT_LEAN;
 	}
-	/* Every entry of a literal's answer has its one address, and only
-	 * the first a canonical name, as glibc gives it: an answer that has
-	 * not is left to gai_rewrite(). */
-	kind = gai_kind(list);
-	op = f->lean[kind][want];
-	for (ai = list->ai_next; ai && op != LEAN_NO; ai = ai->ai_next)
-		if (gai_kind(ai) != kind || ai->ai_canonname)
-			op = LEAN_NO;
-	if (__builtin_expect(op != LEAN_NO, 1)) {
-		for (ai = list; ai; ai = ai->ai_next) {
-			ai->ai_flags = hints->ai_flags;
-			if (op == LEAN_PREFIX)
-				memcpy(((struct sockaddr_in6 *)ai->ai_addr)
-					       ->sin6_addr.s6_addr,
-				       f->prefix, sizeof(f->prefix));
-		}
+	/* The answer of a program that names a socket type: one entry. */
+	if (__builtin_expect(!list->ai_next &&
+				     row->op[gai_kind(list)] == LEAN_KEEP,
+			     1)) {
+		list->ai_flags = hints->ai_flags;
 		*res = list;
 		return 0;
 	}
-	return gai_literal(policy, list, node, hints, res, saved_errno);
+	return gai_lean_list(policy, f, row, list, node, hints, res,
+			     saved_errno);
 }
 
 static __attribute__((noinline)) int
@@ -994,17 +1051,18 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 {
 	const struct policy *policy;
 	const struct gai_fast *f;
+	const struct gai_lean_row *row;
 	int rc;
 
 	if (!shim_init_ensure())
 		return gai_forward(node, service, hints, res);
 	policy = shim_policy();
 	/* A literal, as programs ask for one. */
-	if (node && *node >= '0' && *node <= '9' && hints && res && policy &&
-	    !(hints->ai_flags & AI_ADDRCONFIG) &&
-	    resolve_fam_of(hints->ai_family) != FAM_NONE &&
-	    real_freeaddrinfo && (f = gai_fast_get(policy)) &&
-	    (rc = gai_lean(policy, f, node, service, hints, res)) !=
+	if (node && *node >= '0' && *node <= '9' && hints && res &&
+	    (unsigned)hints->ai_family <= AF_INET6 &&
+	    !(hints->ai_flags & AI_ADDRCONFIG) && (f = gai_fast_get(policy)) &&
+	    (row = &f->lean[hints->ai_family])->family != GAI_NOT_ASKED &&
+	    (rc = gai_lean(policy, f, row, node, service, hints, res)) !=
 		    GAI_NOT_LEAN)
 		return rc;
 	return shim_getaddrinfo(policy, node, service, hints, res);
