@@ -428,6 +428,36 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	return 0;
 }
 
+/* config_source_init - see internal.h. */
+void config_source_init(struct policy_source *src)
+{
+	memset(src, 0, offsetof(struct policy_source, used) + sizeof(src->used));
+}
+
+/* config_source_alloc - see internal.h. */
+void *config_source_alloc(struct policy_source *src, size_t n)
+{
+	size_t align = _Alignof(max_align_t);
+	char *p;
+
+	if (n > sizeof(src->room) - src->used)
+		return malloc(n);
+	p = src->room + src->used;
+	src->used += (n + align - 1) / align * align;
+	if (src->used > sizeof(src->room))
+		src->used = sizeof(src->room);
+	return p;
+}
+
+/* config_source_free - see internal.h. */
+void config_source_free(struct policy_source *src, void *p)
+{
+	uintptr_t at = (uintptr_t)p, room = (uintptr_t)src->room;
+
+	if (at - room >= sizeof(src->room))
+		free(p);
+}
+
 /* config_source_fail - see internal.h. */
 int config_source_fail(struct policy_source *src, const char *path, int rc,
 		       const char *text)
@@ -452,18 +482,24 @@ static int source_read_all(struct policy_source *src, int fd, off_t size)
 	char *grown;
 	ssize_t n;
 
+	/* A regular file's size and its end in one buffer, of the room when
+	 * it fits; a longer one, or a device's bytes, grow in the heap. */
+
 	for (;;) {
 		if (src->len == cap) {
 			cap = cap ? 2 * cap
 			    : size > 0 && size <= FILE_LIMIT ? (size_t)size + 1
-							       : 4096;
+							       : 1024;
 			if (cap > FILE_LIMIT + 1)
 				cap = FILE_LIMIT + 1;
 			if (src->len == cap)
 				return -EFBIG;
-			grown = realloc(src->text, cap);
+			grown = config_source_alloc(src, cap);
 			if (!grown)
 				return -ENOMEM;
+			if (src->len)
+				memcpy(grown, src->text, src->len);
+			config_source_free(src, src->text);
 			src->text = grown;
 		}
 		n = read(fd, src->text + src->len, cap - src->len);
@@ -502,7 +538,10 @@ int config_source_read(struct policy_source *src, const char *path,
 		close(fd);
 		return config_source_fail(src, path, -EINVAL, "not a regular file");
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* O_NONBLOCK means nothing to a regular file's reads, only to a
+	 * device's. */
+	if (!S_ISREG(st.st_mode))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (trusted &&
 	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
@@ -513,7 +552,7 @@ int config_source_read(struct policy_source *src, const char *path,
 	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
 	close(fd);
 	if (r < 0) {
-		free(src->text);
+		config_source_free(src, src->text);
 		src->text = NULL;
 		src->len = 0;
 		return config_source_fail(src, path, r, NULL);
@@ -532,7 +571,7 @@ int config_read(struct policy *policy, const char *path,
 
 	if (policy->file)
 		return -EEXIST;
-	memset(&src, 0, sizeof(src));
+	config_source_init(&src);
 	r = config_source_read(&src, path, false, false);
 	if (r < 0)
 		config_report(policy, err, &count, src.error.file, 0, 0, "%s",
@@ -540,7 +579,7 @@ int config_read(struct policy *policy, const char *path,
 	else
 		r = policy_parse_buffer(policy, path, src.text ? src.text : "",
 					src.len, err);
-	free(src.text);
+	config_source_free(&src, src.text);
 	return r;
 }
 

@@ -129,6 +129,20 @@ int config_source_read(struct policy_source *src, const char *path,
 		       bool trusted, bool optional);
 
 /*
+ * config_source_init - src empty, as policy_capture() starts it (room left
+ * as it is).
+ */
+void config_source_init(struct policy_source *src);
+
+/*
+ * config_source_alloc - n bytes for src's copies, from its room while there
+ * is enough left, else from malloc(); NULL when there is no memory.
+ * config_source_free() gives them back (p may be NULL).
+ */
+void *config_source_alloc(struct policy_source *src, size_t n);
+void config_source_free(struct policy_source *src, void *p);
+
+/*
  * config_source_fail - record in src that reading path failed with rc
  * (a negative errno), to be reported with text, or with rc's description
  * when text is NULL.  Returns rc.

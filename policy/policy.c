@@ -363,7 +363,7 @@ static int source_copy_env(struct policy_source *src, char *const envp[])
 		}
 	if (!n)
 		return 0;
-	src->env = malloc((n + 1) * sizeof(char *) + bytes);
+	src->env = config_source_alloc(src, (n + 1) * sizeof(char *) + bytes);
 	if (!src->env)
 		return config_source_fail(src, "environment", -ENOMEM, NULL);
 	at = (char *)(src->env + n + 1);
@@ -385,7 +385,7 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 {
 	const char *conf;
 
-	memset(src, 0, sizeof(*src));
+	config_source_init(src);
 	src->secure = secure;
 	if (!secure && source_copy_env(src, envp) < 0)
 		return src->rc;
@@ -437,9 +437,9 @@ int policy_load_source(struct policy *policy, const struct policy_source *src,
 
 void policy_source_release(struct policy_source *src)
 {
-	free(src->text);
-	free(src->env);
-	memset(src, 0, sizeof(*src));
+	config_source_free(src, src->text);
+	config_source_free(src, src->env);
+	config_source_init(src);
 }
 
 int policy_load(struct policy *policy, char *const envp[], bool secure,

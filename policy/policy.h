@@ -276,6 +276,11 @@ struct policy_source {
 	bool report;		/* rc is reported (error), not silent */
 	struct policy_error error;
 	char **env;		/* the STACKSHIM_* variables; NULL: none */
+	/* The copies' memory while they fit, so that a process whose
+	 * library captures a small config at load has no heap to set up
+	 * for it; room is never cleared, and only its used bytes touched. */
+	size_t used;
+	_Alignas(max_align_t) char room[4096];
 };
 
 /*
@@ -283,8 +288,8 @@ struct policy_source {
  * variables of envp copied, and the config file it names (or system_path)
  * opened, checked and read into memory, nothing parsed.  A file that
  * cannot be read is recorded in src, not reported: policy_load_source()
- * reports it.  Allocates only when there is something to keep.  Returns
- * src->rc.
+ * reports it.  The copies are kept in src's room, and allocated only
+ * when they do not fit there.  Returns src->rc.
  */
 int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 		   const char *system_path);

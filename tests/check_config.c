@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "policy.h"
 
 static char cases_dir[4096];
@@ -370,6 +371,91 @@ START_TEST(test_load_untrusted_system_file)
 }
 END_TEST
 
+/*
+ * A config file of each size around policy_source's room (the
+ * STACKSHIM_* variables take their share of it first): read whole, in the
+ * room or in the heap, whichever it needs, and the variables applied over
+ * it.  policy_load() is the capture, the parse and the release.
+ */
+static const size_t capture_sizes[] = {
+	0, 13, 1023, 1024, 1025, 3000, 4000, 4095, 4096, 4097, 8193, 70000,
+};
+
+START_TEST(test_capture_sizes)
+{
+	char dir[] = "/tmp/check_config.XXXXXX", path[64], var[96];
+	char *envp[] = {var, "STACKSHIM_ENFORCE=no", "HOME=/", NULL};
+	size_t size = capture_sizes[_i], n;
+	struct policy_error err = {0};
+	struct policy *p = policy_new();
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(var, sizeof(var), "STACKSHIM_CONF=%s", path);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	/* Comment lines up to size, then the line that must be seen. */
+	for (n = 0; n + 13 < size; n++)
+		fputc(n + 14 == size || (n + 1) % 64 == 0 ? '\n'
+		      : n % 64 == 0 ? '#' : 'x', f);
+	if (size >= 13)
+		fputs("stack = ipv6\n", f);
+	fclose(f);
+	ck_assert_int_eq(policy_load(p, envp, false, NULL, &err), 0);
+	ck_assert_uint_eq(policy_stack(p), size >= 13 ? STACK_IPV6 : STACK_DUAL);
+	ck_assert(!policy_enforce(p));
+	unlink(path);
+	rmdir(dir);
+	policy_free(p);
+}
+END_TEST
+
+/* A device whose size fstat() does not tell, and which has no end: read in
+ * doubling steps from the room into the heap, up to the limit. */
+START_TEST(test_capture_endless_device)
+{
+	char *envp[] = {"STACKSHIM_CONF=/dev/zero", NULL};
+	struct policy_error err = {0};
+	struct policy *p = policy_new();
+
+	ck_assert_int_eq(policy_load(p, envp, false, NULL, &err), -EFBIG);
+	ck_assert_ptr_nonnull(strstr(err.text, "larger than 64 MiB"));
+	ck_assert_uint_eq(policy_stack(p), STACK_DUAL);
+	policy_free(p);
+}
+END_TEST
+
+/* A file whose size fstat() does not tell (procfs says 0), with an end
+ * past the room: its bytes, as read in growing steps, are all of it. */
+START_TEST(test_capture_unknown_size)
+{
+	static const char path[] = "/proc/crypto";
+	struct policy_source src;
+	size_t len = 0, n;
+	char *want = NULL;
+	FILE *f = fopen(path, "r");
+	struct stat st;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	do {
+		want = realloc(want, len + 4096);
+		ck_assert_ptr_nonnull(want);
+		len += n = fread(want + len, 1, 4096, f);
+	} while (n);
+	fclose(f);
+	ck_assert_uint_gt(len, sizeof(src.room));
+	config_source_init(&src);
+	ck_assert_int_eq(config_source_read(&src, path, false, false), 0);
+	ck_assert_uint_eq(src.len, len);
+	ck_assert(!memcmp(src.text, want, len));
+	free(want);
+	policy_source_release(&src);
+}
+END_TEST
+
 static const struct set_case {
 	const char *key, *value;
 	int rc;
@@ -507,6 +593,9 @@ static TCase *load_tcase(void)
 
 	LOOP(tc, test_load, load_cases);
 	tcase_add_test(tc, test_load_untrusted_system_file);
+	LOOP(tc, test_capture_sizes, capture_sizes);
+	tcase_add_test(tc, test_capture_endless_device);
+	tcase_add_test(tc, test_capture_unknown_size);
 	LOOP(tc, test_set, set_cases);
 	LOOP(tc, test_select, select_cases);
 	return tc;
