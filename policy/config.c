@@ -482,9 +482,8 @@ static int source_read_all(struct policy_source *src, int fd, off_t size)
 	char *grown;
 	ssize_t n;
 
-	/* A regular file's size and its end in one buffer, of the room when
-	 * it fits; a longer one, or a device's bytes, grow in the heap. */
-
+	/* The buffer is of src's room while it fits (config_source_alloc()):
+	 * a small regular file's bytes and its end in one read there. */
 	for (;;) {
 		if (src->len == cap) {
 			cap = cap ? 2 * cap
