@@ -32,6 +32,8 @@ static const char usage_text[] =
 	"  --stack ipv4|dual|ipv6  the stack the process is on\n"
 	"  --prefer ipv4|ipv6      a dual stack's choice for names with both\n"
 	"  --mapped yes|no         reach IPv4 hosts at mapped addresses\n"
+	"  --ipv4-loopback yes|no  127.0.0.0/8 usable on every stack\n"
+	"  --fallback yes|no       a dual stack answers both families\n"
 	"  --local-address A       ADDR, ADDR(LOW), ADDR(LOW,HIGH) or\n"
 	"                          (LOW,HIGH)\n"
 	"  --translate-prefix P    ::ffff:0:0/96 or an RFC 6052 prefix\n"

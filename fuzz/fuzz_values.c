@@ -52,6 +52,8 @@ static const struct key {
 	{"stack", "STACKSHIM_STACK"},
 	{"prefer", "STACKSHIM_PREFER"},
 	{"mapped", "STACKSHIM_MAPPED"},
+	{"ipv4-loopback", "STACKSHIM_IPV4_LOOPBACK"},
+	{"fallback", "STACKSHIM_FALLBACK"},
 	{"local-address", "STACKSHIM_LOCAL_ADDRESS"},
 	{"translate-prefix", "STACKSHIM_TRANSLATE_PREFIX"},
 	{"peer-pool", "STACKSHIM_PEER_POOL"},

@@ -12,6 +12,8 @@ enum key {
 	KEY_STACK,
 	KEY_PREFER,
 	KEY_MAPPED,
+	KEY_LOOPBACK,
+	KEY_FALLBACK,
 	KEY_LOCAL,
 	KEY_TRANSLATE,
 	KEY_POOL,
@@ -27,7 +29,7 @@ enum key {
 #define KEY_BIT(k) (1u << (k))
 
 union value {
-	unsigned word;		/* stack, prefer, mapped, enforce */
+	unsigned word;		/* stack, prefer, the yes/no keys */
 	struct policy_local local;
 	struct {
 		struct in6_addr addr;

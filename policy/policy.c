@@ -38,6 +38,8 @@ static const struct settings defaults = {
 		[KEY_STACK] = {.word = STACK_DUAL},
 		[KEY_PREFER] = {.word = FAM_IPV6},
 		[KEY_MAPPED] = {.word = 1},
+		[KEY_LOOPBACK] = {.word = 1},
+		[KEY_FALLBACK] = {.word = 1},
 		[KEY_TRANSLATE] = {.prefix = {
 			.addr = {.s6_addr = {[10] = 0xff, [11] = 0xff}},
 			.len = 96}},
@@ -469,6 +471,16 @@ unsigned policy_prefer(const struct policy *policy)
 bool policy_mapped(const struct policy *policy)
 {
 	return EFFECTIVE(policy, KEY_MAPPED).word;
+}
+
+bool policy_ipv4_loopback(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_LOOPBACK).word;
+}
+
+bool policy_fallback(const struct policy *policy)
+{
+	return EFFECTIVE(policy, KEY_FALLBACK).word;
 }
 
 bool policy_enforce(const struct policy *policy)

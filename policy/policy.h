@@ -319,6 +319,10 @@ int policy_select(struct policy *policy, const char *name, const char *path);
 unsigned policy_stack(const struct policy *policy);
 unsigned policy_prefer(const struct policy *policy);
 bool policy_mapped(const struct policy *policy);
+/* ipv4-loopback: whether 127.0.0.0/8 stays usable on every stack. */
+bool policy_ipv4_loopback(const struct policy *policy);
+/* fallback: whether a dual stack answers both families of a name. */
+bool policy_fallback(const struct policy *policy);
 bool policy_enforce(const struct policy *policy);
 enum policy_log policy_log(const struct policy *policy);
 const char *policy_log_path(const struct policy *policy);

@@ -349,6 +349,8 @@ static const struct keyword keywords[] = {
 	{"stack", KEY_STACK, parse_stack, format_stack},
 	{"prefer", KEY_PREFER, parse_prefer, format_prefer},
 	{"mapped", KEY_MAPPED, parse_yes_no, format_yes_no},
+	{"ipv4-loopback", KEY_LOOPBACK, parse_yes_no, format_yes_no},
+	{"fallback", KEY_FALLBACK, parse_yes_no, format_yes_no},
 	{"local-address", KEY_LOCAL, parse_local, format_local},
 	{"translate-prefix", KEY_TRANSLATE, parse_translate, format_prefix},
 	{"peer-pool", KEY_POOL, parse_pool, format_pool},
