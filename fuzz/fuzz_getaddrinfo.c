@@ -254,7 +254,7 @@ static void check_list(const struct policy *p, const struct addrinfo *res,
 		       const struct addrinfo *ask, bool layout)
 {
 	const struct addrinfo *ai, *a = list;
-	unsigned sockets = resolve_sockets(p);
+	unsigned sockets = policy_socket_fams(p);
 	size_t count = 0;
 
 	FUZZ_CHECK(res);

@@ -519,19 +519,48 @@ void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 	*len = EFFECTIVE(policy, KEY_POOL).pool.len;
 }
 
+unsigned policy_socket_fams(const struct policy *policy)
+{
+	unsigned fams = policy_stack(policy);
+
+	if ((fams & FAM_IPV6) &&
+	    (policy_mapped(policy) || policy_ipv4_loopback(policy)))
+		fams |= FAM_IPV4;
+	return fams;
+}
+
+/*
+ * Whether ipv4-loopback decides: the IPv4 side of host and local is
+ * loopback, which exists whatever the stack (policy_table_stack() of no
+ * stack at all).
+ */
+static bool decide_loopback(const struct policy *policy, unsigned host,
+			    unsigned local)
+{
+	return policy_table_stack(FAM_NONE, host, local,
+				  policy_ipv4_loopback(policy)) != FAM_NONE;
+}
+
 enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 				  unsigned local)
 {
-	return policy_table_decide(policy_stack(policy), host, local,
-				   policy_prefer(policy),
-				   policy_mapped(policy));
+	return policy_decide_rule(policy, RULE_NONE, host, local);
 }
 
 enum policy_outcome policy_decide_rule(const struct policy *policy,
 				       enum policy_action action,
 				       unsigned host, unsigned local)
 {
-	return policy_rule_decide(action, policy_stack(policy), host, local,
+	unsigned stack = policy_stack(policy);
+
+	if (decide_loopback(policy, host, local)) {
+		stack |= FAM_IPV4;
+		/* Loopback is never sent through a translate-prefix: a map
+		 * rule leaves it to the table (RFC 6052 §3.1). */
+		if (action == RULE_MAP)
+			action = RULE_NONE;
+	}
+	return policy_rule_decide(action, stack, host, local,
 				  policy_prefer(policy),
 				  policy_mapped(policy));
 }

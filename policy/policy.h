@@ -30,6 +30,15 @@ enum policy_fam {
 	FAM_IPV4 = 1,
 	FAM_IPV6 = 2,
 	FAM_BOTH = FAM_IPV4 | FAM_IPV6,
+	/*
+	 * Beside FAM_IPV4 in a host or local class (never alone): every
+	 * IPv4 address of it is in 127.0.0.0/8.  IPv4 loopback exists on
+	 * every stack a Linux host can have (SPEC §2, "Real hosts"), so
+	 * with ipv4-loopback set a decision whose IPv4 addresses are all
+	 * loopback has IPv4 usable whatever the stack
+	 * (policy_table_stack()).  Mask a class with FAM_BOTH to index by it.
+	 */
+	FAM_LOOP4 = 4,
 };
 
 /* A stack is the set of families it allows. */
@@ -121,9 +130,25 @@ struct policy;
  * FAM_IPV6 and decides a host whose both families are usable; mapped false
  * turns every OUTCOME_MAP into OUTCOME_FAIL_HOST.
  */
+/*
+ * host FAM_NONE asks about the local address alone: the answer is then
+ * OUTCOME_FAIL_LOCAL or OUTCOME_FAIL_HOST (no host to reach).  host and
+ * local may carry FAM_LOOP4, which this table ignores: pass the stack
+ * through policy_table_stack() first.
+ */
 enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
 					unsigned local, unsigned prefer,
 					bool mapped);
+
+/*
+ * policy_table_stack - the families usable for one decision: stack, and
+ * FAM_IPV4 as well when loopback (the ipv4-loopback setting) is set and
+ * host or local carries FAM_LOOP4 while neither has an IPv4 address
+ * outside 127.0.0.0/8.  This is what makes 127.0.0.0/8 bindable and
+ * reachable on an ipv6 stack, as on real IPv6-only Linux hosts.
+ */
+unsigned policy_table_stack(unsigned stack, unsigned host, unsigned local,
+			    bool loopback);
 
 /*
  * policy_rule_decide - the outcome of a destination that a rule of action
@@ -164,6 +189,20 @@ int policy_addr_parse(const char *s, struct policy_addr *out);
  * FAM_IPV6 otherwise.
  */
 unsigned policy_addr_host_fam(const struct policy_addr *addr);
+
+/*
+ * policy_addr_class - policy_addr_host_fam() with FAM_LOOP4 added for an
+ * address in 127.0.0.0/8 (or ::ffff:127.0.0.0/104).
+ */
+unsigned policy_addr_class(const struct policy_addr *addr);
+
+/*
+ * policy_class_add - the class of a set of addresses (a name's answers, a
+ * local name) that has class and one more address of class more: the
+ * union of their families, FAM_LOOP4 kept only while every IPv4 address
+ * of the set is loopback.  Start from FAM_NONE.
+ */
+unsigned policy_class_add(unsigned class, unsigned more);
 
 /*
  * policy_addr_format - write addr as text (inet_ntop) into buf.  Returns buf,
@@ -333,11 +372,26 @@ void policy_translate_prefix(const struct policy *policy,
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 		      unsigned *len);
 
-/* policy_decide - policy_table_decide() under the effective settings. */
+/*
+ * policy_socket_fams - the families whose sockets exist under the
+ * effective settings: the stack's, and FAM_IPV4 on an ipv6 stack with
+ * mapped addresses (its AF_INET sockets are upgraded) or with
+ * ipv4-loopback (they exist, as on real IPv6-only hosts, and reach only
+ * loopback).
+ */
+unsigned policy_socket_fams(const struct policy *policy);
+
+/*
+ * policy_decide - policy_table_decide() under the effective settings,
+ * the stack widened by policy_table_stack().
+ */
 enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 				  unsigned local);
 
-/* policy_decide_rule - policy_rule_decide() under the effective settings. */
+/*
+ * policy_decide_rule - policy_rule_decide() under the effective settings,
+ * the stack widened by policy_table_stack().
+ */
 enum policy_outcome policy_decide_rule(const struct policy *policy,
 				       enum policy_action action,
 				       unsigned host, unsigned local);

@@ -55,6 +55,8 @@ enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
 {
 	unsigned usable, common;
 
+	host &= FAM_BOTH;
+	local &= FAM_BOTH;
 	if (local != FAM_NONE && !(local & stack))
 		return OUTCOME_FAIL_LOCAL;
 	usable = local != FAM_NONE ? local & stack : stack;
@@ -70,6 +72,22 @@ enum policy_outcome policy_table_decide(unsigned stack, unsigned host,
 	return OUTCOME_FAIL_HOST;
 }
 
+/* Whether class has IPv4 addresses and not all of them are loopback. */
+static bool class_has_other_ipv4(unsigned class)
+{
+	return (class & (FAM_IPV4 | FAM_LOOP4)) == FAM_IPV4;
+}
+
+/* policy_table_stack - see policy.h. */
+unsigned policy_table_stack(unsigned stack, unsigned host, unsigned local,
+			    bool loopback)
+{
+	if (!loopback || !((host | local) & FAM_LOOP4) ||
+	    class_has_other_ipv4(host) || class_has_other_ipv4(local))
+		return stack;
+	return stack | FAM_IPV4;
+}
+
 /*
  * policy_rule_decide - see policy.h.  A map rule takes the IPv4 family out
  * of the usable ones for the host's IPv4 addresses, so that the table's own
@@ -82,6 +100,8 @@ enum policy_outcome policy_rule_decide(enum policy_action action,
 {
 	enum policy_outcome outcome;
 
+	host &= FAM_BOTH;
+	local &= FAM_BOTH;
 	if (action == RULE_DENY)
 		return OUTCOME_DENY;
 	outcome = policy_table_decide(stack, host, local, prefer, mapped);
@@ -100,12 +120,13 @@ const char *policy_stack_name(unsigned stack)
 
 const char *policy_host_name(unsigned host)
 {
+	host &= ~(unsigned)FAM_LOOP4;
 	return host == FAM_NONE ? NULL : NAME_AT(fam_names, host);
 }
 
 const char *policy_local_name(unsigned local)
 {
-	return NAME_AT(fam_names, local);
+	return NAME_AT(fam_names, local & ~(unsigned)FAM_LOOP4);
 }
 
 const char *policy_outcome_name(enum policy_outcome outcome)

@@ -28,13 +28,6 @@ struct shim_bind {
 	struct sockaddr_storage buf;
 };
 
-/* The flags a successful bind to a local address of the table's class adds. */
-static const unsigned shim_bind_flags[] = {
-	[FAM_NONE] = FDSTATE_BOUND | FDSTATE_NOBIND,
-	[FAM_IPV4] = FDSTATE_BOUND | FDSTATE_NOBIND | FDSTATE_BOUND_V4,
-	[FAM_IPV6] = FDSTATE_BOUND | FDSTATE_NOBIND | FDSTATE_BOUND_V6,
-};
-
 static int shim_bind_forward(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	if (real_bind)
@@ -119,18 +112,17 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	((struct sockaddr *)&b->buf)->sa_family = (sa_family_t)family;
 	if (!sockaddr_parse((struct sockaddr *)&b->buf, len, &in))
 		return 0;
-	local = sockaddr_is_any(&in) ? FAM_NONE
-				     : policy_addr_host_fam(&in.addr);
+	local = sockaddr_is_any(&in) ? FAM_NONE : policy_addr_class(&in.addr);
 	/* A local address whose family the stack lacks is the table's
-	 * fail-local whatever the host: ask for a host of both families. */
+	 * fail-local whatever the host: ask about no host at all. */
 	if (local != FAM_NONE &&
-	    policy_decide(policy, FAM_BOTH, local) == OUTCOME_FAIL_LOCAL) {
+	    policy_decide(policy, FAM_NONE, local) == OUTCOME_FAIL_LOCAL) {
 		shim_bind_log(policy, flags, sa, len, local);
 		/* Audit mode: told, not done. */
 		if (policy_enforce(policy))
 			return EADDRNOTAVAIL;
 	}
-	b->flags = shim_bind_flags[local];
+	b->flags = fdstate_bound_flags(local);
 	if (flags & FDSTATE_UPGRADED) {
 		b->len = sockaddr_make(&in, AF_INET6, true, &b->buf);
 		b->sa = (struct sockaddr *)&b->buf;

@@ -40,10 +40,8 @@ static bool fast_upgrade_known(const struct policy *policy)
 /* The families whose socket() the socket hook forwards as it is. */
 static unsigned fast_socket_pass(const struct policy *policy)
 {
-	unsigned allowed = policy_stack(policy), pass = 0;
+	unsigned allowed = policy_socket_fams(policy), pass = 0;
 
-	if (policy_mapped(policy) && (allowed & FAM_IPV6))
-		allowed |= FAM_IPV4;
 	if (allowed & FAM_IPV6)
 		pass |= FAM_IPV6;
 	if ((allowed & FAM_IPV4) && fast_upgrade_known(policy) &&
@@ -63,12 +61,10 @@ static unsigned char fast_route_cell(const struct policy *policy,
 				     unsigned host, unsigned flags,
 				     bool translate)
 {
-	unsigned local = FAM_NONE;
+	unsigned local = flags & FDSTATE_BOUND ? fdstate_local_class(flags)
+					       : FAM_NONE;
 	enum policy_outcome o;
 
-	if (flags & FDSTATE_BOUND)
-		local = (flags & FDSTATE_BOUND_V4 ? FAM_IPV4 : 0) |
-			(flags & FDSTATE_BOUND_V6 ? FAM_IPV6 : 0);
 	o = policy_decide_rule(policy, RULE_NONE, host, local);
 	if (!(flags & FDSTATE_UPGRADED))
 		return o == OUTCOME_IPV4 || o == OUTCOME_IPV6
@@ -76,7 +72,7 @@ static unsigned char fast_route_cell(const struct policy *policy,
 			       : SHIM_FAST_GENERAL;
 	/* An upgraded socket's destinations are AF_INET: IPv4 hosts.  Audit
 	 * mode sends them as they are, which the general path does. */
-	if (host != FAM_IPV4 || !policy_enforce(policy))
+	if (!(host & FAM_IPV4) || !policy_enforce(policy))
 		return SHIM_FAST_GENERAL;
 	if (o == OUTCOME_IPV4)
 		return SHIM_FAST_MAPPED;
@@ -84,6 +80,13 @@ static unsigned char fast_route_cell(const struct policy *policy,
 		return SHIM_FAST_TRANSLATED;
 	return SHIM_FAST_GENERAL;
 }
+
+/* The class of each row of shim_fast.route. */
+static const unsigned fast_host_class[SHIM_FAST_HOSTS] = {
+	[SHIM_FAST_IPV4] = FAM_IPV4,
+	[SHIM_FAST_IPV6] = FAM_IPV6,
+	[SHIM_FAST_LOOP4] = FAM_IPV4 | FAM_LOOP4,
+};
 
 static void fast_route_compute(const struct policy *policy)
 {
@@ -99,12 +102,11 @@ static void fast_route_compute(const struct policy *policy)
 	policy_peer_pool(policy, &net, &len);
 	shim_fast.pool_mask = len ? htonl(~0u << (32 - len)) : 0;
 	shim_fast.pool_net = net.s_addr & shim_fast.pool_mask;
-	for (host = FAM_IPV4; host <= FAM_IPV6; host++)
+	for (host = 0; host < SHIM_FAST_HOSTS; host++)
 		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
-			if ((flags & SHIM_FAST_FLAGS) == flags)
-				shim_fast.route[host - 1][flags] =
-					fast_route_cell(policy, host, flags,
-							translate);
+			shim_fast.route[host][flags] = fast_route_cell(
+				policy, fast_host_class[host], flags,
+				translate);
 }
 
 /* shim_fast_compute - see fast.h. */

@@ -95,8 +95,8 @@ static inline void fdstate_set_fast(int fd, unsigned flags)
  * leaves alone costs a few table lookups.  Read by the hooks only after
  * shim_init_ensure() has returned true; never written after that.
  *
- * route[host - 1][flags & SHIM_FAST_FLAGS] says what a connect() or a send
- * does to a destination of table class host (FAM_IPV4, FAM_IPV6) on a
+ * route[row][flags & SHIM_FAST_FLAGS] says what a connect() or a send
+ * does to a destination of a table class (row: enum shim_fast_host) on a
  * socket with fdstate flags: the flags that matter are whether it is
  * upgraded and what the program bound it to, its local class.  The
  * answer is SHIM_FAST_GENERAL when the general path (sockaddr_route())
@@ -115,7 +115,16 @@ enum shim_fast_action {
 };
 
 #define SHIM_FAST_FLAGS                                                        \
-	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 | FDSTATE_BOUND)
+	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 |              \
+	 FDSTATE_BOUND_LOOP | FDSTATE_BOUND)
+
+/* The rows of shim_fast.route: a destination's class. */
+enum shim_fast_host {
+	SHIM_FAST_IPV4,		/* FAM_IPV4 */
+	SHIM_FAST_IPV6,		/* FAM_IPV6 */
+	SHIM_FAST_LOOP4,	/* FAM_IPV4 | FAM_LOOP4: 127.0.0.0/8 */
+	SHIM_FAST_HOSTS,
+};
 
 struct shim_fast {
 	const struct policy *policy;	/* computed for; NULL: nothing known */
@@ -123,7 +132,7 @@ struct shim_fast {
 					 * is made as asked, nothing logged */
 	bool socket_upgrade;		/* socket(AF_INET) of TCP and UDP is
 					 * upgraded, nothing logged */
-	unsigned char route[FAM_BOTH][SHIM_FAST_FLAGS + 1];
+	unsigned char route[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
 	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
 };
@@ -153,6 +162,7 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 	const struct sockaddr_in6 *sin6 = (const void *)sa;
 	const struct sockaddr_in *sin = (const void *)sa;
 	unsigned flags, host, act;
+	const uint8_t *v4;
 	int family;
 
 	/* An unreadable address is the kernel's EFAULT to give. */
@@ -163,12 +173,17 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 		return SHIM_FAST_GENERAL;
 	family = sa->sa_family;
 	if (family == AF_INET)
-		host = FAM_IPV4;
+		v4 = (const uint8_t *)&sin->sin_addr;
 	else if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6) - 4)
-		host = IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? FAM_IPV4
-							       : FAM_IPV6;
+		v4 = IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)
+			     ? sin6->sin6_addr.s6_addr + 12
+			     : NULL;
 	else
 		return SHIM_FAST_GENERAL;
+	/* policy_addr_class()'s rows. */
+	host = !v4 ? SHIM_FAST_IPV6
+	       : v4[0] == 127 ? SHIM_FAST_LOOP4
+			      : SHIM_FAST_IPV4;
 	flags = fdstate_learn_fast(fd);
 	if (!flags ||
 	    (send && (flags & FDSTATE_STREAM) && !(msgflags & MSG_FASTOPEN)))
@@ -179,7 +194,7 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 	} else if (sockaddr_kernel_refuses(flags, family)) {
 		return SHIM_FAST_PASS;
 	}
-	act = shim_fast.route[host - 1][flags & SHIM_FAST_FLAGS];
+	act = shim_fast.route[host][flags & SHIM_FAST_FLAGS];
 	/* A peer-pool address stands for an IPv6 one. */
 	if (act >= SHIM_FAST_MAPPED &&
 	    (sin->sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)

@@ -97,7 +97,7 @@ struct gai_fast {
 	const struct policy *policy;
 	/* resolve_decide() without a rule, by [have][want] (FAM_* bits). */
 	unsigned char outcome[FAM_BOTH + 1][FAM_BOTH + 1];
-	unsigned sockets;		/* resolve_sockets() */
+	unsigned sockets;		/* policy_socket_fams() */
 	bool probe_v6;			/* literals asked as AF_INET6 */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
@@ -144,7 +144,7 @@ gai_fast_make(const struct policy *policy)
 		for (want = 0; want <= FAM_BOTH; want++)
 			f->outcome[have][want] = (unsigned char)resolve_decide(
 				policy, RULE_NONE, have, want);
-	f->sockets = resolve_sockets(policy);
+	f->sockets = policy_socket_fams(policy);
 	f->probe_v6 = policy_stack(policy) == STACK_IPV6;
 	policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
@@ -492,7 +492,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		     struct addrinfo *list, struct addrinfo **res)
 {
 	const struct gai_fast *f = gai_fast_get(req->policy);
-	unsigned sockets = f ? f->sockets : resolve_sockets(req->policy);
+	unsigned sockets = f ? f->sockets : policy_socket_fams(req->policy);
 	unsigned asked = resolve_fam_of(req->ask.ai_family);
 	struct addrinfo *head = NULL, **tail = &head, *src, *next;
 	char *canonname = NULL;
@@ -579,7 +579,7 @@ static int gai_passive(struct gai_req *req, struct addrinfo *list,
 
 	row.from = policy_stack(req->policy);
 	if (req->ask.ai_family == AF_INET)
-		row.from |= resolve_sockets(req->policy);
+		row.from |= policy_socket_fams(req->policy);
 	row.from &= resolve_fam_of(req->ask.ai_family);
 	rc = gai_build(req, &row, list, &head);
 	if (rc == 0 && !head)
@@ -670,7 +670,7 @@ static bool gai_answers(const char *node, const char *service, int flags,
 static int gai_addrconfig(struct gai_req *req)
 {
 	static const int flags = AI_ADDRCONFIG | AI_PASSIVE;
-	unsigned visible = resolve_sockets(req->policy), seen = FAM_NONE;
+	unsigned visible = resolve_addrconfig_fams(req->policy), seen = FAM_NONE;
 	unsigned want = resolve_fam_of(req->ask.ai_family);
 
 	if ((visible & FAM_IPV4) && gai_answers(NULL, "0", flags, AF_INET))

@@ -204,7 +204,7 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 		row++;
 	verdict = row->verdict;
 	/* No address of a family the program cannot open a socket of. */
-	if (verdict <= HE_POOLED && !(want & resolve_sockets(policy)))
+	if (verdict <= HE_POOLED && !(want & policy_socket_fams(policy)))
 		verdict = HE_FAIL_HOST;
 	if (verdict == HE_POOLED &&
 	    !resolve_pools(policy, resolve_numeric(name)))

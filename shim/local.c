@@ -114,6 +114,10 @@ static void local_resolve(void)
 		local_resolve_literal(&l->addr, info);
 	else if (l->host)
 		local_resolve_name(l->host, info);
+	/* The IPv4 member bound is what makes the class loopback. */
+	if ((info->fam & FAM_IPV4) &&
+	    ((const uint8_t *)&info->v4.s_addr)[0] == 127)
+		info->fam |= FAM_LOOP4;
 	local_have = true;
 	local_resolving = false;
 	pthread_setcancelstate(cancel, NULL);

@@ -212,16 +212,18 @@ static inline unsigned resolve_fam_of(int family)
 	}
 }
 
+
 /*
- * resolve_sockets - the families a program may open sockets of under
- * policy: the stack's, and AF_INET too on an ipv6 stack with mapped
- * addresses (its sockets are upgraded underneath).
+ * resolve_addrconfig_fams - the families AI_ADDRCONFIG may see on the
+ * emulated host: those it has addresses of other than loopback (which
+ * glibc does not count), the stack's, and IPv4 on an ipv6 stack with
+ * mapped addresses, whose IPv4 hosts are reached as map.
  */
-static inline unsigned resolve_sockets(const struct policy *policy)
+static inline unsigned resolve_addrconfig_fams(const struct policy *policy)
 {
 	unsigned fams = policy_stack(policy);
 
-	if (fams == STACK_IPV6 && policy_mapped(policy))
+	if ((fams & FAM_IPV6) && policy_mapped(policy))
 		fams |= FAM_IPV4;
 	return fams;
 }

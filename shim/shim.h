@@ -157,30 +157,60 @@ enum policy_outcome shim_decide_unbound(const struct policy *policy,
  * and safe to read from any thread.  (shim/fdstate.c)
  */
 enum fdstate_flag {
+	/*
+	 * The first five are what connect() and the sends decide by
+	 * (shim/fast.h indexes its table by them).  BOUND: the program bound
+	 * the socket, to a wildcard when BOUND_V4/V6 are both clear;
+	 * BOUND_LOOP with BOUND_V4: to 127.0.0.0/8 (the local class's
+	 * FAM_LOOP4).
+	 */
 	FDSTATE_UPGRADED = 1 << 0,	/* AF_INET to the program, AF_INET6 really */
 	FDSTATE_BOUND_V4 = 1 << 1,	/* the program bound an IPv4 address */
 	FDSTATE_BOUND_V6 = 1 << 2,	/* the program bound an IPv6 address */
-	FDSTATE_DGRAM = 1 << 3,		/* SOCK_DGRAM */
+	FDSTATE_BOUND_LOOP = 1 << 3,	/* ... in 127.0.0.0/8 */
+	FDSTATE_BOUND = 1 << 4,
 	/*
-	 * Added for connect() and the sends.  KNOWN: an AF_INET or AF_INET6
-	 * socket whose INET6, DGRAM and STREAM flags are right.  BOUND: the
-	 * program bound it, to a wildcard when BOUND_V4/V6 are both clear.
-	 * NOBIND: the shim must not bind the policy's local-address to it
-	 * (it did already, or the socket may be bound).
+	 * KNOWN: an AF_INET or AF_INET6 socket whose INET6, DGRAM and STREAM
+	 * flags are right.  NOBIND: the shim must not bind the policy's
+	 * local-address to it (it did already, or the socket may be bound).
 	 */
-	FDSTATE_INET6 = 1 << 4,		/* AF_INET6 in the kernel (upgraded or not) */
-	FDSTATE_KNOWN = 1 << 5,
-	FDSTATE_BOUND = 1 << 6,
-	FDSTATE_NOBIND = 1 << 7,
-	FDSTATE_STREAM = 1 << 8,	/* SOCK_STREAM */
+	FDSTATE_DGRAM = 1 << 5,		/* SOCK_DGRAM */
+	FDSTATE_INET6 = 1 << 6,		/* AF_INET6 in the kernel (upgraded or not) */
+	FDSTATE_KNOWN = 1 << 7,
+	FDSTATE_NOBIND = 1 << 8,
+	FDSTATE_STREAM = 1 << 9,	/* SOCK_STREAM */
 	/*
 	 * Learnt to be no AF_INET or AF_INET6 socket (another family, or no
 	 * socket at all), so that fdstate_learn() asks the kernel once, not
 	 * on every recvmsg() of an AF_UNIX socket.  Every way an inet socket
 	 * gets a number is interposed and sets or forgets the flags of it.
 	 */
-	FDSTATE_FOREIGN = 1 << 9,
+	FDSTATE_FOREIGN = 1 << 10,
 };
+
+/*
+ * fdstate_local_class - the table's local class of a socket the program
+ * bound (flags hold FDSTATE_BOUND): FAM_NONE for a wildcard, else the
+ * bound address's class, FAM_LOOP4 included.
+ */
+static inline unsigned fdstate_local_class(unsigned flags)
+{
+	return (flags & FDSTATE_BOUND_V4 ? FAM_IPV4 : 0) |
+	       (flags & FDSTATE_BOUND_V6 ? FAM_IPV6 : 0) |
+	       (flags & FDSTATE_BOUND_LOOP ? FAM_LOOP4 : 0);
+}
+
+/*
+ * fdstate_bound_flags - the flags a successful bind to a local address of
+ * class local (FAM_NONE: a wildcard) adds: fdstate_local_class()'s inverse.
+ */
+static inline unsigned fdstate_bound_flags(unsigned local)
+{
+	return FDSTATE_BOUND | FDSTATE_NOBIND |
+	       (local & FAM_IPV4 ? FDSTATE_BOUND_V4 : 0) |
+	       (local & FAM_IPV6 ? FDSTATE_BOUND_V6 : 0) |
+	       (local & FAM_LOOP4 ? FDSTATE_BOUND_LOOP : 0);
+}
 
 /*
  * SHIM_UPGRADE_MARK - how an upgraded socket is known in the kernel, so

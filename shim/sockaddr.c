@@ -218,8 +218,7 @@ static unsigned sockaddr_local_class(const struct policy *policy,
 
 	*failed = false;
 	if (flags & FDSTATE_BOUND)
-		return (flags & FDSTATE_BOUND_V4 ? FAM_IPV4 : 0) |
-		       (flags & FDSTATE_BOUND_V6 ? FAM_IPV6 : 0);
+		return fdstate_local_class(flags);
 	if (!local_info_get(policy, &info))
 		return FAM_NONE;
 	*failed = info.failed;
@@ -390,7 +389,7 @@ static int sockaddr_route_decide(const struct policy *policy,
 
 	if (flags & FDSTATE_UPGRADED)
 		d->pooled = sockaddr_route_pool(policy, dst);
-	d->host = policy_addr_host_fam(&dst->addr);
+	d->host = policy_addr_class(&dst->addr);
 	d->local = sockaddr_local_class(policy, flags, &failed);
 	d->ruled = sockaddr_rule(policy, dst, proto, &d->rule, d->name,
 				 sizeof(d->name));

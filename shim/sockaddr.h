@@ -226,7 +226,7 @@ bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 
 /* The policy's local-address, its name resolved. */
 struct local_info {
-	unsigned fam;			/* FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_BOTH */
+	unsigned fam;			/* a local class: FAM_LOOP4 may be set */
 	bool failed;			/* a name that did not resolve */
 	struct in_addr v4;		/* valid when fam has FAM_IPV4 */
 	struct in6_addr v6;		/* valid when fam has FAM_IPV6 */

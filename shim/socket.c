@@ -36,20 +36,6 @@ static inline unsigned shim_socket_fam(int domain)
 				    : FAM_NONE;
 }
 
-/*
- * The families a program may open sockets of under policy.  An ipv6 stack
- * with mapped addresses still allows AF_INET: such a socket is an IPv6 one
- * underneath (SPEC §2, the map column).
- */
-static unsigned shim_socket_allowed(const struct policy *policy)
-{
-	unsigned allowed = policy_stack(policy);
-
-	if (policy_mapped(policy) && (allowed & FAM_IPV6))
-		allowed |= FAM_IPV4;
-	return allowed;
-}
-
 /* The kernel's SOCK_TYPE_MASK and SOCK_MAX (include/linux/net.h). */
 #define SHIM_SOCK_TYPE_MASK 0xf
 #define SHIM_SOCK_MAX (SOCK_PACKET + 1)
@@ -82,7 +68,7 @@ static int shim_socket_check(const struct policy *policy, int domain,
 		return 0;
 	if (!policy)
 		return EACCES;
-	if (!(fam & shim_socket_allowed(policy)) &&
+	if (!(fam & policy_socket_fams(policy)) &&
 	    shim_socket_type_valid(type))
 		return EAFNOSUPPORT;
 	return 0;

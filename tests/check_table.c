@@ -157,7 +157,12 @@ static const struct token {
 	{policy_local_name, FAM_IPV4, "ipv4"},
 	{policy_local_name, FAM_IPV6, "ipv6"},
 	{policy_local_name, FAM_BOTH, "both"},
-	{policy_local_name, 7, NULL},
+	{policy_local_name, 8, NULL},
+	/* A loopback class is named by its families. */
+	{policy_host_name, FAM_IPV4 | FAM_LOOP4, "ipv4"},
+	{policy_host_name, FAM_BOTH | FAM_LOOP4, "both"},
+	{policy_host_name, FAM_LOOP4, NULL},
+	{policy_local_name, FAM_IPV4 | FAM_LOOP4, "ipv4"},
 };
 
 START_TEST(test_token)
@@ -189,6 +194,147 @@ START_TEST(test_outcome_token)
 }
 END_TEST
 
+/*
+ * IPv4 loopback exists on every stack (SPEC §2, "Real hosts, where the
+ * table is silent"): with ipv4-loopback = yes a decision whose IPv4 side
+ * is all 127.0.0.0/8 has IPv4 usable; with no, the table holds as it is.
+ * Asked of a policy, as the shim asks it.
+ */
+#define L4 (FAM_IPV4 | FAM_LOOP4)
+#define LB (FAM_BOTH | FAM_LOOP4)
+static const struct loop_case {
+	const char *stack, *loopback, *mapped, *prefer;
+	enum policy_action action;
+	unsigned host, local;
+	enum policy_outcome want;
+} loop_cases[] = {
+	/* An ipv6 stack reaches 127/8 over IPv4 (through ::ffff: on an
+	 * upgraded socket), mapped or not. */
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, L4, NONE, OUTCOME_IPV4},
+	{"ipv6", "yes", "no", "ipv6", RULE_NONE, L4, NONE, OUTCOME_IPV4},
+	{"ipv6", "no", "yes", "ipv6", RULE_NONE, L4, NONE, OUTCOME_MAP},
+	{"ipv6", "no", "no", "ipv6", RULE_NONE, L4, NONE, OUTCOME_FAIL_HOST},
+	/* Other IPv4 hosts are the table's. */
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, V4, NONE, OUTCOME_MAP},
+	{"ipv6", "yes", "no", "ipv6", RULE_NONE, V4, NONE,
+	 OUTCOME_FAIL_HOST},
+	/* A bind (no host) to 127/8 is no fail-local; to another IPv4
+	 * address it is, and so is a loopback-bound socket's connect
+	 * elsewhere. */
+	{"ipv6", "yes", "no", "ipv6", RULE_NONE, NONE, L4, OUTCOME_FAIL_HOST},
+	{"ipv6", "no", "yes", "ipv6", RULE_NONE, NONE, L4,
+	 OUTCOME_FAIL_LOCAL},
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, NONE, V4,
+	 OUTCOME_FAIL_LOCAL},
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, V4, L4, OUTCOME_FAIL_LOCAL},
+	{"ipv6", "yes", "no", "ipv6", RULE_NONE, L4, L4, OUTCOME_IPV4},
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, L4, V6, OUTCOME_MAP},
+	{"ipv6", "yes", "no", "ipv6", RULE_NONE, L4, V6, OUTCOME_FAIL_HOST},
+	/* localhost (127.0.0.1 and ::1) is a both host there. */
+	{"ipv6", "yes", "yes", "ipv6", RULE_NONE, LB, NONE, OUTCOME_IPV6},
+	{"ipv6", "yes", "no", "ipv4", RULE_NONE, LB, NONE, OUTCOME_IPV4},
+	{"ipv6", "no", "no", "ipv4", RULE_NONE, LB, NONE, OUTCOME_IPV6},
+	/* IPv6 loopback is no IPv4 one: an ipv4 stack has none. */
+	{"ipv4", "yes", "yes", "ipv6", RULE_NONE, V6, NONE,
+	 OUTCOME_FAIL_HOST},
+	{"ipv4", "yes", "yes", "ipv6", RULE_NONE, L4, NONE, OUTCOME_IPV4},
+	{"dual", "yes", "yes", "ipv6", RULE_NONE, L4, NONE, OUTCOME_IPV4},
+	/* Loopback never goes through a translate-prefix: a map rule
+	 * leaves it to the table, a deny rule still refuses it. */
+	{"dual", "yes", "yes", "ipv6", RULE_MAP, L4, NONE, OUTCOME_IPV4},
+	{"ipv6", "yes", "yes", "ipv6", RULE_MAP, L4, NONE, OUTCOME_IPV4},
+	{"dual", "no", "yes", "ipv6", RULE_MAP, L4, NONE, OUTCOME_MAP},
+	{"dual", "yes", "yes", "ipv6", RULE_MAP, V4, NONE, OUTCOME_MAP},
+	{"ipv6", "yes", "yes", "ipv6", RULE_DENY, L4, NONE, OUTCOME_DENY},
+};
+
+START_TEST(test_loopback)
+{
+	const struct loop_case *c = &loop_cases[_i];
+	struct policy *p = policy_new();
+	struct policy_error err;
+	enum policy_outcome got;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(policy_set(p, "stack", c->stack, "t", &err), 0);
+	ck_assert_int_eq(policy_set(p, "ipv4-loopback", c->loopback, "t",
+				    &err), 0);
+	ck_assert_int_eq(policy_set(p, "mapped", c->mapped, "t", &err), 0);
+	ck_assert_int_eq(policy_set(p, "prefer", c->prefer, "t", &err), 0);
+	got = policy_decide_rule(p, c->action, c->host, c->local);
+	ck_assert_msg(got == c->want,
+		      "case %d: stack=%s ipv4-loopback=%s mapped=%s: got %s, "
+		      "want %s", _i, c->stack, c->loopback, c->mapped,
+		      policy_outcome_name(got), policy_outcome_name(c->want));
+	if (c->action == RULE_NONE)
+		ck_assert_int_eq(policy_decide(p, c->host, c->local), got);
+	policy_free(p);
+}
+END_TEST
+
+/* Which families have sockets: policy_socket_fams(). */
+static const struct socket_case {
+	const char *stack, *loopback, *mapped;
+	unsigned want;
+} socket_cases[] = {
+	{"ipv4", "yes", "yes", V4},
+	{"dual", "no", "no", BOTH},
+	{"ipv6", "yes", "yes", BOTH},
+	{"ipv6", "no", "yes", BOTH},
+	{"ipv6", "yes", "no", BOTH},
+	{"ipv6", "no", "no", V6},
+};
+
+START_TEST(test_socket_fams)
+{
+	const struct socket_case *c = &socket_cases[_i];
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(policy_set(p, "stack", c->stack, "t", &err), 0);
+	ck_assert_int_eq(policy_set(p, "ipv4-loopback", c->loopback, "t",
+				    &err), 0);
+	ck_assert_int_eq(policy_set(p, "mapped", c->mapped, "t", &err), 0);
+	ck_assert_uint_eq(policy_socket_fams(p), c->want);
+	policy_free(p);
+}
+END_TEST
+
+/* The class of an address, and of a set of them. */
+static const struct class_case {
+	const char *addr;
+	unsigned before, want;
+} class_cases[] = {
+	{"127.0.0.1", NONE, L4},
+	{"127.255.255.254", NONE, L4},
+	{"::ffff:127.0.0.2", NONE, L4},
+	{"128.0.0.1", NONE, V4},
+	{"10.0.0.1", NONE, V4},
+	{"::1", NONE, V6},
+	{"64:ff9b::7f00:1", NONE, V6},
+	{"::127.0.0.1", NONE, V6},
+	{"::1", L4, LB},
+	{"127.0.0.1", V6, LB},
+	{"10.0.0.1", L4, V4},
+	{"127.0.0.1", V4, V4},
+	{"127.0.0.1", L4, L4},
+	{"::1", V4, BOTH},
+};
+
+START_TEST(test_class)
+{
+	const struct class_case *c = &class_cases[_i];
+	struct policy_addr a;
+
+	ck_assert_int_eq(policy_addr_parse(c->addr, &a), 0);
+	ck_assert_uint_eq(policy_class_add(c->before, policy_addr_class(&a)),
+			  c->want);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 int main(void)
 {
 	Suite *s = suite_create("table");
@@ -205,6 +351,11 @@ int main(void)
 	tcase_add_loop_test(tc, test_token, 0,
 			    (int)(sizeof(tokens) / sizeof(tokens[0])));
 	tcase_add_loop_test(tc, test_outcome_token, 0, OUTCOME_COUNT);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("loopback");
+	tcase_add_loop_test(tc, test_loopback, 0, N(loop_cases));
+	tcase_add_loop_test(tc, test_socket_fams, 0, N(socket_cases));
+	tcase_add_loop_test(tc, test_class, 0, N(class_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -3,21 +3,21 @@
 # each one observed at the API (SPEC §2) by a real client program run under
 # the launcher, against real listeners.
 #
-# One private network namespace; lo carries 127.0.0.1, ::1, 2001:db8::1 and
-# 2001:db8::5; three listeners share one port: 127.0.0.1:P, [::1]:P and
+# One private network namespace; lo carries 192.0.2.1, ::1, 2001:db8::1 and
+# 2001:db8::5; three listeners share one port: 192.0.2.1:P, [::1]:P and
 # [2001:db8::1]:P (the IPv6 ones IPV6_V6ONLY), each answering with which
 # listener it is, the peer it saw and whether the client's socket is an
 # AF_INET6 one at a mapped address (/proc/net/tcp6).
 #
 # Hosts, by kind (SPEC §1):
-#   ipv4  127.0.0.1, v4.stackshim.test (A 127.0.0.1), ::ffff:127.0.0.1
+#   ipv4  192.0.2.1, v4.stackshim.test (A 192.0.2.1), ::ffff:192.0.2.1
 #   ipv6  ::1, v6.stackshim.test (AAAA 2001:db8::1), v6lo.stackshim.test
 #         (AAAA ::1: glibc's files backend answers an AF_INET query for such
-#         a name with 127.0.0.1, which must not make it an IPv4 host)
-#   both  both.stackshim.test (127.0.0.1 and 2001:db8::1)
+#         a name with 192.0.2.1, which must not make it an IPv4 host)
+#   both  both.stackshim.test (192.0.2.1 and 2001:db8::1)
 # Local addresses (--local-address), by kind, in two sets:
-#   set A (the plain ones)   ipv4 127.0.0.1  ipv6 ::1          both both.stackshim.test
-#   set B (seen in the peer) ipv4 127.0.0.5  ipv6 2001:db8::5  both lcl.stackshim.test
+#   set A (the plain ones)   ipv4 192.0.2.1  ipv6 ::1          both both.stackshim.test
+#   set B (seen in the peer) ipv4 192.0.2.5  ipv6 2001:db8::5  both lcl.stackshim.test
 #         (set B's addresses differ from what the kernel would pick, so the
 #         peer each listener sees proves the shim bound the local address)
 # Clients (tests/integration/lib.sh, client.py):
@@ -31,12 +31,12 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
-ITEST_HOSTS_EXTRA='127.0.0.1	v4.stackshim.test
+ITEST_HOSTS_EXTRA='192.0.2.1	v4.stackshim.test
 2001:db8::1	v6.stackshim.test
 ::1	v6lo.stackshim.test
-127.0.0.1	both.stackshim.test
+192.0.2.1	both.stackshim.test
 2001:db8::1	both.stackshim.test
-127.0.0.5	lcl.stackshim.test
+192.0.2.5	lcl.stackshim.test
 2001:db8::5	lcl.stackshim.test'
 itest_init "$@"
 
@@ -57,12 +57,14 @@ ipv6  ipv6  map        ipv6       ipv6
 ipv6  both  map        ipv6       ipv6
 '
 
+ip addr add 192.0.2.1/32 dev lo || itest_error "add 192.0.2.1"
+ip addr add 192.0.2.5/32 dev lo || itest_error "add 192.0.2.5"
 ip addr add 2001:db8::1/128 dev lo nodad || itest_error "add 2001:db8::1"
 ip addr add 2001:db8::5/128 dev lo nodad || itest_error "add 2001:db8::5"
 write_programs
-start_listener cells "" 127.0.0.1 ::1 2001:db8::1
+start_listener cells "" 192.0.2.1 ::1 2001:db8::1
 P=$listen_port
-echo "listeners on 127.0.0.1:$P [::1]:$P [2001:db8::1]:$P"
+echo "listeners on 192.0.2.1:$P [::1]:$P [2001:db8::1]:$P"
 
 seq=0
 # run_client MODE HOST [POLICY-OPTION...]: client.py under the launcher
@@ -133,7 +135,7 @@ report()
 }
 
 # --- the harness itself: every host reachable without the shim ------------------
-for host in 127.0.0.1 v4.stackshim.test ::ffff:127.0.0.1 ::1 \
+for host in 192.0.2.1 v4.stackshim.test ::ffff:192.0.2.1 ::1 \
 	v6.stackshim.test v6lo.stackshim.test both.stackshim.test; do
 	for mode in gai raw; do
 		case $mode:$host in raw:*[a-z]*) continue ;; esac
@@ -141,7 +143,7 @@ for host in 127.0.0.1 v4.stackshim.test ::ffff:127.0.0.1 ::1 \
 		bad=()
 		want result connected
 		case $host in
-		127.0.0.1 | v4.* | ::ffff:*) want srv_listener 127.0.0.1 ;;
+		192.0.2.1 | v4.* | ::ffff:*) want srv_listener 192.0.2.1 ;;
 		::1 | v6lo.*) want srv_listener ::1 ;;
 		v6.*) want srv_listener 2001:db8::1 ;;
 		esac
@@ -161,10 +163,10 @@ local_address()
 {
 	case $1:$2 in
 	*:none) echo "" ;;
-	A:ipv4) echo 127.0.0.1 ;;
+	A:ipv4) echo 192.0.2.1 ;;
 	A:ipv6) echo ::1 ;;
 	A:both) echo both.stackshim.test ;;
-	B:ipv4) echo 127.0.0.5 ;;
+	B:ipv4) echo 192.0.2.5 ;;
 	B:ipv6) echo 2001:db8::5 ;;
 	B:both) echo lcl.stackshim.test ;;
 	esac
@@ -176,10 +178,10 @@ local_member()
 {
 	case $1:$2:$3 in
 	*:none:*) echo "" ;;
-	A:ipv4:4 | A:both:4) echo 127.0.0.1 ;;
+	A:ipv4:4 | A:both:4) echo 192.0.2.1 ;;
 	A:ipv6:6) echo ::1 ;;
 	A:both:6) echo 2001:db8::1 ;;
-	B:ipv4:4 | B:both:4) echo 127.0.0.5 ;;
+	B:ipv4:4 | B:both:4) echo 192.0.2.5 ;;
 	B:ipv6:6 | B:both:6) echo 2001:db8::5 ;;
 	esac
 }
@@ -196,10 +198,12 @@ check_cell()
 	case $host in ::1 | v6lo.*) v6dst=::1 ;; *) v6dst=2001:db8::1 ;; esac
 	l4=$(local_member "$set" "$lkind" 4)
 	l6=$(local_member "$set" "$lkind" 6)
-	# SPEC §2, socket: the stacks that refuse a family outright.
+	# SPEC §2, socket: the stack that refuses a family outright (an
+	# ipv6 stack with mapped = no has AF_INET sockets, as real
+	# IPv6-only hosts do, which reach only loopback).
 	if [ "$mode" = raw ]; then
 		case $stack:$mapped:$fam in
-		ipv4:*:6 | ipv6:no:4) refused=yes ;;
+		ipv4:*:6) refused=yes ;;
 		esac
 	fi
 
@@ -208,20 +212,20 @@ check_cell()
 	case $outcome in
 	ipv4)
 		want result connected
-		want srv_listener 127.0.0.1
-		want srv_peer "${l4:-127.0.0.1}"
-		if [ "$mode" = raw ] || [ "$host" != ::ffff:127.0.0.1 ]; then
+		want srv_listener 192.0.2.1
+		want srv_peer "${l4:-192.0.2.1}"
+		if [ "$mode" = raw ] || [ "$host" != ::ffff:192.0.2.1 ]; then
 			want family AF_INET
-			want peer 127.0.0.1
+			want peer 192.0.2.1
 			want peerlen 2
 		fi
-		if [ "$mode" = gai ] && [ "$host" != ::ffff:127.0.0.1 ]; then
-			want_gai AF_INET/127.0.0.1
+		if [ "$mode" = gai ] && [ "$host" != ::ffff:192.0.2.1 ]; then
+			want_gai AF_INET/192.0.2.1
 		fi
 		# SPEC §2: only an ipv6 stack, or a dual one with an IPv6
 		# local address, upgrades AF_INET sockets; here the client's
 		# AF_INET socket must stay one.
-		if [ "$host" != ::ffff:127.0.0.1 ] &&
+		if [ "$host" != ::ffff:192.0.2.1 ] &&
 			{ [ "$lkind" = none ] || [ "$lkind" = ipv4 ]; }; then
 			want srv_tcp6 0
 		fi
@@ -236,26 +240,26 @@ check_cell()
 		;;
 	map)
 		want result connected
-		want srv_listener 127.0.0.1
+		want srv_listener 192.0.2.1
 		# SPEC §2: a mapped connection leaves through the IPv4 stack;
 		# the policy's IPv6 local address is not bound for it; the IPv4
 		# member of a local name may be.
 		if [ "$lkind" = both ]; then
-			want_one_of srv_peer 127.0.0.1 "$l4"
+			want_one_of srv_peer 192.0.2.1 "$l4"
 		else
-			want srv_peer 127.0.0.1
+			want srv_peer 192.0.2.1
 		fi
 		# An AF_INET6 socket underneath, in either client.
 		want srv_tcp6 1
 		if [ "$mode" = gai ]; then
-			want_gai AF_INET6/::ffff:127.0.0.1
+			want_gai AF_INET6/::ffff:192.0.2.1
 			want family AF_INET6
-			want peer ::ffff:127.0.0.1
+			want peer ::ffff:192.0.2.1
 		else
 			# The legacy program's upgraded socket: everything
 			# handed back is a sockaddr_in.
 			want family AF_INET
-			want peer 127.0.0.1
+			want peer 192.0.2.1
 			want peerlen 2
 			want locallen 2
 		fi
@@ -319,11 +323,11 @@ run_table()
 			laddr=$(local_address "$set" "$lkind")
 			opts=(--stack "$stack" --prefer "$prefer" --mapped "$mapped")
 			[ -n "$laddr" ] && opts+=(--local-address "$laddr")
-			for host in 127.0.0.1 v4.stackshim.test ::ffff:127.0.0.1 \
+			for host in 192.0.2.1 v4.stackshim.test ::ffff:192.0.2.1 \
 				::1 v6.stackshim.test v6lo.stackshim.test \
 				both.stackshim.test; do
 				case $host in
-				127.* | v4.* | ::ffff:*) hkind=ipv4 outcome=$o4 ;;
+				192.0.2.* | v4.* | ::ffff:*) hkind=ipv4 outcome=$o4 ;;
 				::1 | v6.* | v6lo.*) hkind=ipv6 outcome=$o6 ;;
 				both.*) hkind=both outcome=$ob ;;
 				esac

@@ -6,7 +6,10 @@
 # On being sourced it
 #   - sets $lib to the built library, and exits 99 when it is not built;
 #   - unsets LD_PRELOAD and every STACKSHIM_* variable: only the children
-#     get the library, and only the settings each test gives;
+#     get the library, and only the settings each test gives, but for
+#     STACKSHIM_IPV4_LOOPBACK=no: these tests reach their own servers on
+#     127.0.0.0/8 and mean the table as it stands there (SPEC §3,
+#     ipv4-loopback); a test of loopback itself sets it to yes;
 #   - makes the scratch directory $tmp (stackshim-NAME.XXXXXX under
 #     ${TMPDIR:-/tmp}, NAME the test's), removed by an EXIT trap.  A test
 #     that must do more on exit replaces that trap with its own, which
@@ -31,6 +34,7 @@ unset LD_PRELOAD
 for var in $(compgen -e); do
 	case $var in STACKSHIM_*) unset "$var" ;; esac
 done
+export STACKSHIM_IPV4_LOOPBACK=no
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-$(basename "$0" .sh).XXXXXX") ||
 	exit 99

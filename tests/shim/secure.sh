@@ -191,7 +191,7 @@ system_v6=$(result 1 EAFNOSUPPORT ok EAI_ADDRFAMILY)
 env_v4=$(result 0 ok EAFNOSUPPORT ok)
 
 # --- a good system config: stack = ipv6, mapped = no -------------------------------
-put_system 'stack = ipv6\nmapped = no\n'
+put_system 'stack = ipv6\nmapped = no\nipv4-loopback = no\n'
 run setgid "${env[@]}"
 quiet "set-group-ID: the system config (ipv6, unmapped), not the variables (ipv4)" \
 	"$system_v6"
