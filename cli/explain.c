@@ -66,7 +66,7 @@ static int endpoint_add(struct endpoint *ep, const struct policy_addr *addr)
 		return -1;
 	ep->addrs = grown;
 	ep->addrs[ep->naddrs++] = *addr;
-	ep->fam |= policy_addr_host_fam(addr);
+	ep->fam = policy_class_add(ep->fam, policy_addr_class(addr));
 	return 0;
 }
 
@@ -304,14 +304,14 @@ static int verdict_print(const struct policy *policy,
 	for (i = 0; i < host->naddrs; i++) {
 		outcome = policy_decide_rule(
 			policy, rules[i].action,
-			policy_addr_host_fam(&host->addrs[i]), local->fam);
+			policy_addr_class(&host->addrs[i]), local->fam);
 		printf("outcome: %s %s\n",
 		       policy_addr_format(&host->addrs[i], text, sizeof(text)),
 		       policy_outcome_name(outcome));
 	}
 	for (i = 0; i < host->naddrs; i++)
 		if (policy_decide_rule(policy, rules[i].action,
-				       policy_addr_host_fam(&host->addrs[i]),
+				       policy_addr_class(&host->addrs[i]),
 				       local->fam) == OUTCOME_MAP)
 			translated_print(policy, &host->addrs[i]);
 	free(rules);
@@ -351,6 +351,10 @@ static int explain_print(const struct policy *policy,
 	connection_print(args);
 	printf("cell: stack=%s host=%s local=%s\n", stack, host_fam,
 	       local_fam);
+	if (policy_loopback_decides(policy, host->fam, local->fam))
+		puts("loopback: 127.0.0.0/8 is usable on every stack "
+		     "(ipv4-loopback = yes): decided as with IPv4 in the "
+		     "stack");
 	status = verdict_print(policy, args, host, local);
 	if (!policy_enforce(policy))
 		puts("enforce: no (audit: the shim logs, changes nothing)");

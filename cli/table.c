@@ -66,6 +66,55 @@ static int table_cells(const struct policy *policy)
 	return 0;
 }
 
+/*
+ * Where ipv4-loopback decides, the cells that 127.0.0.0/8 changes, as
+ * comments: a host or local address of the loopback class (its IPv4
+ * addresses all in 127/8), asked of the engine as the shim asks it.
+ */
+static void table_loopback(const struct policy *policy)
+{
+	unsigned prefer = policy_prefer(policy);
+	bool mapped = policy_mapped(policy);
+	size_t s, l, h;
+
+	if (!policy_ipv4_loopback(policy))
+		return;
+	printf("# ipv4-loopback = yes: 127.0.0.0/8 is usable on every stack;"
+	       " the cells it changes\n"
+	       "# (host or local ipv4-loopback: every IPv4 address in "
+	       "127.0.0.0/8):\n");
+	for (s = 0; s < ARRAY_SIZE(table_stacks); s++)
+		for (l = 0; l < ARRAY_SIZE(table_locals); l++)
+			for (h = 0; h < ARRAY_SIZE(table_hosts); h++) {
+				unsigned stack = table_stacks[s];
+				unsigned host = table_hosts[h];
+				unsigned local = table_locals[l];
+				unsigned lhost = host & FAM_IPV4
+							 ? host | FAM_LOOP4
+							 : host;
+				unsigned llocal = local & FAM_IPV4
+							  ? local | FAM_LOOP4
+							  : local;
+				enum policy_outcome plain, loop;
+
+				plain = policy_table_decide(stack, host, local,
+							    prefer, mapped);
+				loop = policy_table_decide(
+					policy_table_stack(stack, lhost, llocal,
+							   true),
+					lhost, llocal, prefer, mapped);
+				if (loop == plain)
+					continue;
+				printf("# %s %s%s %s%s %s\n",
+				       policy_stack_name(stack),
+				       policy_host_name(host),
+				       lhost != host ? "-loopback" : "",
+				       policy_local_name(local),
+				       llocal != local ? "-loopback" : "",
+				       policy_outcome_name(loop));
+			}
+}
+
 int cli_table(const struct cli_args *args)
 {
 	struct policy *policy;
@@ -81,6 +130,7 @@ int cli_table(const struct cli_args *args)
 		      stderr);
 		status = CLI_EXIT_POLICY;
 	}
+	table_loopback(policy);
 	if (fflush(stdout) == EOF) {
 		perror("stackshim: stdout");
 		status = CLI_EXIT_POLICY;

@@ -529,13 +529,19 @@ unsigned policy_socket_fams(const struct policy *policy)
 	return fams;
 }
 
+enum policy_peers policy_ipv4_peers(const struct policy *policy)
+{
+	if ((policy_stack(policy) & FAM_IPV4) || policy_mapped(policy))
+		return PEERS_ALL;
+	return policy_ipv4_loopback(policy) ? PEERS_LOOPBACK : PEERS_NONE;
+}
+
 /*
- * Whether ipv4-loopback decides: the IPv4 side of host and local is
- * loopback, which exists whatever the stack (policy_table_stack() of no
- * stack at all).
+ * The IPv4 side of host and local is loopback, which exists whatever the
+ * stack: policy_table_stack() of no stack at all.
  */
-static bool decide_loopback(const struct policy *policy, unsigned host,
-			    unsigned local)
+bool policy_loopback_decides(const struct policy *policy, unsigned host,
+			     unsigned local)
 {
 	return policy_table_stack(FAM_NONE, host, local,
 				  policy_ipv4_loopback(policy)) != FAM_NONE;
@@ -553,7 +559,7 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 {
 	unsigned stack = policy_stack(policy);
 
-	if (decide_loopback(policy, host, local)) {
+	if (policy_loopback_decides(policy, host, local)) {
 		stack |= FAM_IPV4;
 		/* Loopback is never sent through a translate-prefix: a map
 		 * rule leaves it to the table (RFC 6052 §3.1). */

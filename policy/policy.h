@@ -381,6 +381,31 @@ void policy_peer_pool(const struct policy *policy, struct in_addr *net,
  */
 unsigned policy_socket_fams(const struct policy *policy);
 
+/* Which IPv4 peers can reach the process's sockets (policy_ipv4_peers()). */
+enum policy_peers {
+	PEERS_ALL,		/* any: the host has IPv4, or maps it */
+	PEERS_LOOPBACK,		/* only 127.0.0.0/8 */
+	PEERS_NONE,		/* none at all */
+};
+
+/*
+ * policy_ipv4_peers - which IPv4 peers reach the process's sockets, as on
+ * a real host of the effective stack: all where the stack has IPv4 or
+ * reaches it through mapped addresses; on an ipv6 stack with mapped = no
+ * only loopback (with ipv4-loopback) or none, for such a host has no
+ * other IPv4 address to be reached at.
+ */
+enum policy_peers policy_ipv4_peers(const struct policy *policy);
+
+/*
+ * policy_loopback_decides - whether ipv4-loopback decides for host and
+ * local: it is set, and the IPv4 side of the decision is all 127.0.0.0/8
+ * (policy_table_stack()), so that IPv4 is usable whatever the stack and a
+ * map rule does not apply.
+ */
+bool policy_loopback_decides(const struct policy *policy, unsigned host,
+			     unsigned local);
+
 /*
  * policy_decide - policy_table_decide() under the effective settings,
  * the stack widened by policy_table_stack().

@@ -42,6 +42,9 @@ static unsigned fast_socket_pass(const struct policy *policy)
 {
 	unsigned allowed = policy_socket_fams(policy), pass = 0;
 
+	/* Sockets that get a filter of their IPv4 peers are shim_socket()'s. */
+	if (policy_ipv4_peers(policy) != PEERS_ALL && policy_enforce(policy))
+		return 0;
 	if (allowed & FAM_IPV6)
 		pass |= FAM_IPV6;
 	if ((allowed & FAM_IPV4) && fast_upgrade_known(policy) &&

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -183,6 +184,69 @@ static int shim_socket_upgrade(int type, int protocol)
 }
 
 /*
+ * The IPv4 peers a socket may hear from, as a classic BPF socket filter
+ * (the kernel runs it on every packet queued to the socket, a listener's
+ * SYNs included, before any connection exists): a packet whose network
+ * header is IPv4 passes only from 127.0.0.0/8 (PEERS_LOOPBACK) or not at
+ * all (PEERS_NONE); IPv6 packets always pass.  So an ipv6-stack process
+ * with mapped = no is reached by IPv4 clients as a real IPv6-only host
+ * is: from loopback only (SPEC §2, "Real hosts").
+ */
+#define SHIM_PEERS_FILTER(loopback_passes)                                     \
+	{                                                                      \
+		/* A: the IP version of the network header. */                \
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF),               \
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4),                        \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 4),                  \
+		/* IPv4: A is the first octet of the source address. */       \
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12),          \
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 24),                       \
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 127, (loopback_passes), 0), \
+		BPF_STMT(BPF_RET | BPF_K, 0),		/* dropped */        \
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	/* kept whole */     \
+	}
+
+static const struct sock_filter shim_peers_loopback[] = SHIM_PEERS_FILTER(1);
+static const struct sock_filter shim_peers_none[] = SHIM_PEERS_FILTER(0);
+
+/* The filter of each enum policy_peers; NULL: none needed. */
+static const struct sock_fprog shim_peers_filters[] = {
+	[PEERS_ALL] = {0, NULL},
+	[PEERS_LOOPBACK] = {sizeof(shim_peers_loopback) /
+				    sizeof(shim_peers_loopback[0]),
+			    (struct sock_filter *)shim_peers_loopback},
+	[PEERS_NONE] = {sizeof(shim_peers_none) / sizeof(shim_peers_none[0]),
+			(struct sock_filter *)shim_peers_none},
+};
+
+/*
+ * Give the new socket fd the filter of the IPv4 peers the policy lets
+ * reach it, through the system call so that the setsockopt() hook never
+ * sees it.  Returns fd, or -1 with the socket closed and errno set: a
+ * socket that could not be filtered is not handed out (fail closed).
+ */
+static int shim_socket_filter(const struct policy *policy, int fd)
+{
+	const struct sock_fprog *prog;
+	int err;
+
+	if (fd < 0 || !policy_enforce(policy))
+		return fd;
+	prog = &shim_peers_filters[policy_ipv4_peers(policy)];
+	if (!prog->len || syscall(SYS_setsockopt, fd, SOL_SOCKET,
+				  SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0)
+		return fd;
+	err = errno;
+	fdstate_set(fd, 0);
+	if (real_close)
+		real_close(fd);
+	else
+		syscall(SYS_close, fd);
+	errno = err;
+	return -1;
+}
+
+/*
  * The fdstate flags of a new socket of policy family fam (FAM_NONE for any
  * other domain: FDSTATE_FOREIGN, so that no call on it asks the kernel
  * what it is) and type.
@@ -224,6 +288,8 @@ static int __attribute__((noinline)) shim_socket(int domain, int type,
 	fd = shim_socket_forward(domain, type, protocol);
 	if (fd >= 0)
 		fdstate_set(fd, shim_socket_flags(fam, type));
+	if (fam != FAM_NONE && policy)
+		fd = shim_socket_filter(policy, fd);
 	return fd;
 }
 

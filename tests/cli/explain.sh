@@ -80,6 +80,21 @@ explain "local-address from -c" "stack=ipv6 host=ipv6 local=ipv4" \
 
 capture "$STACKSHIM" explain
 expect_status "no HOST" 2
+
+# ipv4-loopback: explain says when 127.0.0.0/8 decides, and what.
+loopline="loopback: 127.0.0.0/8 is usable on every stack (ipv4-loopback = yes): decided as with IPv4 in the stack"
+capture "$STACKSHIM" explain --stack ipv6 --mapped no 127.0.0.1
+expect_line "loopback host, ipv6 stack: said" "$loopline" "$tmp/out"
+expect_line "loopback host, ipv6 stack: outcome" "outcome: ipv4" "$tmp/out"
+capture "$STACKSHIM" explain --stack ipv6 192.0.2.1 127.0.0.1
+expect_line "other host, loopback local: fail-local" "outcome: fail-local" \
+	"$tmp/out"
+expect_text "other host, loopback local: no loopback line" "" \
+	"$(grep '^loopback:' "$tmp/out")"
+capture "$STACKSHIM" explain --stack ipv6 --ipv4-loopback no 127.0.0.1
+expect_line "ipv4-loopback no: the table's map" "outcome: map" "$tmp/out"
+expect_text "ipv4-loopback no: no loopback line" "" \
+	"$(grep '^loopback:' "$tmp/out")"
 capture "$STACKSHIM" explain 192.0.2.1 192.0.2.2 192.0.2.3
 expect_status "three operands" 2
 capture "$STACKSHIM" explain --prefer ipv5 192.0.2.1

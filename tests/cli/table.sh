@@ -126,6 +126,19 @@ check_table "an option over the file" "$default" \
 check_table "--stack=ipv6" "$default" "$STACKSHIM" table --stack=ipv6
 expect_line "--stack=ipv6: policy comment" "$comment ipv6)" "$tmp/out"
 
+# ipv4-loopback (SPEC §2, "Real hosts"): the cells 127.0.0.0/8 changes,
+# as comments, asked of the engine; none with ipv4-loopback = no.
+capture "$STACKSHIM" table --mapped no
+loop=$(grep -E '^# (ipv4|dual|ipv6) ' "$tmp/out")
+expect_text "ipv4-loopback: the cells it changes" "# ipv6 ipv4-loopback none ipv4
+# ipv6 ipv4-loopback ipv4-loopback ipv4
+# ipv6 ipv6 ipv4-loopback fail-host
+# ipv6 both-loopback ipv4-loopback ipv4
+# ipv6 ipv4-loopback both-loopback ipv4" "$loop"
+capture "$STACKSHIM" table --ipv4-loopback no
+expect_text "ipv4-loopback no: no loopback cells" "" \
+	"$(grep -c -- '-loopback' "$tmp/out" | grep -v '^0$')"
+
 capture "$STACKSHIM" table --bogus
 expect_status "unknown option" 2
 expect_match "unknown option: named" "--bogus" "$tmp/err"

@@ -4,11 +4,12 @@
 # outcome class.
 #
 #   dual    this test's private namespace: e0 192.0.2.1/24 + 2001:db8::1/64,
-#           listeners on 192.0.2.1:P and [2001:db8::1]:P
-#   v4only  namespace, IPv6 disabled (disable_ipv6 sysctls): e0 192.0.2.1/24, listener on
-#           192.0.2.1:P
-#   v6only  namespace, no IPv4 address at all (127.0.0.1 removed from lo):
-#           e0 2001:db8::1/64, listener on [2001:db8::1]:P
+#           listeners on 192.0.2.1:P, [2001:db8::1]:P and 127.0.0.1:P
+#   v4only  namespace, IPv6 disabled (disable_ipv6 sysctls): e0 192.0.2.1/24, listeners on
+#           192.0.2.1:P and 127.0.0.1:P
+#   v6only  namespace, no IPv4 address but loopback (lo keeps 127.0.0.1, as
+#           on every real IPv6-only Linux host): e0 2001:db8::1/64,
+#           listeners on [2001:db8::1]:P and 127.0.0.1:P
 #   names   v4.stackshim.test A 192.0.2.1, v6.stackshim.test AAAA
 #           2001:db8::1, both.stackshim.test both
 #
@@ -41,7 +42,7 @@ write_programs
 veth e0 "" e1 ""
 ip addr add 192.0.2.1/24 dev e0 || itest_error "address e0"
 ip addr add 2001:db8::1/64 dev e0 nodad || itest_error "address e0 v6"
-start_listener dual "" 192.0.2.1 2001:db8::1
+start_listener dual "" 192.0.2.1 2001:db8::1 127.0.0.1
 P=$listen_port
 
 # The real IPv4-only host.
@@ -52,22 +53,23 @@ for dev in e0 e1; do
 done
 ipv6_off "$V4"
 ip -n "$V4" addr add 192.0.2.1/24 dev e0 || itest_error "address e0 in $V4"
-start_listener_at v4only "$V4" "$P" 192.0.2.1
+start_listener_at v4only "$V4" "$P" 192.0.2.1 127.0.0.1
 
 # The real IPv6-only host.
 netns_add "$V6"
-ip -n "$V6" addr del 127.0.0.1/8 dev lo || itest_error "remove 127.0.0.1 in $V6"
 ip -n "$V6" link add e0 type veth peer name e1 || itest_error "veth in $V6"
 for dev in e0 e1; do
 	ip -n "$V6" link set "$dev" up || itest_error "$dev up in $V6"
 done
 ip -n "$V6" addr add 2001:db8::1/64 dev e0 nodad ||
 	itest_error "address e0 in $V6"
-start_listener_at v6only "$V6" "$P" 2001:db8::1
+start_listener_at v6only "$V6" "$P" 2001:db8::1 127.0.0.1
 
 expect_eq "$V4 has no IPv6 address" "" "$(ip -n "$V4" -6 -o addr show)"
-expect_eq "$V6 has no IPv4 address" "" "$(ip -n "$V6" -4 -o addr show)"
-echo "listeners: dual 192.0.2.1:$P [2001:db8::1]:$P; $V4 192.0.2.1:$P; $V6 [2001:db8::1]:$P"
+expect_eq "$V6 has no IPv4 address but loopback" "lo 127.0.0.1/8" \
+	"$(ip -n "$V6" -4 -o addr show | awk '{print $2, $4}')"
+echo "listeners: dual 192.0.2.1:$P [2001:db8::1]:$P 127.0.0.1:$P;" \
+	"$V4 192.0.2.1:$P 127.0.0.1:$P; $V6 [2001:db8::1]:$P 127.0.0.1:$P"
 
 # class LINE: the outcome class of one client.py output line.
 class()
@@ -149,6 +151,8 @@ gai v6.stackshim.test   C  name-not-found refused
 gai both.stackshim.test C  refused        refused
 raw 192.0.2.1           C  refused        unreachable
 raw 2001:db8::1         C  unreachable    refused
+raw 127.0.0.1           P  connected-v4   connected-v4
+raw 127.0.0.1           C  refused        refused
 '
 while read -r mode host port want4 want6; do
 	[ -n "$mode" ] || continue
