@@ -253,12 +253,14 @@ static void log_sockaddr(struct log_buf *b, const char *key,
 
 /*
  * The table's cell, when the event has a host class, and the outcome,
- * when it carries a decision (a deny rule decides before any cell).
+ * when it carries a decision (a deny rule decides before any cell).  A
+ * decision of the local side alone (a bind, an interface's address) has
+ * no host: its cell is STACK/-/LOCAL.
  */
 static void log_decision(struct log_buf *b, unsigned stack,
 			 const struct shim_log_event *ev)
 {
-	const char *host = policy_host_name(ev->host);
+	const char *host = ev->local_only ? "-" : policy_host_name(ev->host);
 	const char *local = policy_local_name(ev->local_fam);
 	const char *outcome = ev->outcome < 0 ? NULL
 			      : policy_outcome_name(ev->outcome);

@@ -14,6 +14,7 @@
 #define STACKSHIM_SHIM_H
 
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,7 +78,9 @@
 	X(getsockopt)                                                          \
 	X(setsockopt)                                                          \
 	X(recvmmsg)                                                            \
-	X(sendmmsg)
+	X(sendmmsg)                                                            \
+	X(getifaddrs)                                                          \
+	X(freeifaddrs)
 
 #define SHIM_REAL_SYMBOLS(X) SHIM_REAL_FREE(X) SHIM_REAL_POLICED(X)
 
@@ -284,6 +287,8 @@ struct shim_log_event {
 	socklen_t locallen;
 	int outcome;			/* enum policy_outcome, or -1 */
 	unsigned host, local_fam;	/* table classes, with outcome */
+	bool local_only;		/* a decision of the local side alone
+					 * (bind, getifaddrs): no host */
 	const char *rule;		/* "FILE:LINE", or NULL */
 	const struct sockaddr *translated; /* what the program was shown
 					    * or the kernel was given */
