@@ -304,6 +304,23 @@ void shim_log(const struct policy *policy, const struct shim_log_event *ev);
  */
 bool shim_logging(const struct policy *policy);
 
+/*
+ * shim_log_emit - hand a formatted line of len bytes (its newline last) to
+ * where policy logs, whole or not at all; false when it was not.  The
+ * library's log file or socket is opened when there is none, and again
+ * when the program has closed it.  Async-signal-safe.  (shim/logsink.c)
+ */
+bool shim_log_emit(const struct policy *policy, const char *line, size_t len);
+
+/*
+ * shim_log_closed - the program is closing (or dup2() is replacing) every
+ * fd from first to last: when the log's descriptor is one of them it is
+ * the program's number from now on, and the next line opens the log anew.
+ * Called by the hooks before the real call; one atomic load when the log's
+ * descriptor is not among them.  (shim/logsink.c)
+ */
+void shim_log_closed(unsigned first, unsigned last);
+
 /* shim_rule_format - "FILE:LINE" of rule into buf, as snprintf. */
 int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len);
 
