@@ -48,7 +48,7 @@
 enum shim_ifaddr_verdict {
 	IFADDR_KEEP,
 	IFADDR_DROP,
-	IFADDR_LOG,		/* audit mode: logged, kept */
+	IFADDR_LOG, /* audit mode: logged, kept */
 };
 
 /* Log an address the emulated host does not have. */

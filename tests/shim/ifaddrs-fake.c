@@ -74,9 +74,8 @@ static void fake_fill(struct fake_entry *e, const struct fake_row *row)
 int getifaddrs(struct ifaddrs **ifap)
 {
 	const char *which = getenv("FAKE_IFADDRS");
-	const struct fake_row *rows = which && !strcmp(which, "v6only")
-					      ? v6only_rows
-					      : head_rows;
+	const struct fake_row *rows =
+		which && !strcmp(which, "v6only") ? v6only_rows : head_rows;
 	struct fake_entry *block;
 	size_t n = 0, i;
 

@@ -27,7 +27,8 @@
 
 static void print_packet(const struct ifaddrs *ifa)
 {
-	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)ifa->ifa_addr;
+	const struct sockaddr_ll *sll =
+		(const struct sockaddr_ll *)ifa->ifa_addr;
 	unsigned i;
 
 	printf("packet ");
