@@ -20,7 +20,9 @@
  *     written to and never closed, for it is the program's;
  *   - either way the next line opens the destination again (the file with
  *     the same flags, O_APPEND: it goes on at the end; the system log
- *     connected anew) and is written there.
+ *     connected anew) and is written there; unless the number a hook
+ *     said was closed is still the library's (a vfork() child closed it
+ *     in its own table: see log_last), which is then taken back.
  *
  * The descriptor is moved to a high number (F_DUPFD_CLOEXEC, from
  * LOG_FD_FLOOR or half the descriptor limit, whichever is lower), out of
@@ -66,6 +68,16 @@
  */
 static atomic_int log_fd = -1;
 static _Atomic(unsigned long long) log_dev, log_ino;
+
+/*
+ * The descriptor last published, kept when a hook forgets it: a vfork()
+ * child that closes it before exec (CPython's subprocess does, with
+ * close_range()) closes it in its own descriptor table only, but tells
+ * the parent's memory, which it shares.  Where that number is still the
+ * library's file, with the library's flags, it is taken back, not opened
+ * again and leaked.
+ */
+static atomic_int log_last = -1;
 
 /* Close a descriptor of the library's own, past every hook. */
 static void log_fd_close(int fd)
@@ -129,8 +141,10 @@ static int log_sink_open(const struct policy *policy, enum policy_log where)
 	}
 	atomic_store(&log_dev, (unsigned long long)st.st_dev);
 	atomic_store(&log_ino, (unsigned long long)st.st_ino);
-	if (atomic_compare_exchange_strong(&log_fd, &published, fd))
+	if (atomic_compare_exchange_strong(&log_fd, &published, fd)) {
+		atomic_store(&log_last, fd);
 		return fd;
+	}
 	/* Another thread (or a signal handler) opened it first. */
 	log_fd_close(fd);
 	return published;
@@ -147,18 +161,45 @@ static bool log_sink_same(int fd)
 }
 
 /*
+ * Whether fd, which a hook said was closed, is the library's still: its
+ * file, close-on-exec, and the status flags the library opened it with
+ * (a program that opened the log's path itself would not have all three).
+ */
+static bool log_sink_kept(int fd, enum policy_log where)
+{
+	long want = where == LOG_FILE ? O_WRONLY | O_APPEND | O_NONBLOCK
+				      : O_RDWR | O_NONBLOCK;
+	long flags, mask = O_ACCMODE | O_APPEND | O_NONBLOCK;
+
+	if (!log_sink_same(fd))
+		return false;
+	if (!(syscall(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC))
+		return false;
+	flags = syscall(SYS_fcntl, fd, F_GETFL);
+	return flags >= 0 && (flags & mask) == want;
+}
+
+/*
  * The library's descriptor for where, opened now when there is none or
  * the one there was is gone; -1 when none can be had.
  */
 static int log_sink_get(const struct policy *policy, enum policy_log where)
 {
-	int fd = atomic_load(&log_fd);
+	int fd = atomic_load(&log_fd), none = -1;
 
 	if (fd >= 0 && log_sink_same(fd))
 		return fd;
 	/* Closed or reused where no hook saw it: not ours to close. */
-	if (fd >= 0)
+	if (fd >= 0) {
 		atomic_compare_exchange_strong(&log_fd, &fd, -1);
+		atomic_compare_exchange_strong(&log_last, &fd, -1);
+	}
+	fd = atomic_load(&log_last);
+	if (fd >= 0 && log_sink_kept(fd, where)) {
+		if (atomic_compare_exchange_strong(&log_fd, &none, fd))
+			return fd;
+		return none;
+	}
 	return log_sink_open(policy, where);
 }
 

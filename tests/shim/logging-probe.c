@@ -24,6 +24,8 @@
  *   rawtake PATH FILE   close the descriptor that is PATH and open FILE
  *                       at its number, by system calls no hook sees
  *   nofile N            RLIMIT_NOFILE's soft limit set to N
+ *   vforkclose          vfork(); the child runs closefrom(3) and exits
+ *   count PATH          how many descriptors of this process are PATH
  * One line per OP:
  *   op=OP ret=N errno=kept|NAME   (ret of socket: 0 for any descriptor;
  *                                  errno=kept: a call that succeeded left
@@ -34,6 +36,7 @@
  *   op=ghbn ret=found|HOST_NOT_FOUND|...
  *   op=fds inherited=yes|no
  *   op=rawtake ret=0|-1      (-1: no descriptor is PATH)
+ *   op=count N
  * Every run ends itself with alarm().
  */
 #define _GNU_SOURCE
@@ -50,6 +53,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -294,6 +298,39 @@ static int fd_of(const char *path)
 	return -1;
 }
 
+static void do_count(const char *path)
+{
+	char link[64], target[PATH_MAX];
+	int fd, n = 0;
+	ssize_t len;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += !strcmp(target, path);
+	}
+	printf("op=count %d\n", n);
+	fflush(stdout);
+}
+
+/* As CPython's subprocess does before exec: the child shares our memory. */
+static void do_vforkclose(void)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		closefrom(3);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		die("vfork");
+	printf("op=vforkclose\n");
+	fflush(stdout);
+}
+
 static void do_rawtake(const char *path, const char *file)
 {
 	int fd = fd_of(path), mine;
@@ -371,6 +408,10 @@ int main(int argc, char **argv)
 			i += 2;
 		} else if (!strcmp(op, "nofile") && i + 1 < argc) {
 			do_nofile(argv[++i]);
+		} else if (!strcmp(op, "vforkclose")) {
+			do_vforkclose();
+		} else if (!strcmp(op, "count") && i + 1 < argc) {
+			do_count(argv[++i]);
 		} else if (!strcmp(op, "exec")) {
 			/* Without the library: any descriptor of its own
 			 * there was inherited. */

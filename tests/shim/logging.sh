@@ -29,7 +29,9 @@
 #   the log outlives the program: after closefrom(3), a close loop,
 #   Python's os.closerange(3, ...), and a raw close that gives the log's
 #   number to a file of the program's (which gets nothing of the
-#   library's), the next line is in the log
+#   library's), the next line is in the log; vfork() children closing
+#   every descriptor leave the parent with one log descriptor, not one
+#   more per child
 #
 #   a log file is created mode 0600 even under umask 000, opened with
 #   O_APPEND and O_CLOEXEC (/proc/PID/fdinfo of the running program; a
@@ -241,6 +243,20 @@ expect "python os.closerange(3, ...): the calls" "done" "$(cat "$tmp/closerange.
 expect "python os.closerange(3, ...): the upgrades before and after, both logged" \
 	2 "$(grep -c ' call=socket family=inet stack=ipv6 reason=upgraded$' \
 		"$tmp/closerange.log")"
+# A vfork() child that closes everything before exec closes the log in its
+# own descriptor table, yet tells the parent's memory: the parent takes
+# its descriptor back, and opens no second one per child.
+run vfork "stack = ipv6" -- socket inet tcp vforkclose socket inet tcp \
+	vforkclose socket inet tcp count "$tmp/vfork.log"
+expect_out "vfork() children closing every descriptor" vfork \
+	"op=socket ret=0 errno=kept
+op=vforkclose
+op=socket ret=0 errno=kept
+op=vforkclose
+op=socket ret=0 errno=kept
+op=count 1"
+expect "vfork() children closing every descriptor: all three upgrades logged" \
+	3 "$(grep -c ' reason=upgraded$' "$tmp/vfork.log")"
 # The log's descriptor closed and its number given to the program's own
 # file by system calls no hook sees: nothing of the library's goes there.
 run rawtake "stack = ipv6" -- socket inet tcp \
