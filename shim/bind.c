@@ -65,7 +65,7 @@ static void shim_bind_log(const struct policy *policy, unsigned flags,
 		.local = sa,
 		.locallen = len,
 		.outcome = OUTCOME_FAIL_LOCAL,
-		.host = FAM_BOTH,
+		.local_only = true,
 		.local_fam = local,
 		.error = "EADDRNOTAVAIL",
 	};

@@ -1,7 +1,8 @@
 /*
  * close.c - the close(), close_range() and closefrom() hooks: a closed
  * fd's socket state is forgotten, so that whatever the number is given to
- * next starts with none.
+ * next starts with none; and when the program closes the decision log's
+ * descriptor, the log knows it is gone (shim_log_closed()).
  */
 #include "config.h"
 
@@ -29,6 +30,8 @@
 SHIM_EXPORT int close(int fd)
 {
 	fdstate_set_fast(fd, 0);
+	if (fd >= 0)
+		shim_log_closed((unsigned)fd, (unsigned)fd);
 	if (real_close)
 		return real_close(fd);
 	return (int)syscall(SYS_close, fd);
@@ -57,8 +60,10 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	unsigned uflags = (unsigned)flags;
 
 	if (first <= last && !(uflags & ~SHIM_CLOSE_RANGE_FLAGS) &&
-	    !(uflags & CLOSE_RANGE_CLOEXEC))
+	    !(uflags & CLOSE_RANGE_CLOEXEC)) {
 		fdstate_forget_range(first, last);
+		shim_log_closed(first, last);
+	}
 	if (real_close_range)
 		return real_close_range(first, last, flags);
 	return (int)syscall(SYS_close_range, first, last, flags);
@@ -76,6 +81,7 @@ SHIM_EXPORT void closefrom(int lowfd)
 	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd;
 
 	fdstate_forget_range(first, UINT_MAX);
+	shim_log_closed(first, UINT_MAX);
 	if (real_closefrom) {
 		real_closefrom(lowfd);
 		return;

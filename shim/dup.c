@@ -5,7 +5,8 @@
  *
  * The state is copied once the kernel has made the copy, and only then: a
  * call that fails changes nothing, and the number dup2() or dup3() put the
- * copy on loses whatever state it had, as the kernel closed what it was.
+ * copy on loses whatever state it had, as the kernel closed what it was
+ * (and the decision log opens itself anew should that be its own).
  * Like close(), these calls need no policy and neither start nor wait for
  * initialisation: before libc's functions have been looked up, the system
  * calls are made directly.
@@ -55,6 +56,9 @@ SHIM_EXPORT int dup2(int oldfd, int newfd)
 {
 	int fd;
 
+	/* The kernel closes what newfd was: the log's descriptor, maybe. */
+	if (oldfd != newfd && newfd >= 0)
+		shim_log_closed((unsigned)newfd, (unsigned)newfd);
 	if (real_dup2)
 		fd = real_dup2(oldfd, newfd);
 	else
@@ -72,6 +76,9 @@ SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	int fd;
 
+	/* The kernel closes what newfd was: the log's descriptor, maybe. */
+	if (oldfd != newfd && newfd >= 0)
+		shim_log_closed((unsigned)newfd, (unsigned)newfd);
 	if (real_dup3)
 		fd = real_dup3(oldfd, newfd, flags);
 	else

@@ -16,7 +16,8 @@
  * local and translated are a.b.c.d or [v6] with :port when the port is
  * not 0 (an IPv6 scope as %N); stack is the policy's; outcome is there
  * when the event carries a decision (outcome >= 0), cell (the table's
- * STACK/HOST/LOCAL) when that decision had a host class too; rule is the
+ * STACK/HOST/LOCAL) when that decision had a host class too, or
+ * STACK/-/LOCAL for one of the local side alone; rule is the
  * FILE:LINE of the destination rule that decided; error the errno (or
  * EAI_*, h_errno) name the call fails with, or would in audit mode;
  * dropped says how many lines this process could not write so far, when
@@ -28,33 +29,29 @@
  * newline kept.
  *
  * Where it goes (policy_log()): stderr, one write(2) per line, never
- * through stdio, whose buffers are the program's; a file, opened once with
+ * through stdio, whose buffers are the program's; a file, opened with
  * O_APPEND (mode 0600: the log names the process's peers); syslog, as
  * facility user, level notice, tag "stackshim", sent straight to /dev/log
  * over a datagram socket of the library's own with MSG_DONTWAIT, not
  * through syslog(3), which may block on a full log socket and allocates.
+ * shim/logsink.c keeps the file or socket, opened again when the program
+ * has closed it, and never writes into a file of the program's.
  *
  * Never blocking and never retrying, a line that cannot be written whole
- * at once (a full disk, a full pipe, a log socket nobody reads) is dropped
- * and counted.  So is one whose descriptor the program has closed or
- * reused: the library's file or socket is checked to be the one it opened
- * before every line, so that a line never lands in the program's files.
- * A line is formatted on the stack, without malloc(), and errno is the
- * same on return as on entry.
+ * at once (a full disk, a full pipe, a log socket nobody reads, a log that
+ * cannot be opened) is dropped and counted.  A line is formatted on the
+ * stack, without malloc() or a lock, and errno is the same on return as
+ * on entry: everything here is async-signal-safe.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,8 +60,6 @@
 #include "sockaddr.h"
 
 #define LOG_LINE_MAX 2048
-#define LOG_FILE_MODE 0600
-#define LOG_SYSLOG_PATH "/dev/log"
 /* <PRI> for LOG_USER | LOG_NOTICE, and the tag; RFC 3164 §4.1. */
 #define LOG_SYSLOG_HEAD "<13>stackshim: "
 
@@ -75,15 +70,14 @@ struct log_buf {
 	size_t cap;
 };
 
-/* The library's own log descriptor, and what it was when opened. */
-struct log_sink {
-	int fd;			/* -1: none could be opened */
-	dev_t dev;
-	ino_t ino;
+/* log_program_state: whether log_program is known yet. */
+enum {
+	LOG_PROGRAM_UNKNOWN,
+	LOG_PROGRAM_FINDING,
+	LOG_PROGRAM_FOUND,
 };
 
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
-static struct log_sink log_sink = {-1, 0, 0};
+static atomic_int log_program_state;
 static char log_exe[PATH_MAX];
 static const char *log_program;
 static atomic_ulong log_dropped;
@@ -253,12 +247,14 @@ static void log_sockaddr(struct log_buf *b, const char *key,
 
 /*
  * The table's cell, when the event has a host class, and the outcome,
- * when it carries a decision (a deny rule decides before any cell).
+ * when it carries a decision (a deny rule decides before any cell).  A
+ * decision of the local side alone (a bind, an interface's address) has
+ * no host: its cell is STACK/-/LOCAL.
  */
 static void log_decision(struct log_buf *b, unsigned stack,
 			 const struct shim_log_event *ev)
 {
-	const char *host = policy_host_name(ev->host);
+	const char *host = ev->local_only ? "-" : policy_host_name(ev->host);
 	const char *local = policy_local_name(ev->local_fam);
 	const char *outcome = ev->outcome < 0 ? NULL
 			      : policy_outcome_name(ev->outcome);
@@ -276,6 +272,37 @@ static void log_decision(struct log_buf *b, unsigned stack,
 	log_field(b, "outcome", outcome);
 }
 
+/*
+ * The executable's base name, as init.c chooses the program's sections:
+ * found by the first line, without a lock (a line may be logged from a
+ * signal handler while the same thread finds it), and until it is found
+ * the name the program was started under.
+ */
+static const char *log_program_name(void)
+{
+	int state = LOG_PROGRAM_UNKNOWN;
+	const char *slash;
+	ssize_t len;
+
+	if (atomic_load_explicit(&log_program_state, memory_order_acquire) ==
+	    LOG_PROGRAM_FOUND)
+		return log_program;
+	if (!atomic_compare_exchange_strong(&log_program_state, &state,
+					    LOG_PROGRAM_FINDING))
+		return program_invocation_short_name;
+	len = readlink("/proc/self/exe", log_exe, sizeof(log_exe));
+	if (len <= 0 || (size_t)len >= sizeof(log_exe)) {
+		log_program = program_invocation_short_name;
+	} else {
+		log_exe[len] = '\0';
+		slash = strrchr(log_exe, '/');
+		log_program = slash ? slash + 1 : log_exe;
+	}
+	atomic_store_explicit(&log_program_state, LOG_PROGRAM_FOUND,
+			      memory_order_release);
+	return log_program;
+}
+
 static void log_format(struct log_buf *b, const struct policy *policy,
 		       const struct shim_log_event *ev)
 {
@@ -285,7 +312,7 @@ static void log_format(struct log_buf *b, const struct policy *policy,
 	log_time(b);
 	log_key(b, "pid");
 	log_uint(b, (unsigned long)getpid(), 1);
-	log_field(b, "program", log_program);
+	log_field(b, "program", log_program_name());
 	log_field(b, "call", ev->call);
 	log_family(b, ev->family);
 	log_sockaddr(b, "dest", ev->dest, ev->destlen);
@@ -303,110 +330,6 @@ static void log_format(struct log_buf *b, const struct policy *policy,
 	}
 	if (!policy_enforce(policy))
 		log_field(b, "audit", "yes");
-}
-
-/* The executable's base name, as init.c chooses the program's sections. */
-static void log_program_find(void)
-{
-	ssize_t len = readlink("/proc/self/exe", log_exe, sizeof(log_exe));
-	const char *slash;
-
-	if (len <= 0 || (size_t)len >= sizeof(log_exe)) {
-		log_program = program_invocation_short_name;
-		return;
-	}
-	log_exe[len] = '\0';
-	slash = strrchr(log_exe, '/');
-	log_program = slash ? slash + 1 : log_exe;
-}
-
-static void log_sink_keep(int fd)
-{
-	struct stat st;
-
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return;
-	}
-	log_sink.dev = st.st_dev;
-	log_sink.ino = st.st_ino;
-	log_sink.fd = fd;
-}
-
-/* A datagram socket connected to the system log; -1 when there is none. */
-static int log_syslog_open(void)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
-
-	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
-	fd = (int)syscall(SYS_socket, AF_UNIX,
-			  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (syscall(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Run once per process: find the program's name, open the destination of
- * the process's one policy.
- */
-static void log_open(void)
-{
-	const struct policy *policy = shim_policy();
-
-	log_program_find();
-	if (!policy)
-		return;
-	switch (policy_log(policy)) {
-	case LOG_FILE:
-		log_sink_keep(open(policy_log_path(policy),
-				   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-					   O_NONBLOCK | O_NOCTTY,
-				   LOG_FILE_MODE));
-		break;
-	case LOG_SYSLOG:
-		log_sink_keep(log_syslog_open());
-		break;
-	default:
-		break;
-	}
-}
-
-/* Whether the library's descriptor is still the file it opened. */
-static bool log_sink_ok(void)
-{
-	struct stat st;
-
-	return log_sink.fd >= 0 && fstat(log_sink.fd, &st) == 0 &&
-	       st.st_dev == log_sink.dev && st.st_ino == log_sink.ino;
-}
-
-/* Hand a line of len bytes to its destination, whole or not at all. */
-static bool log_emit(enum policy_log where, const char *line, size_t len)
-{
-	switch (where) {
-	case LOG_STDERR:
-		return write(STDERR_FILENO, line, len) == (ssize_t)len;
-	case LOG_FILE:
-		return log_sink_ok() &&
-		       write(log_sink.fd, line, len) == (ssize_t)len;
-	case LOG_SYSLOG:
-		/* A datagram is whole or not sent; the newline is not
-		 * part of a syslog message. */
-		return log_sink_ok() &&
-		       syscall(SYS_sendto, log_sink.fd, line, len - 1,
-			       MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) ==
-			       (long)(len - 1);
-	default:
-		return true;
-	}
 }
 
 /* shim_logging - see shim.h. */
@@ -434,7 +357,6 @@ void shim_log(const struct policy *policy, const struct shim_log_event *ev)
 	if (!policy || (where = policy_log(policy)) == LOG_OFF)
 		return;
 	saved_errno = errno;
-	pthread_once(&log_once, log_open);
 	if (where == LOG_SYSLOG) {
 		log_puts(&b, LOG_SYSLOG_HEAD);
 		head = b.len;
@@ -444,7 +366,7 @@ void shim_log(const struct policy *policy, const struct shim_log_event *ev)
 	b.len = 0;
 	log_format(&b, policy, ev);
 	b.p[b.len++] = '\n';
-	if (!log_emit(where, line, head + b.len))
+	if (!shim_log_emit(policy, line, head + b.len))
 		atomic_fetch_add(&log_dropped, 1);
 	errno = saved_errno;
 }

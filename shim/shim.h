@@ -14,6 +14,7 @@
 #define STACKSHIM_SHIM_H
 
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,7 +78,9 @@
 	X(getsockopt)                                                          \
 	X(setsockopt)                                                          \
 	X(recvmmsg)                                                            \
-	X(sendmmsg)
+	X(sendmmsg)                                                            \
+	X(getifaddrs)                                                          \
+	X(freeifaddrs)
 
 #define SHIM_REAL_SYMBOLS(X) SHIM_REAL_FREE(X) SHIM_REAL_POLICED(X)
 
@@ -314,6 +317,8 @@ struct shim_log_event {
 	socklen_t locallen;
 	int outcome;			/* enum policy_outcome, or -1 */
 	unsigned host, local_fam;	/* table classes, with outcome */
+	bool local_only;		/* a decision of the local side alone
+					 * (bind, getifaddrs): no host */
 	const char *rule;		/* "FILE:LINE", or NULL */
 	const struct sockaddr *translated; /* what the program was shown
 					    * or the kernel was given */
@@ -328,6 +333,23 @@ void shim_log(const struct policy *policy, const struct shim_log_event *ev);
  * caller that would have to work to build its event.
  */
 bool shim_logging(const struct policy *policy);
+
+/*
+ * shim_log_emit - hand a formatted line of len bytes (its newline last) to
+ * where policy logs, whole or not at all; false when it was not.  The
+ * library's log file or socket is opened when there is none, and again
+ * when the program has closed it.  Async-signal-safe.  (shim/logsink.c)
+ */
+bool shim_log_emit(const struct policy *policy, const char *line, size_t len);
+
+/*
+ * shim_log_closed - the program is closing (or dup2() is replacing) every
+ * fd from first to last: when the log's descriptor is one of them it is
+ * the program's number from now on, and the next line opens the log anew.
+ * Called by the hooks before the real call; one atomic load when the log's
+ * descriptor is not among them.  (shim/logsink.c)
+ */
+void shim_log_closed(unsigned first, unsigned last);
 
 /* shim_rule_format - "FILE:LINE" of rule into buf, as snprintf. */
 int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len);

@@ -75,15 +75,22 @@ static int shim_socket_check(const struct policy *policy, int domain,
 	return 0;
 }
 
-/* Log a socket the policy refuses (err) or upgrades. */
-static void shim_socket_log(const struct policy *policy, int domain, int err)
+/*
+ * Log a socket the policy refuses (err), or upgrades: upgraded once the
+ * socket is made (or, in audit mode, would have been), and upgrade-failed
+ * with the error when it could not be made (err, upgrading true).
+ */
+static void shim_socket_log(const struct policy *policy, int domain, int err,
+			    bool upgrading)
 {
 	struct shim_log_event ev = {
 		.call = "socket",
 		.family = domain,
 		.outcome = -1,
 		.error = err ? strerrorname_np(err) : NULL,
-		.reason = err ? NULL : "upgraded",
+		.reason = !upgrading ? NULL
+			  : err      ? "upgrade-failed"
+				     : "upgraded",
 	};
 
 	shim_log(policy, &ev);
@@ -273,7 +280,7 @@ static int __attribute__((noinline)) shim_socket(int domain, int type,
 
 	rc = shim_socket_check(policy, domain, type);
 	if (rc && policy)
-		shim_socket_log(policy, domain, rc);
+		shim_socket_log(policy, domain, rc, false);
 	/* Audit mode: told, not done. */
 	if (rc && (!policy || policy_enforce(policy))) {
 		errno = rc;
@@ -281,9 +288,13 @@ static int __attribute__((noinline)) shim_socket(int domain, int type,
 	}
 	if (!rc && fam == FAM_IPV4 && policy && local_would_upgrade(policy) &&
 	    shim_socket_upgradable(type, protocol)) {
-		shim_socket_log(policy, domain, 0);
-		if (policy_enforce(policy))
-			return shim_socket_upgrade(type, protocol);
+		if (!policy_enforce(policy)) {
+			shim_socket_log(policy, domain, 0, true);
+		} else {
+			fd = shim_socket_upgrade(type, protocol);
+			shim_socket_log(policy, domain, fd < 0 ? errno : 0, true);
+			return fd;
+		}
 	}
 	fd = shim_socket_forward(domain, type, protocol);
 	if (fd >= 0)

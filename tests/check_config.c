@@ -536,6 +536,51 @@ START_TEST(test_select)
 }
 END_TEST
 
+/* The emulated host's own addresses (policy_local_has()): getifaddrs() and
+ * bind() leave out or refuse the others. */
+static const struct local_has_case {
+	const char *stack, *loopback, *addr;
+	bool has;
+} local_has_cases[] = {
+	{"ipv4", "yes", "192.0.2.1", true},
+	{"ipv4", "yes", "127.0.0.1", true},
+	{"ipv4", "yes", "::1", false},
+	{"ipv4", "yes", "2001:db8::1", false},
+	{"ipv4", "yes", "::ffff:192.0.2.1", true},
+	{"ipv6", "yes", "2001:db8::1", true},
+	{"ipv6", "yes", "::1", true},
+	{"ipv6", "yes", "127.0.0.1", true},
+	{"ipv6", "yes", "127.255.0.9", true},
+	{"ipv6", "yes", "::ffff:127.0.0.1", true},
+	{"ipv6", "yes", "128.0.0.1", false},
+	{"ipv6", "yes", "192.0.2.1", false},
+	{"ipv6", "yes", "::ffff:192.0.2.1", false},
+	{"ipv6", "no", "127.0.0.1", false},
+	{"ipv6", "no", "::1", true},
+	{"dual", "yes", "192.0.2.1", true},
+	{"dual", "no", "127.0.0.1", true},
+	{"dual", "no", "2001:db8::1", true},
+};
+
+START_TEST(test_local_has)
+{
+	const struct local_has_case *c = &local_has_cases[_i];
+	struct policy_error err;
+	struct policy *p = policy_new();
+	struct policy_addr a;
+
+	ck_assert_int_eq(policy_set(p, "stack", c->stack, "--stack", &err), 0);
+	ck_assert_int_eq(policy_set(p, "ipv4-loopback", c->loopback,
+				    "--ipv4-loopback", &err),
+			 0);
+	ck_assert_int_eq(policy_addr_parse(c->addr, &a), 0);
+	ck_assert_msg(policy_local_has(p, &a) == c->has,
+		      "stack %s, ipv4-loopback %s, %s: want %d", c->stack,
+		      c->loopback, c->addr, c->has);
+	policy_free(p);
+}
+END_TEST
+
 /*
  * Thousands of sections: each is found again by its name however far the
  * table of them has grown (a duplicate names its first line), and each
@@ -598,6 +643,7 @@ static TCase *load_tcase(void)
 	tcase_add_test(tc, test_capture_unknown_size);
 	LOOP(tc, test_set, set_cases);
 	LOOP(tc, test_select, select_cases);
+	LOOP(tc, test_local_has, local_has_cases);
 	return tc;
 }
 

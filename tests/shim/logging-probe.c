@@ -18,6 +18,14 @@
  *   exec OP...          execv() this program, without LD_PRELOAD, with
  *                       the OPs that follow
  *   fds PATH            whether a descriptor of this process is PATH
+ *   bind ADDR PORT      bind() the current socket
+ *   closefrom           closefrom(3)
+ *   closeloop           close() every fd from 3 to 1023
+ *   rawtake PATH FILE   close the descriptor that is PATH and open FILE
+ *                       at its number, by system calls no hook sees
+ *   nofile N            RLIMIT_NOFILE's soft limit set to N
+ *   vforkclose          vfork(); the child runs closefrom(3) and exits
+ *   count PATH          how many descriptors of this process are PATH
  * One line per OP:
  *   op=OP ret=N errno=kept|NAME   (ret of socket: 0 for any descriptor;
  *                                  errno=kept: a call that succeeded left
@@ -27,20 +35,25 @@
  *   op=gai ret=0|EAI_*
  *   op=ghbn ret=found|HOST_NOT_FOUND|...
  *   op=fds inherited=yes|no
+ *   op=rawtake ret=0|-1      (-1: no descriptor is PATH)
+ *   op=count N
  * Every run ends itself with alarm().
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -244,6 +257,116 @@ static void do_fds(const char *path)
 	fflush(stdout);
 }
 
+static void do_bind(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = parse(addr, port, &ss);
+	int ret;
+
+	errno = MARK_ERRNO;
+	ret = bind(cur, (struct sockaddr *)&ss, len);
+	report("bind", ret, errno);
+}
+
+static void do_closeloop(void)
+{
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != cur)
+			close(fd);
+	printf("op=closeloop\n");
+	fflush(stdout);
+}
+
+/* The descriptor whose /proc/self/fd link is path, or -1. */
+static int fd_of(const char *path)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, path))
+			return fd;
+	}
+	return -1;
+}
+
+static void do_count(const char *path)
+{
+	char link[64], target[PATH_MAX];
+	int fd, n = 0;
+	ssize_t len;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += !strcmp(target, path);
+	}
+	printf("op=count %d\n", n);
+	fflush(stdout);
+}
+
+/* As CPython's subprocess does before exec: the child shares our memory. */
+static void do_vforkclose(void)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		closefrom(3);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		die("vfork");
+	printf("op=vforkclose\n");
+	fflush(stdout);
+}
+
+static void do_rawtake(const char *path, const char *file)
+{
+	int fd = fd_of(path), mine;
+
+	if (fd < 0) {
+		printf("op=rawtake ret=-1\n");
+		fflush(stdout);
+		return;
+	}
+	syscall(SYS_close, fd);
+	mine = (int)syscall(SYS_openat, AT_FDCWD, file,
+			    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (mine < 0)
+		die(file);
+	if (mine != fd) {
+		if (syscall(SYS_dup3, mine, fd, 0) < 0)
+			die("dup3");
+		syscall(SYS_close, mine);
+	}
+	printf("op=rawtake ret=0\n");
+	fflush(stdout);
+}
+
+static void do_nofile(const char *n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("getrlimit");
+	rl.rlim_cur = (rlim_t)atoi(n);
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setrlimit");
+	printf("op=nofile\n");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -271,6 +394,24 @@ int main(int argc, char **argv)
 			do_wait(argv[++i]);
 		} else if (!strcmp(op, "fds") && i + 1 < argc) {
 			do_fds(argv[++i]);
+		} else if (!strcmp(op, "bind") && i + 2 < argc) {
+			do_bind(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(op, "closefrom")) {
+			closefrom(3);
+			printf("op=closefrom\n");
+			fflush(stdout);
+		} else if (!strcmp(op, "closeloop")) {
+			do_closeloop();
+		} else if (!strcmp(op, "rawtake") && i + 2 < argc) {
+			do_rawtake(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(op, "nofile") && i + 1 < argc) {
+			do_nofile(argv[++i]);
+		} else if (!strcmp(op, "vforkclose")) {
+			do_vforkclose();
+		} else if (!strcmp(op, "count") && i + 1 < argc) {
+			do_count(argv[++i]);
 		} else if (!strcmp(op, "exec")) {
 			/* Without the library: any descriptor of its own
 			 * there was inherited. */

@@ -23,6 +23,16 @@
 #   bind-mounted there inside a private mount namespace) with <13>
 #   (user.notice) and the tag stackshim
 #
+#   a failed upgrade (RLIMIT_NOFILE) logs its error, not reason=upgraded;
+#   a bind's cell has no host (ipv6/-/ipv4)
+#
+#   the log outlives the program: after closefrom(3), a close loop,
+#   Python's os.closerange(3, ...), and a raw close that gives the log's
+#   number to a file of the program's (which gets nothing of the
+#   library's), the next line is in the log; vfork() children closing
+#   every descriptor leave the parent with one log descriptor, not one
+#   more per child
+#
 #   a log file is created mode 0600 even under umask 000, opened with
 #   O_APPEND and O_CLOEXEC (/proc/PID/fdinfo of the running program; a
 #   program it execs does not have it); on a full filesystem (a tiny tmpfs)
@@ -186,6 +196,78 @@ expect_line "stack = ipv6, socket(AF_INET): the upgrade" upgrade \
 	"$(head_re) call=socket family=inet stack=ipv6 reason=upgraded"
 expect "stack = ipv6, socket(AF_INET): one line" 1 "$(lines upgrade)"
 expect_order "socket upgraded" upgrade
+
+# An upgrade whose socket() fails is not one: its error, no "upgraded".
+# RLIMIT_NOFILE at 4 with 0-3 taken (the first socket is 3; the log's
+# descriptor is past them).
+run nofile "stack = ipv6" -- socket inet tcp nofile 4 socket inet tcp
+expect_out "stack = ipv6, socket(AF_INET) past RLIMIT_NOFILE" nofile \
+	"op=socket ret=0 errno=kept
+op=nofile
+op=socket ret=-1 errno=EMFILE"
+expect_line "a failed upgrade: its error, reason=upgrade-failed" nofile \
+	"$(head_re) call=socket family=inet stack=ipv6 error=EMFILE reason=upgrade-failed"
+expect "a failed upgrade: only the first socket logged as upgraded" 1 \
+	"$(grep -c ' reason=upgraded$' "$tmp/nofile.log")"
+expect_order "socket upgrade failed" nofile
+
+# A bind decides no host: its cell is STACK/-/LOCAL.
+run bind4 "stack = ipv6" -- socket inet tcp bind 192.0.2.1 0
+expect_out "stack = ipv6, bind(192.0.2.1)" bind4 "op=socket ret=0 errno=kept
+op=bind ret=-1 errno=EADDRNOTAVAIL"
+expect_line "stack = ipv6, bind(192.0.2.1): fail-local, no host in the cell" \
+	bind4 "$(head_re) call=bind family=inet local=192\.0\.2\.1 stack=ipv6 cell=ipv6/-/ipv4 outcome=fail-local error=EADDRNOTAVAIL"
+expect_order "bind fail-local" bind4
+
+# --- the log outlives the program closing its descriptors ------------------------
+# A logged call, every descriptor from 3 closed, another logged call: both
+# lines are in the file.
+for how in closefrom closeloop; do
+	run "$how" "stack = ipv6" -- socket inet tcp "$how" socket inet tcp
+	expect_out "$how" "$how" "op=socket ret=0 errno=kept
+op=$how
+op=socket ret=0 errno=kept"
+	expect "$how: the upgrades before and after, both logged" 2 \
+		"$(grep -c -E "^$(head_re) call=socket family=inet stack=ipv6 reason=upgraded\$" \
+			"$tmp/$how.log")"
+done
+c=$tmp/closerange.conf
+printf 'log = %s\nstack = ipv6\n' "$tmp/closerange.log" >"$c"
+env LD_PRELOAD="$preload" STACKSHIM_CONF="$c" "$python" -c '
+import os, socket
+socket.socket(socket.AF_INET).close()
+os.closerange(3, 1 << 20)
+socket.socket(socket.AF_INET).close()
+print("done")' >"$tmp/closerange.out" 2>&1
+expect "python os.closerange(3, ...): the calls" "done" "$(cat "$tmp/closerange.out")"
+expect "python os.closerange(3, ...): the upgrades before and after, both logged" \
+	2 "$(grep -c ' call=socket family=inet stack=ipv6 reason=upgraded$' \
+		"$tmp/closerange.log")"
+# A vfork() child that closes everything before exec closes the log in its
+# own descriptor table, yet tells the parent's memory: the parent takes
+# its descriptor back, and opens no second one per child.
+run vfork "stack = ipv6" -- socket inet tcp vforkclose socket inet tcp \
+	vforkclose socket inet tcp count "$tmp/vfork.log"
+expect_out "vfork() children closing every descriptor" vfork \
+	"op=socket ret=0 errno=kept
+op=vforkclose
+op=socket ret=0 errno=kept
+op=vforkclose
+op=socket ret=0 errno=kept
+op=count 1"
+expect "vfork() children closing every descriptor: all three upgrades logged" \
+	3 "$(grep -c ' reason=upgraded$' "$tmp/vfork.log")"
+# The log's descriptor closed and its number given to the program's own
+# file by system calls no hook sees: nothing of the library's goes there.
+run rawtake "stack = ipv6" -- socket inet tcp \
+	rawtake "$tmp/rawtake.log" "$tmp/rawtake.mine" socket inet tcp
+expect_out "a raw close" rawtake "op=socket ret=0 errno=kept
+op=rawtake ret=0
+op=socket ret=0 errno=kept"
+expect "a raw close: nothing in the program's file at the log's number" "" \
+	"$(cat "$tmp/rawtake.mine")"
+expect "a raw close: the log opened anew, both upgrades logged" 2 \
+	"$(grep -c ' reason=upgraded$' "$tmp/rawtake.log")"
 
 run failhost "stack = ipv6" "mapped = no" -- listen socket inet6 tcp \
 	connect ::ffff:127.0.0.1 P
