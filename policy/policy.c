@@ -571,22 +571,11 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 				  policy_mapped(policy));
 }
 
-/* Whether addr is in 127.0.0.0/8, as IPv4 or IPv4-mapped IPv6. */
-static bool policy_addr_loopback4(const struct policy_addr *addr)
-{
-	if (policy_addr_host_fam(addr) != FAM_IPV4)
-		return false;
-	return (addr->fam == FAM_IPV4 ? addr->a[0] : addr->a[12]) == 127;
-}
-
 bool policy_local_has(const struct policy *policy,
 		      const struct policy_addr *addr)
 {
-	unsigned local = policy_addr_host_fam(addr);
-
-	if (policy_decide(policy, FAM_BOTH, local) != OUTCOME_FAIL_LOCAL)
-		return true;
-	return policy_ipv4_loopback(policy) && policy_addr_loopback4(addr);
+	return policy_decide(policy, FAM_NONE, policy_addr_class(addr)) !=
+	       OUTCOME_FAIL_LOCAL;
 }
 
 void policy_translate(const struct policy *policy, const struct in_addr *v4,

@@ -423,11 +423,11 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 
 /*
  * policy_local_has - whether the emulated host has addr as one of its own
- * addresses (an interface's, a bind's): one of a family the stack has, or
- * an IPv4 loopback address (127.0.0.0/8, also as ::ffff:127.x.y.z) while
- * ipv4-loopback is yes, as every real Linux host has lo's 127.0.0.1.  The
- * family test is the table's: a local address outside the stack is its
- * fail-local (policy_decide() for a host of both families).
+ * addresses (an interface's, a bind's): the table's fail-local test for a
+ * local address of addr's class (policy_decide() with no host), so one of
+ * a family the stack has, or an IPv4 loopback address (127.0.0.0/8, also
+ * as ::ffff:127.x.y.z) while ipv4-loopback is yes, as every real Linux
+ * host has lo's 127.0.0.1.
  */
 bool policy_local_has(const struct policy *policy,
 		      const struct policy_addr *addr);

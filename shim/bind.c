@@ -113,10 +113,9 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	if (!sockaddr_parse((struct sockaddr *)&b->buf, len, &in))
 		return 0;
 	local = sockaddr_is_any(&in) ? FAM_NONE : policy_addr_class(&in.addr);
-	/* A local address whose family the stack lacks is the table's
-	 * fail-local whatever the host: ask about no host at all. */
-	if (local != FAM_NONE &&
-	    policy_decide(policy, FAM_NONE, local) == OUTCOME_FAIL_LOCAL) {
+	/* A local address the emulated host lacks is the table's
+	 * fail-local whatever the host. */
+	if (local != FAM_NONE && !policy_local_has(policy, &in.addr)) {
 		shim_bind_log(policy, flags, sa, len, local);
 		/* Audit mode: told, not done. */
 		if (policy_enforce(policy))
