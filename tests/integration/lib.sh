@@ -39,9 +39,12 @@ STACKSHIM=$top_builddir/stackshim
 SHIMLIB=$top_builddir/shim/.libs/libstackshim.so
 
 # Every client and server command gets a timeout; the whole script gets
-# ITEST_TIMEOUT seconds (set it before itest_init to change it).
-: "${ITEST_TIMEOUT:=100}"
-CLIENT_TIMEOUT=10
+# ITEST_TIMEOUT seconds (set it before itest_init to change it).  Both are
+# guards against a hang, never a measure: a correct run on a machine whose
+# two cores are shared by a dozen busy processes must finish well inside
+# them (cells.sh, one of the longest, takes 90 s unloaded).
+: "${ITEST_TIMEOUT:=1200}"
+CLIENT_TIMEOUT=60
 # A sanitizer build (configure --enable-sanitizers) runs every program
 # several times slower, with the sanitizer's runtime preloaded in each and a
 # leak check at each exit: the same bounds, tripled.

@@ -35,7 +35,6 @@
 
 ITEST_TOOLS="nc.traditional valgrind"
 # Under valgrind every process is some 20 times slower.
-ITEST_TIMEOUT=300
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 if [ -n "${SANITIZERS:-}" ]; then
@@ -44,7 +43,7 @@ if [ -n "${SANITIZERS:-}" ]; then
 fi
 ITEST_HOSTS_EXTRA='127.0.0.1	v4.stackshim.test'
 itest_init "$@"
-CLIENT_TIMEOUT=60
+CLIENT_TIMEOUT=300
 
 supp=$top_srcdir/tests/memcheck.supp
 # A frame of ours in a valgrind stack: the library, the launcher, or one of

@@ -25,7 +25,6 @@
 
 ITEST_TOOLS="socat"
 # Each client waits 5 s for an answer that a broken shim never gives.
-ITEST_TIMEOUT=180
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 itest_init "$@"
