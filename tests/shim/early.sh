@@ -55,7 +55,7 @@ fi
 # $status.  124 is a hang.
 run()
 {
-	timeout 10 env "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout 120 env "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
@@ -385,7 +385,7 @@ san=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}
 order=
 for value in "$san$lib:$early" "$san$early:$lib"; do
 	LD_DEBUG=files LD_PRELOAD=$value STACKSHIM_CONF=$tmp/empty.conf \
-		timeout 10 "$probe" >/dev/null 2>"$tmp/ld.err"
+		timeout 120 "$probe" >/dev/null 2>"$tmp/ld.err"
 	first=$(sed -n 's/.*calling init: //p' "$tmp/ld.err" |
 		grep -E '/(libearly|libstackshim)\.so$' | head -n 1)
 	if [ "$first" == "$early" ]; then

@@ -476,7 +476,7 @@ for d in null zero full random urandom; do
 	mount --bind "$tmp/realdev/$d" "/dev/$d" || exit 99
 done
 # shellcheck disable=SC2016 # python, not shell
-timeout 20 "$python" -c '
+timeout 120 "$python" -c '
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
