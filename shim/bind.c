@@ -140,15 +140,16 @@ static int shim_bind_check(const struct policy *policy, int fd,
 
 static int shim_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
+	const struct policy *policy = shim_policy();
 	struct shim_bind b;
 	int err, rc;
 
-	err = shim_bind_check(shim_policy(), fd, sa, len, &b);
+	err = shim_bind_check(policy, fd, sa, len, &b);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	rc = shim_bind_forward(fd, b.sa, b.len);
+	rc = dual_bind(policy, fd, fdstate_get(fd), b.sa, b.len);
 	if (rc == 0 && b.flags)
 		fdstate_add(fd, b.flags);
 	return rc;
