@@ -61,6 +61,32 @@ static int shim_bind_upgraded_family(const struct sockaddr *sa)
 	return AF_UNSPEC;
 }
 
+/*
+ * The local class of a bind to in, of class local, when in is an address
+ * the shim handed the program (SPEC §2): a peer-pool address, on an
+ * upgraded socket, stands for its IPv6 address, which in becomes
+ * (FAM_IPV6); an IPv4 or IPv4-mapped address shown as a local one
+ * (shown_has()) is the one the kernel itself picked for a route the table
+ * allowed, bound as ::ffff:a.b.c.d and decided as that route was, with no
+ * local class of its own (FAM_NONE).
+ */
+static unsigned shim_bind_shown(const struct policy *policy, unsigned flags,
+				struct sockaddr_inet *in, unsigned local)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	if (local != FAM_IPV4 || !sockaddr_v4(in, &v4))
+		return local;
+	if (in->addr.fam == FAM_IPV4 && (flags & FDSTATE_UPGRADED) &&
+	    pool_v6_of(policy, &v4, &v6)) {
+		in->addr.fam = FAM_IPV6;
+		memcpy(in->addr.a, &v6, sizeof(v6));
+		return FAM_IPV6;
+	}
+	return shown_has(&v4) ? FAM_NONE : local;
+}
+
 /* Log a bind refused as fail-local: a local address the stack lacks. */
 static void shim_bind_log(const struct policy *policy, unsigned flags,
 			  const struct sockaddr *sa, socklen_t len,
@@ -121,6 +147,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 		return 0;
 	local = sockaddr_is_any(&in) ? FAM_NONE
 				     : policy_addr_host_fam(&in.addr);
+	local = shim_bind_shown(policy, flags, &in, local);
 	/* A local address whose family the stack lacks is the table's
 	 * fail-local whatever the host: ask for a host of both families. */
 	if (local != FAM_NONE &&

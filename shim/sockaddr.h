@@ -298,6 +298,19 @@ bool dual_narrow(int fd);
  */
 int shim_socket_upgrade(int type, int protocol);
 
+/* --- the local addresses shown to the program (shown.c) ------------------ */
+
+/*
+ * shown_note - remember the IPv4 address inside kernel (len bytes), the
+ * local address of an upgraded socket as the kernel gave it, when it is an
+ * IPv4-mapped one other than ::ffff:0.0.0.0: the program is shown it as
+ * its local address.  Lock-free; errno is kept.
+ */
+void shown_note(const struct sockaddr_storage *kernel, socklen_t len);
+
+/* shown_has - whether v4 was shown as a local address (shown_note()). */
+bool shown_has(const struct in_addr *v4);
+
 #pragma GCC visibility pop
 
 #endif /* STACKSHIM_SOCKADDR_H */

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -74,6 +75,28 @@ static int shim_name_refused(const struct shim_name_call *call, int fd,
 	return rc;
 }
 
+/*
+ * The call on any other socket, as the kernel answers it.  An AF_INET6
+ * socket's IPv4-mapped local address came from a connection the shim's
+ * resolution made (::ffff:a.b.c.d for an IPv4 name): it may be bound
+ * again (shim/shown.c).
+ */
+static int shim_name_plain(const struct shim_name_call *call, int fd,
+			   struct sockaddr *sa, socklen_t *len)
+{
+	socklen_t room = sockaddr_ptr_ok(len) ? *len : 0;
+	struct sockaddr_storage ss;
+	int rc = shim_name_forward(call, fd, sa, len);
+
+	if (rc == 0 && call == &shim_getsockname_call &&
+	    room >= sizeof(struct sockaddr_in6) &&
+	    *len == sizeof(struct sockaddr_in6)) {
+		memcpy(&ss, sa, sizeof(struct sockaddr_in6));
+		shown_note(&ss, sizeof(struct sockaddr_in6));
+	}
+	return rc;
+}
+
 static int shim_name(const struct shim_name_call *call, int fd,
 		     struct sockaddr *sa, socklen_t *len)
 {
@@ -84,11 +107,14 @@ static int shim_name(const struct shim_name_call *call, int fd,
 	/* Learnt, not just looked up: a socket inherited across exec() or
 	 * accepted from an upgraded listener is known by its mark. */
 	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED))
-		return shim_name_forward(call, fd, sa, len);
+		return shim_name_plain(call, fd, sa, len);
 	if (!shim_name_args_ok(sa, len))
 		return shim_name_refused(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
+	/* An IPv4 address shown as local may be bound (shim/shown.c). */
+	if (call == &shim_getsockname_call)
+		shown_note(&ss, sslen);
 	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
 	if (err) {
 		errno = err;
