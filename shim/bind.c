@@ -66,25 +66,54 @@ static int shim_bind_upgraded_family(const struct sockaddr *sa)
  * the shim handed the program (SPEC §2): a peer-pool address, on an
  * upgraded socket, stands for its IPv6 address, which in becomes
  * (FAM_IPV6); an IPv4 or IPv4-mapped address shown as a local one
- * (shown_has()) is the one the kernel itself picked for a route the table
- * allowed, bound as ::ffff:a.b.c.d and decided as that route was, with no
- * local class of its own (FAM_NONE).
+ * (shown_has()) on a stack that lacks IPv4 is the one the kernel itself
+ * picked for a route the table allowed, bound as ::ffff:a.b.c.d and
+ * decided as that route was, with no local class of its own (FAM_NONE).
+ * why gets the log's reason, or NULL when in is none of these.
  */
 static unsigned shim_bind_shown(const struct policy *policy, unsigned flags,
-				struct sockaddr_inet *in, unsigned local)
+				struct sockaddr_inet *in, unsigned local,
+				const char **why)
 {
 	struct in6_addr v6;
 	struct in_addr v4;
 
+	*why = NULL;
 	if (local != FAM_IPV4 || !sockaddr_v4(in, &v4))
 		return local;
 	if (in->addr.fam == FAM_IPV4 && (flags & FDSTATE_UPGRADED) &&
 	    pool_v6_of(policy, &v4, &v6)) {
 		in->addr.fam = FAM_IPV6;
 		memcpy(in->addr.a, &v6, sizeof(v6));
+		*why = "peer-pool";
 		return FAM_IPV6;
 	}
-	return shown_has(&v4) ? FAM_NONE : local;
+	/* Only where the table refuses an IPv4 local address: elsewhere it
+	 * is one already, and decided as one. */
+	if (!shown_has(&v4) ||
+	    policy_decide(policy, FAM_BOTH, local) != OUTCOME_FAIL_LOCAL)
+		return local;
+	*why = "shown-local";
+	return FAM_NONE;
+}
+
+/* Log a bind to an address the shim handed the program (why: reason). */
+static void shim_bind_log_shown(const struct policy *policy, unsigned flags,
+				const struct sockaddr *sa, socklen_t len,
+				const struct shim_bind *b, const char *why)
+{
+	struct shim_log_event ev = {
+		.call = "bind",
+		.family = flags & FDSTATE_UPGRADED ? AF_INET : sa->sa_family,
+		.local = sa,
+		.locallen = len,
+		.outcome = -1,
+		.translated = b->sa,
+		.translatedlen = b->len,
+		.reason = why,
+	};
+
+	shim_log(policy, &ev);
 }
 
 /* Log a bind refused as fail-local: a local address the stack lacks. */
@@ -119,6 +148,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 {
 	struct sockaddr_inet in;
 	unsigned flags, local;
+	const char *why;
 	int family;
 
 	b->sa = sa;
@@ -147,7 +177,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 		return 0;
 	local = sockaddr_is_any(&in) ? FAM_NONE
 				     : policy_addr_host_fam(&in.addr);
-	local = shim_bind_shown(policy, flags, &in, local);
+	local = shim_bind_shown(policy, flags, &in, local, &why);
 	/* A local address whose family the stack lacks is the table's
 	 * fail-local whatever the host: ask for a host of both families. */
 	if (local != FAM_NONE &&
@@ -162,6 +192,8 @@ static int shim_bind_check(const struct policy *policy, int fd,
 		b->len = sockaddr_make(&in, AF_INET6, true, &b->buf);
 		b->sa = (struct sockaddr *)&b->buf;
 	}
+	if (why)
+		shim_bind_log_shown(policy, flags, sa, len, b, why);
 	return 0;
 }
 

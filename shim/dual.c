@@ -158,12 +158,64 @@ static unsigned dual_kind(unsigned flags, bool v6)
 }
 
 /*
+ * Log a wildcard that takes IPv4 only (reason ipv4-only): an upgraded
+ * socket's 0.0.0.0:p bound as ::ffff:0.0.0.0:p (family AF_INET), or
+ * narrowed to it by the program's own IPv6 bind to sa (family AF_INET6).
+ */
+static void dual_log(const struct policy *policy, int family,
+		     const struct sockaddr_in6 *sa)
+{
+	struct sockaddr_in v4 = {
+		.sin_family = AF_INET,
+		.sin_port = sa->sin6_port,
+	};
+	struct shim_log_event ev = {
+		.call = "bind",
+		.family = family,
+		.local = family == AF_INET ? (const struct sockaddr *)&v4
+					   : (const struct sockaddr *)sa,
+		.locallen = family == AF_INET ? sizeof(v4) : sizeof(*sa),
+		.outcome = -1,
+		.reason = "ipv4-only",
+	};
+	struct sockaddr_in6 v4any = {
+		.sin6_family = AF_INET6,
+		.sin6_port = sa->sin6_port,
+	};
+
+	v4any.sin6_addr.s6_addr[10] = 0xff;
+	v4any.sin6_addr.s6_addr[11] = 0xff;
+	ev.translated = (const struct sockaddr *)&v4any;
+	ev.translatedlen = sizeof(v4any);
+	shim_log(policy, &ev);
+}
+
+/*
+ * Narrow every upgraded socket of this process that holds sa's port
+ * dual-stack, first, the one found: with SO_REUSEPORT there may be many.
+ * Stops at the first that cannot be narrowed.
+ */
+static void dual_narrow_all(const struct policy *policy, int other,
+			    unsigned flags, const struct sockaddr_in6 *sa)
+{
+	unsigned i;
+
+	for (i = 0; i < DUAL_SLOTS && other >= 0; i++) {
+		if (!dual_narrow(other))
+			return;
+		dual_log(policy, AF_INET6, sa);
+		other = dual_find(dual_kind(flags, false),
+				  ntohs(sa->sin6_port));
+	}
+}
+
+/*
  * An upgraded socket's bind to the wildcard sa ([::]:p): dual-stack when
  * the port is free on both stacks and no IPv6 socket of this process has
  * it, else IPv4 only at ::ffff:0.0.0.0:p, as an AF_INET socket would be.
  */
-static int dual_bind_upgraded(int fd, unsigned flags,
-			      const struct sockaddr_in6 *sa)
+static int dual_bind_upgraded(const struct policy *policy, int fd,
+			      unsigned flags, const struct sockaddr_in6 *sa)
 {
 	struct sockaddr_in6 v4any = *sa, name;
 	unsigned port = ntohs(sa->sin6_port);
@@ -177,9 +229,13 @@ static int dual_bind_upgraded(int fd, unsigned flags,
 		if (rc < 0 && (errno != EADDRINUSE || !port))
 			return rc;
 	}
-	if (rc < 0)
-		return dual_forward(fd, (const struct sockaddr *)&v4any,
-				    sizeof(v4any));
+	if (rc < 0) {
+		rc = dual_forward(fd, (const struct sockaddr *)&v4any,
+				  sizeof(v4any));
+		if (rc == 0)
+			dual_log(policy, AF_INET, &v4any);
+		return rc;
+	}
 	if (dual_name(fd, &name))
 		dual_note(fd, dual_kind(flags, false), ntohs(name.sin6_port));
 	return 0;
@@ -192,7 +248,8 @@ static int dual_bind_upgraded(int fd, unsigned flags,
  * IPV6_V6ONLY off, for which a real AF_INET 0.0.0.0 socket is in the way
  * too, and which the kernel then refuses as it would bare).
  */
-static int dual_bind_v6(int fd, unsigned flags, const struct sockaddr_in6 *sa)
+static int dual_bind_v6(const struct policy *policy, int fd, unsigned flags,
+			const struct sockaddr_in6 *sa)
 {
 	unsigned port = ntohs(sa->sin6_port);
 	int other, saved_errno = errno;
@@ -201,10 +258,9 @@ static int dual_bind_v6(int fd, unsigned flags, const struct sockaddr_in6 *sa)
 			? dual_find(dual_kind(flags, false), port)
 			: -1;
 	if (other >= 0 && (!IN6_IS_ADDR_UNSPECIFIED(&sa->sin6_addr) ||
-			   dual_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 1)) {
-		dual_narrow(other);
-		errno = saved_errno;
-	}
+			   dual_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 1))
+		dual_narrow_all(policy, other, flags, sa);
+	errno = saved_errno;
 	if (dual_forward(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
 		return -1;
 	if (port && !IN6_IS_ADDR_V4MAPPED(&sa->sin6_addr))
@@ -226,8 +282,8 @@ int dual_bind(const struct policy *policy, int fd, unsigned flags,
 		return dual_forward(fd, sa, len);
 	memcpy(&sin6, sa, sizeof(sin6));
 	if (!(flags & FDSTATE_UPGRADED))
-		return dual_bind_v6(fd, flags, &sin6);
+		return dual_bind_v6(policy, fd, flags, &sin6);
 	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr) && len == sizeof(sin6))
-		return dual_bind_upgraded(fd, flags, &sin6);
+		return dual_bind_upgraded(policy, fd, flags, &sin6);
 	return dual_forward(fd, sa, len);
 }

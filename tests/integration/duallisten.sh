@@ -17,6 +17,10 @@
 #            (asyncio's way) and UDP: each client reaches the socket of its
 #            own family; a legacy AF_INET-only 0.0.0.0:P server still takes
 #            a ::1 client, seen from the peer-pool
+#   errno    binds of 0.0.0.0:P and [::]:P (IPV6_V6ONLY on and off) in
+#            this process, beside another process's listener or none:
+#            every result and getsockname() as bare (EADDRINUSE where bare
+#            says so: a second instance, a dual-stack [::]:P)
 
 ITEST_TOOLS="nginx curl ss"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -24,6 +28,7 @@ ITEST_TOOLS="nginx curl ss"
 itest_init "$@"
 
 DEFAULT_POOL=198.18.0.0/15
+declare -A got
 SHIM=("$STACKSHIM" --stack ipv6 --)
 mkdir -p "$tmp/www"
 echo "nginx-ok" >"$tmp/www/ok.txt"
@@ -234,5 +239,73 @@ else
 	fail "--stack ipv6: legacy AF_INET 0.0.0.0:P server takes a ::1 client from the peer-pool" \
 		"$(show_output)"
 fi
+
+# --- errno parity --------------------------------------------------------------------
+# steps.py PORT STEP...: each STEP is FAMILY:V6ONLY (4:-, 6:1, 6:0) for a
+# TCP socket with SO_REUSEADDR bound to the wildcard at PORT and listening;
+# prints each step's result (ok or the errno name) and, last, the first
+# socket's address as getsockname() gives it.  Run bare and under the shim,
+# beside a bare holder of the port (hold.py FAMILY:V6ONLY PORT) or none.
+cat >"$tmp/steps.py" <<'EOF'
+import errno, socket, sys
+port, out, socks = int(sys.argv[1]), [], []
+for step in sys.argv[2:]:
+    fam, v6only = step.split(":")
+    s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == "6":
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
+    try:
+        s.bind(("::" if fam == "6" else "0.0.0.0", port))
+        s.listen(4)
+        out.append("ok")
+        socks.append(s)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(" ".join(out), socks[0].getsockname()[:2] if socks else "-")
+EOF
+cat >"$tmp/hold.py" <<'EOF'
+import socket, sys, time
+fam, v6only = sys.argv[1].split(":")
+s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET)
+if fam == "6":
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
+s.bind(("::" if fam == "6" else "0.0.0.0", int(sys.argv[2])))
+s.listen(4)
+open(sys.argv[3], "w").write("ready\n")
+time.sleep(60)
+EOF
+# HOLDER|STEPS: another process's listener (- for none), this one's binds.
+for row in "-|4:- 6:1" "-|6:1 4:-" "-|4:- 4:-" "-|4:- 6:0" "-|6:0 4:-" \
+	"4:-|4:-" "6:1|4:-" "6:0|4:-" "4:-|6:1" "6:1|6:1 4:-"; do
+	holder=${row%%|*}
+	read -r -a steps <<<"${row#*|}"
+	for mode in bare shim; do
+		port=$(free_port "")
+		hold_pid=
+		if [ "$holder" != - ]; then
+			rm -f "$tmp/hold.ready"
+			background "" "$PYTHON" "$tmp/hold.py" "$holder" "$port" \
+				"$tmp/hold.ready"
+			hold_pid=$bg_pid
+			wait_for_file "$tmp/hold.ready" 10 ||
+				itest_error "hold.py $holder did not start"
+		fi
+		if [ $mode = bare ]; then
+			capture "$PYTHON" "$tmp/steps.py" "$port" "${steps[@]}"
+		else
+			capture "${SHIM[@]}" "$PYTHON" "$tmp/steps.py" "$port" \
+				"${steps[@]}"
+		fi
+		got[$mode]="$(sed "s/$port/P/g" "$tmp/out")$(cat "$tmp/err")"
+		if [ -n "$hold_pid" ]; then
+			kill "$hold_pid" 2>/dev/null
+			wait "$hold_pid" 2>/dev/null
+		fi
+	done
+	[ "$holder" = - ] && holder=nothing
+	expect_eq "--stack ipv6: held by $holder, binds ${steps[*]}: as bare (${got[bare]})" \
+		"${got[bare]}" "${got[shim]}"
+done
 
 finish
