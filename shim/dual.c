@@ -219,7 +219,7 @@ static int dual_bind_upgraded(const struct policy *policy, int fd,
 {
 	struct sockaddr_in6 v4any = *sa, name;
 	unsigned port = ntohs(sa->sin6_port);
-	int rc = -1;
+	int rc = -1, saved_errno = errno;
 
 	v4any.sin6_addr.s6_addr[10] = 0xff;
 	v4any.sin6_addr.s6_addr[11] = 0xff;
@@ -230,6 +230,8 @@ static int dual_bind_upgraded(const struct policy *policy, int fd,
 			return rc;
 	}
 	if (rc < 0) {
+		/* A bind that works leaves errno as it was. */
+		errno = saved_errno;
 		rc = dual_forward(fd, (const struct sockaddr *)&v4any,
 				  sizeof(v4any));
 		if (rc == 0)
@@ -277,7 +279,7 @@ int dual_bind(const struct policy *policy, int fd, unsigned flags,
 	/* Without upgraded sockets there is nothing in the way. */
 	if (!policy || !local_upgrades(policy) || !(flags & FDSTATE_INET6) ||
 	    !sockaddr_ptr_ok(sa) ||
-	    len < sizeof(sin6) || sa->sa_family != AF_INET6 ||
+	    len < sizeof(sin6) || len > sizeof(struct sockaddr_storage) || sa->sa_family != AF_INET6 ||
 	    !(flags & (FDSTATE_STREAM | FDSTATE_DGRAM)))
 		return dual_forward(fd, sa, len);
 	memcpy(&sin6, sa, sizeof(sin6));

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -78,21 +77,25 @@ static int shim_name_refused(const struct shim_name_call *call, int fd,
 /*
  * The call on any other socket, as the kernel answers it.  An AF_INET6
  * socket's IPv4-mapped local address came from a connection the shim's
- * resolution made (::ffff:a.b.c.d for an IPv4 name): it may be bound
- * again (shim/shown.c).
+ * resolution made (::ffff:a.b.c.d for an IPv4 name): on a stack without
+ * IPv4 it may be bound again (shim/shown.c).  The program's buffer may be
+ * too short to hold it, so the shim asks for its own copy; and only once
+ * the kernel has found the program's arguments good.
  */
 static int shim_name_plain(const struct shim_name_call *call, int fd,
 			   struct sockaddr *sa, socklen_t *len)
 {
-	socklen_t room = sockaddr_ptr_ok(len) ? *len : 0;
+	const struct policy *policy = shim_policy();
 	struct sockaddr_storage ss;
-	int rc = shim_name_forward(call, fd, sa, len);
+	socklen_t sslen = sizeof(ss);
+	int rc = shim_name_forward(call, fd, sa, len), saved_errno = errno;
 
 	if (rc == 0 && call == &shim_getsockname_call &&
-	    room >= sizeof(struct sockaddr_in6) &&
-	    *len == sizeof(struct sockaddr_in6)) {
-		memcpy(&ss, sa, sizeof(struct sockaddr_in6));
-		shown_note(&ss, sizeof(struct sockaddr_in6));
+	    *len == sizeof(struct sockaddr_in6) && policy &&
+	    !(policy_stack(policy) & FAM_IPV4)) {
+		if (syscall(SYS_getsockname, fd, &ss, &sslen) == 0)
+			shown_note(&ss, sslen);
+		errno = saved_errno;
 	}
 	return rc;
 }

@@ -17,6 +17,8 @@
 #            (asyncio's way) and UDP: each client reaches the socket of its
 #            own family; a legacy AF_INET-only 0.0.0.0:P server still takes
 #            a ::1 client, seen from the peer-pool
+#   keep     the AF_INET listener that gives [::]:P back keeps its fd,
+#            options, O_NONBLOCK, inheritability and 0.0.0.0:P, as bare
 #   errno    binds of 0.0.0.0:P and [::]:P (IPV6_V6ONLY on and off) in
 #            this process, beside another process's listener or none:
 #            every result and getsockname() as bare (EADDRINUSE where bare
@@ -239,6 +241,54 @@ else
 	fail "--stack ipv6: legacy AF_INET 0.0.0.0:P server takes a ::1 client from the peer-pool" \
 		"$(show_output)"
 fi
+
+# --- what narrowing keeps -------------------------------------------------------------
+# keep.py PORT: an AF_INET listener on 0.0.0.0:PORT with options set, non-
+# blocking and inheritable, then its own IPv6 [::]:PORT: the AF_INET one's
+# descriptor, options, flags, backlog and address after, one per line.
+cat >"$tmp/keep.py" <<'EOF'
+import fcntl, os, socket, struct, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+fd = s.fileno()
+opts = [(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
+        (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+        (socket.SOL_SOCKET, socket.SO_RCVBUF, 65536),
+        (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+        (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 77),
+        (socket.IPPROTO_IP, socket.IP_TOS, 0x20)]
+for level, name, value in opts:
+    s.setsockopt(level, name, value)
+s.setblocking(False)
+os.set_inheritable(fd, True)
+s.bind(("0.0.0.0", port))
+s.listen(33)
+before = [s.getsockopt(l, n) for l, n, _ in opts]
+six = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+six.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+six.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+six.bind(("::", port))
+six.listen(8)
+after = [s.getsockopt(l, n) for l, n, _ in opts]
+print("fd", s.fileno() == fd)
+print("options", before == after, after)
+print("nonblocking", fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK != 0)
+print("inheritable", os.get_inheritable(fd))
+print("listening", s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+print("name", s.getsockname()[0], s.getsockname()[1] == port)
+c = socket.create_connection(("127.0.0.1", port))
+import select
+select.select([s], [], [], 5)
+n, peer = s.accept()
+print("accepted", peer[0])
+EOF
+port=$(free_port "")
+capture "$PYTHON" "$tmp/keep.py" "$port"
+bare_keep=$(cat "$tmp/out" "$tmp/err")
+port=$(free_port "")
+capture "${SHIM[@]}" "$PYTHON" "$tmp/keep.py" "$port"
+expect_eq "--stack ipv6: the narrowed AF_INET listener keeps its fd, options, O_NONBLOCK, inheritability, listening, 0.0.0.0:P, as bare" \
+	"$bare_keep" "$(cat "$tmp/out" "$tmp/err")"
 
 # --- errno parity --------------------------------------------------------------------
 # steps.py PORT STEP...: each STEP is FAMILY:V6ONLY (4:-, 6:1, 6:0) for a

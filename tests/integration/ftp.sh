@@ -10,7 +10,9 @@
 # vsftpd (bare, standalone, anonymous) listens on 127.0.0.1 and on
 # 192.0.2.1, an address added to lo in the test's own namespace: the
 # second is outside 127.0.0.0/8, so only the shown-address rule lets
-# the bind through.  Each transfer's file must arrive whole.
+# the bind through.  Then vsftpd itself under the shim, listening on
+# 0.0.0.0, with a bare lftp: vsftpd binds its data sockets to the
+# control connection's local address too.  Each file must arrive whole.
 
 ITEST_TOOLS="vsftpd lftp"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -28,16 +30,18 @@ chmod 755 "$tmp/pub" "$tmp/empty"
 head -c 200000 /dev/urandom >"$tmp/pub/data.bin"
 chmod 644 "$tmp/pub/data.bin"
 
-# start_vsftpd ADDR: vsftpd at ADDR on a free port; sets $port.
+# start_vsftpd ADDR [LAUNCHER...]: vsftpd at ADDR (0.0.0.0: listen_address
+# left out) on a free port; sets $port.
 start_vsftpd()
 {
 	local addr=$1 i
+	shift
 	for i in 1 2 3; do
 		port=$(free_port "")
 		cat >"$tmp/vsftpd-$addr.conf" <<EOF
 listen=YES
 listen_ipv6=NO
-listen_address=$addr
+$([ "$addr" = 0.0.0.0 ] || echo "listen_address=$addr")
 listen_port=$port
 background=NO
 anonymous_enable=YES
@@ -55,8 +59,9 @@ isolate_network=NO
 xferlog_enable=NO
 vsftpd_log_file=$tmp/vsftpd-$addr.log
 EOF
-		background "" vsftpd "$tmp/vsftpd-$addr.conf"
-		wait_for_port "$addr" "$port" && return 0
+		background "" "$@" vsftpd "$tmp/vsftpd-$addr.conf"
+		# ss shows an upgraded 0.0.0.0, [::] dual-stack, as *.
+		wait_for_port "${addr/#0.0.0.0/*}" "$port" && return 0
 		kill "$bg_pid" 2>/dev/null
 	done
 	itest_error "vsftpd on $addr did not start"
@@ -75,6 +80,22 @@ for addr in 127.0.0.1 192.0.2.1; do
 				"$(show_output)"
 		fi
 	done
+done
+
+# The server under the shim: vsftpd listens on 0.0.0.0 (upgraded), and
+# binds each data socket, passive or active, to the control connection's
+# local address as getsockname() shows it, 192.0.2.1.  lftp runs bare.
+start_vsftpd 0.0.0.0 "${SHIM[@]}"
+for mode in on off; do
+	what="--stack ipv6: vsftpd (0.0.0.0) to a bare lftp at 192.0.2.1 (passive-mode $mode)"
+	out=$tmp/srv-got-$mode.bin
+	capture lftp -c "set net:max-retries 1; set net:timeout 5; set ftp:passive-mode $mode; open -u anonymous,x ftp://192.0.2.1:$port; get data.bin -o $out"
+	if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
+		pass "$what: the file arrived whole"
+	else
+		fail "$what: the file arrives whole" "exit $status" \
+			"$(show_output)"
+	fi
 done
 
 finish
