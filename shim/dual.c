@@ -47,7 +47,7 @@
  * server; past that, the oldest slots are reused.
  */
 #define DUAL_SLOTS 64u
-#define DUAL_V6 (1u << 16)
+#define DUAL_V6	   (1u << 16)
 #define DUAL_DGRAM (1u << 17)
 
 static _Atomic uint64_t dual_slots[DUAL_SLOTS];
@@ -224,8 +224,7 @@ static int dual_bind_upgraded(const struct policy *policy, int fd,
 	v4any.sin6_addr.s6_addr[10] = 0xff;
 	v4any.sin6_addr.s6_addr[11] = 0xff;
 	if (!port || dual_find(dual_kind(flags, true), port) < 0) {
-		rc = dual_forward(fd, (const struct sockaddr *)sa,
-				  sizeof(*sa));
+		rc = dual_forward(fd, (const struct sockaddr *)sa, sizeof(*sa));
 		if (rc < 0 && (errno != EADDRINUSE || !port))
 			return rc;
 	}
@@ -278,9 +277,9 @@ int dual_bind(const struct policy *policy, int fd, unsigned flags,
 
 	/* Without upgraded sockets there is nothing in the way. */
 	if (!policy || !local_upgrades(policy) || !(flags & FDSTATE_INET6) ||
-	    !sockaddr_ptr_ok(sa) ||
-	    len < sizeof(sin6) || len > sizeof(struct sockaddr_storage) || sa->sa_family != AF_INET6 ||
-	    !(flags & (FDSTATE_STREAM | FDSTATE_DGRAM)))
+	    !(flags & (FDSTATE_STREAM | FDSTATE_DGRAM)) ||
+	    !sockaddr_ptr_ok(sa) || len < sizeof(sin6) ||
+	    len > sizeof(struct sockaddr_storage) || sa->sa_family != AF_INET6)
 		return dual_forward(fd, sa, len);
 	memcpy(&sin6, sa, sizeof(sin6));
 	if (!(flags & FDSTATE_UPGRADED))

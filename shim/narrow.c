@@ -150,8 +150,8 @@ static bool narrow_options_copy(int fd, int nfd)
 	int half;
 
 	for (o = narrow_options;
-	     o < narrow_options + sizeof(narrow_options) /
-				      sizeof(narrow_options[0]);
+	     o < narrow_options +
+			 sizeof(narrow_options) / sizeof(narrow_options[0]);
 	     o++) {
 		alen = sizeof(a);
 		blen = sizeof(b);

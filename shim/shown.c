@@ -53,9 +53,8 @@ void shown_note(const struct sockaddr_storage *kernel, socklen_t len)
 						memory_order_relaxed);
 		if (expected == v4)
 			return;
-		if (!expected &&
-		    atomic_compare_exchange_strong(&shown_slots[i], &expected,
-						   v4))
+		if (!expected && atomic_compare_exchange_strong(&shown_slots[i],
+								&expected, v4))
 			return;
 		if (expected == v4)
 			return;
