@@ -245,7 +245,8 @@ fi
 # --- what narrowing keeps -------------------------------------------------------------
 # keep.py PORT: an AF_INET listener on 0.0.0.0:PORT with options set, non-
 # blocking and inheritable, then its own IPv6 [::]:PORT: the AF_INET one's
-# descriptor, options, flags, backlog and address after, one per line.
+# descriptor, options, flags, backlog and address after, one per line;
+# then the same with a blocking, close-on-exec listener bound to port 0.
 cat >"$tmp/keep.py" <<'EOF'
 import fcntl, os, socket, struct, sys
 port = int(sys.argv[1])
@@ -281,6 +282,16 @@ import select
 select.select([s], [], [], 5)
 n, peer = s.accept()
 print("accepted", peer[0])
+# A second pair at the port the kernel picks for the AF_INET one (bound to
+# port 0), left close-on-exec.
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.bind(("0.0.0.0", 0))
+t.listen(5)
+t6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+t6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+t6.bind(("::", t.getsockname()[1]))
+print("close-on-exec kept", not os.get_inheritable(t.fileno()),
+      fcntl.fcntl(t.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK == 0)
 EOF
 port=$(free_port "")
 capture "$PYTHON" "$tmp/keep.py" "$port"
