@@ -352,7 +352,7 @@ for row in "-|4:- 6:1" "-|6:1 4:-" "-|4:- 4:-" "-|4:- 6:0" "-|6:0 4:-" \
 			wait_for_file "$tmp/hold.ready" 10 ||
 				itest_error "hold.py $holder did not start"
 		fi
-		if [ $mode = bare ]; then
+		if [ "$mode" = bare ]; then
 			capture "$PYTHON" "$tmp/steps.py" "$port" "${steps[@]}"
 		else
 			capture "${SHIM[@]}" "$PYTHON" "$tmp/steps.py" "$port" \

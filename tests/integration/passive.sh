@@ -19,8 +19,9 @@ ITEST_TOOLS="ssh ssh-keygen rsync mosquitto"
 itest_init "$@"
 
 SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] && [ -r /etc/ssh/sshd_config ] ||
+if [ ! -x "$SSHD" ] || [ ! -r /etc/ssh/sshd_config ]; then
 	itest_error "no $SSHD or /etc/ssh/sshd_config"
+fi
 mkdir -p /run/sshd
 chmod 755 /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/hostkey" || itest_error "host key"
@@ -74,6 +75,7 @@ start_sshd()
 }
 
 # login HOST: ssh as root with the test's key; prints SSH_CONNECTION.
+# shellcheck disable=SC2016 # expanded by the remote shell
 login()
 {
 	capture ssh -n -o BatchMode=yes -o StrictHostKeyChecking=no \
@@ -97,14 +99,14 @@ sys.exit(0 if "0.0.0.0" in [i[4][0] for i in a] else 1)'; then
 fi
 
 for mode in $modes; do
-	if [ $mode = bare ]; then
+	if [ "$mode" = bare ]; then
 		launcher=()
 		what="bare sshd (Debian's config)"
 	else
 		launcher=("$STACKSHIM" --stack ipv6 --)
 		what="--stack ipv6: sshd (Debian's config)"
 	fi
-	start_sshd $mode "${launcher[@]}" || continue
+	start_sshd "$mode" "${launcher[@]}" || continue
 	pass "$what: listens on 0.0.0.0:P and [::]:P"
 	for host in 127.0.0.1 ::1; do
 		login "$host"
@@ -150,7 +152,7 @@ start_daemon()
 }
 
 for mode in $modes; do
-	if [ $mode = bare ]; then
+	if [ "$mode" = bare ]; then
 		launcher=()
 		what=bare
 	else
@@ -160,7 +162,7 @@ for mode in $modes; do
 	port=$(free_port "")
 	printf 'port = %s\npid file = %s\nuse chroot = no\n[pub]\npath = %s\nread only = yes\n' \
 		"$port" "$tmp/rsyncd-$mode.pid" "$tmp/pub" >"$tmp/rsyncd-$mode.conf"
-	if start_daemon rsyncd-$mode "${launcher[@]}" @@ rsync --daemon \
+	if start_daemon "rsyncd-$mode" "${launcher[@]}" @@ rsync --daemon \
 		--no-detach --config="$tmp/rsyncd-$mode.conf"; then
 		for host in 127.0.0.1 '[::1]'; do
 			capture rsync "rsync://$host:$port/pub/"
@@ -177,7 +179,7 @@ for mode in $modes; do
 	port=$(free_port "")
 	printf 'listener %s\nallow_anonymous true\n' "$port" \
 		>"$tmp/mosquitto-$mode.conf"
-	if start_daemon mosquitto-$mode "${launcher[@]}" @@ mosquitto \
+	if start_daemon "mosquitto-$mode" "${launcher[@]}" @@ mosquitto \
 		-c "$tmp/mosquitto-$mode.conf"; then
 		for host in 127.0.0.1 ::1; do
 			capture "$PYTHON" "$tmp/mqtt.py" "$host" "$port"
