@@ -54,6 +54,60 @@ static int shim_bind_upgraded_family(const struct sockaddr *sa)
 	return AF_UNSPEC;
 }
 
+/*
+ * The local class of a bind to in, of class local, when in is an address
+ * the shim handed the program (SPEC §2): a peer-pool address, on an
+ * upgraded socket, stands for its IPv6 address, which in becomes
+ * (FAM_IPV6); an IPv4 or IPv4-mapped address shown as a local one
+ * (shown_has()) on a stack that lacks IPv4 is the one the kernel itself
+ * picked for a route the table allowed, bound as ::ffff:a.b.c.d and
+ * decided as that route was, with no local class of its own (FAM_NONE).
+ * why gets the log's reason, or NULL when in is none of these.
+ */
+static unsigned shim_bind_shown(const struct policy *policy, unsigned flags,
+				struct sockaddr_inet *in, unsigned local,
+				const char **why)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	*why = NULL;
+	if ((local & FAM_BOTH) != FAM_IPV4 || !sockaddr_v4(in, &v4))
+		return local;
+	if (in->addr.fam == FAM_IPV4 && (flags & FDSTATE_UPGRADED) &&
+	    pool_v6_of(policy, &v4, &v6)) {
+		in->addr.fam = FAM_IPV6;
+		memcpy(in->addr.a, &v6, sizeof(v6));
+		*why = "peer-pool";
+		return FAM_IPV6;
+	}
+	/* Only where the table refuses an IPv4 local address: elsewhere it
+	 * is one already, and decided as one. */
+	if (!shown_has(&v4) || policy_local_has(policy, &in->addr))
+		return local;
+	*why = "shown-local";
+	return FAM_NONE;
+}
+
+/* Log a bind to an address the shim handed the program (why: reason). */
+static void shim_bind_log_shown(const struct policy *policy, unsigned flags,
+				const struct sockaddr *sa, socklen_t len,
+				const struct shim_bind *b, const char *why)
+{
+	struct shim_log_event ev = {
+		.call = "bind",
+		.family = flags & FDSTATE_UPGRADED ? AF_INET : sa->sa_family,
+		.local = sa,
+		.locallen = len,
+		.outcome = -1,
+		.translated = b->sa,
+		.translatedlen = b->len,
+		.reason = why,
+	};
+
+	shim_log(policy, &ev);
+}
+
 /* Log a bind refused as fail-local: a local address the stack lacks. */
 static void shim_bind_log(const struct policy *policy, unsigned flags,
 			  const struct sockaddr *sa, socklen_t len,
@@ -86,6 +140,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 {
 	struct sockaddr_inet in;
 	unsigned flags, local;
+	const char *why;
 	int family;
 
 	b->sa = sa;
@@ -113,6 +168,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	if (!sockaddr_parse((struct sockaddr *)&b->buf, len, &in))
 		return 0;
 	local = sockaddr_is_any(&in) ? FAM_NONE : policy_addr_class(&in.addr);
+	local = shim_bind_shown(policy, flags, &in, local, &why);
 	/* A local address the emulated host lacks is the table's
 	 * fail-local whatever the host. */
 	if (local != FAM_NONE && !policy_local_has(policy, &in.addr)) {
@@ -126,20 +182,23 @@ static int shim_bind_check(const struct policy *policy, int fd,
 		b->len = sockaddr_make(&in, AF_INET6, true, &b->buf);
 		b->sa = (struct sockaddr *)&b->buf;
 	}
+	if (why)
+		shim_bind_log_shown(policy, flags, sa, len, b, why);
 	return 0;
 }
 
 static int shim_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
+	const struct policy *policy = shim_policy();
 	struct shim_bind b;
 	int err, rc;
 
-	err = shim_bind_check(shim_policy(), fd, sa, len, &b);
+	err = shim_bind_check(policy, fd, sa, len, &b);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	rc = shim_bind_forward(fd, b.sa, b.len);
+	rc = dual_bind(policy, fd, fdstate_get(fd), b.sa, b.len);
 	if (rc == 0 && b.flags)
 		fdstate_add(fd, b.flags);
 	return rc;

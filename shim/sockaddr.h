@@ -269,6 +269,48 @@ int local_bind(const struct policy *policy, int fd, unsigned flags,
 bool local_upgrades(const struct policy *policy);
 bool local_would_upgrade(const struct policy *policy);
 
+/* --- both wildcards of one port (dual.c, narrow.c) ----------------------- */
+
+/*
+ * dual_bind - bind fd, with fdstate flags, under policy, to sa of len bytes as the
+ * kernel is to be given it (an upgraded socket's address already its
+ * AF_INET6 form).  An upgraded socket's [::]:p becomes ::ffff:0.0.0.0:p,
+ * IPv4 only, when IPv6 has that port taken; a program's own IPv6 bind
+ * first narrows an upgraded socket of this process that holds [::]:p
+ * dual-stack (dual_narrow()).  Returns what bind() returns, errno as the
+ * kernel's last answer.
+ */
+int dual_bind(const struct policy *policy, int fd, unsigned flags,
+	      const struct sockaddr *sa, socklen_t len);
+
+/*
+ * dual_narrow - replace the upgraded socket fd, bound to [::]:p with
+ * IPV6_V6ONLY off, under the same number by one bound to ::ffff:0.0.0.0:p
+ * (listening with the same backlog when fd listened).  Returns whether it
+ * was done; a connected socket, or one of another kind, is left alone.
+ * errno is kept.  (shim/narrow.c)
+ */
+bool dual_narrow(int fd);
+
+/*
+ * shim_socket_upgrade - an upgraded socket of type and protocol, its fd
+ * marked, or -1 with errno.  (shim/socket.c)
+ */
+int shim_socket_upgrade(int type, int protocol);
+
+/* --- the local addresses shown to the program (shown.c) ------------------ */
+
+/*
+ * shown_note - remember the IPv4 address inside kernel (len bytes), the
+ * local address of an upgraded socket as the kernel gave it, when it is an
+ * IPv4-mapped one other than ::ffff:0.0.0.0: the program is shown it as
+ * its local address.  Lock-free; errno is kept.
+ */
+void shown_note(const struct sockaddr_storage *kernel, socklen_t len);
+
+/* shown_has - whether v4 was shown as a local address (shown_note()). */
+bool shown_has(const struct in_addr *v4);
+
 #pragma GCC visibility pop
 
 #endif /* STACKSHIM_SOCKADDR_H */

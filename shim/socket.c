@@ -157,11 +157,12 @@ static const struct shim_socket_option {
 };
 
 /*
- * Make the AF_INET socket the program asked for as an AF_INET6 one that
- * also reaches IPv4 through mapped addresses.  Returns the fd, or -1 with
- * errno as socket() or setsockopt() set it.
+ * shim_socket_upgrade - make the AF_INET socket the program asked for as
+ * an AF_INET6 one that also reaches IPv4 through mapped addresses, and
+ * mark its fd upgraded.  Returns the fd, or -1 with errno as socket() or
+ * setsockopt() set it.  Also how shim/dual.c makes a socket's stand-in.
  */
-static int shim_socket_upgrade(int type, int protocol)
+int shim_socket_upgrade(int type, int protocol)
 {
 	const struct shim_socket_option *o;
 	int fd, err;

@@ -74,6 +74,32 @@ static int shim_name_refused(const struct shim_name_call *call, int fd,
 	return rc;
 }
 
+/*
+ * The call on any other socket, as the kernel answers it.  An AF_INET6
+ * socket's IPv4-mapped local address came from a connection the shim's
+ * resolution made (::ffff:a.b.c.d for an IPv4 name): on a stack without
+ * IPv4 it may be bound again (shim/shown.c).  The program's buffer may be
+ * too short to hold it, so the shim asks for its own copy; and only once
+ * the kernel has found the program's arguments good.
+ */
+static int shim_name_plain(const struct shim_name_call *call, int fd,
+			   struct sockaddr *sa, socklen_t *len)
+{
+	const struct policy *policy = shim_policy();
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	int rc = shim_name_forward(call, fd, sa, len), saved_errno = errno;
+
+	if (rc == 0 && call == &shim_getsockname_call &&
+	    *len == sizeof(struct sockaddr_in6) && policy &&
+	    !(policy_stack(policy) & FAM_IPV4)) {
+		if (syscall(SYS_getsockname, fd, &ss, &sslen) == 0)
+			shown_note(&ss, sslen);
+		errno = saved_errno;
+	}
+	return rc;
+}
+
 static int shim_name(const struct shim_name_call *call, int fd,
 		     struct sockaddr *sa, socklen_t *len)
 {
@@ -84,11 +110,14 @@ static int shim_name(const struct shim_name_call *call, int fd,
 	/* Learnt, not just looked up: a socket inherited across exec() or
 	 * accepted from an upgraded listener is known by its mark. */
 	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED))
-		return shim_name_forward(call, fd, sa, len);
+		return shim_name_plain(call, fd, sa, len);
 	if (!shim_name_args_ok(sa, len))
 		return shim_name_refused(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
+	/* An IPv4 address shown as local may be bound (shim/shown.c). */
+	if (call == &shim_getsockname_call)
+		shown_note(&ss, sslen);
 	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
 	if (err) {
 		errno = err;
