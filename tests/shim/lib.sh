@@ -15,7 +15,8 @@
 #   - keeps the library's peer-pool files (shim/poolfile.c) the test's own:
 #     as root, the test is run again in a mount namespace with a /run of
 #     its own (an empty tmpfs), so that the host's /run/stackshim is never
-#     touched; XDG_RUNTIME_DIR is $tmp/run, for anyone else.
+#     touched; XDG_RUNTIME_DIR is $tmp (the first one a test made), for
+#     anyone else.
 
 : "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
@@ -48,8 +49,10 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-$(basename "$0" .sh).XXXXXX") ||
 	exit 99
 trap 'rm -rf "$tmp"' EXIT
-mkdir -m 0700 "$tmp/run" || exit 99
-export XDG_RUNTIME_DIR=$tmp/run
+# A test that runs itself again (in namespaces) keeps the first $tmp.
+if [ -z "${SHIM_TEST_XDG:-}" ]; then
+	export SHIM_TEST_XDG=1 XDG_RUNTIME_DIR=$tmp
+fi
 
 failures=0
 

@@ -48,8 +48,7 @@ expect_match()
 	fi
 }
 
-# The pool's files (shim/poolfile.c): the test's own, as lib.sh makes
-# them.  A mapping lives as long as its file, and the process that gives
+# The pool's files (shim/poolfile.c): the test's own, as lib.sh arranges.  A mapping lives as long as its file, and the process that gives
 # an address is the one that logs it: forget removes the files, so that
 # the next process starts a pool afresh.
 if [ "$(id -u)" -eq 0 ]; then
