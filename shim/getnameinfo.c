@@ -86,14 +86,16 @@ static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 /*
  * If a, an AF_INET address, is a peer-pool address given to an IPv6 one,
  * make a the IPv6 address it stands for, with the same port; return
- * whether it did.
+ * whether it did.  A process whose sockets are not upgraded is shown no
+ * pool address: one it meets anyway (the pool is the host's) is a plain
+ * IPv4 address there, as bare.
  */
 static bool gni_v6_of(const struct policy *policy, struct gni_addr *a)
 {
 	struct sockaddr_in sin = a->u.sin;
 	struct in6_addr v6;
 
-	if (!pool_v6_of(policy, &sin.sin_addr, &v6))
+	if (!local_upgrades(policy) || !pool_v6_of(policy, &sin.sin_addr, &v6))
 		return false;
 	memset(&a->u, 0, sizeof(a->u));
 	a->u.sin6.sin6_family = AF_INET6;

@@ -227,10 +227,7 @@ static bool pool_holds(const struct policy *policy, const struct in_addr *v4)
 /*
  * pool_v6_of - see sockaddr.h.  Every connect() and send on an upgraded
  * socket asks, so an address outside the pool is answered before the
- * pool is looked at, and the pool's answer takes no lock.  A process whose
- * sockets are not upgraded is shown no pool address, so one it meets
- * (from another process, which shares the pool) is a plain IPv4 address
- * there, as bare.
+ * pool is looked at, and the pool's answer takes no lock.
  */
 bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 		struct in6_addr *v6)
@@ -239,7 +236,7 @@ bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 	struct policy_pool *pool;
 	bool found;
 
-	if (!policy || !pool_holds(policy, v4) || !local_upgrades(policy))
+	if (!policy || !pool_holds(policy, v4))
 		return false;
 	pool = pool_get(policy);
 	found = pool && policy_pool_v6(pool, v4, v6);

@@ -131,6 +131,7 @@ static int poolfile_dir(struct poolfile_why *why)
 	bool root = geteuid() == 0;
 	mode_t mode = root ? 0755 : 0700;
 	struct stat st;
+	bool made;
 	int fd;
 
 	if (!root && !poolfile_xdg[0]) {
@@ -141,9 +142,8 @@ static int poolfile_dir(struct poolfile_why *why)
 	poolfile_put(why, root ? POOLFILE_ROOT_DIR : poolfile_xdg);
 	if (!root)
 		poolfile_put(why, "/" POOLFILE_SUBDIR);
-	if (mkdir(why->text, mode) == 0)
-		chmod(why->text, mode);	/* whatever the umask */
-	else if (errno != EEXIST)
+	made = mkdir(why->text, mode) == 0;
+	if (!made && errno != EEXIST)
 		return poolfile_fail(why, "cannot make the directory", errno),
 		       -1;
 	fd = open(why->text, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -153,6 +153,9 @@ static int poolfile_dir(struct poolfile_why *why)
 					  "cannot open the directory",
 				     errno),
 		       -1;
+	/* The mode asked for, whatever the umask made of it. */
+	if (made)
+		fchmod(fd, mode);
 	if (fstat(fd, &st) < 0 || !poolfile_owned(&st, why)) {
 		close(fd);
 		return -1;

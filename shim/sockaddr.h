@@ -219,8 +219,7 @@ int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
 /*
  * pool_v6_of - the IPv6 address that the pool address v4 was given to;
  * false when v4 was given to none (or is outside the pool, or the pool
- * cannot be had, or policy upgrades no socket: pool addresses are then
- * plain IPv4 ones).  Takes no lock; async-signal-safe.  errno is kept.
+ * cannot be had).  Takes no lock; async-signal-safe.  errno is kept.
  */
 bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 		struct in6_addr *v6);
