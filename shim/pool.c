@@ -48,11 +48,13 @@ static struct poolfile_why pool_why;	/* why, once POOL_REFUSED */
 static int pool_told;			/* whether the refusal was said */
 
 /*
- * Open the file with every signal blocked and cancellation off, so that
- * no handler on this thread ever finds the pool half-opened and no
- * waiting thread waits for a cancelled opener; then publish the outcome.
+ * Open the file, unless another thread claims it first (state is what
+ * pool_state was seen to be), and publish the outcome.  Every signal is
+ * blocked before the claim, so that no handler on this thread ever finds
+ * the pool claimed by its own thread and waits for it; cancellation is
+ * off, so that no thread waits for a cancelled opener.
  */
-static void pool_open(const struct policy *policy)
+static void pool_open(const struct policy *policy, int state)
 {
 	struct in_addr net;
 	unsigned len;
@@ -62,12 +64,17 @@ static void pool_open(const struct policy *policy)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	policy_peer_pool(policy, &net, &len);
-	__atomic_store_n(&pool_state,
-			 poolfile_open(&net, len, &pool_the, &pool_why) ?
-				 POOL_READY :
-				 POOL_REFUSED,
-			 __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&pool_state, &state, (int)getpid(),
+					false, __ATOMIC_ACQUIRE,
+					__ATOMIC_ACQUIRE)) {
+		policy_peer_pool(policy, &net, &len);
+		__atomic_store_n(&pool_state,
+				 poolfile_open(&net, len, &pool_the,
+					       &pool_why) ?
+					 POOL_READY :
+					 POOL_REFUSED,
+				 __ATOMIC_RELEASE);
+	}
 	pthread_setcancelstate(cancel, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -87,20 +94,15 @@ static struct policy_pool *pool_get(const struct policy *policy)
 			return &pool_the;
 		if (state == POOL_REFUSED)
 			return NULL;
-		if (state == POOL_UNOPENED) {
-			if (__atomic_compare_exchange_n(
-				    &pool_state, &state, (int)getpid(), false,
-				    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
-				pool_open(policy);
-		} else if (state != getpid()) {
+		if (state == POOL_UNOPENED)
+			pool_open(policy, state);
+		else if (state != getpid())
 			__atomic_compare_exchange_n(&pool_state, &state,
 						    POOL_UNOPENED, false,
 						    __ATOMIC_ACQUIRE,
 						    __ATOMIC_ACQUIRE);
-			continue;
-		} else {
+		else
 			sched_yield();
-		}
 		state = __atomic_load_n(&pool_state, __ATOMIC_ACQUIRE);
 	}
 }
@@ -155,6 +157,8 @@ static bool pool_lock(sigset_t *old)
 		/* Its holder died: finish what it left, then go on. */
 		policy_pool_repair(&pool_the);
 		err = pthread_mutex_consistent(m);
+		if (err)
+			pthread_mutex_unlock(m);
 	}
 	if (err)
 		pthread_sigmask(SIG_SETMASK, old, NULL);
