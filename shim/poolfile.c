@@ -220,17 +220,24 @@ static int poolfile_create(int dfd, const char *name,
 	void *base = NULL;
 	int fd, err = 0;
 
+	/* The pid and random bits (not the keys, which the name would show):
+	 * no other maker, of this pid namespace or another's sharing the
+	 * directory, picks the same name, and one left by a maker that died
+	 * is no obstacle. */
+	poolfile_keys(key);
 	poolfile_put(&tmp, name);
 	poolfile_put(&tmp, ".new.");
 	poolfile_put_uint(&tmp, (unsigned long)getpid());
+	poolfile_put(&tmp, ".");
+	poolfile_put_uint(&tmp, (unsigned long)(key[1] ^ key[2]));
+	poolfile_keys(key);
 	fd = openat(dfd, tmp.text, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 					   O_CLOEXEC, 0600);
 	if (fd < 0)
-		return errno;
+		return errno == EEXIST ? EAGAIN : errno;
 	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0 ||
 	    !(base = poolfile_map(fd, size)))
 		err = errno;
-	poolfile_keys(key);
 	if (!err && (policy_pool_format(pool, base, size, net, len,
 					poolfile_abi(), key) ||
 		     (err = poolfile_lock_init(pool))))
