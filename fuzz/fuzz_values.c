@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fuzz.h"
 #include "policy.h"
@@ -135,12 +136,15 @@ static void check_translate(const struct policy *p, bool accepted,
 static void check_pool(const struct policy *p, bool accepted,
 		       const char *value, const uint8_t v6bytes[16])
 {
+	static const uint64_t key[POLICY_POOL_KEYS] = {1, 2, 3, 4, 5};
 	struct policy_addr a;
-	struct policy_pool *pool;
+	struct policy_pool pool;
 	struct in6_addr v6, back;
 	struct in_addr net, v4;
 	unsigned len;
 	uint32_t host, mask;
+	size_t size;
+	void *base;
 	bool oracle, fresh;
 
 	oracle = !policy_addr_parse_cidr(value, &a, &len) &&
@@ -151,19 +155,29 @@ static void check_pool(const struct policy *p, bool accepted,
 		return;
 	policy_peer_pool(p, &net, &len);
 	FUZZ_CHECK(!memcmp(&net, a.a, 4));
-	pool = policy_pool_new(&net, len);
-	FUZZ_CHECK(pool);
+	/* The region as shim/poolfile.c maps it, in anonymous memory. */
+	size = policy_pool_region_size(&net, len);
+	FUZZ_CHECK(size);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FUZZ_CHECK(base != MAP_FAILED);
+	FUZZ_CHECK(policy_pool_format(&pool, base, size, &net, len, 1, key) ==
+		   POLICY_POOL_OK);
 	memcpy(&v6, v6bytes, 16);
-	FUZZ_CHECK(policy_pool_v4(pool, &v6, &v4, &fresh) == 0 && fresh);
+	FUZZ_CHECK(!policy_pool_v4(&pool, &v6, &v4));
+	FUZZ_CHECK(policy_pool_assign(&pool, &v6, &v4, &fresh) == 0 && fresh);
 	mask = ~0u << (32 - len);
 	host = ntohl(v4.s_addr) & ~mask;
 	FUZZ_CHECK((ntohl(v4.s_addr) & mask) == ntohl(net.s_addr));
 	FUZZ_CHECK(host != 0 && host != ~mask);
-	FUZZ_CHECK(policy_pool_v6(pool, &v4, &back));
+	FUZZ_CHECK(policy_pool_v6(&pool, &v4, &back));
 	FUZZ_CHECK(!memcmp(&back, &v6, 16));
-	FUZZ_CHECK(policy_pool_v4(pool, &v6, &v4, &fresh) == 0 && !fresh);
-	FUZZ_CHECK(policy_pool_size(pool) == 1);
-	policy_pool_free(pool);
+	FUZZ_CHECK(policy_pool_assign(&pool, &v6, &v4, &fresh) == 0 && !fresh);
+	FUZZ_CHECK(policy_pool_v4(&pool, &v6, &v4));
+	FUZZ_CHECK(policy_pool_size(&pool) == 1);
+	FUZZ_CHECK(policy_pool_attach(&pool, base, size, &net, len, 1) ==
+		   POLICY_POOL_OK);
+	munmap(base, size);
 }
 
 static void check_local(const struct policy *p, bool accepted)

@@ -45,7 +45,8 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/match.c \
 	$(srcdir)/policy/pool.c
 FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
-	$(srcdir)/policy/internal.h $(srcdir)/fuzz/fuzz.h config.h
+	$(srcdir)/policy/internal.h $(srcdir)/policy/pool-layout.h \
+	$(srcdir)/fuzz/fuzz.h config.h
 
 # The shim objects the shim targets link; shim_env.c includes the rest.
 FUZZ_SHIM = \
@@ -54,7 +55,7 @@ FUZZ_SHIM = \
 	$(srcdir)/fuzz/shim_env.c
 FUZZ_SHIM_DEPS = $(FUZZ_SHIM) $(srcdir)/fuzz/shim_env.h \
 	$(srcdir)/shim/shim.h $(srcdir)/shim/sockaddr.h \
-	$(srcdir)/shim/pool.c $(srcdir)/shim/local.c $(srcdir)/shim/names.c
+	$(srcdir)/shim/pool.h $(srcdir)/shim/pool.c $(srcdir)/shim/local.c $(srcdir)/shim/names.c
 
 FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) -o $@
 

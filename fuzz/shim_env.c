@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "shim/pool.c"
 #include "shim/local.c"
@@ -49,6 +50,34 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DEFINE)
 
 atomic_bool shim_ready = true;
 const struct policy *shim_the_policy;
+
+/*
+ * shim/poolfile.c's part: the pool in anonymous memory, new for each
+ * input, so that no input touches the file system (the host's pool file).
+ */
+static void *fuzz_pool_base;
+static size_t fuzz_pool_size;
+
+bool poolfile_open(const struct in_addr *net, unsigned len,
+		   struct policy_pool *pool, struct poolfile_why *why)
+{
+	static const uint64_t key[POLICY_POOL_KEYS] = {1, 2, 3, 4, 5};
+	size_t size = policy_pool_region_size(net, len);
+	void *base;
+
+	why->len = 0;
+	why->text[0] = '\0';
+	if (!size)
+		return false;
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FUZZ_CHECK(base != MAP_FAILED);
+	FUZZ_CHECK(policy_pool_format(pool, base, size, net, len, 1, key) ==
+		   POLICY_POOL_OK);
+	fuzz_pool_base = base;
+	fuzz_pool_size = size;
+	return true;
+}
 
 bool shim_init_slow(void)
 {
@@ -244,9 +273,12 @@ void fuzz_env_reset(const struct policy *policy)
 	/* shim/getaddrinfo.c */
 	if (gai_fast_forget)
 		gai_fast_forget();
-	/* shim/pool.c */
-	policy_pool_free(pool_the);
-	pool_the = NULL;
+	/* shim/pool.c, and the region of poolfile_open() below */
+	if (fuzz_pool_base)
+		munmap(fuzz_pool_base, fuzz_pool_size);
+	fuzz_pool_base = NULL;
+	pool_state = POOL_UNOPENED;
+	pool_told = 0;
 	/* shim/names.c */
 	while (names_table)
 		names_evict();

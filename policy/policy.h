@@ -521,39 +521,117 @@ size_t policy_describe(const struct policy *policy, char *buf, size_t len);
 int policy_error_format(const struct policy_error *err, char *buf, size_t len);
 
 /*
- * The peer-pool: RFC 6535's address mapper, as a plain data structure (no
- * lock, no global state; shim/pool.c holds the process's one and locks it).
- * Pool addresses are the hosts of an IPv4 network, its first (network) and
- * last (broadcast) addresses left out, given in order to IPv6 addresses as
- * they are first asked for, and never taken back: an address stands for one
- * IPv6 address for the life of the pool.  Lookups in both directions take
- * constant time (uthash).  (policy/pool.c)
+ * The peer-pool: RFC 6535's address mapper, kept in a region of memory that
+ * the caller provides and that means the same in every process that maps
+ * it (shim/pool.c maps one file per pool, MAP_SHARED, so that every process
+ * under the same pool agrees).  Pool addresses are the hosts of an IPv4
+ * network, its first (network) and last (broadcast) addresses left out,
+ * given in order to IPv6 addresses as they are first asked for and never
+ * taken back: an address stands for one IPv6 address for the life of the
+ * region.  At most POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
+ *
+ * Lookups take no lock: they read with acquire loads what a writer
+ * published with release stores.  policy_pool_assign() must be called with
+ * the region's writer lock held, a lock of the caller's own kept in the
+ * region's lock area.  Its order of writes (reserve the entry, write it,
+ * mark it valid, then index it) means that a writer that dies at any point
+ * leaves no address that two IPv6 addresses share and none that maps to a
+ * half-written one.  No function here allocates, locks or calls the
+ * system: they are safe from a signal handler.  (policy/pool.c)
  */
-struct policy_pool;
+#define POLICY_POOL_KEYS	5	/* 64-bit keys of the hash */
+#define POLICY_POOL_LOCK_SIZE	128	/* bytes of the lock area */
+#define POLICY_POOL_CAPACITY_MAX (1u << 20)
+
+/* A process's view of a region: filled by policy_pool_format() or
+ * policy_pool_attach(); its fields are this module's. */
+struct policy_pool {
+	unsigned char *base;
+	uint32_t first;		/* the first host, host byte order */
+	uint32_t capacity;
+	uint32_t slots;
+	uint64_t key[POLICY_POOL_KEYS];
+};
+
+/* Why a region was refused (policy_pool_attach()). */
+enum policy_pool_fault {
+	POLICY_POOL_OK,
+	POLICY_POOL_BAD_LEN,		/* the pool's length is not 1 to 30 */
+	POLICY_POOL_BAD_SIZE,		/* the region's size is not its own */
+	POLICY_POOL_BAD_MAGIC,
+	POLICY_POOL_BAD_VERSION,
+	POLICY_POOL_BAD_ABI,		/* made by another lock ABI */
+	POLICY_POOL_BAD_NET,		/* the region of another pool */
+	POLICY_POOL_BAD_SHAPE,		/* capacity, slots or count wrong */
+};
+
+/* policy_pool_fault_text - a phrase for fault ("bad magic number", ...). */
+const char *policy_pool_fault_text(enum policy_pool_fault fault);
 
 /*
- * policy_pool_new - an empty pool on net/len (len 1 to 30; net's host bits
- * are ignored).  Returns NULL with errno EINVAL for another len, ENOMEM.
+ * policy_pool_region_size - the size a region of the pool net/len has
+ * (whole pages; len 1 to 30, net's host bits ignored); 0 for another len.
  */
-struct policy_pool *policy_pool_new(const struct in_addr *net, unsigned len);
-void policy_pool_free(struct policy_pool *pool);
+size_t policy_pool_region_size(const struct in_addr *net, unsigned len);
 
 /*
- * policy_pool_v4 - the pool address of v6, given now when it has none, in
- * which case *fresh is set true (fresh may be NULL).  Returns 0, ENOSPC
- * when every address of the pool is given, or ENOMEM.
+ * policy_pool_format - make the zeroed region base (size bytes, page
+ * aligned) an empty pool on net/len, its hash keyed by key and its lock
+ * ABI abi (any word that tells the caller's lock layouts apart), and fill
+ * pool.  The lock area is left zero for the caller.  Returns a fault
+ * (BAD_LEN, BAD_SIZE) or POLICY_POOL_OK.
  */
-int policy_pool_v4(struct policy_pool *pool, const struct in6_addr *v6,
-		   struct in_addr *v4, bool *fresh);
+enum policy_pool_fault policy_pool_format(struct policy_pool *pool,
+					  void *base, size_t size,
+					  const struct in_addr *net,
+					  unsigned len, uint32_t abi,
+					  const uint64_t key[POLICY_POOL_KEYS]);
 
 /*
- * policy_pool_v6 - the IPv6 address the pool address v4 was given to;
- * false when none was (or v4 is outside the pool).
+ * policy_pool_attach - check that the region base (size bytes) is a pool
+ * on net/len formatted with abi, and fill pool.  Every bound pool later
+ * uses comes from net/len and size, never from the region, so that a
+ * region changed under the process cannot make it read outside.
+ */
+enum policy_pool_fault policy_pool_attach(struct policy_pool *pool,
+					  void *base, size_t size,
+					  const struct in_addr *net,
+					  unsigned len, uint32_t abi);
+
+/* policy_pool_lock_area - the region's POLICY_POOL_LOCK_SIZE bytes,
+ * 64-byte aligned, for the caller's writer lock. */
+void *policy_pool_lock_area(const struct policy_pool *pool);
+
+/*
+ * policy_pool_v4 - the pool address given to v6, without a lock; false
+ * when none is (yet).
+ */
+bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
+		    struct in_addr *v4);
+
+/*
+ * policy_pool_assign - the pool address of v6, given now when it has none
+ * (then *fresh is set true; fresh may be NULL).  The writer lock must be
+ * held.  Returns 0, or ENOSPC when every address of the pool is given.
+ */
+int policy_pool_assign(struct policy_pool *pool, const struct in6_addr *v6,
+		       struct in_addr *v4, bool *fresh);
+
+/*
+ * policy_pool_repair - after a writer died holding the lock: index the
+ * entry it had made valid but not yet indexed, if any, so that its IPv6
+ * address keeps that pool address.  The writer lock must be held.
+ */
+void policy_pool_repair(struct policy_pool *pool);
+
+/*
+ * policy_pool_v6 - the IPv6 address the pool address v4 was given to,
+ * without a lock; false when none was (or v4 is outside the pool).
  */
 bool policy_pool_v6(const struct policy_pool *pool, const struct in_addr *v4,
 		    struct in6_addr *v6);
 
-/* policy_pool_size - how many addresses the pool has given. */
+/* policy_pool_size - how many addresses the pool has reserved. */
 size_t policy_pool_size(const struct policy_pool *pool);
 
 #endif /* STACKSHIM_POLICY_H */

@@ -1,169 +1,371 @@
 /*
- * pool.c - the peer-pool: RFC 6535's address mapper as a plain data
- * structure.
+ * pool.c - the peer-pool: RFC 6535's address mapper as pure functions over
+ * a region of memory that many processes may map at once (the layout is
+ * policy/pool-layout.h; the lock, the file and the mapping are the
+ * caller's, shim/pool.c).
  *
- * A pool is an IPv4 network whose hosts (its network and broadcast
- * addresses left out) are given, lowest first, to IPv6 addresses as they
- * are first asked for.  An address once given is never taken back, so the
- * pool needs no free list: the next address to give is the first host plus
- * the number given so far.  Every mapping is one entry linked into two
- * uthash tables, one keyed by the IPv6 address and one by the IPv4
- * address, so that a lookup either way takes constant time.
+ * An address once given is never taken back, so the pool needs no free
+ * list: entry n is the pool's first host plus n, and a writer reserves the
+ * next one by counting.  The IPv6-to-IPv4 direction is an open-addressing
+ * index kept at most half full, whose hash is keyed by random words the
+ * region's maker chose, so that peers cannot pick addresses that pile up
+ * in one probe sequence.  Readers take no lock; the order of a writer's
+ * stores is what keeps them right:
  *
- * The pool holds no lock; its one user in the shim (shim/pool.c) does.
+ *   1. count = n + 1   the entry is the writer's, whatever happens next
+ *   2. entry n's v6    not yet seen by anyone: valid is still 0
+ *   3. valid = 1       (release) pool address n now names v6
+ *   4. index slot      (release) v6 now finds n
+ *
+ * A writer killed after 1 wastes address n; after 3, v6 keeps n (the
+ * next writer indexes it, policy_pool_repair()).  No address is ever shared
+ * or names a half-written IPv6 address.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
+#include "pool-layout.h"
 
-/* An allocation that fails inside uthash marks the entry it was adding. */
-#define HASH_NONFATAL_OOM 1
-#define uthash_nonfatal_oom(e) ((e)->oom = true)
-#include <uthash.h>
+_Static_assert(sizeof(struct pool_header) == 256, "header layout");
+_Static_assert(sizeof(struct pool_entry) == 20, "entry layout");
+_Static_assert(POOL_CAPACITY_MAX == POLICY_POOL_CAPACITY_MAX, "capacity");
 
 /* The shortest and longest network a pool may be: /31 and /32 have no
  * hosts once the network and broadcast addresses are left out. */
 #define POOL_LEN_MIN 1u
 #define POOL_LEN_MAX 30u
 
-/* One mapping; both keys are zeroed whole before they are set. */
-struct pool_entry {
-	struct in6_addr v6;	/* the key of by_v6 */
-	struct in_addr v4;	/* the key of by_v4 */
-	bool oom;		/* set by uthash when an add failed */
-	UT_hash_handle hh6;
-	UT_hash_handle hh4;
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/* Where each part of a region lies, as its pool's length makes it. */
+struct pool_shape {
+	uint32_t first, capacity, slots;
+	size_t index, size;	/* the index's offset; the region's size */
 };
 
-struct policy_pool {
-	uint32_t first;		/* the first host, host byte order */
-	uint32_t hosts;		/* how many hosts the network has */
-	uint32_t given;		/* how many of them are given */
-	struct pool_entry *by_v6;
-	struct pool_entry *by_v4;
-};
-
-/* policy_pool_new - see policy.h. */
-struct policy_pool *policy_pool_new(const struct in_addr *net, unsigned len)
+static size_t pool_round(size_t n)
 {
-	struct policy_pool *pool;
-	uint32_t size;
-
-	if (len < POOL_LEN_MIN || len > POOL_LEN_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	pool = calloc(1, sizeof(*pool));
-	if (!pool)
-		return NULL;
-	size = UINT32_C(1) << (32 - len);
-	pool->first = (ntohl(net->s_addr) & ~(size - 1)) + 1;
-	pool->hosts = size - 2;
-	return pool;
+	return (n + POOL_PAGE - 1) / POOL_PAGE * POOL_PAGE;
 }
 
-/* policy_pool_free - free pool and every mapping in it; NULL is fine. */
-void policy_pool_free(struct policy_pool *pool)
+static bool pool_shape(const struct in_addr *net, unsigned len,
+		       struct pool_shape *shape)
 {
-	struct pool_entry *e, *tmp;
+	uint32_t hosts;
 
-	if (!pool)
-		return;
-	/* Every entry is in both tables: the IPv4 one only loses its
-	 * buckets, and the entries are freed as the IPv6 one is emptied. */
-	HASH_CLEAR(hh4, pool->by_v4);
-	HASH_ITER(hh6, pool->by_v6, e, tmp) {
-		HASH_DELETE(hh6, pool->by_v6, e);
-		free(e);
-	}
-	free(pool);
+	if (len < POOL_LEN_MIN || len > POOL_LEN_MAX)
+		return false;
+	hosts = (UINT32_C(1) << (32 - len)) - 2;
+	shape->first = (ntohl(net->s_addr) & ~(hosts + 1)) + 1;
+	shape->capacity = hosts < POOL_CAPACITY_MAX ? hosts : POOL_CAPACITY_MAX;
+	/* At most half full, so that every probe sequence is short and
+	 * meets an empty slot. */
+	for (shape->slots = 2; shape->slots < 2 * shape->capacity;)
+		shape->slots *= 2;
+	shape->index = pool_round(POOL_PAGE +
+				  (size_t)shape->capacity *
+					  sizeof(struct pool_entry));
+	shape->size = pool_round(shape->index +
+				 (size_t)shape->slots * sizeof(uint32_t));
+	return true;
 }
 
-static struct pool_entry *pool_find_v6(const struct policy_pool *pool,
-				       const struct in6_addr *v6)
+static struct pool_header *pool_header(const struct policy_pool *pool)
 {
-	struct pool_entry *e;
-	struct in6_addr key;
+	return (struct pool_header *)pool->base;
+}
 
-	memset(&key, 0, sizeof(key));
-	memcpy(&key, v6, sizeof(key));
-	HASH_FIND(hh6, pool->by_v6, &key, sizeof(key), e);
-	return e;
+static struct pool_entry *pool_entry(const struct policy_pool *pool,
+				     uint32_t n)
+{
+	return (struct pool_entry *)(pool->base + POOL_PAGE) + n;
+}
+
+static uint32_t *pool_index(const struct policy_pool *pool)
+{
+	return (uint32_t *)(pool->base + POOL_PAGE +
+			    pool_round((size_t)pool->capacity *
+				       sizeof(struct pool_entry)));
 }
 
 /*
- * Link a new entry for v6, the pool's next address, into both tables.
- * Returns the entry, or NULL without memory (nothing is then changed).
+ * Multilinear hashing (Lemire and Kaser, "Strongly universal string
+ * hashing is fast"): the high half of key0 + sum key[i+1] * word[i] is
+ * strongly universal over the 32-bit words of the address.
  */
-static struct pool_entry *pool_add(struct policy_pool *pool,
-				   const struct in6_addr *v6)
+static uint32_t pool_hash(const struct policy_pool *pool,
+			  const struct in6_addr *v6)
 {
-	struct pool_entry *e = calloc(1, sizeof(*e));
+	uint64_t h = pool->key[0];
+	uint32_t w[4];
+	int i;
 
-	if (!e)
-		return NULL;
-	memcpy(&e->v6, v6, sizeof(e->v6));
-	e->v4.s_addr = htonl(pool->first + pool->given);
-	HASH_ADD(hh6, pool->by_v6, v6, sizeof(e->v6), e);
-	if (e->oom)
-		goto err_entry;
-	HASH_ADD(hh4, pool->by_v4, v4, sizeof(e->v4), e);
-	if (e->oom)
-		goto err_v6;
-	pool->given++;
-	return e;
+	memcpy(w, v6, sizeof(w));
+	for (i = 0; i < 4; i++)
+		h += pool->key[i + 1] * w[i];
+	return (uint32_t)(h >> 32);
+}
 
-err_v6:
-	HASH_DELETE(hh6, pool->by_v6, e);
-err_entry:
-	free(e);
-	return NULL;
+static void pool_view(struct policy_pool *pool, void *base,
+		      const struct pool_shape *shape,
+		      const uint64_t key[POLICY_POOL_KEYS])
+{
+	pool->base = base;
+	pool->first = shape->first;
+	pool->capacity = shape->capacity;
+	pool->slots = shape->slots;
+	memcpy(pool->key, key, sizeof(pool->key));
+}
+
+/* policy_pool_region_size - see policy.h. */
+size_t policy_pool_region_size(const struct in_addr *net, unsigned len)
+{
+	struct pool_shape shape;
+
+	return pool_shape(net, len, &shape) ? shape.size : 0;
+}
+
+/* policy_pool_format - see policy.h. */
+enum policy_pool_fault policy_pool_format(struct policy_pool *pool,
+					  void *base, size_t size,
+					  const struct in_addr *net,
+					  unsigned len, uint32_t abi,
+					  const uint64_t key[POLICY_POOL_KEYS])
+{
+	struct pool_header *h = base;
+	struct pool_shape shape;
+
+	if (!pool_shape(net, len, &shape))
+		return POLICY_POOL_BAD_LEN;
+	if (size != shape.size)
+		return POLICY_POOL_BAD_SIZE;
+	h->version = POOL_VERSION;
+	h->abi = abi;
+	h->net = shape.first - 1;
+	h->len = len;
+	h->capacity = shape.capacity;
+	h->slots = shape.slots;
+	h->count = 0;
+	memcpy(h->key, key, sizeof(h->key));
+	/* Last, so that a region whose making was cut short is refused. */
+	STORE(&h->magic, POOL_MAGIC);
+	pool_view(pool, base, &shape, key);
+	return POLICY_POOL_OK;
+}
+
+/* The rows policy_pool_attach() checks, in order: what a field must be. */
+enum pool_want { WANT_MAGIC, WANT_VERSION, WANT_ABI, WANT_NET, WANT_LEN,
+		 WANT_CAPACITY, WANT_SLOTS, WANT_COUNT };
+
+static const struct pool_check {
+	size_t offset;
+	enum pool_want want;
+	enum policy_pool_fault fault;
+} pool_checks[] = {
+	{offsetof(struct pool_header, magic), WANT_MAGIC, POLICY_POOL_BAD_MAGIC},
+	{offsetof(struct pool_header, version), WANT_VERSION,
+	 POLICY_POOL_BAD_VERSION},
+	{offsetof(struct pool_header, abi), WANT_ABI, POLICY_POOL_BAD_ABI},
+	{offsetof(struct pool_header, net), WANT_NET, POLICY_POOL_BAD_NET},
+	{offsetof(struct pool_header, len), WANT_LEN, POLICY_POOL_BAD_NET},
+	{offsetof(struct pool_header, capacity), WANT_CAPACITY,
+	 POLICY_POOL_BAD_SHAPE},
+	{offsetof(struct pool_header, slots), WANT_SLOTS, POLICY_POOL_BAD_SHAPE},
+	{offsetof(struct pool_header, count), WANT_COUNT, POLICY_POOL_BAD_SHAPE},
+};
+
+static bool pool_check_one(const struct pool_header *h, const struct pool_check *c,
+			   const struct pool_shape *shape, unsigned len,
+			   uint32_t abi)
+{
+	uint32_t got = LOAD((const uint32_t *)((const char *)h + c->offset));
+	const uint32_t want[] = {
+		[WANT_MAGIC] = POOL_MAGIC,
+		[WANT_VERSION] = POOL_VERSION,
+		[WANT_ABI] = abi,
+		[WANT_NET] = shape->first - 1,
+		[WANT_LEN] = len,
+		[WANT_CAPACITY] = shape->capacity,
+		[WANT_SLOTS] = shape->slots,
+	};
+
+	if (c->want == WANT_COUNT)
+		return got <= shape->capacity;
+	return got == want[c->want];
+}
+
+/* policy_pool_attach - see policy.h. */
+enum policy_pool_fault policy_pool_attach(struct policy_pool *pool,
+					  void *base, size_t size,
+					  const struct in_addr *net,
+					  unsigned len, uint32_t abi)
+{
+	const struct pool_header *h = base;
+	struct pool_shape shape;
+	size_t i;
+
+	if (!pool_shape(net, len, &shape))
+		return POLICY_POOL_BAD_LEN;
+	if (size != shape.size)
+		return POLICY_POOL_BAD_SIZE;
+	for (i = 0; i < sizeof(pool_checks) / sizeof(pool_checks[0]); i++)
+		if (!pool_check_one(h, &pool_checks[i], &shape, len, abi))
+			return pool_checks[i].fault;
+	pool_view(pool, base, &shape, h->key);
+	return POLICY_POOL_OK;
+}
+
+/* policy_pool_fault_text - see policy.h. */
+const char *policy_pool_fault_text(enum policy_pool_fault fault)
+{
+	static const char *const text[] = {
+		[POLICY_POOL_OK] = "no fault",
+		[POLICY_POOL_BAD_LEN] = "the pool's length is not /1 to /30",
+		[POLICY_POOL_BAD_SIZE] = "the file's size is wrong",
+		[POLICY_POOL_BAD_MAGIC] = "not a pool file (bad magic number)",
+		[POLICY_POOL_BAD_VERSION] = "a pool file of another version",
+		[POLICY_POOL_BAD_ABI] = "a pool file of another ABI",
+		[POLICY_POOL_BAD_NET] = "the file of another pool",
+		[POLICY_POOL_BAD_SHAPE] = "a corrupt pool file",
+	};
+
+	if ((unsigned)fault >= sizeof(text) / sizeof(text[0]))
+		return "an unknown fault";
+	return text[fault];
+}
+
+/* policy_pool_lock_area - see policy.h. */
+void *policy_pool_lock_area(const struct policy_pool *pool)
+{
+	return pool_header(pool)->lock;
+}
+
+/*
+ * The entry number of v6, or capacity when it has none; *slot is where
+ * its probe sequence met an empty slot (for the writer).
+ */
+static uint32_t pool_find(const struct policy_pool *pool,
+			  const struct in6_addr *v6, uint32_t *slot)
+{
+	uint32_t *index = pool_index(pool), mask = pool->slots - 1;
+	uint32_t i = pool_hash(pool, v6) & mask, probes, got;
+	const struct pool_entry *e;
+
+	for (probes = 0; probes < pool->slots; probes++, i = (i + 1) & mask) {
+		got = LOAD(&index[i]);
+		if (got == 0)
+			break;
+		/* A slot names an entry by n + 1; anything past the
+		 * capacity is corruption, skipped rather than followed. */
+		if (got > pool->capacity)
+			continue;
+		e = pool_entry(pool, got - 1);
+		if (LOAD(&e->valid) == POOL_VALID &&
+		    memcmp(e->v6, v6, sizeof(e->v6)) == 0)
+			return got - 1;
+	}
+	if (slot)
+		*slot = probes < pool->slots ? i : pool->slots;
+	return pool->capacity;
+}
+
+static void pool_address(const struct policy_pool *pool, uint32_t n,
+			 struct in_addr *v4)
+{
+	v4->s_addr = htonl(pool->first + n);
 }
 
 /* policy_pool_v4 - see policy.h. */
-int policy_pool_v4(struct policy_pool *pool, const struct in6_addr *v6,
-		   struct in_addr *v4, bool *fresh)
+bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
+		    struct in_addr *v4)
 {
-	struct pool_entry *e = pool_find_v6(pool, v6);
-	bool added = false;
+	uint32_t n = pool_find(pool, v6, NULL);
 
-	if (!e) {
-		if (pool->given >= pool->hosts)
-			return ENOSPC;
-		e = pool_add(pool, v6);
-		if (!e)
-			return ENOMEM;
-		added = true;
-	}
-	*v4 = e->v4;
+	if (n >= pool->capacity)
+		return false;
+	pool_address(pool, n, v4);
+	return true;
+}
+
+/* Index entry n (valid, not yet indexed) in the empty slot its hash meets. */
+static void pool_publish(struct policy_pool *pool, uint32_t n)
+{
+	struct in6_addr v6;
+	uint32_t slot;
+
+	memcpy(&v6, pool_entry(pool, n)->v6, sizeof(v6));
+	if (pool_find(pool, &v6, &slot) < pool->capacity ||
+	    slot >= pool->slots)
+		return;
+	STORE(&pool_index(pool)[slot], n + 1);
+}
+
+/* policy_pool_assign - see policy.h. */
+int policy_pool_assign(struct policy_pool *pool, const struct in6_addr *v6,
+		       struct in_addr *v4, bool *fresh)
+{
+	struct pool_header *h = pool_header(pool);
+	struct pool_entry *e;
+	uint32_t n = pool_find(pool, v6, NULL);
+
 	if (fresh)
-		*fresh = added;
+		*fresh = false;
+	if (n < pool->capacity) {
+		pool_address(pool, n, v4);
+		return 0;
+	}
+	n = LOAD(&h->count);
+	if (n >= pool->capacity)
+		return ENOSPC;
+	STORE(&h->count, n + 1);
+	e = pool_entry(pool, n);
+	memcpy(e->v6, v6, sizeof(e->v6));
+	STORE(&e->valid, POOL_VALID);
+	pool_publish(pool, n);
+	pool_address(pool, n, v4);
+	if (fresh)
+		*fresh = true;
 	return 0;
+}
+
+/* policy_pool_repair - see policy.h. */
+void policy_pool_repair(struct policy_pool *pool)
+{
+	uint32_t n = LOAD(&pool_header(pool)->count);
+
+	/* A writer works on the last entry it reserved only. */
+	if (n == 0 || n > pool->capacity ||
+	    LOAD(&pool_entry(pool, n - 1)->valid) != POOL_VALID)
+		return;
+	pool_publish(pool, n - 1);
 }
 
 /* policy_pool_v6 - see policy.h. */
 bool policy_pool_v6(const struct policy_pool *pool, const struct in_addr *v4,
 		    struct in6_addr *v6)
 {
-	struct pool_entry *e;
-	struct in_addr key;
+	uint32_t n = ntohl(v4->s_addr) - pool->first;
+	const struct pool_entry *e;
 
-	memset(&key, 0, sizeof(key));
-	key.s_addr = v4->s_addr;
-	HASH_FIND(hh4, pool->by_v4, &key, sizeof(key), e);
-	if (!e)
+	/* Below first, n wraps past the capacity. */
+	if (n >= pool->capacity)
 		return false;
-	*v6 = e->v6;
+	e = pool_entry(pool, n);
+	if (LOAD(&e->valid) != POOL_VALID)
+		return false;
+	memcpy(v6, e->v6, sizeof(*v6));
 	return true;
 }
 
 /* policy_pool_size - see policy.h. */
 size_t policy_pool_size(const struct policy_pool *pool)
 {
-	return pool->given;
+	uint32_t n = LOAD(&pool_header(pool)->count);
+
+	return n < pool->capacity ? n : pool->capacity;
 }

@@ -8,8 +8,9 @@
  *    for that address's name, it looks up the IPv4 address the address
  *    embeds.  (glibc's DNS backend already does so for ::ffff:0:0/96, its
  *    files backend does not.)
- *  - A peer-pool address (SPEC §3 peer-pool) that this process gave to an
- *    IPv6 address (pool_v6_of()) is named by that IPv6 address.
+ *  - A peer-pool address (SPEC §3 peer-pool) given to an IPv6 address, by
+ *    any process under the same pool (pool_v6_of()), is named by that
+ *    IPv6 address, in a process whose sockets are upgraded.
  * Both apply in turn: a pool address that a program passed through
  * getaddrinfo() on an ipv6 stack, as CPython's socket.getnameinfo() does,
  * comes back translated, and is still named by its IPv6 address.
@@ -83,16 +84,18 @@ static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 }
 
 /*
- * If a, an AF_INET address, is a peer-pool address this process gave,
+ * If a, an AF_INET address, is a peer-pool address given to an IPv6 one,
  * make a the IPv6 address it stands for, with the same port; return
- * whether it did.
+ * whether it did.  A process whose sockets are not upgraded is shown no
+ * pool address: one it meets anyway (the pool is the host's) is a plain
+ * IPv4 address there, as bare.
  */
 static bool gni_v6_of(const struct policy *policy, struct gni_addr *a)
 {
 	struct sockaddr_in sin = a->u.sin;
 	struct in6_addr v6;
 
-	if (!pool_v6_of(policy, &sin.sin_addr, &v6))
+	if (!local_upgrades(policy) || !pool_v6_of(policy, &sin.sin_addr, &v6))
 		return false;
 	memset(&a->u, 0, sizeof(a->u));
 	a->u.sin6.sin6_family = AF_INET6;

@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "fast.h"
+#include "sockaddr.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -243,6 +244,8 @@ static void shim_init_run(void)
 	shim_the_policy = shim_policy_load();
 	policy_source_release(&shim_source);
 	shim_fast_compute(shim_the_policy);
+	/* Before the program can drop the rights the pool's file needs. */
+	pool_prepare(shim_the_policy);
 	atomic_store_explicit(&shim_ready, true, memory_order_release);
 	shim_in_init = false;
 	pthread_setcancelstate(cancel, NULL);

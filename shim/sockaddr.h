@@ -205,22 +205,31 @@ bool names_lookup(const struct policy_addr *addr, char *buf, size_t len);
 
 /*
  * pool_v4_of - the synthetic IPv4 address from the policy's peer-pool that
- * stands for the IPv6 address v6 in this process: the same for v6 for the
- * life of the process, never another's.  The first time, an address is
- * given and the mapping logged (shim_log(), reason "peer-pool").  Returns
- * 0, or ENOBUFS when the pool is exhausted or memory is short.  Safe from
- * any thread and across fork().  errno is kept.
+ * stands for the IPv6 address v6: the same in every process under the same
+ * pool, for as long as the pool's file lives, and never another's.  The
+ * first time, an address is given and the mapping logged (shim_log(),
+ * reason "peer-pool").  Returns 0, or ENOBUFS when the pool is exhausted
+ * or cannot be had (then the reason is said once, on stderr and in the
+ * log).  Async-signal-safe, safe from any thread and across fork().
+ * errno is kept.
  */
 int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
 	       struct in_addr *v4);
 
 /*
- * pool_v6_of - the IPv6 address that the pool address v4 was given to in
- * this process; false when v4 was given to none (or is outside the pool).
- * errno is kept.
+ * pool_v6_of - the IPv6 address that the pool address v4 was given to;
+ * false when v4 was given to none (or is outside the pool, or the pool
+ * cannot be had).  Takes no lock; async-signal-safe.  errno is kept.
  */
 bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 		struct in6_addr *v6);
+
+/*
+ * pool_prepare - map the pool's file now, while the process has the
+ * rights it started with, when policy upgrades sockets (and so will meet
+ * IPv6 peers); called once, as the policy is loaded.
+ */
+void pool_prepare(const struct policy *policy);
 
 /* --- the policy's local-address (local.c) -------------------------------- */
 

@@ -14,7 +14,12 @@
 #     ${TMPDIR:-/tmp}, NAME the test's), removed by an EXIT trap.  A test
 #     that must do more on exit replaces that trap with its own, which
 #     removes $tmp too;
-#   - sets failures=0, counted by fail and expect; finish exits with it.
+#   - sets failures=0, counted by fail and expect; finish exits with it;
+#   - keeps the library's peer-pool files (shim/poolfile.c) the test's own:
+#     as root, the test is run again in a mount namespace with a /run of
+#     its own (an empty tmpfs), so that the host's /run/stackshim is never
+#     touched; XDG_RUNTIME_DIR is $tmp (the first one a test made), for
+#     anyone else.
 
 : "${top_builddir:?top_builddir must be set}"
 : "${top_srcdir:?top_srcdir must be set}"
@@ -30,6 +35,15 @@ fi
 # first, so LD_PRELOAD="$preload", never "$lib" alone.
 preload=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}$lib
 
+if [ "$(id -u)" -eq 0 ] && [ -z "${SHIM_TEST_OWN_RUN:-}" ] &&
+	unshare --mount true 2>/dev/null; then
+	export SHIM_TEST_OWN_RUN=1
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	exec unshare --mount /bin/bash -c \
+		'mount -t tmpfs -o mode=0755 stackshim-run /run && exec "$@"' \
+		bash /bin/bash "$0" "$@"
+fi
+
 unset LD_PRELOAD
 for var in $(compgen -e); do
 	case $var in STACKSHIM_*) unset "$var" ;; esac
@@ -39,6 +53,10 @@ export STACKSHIM_IPV4_LOOPBACK=no
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-$(basename "$0" .sh).XXXXXX") ||
 	exit 99
 trap 'rm -rf "$tmp"' EXIT
+# A test that runs itself again (in namespaces) keeps the first $tmp.
+if [ -z "${SHIM_TEST_XDG:-}" ]; then
+	export SHIM_TEST_XDG=1 XDG_RUNTIME_DIR=$tmp
+fi
 
 failures=0
 

@@ -3,7 +3,7 @@
  * preloaded under an ipv6 stack, to see native IPv6 peers of upgraded
  * sockets given addresses from the peer-pool.
  *
- *   pool-probe [--full-first] [--steal FILE] [--fork N] ADDR...
+ *   pool-probe [--full-first] [--steal FILE] [--fork N] [--forked] ADDR...
  *
  * The probe listens on [::]:0 (an AF_INET6 socket, which the library
  * leaves alone).  For each IPv6 literal ADDR, two AF_INET TCP sockets
@@ -25,7 +25,9 @@
  * opens FILE in its place (stolen=yes: at the same number).  --fork N
  * then forks N times while a thread keeps asking getpeername() of the
  * first ADDR, and prints how many children got an answer of their own
- * (forks=N answered=N: none was left waiting on a lock).
+ * (forks=N answered=N: none was left waiting on a lock).  --forked asks
+ * for each ADDR first in a child fork() made for it, then in the process
+ * itself: two lines per ADDR, the child's first.
  * Every run ends itself with alarm().
  */
 #define _GNU_SOURCE
@@ -255,10 +257,25 @@ static void fork_test(in_port_t port, const char *text, int n)
 	printf("forks=%d answered=%d\n", n, answered);
 }
 
+/* probe() in a child of its own, waited for. */
+static void probe_in_child(int listener, in_port_t port, const char *text)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		probe(listener, port, text);
+		_exit(0);
+	}
+	if (waitpid(pid, NULL, 0) != pid)
+		die("waitpid");
+}
+
 int main(int argc, char **argv)
 {
 	const char *steal_file = NULL;
-	bool full_first = false;
+	bool full_first = false, forked = false;
 	int listener, saved = -1, full, forks = 0, i = 1, first;
 	in_port_t port;
 
@@ -267,6 +284,8 @@ int main(int argc, char **argv)
 			full_first = true;
 		else if (!strcmp(argv[i], "--steal") && i + 1 < argc)
 			steal_file = argv[++i];
+		else if (!strcmp(argv[i], "--forked"))
+			forked = true;
 		else if (!strcmp(argv[i], "--fork") && i + 1 < argc)
 			forks = atoi(argv[++i]);
 		else
@@ -282,6 +301,8 @@ int main(int argc, char **argv)
 		close(full);
 	}
 	for (first = i; i < argc; i++) {
+		if (forked)
+			probe_in_child(listener, port, argv[i]);
 		probe(listener, port, argv[i]);
 		if (saved >= 0 && dup2(saved, STDERR_FILENO) < 0)
 			die("dup2");

@@ -48,6 +48,16 @@ expect_match()
 	fi
 }
 
+# The pool's files (shim/poolfile.c): the test's own, as lib.sh arranges.  A mapping lives as long as its file, and the process that gives
+# an address is the one that logs it: forget removes the files, so that
+# the next process starts a pool afresh.
+if [ "$(id -u)" -eq 0 ]; then
+	pool_dir=/run/stackshim
+else
+	pool_dir=$XDG_RUNTIME_DIR/stackshim
+fi
+forget() { rm -f "$pool_dir"/pool-*; }
+
 # ok ADDR POOLADDR - the probe's line for a peer shown as POOLADDR.
 ok()
 {
@@ -86,6 +96,7 @@ expect "dual stack: no socket is upgraded, so no peer is mapped" \
 # too, with a call= (tests/shim/logging.sh checks them).
 pool_lines() { grep 'reason=peer-pool' "$@" | grep -v ' call='; }
 log=$tmp/pool.log
+forget
 # exec: $! is then the probe's own pid.
 (exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 	STACKSHIM_LOG="$log" "$probe" ::1 ::1 >"$tmp/logged.out") &
@@ -99,6 +110,7 @@ expect_match "the line: the real IPv6 address and its pool address" \
 expect "a new log file is created mode 0600" 600 "$(stat -c %a "$log")"
 
 chmod 644 "$log"
+forget
 (exec env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 	STACKSHIM_LOG="$log" STACKSHIM_PEER_POOL=192.0.2.0/24 \
 	"$probe" ::1 >/dev/null) &
@@ -110,6 +122,7 @@ expect_match "... with its own pid and pool address" \
 	"$(pool_lines "$log" | tail -n 1)"
 expect "an existing log file keeps its mode" 644 "$(stat -c %a "$log")"
 
+forget
 got=$(shimmed STACKSHIM_LOG=stderr "$probe" ::1 2>"$tmp/stderr")
 expect "log = stderr: stdout is the program's alone" "$(ok ::1 198.18.0.1)" \
 	"$got"
@@ -128,6 +141,7 @@ expect "200 forks under a busy pool: every child answered" \
 # line.
 weird="$tmp/pool probe"$'\001'$'\n''x\é'
 cp "$probe" "$weird"
+forget
 got=$(shimmed STACKSHIM_LOG="$tmp/weird.log" "$weird" ::1)
 expect "a strange program name: the program works" "$(ok ::1 198.18.0.1)" \
 	"$got"
@@ -159,7 +173,7 @@ fi
 cat >"$tmp/netns.sh" <<'EOF'
 # Run by "unshare -n": lo up with two more IPv6 addresses; then the runs,
 # each output under a "== NAME" line.
-preload=$1 empty=$2 probe=$3 tmp=$4
+preload=$1 empty=$2 probe=$3 tmp=$4 pool_dir=$5
 ip link set lo up
 ip -6 addr add 2001:db8::2/128 dev lo nodad
 ip -6 addr add 2001:db8::3/128 dev lo nodad
@@ -170,13 +184,15 @@ run STACKSHIM_PEER_POOL=192.0.2.0/30 STACKSHIM_LOG="$tmp/ns.log" \
 echo "== log"
 cat "$tmp/ns.log"
 echo "== steal"
+rm -f "$pool_dir"/pool-*
 run STACKSHIM_LOG="$tmp/stolen.log" "$probe" --steal "$tmp/mine" \
 	::1 2001:db8::2 | grep stolen=
 echo "== dropped"
+rm -f "$pool_dir"/pool-*
 run STACKSHIM_LOG=stderr "$probe" --full-first ::1 2001:db8::2 \
 	2>&1 >/dev/null
 EOF
-timeout 60 unshare -n bash "$tmp/netns.sh" "$preload" "$empty" "$probe" "$tmp" \
+timeout 60 unshare -n bash "$tmp/netns.sh" "$preload" "$empty" "$probe" "$tmp" "$pool_dir" \
 	>"$tmp/netns.out" 2>&1
 part()
 {
