@@ -25,6 +25,8 @@ struct gai_req {
 	const char *node;	/* NULL for the wildcard or loopback */
 	struct addrinfo ask;	/* the program's hints, or glibc's default */
 	bool literal;		/* node is a numeric address */
+	bool probed_v6;		/* the shim added AI_V4MAPPED to the question:
+				 * an IPv4-mapped answer was AF_INET */
 	unsigned mask;		/* the families AI_ADDRCONFIG leaves */
 	struct policy_rule rule; /* the name rule that matched node */
 	/* What the decision was, for the log. */

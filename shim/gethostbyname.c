@@ -206,9 +206,12 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	/* No address of a family the program cannot open a socket of. */
 	if (verdict <= HE_POOLED && !(want & policy_socket_fams(policy)))
 		verdict = HE_FAIL_HOST;
+	/* Without pool addresses, a name with no record of the family asked
+	 * gets libc's own answer: none, as libc tells it (ERANGE first for
+	 * a small buffer), and nothing changed to log. */
 	if (verdict == HE_POOLED &&
 	    !resolve_pools(policy, resolve_numeric(name)))
-		verdict = HE_FAIL_HOST;
+		verdict = have & want ? HE_FAIL_HOST : HE_REAL;
 	if (verdict != HE_REAL)
 		he_log(policy, call, name, af, have & want ? have & want : have,
 		       outcome, &rule, verdict);

@@ -210,13 +210,16 @@ policies=("ipv4 ipv6 yes" "dual ipv6 yes" "dual ipv4 yes" "ipv6 ipv6 yes"
 	"ipv6 ipv6 no")
 
 # gai_expect OUTCOME KIND V4 V6 - what getaddrinfo(AF_UNSPEC, SOCK_STREAM,
-# port 80) gives a destination with that outcome (SPEC §2).
+# port 80) gives a destination with that outcome (SPEC §2); ipv4+ipv6 and
+# ipv6+ipv4: the first with the other as its fallback.
 gai_expect()
 {
 	case $1 in
 	ipv4) echo "0 inet $3 80 stream" ;;
 	ipv6) echo "0 inet6 $4 80 stream" ;;
 	map) echo "0 inet6 ::ffff:$3 80 stream" ;;
+	ipv4+ipv6) echo "0 inet $3 80 stream inet6 $4 80 stream" ;;
+	ipv6+ipv4) echo "0 inet6 $4 80 stream inet $3 80 stream" ;;
 	fail-local) echo "EAI_SYSTEM:EADDRNOTAVAIL" ;;
 	*) [ "$2" == name ] && echo EAI_NONAME || echo EAI_ADDRFAMILY ;;
 	esac
@@ -242,6 +245,11 @@ table_cases()
 				ipv6) outcome=$o6 ;;
 				*) outcome=$oboth ;;
 				esac
+				# A dual stack falls back to the other family.
+				if [ "$outcome" == prefer ] && [ "$host" == both ]; then
+					[ "$prefer" == ipv4 ] && outcome=ipv4+ipv6 ||
+						outcome=ipv6+ipv4
+				fi
 				[ "$outcome" == prefer ] && outcome=$prefer
 				[ "$outcome" == map ] && [ "$mapped" == no ] &&
 					outcome=fail-host
