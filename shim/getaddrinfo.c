@@ -165,13 +165,17 @@ static bool gai_probe_v6(const struct policy *policy, bool loop)
 }
 
 /*
- * Whether the IPv4-mapped answers to a question with flags are the shim's
- * making (it added AI_V4MAPPED), not an answer to the program's ask.
+ * Whether the IPv4-mapped answers to node asked with flags are the shim's
+ * making (it added AI_V4MAPPED to an IPv4 literal), not libc's answer to
+ * the program's ask.  An IPv6 literal (it has a ':') is its own answer.
  */
-static inline bool gai_probed_v6(int flags, const struct addrinfo *ask)
+static inline bool gai_probed_v6(const char *node, int flags,
+				 const struct addrinfo *ask)
 {
 	return (flags & AI_V4MAPPED) &&
-	       !(ask->ai_family == AF_INET6 && (ask->ai_flags & AI_V4MAPPED));
+	       !(ask->ai_family == AF_INET6 &&
+		 (ask->ai_flags & AI_V4MAPPED)) &&
+	       !strchr(node, ':');
 }
 
 /* Whether node's text names an address in 127.0.0.0/8 (gai_probe_v6()). */
@@ -1024,7 +1028,7 @@ static int gai_ask_literal(struct gai_req *req, const char *service,
 				     (f ? f->probe_v6[loop]
 					: gai_probe_v6(req->policy, loop)));
 	rc = gai_forward(req->node, service, &probe, list);
-	req->probed_v6 = gai_probed_v6(probe.ai_flags, &req->ask);
+	req->probed_v6 = gai_probed_v6(req->node, probe.ai_flags, &req->ask);
 	if (rc == 0 || (req->ask.ai_flags & AI_NUMERICHOST))
 		req->literal = true;
 	else if (rc != EAI_NONAME || (req->ask.ai_flags & AI_NUMERICSERV))
@@ -1152,7 +1156,7 @@ gai_literal(const struct policy *policy, const struct gai_lean_row *row,
 	req.ask = *hints;
 	req.node = node;
 	req.literal = true;
-	req.probed_v6 = gai_probed_v6(row->flags, hints);
+	req.probed_v6 = gai_probed_v6(node, row->flags, hints);
 	rc = gai_rewrite(&req, list, res);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
