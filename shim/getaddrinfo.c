@@ -8,10 +8,14 @@
  * literal's whole answer, so that a literal costs one call of libc's, and
  * a name one more that fails at once only when it has no character that
  * rules out a literal (gai_is_name()).  The outcome then picks and rewrites
- * the entries.  AI_ADDRCONFIG is judged as on a host of the emulated
- * stack.
+ * the entries, and under fallback the other family's follow them
+ * (resolve_fallback(): a dual stack, localhost with ipv4-loopback).  A
+ * passive call, and a node that is the wildcard, are binds, not
+ * destinations: libc's answers, only filtered (gai_passive()).
+ * AI_ADDRCONFIG is judged as on a host of the emulated stack.
  *
- * A name with only IPv6 addresses, asked for as AF_INET by a program whose
+ * A name with only IPv6 addresses (or of both families, where the table
+ * gives it ipv6: resolve_decide()), asked for as AF_INET by a program whose
  * AF_INET sockets are upgraded, gets AF_INET entries at the peer-pool
  * address of each IPv6 address, in the resolver's order (SPEC §3
  * peer-pool, RFC 6535's address mapper); the program's connect() and
@@ -120,6 +124,7 @@ struct gai_fast {
 	/* gai_probe_v6(): literals asked as AF_INET6, by whether the node
 	 * is one in 127.0.0.0/8 (gai_loop_node()). */
 	bool probe_v6[2];
+	bool loop_apart;		/* probe_v6[0] != probe_v6[1] */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
 	/*
@@ -235,6 +240,7 @@ gai_fast_make(const struct policy *policy)
 	f->sockets = policy_socket_fams(policy);
 	for (loop = 0; loop < 2; loop++)
 		f->probe_v6[loop] = gai_probe_v6(policy, loop);
+	f->loop_apart = f->probe_v6[0] != f->probe_v6[1];
 	policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
 	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
@@ -470,6 +476,18 @@ enum gai_lean_op {
 };
 
 /* The kind of entry ai is. */
+/*
+ * The kind of an IPv4 address by its first byte, AF_INET ([0]) or mapped
+ * ([1]): 127.0.0.0/8 apart, and 0.0.0.0/8, whose 0.0.0.0 is a wildcard,
+ * no destination (gai_passive()'s), left to gai_rewrite() whole.
+ */
+static const unsigned char gai_v4_kind[2][256] = {
+	{[1 ... 126] = KIND_INET, [127] = KIND_INET_LOOP,
+	 [128 ... 255] = KIND_INET},
+	{[1 ... 126] = KIND_MAPPED, [127] = KIND_MAPPED_LOOP,
+	 [128 ... 255] = KIND_MAPPED},
+};
+
 static inline unsigned gai_kind(const struct addrinfo *ai)
 {
 	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
@@ -481,11 +499,7 @@ static inline unsigned gai_kind(const struct addrinfo *ai)
 	if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(*sin) &&
 	    sin->sin_family == AF_INET &&
 	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
-		/* A wildcard is no destination: gai_passive()'s. */
-		return !sin->sin_addr.s_addr ? KIND_OTHER
-		       : ((const uint8_t *)&sin->sin_addr)[0] == 127
-			       ? KIND_INET_LOOP
-			       : KIND_INET;
+		return gai_v4_kind[0][((const uint8_t *)&sin->sin_addr)[0]];
 	if (ai->ai_family != AF_INET6 || ai->ai_addrlen != sizeof(*sin6) ||
 	    sin6->sin6_family != AF_INET6)
 		return KIND_OTHER;
@@ -493,11 +507,9 @@ static inline unsigned gai_kind(const struct addrinfo *ai)
 		return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ? KIND_OTHER
 								 : KIND_INET6;
 	/* gai_set_v6() writes a mapped address without these. */
-	if (sin6->sin6_flowinfo || sin6->sin6_scope_id ||
-	    !memcmp(sin6->sin6_addr.s6_addr + 12, zero, 4))
+	if (sin6->sin6_flowinfo || sin6->sin6_scope_id)
 		return KIND_OTHER;
-	return sin6->sin6_addr.s6_addr[12] == 127 ? KIND_MAPPED_LOOP
-						  : KIND_MAPPED;
+	return gai_v4_kind[1][sin6->sin6_addr.s6_addr[12]];
 }
 
 /*
@@ -1240,6 +1252,16 @@ static inline int gai_lean(const struct policy *policy,
 			     saved_errno);
 }
 
+/* f's lean row for node asked as family (0 to AF_INET6). */
+static inline const struct gai_lean_row *
+gai_lean_row(const struct gai_fast *f, const char *node, int family)
+{
+	/* Only an ipv6 stack with ipv4-loopback asks loopback apart. */
+	if (__builtin_expect(f->loop_apart, 0) && gai_loop_node(node))
+		return &f->lean[1][family];
+	return &f->lean[0][family];
+}
+
 static __attribute__((noinline)) int
 shim_getaddrinfo(const struct policy *policy, const char *node,
 		 const char *service, const struct addrinfo *hints,
@@ -1295,7 +1317,7 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 	    (unsigned)hints->ai_family <= AF_INET6 &&
 	    !(hints->ai_flags & (AI_ADDRCONFIG | AI_PASSIVE)) &&
 	    (f = gai_fast_get(policy)) &&
-	    (row = &f->lean[gai_loop_node(node)][hints->ai_family])->family !=
+	    (row = gai_lean_row(f, node, hints->ai_family))->family !=
 		    GAI_NOT_ASKED &&
 	    (rc = gai_lean(policy, f, row, node, service, hints, res)) !=
 		    GAI_NOT_LEAN)
