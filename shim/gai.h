@@ -50,8 +50,8 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
  * outcome's family, in list's order, rewritten as SPEC §2 says (IPv4 as
  * ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4), then under the
  * fallback setting those of the other family in theirs
- * (resolve_fallback()).  AI_PASSIVE, and a node that is the wildcard,
- * give addresses to bind, never rewritten (gai_passive()).  list, in glibc's
+ * (resolve_fallback()).  AI_PASSIVE without a node, and a node that is
+ * the wildcard, give addresses to bind, never rewritten (gai_passive()).  list, in glibc's
  * layout (each entry a malloc() block that real_freeaddrinfo() frees with
  * its canonical name, as libc's lists are), may be NULL and is used up:
  * the entries handed out are list's own, edited in place, but for one

@@ -10,8 +10,8 @@
  * rules out a literal (gai_is_name()).  The outcome then picks and rewrites
  * the entries, and under fallback the other family's follow them
  * (resolve_fallback(): a dual stack, localhost with ipv4-loopback).  A
- * passive call, and a node that is the wildcard, are binds, not
- * destinations: libc's answers, only filtered (gai_passive()).
+ * passive call without a node, and a node that is the wildcard, are binds,
+ * not destinations: libc's answers, only filtered (gai_passive()).
  * AI_ADDRCONFIG is judged as on a host of the emulated stack.
  *
  * A name with only IPv6 addresses (or of both families, where the table
@@ -758,47 +758,16 @@ static bool gai_all_any(const struct addrinfo *list)
 	return true;
 }
 
-/* list without the entries resolve_bindable() refuses, freed. */
-static struct addrinfo *gai_bindable(const struct gai_req *req,
-				     struct addrinfo *list)
-{
-	struct addrinfo *head = list, **link = &head, *ai;
-	char *canonname = list ? list->ai_canonname : NULL;
-
-	while ((ai = *link)) {
-		unsigned fam = resolve_ai_fam(ai);
-
-		if (fam == FAM_NONE || gai_is_any(ai) ||
-		    resolve_bindable(req->policy, fam)) {
-			link = &ai->ai_next;
-			continue;
-		}
-		*link = ai->ai_next;
-		ai->ai_next = NULL;
-		if (ai->ai_canonname == canonname)
-			ai->ai_canonname = NULL;
-		real_freeaddrinfo(ai);
-	}
-	/* The first entry keeps the canonical name, as gai_build() wants. */
-	if (head && head->ai_canonname != canonname) {
-		free(head->ai_canonname);
-		head->ai_canonname = canonname;
-	} else if (!head) {
-		free(canonname);
-	}
-	return head;
-}
-
 /*
- * AI_PASSIVE, with a node or without (the wildcards), and a node that is
- * the wildcard (gai_all_any()): addresses to bind,
- * not destinations, so never mapped or translated (SPEC §2).  Each is
- * libc's where the program can open a socket of its family (a real
- * IPv6-only host answers 0.0.0.0 as well as ::, since AF_INET sockets
- * exist there) and bind it: a wildcard always, another address unless
- * the table fails it as a local address, as the bind hook does.  AF_INET
- * gets AF_INET entries, AF_INET6 IPv4 ones as ::ffff:a.b.c.d only under
- * AI_V4MAPPED, as glibc gives them.
+ * No node with AI_PASSIVE, and a node that is the wildcard (gai_all_any()),
+ * with or without it: addresses to bind, not destinations, so never
+ * mapped or translated (SPEC §2).  Each is libc's where the program can
+ * open a socket of its family (a real IPv6-only host answers 0.0.0.0 as
+ * well as ::, since AF_INET sockets exist there).  AF_INET gets AF_INET
+ * entries, AF_INET6 IPv4 ones as ::ffff:0.0.0.0 only under the program's
+ * AI_V4MAPPED, as glibc gives them.  Any other node is a destination, with
+ * AI_PASSIVE too: glibc ignores it there, and programs such as socat set
+ * it for their clients.
  */
 static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		       struct addrinfo **res)
@@ -809,8 +778,7 @@ static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		[AF_INET6] = {OUTCOME_COUNT, AF_INET6, FAM_BOTH, HOW_MAPPED},
 	};
 
-	return gai_finish(req, &rows[req->ask.ai_family], NULL,
-			  gai_bindable(req, list), res);
+	return gai_finish(req, &rows[req->ask.ai_family], NULL, list, res);
 }
 
 /* gai_req_init - see gai.h. */
@@ -837,10 +805,12 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	bool all;
 	int rc;
 
-	if ((req->ask.ai_flags & AI_PASSIVE) || gai_all_any(list))
-		return gai_passive(req, list, res);
 	if (!req->node)
-		return gai_loopback(req, list, res);
+		return req->ask.ai_flags & AI_PASSIVE
+			       ? gai_passive(req, list, res)
+			       : gai_loopback(req, list, res);
+	if (gai_all_any(list))
+		return gai_passive(req, list, res);
 	action = req->rule.action;
 	req->host = resolve_class_in(resolve_list_fams(list), req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
@@ -1033,12 +1003,10 @@ static int gai_ask_literal(struct gai_req *req, const char *service,
 
 	if (!(req->ask.ai_flags & AI_NUMERICHOST) && gai_is_name(req->node))
 		return EAI_NONAME;
-	/* A passive address is kept as libc gives it (gai_passive()). */
 	loop = gai_loop_node(req->node);
 	gai_literal_question(&probe, &req->ask,
-			     !(req->ask.ai_flags & AI_PASSIVE) &&
-				     (f ? f->probe_v6[loop]
-					: gai_probe_v6(req->policy, loop)));
+			     f ? f->probe_v6[loop]
+			       : gai_probe_v6(req->policy, loop));
 	rc = gai_forward(req->node, service, &probe, list);
 	req->probed_v6 = gai_probed_v6(req->node, probe.ai_flags, &req->ask);
 	if (rc == 0 || (req->ask.ai_flags & AI_NUMERICHOST))
@@ -1212,8 +1180,8 @@ gai_lean_list(const struct policy *policy, const struct gai_fast *f,
 
 /*
  * The call for a node that starts with a digit, hints given without
- * AI_ADDRCONFIG and AI_PASSIVE, of a family that row of policy's gai_fast
- * f asks: what gai_decide() would do, with the work a literal under a policy without
+ * AI_ADDRCONFIG, of a family that row of policy's gai_fast f asks: what
+ * gai_decide() would do, with the work a literal under a policy without
  * rules does not need left out.  The literal is asked as
  * gai_ask_literal() asks it, and its answer is handed out as row->op
  * says, with the program's flags (as gai_build() does), or else given to
@@ -1315,7 +1283,7 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 	/* A literal, as programs ask for one. */
 	if (node && *node >= '0' && *node <= '9' && hints && res &&
 	    (unsigned)hints->ai_family <= AF_INET6 &&
-	    !(hints->ai_flags & (AI_ADDRCONFIG | AI_PASSIVE)) &&
+	    !(hints->ai_flags & AI_ADDRCONFIG) &&
 	    (f = gai_fast_get(policy)) &&
 	    (row = gai_lean_row(f, node, hints->ai_family))->family !=
 		    GAI_NOT_ASKED &&

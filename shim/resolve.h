@@ -214,17 +214,6 @@ resolve_fallback(const struct policy *policy, enum policy_action action,
 }
 
 /*
- * resolve_bindable - whether a program may bind an address of class local
- * (not a wildcard): unless the table fails it as a local address, the
- * bind hook's rule (shim/bind.c).
- */
-static inline bool resolve_bindable(const struct policy *policy,
-				    unsigned local)
-{
-	return policy_decide(policy, FAM_NONE, local) != OUTCOME_FAIL_LOCAL;
-}
-
-/*
  * resolve_rule - the name rule that decides name at resolution: one
  * without a port or a protocol (SPEC §3).  A literal has none: address
  * rules are applied at connect() and the sends.  Returns the rule's

@@ -11,7 +11,8 @@
 #             so under --stack ipv6 (localhost with ipv4-loopback); with
 #             --fallback no they get ::1 alone and fail cleanly
 #   passive   under --stack ipv6, `php -S 0.0.0.0:P` and python3's
-#             http.server --bind 0.0.0.0 (getaddrinfo with AI_PASSIVE) serve
+#             http.server --bind 0.0.0.0 (php asks without AI_PASSIVE, python
+#             with it: the wildcard is a bind address either way) serve
 #             a 127.0.0.1 client and a ::1 client, as bare they serve the
 #             127.0.0.1 one; getaddrinfo(None, P, AI_PASSIVE) gives 0.0.0.0
 #             and ::, getaddrinfo("0.0.0.0", P, AI_PASSIVE) 0.0.0.0, never
