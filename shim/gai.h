@@ -51,9 +51,10 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
  * ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4), then under the
  * fallback setting those of the other family in theirs
  * (resolve_fallback()).  AI_PASSIVE without a node, and a node that is
- * the wildcard, give addresses to bind, never rewritten (gai_passive()).  list, in glibc's
- * layout (each entry a malloc() block that real_freeaddrinfo() frees with
- * its canonical name, as libc's lists are), may be NULL and is used up:
+ * the wildcard, give addresses to bind, never rewritten (gai_passive()).
+ * list, in glibc's layout (each entry a malloc() block that
+ * real_freeaddrinfo() frees with its canonical name, as libc's lists
+ * are), may be NULL and is used up:
  * the entries handed out are list's own, edited in place, but for one
  * whose address grows (AF_INET to AF_INET6), moved to a new block of
  * glibc's layout (the address right after the entry); the others are

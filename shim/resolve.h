@@ -3,10 +3,11 @@
  * gethostbyname.c, getnameinfo.c) share.  Private to shim/.
  *
  * A destination's table class is learnt from the real resolver: a literal
- * by its own address (policy_addr_host_fam(), so ::ffff:a.b.c.d is IPv4), a
- * name by the families of every answer it has, asked with AF_UNSPEC and
- * without AI_ADDRCONFIG.  The local class is shim_local_fam(): resolution
- * has no socket, so binds the program made do not count.
+ * by its own address (policy_addr_class(), so ::ffff:a.b.c.d is IPv4 and
+ * 127.0.0.0/8 loopback), a name by the class of every answer it has
+ * (policy_class_add()), asked with AF_UNSPEC and without AI_ADDRCONFIG.
+ * The local class is shim_local_fam(): resolution has no socket, so binds
+ * the program made do not count.
  *
  * The helpers are static inline so that the hooks share them without a
  * source file of their own.
@@ -146,11 +147,12 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
 /*
  * resolve_decide - the outcome for a destination whose answers are of
  * class have (FAM_LOOP4 maybe set), when the program asked for the
- * families want (FAM_BOTH for AF_UNSPEC) and a rule of action matched the name (RULE_NONE: none):
- * a program that names a family asks about that family's records, so
- * those are its host when there are any, but for AF_INET of a name whose
- * A records only a map reaches where the table gives the whole name IPv6
- * (then OUTCOME_IPV6: SPEC §2, the IPv4-only API).  FAM_NONE for have is
+ * families want (FAM_BOTH for AF_UNSPEC) and a rule of action matched the
+ * name (RULE_NONE: none): a program that names a family asks about that
+ * family's records, so those are its host when there are any, but for
+ * AF_INET of a name whose A records only a map reaches where the table
+ * gives the whole name IPv6 (then OUTCOME_IPV6: SPEC §2, the IPv4-only
+ * API).  FAM_NONE for have is
  * OUTCOME_FAIL_HOST, unless a deny rule refuses the name first.
  */
 static inline enum policy_outcome
