@@ -253,7 +253,7 @@ static void check_list(const struct policy *p, const struct addrinfo *res,
 		       const struct addrinfo *list, size_t n, bool well,
 		       const struct addrinfo *ask, bool layout)
 {
-	const struct addrinfo *ai, *a = list;
+	const struct addrinfo *ai, *at[2] = {list, list}, **a;
 	unsigned sockets = policy_socket_fams(p);
 	size_t count = 0;
 
@@ -267,12 +267,19 @@ static void check_list(const struct policy *p, const struct addrinfo *res,
 				   sizeof(struct sockaddr_in6));
 			FUZZ_CHECK(ai->ai_addrlen < sizeof(sa_family_t) ||
 				   ai->ai_family == ai->ai_addr->sa_family);
-			/* In the answers' order. */
-			while (a && (a->ai_socktype != ai->ai_socktype ||
-				     a->ai_protocol != ai->ai_protocol))
-				a = a->ai_next;
-			FUZZ_CHECK(a);
-			a = a->ai_next;
+			/* In the answers' order, each class apart: a
+			 * dual stack's fallback comes after the
+			 * preferred family's entries.  An ill-formed
+			 * answer's family may not be its class's: then
+			 * only that some answer matches. */
+			a = &at[(resolve_ai_fam(ai) & FAM_IPV6) != 0];
+			if (!well)
+				*a = list;
+			while (*a && ((*a)->ai_socktype != ai->ai_socktype ||
+				      (*a)->ai_protocol != ai->ai_protocol))
+				*a = (*a)->ai_next;
+			FUZZ_CHECK(*a);
+			*a = (*a)->ai_next;
 			if (ai == res && list->ai_canonname)
 				FUZZ_CHECK(ai->ai_canonname &&
 					   !strcmp(ai->ai_canonname,

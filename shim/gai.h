@@ -25,6 +25,8 @@ struct gai_req {
 	const char *node;	/* NULL for the wildcard or loopback */
 	struct addrinfo ask;	/* the program's hints, or glibc's default */
 	bool literal;		/* node is a numeric address */
+	bool probed_v6;		/* the shim added AI_V4MAPPED to the question:
+				 * an IPv4-mapped answer was AF_INET */
 	unsigned mask;		/* the families AI_ADDRCONFIG leaves */
 	struct policy_rule rule; /* the name rule that matched node */
 	/* What the decision was, for the log. */
@@ -46,9 +48,13 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
  * resolver's answers to req->node (asked with AF_UNSPEC, or for a literal
  * on an ipv6 stack AF_INET6 with AI_V4MAPPED): its entries of the
  * outcome's family, in list's order, rewritten as SPEC §2 says (IPv4 as
- * ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4).  list, in glibc's
- * layout (each entry a malloc() block that real_freeaddrinfo() frees with
- * its canonical name, as libc's lists are), may be NULL and is used up:
+ * ::ffff:a.b.c.d or translated, IPv6 as peer-pool IPv4), then under the
+ * fallback setting those of the other family in theirs
+ * (resolve_fallback()).  AI_PASSIVE without a node, and a node that is
+ * the wildcard, give addresses to bind, never rewritten (gai_passive()).
+ * list, in glibc's layout (each entry a malloc() block that
+ * real_freeaddrinfo() frees with its canonical name, as libc's lists
+ * are), may be NULL and is used up:
  * the entries handed out are list's own, edited in place, but for one
  * whose address grows (AF_INET to AF_INET6), moved to a new block of
  * glibc's layout (the address right after the entry); the others are

@@ -8,10 +8,14 @@
  * literal's whole answer, so that a literal costs one call of libc's, and
  * a name one more that fails at once only when it has no character that
  * rules out a literal (gai_is_name()).  The outcome then picks and rewrites
- * the entries.  AI_ADDRCONFIG is judged as on a host of the emulated
- * stack.
+ * the entries, and under fallback the other family's follow them
+ * (resolve_fallback(): a dual stack, localhost with ipv4-loopback).  A
+ * passive call without a node, and a node that is the wildcard, are binds,
+ * not destinations: libc's answers, only filtered (gai_passive()).
+ * AI_ADDRCONFIG is judged as on a host of the emulated stack.
  *
- * A name with only IPv6 addresses, asked for as AF_INET by a program whose
+ * A name with only IPv6 addresses (or of both families, where the table
+ * gives it ipv6: resolve_decide()), asked for as AF_INET by a program whose
  * AF_INET sockets are upgraded, gets AF_INET entries at the peer-pool
  * address of each IPv6 address, in the resolver's order (SPEC §3
  * peer-pool, RFC 6535's address mapper); the program's connect() and
@@ -74,16 +78,30 @@ static const struct addrinfo gai_default_hints = {
 /*
  * An entry of libc's list as gai_lean() tells them apart (gai_kind()): one
  * exactly as glibc makes them, AF_INET, or AF_INET6 with an IPv6 or an
- * IPv4-mapped address (the first two are their class, FAM_IPV4 and
- * FAM_IPV6); KIND_OTHER for any other.
+ * IPv4-mapped address, the IPv4 ones apart for 127.0.0.0/8 (their class
+ * is gai_kind_class[]); KIND_OTHER for any other.
  */
 enum gai_kind {
 	KIND_OTHER,
 	KIND_INET,
 	KIND_INET6,
 	KIND_MAPPED,
+	KIND_INET_LOOP,
+	KIND_MAPPED_LOOP,
 	KIND_COUNT
 };
+
+/* The table class of each kind. */
+static const unsigned gai_kind_class[KIND_COUNT] = {
+	[KIND_INET] = FAM_IPV4,
+	[KIND_INET6] = FAM_IPV6,
+	[KIND_MAPPED] = FAM_IPV4,
+	[KIND_INET_LOOP] = FAM_IPV4 | FAM_LOOP4,
+	[KIND_MAPPED_LOOP] = FAM_IPV4 | FAM_LOOP4,
+};
+
+/* The number of host classes: FAM_* bits with FAM_LOOP4. */
+#define GAI_CLASSES ((FAM_BOTH | FAM_LOOP4) + 1)
 
 /*
  * What every call asks of the loaded policy, worked out at the first call
@@ -95,10 +113,18 @@ enum gai_kind {
  */
 struct gai_fast {
 	const struct policy *policy;
-	/* resolve_decide() without a rule, by [have][want] (FAM_* bits). */
-	unsigned char outcome[FAM_BOTH + 1][FAM_BOTH + 1];
+	/* resolve_decide() without a rule, by [have][want]: have a class
+	 * (FAM_LOOP4 maybe set), want FAM_* bits. */
+	unsigned char outcome[GAI_CLASSES][FAM_BOTH + 1];
+	/* resolve_fallback() of each without a rule; other_all: of AF_INET6
+	 * asked with AI_V4MAPPED | AI_ALL (gai_all()). */
+	unsigned char other[GAI_CLASSES][FAM_BOTH + 1];
+	unsigned char other_all[GAI_CLASSES];
 	unsigned sockets;		/* policy_socket_fams() */
-	bool probe_v6;			/* literals asked as AF_INET6 */
+	/* gai_probe_v6(): literals asked as AF_INET6, by whether the node
+	 * is one in 127.0.0.0/8 (gai_loop_node()). */
+	bool probe_v6[2];
+	bool loop_apart;		/* probe_v6[0] != probe_v6[1] */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
 	/*
@@ -106,13 +132,14 @@ struct gai_fast {
 	 * the family and the flags of gai_literal_question() for it (the
 	 * latter added to the program's own, less the shim's), and what is
 	 * done with each kind of answer; family GAI_NOT_ASKED for a family
-	 * that gai_lean() leaves to shim_getaddrinfo().
+	 * that gai_lean() leaves to shim_getaddrinfo().  By [loop][family],
+	 * loop as for probe_v6.
 	 */
 	struct gai_lean_row {
 		int family;
 		int flags;
 		unsigned char op[KIND_COUNT];	/* enum gai_lean_op */
-	} lean[AF_INET6 + 1];
+	} lean[2][AF_INET6 + 1];
 };
 
 /* A gai_lean_row's family for one that gai_lean() does not ask. */
@@ -120,11 +147,68 @@ struct gai_fast {
 
 static unsigned char gai_lean_of(const struct policy *policy,
 				 const struct gai_fast *f, unsigned kind,
-				 unsigned want);
+				 unsigned want, bool probed_v6);
 static inline void gai_literal_question(struct addrinfo *probe,
 					const struct addrinfo *ask, bool v6);
 
+/*
+ * Whether node, a literal, is asked for as AF_INET6 with AI_V4MAPPED
+ * (gai_ask_literal()): on an ipv6 stack, for an IPv4 literal that is
+ * mapped there.  One in 127.0.0.0/8 (loop) that the table gives IPv4
+ * (ipv4-loopback) is asked as it is, as an AF_INET answer that stays one.
+ * The class of the node is judged from its text: "127." starts every
+ * dotted form of 127.0.0.0/8 but the shortest; any other is asked as
+ * an IPv4 one, which gai_build() then turns back as needed.
+ */
+static bool gai_probe_v6(const struct policy *policy, bool loop)
+{
+	if (policy_stack(policy) != STACK_IPV6)
+		return false;
+	return !loop || resolve_decide(policy, RULE_NONE,
+				       FAM_IPV4 | FAM_LOOP4,
+				       FAM_BOTH) != OUTCOME_IPV4;
+}
+
+/*
+ * Whether the IPv4-mapped answers to node asked with flags are the shim's
+ * making (it added AI_V4MAPPED to an IPv4 literal), not libc's answer to
+ * the program's ask.  An IPv6 literal (it has a ':') is its own answer.
+ */
+static inline bool gai_probed_v6(const char *node, int flags,
+				 const struct addrinfo *ask)
+{
+	return (flags & AI_V4MAPPED) &&
+	       !(ask->ai_family == AF_INET6 &&
+		 (ask->ai_flags & AI_V4MAPPED)) &&
+	       !strchr(node, ':');
+}
+
+/* Whether node's text names an address in 127.0.0.0/8 (gai_probe_v6()). */
+static inline bool gai_loop_node(const char *node)
+{
+	return node[0] == '1' && node[1] == '2' && node[2] == '7' &&
+	       node[3] == '.';
+}
+
 static _Atomic(struct gai_fast *) gai_fast_the;
+
+/* f->lean[loop][family], the rest of f made. */
+static void gai_lean_make(const struct policy *policy, struct gai_fast *f,
+			  unsigned loop, int family)
+{
+	struct gai_lean_row *row = &f->lean[loop][family];
+	struct addrinfo ask = {.ai_family = family}, probe;
+	unsigned want = resolve_fam_of(family), kind;
+
+	gai_literal_question(&probe, &ask, f->probe_v6[loop]);
+	/* A list the shim could not free is not asked for here. */
+	row->family = want == FAM_NONE || !real_freeaddrinfo ? GAI_NOT_ASKED
+							     : probe.ai_family;
+	row->flags = probe.ai_flags;
+	for (kind = 0; kind < KIND_COUNT; kind++)
+		row->op[kind] = gai_lean_of(policy, f, kind, want,
+					    (probe.ai_flags & AI_V4MAPPED) != 0);
+}
 
 static __attribute__((noinline)) const struct gai_fast *
 gai_fast_make(const struct policy *policy)
@@ -133,36 +217,36 @@ gai_fast_make(const struct policy *policy)
 						  memory_order_acquire);
 	struct gai_fast *none = NULL;
 	struct in6_addr prefix;
-	unsigned have, want, len;
+	unsigned have, want, len, loop;
 	int family;
 
 	if (!policy || f || policy_local_address(policy) ||
 	    !(f = malloc(sizeof(*f))))
 		return NULL;
 	f->policy = policy;
-	for (have = 0; have <= FAM_BOTH; have++)
-		for (want = 0; want <= FAM_BOTH; want++)
-			f->outcome[have][want] = (unsigned char)resolve_decide(
+	for (have = 0; have < GAI_CLASSES; have++)
+		for (want = 0; want <= FAM_BOTH; want++) {
+			enum policy_outcome o = resolve_decide(
 				policy, RULE_NONE, have, want);
+
+			f->outcome[have][want] = (unsigned char)o;
+			f->other[have][want] = (unsigned char)resolve_fallback(
+				policy, RULE_NONE, have, want, o);
+		}
+	for (have = 0; have < GAI_CLASSES; have++)
+		f->other_all[have] = (unsigned char)resolve_fallback(
+			policy, RULE_NONE, have, FAM_BOTH,
+			f->outcome[have][FAM_IPV6]);
 	f->sockets = policy_socket_fams(policy);
-	f->probe_v6 = policy_stack(policy) == STACK_IPV6;
+	for (loop = 0; loop < 2; loop++)
+		f->probe_v6[loop] = gai_probe_v6(policy, loop);
+	f->loop_apart = f->probe_v6[0] != f->probe_v6[1];
 	policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
 	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
-	for (family = 0; family <= AF_INET6; family++) {
-		struct gai_lean_row *row = &f->lean[family];
-		struct addrinfo ask = {.ai_family = family}, probe;
-
-		want = resolve_fam_of(family);
-		gai_literal_question(&probe, &ask, f->probe_v6);
-		/* A list the shim could not free is not asked for here. */
-		row->family = want == FAM_NONE || !real_freeaddrinfo
-				      ? GAI_NOT_ASKED
-				      : probe.ai_family;
-		row->flags = probe.ai_flags;
-		for (have = 0; have < KIND_COUNT; have++)
-			row->op[have] = gai_lean_of(policy, f, have, want);
-	}
+	for (loop = 0; loop < 2; loop++)
+		for (family = 0; family <= AF_INET6; family++)
+			gai_lean_make(policy, f, loop, family);
 	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
 						    memory_order_acq_rel,
 						    memory_order_acquire))
@@ -205,6 +289,9 @@ enum gai_how {
 	HOW_FAIL,		/* no entry: the call fails */
 	HOW_COPY,		/* as it is */
 	HOW_IPV4,		/* as AF_INET */
+	HOW_NATIVE,		/* as libc made it: IPv6 as it is, IPv4 too but
+				 * as AF_INET where the shim asked it mapped
+				 * or AF_INET6 sockets do not exist */
 	HOW_MAPPED,		/* AF_INET6 as it is, IPv4 as ::ffff:a.b.c.d */
 	HOW_TRANSLATED,		/* at the translated address */
 	HOW_POOLED,		/* at its peer-pool address */
@@ -223,7 +310,8 @@ static const struct gai_action {
 	enum gai_how how;
 } gai_actions[] = {
 	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, HOW_MAPPED},
-	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_IPV4, AF_INET, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_NATIVE},
 	{OUTCOME_IPV6, AF_INET, FAM_IPV6, HOW_POOLED},
 	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, HOW_COPY},
 	{OUTCOME_MAP, AF_INET, FAM_IPV4, HOW_IPV4},
@@ -352,10 +440,19 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 		return gai_copy(src);
 	case HOW_IPV4:
 		return gai_ipv4(src, out);
+	case HOW_NATIVE:
+		if (src->ai_family == AF_INET6 &&
+		    (resolve_ai_fam(src) == FAM_IPV6 ||
+		     (!req->probed_v6 &&
+		      ((f ? f->sockets : policy_socket_fams(req->policy)) &
+		       FAM_IPV6))))
+			return gai_copy(src);
+		return gai_ipv4(src, out);
 	case HOW_MAPPED:
 		/* As glibc: an IPv4 answer is an AF_INET6 one only under
-		 * AI_V4MAPPED. */
-		if (src->ai_family == AF_INET6)
+		 * AI_V4MAPPED, the program's own. */
+		if (src->ai_family == AF_INET6 &&
+		    !(req->probed_v6 && resolve_ai_fam(src) != FAM_IPV6))
 			return gai_copy(src);
 		if (!(req->ask.ai_flags & AI_V4MAPPED))
 			return GAI_DROP;
@@ -379,6 +476,18 @@ enum gai_lean_op {
 };
 
 /* The kind of entry ai is. */
+/*
+ * The kind of an IPv4 address by its first byte, AF_INET ([0]) or mapped
+ * ([1]): 127.0.0.0/8 apart, and 0.0.0.0/8, whose 0.0.0.0 is a wildcard,
+ * no destination (gai_passive()'s), left to gai_rewrite() whole.
+ */
+static const unsigned char gai_v4_kind[2][256] = {
+	{[1 ... 126] = KIND_INET, [127] = KIND_INET_LOOP,
+	 [128 ... 255] = KIND_INET},
+	{[1 ... 126] = KIND_MAPPED, [127] = KIND_MAPPED_LOOP,
+	 [128 ... 255] = KIND_MAPPED},
+};
+
 static inline unsigned gai_kind(const struct addrinfo *ai)
 {
 	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
@@ -390,15 +499,17 @@ static inline unsigned gai_kind(const struct addrinfo *ai)
 	if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(*sin) &&
 	    sin->sin_family == AF_INET &&
 	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
-		return KIND_INET;
+		return gai_v4_kind[0][((const uint8_t *)&sin->sin_addr)[0]];
 	if (ai->ai_family != AF_INET6 || ai->ai_addrlen != sizeof(*sin6) ||
 	    sin6->sin6_family != AF_INET6)
 		return KIND_OTHER;
 	if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-		return KIND_INET6;
+		return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ? KIND_OTHER
+								 : KIND_INET6;
 	/* gai_set_v6() writes a mapped address without these. */
-	return sin6->sin6_flowinfo || sin6->sin6_scope_id ? KIND_OTHER
-							  : KIND_MAPPED;
+	if (sin6->sin6_flowinfo || sin6->sin6_scope_id)
+		return KIND_OTHER;
+	return gai_v4_kind[1][sin6->sin6_addr.s6_addr[12]];
 }
 
 /*
@@ -411,15 +522,16 @@ static inline unsigned gai_kind(const struct addrinfo *ai)
  */
 static unsigned char gai_lean_of(const struct policy *policy,
 				 const struct gai_fast *f, unsigned kind,
-				 unsigned want)
+				 unsigned want, bool probed_v6)
 {
 	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	static const int family_of[FAM_BOTH + 1] = {
 		[FAM_IPV4] = AF_INET, [FAM_IPV6] = AF_INET6,
 		[FAM_BOTH] = AF_UNSPEC,
 	};
-	unsigned host = kind == KIND_MAPPED ? FAM_IPV4 : kind;
-	bool v6 = kind != KIND_INET;
+	unsigned host = gai_kind_class[kind];
+	bool mapped_kind = kind == KIND_MAPPED || kind == KIND_MAPPED_LOOP;
+	bool v6 = kind == KIND_INET6 || mapped_kind;
 	enum policy_outcome outcome = f->outcome[host][want];
 	const struct gai_action *row = gai_row(outcome, family_of[want]);
 
@@ -434,10 +546,14 @@ static unsigned char gai_lean_of(const struct policy *policy,
 		return LEAN_KEEP;
 	case HOW_IPV4:
 		return v6 ? LEAN_NO : LEAN_KEEP;
+	case HOW_NATIVE:
+		return !v6 || (!probed_v6 && (f->sockets & FAM_IPV6))
+			       ? LEAN_KEEP
+			       : LEAN_NO;
 	case HOW_MAPPED:
-		return v6 ? LEAN_KEEP : LEAN_NO;
+		return v6 && !(mapped_kind && probed_v6) ? LEAN_KEEP : LEAN_NO;
 	case HOW_TRANSLATED:
-		if (kind != KIND_MAPPED || !f->prefix96)
+		if (!mapped_kind || !f->prefix96)
 			return LEAN_NO;
 		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
 								 : LEAN_KEEP;
@@ -481,23 +597,29 @@ static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
 }
 
 /*
- * The list row makes of the real answers, list, in their order, with the
- * canonical name of list's first entry on its first entry as glibc puts
- * it; list is used up, its entries edited in place or freed.  An entry of
- * a family the program cannot open a socket of is never handed out.
- * Returns 0 (*res NULL when nothing is left) or EAI_MEMORY (nothing left
- * of list).
+ * The list that row, and then fallback (NULL: none; resolve_fallback())
+ * for the answers row does not take, make of the real answers, list: row's
+ * entries in their order, then fallback's in theirs, with the canonical
+ * name of list's first entry on the first entry as glibc puts it; list is
+ * used up, its entries edited in place or freed.  An entry of a family the
+ * program cannot open a socket of is never handed out.  Returns 0 (*res
+ * NULL when nothing is left) or EAI_MEMORY (nothing left of list).
  */
 static int gai_build(struct gai_req *req, const struct gai_action *row,
-		     struct addrinfo *list, struct addrinfo **res)
+		     const struct gai_action *fallback, struct addrinfo *list,
+		     struct addrinfo **res)
 {
 	const struct gai_fast *f = gai_fast_get(req->policy);
 	unsigned sockets = f ? f->sockets : policy_socket_fams(req->policy);
 	unsigned asked = resolve_fam_of(req->ask.ai_family);
-	struct addrinfo *head = NULL, **tail = &head, *src, *next;
+	struct addrinfo *heads[2] = {NULL, NULL}, **tails[2], *head;
+	struct addrinfo *src, *next;
+	const struct gai_action *by;
 	char *canonname = NULL;
 	struct gai_addr addr;
 
+	tails[0] = &heads[0];
+	tails[1] = &heads[1];
 	if (list) {
 		canonname = list->ai_canonname;
 		list->ai_canonname = NULL;
@@ -512,8 +634,9 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		/* An answer of a family asked for that is not handed out is
 		 * one the policy took away. */
 		req->dropped += (fam & asked) != 0;
-		if (fam & row->from & req->mask)
-			conv = gai_convert(req, f, row->how, src, &addr);
+		by = fam & row->from ? row : fallback;
+		if (by && (fam & by->from & req->mask))
+			conv = gai_convert(req, f, by->how, src, &addr);
 		if (conv == GAI_KEEP)
 			family = src->ai_addr->sa_family;
 		else if (conv == GAI_WRITE)
@@ -534,9 +657,12 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 			free(src->ai_canonname);
 			src->ai_canonname = NULL;
 		}
-		*tail = src;
-		tail = &src->ai_next;
+		/* The fallback's entries go after row's. */
+		*tails[by != row] = src;
+		tails[by != row] = &src->ai_next;
 	}
+	*tails[0] = heads[1];
+	head = heads[0] ? heads[0] : heads[1];
 	if (head)
 		head->ai_canonname = canonname;
 	else
@@ -546,7 +672,8 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 
 err_list:
 	free(canonname);
-	real_freeaddrinfo(head);
+	*tails[0] = heads[1];
+	real_freeaddrinfo(heads[0] ? heads[0] : heads[1]);
 	return EAI_MEMORY;
 }
 
@@ -562,31 +689,96 @@ static int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
 	}
 	if (outcome == OUTCOME_DENY)
 		return EAI_NONAME;
-	return req->literal ? EAI_ADDRFAMILY : EAI_NONAME;
+	return req->literal || !req->node ? EAI_ADDRFAMILY : EAI_NONAME;
+}
+
+/* gai_build()'s list, or the failure of no list left (SPEC §2). */
+static int gai_finish(struct gai_req *req, const struct gai_action *row,
+		      const struct gai_action *fallback, struct addrinfo *list,
+		      struct addrinfo **res)
+{
+	struct addrinfo *head;
+	int rc = gai_build(req, row, fallback, list, &head);
+
+	if (rc == 0 && !head)
+		return gai_fail(req, OUTCOME_FAIL_HOST);
+	if (rc == 0)
+		*res = head;
+	return rc;
 }
 
 /*
- * No node: the wildcard (AI_PASSIVE) or loopback addresses of the families
- * the emulated host has; an AF_INET socket on an ipv6 stack with mapped
- * addresses is upgraded underneath, so it gets 0.0.0.0 too.
+ * No node, no AI_PASSIVE: the loopback addresses of the families the
+ * emulated host has, in libc's order: its stack's, and IPv4 where the
+ * table gives 127.0.0.1 its own family (ipv4-loopback, as on a real
+ * IPv6-only host); an AF_INET socket on an ipv6 stack with mapped
+ * addresses is upgraded underneath, so AF_INET gets 127.0.0.1 too.
+ */
+static int gai_loopback(struct gai_req *req, struct addrinfo *list,
+			struct addrinfo **res)
+{
+	struct gai_action row = {.how = HOW_COPY};
+
+	row.from = policy_stack(req->policy);
+	if (resolve_decide(req->policy, RULE_NONE, FAM_IPV4 | FAM_LOOP4,
+			   FAM_BOTH) == OUTCOME_IPV4)
+		row.from |= FAM_IPV4;
+	if (req->ask.ai_family == AF_INET)
+		row.from |= policy_socket_fams(req->policy);
+	row.from &= resolve_fam_of(req->ask.ai_family);
+	return gai_finish(req, &row, NULL, list, res);
+}
+
+/* Whether an entry's address is the wildcard of its family. */
+static bool gai_is_any(const struct addrinfo *ai)
+{
+	static const uint8_t zero[16];
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+	if (ai->ai_family == AF_INET)
+		return !memcmp(&sin->sin_addr, zero, sizeof(sin->sin_addr));
+	/* ::ffff:0.0.0.0 binds as 0.0.0.0 does. */
+	return !memcmp(sin6->sin6_addr.s6_addr, zero, 16) ||
+	       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		!memcmp(sin6->sin6_addr.s6_addr + 12, zero, 4));
+}
+
+/*
+ * Whether list is the wildcard, 0.0.0.0 or :: (say, php -S 0.0.0.0:P
+ * without AI_PASSIVE): no destination either, so passive.
+ */
+static bool gai_all_any(const struct addrinfo *list)
+{
+	if (!list)
+		return false;
+	for (; list; list = list->ai_next)
+		if (resolve_ai_fam(list) == FAM_NONE || !gai_is_any(list))
+			return false;
+	return true;
+}
+
+/*
+ * No node with AI_PASSIVE, and a node that is the wildcard (gai_all_any()),
+ * with or without it: addresses to bind, not destinations, so never
+ * mapped or translated (SPEC §2).  Each is libc's where the program can
+ * open a socket of its family (a real IPv6-only host answers 0.0.0.0 as
+ * well as ::, since AF_INET sockets exist there).  AF_INET gets AF_INET
+ * entries, AF_INET6 IPv4 ones as ::ffff:0.0.0.0 only under the program's
+ * AI_V4MAPPED, as glibc gives them.  Any other node is a destination, with
+ * AI_PASSIVE too: glibc ignores it there, and programs such as socat set
+ * it for their clients.
  */
 static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		       struct addrinfo **res)
 {
-	struct gai_action row = {.how = HOW_COPY};
-	struct addrinfo *head;
-	int rc;
+	static const struct gai_action rows[] = {
+		[AF_UNSPEC] = {OUTCOME_COUNT, AF_UNSPEC, FAM_BOTH, HOW_NATIVE},
+		[AF_INET] = {OUTCOME_COUNT, AF_INET, FAM_IPV4, HOW_IPV4},
+		[AF_INET6] = {OUTCOME_COUNT, AF_INET6, FAM_BOTH, HOW_MAPPED},
+	};
 
-	row.from = policy_stack(req->policy);
-	if (req->ask.ai_family == AF_INET)
-		row.from |= policy_socket_fams(req->policy);
-	row.from &= resolve_fam_of(req->ask.ai_family);
-	rc = gai_build(req, &row, list, &head);
-	if (rc == 0 && !head)
-		return EAI_ADDRFAMILY;
-	if (rc == 0)
-		*res = head;
-	return rc;
+	return gai_finish(req, &rows[req->ask.ai_family], NULL, list, res);
 }
 
 /* gai_req_init - see gai.h. */
@@ -604,32 +796,48 @@ void gai_req_init(struct gai_req *req, const struct policy *policy)
 int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res)
 {
-	const struct gai_action *row;
+	const struct gai_action *row, *fallback = NULL;
 	const struct gai_fast *f;
 	struct addrinfo *head;
 	enum policy_action action;
-	enum policy_outcome outcome;
+	enum policy_outcome outcome, other;
 	unsigned want;
+	bool all;
 	int rc;
 
 	if (!req->node)
+		return req->ask.ai_flags & AI_PASSIVE
+			       ? gai_passive(req, list, res)
+			       : gai_loopback(req, list, res);
+	if (gai_all_any(list))
 		return gai_passive(req, list, res);
 	action = req->rule.action;
-	req->host = resolve_list_fams(list) & req->mask;
+	req->host = resolve_class_in(resolve_list_fams(list), req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
 	f = gai_fast_get(req->policy);
-	if (f && action == RULE_NONE)
+	all = req->ask.ai_family == AF_INET6 &&
+	      (req->ask.ai_flags & (AI_V4MAPPED | AI_ALL)) ==
+		      (AI_V4MAPPED | AI_ALL);
+	if (f && action == RULE_NONE) {
 		outcome = f->outcome[req->host][want];
-	else
+		other = all ? f->other_all[req->host]
+			    : f->other[req->host][want];
+	} else {
 		outcome = resolve_decide(req->policy, action, req->host, want);
+		/* AI_ALL asks for the IPv4 answers too, as for AF_UNSPEC. */
+		other = resolve_fallback(req->policy, action, req->host,
+					 all ? FAM_BOTH : want, outcome);
+	}
 	req->outcome = (int)outcome;
 	row = gai_row(outcome, req->ask.ai_family);
+	if (other != OUTCOME_COUNT)
+		fallback = gai_row(other, req->ask.ai_family);
 	req->refused = true;
 	if (row->how == HOW_FAIL) {
 		real_freeaddrinfo(list);
 		return gai_fail(req, outcome);
 	}
-	rc = gai_build(req, row, list, &head);
+	rc = gai_build(req, row, fallback, list, &head);
 	if (rc == 0 && !head) {
 		req->outcome = OUTCOME_FAIL_HOST;
 		return gai_fail(req, OUTCOME_FAIL_HOST);
@@ -790,14 +998,17 @@ static int gai_ask_literal(struct gai_req *req, const char *service,
 {
 	const struct gai_fast *f = gai_fast_get(req->policy);
 	struct addrinfo probe;
+	bool loop;
 	int rc;
 
 	if (!(req->ask.ai_flags & AI_NUMERICHOST) && gai_is_name(req->node))
 		return EAI_NONAME;
+	loop = gai_loop_node(req->node);
 	gai_literal_question(&probe, &req->ask,
-			     f ? f->probe_v6
-			       : policy_stack(req->policy) == STACK_IPV6);
+			     f ? f->probe_v6[loop]
+			       : gai_probe_v6(req->policy, loop));
 	rc = gai_forward(req->node, service, &probe, list);
+	req->probed_v6 = gai_probed_v6(req->node, probe.ai_flags, &req->ask);
 	if (rc == 0 || (req->ask.ai_flags & AI_NUMERICHOST))
 		req->literal = true;
 	else if (rc != EAI_NONAME || (req->ask.ai_flags & AI_NUMERICSERV))
@@ -909,13 +1120,14 @@ static void gai_log(const struct gai_req *req, int rc)
 #define GAI_NOT_LEAN 1
 
 /*
- * The rest of gai_lean() for a literal, list libc's answer, that f->lean
- * does not hand out as it is: what gai_decide() does with it.
+ * The rest of gai_lean() for a literal, list libc's answer to row's question,
+ * that f->lean does not hand out as it is: what gai_decide() does with it.
  */
 static __attribute__((noinline)) int
-gai_literal(const struct policy *policy, struct addrinfo *list,
-	    const char *node, const struct addrinfo *hints,
-	    struct addrinfo **res, int saved_errno)
+gai_literal(const struct policy *policy, const struct gai_lean_row *row,
+	    struct addrinfo *list, const char *node,
+	    const struct addrinfo *hints, struct addrinfo **res,
+	    int saved_errno)
 {
 	struct gai_req req;
 	int rc;
@@ -924,6 +1136,7 @@ gai_literal(const struct policy *policy, struct addrinfo *list,
 	req.ask = *hints;
 	req.node = node;
 	req.literal = true;
+	req.probed_v6 = gai_probed_v6(node, row->flags, hints);
 	rc = gai_rewrite(&req, list, res);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
@@ -952,7 +1165,7 @@ gai_lean_list(const struct policy *policy, const struct gai_fast *f,
 		if (gai_kind(ai) != kind || ai->ai_canonname)
 			op = LEAN_NO;
 	if (op == LEAN_NO)
-		return gai_literal(policy, list, node, hints, res,
+		return gai_literal(policy, row, list, node, hints, res,
 				   saved_errno);
 	for (ai = list; ai; ai = ai->ai_next) {
 		ai->ai_flags = hints->ai_flags;
@@ -1005,6 +1218,16 @@ static inline int gai_lean(const struct policy *policy,
 	}
 	return gai_lean_list(policy, f, row, list, node, hints, res,
 			     saved_errno);
+}
+
+/* f's lean row for node asked as family (0 to AF_INET6). */
+static inline const struct gai_lean_row *
+gai_lean_row(const struct gai_fast *f, const char *node, int family)
+{
+	/* Only an ipv6 stack with ipv4-loopback asks loopback apart. */
+	if (__builtin_expect(f->loop_apart, 0) && gai_loop_node(node))
+		return &f->lean[1][family];
+	return &f->lean[0][family];
 }
 
 static __attribute__((noinline)) int
@@ -1060,8 +1283,10 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 	/* A literal, as programs ask for one. */
 	if (node && *node >= '0' && *node <= '9' && hints && res &&
 	    (unsigned)hints->ai_family <= AF_INET6 &&
-	    !(hints->ai_flags & AI_ADDRCONFIG) && (f = gai_fast_get(policy)) &&
-	    (row = &f->lean[hints->ai_family])->family != GAI_NOT_ASKED &&
+	    !(hints->ai_flags & AI_ADDRCONFIG) &&
+	    (f = gai_fast_get(policy)) &&
+	    (row = gai_lean_row(f, node, hints->ai_family))->family !=
+		    GAI_NOT_ASKED &&
 	    (rc = gai_lean(policy, f, row, node, service, hints, res)) !=
 		    GAI_NOT_LEAN)
 		return rc;

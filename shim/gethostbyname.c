@@ -206,12 +206,16 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	/* No address of a family the program cannot open a socket of. */
 	if (verdict <= HE_POOLED && !(want & policy_socket_fams(policy)))
 		verdict = HE_FAIL_HOST;
+	/* Without pool addresses, a name with no record of the family asked
+	 * gets libc's own answer: none, as libc tells it (ERANGE first for
+	 * a small buffer), and nothing changed to log. */
 	if (verdict == HE_POOLED &&
 	    !resolve_pools(policy, resolve_numeric(name)))
-		verdict = HE_FAIL_HOST;
+		verdict = have & want ? HE_FAIL_HOST : HE_REAL;
+	/* The cell is the name's, as getaddrinfo() logs it: the decision
+	 * may be the whole name's (resolve_decide()). */
 	if (verdict != HE_REAL)
-		he_log(policy, call, name, af, have & want ? have & want : have,
-		       outcome, &rule, verdict);
+		he_log(policy, call, name, af, have, outcome, &rule, verdict);
 	/* The name's rules follow the addresses the program is given (in
 	 * audit mode, libc's answer). */
 	if (verdict <= HE_POOLED || !policy_enforce(policy))

@@ -55,7 +55,8 @@ struct gni_addr {
  * If a, an AF_INET6 address, translates an IPv4 one, make a that IPv4
  * address as AF_INET with the same port; return whether it did.  Only a
  * policy that can hand out translated addresses does (the map outcome:
- * IPv6 on the stack, mapped = yes); under any other, an address the
+ * one whose AF_INET sockets are upgraded, local_would_upgrade()); under
+ * any other, a dual stack without map rules among them, an address the
  * program made up itself is named as libc names it.
  */
 static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
@@ -65,7 +66,7 @@ static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 	struct in_addr v4;
 	unsigned len;
 
-	if (policy_stack(policy) == STACK_IPV4 || !policy_mapped(policy))
+	if (!local_would_upgrade(policy))
 		return false;
 	policy_translate_prefix(policy, &prefix, &len);
 	if (gni_in_prefix(&sin6.sin6_addr, &prefix, len)) {

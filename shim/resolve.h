@@ -3,10 +3,11 @@
  * gethostbyname.c, getnameinfo.c) share.  Private to shim/.
  *
  * A destination's table class is learnt from the real resolver: a literal
- * by its own address (policy_addr_host_fam(), so ::ffff:a.b.c.d is IPv4), a
- * name by the families of every answer it has, asked with AF_UNSPEC and
- * without AI_ADDRCONFIG.  The local class is shim_local_fam(): resolution
- * has no socket, so binds the program made do not count.
+ * by its own address (policy_addr_class(), so ::ffff:a.b.c.d is IPv4 and
+ * 127.0.0.0/8 loopback), a name by the class of every answer it has
+ * (policy_class_add()), asked with AF_UNSPEC and without AI_ADDRCONFIG.
+ * The local class is shim_local_fam(): resolution has no socket, so binds
+ * the program made do not count.
  *
  * The helpers are static inline so that the hooks share them without a
  * source file of their own.
@@ -18,6 +19,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -27,35 +29,57 @@
 
 /*
  * resolve_ai_fam - the table class of one addrinfo entry: FAM_IPV4 for an
- * AF_INET address or an IPv4-mapped AF_INET6 one, FAM_IPV6 for any other
+ * AF_INET address or an IPv4-mapped AF_INET6 one, with FAM_LOOP4 when it
+ * is in 127.0.0.0/8 (policy_addr_class()'s rule), FAM_IPV6 for any other
  * AF_INET6 address, FAM_NONE for another family and for an entry whose
  * address is missing or shorter than its family's sockaddr.
  */
 static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+	const uint8_t *v4;
 
 	if (!ai->ai_addr)
 		return FAM_NONE;
-	if (ai->ai_family == AF_INET)
-		return ai->ai_addrlen >= sizeof(struct sockaddr_in) ? FAM_IPV4
-								    : FAM_NONE;
-	if (ai->ai_family != AF_INET6 || ai->ai_addrlen < sizeof(*sin6))
+	if (ai->ai_family == AF_INET) {
+		if (ai->ai_addrlen < sizeof(*sin))
+			return FAM_NONE;
+		v4 = (const uint8_t *)&sin->sin_addr;
+	} else if (ai->ai_family == AF_INET6 &&
+		   ai->ai_addrlen >= sizeof(*sin6)) {
+		/* policy_addr_class()'s rule, without a policy_addr. */
+		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return FAM_IPV6;
+		v4 = sin6->sin6_addr.s6_addr + 12;
+	} else {
 		return FAM_NONE;
-	/* policy_addr_host_fam()'s rule, without building a policy_addr. */
-	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? FAM_IPV4 : FAM_IPV6;
+	}
+	return v4[0] == 127 ? FAM_IPV4 | FAM_LOOP4 : FAM_IPV4;
 }
 
 /*
- * resolve_list_fams - the union of resolve_ai_fam() over a list.
+ * resolve_list_fams - the class of a list's addresses: resolve_ai_fam()
+ * of each folded by policy_class_add().
  */
 static inline unsigned resolve_list_fams(const struct addrinfo *list)
 {
 	unsigned fams = FAM_NONE;
 
 	for (; list; list = list->ai_next)
-		fams |= resolve_ai_fam(list);
+		fams = policy_class_add(fams, resolve_ai_fam(list));
 	return fams;
+}
+
+/*
+ * resolve_class_in - the part of class (a host class, FAM_LOOP4 maybe set)
+ * whose families are in fams: FAM_LOOP4 kept only with FAM_IPV4.
+ */
+static inline unsigned resolve_class_in(unsigned class, unsigned fams)
+{
+	unsigned in = class & fams & FAM_BOTH;
+
+	return in & FAM_IPV4 ? in | (class & FAM_LOOP4) : in;
 }
 
 /*
@@ -121,24 +145,74 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
 }
 
 /*
- * resolve_decide - the outcome for a destination whose answers have the
- * families have, when the program asked for the families want (FAM_BOTH
- * for AF_UNSPEC) and a rule of action matched the name (RULE_NONE: none):
- * a program that names a family asks about that family's records, so
- * those are its host when there are any.  FAM_NONE for have is
+ * resolve_decide - the outcome for a destination whose answers are of
+ * class have (FAM_LOOP4 maybe set), when the program asked for the
+ * families want (FAM_BOTH for AF_UNSPEC) and a rule of action matched the
+ * name (RULE_NONE: none): a program that names a family asks about that
+ * family's records, so those are its host when there are any, but for
+ * AF_INET of a name whose A records only a map reaches where the table
+ * gives the whole name IPv6 (then OUTCOME_IPV6: SPEC §2, the IPv4-only
+ * API).  FAM_NONE for have is
  * OUTCOME_FAIL_HOST, unless a deny rule refuses the name first.
  */
 static inline enum policy_outcome
 resolve_decide(const struct policy *policy, enum policy_action action,
 	       unsigned have, unsigned want)
 {
-	unsigned host = (have & want) ? have & want : have;
+	unsigned host = resolve_class_in(have, want);
+	enum policy_outcome outcome;
 
+	if (host == FAM_NONE)
+		host = have;
 	if (action == RULE_DENY)
 		return OUTCOME_DENY;
 	if (host == FAM_NONE)
 		return OUTCOME_FAIL_HOST;
-	return shim_decide_unbound(policy, action, host);
+	outcome = shim_decide_unbound(policy, action, host);
+	/* The IPv4-only API follows the table for a name of both families:
+	 * where its A records would only be mapped and the table gives the
+	 * whole host IPv6, the program gets what an IPv6-only name gets
+	 * (peer-pool addresses).  A map rule means the A records. */
+	if (outcome == OUTCOME_MAP && want == FAM_IPV4 && host != have &&
+	    action != RULE_MAP &&
+	    shim_decide_unbound(policy, action, have) == OUTCOME_IPV6)
+		return OUTCOME_IPV6;
+	return outcome;
+}
+
+/*
+ * resolve_fallback - what becomes of the answers of the other family than
+ * outcome's, for a destination of class have asked for as want under
+ * action, whose outcome (resolve_decide()) is outcome: as a real
+ * dual-stack host answers AF_UNSPEC with every address, the preferred
+ * family first, they follow outcome's own when the fallback setting is on
+ * and the decision on that family's answers alone is that family itself
+ * (OUTCOME_IPV4 or OUTCOME_IPV6, returned): on a dual stack, and for
+ * localhost on an ipv6 stack with ipv4-loopback.  OUTCOME_COUNT when they
+ * are left out: another request, another outcome, or a family that only
+ * a map or no way at all reaches.
+ */
+static inline enum policy_outcome
+resolve_fallback(const struct policy *policy, enum policy_action action,
+		 unsigned have, unsigned want, enum policy_outcome outcome)
+{
+	static const struct {
+		unsigned fam;			/* the other family */
+		enum policy_outcome direct;	/* its own outcome */
+	} others[OUTCOME_COUNT] = {
+		[OUTCOME_IPV4] = {FAM_IPV6, OUTCOME_IPV6},
+		[OUTCOME_IPV6] = {FAM_IPV4, OUTCOME_IPV4},
+	};
+	unsigned other;
+
+	if (want != FAM_BOTH || (unsigned)outcome >= OUTCOME_COUNT ||
+	    !others[outcome].fam || !policy_fallback(policy))
+		return OUTCOME_COUNT;
+	other = resolve_class_in(have, others[outcome].fam);
+	if (other == FAM_NONE ||
+	    shim_decide_unbound(policy, action, other) != others[outcome].direct)
+		return OUTCOME_COUNT;
+	return others[outcome].direct;
 }
 
 /*

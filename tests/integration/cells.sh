@@ -107,13 +107,16 @@ want_one_of()
 	bad+=("$name: expected one of '$*', got '$got'")
 }
 
-# want_gai FAMILY/ADDR: the getaddrinfo results are that one address
-# (a repeat of it is glibc's, not the shim's: compare as a set).
+# want_gai FAMILY/ADDR[,FAMILY/ADDR]: the getaddrinfo results are those
+# addresses, the first one first (a repeat is glibc's, not the shim's:
+# compare as a set).  The second is a dual stack's fallback (SPEC §2).
 want_gai()
 {
-	local got
+	local got want
 	got=$(field gai "$line" | tr ',' '\n' | sort -u | paste -sd, -)
-	if [ "$got" != "$1" ]; then
+	want=$(tr ',' '\n' <<<"$1" | sort -u | paste -sd, -)
+	if [ "$got" != "$want" ] ||
+		[ "$(field gai "$line" | cut -d, -f1)" != "${1%%,*}" ]; then
 		bad+=("getaddrinfo results: expected '$1', got '$(field gai "$line")'")
 	fi
 }
@@ -191,13 +194,20 @@ local_member()
 check_cell()
 {
 	local label=$1 stack=$2 mapped=$3 set=$4 lkind=$5 hkind=$6 host=$7
-	local mode=$8 outcome=$9 literal=no fam l4 l6 v6dst refused=no
+	local mode=$8 outcome=$9 literal=no fam l4 l6 v6dst refused=no fb4 fb6
 	shift 9
 	case $host in *[a-z]*.stackshim.test) ;; *) literal=yes ;; esac
 	case $host in *:*) fam=6 ;; *) fam=4 ;; esac
 	case $host in ::1 | v6lo.*) v6dst=::1 ;; *) v6dst=2001:db8::1 ;; esac
 	l4=$(local_member "$set" "$lkind" 4)
 	l6=$(local_member "$set" "$lkind" 6)
+	# SPEC §2, fallback: a dual stack that reaches both families of a
+	# name answers the other one's addresses after the outcome's.
+	fb4="" fb6=""
+	if [ "$stack:$hkind" = dual:both ] &&
+		{ [ "$lkind" = none ] || [ "$lkind" = both ]; }; then
+		fb4=,AF_INET6/2001:db8::1 fb6=,AF_INET/192.0.2.1
+	fi
 	# SPEC §2, socket: the stack that refuses a family outright (an
 	# ipv6 stack with mapped = no has AF_INET sockets, as real
 	# IPv6-only hosts do, which reach only loopback).
@@ -220,7 +230,7 @@ check_cell()
 			want peerlen 2
 		fi
 		if [ "$mode" = gai ] && [ "$host" != ::ffff:192.0.2.1 ]; then
-			want_gai AF_INET/192.0.2.1
+			want_gai "AF_INET/192.0.2.1$fb4"
 		fi
 		# SPEC §2: only an ipv6 stack, or a dual one with an IPv6
 		# local address, upgrades AF_INET sockets; here the client's
@@ -236,7 +246,7 @@ check_cell()
 		want srv_peer "${l6:-$v6dst}"
 		want family AF_INET6
 		want peer "$v6dst"
-		[ "$mode" = gai ] && want_gai "AF_INET6/$v6dst"
+		[ "$mode" = gai ] && want_gai "AF_INET6/$v6dst$fb6"
 		;;
 	map)
 		want result connected

@@ -7,21 +7,27 @@
 # socket(AF_INET6, ...) and a connect to sin6_addr ::ffff:127.0.0.1; the
 # listener finds the client's socket in /proc/net/tcp6 at a mapped address),
 # and data must flow both ways with a 127.0.0.1 listener, by literal and by
-# name.  Under `--stack ipv6 --mapped no` it must fail cleanly: a non-zero
-# exit of its own (no signal, no hang), and no connection reaching the
-# listener.  The same program without the shim is the control: AF_INET in
-# strace, not in /proc/net/tcp6.
+# name.  Under `--stack ipv6 --mapped no`, a real IPv6-only host: 127.0.0.1
+# is still reached, over a plain AF_INET socket (SPEC §2, ipv4-loopback);
+# another IPv4 host (192.0.2.1 on the namespace's lo, a listener of its own
+# there, by literal and by name) must fail cleanly: a non-zero exit of its
+# own (no signal, no hang), and no connection reaching the listener.  The
+# same program without the shim is the control: AF_INET in strace, not in
+# /proc/net/tcp6.
 
 ITEST_TOOLS="nc.traditional strace"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-ITEST_HOSTS_EXTRA='127.0.0.1	v4.stackshim.test'
+ITEST_HOSTS_EXTRA='127.0.0.1	v4.stackshim.test
+192.0.2.1	far.stackshim.test'
 itest_init "$@"
 
 write_programs
 start_listener legacy "" 127.0.0.1
 P=$listen_port
-echo "listener on 127.0.0.1:$P"
+ip addr add 192.0.2.1/32 dev lo || itest_error "add 192.0.2.1 to lo"
+start_listener_at legacyfar "" "$P" 192.0.2.1
+echo "listeners on 127.0.0.1:$P and 192.0.2.1:$P"
 
 # legacy_nc TAG HOST [POLICY-OPTION...]: nc.traditional sends TAG to HOST:P
 # (under the launcher when options are given) and prints the answer.
@@ -77,11 +83,12 @@ check_flow()
 	fi
 }
 
-# check_refused WHAT TAG: a clean failure, and nothing reached the listener.
+# check_refused WHAT TAG [LOG]: a clean failure, and nothing reached the
+# listener whose log is LOG (legacy, the 127.0.0.1 one, by default).
 check_refused()
 {
 	local what=$1 tag=$2 seen
-	seen=$(server_saw legacy "$tag")
+	seen=$(server_saw "${3:-legacy}" "$tag")
 	if [ "$status" -ne 0 ] && [ "$status" -lt 124 ] && [ -z "$seen" ]; then
 		pass "$what: fails cleanly (exit $status), no connection"
 	else
@@ -118,15 +125,28 @@ for host in 127.0.0.1 v4.stackshim.test; do
 		'connect\([0-9]+<TCP[^>]*>, \{sa_family=AF_INET,' "$tmp/strace"
 done
 
-# --- --stack ipv6 --mapped no: refused, cleanly ----------------------------------
+# --- --stack ipv6 --mapped no: loopback reached, other IPv4 refused ------------
+# A real IPv6-only host keeps 127.0.0.0/8: the AF_INET socket is a plain
+# one (not upgraded: tcp6=0) and reaches the listener.
 for host in 127.0.0.1 v4.stackshim.test; do
 	legacy_nc "legacy-nomap-$host" "$host" --stack ipv6 --mapped no
+	check_flow "stackshim --stack ipv6 --mapped no -- nc.traditional $host" \
+		"legacy-nomap-$host" 0
+done
+# 192.0.2.1 is no loopback: no IPv4 route on an IPv6-only host.
+for host in 192.0.2.1 far.stackshim.test; do
+	legacy_nc "legacy-nomap-$host" "$host" --stack ipv6 --mapped no
 	check_refused "stackshim --stack ipv6 --mapped no -- nc.traditional $host" \
-		"legacy-nomap-$host"
+		"legacy-nomap-$host" legacyfar
 	legacy_nc_strace "legacy-nomap-strace-$host" "$host" --stack ipv6 --mapped no
-	check_refused "the same under strace" "legacy-nomap-strace-$host"
+	check_refused "the same under strace" "legacy-nomap-strace-$host" legacyfar
 	expect_no_grep "nc.traditional $host under --mapped no: no connect() succeeded" \
 		'connect\([0-9]+<TCP[^>]*>, \{sa_family=AF_INET6?,.*\) = 0' "$tmp/strace"
 done
+# The control: bare, 192.0.2.1 is reached.
+legacy_nc legacy-far-plain 192.0.2.1
+expect_eq "nc.traditional 192.0.2.1 (no shim) reaches its listener" \
+	"listener=192.0.2.1 peer=192.0.2.1 tcp6=0 line=legacy-far-plain" \
+	"$(server_saw legacyfar legacy-far-plain)"
 
 finish

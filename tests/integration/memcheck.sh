@@ -245,13 +245,15 @@ server()
 server memcheck-server-literal 127.0.0.1
 server memcheck-server-name v4.stackshim.test
 
-# A server binding 127.0.0.1, by literal or by name, on an IPv6-only stack:
-# the table's fail-local (stack ipv6, local ipv4), bind() refused with
-# EADDRNOTAVAIL; nc gives up cleanly, and memcheck sees that path too.
+# A server binding 127.0.0.1, by literal or by name, on an IPv6-only stack
+# without IPv4 loopback (--ipv4-loopback no; with it, 127.0.0.1 binds as on
+# a real IPv6-only host): the table's fail-local (stack ipv6, local ipv4),
+# bind() refused with EADDRNOTAVAIL; nc gives up cleanly, and memcheck sees
+# that path too.
 for bind in 127.0.0.1 v4.stackshim.test; do
 	tag=memcheck-bind-$bind
 	S=$(free_port)
-	capture "${vg_cmd[@]}" "$STACKSHIM" --stack ipv6 -- \
+	capture "${vg_cmd[@]}" "$STACKSHIM" --stack ipv6 --ipv4-loopback no -- \
 		nc.traditional -l -p "$S" -s "$bind" 9>"$tmp/$tag.vg"
 	expect_clean_failure "server nc.traditional -l -s $bind under --stack ipv6"
 	expect_grep "server -s $bind: bind() refused with EADDRNOTAVAIL" \

@@ -14,7 +14,7 @@
 #   ipv4             ipv4                 fails          ipv4
 #   dual             ipv4                 ipv6           ipv6 (prefer)
 #   ipv6             map                  ipv6           ipv6
-#   ipv6, mapped=no  fails (fail-host)    ipv6           ipv6
+#   ipv6, mapped=no  ipv4 (loopback)      ipv6           ipv6
 #
 #   ipv4  the 127.0.0.1 server got the request and saw the client as
 #         127.0.0.1; the program's connect() reached the kernel (strace) as
@@ -201,7 +201,7 @@ matrix='
 --stack=ipv4                             ipv4      fail  ipv4
 --stack=dual                             ipv4      ipv6  ipv6
 --stack=ipv6                             map       ipv6  ipv6
---stack=ipv6,--mapped=no                 fail      ipv6  ipv6
+--stack=ipv6,--mapped=no                 ipv4      ipv6  ipv6
 '
 while read -r policy w4 w6 wboth; do
 	[ -n "$policy" ] || continue

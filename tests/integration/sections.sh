@@ -4,7 +4,9 @@
 # policy.  files/rules_server.py listens on 0.0.0.0 and :: at port P;
 # both.stackshim.test is 127.0.0.1 and ::1.  The file:
 #
-#   global             stack = dual, prefer = ipv4, deny = 127.0.0.3
+#   global             stack = dual, prefer = ipv4, deny = 127.0.0.3,
+#                      ipv4-loopback = no (loopback stands for IPv4 hosts
+#                      here, as the strict table sees them)
 #   [program curl]     stack = ipv4
 #   [program python3*] stack = ipv6, deny = 127.0.0.2
 #   [program DIR/wg?t] (DIR: where wget really is; a glob with '/' matches
@@ -43,6 +45,7 @@ conf s "# sections.sh: every program its own policy" \
 	"prefer = ipv4" \
 	"log = $tmp/s.log" \
 	"deny = 127.0.0.3" \
+	"ipv4-loopback = no" \
 	"" \
 	"[program curl]" \
 	"stack = ipv4" \
@@ -161,7 +164,7 @@ expect_log "log: curl on stack ipv4, refused by line 5" "$L" program=curl \
 	error=EACCES
 expect_log "log: python3 on stack ipv6, refused by its section's line 12" \
 	"$L" "program=$PYPROG" call=connect family=inet "dest=127.0.0.2:$P" \
-	stack=ipv6 outcome=deny "rule=$S:12" error=EACCES
+	stack=ipv6 outcome=deny "rule=$S:13" error=EACCES
 expect_log "log: python3 refused by the global line 5" "$L" \
 	"program=$PYPROG" call=connect "dest=127.0.0.3:$P" stack=ipv6 \
 	outcome=deny "rule=$S:5" error=EACCES

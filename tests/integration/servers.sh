@@ -17,8 +17,10 @@
 #             said; getsockname and SO_DOMAIN are AF_INET too; the log
 #             (--log FILE) names the IPv6 peer with its pool address
 #   pool      --peer-pool CIDR, or STACKSHIM_PEER_POOL, moves the pool
-#   bind      bind(127.0.0.1) on an ipv6 stack is the table's fail-local:
-#             EADDRNOTAVAIL (bare it binds)
+#   bind      bind(127.0.0.1) on an ipv6 stack works, as on a real
+#             IPv6-only host (SPEC §2, ipv4-loopback); with
+#             --ipv4-loopback no it is the table's fail-local, EADDRNOTAVAIL
+#             (bare it binds)
 
 ITEST_TOOLS="nc.traditional"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -232,11 +234,15 @@ wait_server
 expect_v4_peer "STACKSHIM_PEER_POOL=10.99.0.0/16: ::1 client" \
 	"$(served envpool e6)" 10.99.0.0/16 "$client_port"
 
-# --- bind to a specific IPv4 address: fail-local --------------------------------
+# --- bind to 127.0.0.1: loopback, or fail-local without it -----------------------
 port=$(free_port "")
 capture "$STACKSHIM" --stack ipv6 -- "$PYTHON" "$files/tcp_server4.py" \
 	"$tmp/bind.ready" 127.0.0.1 "$port" 0
-expect_eq "--stack ipv6: AF_INET bind(127.0.0.1) is EADDRNOTAVAIL (fail-local)" \
+expect_eq "--stack ipv6: AF_INET bind(127.0.0.1) works (ipv4-loopback)" \
+	"0" "$status"
+capture "$STACKSHIM" --stack ipv6 --ipv4-loopback no -- "$PYTHON" \
+	"$files/tcp_server4.py" "$tmp/bind.ready" 127.0.0.1 "$port" 0
+expect_eq "--stack ipv6 --ipv4-loopback no: AF_INET bind(127.0.0.1) is EADDRNOTAVAIL (fail-local)" \
 	"1 bind error=EADDRNOTAVAIL" "$status $(head -n 1 "$tmp/out")"
 capture "$PYTHON" "$files/tcp_server4.py" "$tmp/bind.ready" 127.0.0.1 "$port" 0
 expect_eq "bare: AF_INET bind(127.0.0.1) succeeds" "0" "$status"

@@ -203,20 +203,31 @@ dests=(
 	"both.stackshim.test name both 192.0.2.2 2001:db8::2"
 	"192.0.2.3 literal ipv4 192.0.2.3 -"
 	"2001:db8::3 literal ipv6 - 2001:db8::3"
-	"::ffff:192.0.2.4 literal ipv4 192.0.2.4 -"
+	"::ffff:192.0.2.4 mapped ipv4 192.0.2.4 -"
 )
 # Policies: stack, prefer, mapped.
 policies=("ipv4 ipv6 yes" "dual ipv6 yes" "dual ipv4 yes" "ipv6 ipv6 yes"
 	"ipv6 ipv6 no")
 
-# gai_expect OUTCOME KIND V4 V6 - what getaddrinfo(AF_UNSPEC, SOCK_STREAM,
-# port 80) gives a destination with that outcome (SPEC §2).
+# gai_expect OUTCOME KIND V4 V6 STACK - what getaddrinfo(AF_UNSPEC,
+# SOCK_STREAM, port 80) gives a destination with that outcome (SPEC §2);
+# ipv4+ipv6 and ipv6+ipv4: the first with the other as its fallback.  KIND
+# is name, literal or mapped (an IPv4-mapped literal, which stays libc's
+# AF_INET6 answer where the stack has AF_INET6 sockets).
 gai_expect()
 {
 	case $1 in
-	ipv4) echo "0 inet $3 80 stream" ;;
+	ipv4)
+		if [ "$2" == mapped ] && [ "$5" != ipv4 ]; then
+			echo "0 inet6 ::ffff:$3 80 stream"
+		else
+			echo "0 inet $3 80 stream"
+		fi
+		;;
 	ipv6) echo "0 inet6 $4 80 stream" ;;
 	map) echo "0 inet6 ::ffff:$3 80 stream" ;;
+	ipv4+ipv6) echo "0 inet $3 80 stream inet6 $4 80 stream" ;;
+	ipv6+ipv4) echo "0 inet6 $4 80 stream inet $3 80 stream" ;;
 	fail-local) echo "EAI_SYSTEM:EADDRNOTAVAIL" ;;
 	*) [ "$2" == name ] && echo EAI_NONAME || echo EAI_ADDRFAMILY ;;
 	esac
@@ -242,11 +253,16 @@ table_cases()
 				ipv6) outcome=$o6 ;;
 				*) outcome=$oboth ;;
 				esac
+				# A dual stack falls back to the other family.
+				if [ "$outcome" == prefer ] && [ "$host" == both ]; then
+					[ "$prefer" == ipv4 ] && outcome=ipv4+ipv6 ||
+						outcome=ipv6+ipv4
+				fi
 				[ "$outcome" == prefer ] && outcome=$prefer
 				[ "$outcome" == map ] && [ "$mapped" == no ] &&
 					outcome=fail-host
 				case_add dual "$settings" "gai/$node/80/unspec/stream/0" \
-					"$(gai_expect "$outcome" "$kind" "$v4" "$v6")"
+					"$(gai_expect "$outcome" "$kind" "$v4" "$v6" "$stack")"
 				ncases=$((ncases + 1))
 			done
 		done
