@@ -64,7 +64,9 @@ unshare=(unshare --mount --net)
 
 # in_ns MODE CMD... - CMD in a fresh namespace whose host has, besides
 # loopback, the addresses MODE names (v4, v6, dual; peer: 2001:db8::1, the
-# address of v6.stackshim.test, for a server of the test's own).
+# address of v6.stackshim.test, for a server of the test's own), and a
+# /run of its own: the peer-pool is one per host (shim/poolfile.c), and
+# the expected pool addresses are those a fresh pool gives, in call order.
 in_ns()
 {
 	local mode=$1
@@ -74,6 +76,7 @@ in_ns()
 		set -e
 		mount --bind "$0/hosts" /etc/hosts
 		mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf
+		mount -t tmpfs -o mode=0755 stackshim-run /run
 		ip link set lo up
 		case $1 in v4|dual) ip addr add 192.0.2.254/32 dev lo ;; esac
 		case $1 in v6|dual) ip addr add 2001:db8::fe/128 dev lo nodad ;; esac
