@@ -157,6 +157,24 @@ static const struct shim_socket_option {
 };
 
 /*
+ * Close the new socket fd that could not be set up as the policy needs,
+ * and return -1 with errno as the failed step set it: a socket the shim
+ * could not make right is not handed out (fail closed).
+ */
+static int shim_socket_abandon(int fd)
+{
+	int err = errno;
+
+	fdstate_set(fd, 0);
+	if (real_close)
+		real_close(fd);
+	else
+		syscall(SYS_close, fd);
+	errno = err;
+	return -1;
+}
+
+/*
  * shim_socket_upgrade - make the AF_INET socket the program asked for as
  * an AF_INET6 one that also reaches IPv4 through mapped addresses, and
  * mark its fd upgraded.  Returns the fd, or -1 with errno as socket() or
@@ -165,7 +183,7 @@ static const struct shim_socket_option {
 int shim_socket_upgrade(int type, int protocol)
 {
 	const struct shim_socket_option *o;
-	int fd, err;
+	int fd;
 
 	fd = shim_socket_forward(AF_INET6, type, protocol);
 	if (fd < 0)
@@ -175,16 +193,8 @@ int shim_socket_upgrade(int type, int protocol)
 					   sizeof(shim_socket_options[0]);
 	     o++) {
 		if (syscall(SYS_setsockopt, fd, o->level, o->name, &o->value,
-			    sizeof(o->value)) == 0)
-			continue;
-		err = errno;
-		fdstate_set(fd, 0);
-		if (real_close)
-			real_close(fd);
-		else
-			syscall(SYS_close, fd);
-		errno = err;
-		return -1;
+			    sizeof(o->value)) != 0)
+			return shim_socket_abandon(fd);
 	}
 	fdstate_set_fast(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
 				     fdstate_type_flags(type));
@@ -230,13 +240,11 @@ static const struct sock_fprog shim_peers_filters[] = {
 /*
  * Give the new socket fd the filter of the IPv4 peers the policy lets
  * reach it, through the system call so that the setsockopt() hook never
- * sees it.  Returns fd, or -1 with the socket closed and errno set: a
- * socket that could not be filtered is not handed out (fail closed).
+ * sees it.  Returns fd, or shim_socket_abandon()'s -1.
  */
 static int shim_socket_filter(const struct policy *policy, int fd)
 {
 	const struct sock_fprog *prog;
-	int err;
 
 	if (fd < 0 || !policy_enforce(policy))
 		return fd;
@@ -244,14 +252,7 @@ static int shim_socket_filter(const struct policy *policy, int fd)
 	if (!prog->len || syscall(SYS_setsockopt, fd, SOL_SOCKET,
 				  SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0)
 		return fd;
-	err = errno;
-	fdstate_set(fd, 0);
-	if (real_close)
-		real_close(fd);
-	else
-		syscall(SYS_close, fd);
-	errno = err;
-	return -1;
+	return shim_socket_abandon(fd);
 }
 
 /*
