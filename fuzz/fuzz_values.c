@@ -64,6 +64,12 @@ static const struct key {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* Whether keys[k] is the key named name: checks are by name, not index. */
+static bool is_key(size_t k, const char *name)
+{
+	return !strcmp(keys[k].name, name);
+}
+
 static char *describe(const struct policy *p)
 {
 	size_t n = policy_describe(p, NULL, 0);
@@ -454,17 +460,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			before = describe(q);
 			FUZZ_CHECK(!strcmp(before, after));
 			/* A log path is printed as it is, whole. */
-			if (k == 7 && value[0] == '/')
+			if (is_key(k, "log") && value[0] == '/')
 				FUZZ_CHECK(!strcmp(again, value));
 		}
 		if (config_expressible(value))
 			check_as_file(keys[k].name, value, accepted[k], after);
-		if (k == 3)
+		if (is_key(k, "local-address"))
 			check_local(p, accepted[k]);
-		else if (k == 4)
+		else if (is_key(k, "translate-prefix"))
 			check_translate(p, accepted[k], value,
 					(uint32_t)tail[0] << 24 | tail[1]);
-		else if (k == 5)
+		else if (is_key(k, "peer-pool"))
 			check_pool(p, accepted[k], value, tail);
 		free(before);
 		free(after);
