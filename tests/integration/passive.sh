@@ -46,8 +46,22 @@ both_listening()
 		grep -qxF -e "[::]:$1" <<<"$l"
 }
 
-# start_sshd NAME [LAUNCHER...]: sshd -D -e on a free port; sets $port and
-# $server_pid; its output in $tmp/NAME.log.
+# v4_listening PORT: a TCP listener on 0.0.0.0:PORT or its upgraded
+# stand-in ([::ffff:0.0.0.0]:PORT, or dual-stack [::]:PORT, which ss shows
+# as *:PORT).
+# shellcheck disable=SC2317 # run by wait_until
+v4_listening()
+{
+	ss -Hltn 2>/dev/null | awk '{ print $4 }' |
+		grep -qxE -e "(0\.0\.0\.0|\[::ffff:0\.0\.0\.0\]|\*):$1"
+}
+
+# start_sshd NAME [LAUNCHER...]: sshd -D -e on a free port, with
+# $sshd_extra (config lines) before Debian's file, until $sshd_ready PORT
+# (both listeners by default); sets $port and $server_pid; its output in
+# $tmp/NAME.log.
+sshd_extra=
+sshd_ready=both_listening
 start_sshd()
 {
 	local name=$1 i
@@ -59,13 +73,14 @@ start_sshd()
 				"$tmp/hostkey" "$tmp/$name.pid"
 			printf 'AuthorizedKeysFile %s\nStrictModes no\n' \
 				"$tmp/authorized_keys"
+			[ -n "$sshd_extra" ] && printf '%s\n' "$sshd_extra"
 			cat /etc/ssh/sshd_config
 		} >"$tmp/$name.conf"
 		# shellcheck disable=SC2016 # expanded by that sh
 		background "" sh -c 'exec "$@" >"$0" 2>&1' "$tmp/$name.log" \
 			"$@" "$SSHD" -D -e -f "$tmp/$name.conf"
 		server_pid=$bg_pid
-		wait_both "$server_pid" "$port" && return 0
+		wait_until "$server_pid" "$sshd_ready" "$port" && return 0
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
 	done
@@ -84,19 +99,18 @@ login()
 		'echo "$SSH_CONNECTION"'
 }
 
-# sshd asks getaddrinfo(NULL, AI_PASSIVE) for its listeners: until that
-# answers 0.0.0.0 as well as :: under --stack ipv6 (issue 16, deliver 3,
-# another branch), sshd opens [::]:P alone, and this test cannot reach
-# the case it is about.  The same for rsync and mosquitto.
+# sshd asks getaddrinfo(NULL, AI_PASSIVE) for its listeners: under
+# --stack ipv6 that answers 0.0.0.0 as well as :: (passive addresses are
+# binds, SPEC §2), so that sshd opens both, the case this test is about.
+# The same for rsync and mosquitto.
 modes="bare shim"
 # shellcheck disable=SC2016 # python, not shell
-if ! "$STACKSHIM" --stack ipv6 -- "$PYTHON" -c '
-import socket, sys
+capture "$STACKSHIM" --stack ipv6 -- "$PYTHON" -c '
+import socket
 a = socket.getaddrinfo(None, 1, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
-sys.exit(0 if "0.0.0.0" in [i[4][0] for i in a] else 1)'; then
-	echo "SKIP: --stack ipv6: getaddrinfo(NULL, AI_PASSIVE) gives no 0.0.0.0 (deliver 3): the servers under the shim not tested"
-	modes=bare
-fi
+print(" ".join(sorted(i[4][0] for i in a)))'
+expect_eq "--stack ipv6: getaddrinfo(NULL, AI_PASSIVE) as a real host" \
+	"0.0.0.0 ::" "$(cat "$tmp/out")"
 
 for mode in $modes; do
 	if [ "$mode" = bare ]; then
@@ -117,6 +131,40 @@ for mode in $modes; do
 	kill "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
 done
+
+# --- ListenAddress 0.0.0.0: getaddrinfo("0.0.0.0", AI_PASSIVE) ------------------------
+# Before passive addresses were binds, the shim answered ::ffff:0.0.0.0
+# and sshd failed to bind it ("Invalid argument").  Now it serves IPv4 as
+# bare does; a ::1 client, refused bare, reaches the legacy listener
+# through the peer-pool under the shim (its [::]:P is dual-stack, no IPv6
+# socket of sshd's wanting the port), shown as a pool address.
+sshd_extra='ListenAddress 0.0.0.0'
+sshd_ready=v4_listening
+for mode in $modes; do
+	if [ "$mode" = bare ]; then
+		launcher=()
+		what="bare sshd, ListenAddress 0.0.0.0"
+	else
+		launcher=("$STACKSHIM" --stack ipv6 --)
+		what="--stack ipv6: sshd, ListenAddress 0.0.0.0"
+	fi
+	start_sshd "$mode-listen4" "${launcher[@]}" || continue
+	login 127.0.0.1
+	expect_eq "$what: ssh root@127.0.0.1 logs in" "0 127.0.0.1" \
+		"$status $(awk '{ print $1 }' "$tmp/out")"
+	login ::1
+	if [ "$mode" = bare ]; then
+		expect_eq "$what: ssh root@::1 is refused (exit 255)" 255 \
+			"$status"
+	else
+		expect_eq "$what: ssh root@::1 logs in, shown from the pool" \
+			"0 198.18." "$status $(awk '{ print substr($1, 1, 7) }' "$tmp/out")"
+	fi
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+done
+sshd_extra=
+sshd_ready=both_listening
 
 # --- rsync --daemon and mosquitto ----------------------------------------------------
 # Both listen where getaddrinfo(NULL, AI_PASSIVE) says, 0.0.0.0 and [::]
