@@ -77,8 +77,12 @@ static void local_resolve_name(const char *name, struct local_info *info)
 /*
  * The family and address of a literal.  A wildcard (0.0.0.0, ::) names no
  * address: the table counts it as none, and only its port range is used.
+ * A peer-pool address that the host's pool gave an IPv6 address stands
+ * for that address, as it does in a bind (what the shim shows, the
+ * program can use), where the stack has IPv6 to reach it by.
  */
-static void local_resolve_literal(const struct policy_addr *addr,
+static void local_resolve_literal(const struct policy *policy,
+				  const struct policy_addr *addr,
 				  struct local_info *info)
 {
 	struct sockaddr_inet in;
@@ -87,7 +91,11 @@ static void local_resolve_literal(const struct policy_addr *addr,
 	in.addr = *addr;
 	if (sockaddr_is_any(&in))
 		return;
-	if (sockaddr_v4(&in, &info->v4)) {
+	if (sockaddr_v4(&in, &info->v4) &&
+	    (policy_stack(policy) & FAM_IPV6) &&
+	    pool_v6_of(policy, &info->v4, &info->v6)) {
+		info->fam = FAM_IPV6;
+	} else if (sockaddr_v4(&in, &info->v4)) {
 		info->fam = FAM_IPV4;
 	} else {
 		memcpy(&info->v6, addr->a, 16);
@@ -111,7 +119,7 @@ static void local_resolve(void)
 	info->port_low = l->port_low;
 	info->port_high = l->port_high;
 	if (l->host && l->fam != FAM_NONE)
-		local_resolve_literal(&l->addr, info);
+		local_resolve_literal(policy, &l->addr, info);
 	else if (l->host)
 		local_resolve_name(l->host, info);
 	/* The IPv4 member bound is what makes the class loopback. */

@@ -58,6 +58,28 @@ run 2001:db8::10
 run 2001:db8::10
 run 2001:db8::11
 run 2001:db8::11 2001:db8::10
+echo "== local-address"
+# 198.18.0.1 now stands for 2001:db8::10 (above): as a local-address it
+# binds that IPv6 address.  A bare server on [::1] says whom it saw.
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 0)); s.listen()
+print(s.getsockname()[1], flush=True)
+c, peer = s.accept()
+print(peer[0])' >"$tmp/la.out" &
+server=$!
+for _ in $(seq 1 200); do
+	[ -s "$tmp/la.out" ] && break
+	sleep 0.05
+done
+"$stackshim" -c "$tmp/empty.conf" --stack ipv6 --local-address 198.18.0.1 \
+	-- /usr/bin/python3 -c '
+import socket, sys
+socket.create_connection(("::1", int(sys.argv[1])), timeout=10)' \
+	"$(head -n 1 "$tmp/la.out")" 2>&1 | tail -n 1
+wait "$server"
+sed -n 2p "$tmp/la.out"
 echo "== files"
 stat -c '%U %a %F' "$dir" "$file"
 echo "== forked"
@@ -167,6 +189,8 @@ $(ok 10 198.18.0.1)
 $(ok 11 198.18.0.2)
 $(ok 11 198.18.0.2)
 $(ok 10 198.18.0.1)" "$(part processes)"
+expect "local-address = a pool address: the IPv6 peer it stands for is bound" \
+	"2001:db8::10" "$(part local-address)"
 expect "the pool's directory and file: root's, 0755 and 0600" \
 	"root 755 directory
 root 600 regular file" "$(part files)"
