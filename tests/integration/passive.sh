@@ -104,6 +104,11 @@ login()
 # binds, SPEC §2), so that sshd opens both, the case this test is about.
 # The same for rsync and mosquitto.
 modes="bare shim"
+# sshd's pre-authentication child runs in a seccomp sandbox that kills
+# the sanitizer runtime's own system calls (SIGSYS): in a sanitizer build
+# sshd runs bare only (rsync and mosquitto below run under the shim).
+sshd_modes=$modes
+[ -n "${SANITIZERS:-}" ] && sshd_modes=bare
 # shellcheck disable=SC2016 # python, not shell
 capture "$STACKSHIM" --stack ipv6 -- "$PYTHON" -c '
 import socket
@@ -112,7 +117,7 @@ print(" ".join(sorted(i[4][0] for i in a)))'
 expect_eq "--stack ipv6: getaddrinfo(NULL, AI_PASSIVE) as a real host" \
 	"0.0.0.0 ::" "$(cat "$tmp/out")"
 
-for mode in $modes; do
+for mode in $sshd_modes; do
 	if [ "$mode" = bare ]; then
 		launcher=()
 		what="bare sshd (Debian's config)"
@@ -140,7 +145,7 @@ done
 # socket of sshd's wanting the port), shown as a pool address.
 sshd_extra='ListenAddress 0.0.0.0'
 sshd_ready=v4_listening
-for mode in $modes; do
+for mode in $sshd_modes; do
 	if [ "$mode" = bare ]; then
 		launcher=()
 		what="bare sshd, ListenAddress 0.0.0.0"
