@@ -85,6 +85,13 @@ done
 # The server under the shim: vsftpd listens on 0.0.0.0 (upgraded), and
 # binds each data socket, passive or active, to the control connection's
 # local address as getsockname() shows it, 192.0.2.1.  lftp runs bare.
+# Not in a sanitizer build: vsftpd's session process limits its address
+# space (RLIMIT_AS), where the sanitizer runtime's shadow memory does not
+# fit ("500 OOPS: mmap", seen under strace), whatever the shim does.
+if [ -n "${SANITIZERS:-}" ]; then
+	echo "SKIP: vsftpd under the shim in a sanitizer build ($SANITIZERS)"
+	finish
+fi
 start_vsftpd 0.0.0.0 "${SHIM[@]}"
 for mode in on off; do
 	what="--stack ipv6: vsftpd (0.0.0.0) to a bare lftp at 192.0.2.1 (passive-mode $mode)"
