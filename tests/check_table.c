@@ -248,19 +248,29 @@ static const struct loop_case {
 	{"ipv6", "yes", "yes", "ipv6", RULE_DENY, L4, NONE, OUTCOME_DENY},
 };
 
+/* A policy with these settings, as overrides. */
+static struct policy *policy_with(const char *stack, const char *loopback,
+				  const char *mapped, const char *prefer)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(policy_set(p, "stack", stack, "t", &err), 0);
+	ck_assert_int_eq(policy_set(p, "ipv4-loopback", loopback, "t", &err),
+			 0);
+	ck_assert_int_eq(policy_set(p, "mapped", mapped, "t", &err), 0);
+	ck_assert_int_eq(policy_set(p, "prefer", prefer, "t", &err), 0);
+	return p;
+}
+
 START_TEST(test_loopback)
 {
 	const struct loop_case *c = &loop_cases[_i];
-	struct policy *p = policy_new();
-	struct policy_error err;
+	struct policy *p = policy_with(c->stack, c->loopback, c->mapped,
+				       c->prefer);
 	enum policy_outcome got;
 
-	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(policy_set(p, "stack", c->stack, "t", &err), 0);
-	ck_assert_int_eq(policy_set(p, "ipv4-loopback", c->loopback, "t",
-				    &err), 0);
-	ck_assert_int_eq(policy_set(p, "mapped", c->mapped, "t", &err), 0);
-	ck_assert_int_eq(policy_set(p, "prefer", c->prefer, "t", &err), 0);
 	got = policy_decide_rule(p, c->action, c->host, c->local);
 	ck_assert_msg(got == c->want,
 		      "case %d: stack=%s ipv4-loopback=%s mapped=%s: got %s, "
@@ -288,14 +298,9 @@ static const struct socket_case {
 START_TEST(test_socket_fams)
 {
 	const struct socket_case *c = &socket_cases[_i];
-	struct policy *p = policy_new();
-	struct policy_error err;
+	struct policy *p = policy_with(c->stack, c->loopback, c->mapped,
+				       "ipv6");
 
-	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(policy_set(p, "stack", c->stack, "t", &err), 0);
-	ck_assert_int_eq(policy_set(p, "ipv4-loopback", c->loopback, "t",
-				    &err), 0);
-	ck_assert_int_eq(policy_set(p, "mapped", c->mapped, "t", &err), 0);
 	ck_assert_uint_eq(policy_socket_fams(p), c->want);
 	policy_free(p);
 }
