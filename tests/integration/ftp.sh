@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/integration/ftp.sh - lftp against vsftpd under --stack ipv6 (issue
-# 16, deliver 5: what the shim shows, the program can use).
+# tests/integration/ftp.sh - lftp and tnftp against vsftpd under --stack
+# ipv6 (issue 16, deliver 5: what the shim shows, the program can use).
 #
 # lftp binds its data sockets to the control connection's local address,
 # as getsockname() shows it: in passive mode before it connects to the
@@ -14,7 +14,7 @@
 # 0.0.0.0, with a bare lftp: vsftpd binds its data sockets to the
 # control connection's local address too.  Each file must arrive whole.
 
-ITEST_TOOLS="vsftpd lftp"
+ITEST_TOOLS="vsftpd lftp tnftp"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 itest_init "$@"
@@ -73,6 +73,20 @@ for addr in 127.0.0.1 192.0.2.1; do
 		what="--stack ipv6: lftp from vsftpd at $addr (passive-mode $mode)"
 		out=$tmp/got-$addr-$mode.bin
 		capture "${SHIM[@]}" lftp -c "set net:max-retries 1; set net:timeout 5; set ftp:passive-mode $mode; open -u anonymous,x ftp://$addr:$port; get data.bin -o $out"
+		if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
+			pass "$what: the file arrived whole"
+		else
+			fail "$what: the file arrives whole" "exit $status" \
+				"$(show_output)"
+		fi
+	done
+	# tnftp binds its active-mode data socket to the control
+	# connection's local address, as getsockname() shows it.
+	for mode in -A -p; do
+		what="--stack ipv6: tnftp $mode from vsftpd at $addr"
+		out=$tmp/tnftp-$addr$mode.bin
+		capture "${SHIM[@]}" tnftp -n $mode -q 10 -o "$out" \
+			"ftp://anonymous:x@$addr:$port/data.bin"
 		if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
 			pass "$what: the file arrived whole"
 		else
