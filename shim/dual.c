@@ -43,10 +43,10 @@
  * A slot: 0 when free, else the fd plus one in bits 32-63, DUAL_V6 when
  * it is a program's own IPv6 socket (else an upgraded [::] dual-stack
  * one), DUAL_DGRAM for a datagram socket, and the port (host order) in
- * bits 0-15.  64 ports held at once by one process is plenty for a
+ * bits 0-15.  512 ports held at once by one process is plenty for a
  * server; past that, the oldest slots are reused.
  */
-#define DUAL_SLOTS 64u
+#define DUAL_SLOTS 512u
 #define DUAL_V6	   (1u << 16)
 #define DUAL_DGRAM (1u << 17)
 

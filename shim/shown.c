@@ -28,7 +28,7 @@
 #include "shim.h"
 #include "sockaddr.h"
 
-#define SHOWN_SLOTS 16u
+#define SHOWN_SLOTS 64u
 
 static atomic_uint shown_slots[SHOWN_SLOTS];
 static atomic_uint shown_next;
