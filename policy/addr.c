@@ -284,6 +284,57 @@ int policy_rfc6052_embed(const struct in6_addr *prefix, unsigned len,
 	return 0;
 }
 
+/* The bytes of an address of a prefix of len that are neither the
+ * prefix's nor the embedded IPv4 address's: the u-octet and the suffix. */
+static bool rfc6052_rest_zero(const struct in6_addr *addr,
+			      const struct rfc6052_layout *l)
+{
+	size_t i, j;
+
+	for (i = l->len / 8; i < sizeof(addr->s6_addr); i++) {
+		for (j = 0; j < sizeof(l->pos) && l->pos[j] != i; j++)
+			;
+		if (j == sizeof(l->pos) && addr->s6_addr[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * policy_pref64_of - the NAT64 prefix that addr, one AAAA answer for
+ * ipv4only.arpa, shows (RFC 7050 §3).  The name's A records are the
+ * well-known 192.0.0.170 and 192.0.0.171 (§2.2), so a DNS64 answer holds
+ * one of them where RFC 6052 §2.2 puts the IPv4 address for the prefix
+ * length the translator uses, with the u-octet and the suffix zero.
+ * The lengths are tried from 96 down, so that a prefix whose own bits
+ * spell a well-known address is not taken for a shorter one.  Returns 0
+ * with prefix/len filled, or -ENOENT when addr was not synthesized.
+ */
+int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
+		     unsigned *len)
+{
+	static const uint8_t wka[3] = {192, 0, 0};
+	const struct rfc6052_layout *l;
+	struct in_addr v4;
+	const uint8_t *b = (const uint8_t *)&v4.s_addr;
+	size_t i;
+
+	for (i = ARRAY_LEN(rfc6052_layouts); i-- > 0;) {
+		l = &rfc6052_layouts[i];
+		policy_rfc6052_extract(addr, l->len, &v4);
+		if (memcmp(b, wka, sizeof(wka)) || (b[3] != 170 && b[3] != 171) ||
+		    !rfc6052_rest_zero(addr, l))
+			continue;
+		memset(prefix, 0, sizeof(*prefix));
+		memcpy(prefix->s6_addr, addr->s6_addr, l->len / 8);
+		if (policy_prefix_check(prefix, l->len) != 0)
+			continue;
+		*len = l->len;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /*
  * policy_rfc6052_extract - v4 = the IPv4 address that RFC 6052 §2.2 places in
  * addr for a prefix of length len.  The prefix bits, the u-octet and the

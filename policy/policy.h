@@ -246,6 +246,14 @@ int policy_rfc6052_embed(const struct in6_addr *prefix, unsigned len,
 int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
 			   struct in_addr *v4);
 
+/*
+ * policy_pref64_of - the NAT64 prefix an AAAA answer for ipv4only.arpa
+ * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
+ * holds neither well-known IPv4 address at one of RFC 6052's places.
+ */
+int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
+		     unsigned *len);
+
 /* --- the policy object (config.c) ---------------------------------------- */
 
 /* policy_new - a policy holding the built-in defaults; NULL without memory. */

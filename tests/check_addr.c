@@ -1,6 +1,6 @@
 /*
  * check_addr.c - tests of policy/addr.c: address literals, CIDR prefixes and
- * RFC 6052 embedding.
+ * RFC 6052 embedding, RFC 7050 discovery.
  *
  * Expected addresses are written as text and turned into bytes with
  * inet_pton(), so every comparison is of bytes, never of formatted text.
@@ -445,6 +445,59 @@ START_TEST(test_cidr)
 }
 END_TEST
 
+/* --- RFC 7050: the prefix an ipv4only.arpa answer shows ----------------- */
+
+static const struct pref64_case {
+	const char *answer;	/* one AAAA record of ipv4only.arpa */
+	const char *prefix;	/* NULL: not a synthesized answer */
+	unsigned len;
+} pref64_cases[] = {
+	/* 192.0.0.170 and .171 at each of RFC 6052's lengths. */
+	{ "64:ff9b::192.0.0.170", "64:ff9b::", 96 },
+	{ "64:ff9b::192.0.0.171", "64:ff9b::", 96 },
+	{ "2001:db8:c000:aa::", "2001:db8::", 32 },
+	{ "2001:db8:1c0:0:aa::", "2001:db8:100::", 40 },
+	{ "2001:db8:122:c000:0:aa00::", "2001:db8:122::", 48 },
+	{ "2001:db8:122:3c0:0:ab::", "2001:db8:122:300::", 56 },
+	{ "2001:db8:122:344:c0:0:aa00:0", "2001:db8:122:344::", 64 },
+	{ "2001:db8:122:344::192.0.0.171", "2001:db8:122:344::", 96 },
+	/* A /96 prefix whose own bits spell the well-known address at the
+	 * /32 place: the /96 reading wins. */
+	{ "2001:db8:c000:aa::192.0.0.170", "2001:db8:c000:aa::", 96 },
+	/* Not synthesized: a real AAAA, another IPv4 address, the u-octet
+	 * or the suffix set, the mapped form of a /96 with the u-octet. */
+	{ "2001:db8::1", NULL, 0 },
+	{ "64:ff9b::192.0.0.172", NULL, 0 },
+	{ "64:ff9b::192.0.2.1", NULL, 0 },
+	{ "2001:db8:c000:aa:1::", NULL, 0 },
+	{ "2001:db8:c000:aa::1", NULL, 0 },
+	{ "2001:db8:122:344:c0:0:aa00:1", NULL, 0 },
+	{ "64:ff9b:0:0:100::192.0.0.170", NULL, 0 },
+	{ "::", NULL, 0 },
+};
+
+START_TEST(test_pref64_of)
+{
+	const struct pref64_case *c = &pref64_cases[_i];
+	struct in6_addr answer = in6(c->answer), prefix, want;
+	unsigned len = 12345;
+	int ret;
+
+	memset(&prefix, POISON, sizeof(prefix));
+	ret = policy_pref64_of(&answer, &prefix, &len);
+	if (!c->prefix) {
+		ck_assert_msg(ret == -ENOENT, "%s: %d, want -ENOENT",
+			      c->answer, ret);
+		ck_assert_uint_eq(len, 12345);
+		return;
+	}
+	ck_assert_msg(ret == 0, "%s: %d, want 0", c->answer, ret);
+	want = in6(c->prefix);
+	ck_assert_mem_eq(&prefix, &want, sizeof(want));
+	ck_assert_uint_eq(len, c->len);
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -454,6 +507,7 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc, test_embed, 0, N(embed_cases));
 	tcase_add_loop_test(tc, test_extract, 0, N(embed_cases));
 	tcase_add_loop_test(tc, test_extract_bad_len, 0, N(bad_lens));
+	tcase_add_loop_test(tc, test_pref64_of, 0, N(pref64_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prefix");
