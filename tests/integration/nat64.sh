@@ -1,0 +1,258 @@
+#!/bin/bash
+# tests/integration/nat64.sh - a legacy IPv4 program on an IPv6-only host
+# behind NAT64 and DNS64 (issue 18), with the prefix given by hand.
+#
+# Three namespaces, none with a way out:
+#   this one   the client: IPv6-only (2001:db8:6::2 on n0, and lo with
+#              127.0.0.1 and ::1, as every real IPv6-only Linux host has),
+#              its resolver the DNS64 below (hosts: files dns)
+#   nat        tayga as the NAT64 (its pool 198.51.100.128/25), and unbound
+#              as the DNS64 at 2001:db8:6::1, authoritative for
+#              stackshim.test and ipv4only.arpa and nothing else
+#   v4         the IPv4-only server, 192.0.2.2 and 11.0.0.2, TCP and UDP
+#              (a translator refuses to put a non-global IPv4 address such as
+#              192.0.2.2 behind the well-known prefix 64:ff9b::/96, RFC 6052
+#              §3.1: the runs with that prefix reach 11.0.0.2, a global
+#              address that exists only inside these namespaces)
+# For every prefix length of RFC 6052 (32, 40, 48, 56, 64, 96: the
+# well-known 64:ff9b::/96 among them), tayga and unbound are started with
+# that prefix, and each program runs under --stack ipv6 --translate-prefix
+# PREFIX:
+#   python3    AF_INET to the literal (TCP, UDP) and to its A-only name
+#              (v4only.stackshim.test, global.stackshim.test), which must
+#              reach the server through the NAT64 (the server sees a pool
+#              address), where bare it gets ENETUNREACH
+#   python3    AF_UNSPEC to the name: DNS64's synthesized AAAA
+#   perl       IO::Socket::INET to the name; nc.traditional to the literal
+#   curl       to the name (DNS64, as bare)
+# and a local service on 127.0.0.1 is reached over loopback, never through
+# the translator.
+#
+# Network safety: every address named is inside these namespaces; unbound
+# refuses every name outside its two zones and has no route out.
+
+ITEST_TOOLS="tayga unbound nc.traditional perl curl"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+itest_init "$@"
+
+files=$top_srcdir/tests/integration/files
+# shellcheck source=files/rules_lib.sh
+. "$files/rules_lib.sh"
+
+NAT=nat$ITEST_ID
+V4=v4$ITEST_ID
+netns_add "$NAT"
+netns_add "$V4"
+veth n0 "" n1 "$NAT"
+veth v0 "$NAT" v1 "$V4"
+ipv6_off "$V4"
+ip addr add 2001:db8:6::2/64 dev n0 nodad || itest_error "address n0"
+ip -n "$NAT" addr add 2001:db8:6::1/64 dev n1 nodad || itest_error "address n1"
+ip -n "$NAT" addr add 192.0.2.1/24 dev v0 || itest_error "address v0"
+ip -n "$NAT" addr add 11.0.0.1/24 dev v0 || itest_error "address v0"
+ip -n "$V4" addr add 192.0.2.2/24 dev v1 || itest_error "address v1"
+ip -n "$V4" addr add 11.0.0.2/24 dev v1 || itest_error "address v1"
+ip -n "$V4" route add 198.51.100.0/24 via 192.0.2.1 || itest_error "route in $V4"
+# shellcheck disable=SC2016
+ip netns exec "$NAT" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+	echo 1 >/proc/sys/net/ipv6/conf/all/forwarding' ||
+	itest_error "forwarding in $NAT"
+
+# --- the DNS64 --------------------------------------------------------------------
+mkdir -p "$tmp/dns"
+cat >"$tmp/dns/stackshim.test.zone" <<'EOF'
+$ORIGIN stackshim.test.
+$TTL 60
+@	IN SOA	ns hostmaster 1 60 60 60 60
+@	IN NS	ns
+ns	IN AAAA	2001:db8:6::1
+v4only	IN A	192.0.2.2
+global	IN A	11.0.0.2
+EOF
+cat >"$tmp/dns/ipv4only.arpa.zone" <<'EOF'
+$ORIGIN ipv4only.arpa.
+$TTL 60
+@	IN SOA	ns hostmaster 1 60 60 60 60
+@	IN NS	ns
+ns	IN AAAA	2001:db8:6::1
+@	IN A	192.0.0.170
+@	IN A	192.0.0.171
+EOF
+# unbound_conf PREFIX: the DNS64's config for PREFIX.
+unbound_conf()
+{
+	cat <<EOF
+server:
+	interface: 2001:db8:6::1
+	port: 53
+	do-ip4: no
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$tmp/dns"
+	pidfile: ""
+	use-syslog: no
+	logfile: "$tmp/dns/unbound.log"
+	access-control: ::/0 allow
+	module-config: "dns64 iterator"
+	dns64-prefix: $1
+	local-zone: "." refuse
+	local-zone: "stackshim.test." transparent
+	local-zone: "ipv4only.arpa." transparent
+auth-zone:
+	name: "stackshim.test."
+	zonefile: "$tmp/dns/stackshim.test.zone"
+	for-upstream: yes
+	for-downstream: no
+	fallback-enabled: no
+auth-zone:
+	name: "ipv4only.arpa."
+	zonefile: "$tmp/dns/ipv4only.arpa.zone"
+	for-upstream: yes
+	for-downstream: no
+	fallback-enabled: no
+remote-control:
+	control-enable: no
+EOF
+}
+printf 'nameserver 2001:db8:6::1\noptions attempts:2 timeout:2\n' \
+	>"$tmp/resolv.dns64"
+mount --bind "$tmp/resolv.dns64" /etc/resolv.conf ||
+	itest_error "bind /etc/resolv.conf"
+sed 's/^hosts:.*/hosts: files dns/' /etc/nsswitch.conf >"$tmp/nsswitch.dns64"
+mount --bind "$tmp/nsswitch.dns64" /etc/nsswitch.conf ||
+	itest_error "bind /etc/nsswitch.conf"
+
+# --- the NAT64 ----------------------------------------------------------------------
+mkdir -p "$tmp/tayga"
+tayga_conf()
+{
+	printf '%s\n' "tun-device nat64" "ipv4-addr 198.51.100.1" \
+		"ipv6-addr 2001:db8:6::64" \
+		"prefix $1" "dynamic-pool 198.51.100.128/25" \
+		"data-dir $tmp/tayga"
+}
+tayga_conf 64:ff9b::/96 >"$tmp/tayga.conf"
+ip netns exec "$NAT" tayga -c "$tmp/tayga.conf" --mktun >/dev/null ||
+	itest_error "tayga --mktun"
+ip -n "$NAT" link set nat64 up || itest_error "nat64 up"
+ip -n "$NAT" addr add 198.51.100.2 dev nat64 || itest_error "address nat64"
+ip -n "$NAT" addr add 2001:db8:6::64 dev nat64 || itest_error "address nat64"
+ip -n "$NAT" route add 198.51.100.128/25 dev nat64 || itest_error "route pool"
+
+N=$(free_port "$V4")
+start_server v4srv "$V4" "tcp:0.0.0.0:$N" "udp:192.0.2.2:$N" "udp:11.0.0.2:$N"
+L=$(free_port "")
+start_server local "" "tcp:127.0.0.1:$L"
+
+run_py "" tcp 192.0.2.2 "$N"
+expect_step "bare python3 to 192.0.2.2 (no IPv4 route here)" 1 \
+	result=error stage=connect err=ENETUNREACH
+
+# dns_up: the DNS64 answers.
+# shellcheck disable=SC2317 # run by wait_until
+dns_up()
+{
+	"$PYTHON" -c 'import socket; socket.getaddrinfo("ipv4only.arpa", 1, socket.AF_INET6)' \
+		>/dev/null 2>&1
+}
+# nat64_up ADDR: a bare AF_INET6 connection through tayga gets there.
+# shellcheck disable=SC2317 # run by wait_until
+nat64_up()
+{
+	timeout 3 "$PYTHON" "$files/rules_client.py" tcp "$1" "$N" \
+		>/dev/null 2>&1
+}
+
+# expect_pool WHAT: the v4 server's last peer is one of tayga's pool.
+expect_pool()
+{
+	local peer
+	peer=$(tail -n 1 "$tmp/v4srv.log" | grep -o 'peer=[^ ]*')
+	peer=${peer#peer=}
+	if in_cidr "${peer:-none}" 198.51.100.128/25; then
+		pass "$1: the IPv4-only server saw a NAT64 pool address ($peer)"
+	else
+		fail "$1: the server's peer" \
+			"expected: an address in tayga's pool 198.51.100.128/25" \
+			"got:      '${peer:-none}'"
+	fi
+}
+
+# One prefix of each RFC 6052 length, the server's address and name, and
+# where that address lands under the prefix.
+prefixes=(
+	"fd64:6400::/32 192.0.2.2 v4only fd64:6400:c000:202::"
+	"fd64:6400:100::/40 192.0.2.2 v4only fd64:6400:1c0:2:2::"
+	"fd64:6400:200::/48 192.0.2.2 v4only fd64:6400:200:c000:2:200::"
+	"fd64:6400:0:100::/56 192.0.2.2 v4only fd64:6400:0:1c0:0:202::"
+	"fd64:6400:0:1::/64 192.0.2.2 v4only fd64:6400:0:1:c0:2:200:0"
+	"64:ff9b::/96 11.0.0.2 global 64:ff9b::b00:2"
+)
+unbound_pid=
+prev_route=
+tayga_pid=
+for entry in "${prefixes[@]}"; do
+	read -r P S NAME A <<<"$entry"
+	NAME=$NAME.stackshim.test
+	[ -n "$tayga_pid" ] && kill "$tayga_pid" "$unbound_pid" 2>/dev/null &&
+		wait "$tayga_pid" "$unbound_pid" 2>/dev/null
+	ip -n "$NAT" route flush dev nat64 proto static 2>/dev/null
+	ip -n "$NAT" route add 198.51.100.128/25 dev nat64 2>/dev/null
+	ip -n "$NAT" route add "$P" dev nat64 || itest_error "route $P in $NAT"
+	[ -n "$prev_route" ] && ip route del "$prev_route"
+	ip route add "$P" via 2001:db8:6::1 || itest_error "route $P"
+	prev_route=$P
+	tayga_conf "$P" >"$tmp/tayga.conf"
+	background "$NAT" tayga -c "$tmp/tayga.conf" --nodetach
+	tayga_pid=$bg_pid
+	unbound_conf "$P" >"$tmp/dns/unbound.conf"
+	background "$NAT" unbound -c "$tmp/dns/unbound.conf"
+	unbound_pid=$bg_pid
+	wait_until "$unbound_pid" dns_up ||
+		itest_error "the DNS64 did not answer (prefix $P)"
+	wait_until "$tayga_pid" nat64_up "$A" ||
+		itest_error "no path through NAT64 to [$A]:$N"
+
+	conf "p${P//[:\/]/_}" "# nat64.sh: $P by hand" "stack = ipv6" \
+		"translate-prefix = $P"
+	what="--stack ipv6 --translate-prefix $P"
+
+	TRACE=1 run_py "$conf" tcp "$S" "$N"
+	expect_step "$what: python3 AF_INET to $S connects" 1 \
+		result=connected family=inet "peer=$S" peerlen=2
+	expect_eq "$what: the kernel saw connect" "AF_INET6/$A" \
+		"$(kernel_connects "$N")"
+	expect_pool "$what: python3 TCP"
+	run_py "$conf" udp "$S" "$N"
+	expect_step "$what: python3 AF_INET UDP to $S answers" 1 \
+		result=connected family=inet "peer=$S"
+	expect_pool "$what: python3 UDP"
+	run_py "$conf" tcp4 "$NAME" "$N"
+	expect_step "$what: python3 AF_INET to the A-only name $NAME connects" 1 \
+		result=connected family=inet "peer=$S"
+	run_py "$conf" tcp "$NAME" "$N"
+	expect_step "$what: python3 AF_UNSPEC to $NAME (DNS64) connects" 1 \
+		result=connected family=inet6
+	launch "$conf"
+	capture "${launcher[@]}" perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+			PeerPort => $ARGV[1], Proto => "tcp", Timeout => 10)
+			or die "connect: $@\n";
+		print $s "perl\n"; print scalar <$s>;' "$NAME" "$N"
+	expect_status "$what: perl IO::Socket::INET to $NAME" 0
+	expect_pool "$what: perl"
+	capture_in=<(echo nc) capture "${launcher[@]}" nc.traditional -q 2 -w 10 \
+		"$S" "$N"
+	expect_grep "$what: nc.traditional to $S gets its line back" \
+		'^proto=tcp' "$tmp/out"
+	capture "${launcher[@]}" curl -sS -m 10 -o /dev/null -w '%{http_code}' \
+		"http://$NAME:$N/"
+	expect_eq "$what: curl to $NAME (DNS64)" 200 "$(cat "$tmp/out")"
+	run_py "$conf" tcp 127.0.0.1 "$L"
+	expect_step "$what: python3 to a local service at 127.0.0.1 (loopback, not the NAT64)" \
+		1 result=connected family=inet peer=127.0.0.1
+done
+
+finish
