@@ -367,6 +367,46 @@ static int explain_print(const struct policy *policy,
 	return status;
 }
 
+/*
+ * translate-prefix = auto: find the prefix as the shim does (RFC 7050,
+ * shim/pref64.c), give it to policy, and say what was found.
+ */
+static void pref64_explain(struct policy *policy)
+{
+	const struct addrinfo hints = {.ai_family = AF_INET6,
+				       .ai_socktype = SOCK_STREAM};
+	struct policy_addr shown = {.fam = FAM_IPV6};
+	struct addrinfo *list = NULL;
+	getaddrinfo_fn gai;
+	freeaddrinfo_fn fai;
+	struct in6_addr prefix;
+	char text[INET6_ADDRSTRLEN];
+	unsigned len = 0;
+	int rc;
+
+	if (!policy_translate_auto(policy) || !policy_may_map(policy))
+		return;
+	resolver_get(&gai, &fai);
+	rc = gai("ipv4only.arpa", NULL, &hints, &list);
+	if (!rc) {
+		rc = policy_pref64_find(list, &prefix, &len);
+		fai(list);
+	}
+	if (rc) {
+		policy_set_pref64(policy, NULL, 0);
+		printf("translate-prefix: auto: no NAT64 prefix in "
+		       "ipv4only.arpa's AAAA records (%s): IPv4 hosts that "
+		       "need mapping are fail-host\n",
+		       rc == -ENOENT ? "none synthesized" : gai_strerror(rc));
+		return;
+	}
+	policy_set_pref64(policy, &prefix, len);
+	memcpy(shown.a, &prefix, sizeof(prefix));
+	policy_addr_format(&shown, text, sizeof(text));
+	printf("translate-prefix: auto: %s/%u (from ipv4only.arpa's AAAA "
+	       "records, RFC 7050)\n", text, len);
+}
+
 int cli_explain(const struct cli_args *args)
 {
 	struct endpoint host = { NULL }, local = { NULL };
@@ -376,6 +416,7 @@ int cli_explain(const struct cli_args *args)
 	status = cli_policy_build(args, args->program, &policy);
 	if (status)
 		return status;
+	pref64_explain(policy);
 	status = endpoint_classify(&host, args->operands[0], false);
 	if (!status && args->noperands > 1)
 		status = endpoint_classify(&local, args->operands[1], true);

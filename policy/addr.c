@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <string.h>
 
 #include "policy.h"
@@ -331,6 +332,27 @@ int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
 			continue;
 		*len = l->len;
 		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * policy_pref64_find - the first prefix an answer of list (getaddrinfo's,
+ * for ipv4only.arpa) shows by policy_pref64_of(); -ENOENT when none does.
+ */
+int policy_pref64_find(const struct addrinfo *list, struct in6_addr *prefix,
+		       unsigned *len)
+{
+	const struct addrinfo *ai;
+	struct sockaddr_in6 sin6;
+
+	for (ai = list; ai; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET6 || !ai->ai_addr ||
+		    ai->ai_addrlen < sizeof(sin6))
+			continue;
+		memcpy(&sin6, ai->ai_addr, sizeof(sin6));
+		if (policy_pref64_of(&sin6.sin6_addr, prefix, len) == 0)
+			return 0;
 	}
 	return -ENOENT;
 }

@@ -505,9 +505,29 @@ const struct policy_local *policy_local_address(const struct policy *policy)
 	return &EFFECTIVE(policy, KEY_LOCAL).local;
 }
 
+bool policy_translate_auto(const struct policy *policy)
+{
+	return !EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
+}
+
+void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
+		       unsigned len)
+{
+	memset(&policy->pref64, 0, sizeof(policy->pref64));
+	if (prefix && policy_prefix_check(prefix, len) == 0) {
+		policy->pref64.addr = *prefix;
+		policy->pref64.len = len;
+	}
+}
+
 void policy_translate_prefix(const struct policy *policy,
 			     struct in6_addr *prefix, unsigned *len)
 {
+	if (policy_translate_auto(policy)) {
+		*prefix = policy->pref64.addr;
+		*len = policy->pref64.len;
+		return;
+	}
 	*prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
 	*len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
 }
@@ -553,7 +573,8 @@ enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 	return policy_decide_rule(policy, RULE_NONE, host, local);
 }
 
-enum policy_outcome policy_decide_rule(const struct policy *policy,
+/* policy_decide_rule() as if a translate-prefix were always at hand. */
+static enum policy_outcome decide_rule(const struct policy *policy,
 				       enum policy_action action,
 				       unsigned host, unsigned local)
 {
@@ -571,6 +592,43 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 				  policy_mapped(policy));
 }
 
+enum policy_outcome policy_decide_rule(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local)
+{
+	enum policy_outcome o = decide_rule(policy, action, host, local);
+	struct in6_addr prefix;
+	unsigned len;
+
+	/* translate-prefix = auto found no NAT64: nothing to map through. */
+	if (o == OUTCOME_MAP) {
+		policy_translate_prefix(policy, &prefix, &len);
+		if (!len)
+			return OUTCOME_FAIL_HOST;
+	}
+	return o;
+}
+
+bool policy_may_map(const struct policy *policy)
+{
+	static const unsigned hosts[] = {FAM_IPV4, FAM_BOTH};
+	static const unsigned locals[] = {FAM_NONE, FAM_IPV4, FAM_IPV6,
+					  FAM_BOTH};
+	enum policy_action a;
+	size_t h, l;
+
+	for (a = RULE_NONE; a <= RULE_MAP; a++) {
+		if (a != RULE_NONE && !policy_rule_count_of(policy, a))
+			continue;
+		for (h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++)
+			for (l = 0; l < sizeof(locals) / sizeof(locals[0]); l++)
+				if (decide_rule(policy, a, hosts[h],
+						locals[l]) == OUTCOME_MAP)
+					return true;
+	}
+	return false;
+}
+
 bool policy_local_has(const struct policy *policy,
 		      const struct policy_addr *addr)
 {
@@ -581,12 +639,13 @@ bool policy_local_has(const struct policy *policy,
 void policy_translate(const struct policy *policy, const struct in_addr *v4,
 		      struct in6_addr *out)
 {
-	const struct in6_addr *prefix = &EFFECTIVE(policy, KEY_TRANSLATE)
-						  .prefix.addr;
+	struct in6_addr prefix;
+	unsigned len;
 
-	/* The prefix was checked when it was parsed: this cannot fail. */
-	policy_rfc6052_embed(prefix, EFFECTIVE(policy, KEY_TRANSLATE).prefix.len,
-			     v4, out);
+	/* The prefix was checked when it was parsed or found, and without
+	 * one the decision is never to map: this cannot fail. */
+	policy_translate_prefix(policy, &prefix, &len);
+	policy_rfc6052_embed(&prefix, len, v4, out);
 }
 
 size_t policy_rule_count(const struct policy *policy)

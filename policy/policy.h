@@ -254,6 +254,14 @@ int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
 int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
 		     unsigned *len);
 
+struct addrinfo;
+/*
+ * policy_pref64_find - the first prefix an answer of list (getaddrinfo's
+ * for ipv4only.arpa) shows; -ENOENT when none does.
+ */
+int policy_pref64_find(const struct addrinfo *list, struct in6_addr *prefix,
+		       unsigned *len);
+
 /* --- the policy object (config.c) ---------------------------------------- */
 
 /* policy_new - a policy holding the built-in defaults; NULL without memory. */
@@ -375,8 +383,29 @@ enum policy_log policy_log(const struct policy *policy);
 const char *policy_log_path(const struct policy *policy);
 /* NULL when no local address is set. */
 const struct policy_local *policy_local_address(const struct policy *policy);
+/*
+ * policy_translate_prefix - the effective translate-prefix; under
+ * translate-prefix = auto the one policy_set_pref64() gave, len 0 while
+ * there is none.
+ */
 void policy_translate_prefix(const struct policy *policy,
 			     struct in6_addr *prefix, unsigned *len);
+/* translate-prefix = auto: the prefix is the network's (RFC 7050). */
+bool policy_translate_auto(const struct policy *policy);
+/*
+ * policy_set_pref64 - the prefix translate-prefix = auto found (NULL: none;
+ * a prefix policy_prefix_check() refuses counts as none).  Until then, and
+ * with none, every map decision is fail-host.  Call it before the policy
+ * is shared: readers take no lock.
+ */
+void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
+		       unsigned len);
+/*
+ * policy_may_map - whether some decision of the policy maps an IPv4 host
+ * through the translate-prefix (the table, or a map rule): whether
+ * translate-prefix = auto needs looking for.
+ */
+bool policy_may_map(const struct policy *policy);
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 		      unsigned *len);
 

@@ -241,6 +241,11 @@ static int parse_translate(struct policy *p, const char *v, union value *out,
 	int r;
 
 	(void)p;
+	/* Discovered by the shim (RFC 7050); len 0 stands for it. */
+	if (!strcmp(v, "auto")) {
+		memset(&out->prefix, 0, sizeof(out->prefix));
+		return 0;
+	}
 	r = policy_addr_parse_cidr(v, &a, &len);
 	if (!r && a.fam != FAM_IPV6)
 		return fault_set(f, 0, "'%s' is not an IPv6 prefix", v);
@@ -268,6 +273,8 @@ static int format_prefix(const union value *val, char *buf, size_t len)
 	const uint8_t *b = val->prefix.addr.s6_addr;
 	char text[64], *dot;
 
+	if (!val->prefix.len)
+		return snprintf(buf, len, "auto");
 	memcpy(a.a, b, 16);
 	policy_addr_format(&a, text, sizeof(text));
 	dot = strchr(text, '.');

@@ -201,6 +201,8 @@ static struct policy *shim_policy_load(void)
 	if (shim_exe_known)
 		policy_select(policy, shim_exe_name,
 			      shim_exe_path[0] ? shim_exe_path : NULL);
+	/* Before the decision caches are built from it. */
+	pref64_prepare(policy);
 	return policy;
 
 err_policy:

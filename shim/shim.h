@@ -307,6 +307,14 @@ void fdstate_received(const struct msghdr *msg);
  * changes errno, never blocks the call: a line that cannot be written at
  * once is dropped and counted.  (shim/log.c)
  */
+/*
+ * pref64_prepare - under translate-prefix = auto, when some decision of
+ * policy maps, ask the resolver for ipv4only.arpa and give policy the
+ * NAT64 prefix its answers show, or none (RFC 7050; pref64.c).  Logged.
+ * Called once, while the policy loads, before it is shared.
+ */
+void pref64_prepare(struct policy *policy);
+
 struct shim_log_event {
 	const char *call;		/* "accept", "connect", ... */
 	int family;			/* the program's socket family */

@@ -338,6 +338,77 @@ START_TEST(test_class)
 }
 END_TEST
 
+/*
+ * translate-prefix = auto: every map decision is fail-host until a prefix
+ * is found, and map again once it is; other outcomes never change.
+ */
+static const struct auto_case {
+	const char *stack, *mapped;
+	enum policy_action action;
+	unsigned host, local;
+	enum policy_outcome before, after;
+} auto_cases[] = {
+	{"ipv6", "yes", RULE_NONE, V4, NONE, OUTCOME_FAIL_HOST, OUTCOME_MAP},
+	{"ipv6", "yes", RULE_NONE, V4, V6, OUTCOME_FAIL_HOST, OUTCOME_MAP},
+	{"ipv6", "yes", RULE_NONE, BOTH, NONE, OUTCOME_IPV6, OUTCOME_IPV6},
+	{"ipv6", "yes", RULE_NONE, L4, NONE, OUTCOME_IPV4, OUTCOME_IPV4},
+	{"ipv6", "yes", RULE_NONE, V4, V4, OUTCOME_FAIL_LOCAL,
+	 OUTCOME_FAIL_LOCAL},
+	{"ipv6", "no", RULE_NONE, V4, NONE, OUTCOME_FAIL_HOST,
+	 OUTCOME_FAIL_HOST},
+	{"dual", "yes", RULE_MAP, V4, NONE, OUTCOME_FAIL_HOST, OUTCOME_MAP},
+	{"dual", "yes", RULE_NONE, V4, NONE, OUTCOME_IPV4, OUTCOME_IPV4},
+	{"dual", "yes", RULE_DENY, V4, NONE, OUTCOME_DENY, OUTCOME_DENY},
+};
+
+START_TEST(test_auto)
+{
+	const struct auto_case *c = &auto_cases[_i];
+	struct policy *p = policy_with(c->stack, "yes", c->mapped, "ipv6");
+	struct policy_error err;
+	struct in6_addr wkp = {.s6_addr = {0, 0x64, 0xff, 0x9b}}, got;
+	unsigned len;
+
+	ck_assert_int_eq(policy_set(p, "translate-prefix", "auto", "t", &err),
+			 0);
+	ck_assert(policy_translate_auto(p));
+	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
+			 c->before);
+	policy_set_pref64(p, &wkp, 95);	/* not RFC 6052's: none */
+	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
+			 c->before);
+	policy_set_pref64(p, &wkp, 96);
+	policy_translate_prefix(p, &got, &len);
+	ck_assert_uint_eq(len, 96);
+	ck_assert_mem_eq(&got, &wkp, sizeof(got));
+	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
+			 c->after);
+	policy_free(p);
+}
+END_TEST
+
+/* Whether anything maps, so that auto needs looking for. */
+static const struct may_map_case {
+	const char *stack, *mapped;
+	bool want;
+} may_map_cases[] = {
+	{"ipv6", "yes", true},
+	{"ipv6", "no", false},
+	{"dual", "yes", true},	/* a socket bound to an IPv6 address */
+	{"dual", "no", false},
+	{"ipv4", "yes", false},
+};
+
+START_TEST(test_may_map)
+{
+	const struct may_map_case *c = &may_map_cases[_i];
+	struct policy *p = policy_with(c->stack, "yes", c->mapped, "ipv6");
+
+	ck_assert_int_eq(policy_may_map(p), c->want);
+	policy_free(p);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
@@ -361,6 +432,10 @@ int main(void)
 	tcase_add_loop_test(tc, test_loopback, 0, N(loop_cases));
 	tcase_add_loop_test(tc, test_socket_fams, 0, N(socket_cases));
 	tcase_add_loop_test(tc, test_class, 0, N(class_cases));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("translate-prefix auto");
+	tcase_add_loop_test(tc, test_auto, 0, N(auto_cases));
+	tcase_add_loop_test(tc, test_may_map, 0, N(may_map_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -79,7 +79,8 @@ ns	IN AAAA	2001:db8:6::1
 @	IN A	192.0.0.170
 @	IN A	192.0.0.171
 EOF
-# unbound_conf PREFIX: the DNS64's config for PREFIX.
+# unbound_conf PREFIX [MODULES]: the DNS64's config for PREFIX (MODULES
+# "iterator": a resolver that is no DNS64).
 unbound_conf()
 {
 	cat <<EOF
@@ -95,7 +96,7 @@ server:
 	use-syslog: no
 	logfile: "$tmp/dns/unbound.log"
 	access-control: ::/0 allow
-	module-config: "dns64 iterator"
+	module-config: "${2:-dns64 iterator}"
 	dns64-prefix: $1
 	local-zone: "." refuse
 	local-zone: "stackshim.test." transparent
@@ -253,6 +254,81 @@ for entry in "${prefixes[@]}"; do
 	run_py "$conf" tcp 127.0.0.1 "$L"
 	expect_step "$what: python3 to a local service at 127.0.0.1 (loopback, not the NAT64)" \
 		1 result=connected family=inet peer=127.0.0.1
+
+	# The same prefix, found (RFC 7050).
+	conf "a${P//[:\/]/_}" "# nat64.sh: auto" "stack = ipv6" \
+		"translate-prefix = auto" "log = $tmp/auto.log"
+	what="--stack ipv6 --translate-prefix auto (the DNS64's $P)"
+	: >"$tmp/auto.log"
+	TRACE=1 run_py "$conf" tcp "$S" "$N" udp "$S" "$N" tcp4 "$NAME" "$N" \
+		tcp 127.0.0.1 "$L"
+	expect_step "$what: python3 AF_INET to $S connects" 1 \
+		result=connected family=inet "peer=$S" peerlen=2
+	expect_eq "$what: the kernel saw connect" "AF_INET6/$A" \
+		"$(kernel_connects "$N")"
+	expect_step "$what: python3 AF_INET UDP to $S answers" 2 \
+		result=connected family=inet "peer=$S"
+	expect_step "$what: python3 AF_INET to $NAME connects" 3 \
+		result=connected family=inet "peer=$S"
+	expect_step "$what: python3 to 127.0.0.1 over loopback" 4 \
+		result=connected family=inet peer=127.0.0.1
+	expect_log "$what: the log says what was found and where from" \
+		"$tmp/auto.log" call=discover name=ipv4only.arpa \
+		"translated=${P%/*}" "reason=rfc7050-ipv4only.arpa-/${P#*/}"
+	[ "$(grep -c call=discover "$tmp/auto.log")" = 1 ] ||
+		fail "$what: one discovery per process" "$(cat "$tmp/auto.log")"
+	capture "$STACKSHIM" explain --stack ipv6 --translate-prefix auto "$S"
+	expect_grep "$what: explain says what was found" \
+		"^translate-prefix: auto: ${P//./\\.} \\(from ipv4only.arpa" "$tmp/out"
+	expect_grep "$what: explain maps $S to $A" \
+		"^translated: ${S//./\\.} -> $A\$" "$tmp/out"
 done
+
+# --- translate-prefix = auto where no prefix can be found ---------------------------
+# restart_dns64 MODULES: unbound again, as MODULES makes it.
+restart_dns64()
+{
+	kill "$unbound_pid" 2>/dev/null
+	wait "$unbound_pid" 2>/dev/null
+	unbound_conf 64:ff9b::/96 "$1" >"$tmp/dns/unbound.conf"
+	background "$NAT" unbound -c "$tmp/dns/unbound.conf"
+	unbound_pid=$bg_pid
+	wait_until "$unbound_pid" dns_any ||
+		itest_error "the resolver did not answer ($1)"
+}
+# dns_any: the resolver answers (an A record).
+# shellcheck disable=SC2317 # run by wait_until
+dns_any()
+{
+	"$PYTHON" -c 'import socket; socket.getaddrinfo("ipv4only.arpa", 1, socket.AF_INET)' \
+		>/dev/null 2>&1
+}
+# expect_no_prefix WHAT: with auto, python3 AF_INET to 11.0.0.2 is the
+# table's fail-host, loopback still works, and the log says why.
+expect_no_prefix()
+{
+	conf none "# nat64.sh: auto, nothing to find" "stack = ipv6" \
+		"translate-prefix = auto" "log = $tmp/none.log"
+	: >"$tmp/none.log"
+	run_py "$conf" tcp 11.0.0.2 "$N" tcp 127.0.0.1 "$L"
+	expect_step "$1: python3 AF_INET to 11.0.0.2 is fail-host" 1 \
+		result=error stage=connect err=ENETUNREACH
+	expect_step "$1: python3 to 127.0.0.1 over loopback" 2 \
+		result=connected family=inet peer=127.0.0.1
+	expect_log "$1: the log says none was found" "$tmp/none.log" \
+		call=discover name=ipv4only.arpa reason=rfc7050-no-nat64-prefix
+	capture "$STACKSHIM" explain --stack ipv6 --translate-prefix auto \
+		11.0.0.2
+	expect_grep "$1: explain says none was found" \
+		'^translate-prefix: auto: no NAT64 prefix' "$tmp/out"
+	expect_grep "$1: explain says fail-host" '^outcome: fail-host$' \
+		"$tmp/out"
+}
+restart_dns64 iterator
+expect_no_prefix "auto, a resolver that is no DNS64"
+# A DNS64 whose ipv4only.arpa has a real AAAA record: nothing synthesized.
+printf '@\tIN AAAA\t2001:db8:6::99\n' >>"$tmp/dns/ipv4only.arpa.zone"
+restart_dns64 iterator
+expect_no_prefix "auto, ipv4only.arpa with a real AAAA"
 
 finish
