@@ -302,6 +302,50 @@ static bool rfc6052_rest_zero(const struct in6_addr *addr,
 }
 
 /*
+ * The IPv4 networks that are not global, which RFC 6052 §3.1 forbids the
+ * well-known prefix 64:ff9b::/96 to carry: those RFC 5735 §3 lists (RFC
+ * 1918's among them) and RFC 6598's shared address space.
+ */
+static const struct {
+	uint8_t net[4];
+	unsigned len;
+} ipv4_nonglobal[] = {
+	{{0, 0, 0, 0}, 8},		/* "this" network */
+	{{10, 0, 0, 0}, 8},		/* RFC 1918 */
+	{{100, 64, 0, 0}, 10},		/* shared address space, RFC 6598 */
+	{{127, 0, 0, 0}, 8},		/* loopback */
+	{{169, 254, 0, 0}, 16},		/* link local */
+	{{172, 16, 0, 0}, 12},		/* RFC 1918 */
+	{{192, 0, 0, 0}, 24},		/* IETF protocol assignments */
+	{{192, 0, 2, 0}, 24},		/* TEST-NET-1 */
+	{{192, 88, 99, 0}, 24},		/* 6to4 relay anycast */
+	{{192, 168, 0, 0}, 16},		/* RFC 1918 */
+	{{198, 18, 0, 0}, 15},		/* benchmarking */
+	{{198, 51, 100, 0}, 24},	/* TEST-NET-2 */
+	{{203, 0, 113, 0}, 24},		/* TEST-NET-3 */
+	{{224, 0, 0, 0}, 4},		/* multicast */
+	{{240, 0, 0, 0}, 4},		/* reserved, and the broadcast */
+};
+
+/*
+ * policy_ipv4_global - whether v4 is a global address: none of
+ * ipv4_nonglobal[] holds it.
+ */
+bool policy_ipv4_global(const struct in_addr *v4)
+{
+	uint32_t a = ntohl(v4->s_addr), net, mask;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(ipv4_nonglobal); i++) {
+		memcpy(&net, ipv4_nonglobal[i].net, sizeof(net));
+		mask = ~0u << (32 - ipv4_nonglobal[i].len);
+		if ((a & mask) == ntohl(net))
+			return false;
+	}
+	return true;
+}
+
+/*
  * policy_pref64_of - the NAT64 prefix that addr, one AAAA answer for
  * ipv4only.arpa, shows (RFC 7050 §3).  The name's A records are the
  * well-known 192.0.0.170 and 192.0.0.171 (§2.2), so a DNS64 answer holds

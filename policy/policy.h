@@ -251,6 +251,13 @@ int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
  * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
  * holds neither well-known IPv4 address at one of RFC 6052's places.
  */
+/*
+ * policy_ipv4_global - whether v4 is a global IPv4 address: not one of the
+ * networks RFC 5735 §3 lists (RFC 1918's among them) nor RFC 6598's, which
+ * RFC 6052 §3.1 forbids the well-known prefix 64:ff9b::/96 to carry.
+ */
+bool policy_ipv4_global(const struct in_addr *v4);
+
 int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
 		     unsigned *len);
 

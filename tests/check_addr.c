@@ -445,6 +445,42 @@ START_TEST(test_cidr)
 }
 END_TEST
 
+/* --- RFC 6052 §3.1: global IPv4 addresses --------------------------------- */
+
+static const struct global_case {
+	const char *v4;
+	bool global;
+} global_cases[] = {
+	{"0.1.2.3", false},	    {"1.0.0.1", true},
+	{"9.255.255.255", true},    {"10.0.0.0", false},
+	{"10.255.255.255", false},  {"11.0.0.2", true},
+	{"100.63.255.255", true},   {"100.64.0.0", false},
+	{"100.127.255.255", false}, {"100.128.0.0", true},
+	{"127.0.0.1", false},	    {"169.254.1.1", false},
+	{"172.15.255.255", true},   {"172.16.0.1", false},
+	{"172.31.255.255", false},  {"172.32.0.0", true},
+	{"192.0.0.170", false},	    {"192.0.1.1", true},
+	{"192.0.2.33", false},	    {"192.88.99.1", false},
+	{"192.167.255.255", true},  {"192.168.1.1", false},
+	{"198.17.255.255", true},   {"198.18.0.1", false},
+	{"198.19.255.255", false},  {"198.20.0.0", true},
+	{"198.51.100.7", false},    {"203.0.113.9", false},
+	{"203.0.114.0", true},	    {"223.255.255.255", true},
+	{"224.0.0.1", false},	    {"239.255.255.255", false},
+	{"240.0.0.1", false},	    {"255.255.255.255", false},
+	{"8.8.8.8", true},
+};
+
+START_TEST(test_ipv4_global)
+{
+	const struct global_case *c = &global_cases[_i];
+	struct in_addr v4 = in4(c->v4);
+
+	ck_assert_msg(policy_ipv4_global(&v4) == c->global, "%s: want %s",
+		      c->v4, c->global ? "global" : "not global");
+}
+END_TEST
+
 /* --- RFC 7050: the prefix an ipv4only.arpa answer shows ----------------- */
 
 static const struct pref64_case {
@@ -508,6 +544,7 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc, test_extract, 0, N(embed_cases));
 	tcase_add_loop_test(tc, test_extract_bad_len, 0, N(bad_lens));
 	tcase_add_loop_test(tc, test_pref64_of, 0, N(pref64_cases));
+	tcase_add_loop_test(tc, test_ipv4_global, 0, N(global_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prefix");
