@@ -67,18 +67,24 @@ EOF
 	itest_error "vsftpd on $addr did not start"
 }
 
+# expect_whole: the last capture ($what) exited 0 with $out the whole file.
+expect_whole()
+{
+	if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
+		pass "$what: the file arrived whole"
+	else
+		fail "$what: the file arrives whole" "exit $status" \
+			"$(show_output)"
+	fi
+}
+
 for addr in 127.0.0.1 192.0.2.1; do
 	start_vsftpd "$addr"
 	for mode in on off; do
 		what="--stack ipv6: lftp from vsftpd at $addr (passive-mode $mode)"
 		out=$tmp/got-$addr-$mode.bin
 		capture "${SHIM[@]}" lftp -c "set net:max-retries 1; set net:timeout 5; set ftp:passive-mode $mode; open -u anonymous,x ftp://$addr:$port; get data.bin -o $out"
-		if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
-			pass "$what: the file arrived whole"
-		else
-			fail "$what: the file arrives whole" "exit $status" \
-				"$(show_output)"
-		fi
+		expect_whole
 	done
 	# tnftp binds its active-mode data socket to the control
 	# connection's local address, as getsockname() shows it.
@@ -87,12 +93,7 @@ for addr in 127.0.0.1 192.0.2.1; do
 		out=$tmp/tnftp-$addr$mode.bin
 		capture "${SHIM[@]}" tnftp -n $mode -q 10 -o "$out" \
 			"ftp://anonymous:x@$addr:$port/data.bin"
-		if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
-			pass "$what: the file arrived whole"
-		else
-			fail "$what: the file arrives whole" "exit $status" \
-				"$(show_output)"
-		fi
+		expect_whole
 	done
 done
 
@@ -111,12 +112,7 @@ for mode in on off; do
 	what="--stack ipv6: vsftpd (0.0.0.0) to a bare lftp at 192.0.2.1 (passive-mode $mode)"
 	out=$tmp/srv-got-$mode.bin
 	capture lftp -c "set net:max-retries 1; set net:timeout 5; set ftp:passive-mode $mode; open -u anonymous,x ftp://192.0.2.1:$port; get data.bin -o $out"
-	if [ "$status" -eq 0 ] && cmp -s "$tmp/pub/data.bin" "$out"; then
-		pass "$what: the file arrived whole"
-	else
-		fail "$what: the file arrives whole" "exit $status" \
-			"$(show_output)"
-	fi
+	expect_whole
 done
 
 finish

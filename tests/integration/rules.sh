@@ -278,34 +278,10 @@ expect_log "log: the mapped connect names $D:4 and the translated address" \
 # namespace, and no IPv4 but lo.  NAT64 namespace: n1 2001:db8:6::1/64;
 # tayga (prefix 2001:db8:64::/96, IPv6 clients from 198.51.100.128/25);
 # v0 192.0.2.1/24.  Server namespace, IPv4 only: v1 192.0.2.2/24.
-NAT=nat$ITEST_ID
-V4=v4srv$ITEST_ID
-netns_add "$NAT"
-netns_add "$V4"
-veth n0 "" n1 "$NAT"
-veth v0 "$NAT" v1 "$V4"
-ipv6_off "$V4"
-ip addr add 2001:db8:6::2/64 dev n0 nodad || itest_error "address n0"
+nat64_topology
 ip route add 2001:db8:64::/96 via 2001:db8:6::1 || itest_error "route to NAT64"
-ip -n "$NAT" addr add 2001:db8:6::1/64 dev n1 nodad || itest_error "address n1"
-ip -n "$NAT" addr add 192.0.2.1/24 dev v0 || itest_error "address v0"
-ip -n "$V4" addr add 192.0.2.2/24 dev v1 || itest_error "address v1"
-ip -n "$V4" route add 198.51.100.0/24 via 192.0.2.1 || itest_error "route in $V4"
-# shellcheck disable=SC2016
-ip netns exec "$NAT" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
-	echo 1 >/proc/sys/net/ipv6/conf/all/forwarding' ||
-	itest_error "forwarding in $NAT"
-mkdir -p "$tmp/tayga"
-printf '%s\n' "tun-device nat64" "ipv4-addr 198.51.100.1" \
-	"prefix 2001:db8:64::/96" "dynamic-pool 198.51.100.128/25" \
-	"data-dir $tmp/tayga" >"$tmp/tayga.conf"
-ip netns exec "$NAT" tayga -c "$tmp/tayga.conf" --mktun >/dev/null ||
-	itest_error "tayga --mktun"
-ip -n "$NAT" link set nat64 up || itest_error "nat64 up"
-ip -n "$NAT" addr add 198.51.100.2 dev nat64 || itest_error "address nat64"
-ip -n "$NAT" addr add 2001:db8:6::64 dev nat64 || itest_error "address nat64"
-ip -n "$NAT" route add 198.51.100.128/25 dev nat64 || itest_error "route pool"
 ip -n "$NAT" route add 2001:db8:64::/96 dev nat64 || itest_error "route prefix"
+tayga_conf 2001:db8:64::/96 >"$tmp/tayga.conf"
 background "$NAT" tayga -c "$tmp/tayga.conf" --nodetach
 N=$(free_port "$V4")
 start_server v4srv "$V4" "tcp:192.0.2.2:$N"

@@ -206,3 +206,50 @@ kernel_connects()
 		"$tmp/strace" | sort -u | paste -sd, -
 }
 
+# --- NAT64 (rules.sh, nat64.sh) --------------------------------------------------------
+# nat64_topology: this namespace n0 2001:db8:6::2/64, no IPv4 but lo; a
+# NAT64 namespace $NAT, n1 2001:db8:6::1/64 and v0 192.0.2.1/24, with
+# forwarding and tayga's tun device nat64 (198.51.100.2, 2001:db8:6::64,
+# its pool 198.51.100.128/25 routed there); an IPv4-only server namespace
+# $V4, v1 192.0.2.2/24.  The prefix's routes and tayga itself are the
+# caller's (tayga_conf).
+nat64_topology()
+{
+	NAT=nat$ITEST_ID
+	V4=v4srv$ITEST_ID
+	netns_add "$NAT"
+	netns_add "$V4"
+	veth n0 "" n1 "$NAT"
+	veth v0 "$NAT" v1 "$V4"
+	ipv6_off "$V4"
+	ip addr add 2001:db8:6::2/64 dev n0 nodad || itest_error "address n0"
+	ip -n "$NAT" addr add 2001:db8:6::1/64 dev n1 nodad ||
+		itest_error "address n1"
+	ip -n "$NAT" addr add 192.0.2.1/24 dev v0 || itest_error "address v0"
+	ip -n "$V4" addr add 192.0.2.2/24 dev v1 || itest_error "address v1"
+	ip -n "$V4" route add 198.51.100.0/24 via 192.0.2.1 ||
+		itest_error "route in $V4"
+	# shellcheck disable=SC2016
+	ip netns exec "$NAT" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+		echo 1 >/proc/sys/net/ipv6/conf/all/forwarding' ||
+		itest_error "forwarding in $NAT"
+	mkdir -p "$tmp/tayga"
+	tayga_conf 64:ff9b::/96 >"$tmp/tayga.conf"
+	ip netns exec "$NAT" tayga -c "$tmp/tayga.conf" --mktun >/dev/null ||
+		itest_error "tayga --mktun"
+	ip -n "$NAT" link set nat64 up || itest_error "nat64 up"
+	ip -n "$NAT" addr add 198.51.100.2 dev nat64 ||
+		itest_error "address nat64"
+	ip -n "$NAT" addr add 2001:db8:6::64 dev nat64 ||
+		itest_error "address nat64"
+	ip -n "$NAT" route add 198.51.100.128/25 dev nat64 ||
+		itest_error "route pool"
+}
+
+# tayga_conf PREFIX: tayga's config for the NAT64 prefix PREFIX.
+tayga_conf()
+{
+	printf '%s\n' "tun-device nat64" "ipv4-addr 198.51.100.1" \
+		"ipv6-addr 2001:db8:6::64" "prefix $1" \
+		"dynamic-pool 198.51.100.128/25" "data-dir $tmp/tayga"
+}
