@@ -609,6 +609,44 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 	return o;
 }
 
+/* The well-known prefix, 64:ff9b::/96 (RFC 6052 §2.1). */
+static bool prefix_well_known(const struct in6_addr *prefix, unsigned len)
+{
+	static const uint8_t wkp[12] = {0, 0x64, 0xff, 0x9b};
+
+	return len == 96 && !memcmp(prefix->s6_addr, wkp, sizeof(wkp));
+}
+
+bool policy_translatable(const struct policy *policy,
+			 const struct in_addr *v4)
+{
+	struct in6_addr prefix;
+	unsigned len;
+
+	policy_translate_prefix(policy, &prefix, &len);
+	return len && (!prefix_well_known(&prefix, len) ||
+		       policy_ipv4_global(v4));
+}
+
+enum policy_outcome policy_decide_dest(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local,
+				       const struct policy_addr *dest)
+{
+	enum policy_outcome o = policy_decide_rule(policy, action, host,
+						   local);
+	struct in_addr v4;
+
+	/* A map rule names its addresses: they are translated whatever
+	 * they are.  The table's map never puts a non-global address
+	 * behind the well-known prefix (RFC 6052 §3.1). */
+	if (o == OUTCOME_MAP && action != RULE_MAP &&
+	    policy_addr_v4(policy, dest, &v4) &&
+	    !policy_translatable(policy, &v4))
+		return OUTCOME_FAIL_HOST;
+	return o;
+}
+
 bool policy_may_map(const struct policy *policy)
 {
 	static const unsigned hosts[] = {FAM_IPV4, FAM_BOTH};

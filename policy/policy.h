@@ -408,6 +408,23 @@ bool policy_translate_auto(const struct policy *policy);
 void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
 		       unsigned len);
 /*
+ * policy_translatable - whether v4 may be sent through the translate-prefix:
+ * there is one, and it is not the well-known 64:ff9b::/96 or v4 is global
+ * (RFC 6052 §3.1; policy_ipv4_global()).
+ */
+bool policy_translatable(const struct policy *policy,
+			 const struct in_addr *v4);
+/*
+ * policy_decide_dest - policy_decide_rule() for one destination address:
+ * the table's map of an IPv4 address the translate-prefix may not carry
+ * (policy_translatable()) is fail-host; a map rule's is kept, since the
+ * rule names the address.
+ */
+enum policy_outcome policy_decide_dest(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local,
+				       const struct policy_addr *dest);
+/*
  * policy_may_map - whether some decision of the policy maps an IPv4 host
  * through the translate-prefix (the table, or a map rule): whether
  * translate-prefix = auto needs looking for.

@@ -409,6 +409,46 @@ START_TEST(test_may_map)
 }
 END_TEST
 
+/* RFC 6052 §3.1: the well-known prefix carries global addresses only. */
+static const struct dest_case {
+	const char *prefix, *dest;
+	enum policy_action action;
+	enum policy_outcome want;
+} dest_cases[] = {
+	{"64:ff9b::/96", "8.8.8.8", RULE_NONE, OUTCOME_MAP},
+	{"64:ff9b::/96", "11.0.0.2", RULE_NONE, OUTCOME_MAP},
+	{"64:ff9b::/96", "10.1.2.3", RULE_NONE, OUTCOME_FAIL_HOST},
+	{"64:ff9b::/96", "192.168.1.1", RULE_NONE, OUTCOME_FAIL_HOST},
+	{"64:ff9b::/96", "100.64.0.1", RULE_NONE, OUTCOME_FAIL_HOST},
+	{"64:ff9b::/96", "10.1.2.3", RULE_MAP, OUTCOME_MAP},
+	{"64:ff9b::/96", "10.1.2.3", RULE_DENY, OUTCOME_DENY},
+	{"64:ff9b::/96", "127.0.0.1", RULE_NONE, OUTCOME_IPV4},
+	{"64:ff9b::/96", "64:ff9b::a01:203", RULE_NONE, OUTCOME_IPV6},
+	{"2001:db8:64::/96", "10.1.2.3", RULE_NONE, OUTCOME_MAP},
+	{"64:ff9b:1::/48", "10.1.2.3", RULE_NONE, OUTCOME_MAP},
+	{"::ffff:0:0/96", "10.1.2.3", RULE_NONE, OUTCOME_MAP},
+};
+
+START_TEST(test_dest)
+{
+	const struct dest_case *c = &dest_cases[_i];
+	struct policy *p = policy_with("ipv6", "yes", "yes", "ipv6");
+	struct policy_error err;
+	struct policy_addr dest;
+	enum policy_outcome got;
+
+	ck_assert_int_eq(policy_set(p, "translate-prefix", c->prefix, "t",
+				    &err), 0);
+	ck_assert_int_eq(policy_addr_parse(c->dest, &dest), 0);
+	got = policy_decide_dest(p, c->action, policy_addr_class(&dest),
+				 FAM_NONE, &dest);
+	ck_assert_msg(got == c->want, "%s under %s: got %s, want %s", c->dest,
+		      c->prefix, policy_outcome_name(got),
+		      policy_outcome_name(c->want));
+	policy_free(p);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
@@ -436,6 +476,7 @@ int main(void)
 	tc = tcase_create("translate-prefix auto");
 	tcase_add_loop_test(tc, test_auto, 0, N(auto_cases));
 	tcase_add_loop_test(tc, test_may_map, 0, N(may_map_cases));
+	tcase_add_loop_test(tc, test_dest, 0, N(dest_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
