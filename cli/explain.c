@@ -266,12 +266,43 @@ static bool rules_find(const struct policy *policy,
 	return same;
 }
 
+/* The outcome for host's address i under rule: for host's cell when
+ * whole, else for the address's own family, as a connection to it is. */
+static enum policy_outcome verdict_of(const struct policy *policy,
+				      const struct policy_rule *rule,
+				      const struct endpoint *host, size_t i,
+				      bool whole, const struct endpoint *local)
+{
+	const struct policy_addr *a = &host->addrs[i];
+
+	return policy_decide_dest(policy, rule->action,
+				  whole ? host->fam : policy_addr_class(a),
+				  local->fam, a);
+}
+
+/* Say why the table's map of a might not be translated (RFC 6052 §3.1). */
+static void untranslatable_print(const struct policy *policy,
+				 const struct policy_rule *rule,
+				 const struct policy_addr *a,
+				 enum policy_outcome outcome)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in_addr v4;
+
+	if (outcome == OUTCOME_FAIL_HOST && rule->action != RULE_MAP &&
+	    policy_addr_v4(policy, a, &v4) && !policy_translatable(policy, &v4))
+		printf("not translated: %s is not a global address, which "
+		       "the well-known prefix may not carry (RFC 6052 "
+		       "section 3.1; a map rule would)\n",
+		       policy_addr_format(a, text, sizeof(text)));
+}
+
 /*
  * The rule lines and the outcome: one "rule:" and one "outcome:" line when
- * every address of host has the same rule, decided for host's cell; else
- * one of each per address ("rule: ADDR ..."), each decided for the
- * address's own family, as a connection to it is.  A map outcome lists the
- * translated addresses.
+ * every address of host has the same rule and outcome, decided for host's
+ * cell; else one of each per address ("rule: ADDR ..."), each decided for
+ * the address's own family, as a connection to it is.  A map outcome lists
+ * the translated addresses.
  */
 static int verdict_print(const struct policy *policy,
 			 const struct cli_args *args,
@@ -279,42 +310,47 @@ static int verdict_print(const struct policy *policy,
 			 const struct endpoint *local)
 {
 	struct policy_rule *rules = calloc(host->naddrs, sizeof(*rules));
+	enum policy_outcome *outcomes = calloc(host->naddrs, sizeof(*outcomes));
 	char text[INET6_ADDRSTRLEN];
-	enum policy_outcome outcome;
+	bool whole;
 	size_t i;
 
-	if (!rules) {
+	if (!rules || !outcomes) {
+		free(rules);
+		free(outcomes);
 		fprintf(stderr, "stackshim: %s\n", strerror(ENOMEM));
 		return CLI_EXIT_POLICY;
 	}
-	if (rules_find(policy, args, host, rules)) {
-		rule_print(NULL, &rules[0]);
-		outcome = policy_decide_rule(policy, rules[0].action,
-					     host->fam, local->fam);
-		printf("outcome: %s\n", policy_outcome_name(outcome));
-		for (i = 0; outcome == OUTCOME_MAP && i < host->naddrs; i++)
-			translated_print(policy, &host->addrs[i]);
-		free(rules);
-		return 0;
+	whole = rules_find(policy, args, host, rules);
+	for (i = 0; i < host->naddrs; i++) {
+		outcomes[i] = verdict_of(policy, &rules[i], host, i, whole,
+					 local);
+		whole = whole && outcomes[i] == outcomes[0];
 	}
-	for (i = 0; i < host->naddrs; i++)
+	if (!whole)
+		for (i = 0; i < host->naddrs; i++)
+			outcomes[i] = verdict_of(policy, &rules[i], host, i,
+						 false, local);
+	for (i = 0; !whole && i < host->naddrs; i++)
 		rule_print(policy_addr_format(&host->addrs[i], text,
 					      sizeof(text)),
 			   &rules[i]);
-	for (i = 0; i < host->naddrs; i++) {
-		outcome = policy_decide_rule(
-			policy, rules[i].action,
-			policy_addr_class(&host->addrs[i]), local->fam);
+	if (whole) {
+		rule_print(NULL, &rules[0]);
+		printf("outcome: %s\n", policy_outcome_name(outcomes[0]));
+	}
+	for (i = 0; !whole && i < host->naddrs; i++)
 		printf("outcome: %s %s\n",
 		       policy_addr_format(&host->addrs[i], text, sizeof(text)),
-		       policy_outcome_name(outcome));
-	}
-	for (i = 0; i < host->naddrs; i++)
-		if (policy_decide_rule(policy, rules[i].action,
-				       policy_addr_class(&host->addrs[i]),
-				       local->fam) == OUTCOME_MAP)
+		       policy_outcome_name(outcomes[i]));
+	for (i = 0; i < host->naddrs; i++) {
+		untranslatable_print(policy, &rules[i], &host->addrs[i],
+				     outcomes[i]);
+		if (outcomes[i] == OUTCOME_MAP)
 			translated_print(policy, &host->addrs[i]);
+	}
 	free(rules);
+	free(outcomes);
 	return 0;
 }
 

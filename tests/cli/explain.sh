@@ -43,13 +43,28 @@ explain "IPv6 local" "stack=dual host=ipv4 local=ipv6" map \
 expect_line "IPv6 local: translated" \
 	"translated: 192.0.2.1 -> ::ffff:192.0.2.1" "$tmp/out"
 explain "IPv6 local, NAT64 prefix" "stack=dual host=ipv4 local=ipv6" map \
-	--translate-prefix 64:ff9b::/96 192.0.2.1 2001:db8::2
+	--translate-prefix 2001:db8:64::/96 192.0.2.1 2001:db8::2
 expect_line "IPv6 local, NAT64 prefix: translated" \
-	"translated: 192.0.2.1 -> 64:ff9b::c000:201" "$tmp/out"
+	"translated: 192.0.2.1 -> 2001:db8:64::c000:201" "$tmp/out"
 explain "mapped literal, NAT64 prefix" "stack=ipv6 host=ipv4 local=none" map \
-	--stack ipv6 --translate-prefix=64:ff9b::/96 ::ffff:192.0.2.1
+	--stack ipv6 --translate-prefix=2001:db8:64::/96 ::ffff:192.0.2.1
 expect_line "mapped literal, NAT64 prefix: translated" \
-	"translated: 192.0.2.1 -> 64:ff9b::c000:201" "$tmp/out"
+	"translated: 192.0.2.1 -> 2001:db8:64::c000:201" "$tmp/out"
+# The well-known prefix carries global addresses only (RFC 6052 §3.1).
+explain "well-known prefix, a global address" "stack=ipv6 host=ipv4 local=none" \
+	map --stack ipv6 --translate-prefix 64:ff9b::/96 11.0.0.2
+expect_line "well-known prefix, a global address: translated" \
+	"translated: 11.0.0.2 -> 64:ff9b::b00:2" "$tmp/out"
+explain "well-known prefix, 10.1.2.3" "stack=ipv6 host=ipv4 local=none" \
+	fail-host --stack ipv6 --translate-prefix 64:ff9b::/96 10.1.2.3
+expect_line "well-known prefix, 10.1.2.3: says why" \
+	"not translated: 10.1.2.3 is not a global address, which the well-known prefix may not carry (RFC 6052 section 3.1; a map rule would)" \
+	"$tmp/out"
+printf 'translate-prefix = 64:ff9b::/96\nmap = 10.0.0.0/8\n' >"$tmp/wkp.conf"
+explain "well-known prefix, 10.1.2.3 in a map rule" \
+	"stack=dual host=ipv4 local=none" map -c "$tmp/wkp.conf" 10.1.2.3
+expect_line "well-known prefix, 10.1.2.3 in a map rule: translated" \
+	"translated: 10.1.2.3 -> 64:ff9b::a01:203" "$tmp/out"
 explain "IPv6 local, mapped no" "stack=dual host=ipv4 local=ipv6" fail-host \
 	--mapped no 192.0.2.1 2001:db8::2
 expect_text "IPv6 local, mapped no: nothing translated" "" \
