@@ -10,8 +10,9 @@
  * The handler (storm(), for SIGALRM from setitimer() every 200 us and for
  * SIGIO from a datagram socket with O_ASYNC) calls socket(), bind(),
  * getsockname(), connect() and sendto() to the denied 127.0.0.2, sendto()
- * to the probe's own receiver, dup2() and close() on a fresh AF_INET
- * datagram socket; recvfrom() on an upgraded AF_INET socket that a feeder
+ * to the probe's own receiver, dup2(), setsockopt(), getsockopt(),
+ * fcntl(), dup(), shutdown() and close() on a fresh AF_INET datagram
+ * socket, socketpair() and listen(); recvfrom() on an upgraded AF_INET socket that a feeder
  * thread sends to from ever new IPv6 sources (each a new peer-pool
  * address); accept() and getpeername() on an upgraded AF_INET listener
  * the feeder connects to from new IPv6 sources.  It counts "unpoliced":
@@ -92,6 +93,33 @@ static void expect_denied(long rc)
 		atomic_fetch_add(&unpoliced, 1);
 }
 
+/* The rest of the list: options, flags, copies, a pair, a listener. */
+static void storm_more(int s)
+{
+	int one = 1, got = 0, pair[2], t;
+	socklen_t len = sizeof(got);
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (getsockopt(s, SOL_SOCKET, SO_DOMAIN, &got, &len) == 0 &&
+	    got != AF_INET)
+		atomic_fetch_add(&unpoliced, 1);	/* shown as upgraded */
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+	t = dup(s);
+	if (t >= 0) {
+		shutdown(t, SHUT_RDWR);
+		close(t);
+	}
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0) {
+		close(pair[0]);
+		close(pair[1]);
+	}
+	t = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (t >= 0) {
+		listen(t, 1);
+		close(t);
+	}
+}
+
 static void storm_fresh(void)
 {
 	struct sockaddr_in lo, deny, to, got;
@@ -117,6 +145,7 @@ static void storm_fresh(void)
 	spare = dup2(s, 1000);
 	if (spare >= 0)
 		close(spare);
+	storm_more(s);
 	close(s);
 }
 
@@ -420,6 +449,10 @@ static void run_fork(double seconds)
 	int i, status;
 	pid_t pid;
 
+	/* The library initialised first: a _Fork() in the middle of its
+	 * initialisation (shim/init.c's pthread_once(), which a _Fork()
+	 * child inherits in progress) is not what this case is about. */
+	close(socket(AF_INET, SOCK_DGRAM, 0));
 	for (i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, resolver, NULL);
 	while (now() < end) {
