@@ -14,8 +14,9 @@
 #   2. init: makes its first hooked call, the library's initialisation,
 #      slow with a 200,000-rule config (2 runs);
 #   3. logopen: makes the first logged call of a process whose log is a
-#      file (40 runs, each opening the log once), the handlers logging too:
-#      a once-flag or lock around the log's opening deadlocks;
+#      file (40 runs, each opening the log once), the handlers logging too
+#      (the library initialised before, by a call that logs nothing): a
+#      once-flag or lock around the log's opening deadlocks;
 #   4. fork: (no handler) makes children with _Fork(), which runs no
 #      pthread_atfork() handler, while 4 threads resolve a ruled name and
 #      connect to it, taking the library's lock (shim/lock.c); each child
@@ -31,7 +32,7 @@
 # Under TSan (tests/sanitize.sh thread tests/shim/sigstress.sh), which
 # reports a signal-unsafe call made in a signal handler, every run must
 # leave no report; the fork case is left out there (TSan's runtime does
-# not support _Fork()).
+# not support _Fork()), and so is the init case until item 6 is in.
 #
 # Handlers on the initialising thread are policed by issue 17 item 6
 # (shim/init.c), which is not this branch's: until it is merged the init
@@ -170,8 +171,18 @@ for i in 1 2 3; do
 	positive "malloc$i: IPv6 clients accepted in handlers" "malloc$i" accepted
 done
 
-# 2. The main thread initialising the library.
-for i in 1 2; do
+# 2. The main thread initialising the library.  Under TSan, whose
+# runtime delivers a signal at the end of the next intercepted call, a
+# handler's hook meets the initialisation in progress on its own thread
+# every time, and item 6 is not yet there to keep it from loading the
+# policy (calloc) in the handler or waiting on shim/init.c's once-flag.
+init_runs="1 2"
+case ,${SANITIZERS:-},$INIT_POLICED in
+*,thread,*,no)
+	echo "skipped under TSan until issue 17 item 6 (shim/init.c): init"
+	init_runs= ;;
+esac
+for i in $init_runs; do
 	run "init$i" "$big" init 2
 	clean "init$i"
 	got=$(val "init$i" unpoliced_init)
@@ -187,6 +198,8 @@ for i in $(seq 40); do
 	rm -f "$log"
 	run "logopen$i" "$logconf" logopen 0.1
 	clean "logopen$i"
+	expect "logopen$i: un-policed calls before init ended" 0 \
+		"$(val "logopen$i" unpoliced_init)"
 	# One line per event, none torn or merged into another.
 	bad=$(grep -c -v -E '^time=[^ ]+ pid=[0-9]+ program=sigstress-probe call=[a-z0-9]+ ([a-z_]+=[^ ]+ ?)+$' "$log")
 	expect "logopen$i: every log line whole" 0 "$bad"
