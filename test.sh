@@ -28,7 +28,7 @@ fi
 [ "$status" = 0 ] || exit "$status"
 
 sh tests/sanitize.sh address,undefined
-sh tests/sanitize.sh thread tests/shim/stress.sh
+sh tests/sanitize.sh thread tests/shim/stress.sh tests/shim/sigstress.sh
 sh fuzz/run.sh "${FUZZ_SECONDS:-60}"
 
 make -j"$jobs" distcheck

@@ -587,9 +587,9 @@ int policy_error_format(const struct policy_error *err, char *buf, size_t len);
  * it (shim/pool.c maps one file per pool, MAP_SHARED, so that every process
  * under the same pool agrees).  Pool addresses are the hosts of an IPv4
  * network, its first (network) and last (broadcast) addresses left out,
- * given in order to IPv6 addresses as they are first asked for and never
- * taken back: an address stands for one IPv6 address for the life of the
- * region.  At most POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
+ * given in order to IPv6 addresses as they are first asked for; once
+ * all are given, one long idle may be taken back (policy_pool_assign_at()
+ * below): an address stands for one IPv6 address until then.  At most POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
  *
  * Lookups take no lock: they read with acquire loads what a writer
  * published with release stores.  policy_pool_assign() must be called with
@@ -694,5 +694,46 @@ bool policy_pool_v6(const struct policy_pool *pool, const struct in_addr *v4,
 
 /* policy_pool_size - how many addresses the pool has reserved. */
 size_t policy_pool_size(const struct policy_pool *pool);
+
+/*
+ * Reuse.  An address is taken back only when the pool has none left to
+ * give, and only from an entry no lookup has used for POLICY_POOL_IDLE
+ * seconds of the caller's clock (one clock for every process that maps
+ * the region: shim/pool.c uses CLOCK_BOOTTIME).  The _at lookups mark
+ * what they find used at now; now 0 marks nothing and, for
+ * policy_pool_assign_at(), takes nothing back (what policy_pool_v4(),
+ * policy_pool_v6() and policy_pool_assign() do).
+ */
+#define POLICY_POOL_IDLE 600u
+
+/* What policy_pool_assign_at() did. */
+enum policy_pool_given {
+	POLICY_POOL_FOUND,	/* v6 had its address already */
+	POLICY_POOL_FRESH,	/* an address never given before */
+	POLICY_POOL_REUSED,	/* an idle address taken back */
+};
+
+/* policy_pool_v4_at - policy_pool_v4(), marking the entry used at now. */
+bool policy_pool_v4_at(const struct policy_pool *pool,
+		       const struct in6_addr *v6, struct in_addr *v4,
+		       uint32_t now);
+
+/* policy_pool_v6_at - policy_pool_v6(), marking the entry used at now. */
+bool policy_pool_v6_at(const struct policy_pool *pool, const struct in_addr *v4,
+		       struct in6_addr *v6, uint32_t now);
+
+/*
+ * policy_pool_assign_at - policy_pool_assign() at now: when the pool is
+ * full, the first entry idle for POLICY_POOL_IDLE that a sweep of at most
+ * 4,096 entries (from where the last one stopped) meets is given to v6.
+ * *given says which.  The writer lock must be held.  Returns 0, or ENOSPC
+ * when the pool is full and the sweep met no idle entry.
+ */
+int policy_pool_assign_at(struct policy_pool *pool, const struct in6_addr *v6,
+			  struct in_addr *v4, uint32_t now,
+			  enum policy_pool_given *given);
+
+/* policy_pool_reused - how many times an idle address was taken back. */
+size_t policy_pool_reused(const struct policy_pool *pool);
 
 #endif /* STACKSHIM_POLICY_H */

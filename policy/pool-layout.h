@@ -25,13 +25,23 @@
 #include <stdint.h>
 
 #define POOL_MAGIC	0x4c505353u	/* "SSPL" in little-endian order */
-#define POOL_VERSION	1u
+#define POOL_VERSION	2u
 #define POOL_PAGE	4096u
 /* The most addresses a region holds, whatever the pool's length: 2^20
  * addresses are 20 MiB of entries and 8 MiB of index, of which a sparse
  * file only stores the pages written. */
 #define POOL_CAPACITY_MAX (UINT32_C(1) << 20)
-#define POOL_VALID	1u	/* an entry's valid word, once written */
+/*
+ * An entry's valid word is a sequence count: 0 never written, odd valid
+ * (POOL_VALID the first time), even while a writer gives the entry to
+ * another IPv6 address (the next odd number once it has).  A reader
+ * trusts the IPv6 address it copied only when the word was the same odd
+ * number before and after.
+ */
+#define POOL_VALID	1u
+/* An index slot whose entry was given to another address: skipped by a
+ * lookup, taken by the next writer whose probe sequence meets it. */
+#define POOL_TOMB	UINT32_MAX
 
 struct pool_header {
 	uint32_t magic;		/* POOL_MAGIC */
@@ -43,14 +53,19 @@ struct pool_header {
 	uint32_t slots;		/* index slots, a power of two */
 	uint32_t count;		/* entries reserved: atomic, writers only */
 	uint64_t key[POLICY_POOL_KEYS]; /* the hash's keys, never changed */
-	uint8_t reserved[128 - 32 - 8 * POLICY_POOL_KEYS];
+	uint32_t hand;		/* where the next reuse sweep starts */
+	uint32_t busy;		/* n + 1 of an entry being reused, or 0 */
+	uint32_t reused;	/* entries given again, a count */
+	uint8_t reserved[128 - 32 - 8 * POLICY_POOL_KEYS - 12];
 	uint8_t lock[POLICY_POOL_LOCK_SIZE] __attribute__((aligned(64)));
 };
 
-/* An entry: valid is written last (release), after v6. */
+/* An entry: valid is written last (release), after v6.  used is the
+ * caller's clock (seconds) at its last use, refreshed by lookups. */
 struct pool_entry {
 	uint32_t valid;
-	uint8_t v6[16];
+	uint32_t used;
+	uint32_t v6[4];		/* the IPv6 address, as its bytes */
 };
 
 #endif /* STACKSHIM_POOL_LAYOUT_H */

@@ -31,13 +31,17 @@
 #include "pool-layout.h"
 
 _Static_assert(sizeof(struct pool_header) == 256, "header layout");
-_Static_assert(sizeof(struct pool_entry) == 20, "entry layout");
+_Static_assert(sizeof(struct pool_entry) == 24, "entry layout");
 _Static_assert(POOL_CAPACITY_MAX == POLICY_POOL_CAPACITY_MAX, "capacity");
 
 /* The shortest and longest network a pool may be: /31 and /32 have no
  * hosts once the network and broadcast addresses are left out. */
 #define POOL_LEN_MIN 1u
 #define POOL_LEN_MAX 30u
+
+/* The most entries one reuse looks at (pool_victim()): a bound on the
+ * time the writer lock is held, whatever the pool's size. */
+#define POOL_SWEEP 4096u
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -246,31 +250,80 @@ void *policy_pool_lock_area(const struct policy_pool *pool)
 }
 
 /*
- * The entry number of v6, or capacity when it has none; *slot is where
- * its probe sequence met an empty slot (for the writer).
+ * v6's address of entry e, into out, as one IPv6 address was written
+ * whole: false when a writer was giving e to another address meanwhile,
+ * or it is not valid.  *seq gets the valid word it was read under.
+ */
+static bool pool_read(const struct pool_entry *e, struct in6_addr *out,
+		      uint32_t *seq)
+{
+	uint32_t w[4], before = LOAD(&e->valid);
+	int i;
+
+	if (!(before & 1))
+		return false;
+	for (i = 0; i < 4; i++)
+		w[i] = __atomic_load_n(&e->v6[i], __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&e->valid, __ATOMIC_RELAXED) != before)
+		return false;
+	memcpy(out, w, sizeof(w));
+	*seq = before;
+	return true;
+}
+
+/*
+ * Mark entry e used at now (0: not at all) and check that it still holds
+ * what was read under seq: the store comes before the check, both
+ * sequentially consistent, so that a writer that is about to give e to
+ * another address either sees this use (and leaves e) or is seen here.
+ */
+static bool pool_touch(struct pool_entry *e, uint32_t now, uint32_t seq)
+{
+	if (!now)
+		return true;
+	if (__atomic_load_n(&e->used, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&e->used, now, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&e->valid, __ATOMIC_SEQ_CST) == seq;
+}
+
+/*
+ * The entry number of v6, or capacity when it has none, marked used at
+ * now; *slot is where a writer would index it: the first slot of a
+ * reused entry its probe sequence met, else the empty slot it ended at
+ * (slots when there is neither).
  */
 static uint32_t pool_find(const struct policy_pool *pool,
-			  const struct in6_addr *v6, uint32_t *slot)
+			  const struct in6_addr *v6, uint32_t *slot,
+			  uint32_t now)
 {
 	uint32_t *index = pool_index(pool), mask = pool->slots - 1;
-	uint32_t i = pool_hash(pool, v6) & mask, probes, got;
-	const struct pool_entry *e;
+	uint32_t i = pool_hash(pool, v6) & mask, probes, got, seq;
+	uint32_t tomb = pool->slots;
+	struct pool_entry *e;
+	struct in6_addr held;
 
 	for (probes = 0; probes < pool->slots; probes++, i = (i + 1) & mask) {
 		got = LOAD(&index[i]);
 		if (got == 0)
 			break;
 		/* A slot names an entry by n + 1; anything past the
-		 * capacity is corruption, skipped rather than followed. */
-		if (got > pool->capacity)
+		 * capacity is a tombstone or corruption, skipped rather
+		 * than followed. */
+		if (got > pool->capacity) {
+			if (got == POOL_TOMB && tomb == pool->slots)
+				tomb = i;
 			continue;
+		}
 		e = pool_entry(pool, got - 1);
-		if (LOAD(&e->valid) == POOL_VALID &&
-		    memcmp(e->v6, v6, sizeof(e->v6)) == 0)
+		if (pool_read(e, &held, &seq) &&
+		    memcmp(&held, v6, sizeof(held)) == 0 &&
+		    pool_touch(e, now, seq))
 			return got - 1;
 	}
 	if (slot)
-		*slot = probes < pool->slots ? i : pool->slots;
+		*slot = tomb < pool->slots ? tomb :
+			probes < pool->slots ? i : pool->slots;
 	return pool->capacity;
 }
 
@@ -280,11 +333,12 @@ static void pool_address(const struct policy_pool *pool, uint32_t n,
 	v4->s_addr = htonl(pool->first + n);
 }
 
-/* policy_pool_v4 - see policy.h. */
-bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
-		    struct in_addr *v4)
+/* policy_pool_v4_at - see policy.h. */
+bool policy_pool_v4_at(const struct policy_pool *pool,
+		       const struct in6_addr *v6, struct in_addr *v4,
+		       uint32_t now)
 {
-	uint32_t n = pool_find(pool, v6, NULL);
+	uint32_t n = pool_find(pool, v6, NULL, now);
 
 	if (n >= pool->capacity)
 		return false;
@@ -292,74 +346,207 @@ bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
 	return true;
 }
 
-/* Index entry n (valid, not yet indexed) in the empty slot its hash meets. */
+/* policy_pool_v4 - see policy.h. */
+bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
+		    struct in_addr *v4)
+{
+	return policy_pool_v4_at(pool, v6, v4, 0);
+}
+
+/* Index entry n (valid, not yet indexed) in the slot its hash meets. */
 static void pool_publish(struct policy_pool *pool, uint32_t n)
 {
 	struct in6_addr v6;
-	uint32_t slot;
+	uint32_t slot, seq;
 
-	memcpy(&v6, pool_entry(pool, n)->v6, sizeof(v6));
-	if (pool_find(pool, &v6, &slot) < pool->capacity ||
+	if (!pool_read(pool_entry(pool, n), &v6, &seq) ||
+	    pool_find(pool, &v6, &slot, 0) < pool->capacity ||
 	    slot >= pool->slots)
 		return;
 	STORE(&pool_index(pool)[slot], n + 1);
+}
+
+/* Write v6 into entry e and make it valid under seq. */
+static void pool_write(struct pool_entry *e, const struct in6_addr *v6,
+		       uint32_t now, uint32_t seq)
+{
+	uint32_t w[4];
+	int i;
+
+	memcpy(w, v6, sizeof(w));
+	for (i = 0; i < 4; i++)
+		__atomic_store_n(&e->v6[i], w[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->used, now, __ATOMIC_RELAXED);
+	STORE(&e->valid, seq);
+}
+
+/*
+ * Put a tombstone in the index slot that names entry n.  seq is n's valid
+ * word before the reuse began: when it was valid, its old address's probe
+ * sequence leads to the slot; otherwise (a reuse cut short, a writer that
+ * died before marking it valid) every slot is looked at, which only such
+ * a rare entry costs.
+ */
+static void pool_unindex(struct policy_pool *pool, uint32_t n, uint32_t seq)
+{
+	uint32_t *index = pool_index(pool), mask = pool->slots - 1, i, k;
+	const struct pool_entry *e = pool_entry(pool, n);
+	struct in6_addr old;
+
+	if (seq & 1) {
+		memcpy(&old, e->v6, sizeof(old));
+		i = pool_hash(pool, &old) & mask;
+		for (k = 0; k < pool->slots; k++, i = (i + 1) & mask) {
+			if (LOAD(&index[i]) == 0)
+				break;
+			if (LOAD(&index[i]) == n + 1) {
+				STORE(&index[i], POOL_TOMB);
+				return;
+			}
+		}
+	}
+	for (i = 0; i < pool->slots; i++)
+		if (LOAD(&index[i]) == n + 1)
+			STORE(&index[i], POOL_TOMB);
+}
+
+/* Whether an entry last used at used has been idle long enough at now. */
+static bool pool_idle(uint32_t used, uint32_t now)
+{
+	return now >= used && now - used >= POLICY_POOL_IDLE;
+}
+
+/*
+ * The entry to give again: the first, from the header's hand on, that
+ * is not valid (a reuse cut short) or has been idle for POLICY_POOL_IDLE,
+ * looked for among at most POOL_SWEEP entries; capacity when none is.
+ * The hand moves past what was looked at, so that the next sweep goes on.
+ */
+static uint32_t pool_victim(struct policy_pool *pool, uint32_t now)
+{
+	struct pool_header *h = pool_header(pool);
+	uint32_t n = LOAD(&h->hand) % pool->capacity, k;
+	struct pool_entry *e;
+
+	for (k = 0; k < POOL_SWEEP && k < pool->capacity; k++) {
+		e = pool_entry(pool, n);
+		n = (n + 1) % pool->capacity;
+		if (!(LOAD(&e->valid) & 1) ||
+		    pool_idle(__atomic_load_n(&e->used, __ATOMIC_SEQ_CST), now)) {
+			STORE(&h->hand, n);
+			return (n + pool->capacity - 1) % pool->capacity;
+		}
+	}
+	STORE(&h->hand, n);
+	return pool->capacity;
+}
+
+/*
+ * Give entry n, idle, to v6: mark it being rewritten, check that no
+ * reader used it meanwhile (pool_touch()), take it out of the index,
+ * write it, then index it.  False when a reader got there first.
+ */
+static bool pool_reuse(struct policy_pool *pool, uint32_t n,
+		       const struct in6_addr *v6, uint32_t now)
+{
+	struct pool_header *h = pool_header(pool);
+	struct pool_entry *e = pool_entry(pool, n);
+	uint32_t seq = LOAD(&e->valid);
+	uint32_t next = (seq | 1) + 2;
+
+	STORE(&h->busy, n + 1);
+	__atomic_store_n(&e->valid, (seq | 1) + 1, __ATOMIC_SEQ_CST);
+	if ((seq & 1) &&
+	    !pool_idle(__atomic_load_n(&e->used, __ATOMIC_SEQ_CST), now)) {
+		STORE(&e->valid, seq);
+		STORE(&h->busy, 0);
+		return false;
+	}
+	pool_unindex(pool, n, seq);
+	pool_write(e, v6, now, next);
+	pool_publish(pool, n);
+	STORE(&h->reused, LOAD(&h->reused) + 1);
+	STORE(&h->busy, 0);
+	return true;
+}
+
+/* policy_pool_assign_at - see policy.h. */
+int policy_pool_assign_at(struct policy_pool *pool, const struct in6_addr *v6,
+			  struct in_addr *v4, uint32_t now,
+			  enum policy_pool_given *given)
+{
+	struct pool_header *h = pool_header(pool);
+	uint32_t n = pool_find(pool, v6, NULL, now);
+
+	*given = POLICY_POOL_FOUND;
+	if (n >= pool->capacity) {
+		n = LOAD(&h->count);
+		if (n < pool->capacity) {
+			STORE(&h->count, n + 1);
+			pool_write(pool_entry(pool, n), v6, now, POOL_VALID);
+			pool_publish(pool, n);
+			*given = POLICY_POOL_FRESH;
+		} else if (!now ||
+			   (n = pool_victim(pool, now)) >= pool->capacity ||
+			   !pool_reuse(pool, n, v6, now)) {
+			return ENOSPC;
+		} else {
+			*given = POLICY_POOL_REUSED;
+		}
+	}
+	pool_address(pool, n, v4);
+	return 0;
 }
 
 /* policy_pool_assign - see policy.h. */
 int policy_pool_assign(struct policy_pool *pool, const struct in6_addr *v6,
 		       struct in_addr *v4, bool *fresh)
 {
-	struct pool_header *h = pool_header(pool);
-	struct pool_entry *e;
-	uint32_t n = pool_find(pool, v6, NULL);
+	enum policy_pool_given given;
+	int err = policy_pool_assign_at(pool, v6, v4, 0, &given);
 
 	if (fresh)
-		*fresh = false;
-	if (n < pool->capacity) {
-		pool_address(pool, n, v4);
-		return 0;
-	}
-	n = LOAD(&h->count);
-	if (n >= pool->capacity)
-		return ENOSPC;
-	STORE(&h->count, n + 1);
-	e = pool_entry(pool, n);
-	memcpy(e->v6, v6, sizeof(e->v6));
-	STORE(&e->valid, POOL_VALID);
-	pool_publish(pool, n);
-	pool_address(pool, n, v4);
-	if (fresh)
-		*fresh = true;
-	return 0;
+		*fresh = !err && given != POLICY_POOL_FOUND;
+	return err;
 }
 
 /* policy_pool_repair - see policy.h. */
 void policy_pool_repair(struct policy_pool *pool)
 {
-	uint32_t n = LOAD(&pool_header(pool)->count);
+	struct pool_header *h = pool_header(pool);
+	uint32_t n = LOAD(&h->count), busy = LOAD(&h->busy);
 
+	/* A reuse cut short: an entry left being rewritten stays so (not
+	 * valid, never shown) and is the first to be given again; one
+	 * written whole is indexed. */
+	if (busy && busy <= pool->capacity)
+		pool_publish(pool, busy - 1);
+	STORE(&h->busy, 0);
 	/* A writer works on the last entry it reserved only. */
-	if (n == 0 || n > pool->capacity ||
-	    LOAD(&pool_entry(pool, n - 1)->valid) != POOL_VALID)
+	if (n == 0 || n > pool->capacity)
 		return;
 	pool_publish(pool, n - 1);
+}
+
+/* policy_pool_v6_at - see policy.h. */
+bool policy_pool_v6_at(const struct policy_pool *pool, const struct in_addr *v4,
+		       struct in6_addr *v6, uint32_t now)
+{
+	uint32_t n = ntohl(v4->s_addr) - pool->first, seq;
+	struct pool_entry *e;
+
+	/* Below first, n wraps past the capacity. */
+	if (n >= pool->capacity)
+		return false;
+	e = pool_entry(pool, n);
+	return pool_read(e, v6, &seq) && pool_touch(e, now, seq);
 }
 
 /* policy_pool_v6 - see policy.h. */
 bool policy_pool_v6(const struct policy_pool *pool, const struct in_addr *v4,
 		    struct in6_addr *v6)
 {
-	uint32_t n = ntohl(v4->s_addr) - pool->first;
-	const struct pool_entry *e;
-
-	/* Below first, n wraps past the capacity. */
-	if (n >= pool->capacity)
-		return false;
-	e = pool_entry(pool, n);
-	if (LOAD(&e->valid) != POOL_VALID)
-		return false;
-	memcpy(v6, e->v6, sizeof(*v6));
-	return true;
+	return policy_pool_v6_at(pool, v4, v6, 0);
 }
 
 /* policy_pool_size - see policy.h. */
@@ -368,4 +555,10 @@ size_t policy_pool_size(const struct policy_pool *pool)
 	uint32_t n = LOAD(&pool_header(pool)->count);
 
 	return n < pool->capacity ? n : pool->capacity;
+}
+
+/* policy_pool_reused - see policy.h. */
+size_t policy_pool_reused(const struct policy_pool *pool)
+{
+	return LOAD(&pool_header(pool)->reused);
 }

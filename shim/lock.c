@@ -1,32 +1,83 @@
 /*
  * lock.c - the one lock that guards the library's process-wide tables
- * (the peer-pool, shim/pool.c; the names resolved, shim/names.c).
+ * (the names resolved, shim/names.c; the peer-pool has a lock of its own
+ * in its shared file, shim/pool.c).
  *
  * While a thread holds it, every signal is blocked, so that a signal
  * handler that reaches a hook cannot wait on the lock its own thread
- * holds; and pthread_atfork() handlers take it around fork(), so that a
- * child never inherits it held by a thread that does not exist there.
- * The tables are small and the critical sections short: one lock is
- * simpler than one per table and costs nothing measurable.
+ * holds.
+ *
+ * A child must never inherit it held for good.  fork() runs the
+ * pthread_atfork() handlers, which take it around the fork, so that the
+ * child's copy of the tables is whole; _Fork(), vfork()-less clone() and
+ * a raw fork system call run none.  So the lock word names its holder as
+ * (pid << 32 | tid): a waiter that finds it held by a process that is not
+ * its own (a child's copy of its parent's word), or by a thread that is
+ * no longer one of its own process's (tgkill(2) says ESRCH), takes it
+ * over.  A mutex could do neither: glibc's robust mutexes are released
+ * when the owner thread dies, not when a child is made without it.
+ *
+ * Everything is a system call or an atomic: the lock is safe to take from
+ * a signal handler (of another thread than the holder's), and takes no
+ * once-flag: the fork handlers are registered by a constructor.  The
+ * critical sections are a hash lookup or insert: a waiter yields the CPU
+ * rather than sleeping on a futex.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <errno.h>
 
 #include "shim.h"
 
-static pthread_mutex_t lock_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t lock_atfork_once = PTHREAD_ONCE_INIT;
+/* 0 when free, else the holder's (pid << 32 | tid). */
+static uint64_t lock_word;
 static sigset_t lock_fork_mask;		/* the forking thread's, held */
+
+/* This thread's name for the lock word. */
+static uint64_t lock_me(void)
+{
+	return (uint64_t)(uint32_t)syscall(SYS_getpid) << 32 |
+	       (uint32_t)syscall(SYS_gettid);
+}
+
+/*
+ * Whether the holder held can never let go: a thread of another process
+ * (this is a child's copy of the word) or a thread that has exited.
+ */
+static bool lock_orphaned(uint64_t held, uint64_t me)
+{
+	pid_t pid = (pid_t)(held >> 32), tid = (pid_t)(uint32_t)held;
+	int saved_errno = errno;
+	bool gone;
+
+	if (pid != (pid_t)(me >> 32))
+		return true;
+	gone = syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
+	errno = saved_errno;
+	return gone;
+}
 
 static void lock_take(sigset_t *old)
 {
+	uint64_t me = lock_me(), held = 0;
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, old);
-	pthread_mutex_lock(&lock_mutex);
+	while (!__atomic_compare_exchange_n(&lock_word, &held, me, false,
+					    __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
+		if (held && lock_orphaned(held, me))
+			continue;	/* try again to swap held for me */
+		sched_yield();
+		held = 0;
+	}
 }
 
 /* Before fork(): hold the lock, so that no other thread is inside. */
@@ -48,10 +99,11 @@ static void lock_fork_release(void)
 }
 
 /*
- * Register the fork handlers the first time the lock is taken: until then
- * no thread can hold it.
+ * Register the fork handlers as the library is loaded, before any thread
+ * can take the lock: a pthread_once() at the first lock could be
+ * interrupted by a handler that takes the lock and waits on the same once.
  */
-static void lock_atfork_register(void)
+__attribute__((constructor)) static void lock_atfork_register(void)
 {
 	pthread_atfork(lock_fork_prepare, lock_fork_release,
 		       lock_fork_release);
@@ -60,13 +112,12 @@ static void lock_atfork_register(void)
 /* shim_lock - see shim.h. */
 void shim_lock(sigset_t *old)
 {
-	pthread_once(&lock_atfork_once, lock_atfork_register);
 	lock_take(old);
 }
 
 /* shim_unlock - see shim.h. */
 void shim_unlock(const sigset_t *old)
 {
-	pthread_mutex_unlock(&lock_mutex);
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }

@@ -30,6 +30,17 @@
  * files: a number the program closed is then not reused between the check
  * and the write of a line another thread is writing.
  *
+ * A file is trusted only when no other user can read what is written to
+ * it or choose where it goes (log_trusted()).  In secure-execution mode
+ * (AT_SECURE: a set-ID program, whose log path is the system config's)
+ * the path's last component is not followed when it is a symbolic link,
+ * and the file must be a regular file owned by the effective uid or by
+ * root and writable by neither group nor others; otherwise, a file that
+ * is not the effective uid's own must be just that too.  So a symbolic
+ * link, a 0666 file or a FIFO that another user planted at the path gets
+ * no line.  A file refused is said once on stderr, and the log stays off
+ * for the process (every line is dropped, and counted).
+ *
  * Everything here is async-signal-safe and takes no lock: a line may be
  * logged from a hook that a signal handler called while the same thread
  * was logging or opening the log.  Opening races are settled by a
@@ -43,6 +54,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,6 +68,8 @@
 #define LOG_FILE_MODE 0600
 #define LOG_FILE_FLAGS                                                         \
 	(O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+/* In secure-execution mode: no symbolic link is followed. */
+#define LOG_SECURE_FLAGS (LOG_FILE_FLAGS | O_NOFOLLOW)
 #define LOG_SYSLOG_PATH "/dev/log"
 /* The lowest number the log's descriptor is moved to, at most. */
 #define LOG_FD_FLOOR 512
@@ -121,6 +135,93 @@ static int log_fd_raise(int fd)
 	return high;
 }
 
+/* Whether the log file was refused (log_refuse()): then no line opens it. */
+static atomic_int log_refused;
+
+/*
+ * The reason st may not take the log's lines, or NULL when it may: see
+ * the top of the file.  secure: the process is in secure-execution mode.
+ */
+static const char *log_untrusted(const struct stat *st, bool secure)
+{
+	uid_t euid = geteuid();
+
+	if (!secure && st->st_uid == euid)
+		return NULL;
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (st->st_uid != euid && st->st_uid != 0)
+		return "owned by another user";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+/* Append s to buf at *at (cut at size), bytes other than printable
+ * ASCII as \xNN: a path is the system config's or the environment's. */
+static void log_put(char *buf, size_t size, size_t *at, const char *s,
+		    bool escape)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (; *u && *at + 4 < size; u++) {
+		if (!escape || (*u >= 0x20 && *u < 0x7f && *u != '\\')) {
+			buf[(*at)++] = (char)*u;
+			continue;
+		}
+		buf[(*at)++] = '\\';
+		buf[(*at)++] = 'x';
+		buf[(*at)++] = hex[*u >> 4];
+		buf[(*at)++] = hex[*u & 15];
+	}
+}
+
+/* Turn the log off for good, saying why once on stderr. */
+static void log_refuse(const char *path, const char *why)
+{
+	char line[1024];
+	size_t at = 0;
+
+	if (atomic_exchange(&log_refused, 1))
+		return;
+	log_put(line, sizeof(line) - 1, &at, "stackshim: log ", false);
+	log_put(line, sizeof(line) - 1, &at, path, true);
+	log_put(line, sizeof(line) - 1, &at, ": refused: ", false);
+	log_put(line, sizeof(line) - 1, &at, why, false);
+	log_put(line, sizeof(line) - 1, &at, "; nothing is logged\n", false);
+	if (line[at - 1] != '\n')
+		line[at++] = '\n';
+	if (write(STDERR_FILENO, line, at) < 0)
+		(void)0;	/* nowhere to say it */
+}
+
+/* The log file opened and checked; -1 when it cannot be or is refused. */
+static int log_file_open(const char *path)
+{
+	bool secure = getauxval(AT_SECURE) != 0;
+	struct stat st;
+	const char *why;
+	int fd;
+
+	if (atomic_load(&log_refused))
+		return -1;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			  secure ? LOG_SECURE_FLAGS : LOG_FILE_FLAGS,
+			  LOG_FILE_MODE);
+	if (fd < 0) {
+		if (errno == ELOOP && secure)
+			log_refuse(path, "a symbolic link");
+		return -1;
+	}
+	why = fstat(fd, &st) < 0 ? "cannot stat" : log_untrusted(&st, secure);
+	if (!why)
+		return fd;
+	log_fd_close(fd);
+	log_refuse(path, why);
+	return -1;
+}
+
 /* The destination of policy opened anew; -1 when it cannot be. */
 static int log_sink_open(const struct policy *policy, enum policy_log where)
 {
@@ -128,8 +229,7 @@ static int log_sink_open(const struct policy *policy, enum policy_log where)
 	struct stat st;
 
 	if (where == LOG_FILE)
-		fd = (int)syscall(SYS_openat, AT_FDCWD, policy_log_path(policy),
-				  LOG_FILE_FLAGS, LOG_FILE_MODE);
+		fd = log_file_open(policy_log_path(policy));
 	else if (where == LOG_SYSLOG)
 		fd = log_syslog_open();
 	if (fd < 0)

@@ -17,6 +17,12 @@
  * Nothing on these paths allocates: accept(), recvfrom() and getpeername()
  * stay async-signal-safe.
  *
+ * Every lookup marks the entry it finds used, by the boot-time clock in
+ * seconds; once the pool has no address left to give, one that no process
+ * has used for POLICY_POOL_IDLE seconds is taken back for a new peer
+ * (policy/pool.c), so that a flood of peers cannot shut out every later
+ * one for good.
+ *
  * When the pool cannot be had (see poolfile.c), every new IPv6 peer gets
  * the exhaustion result, and the reason is said once on stderr and logged.
  */
@@ -29,6 +35,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -171,9 +178,24 @@ static void pool_unlock(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-/* Log a mapping just given: the real IPv6 address and its pool address. */
+/*
+ * The pool's clock: seconds since boot, suspend included, the same in
+ * every process of the host (of its time namespace); never 0, which
+ * policy/pool.c takes for no clock.
+ */
+static uint32_t pool_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 1;
+	return (uint32_t)ts.tv_sec + 1;
+}
+
+/* Log a mapping just given: the real IPv6 address and its pool address;
+ * reused: an idle address taken back from another peer. */
 static void pool_log(const struct policy *policy, const struct in6_addr *v6,
-		     const struct in_addr *v4)
+		     const struct in_addr *v4, bool reused)
 {
 	struct sockaddr_in6 real = {.sin6_family = AF_INET6, .sin6_addr = *v6};
 	struct sockaddr_in shown = {.sin_family = AF_INET, .sin_addr = *v4};
@@ -184,7 +206,7 @@ static void pool_log(const struct policy *policy, const struct in6_addr *v6,
 		.outcome = -1,
 		.translated = (struct sockaddr *)&shown,
 		.translatedlen = sizeof(shown),
-		.reason = "peer-pool",
+		.reason = reused ? "peer-pool-reused" : "peer-pool",
 	};
 
 	shim_log(policy, &ev);
@@ -194,9 +216,10 @@ static void pool_log(const struct policy *policy, const struct in6_addr *v6,
 int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
 	       struct in_addr *v4)
 {
+	enum policy_pool_given given = POLICY_POOL_FOUND;
 	struct policy_pool *pool;
 	int saved_errno = errno, err = ENOBUFS;
-	bool fresh = false;
+	uint32_t now = pool_now();
 	sigset_t old;
 
 	if (!policy)
@@ -204,15 +227,15 @@ int pool_v4_of(const struct policy *policy, const struct in6_addr *v6,
 	pool = pool_get(policy);
 	if (!pool) {
 		pool_refused(policy, v6);
-	} else if (policy_pool_v4(pool, v6, v4)) {
+	} else if (policy_pool_v4_at(pool, v6, v4, now)) {
 		err = 0;
 	} else if (pool_lock(&old)) {
-		if (policy_pool_assign(pool, v6, v4, &fresh) == 0)
+		if (policy_pool_assign_at(pool, v6, v4, now, &given) == 0)
 			err = 0;
 		pool_unlock(&old);
 	}
-	if (fresh)
-		pool_log(policy, v6, v4);
+	if (!err && given != POLICY_POOL_FOUND)
+		pool_log(policy, v6, v4, given == POLICY_POOL_REUSED);
 	errno = saved_errno;
 	return err;
 }
@@ -243,7 +266,7 @@ bool pool_v6_of(const struct policy *policy, const struct in_addr *v4,
 	if (!policy || !pool_holds(policy, v4))
 		return false;
 	pool = pool_get(policy);
-	found = pool && policy_pool_v6(pool, v4, v6);
+	found = pool && policy_pool_v6_at(pool, v4, v6, pool_now());
 	errno = saved_errno;
 	return found;
 }

@@ -467,7 +467,9 @@ static const struct corrupt_case {
 } corrupt[] = {
 	{offsetof(struct pool_header, magic), 0, POLICY_POOL_BAD_MAGIC},
 	{offsetof(struct pool_header, magic), 0x5353504c, POLICY_POOL_BAD_MAGIC},
-	{offsetof(struct pool_header, version), 2, POLICY_POOL_BAD_VERSION},
+	{offsetof(struct pool_header, version), 1, POLICY_POOL_BAD_VERSION},
+	{offsetof(struct pool_header, version), POOL_VERSION + 1,
+	 POLICY_POOL_BAD_VERSION},
 	{offsetof(struct pool_header, abi), ABI + 1, POLICY_POOL_BAD_ABI},
 	{offsetof(struct pool_header, net), 0xc0000200, POLICY_POOL_BAD_NET},
 	{offsetof(struct pool_header, len), 16, POLICY_POOL_BAD_NET},
@@ -548,6 +550,144 @@ START_TEST(test_bad_index)
 }
 END_TEST
 
+
+/* Give v6 its address at now and check it is want, given as given. */
+static void give_at(struct policy_pool *pool, const struct in6_addr *v6,
+		    uint32_t now, const char *want, enum policy_pool_given given)
+{
+	enum policy_pool_given got;
+	struct in_addr v4;
+	struct in6_addr back;
+
+	ck_assert_int_eq(policy_pool_assign_at(pool, v6, &v4, now, &got), 0);
+	ck_assert_uint_eq(v4.s_addr, v4_of(want).s_addr);
+	ck_assert_int_eq(got, given);
+	ck_assert(policy_pool_v6(pool, &v4, &back));
+	ck_assert_mem_eq(&back, v6, sizeof(back));
+}
+
+/* A full pool at now: v6 gets nothing. */
+static void refused_at(struct policy_pool *pool, const struct in6_addr *v6,
+		       uint32_t now)
+{
+	enum policy_pool_given got;
+	struct in_addr v4;
+
+	ck_assert_int_eq(policy_pool_assign_at(pool, v6, &v4, now, &got),
+			 ENOSPC);
+	ck_assert(!policy_pool_v4(pool, v6, &v4));
+}
+
+/*
+ * A full pool takes back an address only once it has been idle for
+ * POLICY_POOL_IDLE seconds, never before, and never with no clock.
+ */
+START_TEST(test_reuse_idle)
+{
+	struct region r;
+	struct policy_pool *pool = pool_on(&r, "192.0.2.0", 30);
+	struct in6_addr a = v6_n(1), b = v6_n(2), c = v6_n(3), back;
+	struct in_addr v4;
+	uint32_t t = 1000;
+
+	give_at(pool, &a, t, "192.0.2.1", POLICY_POOL_FRESH);
+	give_at(pool, &b, t, "192.0.2.2", POLICY_POOL_FRESH);
+	refused_at(pool, &c, t);
+	refused_at(pool, &c, t + POLICY_POOL_IDLE - 1);
+	ck_assert_int_eq(policy_pool_assign(pool, &c, &v4, NULL), ENOSPC);
+	give_at(pool, &c, t + POLICY_POOL_IDLE, "192.0.2.1",
+		POLICY_POOL_REUSED);
+	/* a's address is c's now, both ways; a has none, b keeps its own. */
+	ck_assert(!policy_pool_v4(pool, &a, &v4));
+	give_at(pool, &b, t + POLICY_POOL_IDLE, "192.0.2.2", POLICY_POOL_FOUND);
+	ck_assert(policy_pool_v6(pool, &(struct in_addr){v4_of("192.0.2.1").s_addr},
+				 &back));
+	ck_assert_mem_eq(&back, &c, sizeof(c));
+	ck_assert_uint_eq(policy_pool_reused(pool), 1);
+	region_free(&r);
+}
+END_TEST
+
+/* Every lookup with a clock marks its entry used: what is in use stays. */
+START_TEST(test_reuse_in_use)
+{
+	struct region r;
+	struct policy_pool *pool = pool_on(&r, "192.0.2.0", 30);
+	struct in6_addr a = v6_n(1), b = v6_n(2), c = v6_n(3), d = v6_n(4),
+			back;
+	struct in_addr v4;
+	uint32_t t = 1000;
+
+	give_at(pool, &a, t, "192.0.2.1", POLICY_POOL_FRESH);
+	give_at(pool, &b, t, "192.0.2.2", POLICY_POOL_FRESH);
+	/* a is received from (IPv6 to IPv4) at t + 300. */
+	ck_assert(policy_pool_v4_at(pool, &a, &v4, t + 300));
+	give_at(pool, &c, t + POLICY_POOL_IDLE, "192.0.2.2",
+		POLICY_POOL_REUSED);
+	/* c is sent to (IPv4 to IPv6) at t + 900; a is idle by t + 900. */
+	ck_assert(policy_pool_v6_at(pool, &(struct in_addr){v4_of("192.0.2.2").s_addr},
+				    &back, t + 900));
+	refused_at(pool, &d, t + 899);
+	give_at(pool, &d, t + 900, "192.0.2.1", POLICY_POOL_REUSED);
+	refused_at(pool, &a, t + 1000);
+	region_free(&r);
+}
+END_TEST
+
+/*
+ * Thousands of reuses of a small pool: the index's tombstones are taken
+ * again, so that it never fills, and every address stays one peer's.
+ */
+START_TEST(test_reuse_churn)
+{
+	struct region r;
+	struct policy_pool *pool = pool_on(&r, "192.0.2.0", 28);
+	struct in6_addr v6, back;
+	struct in_addr v4;
+	enum policy_pool_given got;
+	uint32_t i, t = 1000, bad = 0;
+
+	for (i = 0; i < 20000; i++) {
+		v6 = v6_n(i);
+		t += POLICY_POOL_IDLE / 7;
+		bad += policy_pool_assign_at(pool, &v6, &v4, t, &got) != 0 ||
+		       !policy_pool_v4(pool, &v6, &v4) ||
+		       !policy_pool_v6(pool, &v4, &back) ||
+		       memcmp(&back, &v6, sizeof(v6)) != 0;
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(policy_pool_size(pool), 14);
+	ck_assert_uint_ge(policy_pool_reused(pool), 20000 - 14 - 7 * 14);
+	region_free(&r);
+}
+END_TEST
+
+/*
+ * A writer killed in the middle of a reuse: the entry it was rewriting is
+ * never shown, and is the first given again, with no wait.
+ */
+START_TEST(test_reuse_cut_short)
+{
+	struct region r;
+	struct policy_pool *pool = pool_on(&r, "192.0.2.0", 30);
+	struct in6_addr a = v6_n(1), b = v6_n(2), c = v6_n(3), back;
+	struct in_addr v4;
+
+	give_at(pool, &a, 1000, "192.0.2.1", POLICY_POOL_FRESH);
+	give_at(pool, &b, 1000, "192.0.2.2", POLICY_POOL_FRESH);
+	header(&r)->busy = 2;
+	entry(&r, 1)->valid = POOL_VALID + 1;
+	policy_pool_repair(pool);
+	ck_assert_uint_eq(header(&r)->busy, 0);
+	ck_assert(!policy_pool_v4(pool, &b, &v4));
+	ck_assert(!policy_pool_v6(pool, &(struct in_addr){v4_of("192.0.2.2").s_addr},
+				  &back));
+	give_at(pool, &c, 1001, "192.0.2.2", POLICY_POOL_REUSED);
+	give_at(pool, &a, 1001, "192.0.2.1", POLICY_POOL_FOUND);
+	region_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool");
@@ -569,6 +709,10 @@ int main(void)
 	tcase_add_loop_test(tc, test_corrupt, 0, (int)ARRAY_SIZE(corrupt));
 	tcase_add_test(tc, test_other);
 	tcase_add_test(tc, test_bad_index);
+	tcase_add_test(tc, test_reuse_idle);
+	tcase_add_test(tc, test_reuse_in_use);
+	tcase_add_test(tc, test_reuse_churn);
+	tcase_add_test(tc, test_reuse_cut_short);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -138,8 +138,8 @@ chmod 620 "$small"; refused "file 0620"; chmod 600 "$small"
 chown 1000 "$small"; refused "file of uid 1000"; chown 0 "$small"
 printf '\0\0\0\0' | dd of="$small" conv=notrunc bs=1 count=4 2>/dev/null
 refused "bad magic"; cat "$tmp/small.copy" >"$small"
-printf '\2' | dd of="$small" conv=notrunc bs=1 seek=4 2>/dev/null
-refused "version 2"; cat "$tmp/small.copy" >"$small"
+printf '\3' | dd of="$small" conv=notrunc bs=1 seek=4 2>/dev/null
+refused "version 3"; cat "$tmp/small.copy" >"$small"
 printf '\27' | dd of="$small" conv=notrunc bs=1 seek=16 2>/dev/null
 refused "length 23"; cat "$tmp/small.copy" >"$small"
 truncate -s 4096 "$small"; refused "short"; cat "$tmp/small.copy" >"$small"
@@ -243,7 +243,7 @@ file 0666|$f: writable by group or others
 file 0620|$f: writable by group or others
 file of uid 1000|$f: owned by uid 1000, not by uid 0
 bad magic|$f: not a pool file (bad magic number)
-version 2|$f: a pool file of another version
+version 3|$f: a pool file of another version
 length 23|$f: the file of another pool
 short|$f: the file's size is wrong
 symbolic link|$f: a symbolic link

@@ -248,6 +248,72 @@ run setgid "${env[@]}"
 closed "a broken system config" \
 	"$system:1:9: bad value 'ipv5' (expected ipv4, dual or ipv6)"
 
+# --- the system config's log: nothing another user planted gets a line ------------
+# The log's directory is uid 65534's own (not sticky, so that the kernel's
+# protected_symlinks, _fifos and _regular do not apply): what that user
+# puts at the path must get none of root's lines.  The set-user-ID probe
+# (euid 0) refuses socket(AF_INET) under "mapped = no", and logs it.
+logs=$ns/logs
+mkdir -m 755 "$logs" && chown 65534:65534 "$logs" || exit 99
+victim=$ns/victim
+logline="stackshim: log $logs/log: refused"
+put_log()
+{
+	put_system "stack = ipv6\nmapped = no\nipv4-loopback = no\nlog = $logs/log\n"
+	rm -f "$logs/log"
+}
+# logged NAME: the last run, its decisions as ever, and $logs/log was written.
+logged()
+{
+	expect "$1: the decisions" "$system_v6" "$out"
+	expect "$1: nothing on stderr" "" "$err"
+	expect "$1: the log has the line" 1 \
+		"$(grep -c 'call=socket family=inet .*error=EAFNOSUPPORT' "$logs/log")"
+}
+# refused_log NAME WHY: the last run, its decisions as ever, the log refused.
+refused_log()
+{
+	expect "$1: the decisions" "$system_v6" "$out"
+	expect "$1: one line on stderr" "$logline: $2; nothing is logged" "$err"
+}
+
+put_log
+run setuid "${env[@]}"
+logged "set-user-ID, a log file it makes itself"
+expect "set-user-ID: the log it made is root's, 0600" "0 600" \
+	"$(stat -c '%u %a' "$logs/log")"
+
+put_log
+printf 'root only\n' >"$victim" && chmod 600 "$victim"
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$victim" "$logs/log"
+run setuid "${env[@]}"
+refused_log "set-user-ID, a symbolic link planted at the log's path" \
+	"a symbolic link"
+expect "the symbolic link's target is untouched" "root only" "$(cat "$victim")"
+
+put_log
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	sh -c 'umask 0; : >"$1"; chmod 666 "$1"' sh "$logs/log"
+run setuid "${env[@]}"
+refused_log "set-user-ID, a 0666 file of uid 65534 at the log's path" \
+	"owned by another user"
+expect "the 0666 file got no line" 0 "$(wc -c <"$logs/log")"
+
+put_log
+: >"$logs/log" && chmod 666 "$logs/log"
+run setuid "${env[@]}"
+refused_log "set-user-ID, a root file writable by others" \
+	"writable by group or others"
+
+put_log
+setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo -m 666 "$logs/log"
+exec 3<>"$logs/log"
+run setuid "${env[@]}"
+refused_log "set-user-ID, a FIFO of uid 65534 with a reader" \
+	"not a regular file"
+expect "the FIFO got no line" "" "$(timeout 1 cat <&3)"
+exec 3<&-
+
 # --- no system config: the built-in defaults, a dual stack ------------------------
 put_system -
 run setgid "${env[@]}"
