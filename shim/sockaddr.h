@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -46,6 +47,42 @@ struct sockaddr_inet {
 static inline bool sockaddr_ptr_ok(const void *p)
 {
 	return (uintptr_t)p >= 4096u;
+}
+
+/*
+ * sockaddr_take - the address the kernel will read for sa of len bytes,
+ * read once: a copy in buf when sa is readable and len one the kernel
+ * takes (at most a sockaddr_storage), else sa itself, which the kernel
+ * refuses without reading it (EFAULT, EINVAL).  The hooks judge the copy
+ * and hand the kernel the copy, so that another thread rewriting the
+ * program's buffer between the two cannot change what is sent where
+ * (time of check, time of use).
+ */
+static inline const struct sockaddr *
+sockaddr_take(const struct sockaddr *sa, socklen_t len,
+	      struct sockaddr_storage *buf)
+{
+	if (!sockaddr_ptr_ok(sa) || len > sizeof(*buf))
+		return sa;
+	memcpy(buf, sa, len);
+	return (const struct sockaddr *)buf;
+}
+
+/*
+ * sockaddr_msg_namelen - the length of a sendmsg() name as the kernel
+ * takes it (net/socket.c, __copy_msghdr()): 0 without a name, a length
+ * past a sockaddr_storage cut to one (not refused, as connect() and
+ * sendto() refuse it).  A length that is negative as an int is left for
+ * the kernel to refuse (EINVAL).
+ */
+static inline socklen_t sockaddr_msg_namelen(const void *name,
+					     socklen_t len)
+{
+	if (!name)
+		return 0;
+	if ((int)len >= 0 && len > sizeof(struct sockaddr_storage))
+		return sizeof(struct sockaddr_storage);
+	return len;
 }
 
 /*
@@ -134,6 +171,25 @@ static inline bool sockaddr_kernel_refuses(unsigned flags, int family)
 	if (family == AF_INET6)
 		return !(flags & FDSTATE_INET6);
 	return (flags & FDSTATE_INET6) && !(flags & FDSTATE_DGRAM);
+}
+
+/*
+ * sockaddr_unpoliced - whether a connect() (send false) or a send (with
+ * msgflags) to an address of family (AF_INET or AF_INET6) on a socket
+ * with fdstate flags goes to the kernel without the policy's say: not an
+ * inet socket (0), a stream send that is no connect, a family the kernel
+ * refuses.  Said from memory, it is confirmed (fdstate_confirm()) before
+ * it is acted on.
+ */
+static inline bool sockaddr_unpoliced(unsigned flags, int family, bool send,
+				      int msgflags)
+{
+	if (!flags)
+		return true;
+	if (send && (flags & FDSTATE_STREAM) && !(msgflags & MSG_FASTOPEN))
+		return true;
+	return !(flags & FDSTATE_UPGRADED) &&
+	       sockaddr_kernel_refuses(flags, family);
 }
 
 /*

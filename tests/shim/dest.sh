@@ -1,0 +1,54 @@
+#!/bin/bash
+# tests/shim/dest.sh - issue 17, items 1, 2 and 4: ways around a deny rule
+# that judge one destination and hand the kernel another (dest-probe.c).
+#   - a sendmsg()/sendmmsg() msg_namelen past 128, which the kernel cuts
+#     to 128 and sends, is judged as cut;
+#   - the address is read once: a thread flipping the program's buffer
+#     between an allowed and a denied address gets nothing to the denied;
+#   - a descriptor number swapped behind the library (syscall(SYS_dup3))
+#     from a pipe, or from an AF_INET socket, to a socket is policed;
+#   - an AF_INET6 raw socket's sin6_family 0 is taken as AF_INET6, as the
+#     kernel takes it.
+# Everything runs in a network namespace of its own (ns_init).
+
+set -u
+
+: "${top_srcdir:?top_srcdir must be set}"
+# shellcheck source=tests/shim/lib.sh
+. "$top_srcdir/tests/shim/lib.sh"
+
+build_probe "$tmp/dest-probe" dest-probe.c
+: >"$tmp/hosts"
+printf 'hosts: files\n' >"$tmp/nsswitch.conf"
+ns_init 60
+
+# run RULE MODE... - the probe under `deny = RULE`, in the namespace.
+run()
+{
+	printf 'deny = %s\n' "$1" >"$tmp/conf"
+	shift
+	in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/conf" \
+		"$probe" "$@" 2>&1
+}
+
+denied="sendmsg: rc=-1 errno=EACCES got=0
+sendmmsg: rc=-1 errno=EACCES got=0"
+for len in 16 128 129 1000 65535; do
+	expect "msg_namelen $len: judged as the kernel cuts it" "$denied" \
+		"$(run 127.0.0.2 namelen "$len")"
+done
+expect "a flipped buffer: nothing reaches the denied address" \
+	"flip: sent=some got=0" "$(run 127.0.0.2 flip)"
+expect "a pipe's number swapped for a socket behind the library" \
+	"pipe: rc=-1 errno=ENOTSOCK got=0
+swapped: rc=-1 errno=EACCES got=0" "$(run 127.0.0.2 swap-pipe)"
+expect "an AF_INET number swapped for an AF_INET6 socket" \
+	"swapped: rc=-1 errno=EACCES got=0" "$(run 127.0.0.2 swap-family)"
+got=$(run ::1 raw6)
+case $got in
+"raw6: skip "*) echo "SKIP (raw6): $got" ;;
+*) expect "raw AF_INET6, sin6_family 0" "raw6: rc=-1 errno=EACCES got=0" \
+	"$got" ;;
+esac
+
+finish
