@@ -190,7 +190,9 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 		if (sockaddr_unpoliced(flags, family, send, msgflags))
 			return SHIM_FAST_PASS;
 	}
-	if ((flags & FDSTATE_UPGRADED) && family != AF_INET)
+	/* A raw socket may write its own header: the general path asks. */
+	if (((flags & FDSTATE_UPGRADED) && family != AF_INET) ||
+	    sockaddr_raw(flags))
 		return SHIM_FAST_GENERAL;
 	act = shim_fast.route[host][flags & SHIM_FAST_FLAGS];
 	/* A peer-pool address stands for an IPv6 one. */

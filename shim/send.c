@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -91,15 +93,112 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 }
 
 /*
+ * The control messages of a send on a policed socket are judged, under a
+ * policy that refuses routing headers and source routes
+ * (sockaddr_indirect_refused()), in a copy of at most this many bytes,
+ * and the kernel is handed the copy.
+ */
+#define SHIM_SEND_CTL 2048
+
+/* Room for the control messages of a send, shared by a sendmmsg() run. */
+struct shim_send_ctl {
+	size_t used;
+	_Alignas(struct cmsghdr) unsigned char buf[SHIM_SEND_CTL];
+};
+
+/*
+ * The option a control message cmsg (its data len bytes) sets that names
+ * a destination of its own, or NULL; *hosts the table classes that
+ * destination may be of.
+ */
+static const char *shim_send_cmsg_indirect(const struct cmsghdr *cmsg,
+					   size_t len, unsigned *hosts)
+{
+	*hosts = FAM_IPV6;
+	if (cmsg->cmsg_level == IPPROTO_IPV6 && len &&
+	    (cmsg->cmsg_type == IPV6_RTHDR ||
+	     cmsg->cmsg_type == IPV6_2292RTHDR))
+		return cmsg->cmsg_type == IPV6_RTHDR ? "IPV6_RTHDR"
+						     : "IPV6_2292RTHDR";
+	*hosts = FAM_IPV4;
+	if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RETOPTS &&
+	    sockaddr_ipopts_route(CMSG_DATA(cmsg), len))
+		return "IP_RETOPTS";
+	return NULL;
+}
+
+/*
+ * Copy the control messages of copy (a msghdr of call on fd, the kernel's
+ * to read) into ctl and judge them there: a routing header or a source
+ * route is EACCES under a policy that refuses them.  Returns 0 (copy
+ * pointing at the shim's copy, or at the program's buffer when nothing is
+ * judged), EACCES, ENOBUFS for control messages longer than ctl can ever
+ * hold, or ENOSPC when they do not fit in what is left of it.
+ */
+static int shim_send_control(enum sockaddr_call call, int fd,
+			     struct msghdr *copy, struct shim_send_ctl *ctl)
+{
+	const struct policy *policy = shim_policy();
+	struct cmsghdr *cmsg;
+	const char *reason;
+	unsigned flags, hosts;
+	size_t at;
+
+	if (!copy->msg_control || !copy->msg_controllen ||
+	    !sockaddr_ptr_ok(copy->msg_control))
+		return 0;
+	flags = fdstate_learn_fast(fd);
+	if (!flags)
+		flags = fdstate_confirm(fd);
+	if (!flags || !sockaddr_indirect_refused(policy, FAM_BOTH))
+		return 0;
+	if (copy->msg_controllen > sizeof(ctl->buf))
+		return ENOBUFS;
+	at = (ctl->used + _Alignof(struct cmsghdr) - 1) &
+	     ~(_Alignof(struct cmsghdr) - 1);
+	if (copy->msg_controllen > sizeof(ctl->buf) - at)
+		return ENOSPC;
+	memcpy(ctl->buf + at, copy->msg_control, copy->msg_controllen);
+	copy->msg_control = ctl->buf + at;
+	ctl->used = at + copy->msg_controllen;
+	for (cmsg = CMSG_FIRSTHDR(copy); cmsg; cmsg = CMSG_NXTHDR(copy, cmsg)) {
+		if (cmsg->cmsg_len < CMSG_LEN(0) ||
+		    cmsg->cmsg_len > copy->msg_controllen -
+					     ((unsigned char *)cmsg -
+					      (unsigned char *)copy->msg_control))
+			break;
+		reason = shim_send_cmsg_indirect(cmsg,
+						 cmsg->cmsg_len - CMSG_LEN(0),
+						 &hosts);
+		if (reason && sockaddr_indirect_refused(policy, hosts)) {
+			sockaddr_indirect_log(policy,
+					      call == SOCKADDR_SENDMSG ? "sendmsg"
+								       : "sendmmsg",
+					      flags & FDSTATE_INET6 &&
+							      !(flags & FDSTATE_UPGRADED)
+						      ? AF_INET6
+						      : AF_INET,
+					      copy->msg_name, copy->msg_namelen,
+					      reason);
+			return EACCES;
+		}
+	}
+	return 0;
+}
+
+/*
  * Take the msghdr msg of call as the kernel will read it, once, into
  * copy, its name (cut as the kernel cuts it, sockaddr_msg_namelen()) into
- * name, and route it: the kernel is then handed copy, never the program's
- * msghdr or name again.  Returns 0 or a positive errno.
+ * name and its control messages into ctl (shim_send_control()), and route
+ * it: the kernel is then handed copy, never the program's msghdr, name or
+ * judged control messages again.  Returns 0 or a positive errno (ENOSPC:
+ * ctl is full, the message is for the next run).
  */
 static int shim_sendmsg_take(enum sockaddr_call call, int fd,
 			     const struct msghdr *msg, int flags,
 			     struct msghdr *copy,
-			     struct sockaddr_storage *name)
+			     struct sockaddr_storage *name,
+			     struct shim_send_ctl *ctl)
 {
 	struct sockaddr_route route;
 	int err;
@@ -109,6 +208,9 @@ static int shim_sendmsg_take(enum sockaddr_call call, int fd,
 						 copy->msg_namelen);
 	copy->msg_name = (void *)sockaddr_take(copy->msg_name,
 					       copy->msg_namelen, name);
+	err = shim_send_control(call, fd, copy, ctl);
+	if (err)
+		return err;
 	err = shim_send_route(call, fd, copy->msg_name, copy->msg_namelen,
 			      flags, &route);
 	if (err)
@@ -124,14 +226,16 @@ static int shim_sendmsg_take(enum sockaddr_call call, int fd,
 static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct sockaddr_storage name;
+	struct shim_send_ctl ctl;
 	struct msghdr copy;
 	int err;
 
 	/* An unreadable msghdr is the kernel's EFAULT to give. */
 	if (!sockaddr_ptr_ok(msg))
 		return shim_sendmsg_forward(fd, msg, flags);
+	ctl.used = 0;
 	err = shim_sendmsg_take(SOCKADDR_SENDMSG, fd, msg, flags, &copy,
-				&name);
+				&name, &ctl);
 	if (err) {
 		errno = err;
 		return -1;
@@ -155,6 +259,7 @@ struct shim_send_run {
 	int err;			/* the message after it is refused */
 	struct mmsghdr hdrs[SHIM_SEND_COPY_MSGS];
 	struct sockaddr_storage names[SHIM_SEND_COPY_MSGS];
+	struct shim_send_ctl ctl;	/* their judged control messages */
 };
 
 /*
@@ -166,13 +271,20 @@ static void shim_sendmmsg_take(int fd, struct mmsghdr *vec, unsigned vlen,
 			       int flags, struct shim_send_run *run)
 {
 	run->err = 0;
+	run->ctl.used = 0;
 	for (run->count = 0;
 	     run->count < vlen && run->count < SHIM_SEND_COPY_MSGS;
 	     run->count++) {
 		run->err = shim_sendmsg_take(SOCKADDR_SENDMMSG, fd,
 					     &vec[run->count].msg_hdr, flags,
 					     &run->hdrs[run->count].msg_hdr,
-					     &run->names[run->count]);
+					     &run->names[run->count],
+					     &run->ctl);
+		/* Control messages that fill the run start the next one. */
+		if (run->err == ENOSPC && run->count) {
+			run->err = 0;
+			return;
+		}
 		if (run->err)
 			return;
 		run->hdrs[run->count].msg_len = 0;

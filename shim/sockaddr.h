@@ -240,6 +240,53 @@ int sockaddr_route(const struct policy *policy, int fd,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route);
 
+/* --- destinations a packet names itself (sockaddr.c) --------------------- */
+
+/*
+ * sockaddr_indirect_refused - whether the policy refuses what lets a
+ * packet name destinations of its own beside the one judged at connect()
+ * or the send: an IPv6 routing header (IPV6_RTHDR, IPV6_2292RTHDR), an
+ * IPv4 source route (IP_OPTIONS, IP_RETOPTS), a header the program writes
+ * (IP_HDRINCL, IPV6_HDRINCL).  hosts are the table classes (FAM_IPV4,
+ * FAM_IPV6) those destinations may be of.  True when the library failed
+ * closed (policy NULL), and, enforced, when the policy has any rule or a
+ * destination of those classes that it refuses or changes from a socket
+ * unbound or bound to that family (policy_decide_rule()); false in audit
+ * mode and when every such destination would pass as it is.
+ */
+bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts);
+
+/*
+ * sockaddr_indirect_log - log the refusal (EACCES) of call on a socket of
+ * the program's family, for reason (the option refused: "IPV6_RTHDR",
+ * ...); dest (destlen bytes) may be NULL.  errno is kept.
+ */
+void sockaddr_indirect_log(const struct policy *policy, const char *call,
+			   int family, const struct sockaddr *dest,
+			   socklen_t destlen, const char *reason);
+
+/*
+ * sockaddr_ipopts_route - whether the IPv4 options opt of len bytes, as
+ * IP_OPTIONS and IP_RETOPTS take them, hold a loose or strict source route
+ * (RFC 791 LSRR, SSRR).  Walked as ip_options_compile() walks them: what
+ * it would refuse as malformed is not a route (the kernel says EINVAL).
+ */
+bool sockaddr_ipopts_route(const unsigned char *opt, size_t len);
+
+/*
+ * sockaddr_raw_hdrincl - whether fd, a raw socket with fdstate flags, has
+ * its header written by the program (IP_HDRINCL, IPV6_HDRINCL; on by
+ * itself for IPPROTO_RAW).  Asked of the kernel.  errno is kept.
+ */
+bool sockaddr_raw_hdrincl(int fd, unsigned flags);
+
+/* sockaddr_raw - whether fdstate flags are those of a raw inet socket. */
+static inline bool sockaddr_raw(unsigned flags)
+{
+	return (flags & FDSTATE_KNOWN) &&
+	       !(flags & (FDSTATE_DGRAM | FDSTATE_STREAM));
+}
+
 /* --- the names addresses came from (names.c) ----------------------------- */
 
 /*

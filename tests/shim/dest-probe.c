@@ -13,6 +13,11 @@
  *   swap-family  an AF_INET UDP socket's number given to an AF_INET6 one
  *                by syscall(SYS_dup3), then ::ffff:127.0.0.2
  *   raw6         an AF_INET6 raw socket sending to ::1 with sin6_family 0
+ *   indirect     the options that name destinations of their own: routing
+ *                headers (IPV6_RTHDR, IPV6_2292RTHDR) and source routes
+ *                (IP_OPTIONS), as options and as control messages, and
+ *                headers the program writes (IP_HDRINCL, IPV6_HDRINCL,
+ *                IPPROTO_RAW); one "NAME: rc=R errno=E" line each
  *
  * Output: "MODE: rc=R errno=NAME got=N" lines.
  */
@@ -215,6 +220,114 @@ static void mode_raw6(void)
 	say("raw6", rc, err, drain(rx));
 }
 
+
+/* An IPv6 routing header of type naming ::1 (RFC 8754 for type 4). */
+static size_t rthdr(unsigned char *buf, int type)
+{
+	memset(buf, 0, 24);
+	buf[1] = 2;		/* 16 bytes past the first 8 */
+	buf[2] = (unsigned char)type;
+	buf[3] = type == 2 ? 1 : 0;	/* segments left */
+	buf[23] = 1;		/* ::1 */
+	return 24;
+}
+
+/* IPv4 options: a loose source route through 127.0.0.2 (or, with
+ * route 0, a record route), padded to 8 bytes. */
+static size_t ipopts(unsigned char *buf, int route)
+{
+	static const unsigned char lsrr[8] = {131, 7, 4, 127, 0, 0, 2, 0};
+	static const unsigned char rr[8] = {7, 7, 4, 0, 0, 0, 0, 0};
+
+	memcpy(buf, route ? lsrr : rr, 8);
+	return 8;
+}
+
+static void opt_case(const char *what, int fd, int level, int name,
+		     const void *val, socklen_t len)
+{
+	long rc = setsockopt(fd, level, name, val, len);
+
+	say(what, rc, errno, 0);
+}
+
+static void cmsg_case(const char *what, int fd, int level, int type,
+		      const void *data, size_t len, const char *dest)
+{
+	_Alignas(struct cmsghdr) unsigned char ctl[CMSG_SPACE(64)];
+	struct sockaddr_storage ss;
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct msghdr msg = {.msg_name = &ss, .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = CMSG_SPACE(len)};
+	struct cmsghdr *cmsg;
+	long rc;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(ctl, 0, sizeof(ctl));
+	if (strchr(dest, ':')) {
+		struct sockaddr_in6 *sin6 = (void *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(PORT);
+		inet_pton(AF_INET6, dest, &sin6->sin6_addr);
+		msg.msg_namelen = sizeof(*sin6);
+	} else {
+		sin_of((struct sockaddr_in *)&ss, dest);
+		msg.msg_namelen = sizeof(struct sockaddr_in);
+	}
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = level;
+	cmsg->cmsg_type = type;
+	cmsg->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cmsg), data, len);
+	rc = sendmsg(fd, &msg, 0);
+	say(what, rc, errno, 0);
+}
+
+static void mode_indirect(void)
+{
+	int u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	int u4 = socket(AF_INET, SOCK_DGRAM, 0);
+	int r4 = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+	int r6 = socket(AF_INET6, SOCK_RAW, IPPROTO_UDP);
+	int raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	unsigned char buf[64];
+	struct sockaddr_in sin;
+	size_t n;
+	int on = 1;
+
+	n = rthdr(buf, 4);
+	opt_case("IPV6_RTHDR type 4", u6, IPPROTO_IPV6, IPV6_RTHDR, buf, n);
+	n = rthdr(buf, 2);
+	opt_case("IPV6_RTHDR type 2", u6, IPPROTO_IPV6, IPV6_RTHDR, buf, n);
+	opt_case("IPV6_2292RTHDR", u6, IPPROTO_IPV6, IPV6_2292RTHDR, buf, n);
+	opt_case("IPV6_RTHDR removed", u6, IPPROTO_IPV6, IPV6_RTHDR, NULL, 0);
+	cmsg_case("IPV6_RTHDR cmsg", u6, IPPROTO_IPV6, IPV6_RTHDR, buf, n,
+		  "::1");
+	n = ipopts(buf, 1);
+	opt_case("IP_OPTIONS lsrr", u4, IPPROTO_IP, IP_OPTIONS, buf, n);
+	cmsg_case("IP_RETOPTS lsrr cmsg", u4, IPPROTO_IP, IP_RETOPTS, buf, n,
+		  "127.0.0.1");
+	n = ipopts(buf, 0);
+	opt_case("IP_OPTIONS record-route", u4, IPPROTO_IP, IP_OPTIONS, buf,
+		 n);
+	if (r4 < 0 || r6 < 0 || raw < 0) {
+		printf("raw: skip %s\n", strerrorname_np(errno));
+		return;
+	}
+	opt_case("IP_HDRINCL", r4, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on));
+	opt_case("IPV6_HDRINCL", r6, IPPROTO_IPV6, IPV6_HDRINCL, &on,
+		 sizeof(on));
+	on = 0;
+	opt_case("IP_HDRINCL off", r4, IPPROTO_IP, IP_HDRINCL, &on,
+		 sizeof(on));
+	sin_of(&sin, "127.0.0.1");
+	say("IPPROTO_RAW sendto",
+	    sendto(raw, buf, 8, 0, (struct sockaddr *)&sin, sizeof(sin)),
+	    errno, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -230,6 +343,8 @@ int main(int argc, char **argv)
 		mode_swap_family();
 	else if (!strcmp(argv[1], "raw6"))
 		mode_raw6();
+	else if (!strcmp(argv[1], "indirect"))
+		mode_indirect();
 	else
 		return 2;
 	return 0;

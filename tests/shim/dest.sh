@@ -8,7 +8,11 @@
 #   - a descriptor number swapped behind the library (syscall(SYS_dup3))
 #     from a pipe, or from an AF_INET socket, to a socket is policed;
 #   - an AF_INET6 raw socket's sin6_family 0 is taken as AF_INET6, as the
-#     kernel takes it.
+#     kernel takes it;
+#   - item 3: routing headers and source routes (options and control
+#     messages) and headers the program writes are refused (EACCES) under
+#     a policy that refuses destinations, and left to the kernel under one
+#     that refuses none: then everything answers as without the library.
 # Everything runs in a network namespace of its own (ns_init).
 
 set -u
@@ -50,5 +54,25 @@ case $got in
 *) expect "raw AF_INET6, sin6_family 0" "raw6: rc=-1 errno=EACCES got=0" \
 	"$got" ;;
 esac
+
+# The options and control messages that name destinations of their own.
+bare=$(in_ns "$probe" indirect 2>&1)
+case $bare in
+*"raw: skip"*) echo "SKIP (raw sockets): $bare" ;;
+esac
+expect "indirect destinations under a deny rule" \
+	"$(printf '%s\n' "$bare" | sed -E '/removed|record-route|HDRINCL off/!s/rc=[-0-9]+ errno=[A-Z0-9]+/rc=-1 errno=EACCES/')" \
+	"$(run 127.0.0.2 indirect)"
+printf '' >"$tmp/empty.conf"
+expect "indirect destinations under a policy refusing none: as bare" \
+	"$bare" "$(in_ns env LD_PRELOAD="$preload" \
+		STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=dual \
+		"$probe" indirect 2>&1)"
+printf 'deny = 127.0.0.2\nlog = %s\n' "$tmp/log" >"$tmp/conf"
+in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/conf" \
+	"$probe" indirect >/dev/null 2>&1
+expect "each refusal logged with the option refused" "$(printf '%s\n' "$bare" |
+	grep -cvE 'removed|record-route|HDRINCL off')" \
+	"$(grep -cE 'error=EACCES reason=(IPV6_RTHDR|IPV6_2292RTHDR|IP_OPTIONS|IP_RETOPTS|IP_HDRINCL|IPV6_HDRINCL|hdrincl)' "$tmp/log")"
 
 finish
