@@ -52,7 +52,9 @@ got=$(run ::1 raw6)
 case $got in
 "raw6: skip "*) echo "SKIP (raw6): $got" ;;
 *) expect "raw AF_INET6, sin6_family 0" "raw6: rc=-1 errno=EACCES got=0" \
-	"$got" ;;
+	"$got"
+	expect "raw AF_INET6, sin6_family 0, another address denied: sent" \
+		"raw6: rc=9 errno=0 got=1" "$(run 127.0.0.2 raw6)" ;;
 esac
 
 # The options and control messages that name destinations of their own.
