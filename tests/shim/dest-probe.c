@@ -8,8 +8,9 @@
  *                127.0.0.2 with msg_namelen N (the kernel cuts it to 128)
  *   flip         one thread flips a sendto() buffer between 127.0.0.1 and
  *                127.0.0.2 while another sends from it 20,000 times
- *   swap-pipe    a pipe's number, marked "not a socket" by a refused
- *                sendto(), given to a UDP socket by syscall(SYS_dup3)
+ *   swap-pipe H  a pipe's number, marked "not a socket" by a refused
+ *                sendto(), given to a UDP socket by H: raw (the system
+ *                call itself), dup2, dup3, or fdupfd (fcntl F_DUPFD)
  *   swap-family  an AF_INET UDP socket's number given to an AF_INET6 one
  *                by syscall(SYS_dup3), then ::ffff:127.0.0.2
  *   raw6         an AF_INET6 raw socket sending to ::1 with sin6_family 0
@@ -24,6 +25,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -147,8 +149,13 @@ static void mode_flip(void)
 	printf("flip: sent=%s got=%d\n", sent ? "some" : "none", got);
 }
 
-/* Mark fd "not a socket" in the library's memory, then make it target's. */
-static void mode_swap_pipe(void)
+/*
+ * Mark a pipe's number "not a socket" in the library's memory, then give
+ * it to a UDP socket by how: the system call itself (behind the library),
+ * or libc's dup2, dup3, or fcntl(F_DUPFD) after a close behind the
+ * library.
+ */
+static void mode_swap_pipe(const char *how)
 {
 	int rx = receiver(AF_INET, "127.0.0.2");
 	int p[2], fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -161,7 +168,15 @@ static void mode_swap_pipe(void)
 		exit(2);
 	rc = sendto(p[0], "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin));
 	say("pipe", rc, errno, 0);
-	if (syscall(SYS_dup3, fd, p[0], 0) < 0)
+	if (!strcmp(how, "raw"))
+		rc = syscall(SYS_dup3, fd, p[0], 0);
+	else if (!strcmp(how, "dup2"))
+		rc = dup2(fd, p[0]);
+	else if (!strcmp(how, "dup3"))
+		rc = dup3(fd, p[0], 0);
+	else if (syscall(SYS_close, p[0]) == 0)
+		rc = fcntl(fd, F_DUPFD, p[0]);
+	if (rc != p[0])
 		exit(2);
 	rc = sendto(p[0], "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin));
 	err = errno;
@@ -337,8 +352,8 @@ int main(int argc, char **argv)
 		mode_namelen((socklen_t)atoi(argv[2]));
 	else if (!strcmp(argv[1], "flip"))
 		mode_flip();
-	else if (!strcmp(argv[1], "swap-pipe"))
-		mode_swap_pipe();
+	else if (!strcmp(argv[1], "swap-pipe") && argc == 3)
+		mode_swap_pipe(argv[2]);
 	else if (!strcmp(argv[1], "swap-family"))
 		mode_swap_family();
 	else if (!strcmp(argv[1], "raw6"))

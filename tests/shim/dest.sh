@@ -5,8 +5,9 @@
 #     to 128 and sends, is judged as cut;
 #   - the address is read once: a thread flipping the program's buffer
 #     between an allowed and a denied address gets nothing to the denied;
-#   - a descriptor number swapped behind the library (syscall(SYS_dup3))
-#     from a pipe, or from an AF_INET socket, to a socket is policed;
+#   - a descriptor number given to a socket, behind the library
+#     (syscall(SYS_dup3)) or by libc's dup2, dup3, fcntl(F_DUPFD), from a
+#     pipe, or from an AF_INET socket, is policed;
 #   - an AF_INET6 raw socket's sin6_family 0 is taken as AF_INET6, as the
 #     kernel takes it;
 #   - item 3: routing headers and source routes (options and control
@@ -43,9 +44,11 @@ for len in 16 128 129 1000 65535; do
 done
 expect "a flipped buffer: nothing reaches the denied address" \
 	"flip: sent=some got=0" "$(run 127.0.0.2 flip)"
-expect "a pipe's number swapped for a socket behind the library" \
-	"pipe: rc=-1 errno=ENOTSOCK got=0
-swapped: rc=-1 errno=EACCES got=0" "$(run 127.0.0.2 swap-pipe)"
+for how in raw dup2 dup3 fdupfd; do
+	expect "a pipe's number given to a socket ($how)" \
+		"pipe: rc=-1 errno=ENOTSOCK got=0
+swapped: rc=-1 errno=EACCES got=0" "$(run 127.0.0.2 swap-pipe $how)"
+done
 expect "an AF_INET number swapped for an AF_INET6 socket" \
 	"swapped: rc=-1 errno=EACCES got=0" "$(run 127.0.0.2 swap-family)"
 got=$(run ::1 raw6)
