@@ -6,7 +6,9 @@
  * calls that write an address back (accept, accept4, getsockname,
  * getpeername, recvfrom, recvmsg) with every length of the program's
  * buffer.  One line per case: the call's return value, errno and what it
- * wrote back (length, bytes).  tests/shim/sweep.sh runs it without the
+ * wrote back (length, bytes).  "in short" leaves out sendmsg and
+ * sendmmsg names past 65536 bytes, which a sanitizer's interceptor would
+ * read whole.  tests/shim/sweep.sh runs it without the
  * library and under it, and compares the outputs.
  *
  * Everything goes to loopback, to fixed ports (SWEEP_PORT...), in the
@@ -48,7 +50,14 @@ static const struct {
 	int type;
 } types[] = {{"tcp", SOCK_STREAM}, {"udp", SOCK_DGRAM}};
 
-static _Alignas(struct sockaddr_storage) unsigned char addrbuf[SWEEP_BUF];
+/* Room for the 65535-byte names; a sanitizer's sendmsg interceptor reads
+ * msg_namelen bytes, uncut. */
+#define SWEEP_ADDRBUF 65536u
+
+static _Alignas(struct sockaddr_storage) unsigned char addrbuf[SWEEP_ADDRBUF];
+
+/* Set by "in short": no name longer than addrbuf for sendmsg/sendmmsg. */
+static int sweep_short;
 
 /* Fill addrbuf with an address of family to loopback:port, zeros after. */
 static void fill(int family, int sockfam, in_port_t port)
@@ -138,7 +147,9 @@ static void in_sweep(void)
 							types[t].type,
 							fams[f].family, len);
 					for (x = 0; x < 3; x++)
-						in_case(calls[c], sockfams[s],
+						if (!sweep_short || c < 3 ||
+						    sweep_extra[x] <= SWEEP_ADDRBUF)
+							in_case(calls[c], sockfams[s],
 							types[t].type,
 							fams[f].family,
 							sweep_extra[x]);
@@ -275,9 +286,10 @@ static void out_sweep_family(int sockfam)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (argc == 2 && !strcmp(argv[1], "in"))
+	if (argc >= 2 && !strcmp(argv[1], "in")) {
+		sweep_short = argc == 3 && !strcmp(argv[2], "short");
 		in_sweep();
-	else if (argc == 2 && !strcmp(argv[1], "out")) {
+	} else if (argc == 2 && !strcmp(argv[1], "out")) {
 		out_sweep_family(AF_INET);
 		out_sweep_family(AF_INET6);
 	} else {

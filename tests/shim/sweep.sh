@@ -28,29 +28,39 @@ printf 'hosts: files\n' >"$tmp/nsswitch.conf"
 printf 'deny = 203.0.113.1\n' >"$tmp/rule.conf"
 ns_init 300
 
-# sweep DIRECTION [LAUNCHER-ARGS...] - the probe's output, bare without
+# sweep DIRECTION [short] [LAUNCHER-ARGS...] - the probe's output, bare without
 # launcher arguments.  127.0.0.1 is reached on every stack
 # (ipv4-loopback), as the reference reaches it.
 sweep()
 {
 	local dir=$1
 	shift
+	local arg=
+	[ "${1:-}" != short ] || { arg=short; shift; }
 	if [ $# -eq 0 ]; then
-		in_ns "$probe" "$dir"
+		in_ns "$probe" "$dir" $arg
 	else
 		in_ns env STACKSHIM_IPV4_LOOPBACK=yes \
-			"$top_builddir/stackshim" "$@" -- "$probe" "$dir"
+			"$top_builddir/stackshim" "$@" -- "$probe" "$dir" $arg
 	fi
 }
 
-for dir in in out; do
-	sweep "$dir" >"$tmp/bare-$dir" || fail "bare $dir sweep ran" 0 $?
+# ASan's sendmsg interceptor reads the whole msg_namelen the program
+# gives (2^31 bytes), where the kernel reads 128: those names are left out
+# of a sanitizer build's sweep.
+in=in
+case ${SANITIZERS:-} in *address*) in="in short" ;; esac
+
+for dir in "$in" out; do
+	# shellcheck disable=SC2086 # "in short" is two words
+	sweep $dir >"$tmp/bare-$dir" || fail "bare $dir sweep ran" 0 $?
 	lines=$(wc -l <"$tmp/bare-$dir")
 	[ "$lines" -gt 10000 ] || fail "bare $dir sweep: lines" ">10000" "$lines"
 	for stack in dual ipv6; do
 		for conf in empty rule; do
 			what="$stack, $conf config, $dir"
-			sweep "$dir" --stack "$stack" -c "$tmp/$conf.conf" \
+			# shellcheck disable=SC2086
+			sweep $dir --stack "$stack" -c "$tmp/$conf.conf" \
 				>"$tmp/got" 2>"$tmp/err" ||
 				fail "$what: ran" 0 "$? $(head -3 "$tmp/err")"
 			if cmp -s "$tmp/bare-$dir" "$tmp/got"; then
