@@ -42,6 +42,16 @@ for len in 16 128 129 1000 65535; do
 	expect "msg_namelen $len: judged as the kernel cuts it" "$denied" \
 		"$(run 127.0.0.2 namelen "$len")"
 done
+# An ipv6 stack without mapped addresses has no IPv4: an AF_INET6 UDP
+# socket's AF_INET name of any length is refused (fail-host).
+printf 'stack = ipv6\nmapped = no\n' >"$tmp/v6.conf"
+for len in 16 129 1000; do
+	expect "ipv6 mapped=no, AF_INET name, msg_namelen $len: refused" \
+		"sendmsg: rc=-1 errno=ENETUNREACH got=0
+sendmmsg: rc=-1 errno=ENETUNREACH got=0" \
+		"$(in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/v6.conf" \
+			"$probe" namelen6 "$len" 2>&1)"
+done
 expect "a flipped buffer: nothing reaches the denied address" \
 	"flip: sent=some got=0" "$(run 127.0.0.2 flip)"
 for how in raw dup2 dup3 fdupfd; do
