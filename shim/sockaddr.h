@@ -240,7 +240,7 @@ int sockaddr_route(const struct policy *policy, int fd,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route);
 
-/* --- destinations a packet names itself (sockaddr.c) --------------------- */
+/* --- destinations a packet names itself (indirect.c) --------------------- */
 
 /*
  * sockaddr_indirect_refused - whether the policy refuses what lets a
