@@ -52,8 +52,6 @@ bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts)
 
 	if (!policy)
 		return true;
-	if (!policy_enforce(policy))
-		return false;
 	if (policy_rule_count(policy))
 		return true;
 	for (i = 0; i < sizeof(sockaddr_indirect_cells) /
@@ -70,10 +68,10 @@ bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts)
 	return false;
 }
 
-/* sockaddr_indirect_log - see sockaddr.h. */
-void sockaddr_indirect_log(const struct policy *policy, const char *call,
-			   int family, const struct sockaddr *dest,
-			   socklen_t destlen, const char *reason)
+/* sockaddr_indirect_refuse - see sockaddr.h. */
+bool sockaddr_indirect_refuse(const struct policy *policy, const char *call,
+			      int family, const struct sockaddr *dest,
+			      socklen_t destlen, const char *reason)
 {
 	struct shim_log_event ev = {
 		.call = call,
@@ -87,6 +85,7 @@ void sockaddr_indirect_log(const struct policy *policy, const char *call,
 
 	if (shim_logging(policy))
 		shim_log(policy, &ev);
+	return !policy || policy_enforce(policy);
 }
 
 /* sockaddr_ipopts_route - see sockaddr.h. */

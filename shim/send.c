@@ -170,18 +170,16 @@ static int shim_send_control(enum sockaddr_call call, int fd,
 		reason = shim_send_cmsg_indirect(cmsg,
 						 cmsg->cmsg_len - CMSG_LEN(0),
 						 &hosts);
-		if (reason && sockaddr_indirect_refused(policy, hosts)) {
-			sockaddr_indirect_log(policy,
-					      call == SOCKADDR_SENDMSG ? "sendmsg"
-								       : "sendmmsg",
-					      flags & FDSTATE_INET6 &&
-							      !(flags & FDSTATE_UPGRADED)
-						      ? AF_INET6
-						      : AF_INET,
-					      copy->msg_name, copy->msg_namelen,
-					      reason);
+		if (reason && sockaddr_indirect_refused(policy, hosts) &&
+		    sockaddr_indirect_refuse(
+			    policy,
+			    call == SOCKADDR_SENDMSG ? "sendmsg" : "sendmmsg",
+			    (flags & FDSTATE_INET6) &&
+					    !(flags & FDSTATE_UPGRADED)
+				    ? AF_INET6
+				    : AF_INET,
+			    copy->msg_name, copy->msg_namelen, reason))
 			return EACCES;
-		}
 	}
 	return 0;
 }

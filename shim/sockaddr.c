@@ -537,11 +537,10 @@ static int sockaddr_route_dest(const struct policy *policy, int fd,
 	    sockaddr_indirect_refused(policy, flags & FDSTATE_INET6
 						  ? FAM_IPV6
 						  : FAM_IPV4) &&
-	    sockaddr_raw_hdrincl(fd, flags)) {
-		sockaddr_indirect_log(policy, sockaddr_calls[call].name,
-				      family, sa, len, "hdrincl");
+	    sockaddr_raw_hdrincl(fd, flags) &&
+	    sockaddr_indirect_refuse(policy, sockaddr_calls[call].name, family,
+				     sa, len, "hdrincl"))
 		return EACCES;
-	}
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
 	/* Not the whole of d: its buffers are filled only when used. */

@@ -249,21 +249,24 @@ int sockaddr_route(const struct policy *policy, int fd,
  * IPv4 source route (IP_OPTIONS, IP_RETOPTS), a header the program writes
  * (IP_HDRINCL, IPV6_HDRINCL).  hosts are the table classes (FAM_IPV4,
  * FAM_IPV6) those destinations may be of.  True when the library failed
- * closed (policy NULL), and, enforced, when the policy has any rule or a
- * destination of those classes that it refuses or changes from a socket
- * unbound or bound to that family (policy_decide_rule()); false in audit
- * mode and when every such destination would pass as it is.
+ * closed (policy NULL), and when the policy has any rule or a destination
+ * of those classes that it refuses or changes from a socket unbound or
+ * bound to that family (policy_decide_rule()); false when every such
+ * destination would pass as it is.  Audit mode is
+ * sockaddr_indirect_refuse()'s to honour.
  */
 bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts);
 
 /*
- * sockaddr_indirect_log - log the refusal (EACCES) of call on a socket of
- * the program's family, for reason (the option refused: "IPV6_RTHDR",
- * ...); dest (destlen bytes) may be NULL.  errno is kept.
+ * sockaddr_indirect_refuse - log the refusal (EACCES) of call on a socket
+ * of the program's family, for reason (the option refused: "IPV6_RTHDR",
+ * ...); dest (destlen bytes) may be NULL.  Returns whether to refuse it
+ * now: false in audit mode (enforce = no), where it is only logged, as it
+ * would have been refused.  errno is kept.
  */
-void sockaddr_indirect_log(const struct policy *policy, const char *call,
-			   int family, const struct sockaddr *dest,
-			   socklen_t destlen, const char *reason);
+bool sockaddr_indirect_refuse(const struct policy *policy, const char *call,
+			      int family, const struct sockaddr *dest,
+			      socklen_t destlen, const char *reason);
 
 /*
  * sockaddr_ipopts_route - whether the IPv4 options opt of len bytes, as

@@ -329,12 +329,12 @@ static int shim_setsockopt_indirect(int fd, unsigned flags,
 	} else {
 		set = true;
 	}
-	if (set && sockaddr_indirect_refused(shim_policy(), row->hosts)) {
-		sockaddr_indirect_log(shim_policy(), "setsockopt",
-				      flags & FDSTATE_UPGRADED ? AF_INET
-				      : flags & FDSTATE_INET6  ? AF_INET6
-							       : AF_INET,
-				      NULL, 0, row->reason);
+	if (set && sockaddr_indirect_refused(shim_policy(), row->hosts) &&
+	    sockaddr_indirect_refuse(shim_policy(), "setsockopt",
+				     flags & FDSTATE_UPGRADED ? AF_INET
+				     : flags & FDSTATE_INET6  ? AF_INET6
+							      : AF_INET,
+				     NULL, 0, row->reason)) {
 		errno = EACCES;
 		return -1;
 	}

@@ -89,5 +89,14 @@ in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/conf" \
 expect "each refusal logged with the option refused" "$(printf '%s\n' "$bare" |
 	grep -cvE 'removed|record-route|HDRINCL off')" \
 	"$(grep -cE 'error=EACCES reason=(IPV6_RTHDR|IPV6_2292RTHDR|IP_OPTIONS|IP_RETOPTS|IP_HDRINCL|IPV6_HDRINCL|hdrincl)' "$tmp/log")"
+# Audit mode: everything as bare, each would-be refusal logged.
+printf 'enforce = no\ndeny = 127.0.0.2\nlog = %s\n' "$tmp/audit.log" \
+	>"$tmp/conf"
+expect "indirect destinations in audit mode: as bare" "$bare" \
+	"$(in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/conf" \
+		"$probe" indirect 2>&1)"
+expect "audit mode: each would-be refusal logged" "$(printf '%s\n' "$bare" |
+	grep -cvE 'removed|record-route|HDRINCL off')" \
+	"$(grep -cE 'error=EACCES reason=[A-Z_0-9a-z]+ audit=yes$' "$tmp/audit.log")"
 
 finish
