@@ -51,6 +51,7 @@ FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 # The shim objects the shim targets link; shim_env.c includes the rest.
 FUZZ_SHIM = \
 	$(srcdir)/shim/sockaddr.c \
+	$(srcdir)/shim/indirect.c \
 	$(srcdir)/shim/lock.c \
 	$(srcdir)/fuzz/shim_env.c
 FUZZ_SHIM_DEPS = $(FUZZ_SHIM) $(srcdir)/fuzz/shim_env.h \

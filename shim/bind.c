@@ -213,7 +213,11 @@ static int shim_bind(int fd, const struct sockaddr *sa, socklen_t len)
  */
 SHIM_EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
+	struct sockaddr_storage copy;
+
 	if (!shim_init_ensure())
 		return shim_bind_forward(fd, SOCKADDR_PTR(addr), len);
-	return shim_bind(fd, SOCKADDR_PTR(addr), len);
+	/* Judged and bound: the same bytes. */
+	return shim_bind(fd, sockaddr_take(SOCKADDR_PTR(addr), len, &copy),
+			 len);
 }

@@ -68,9 +68,12 @@ static int __attribute__((noinline)) shim_connect(int fd,
 SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	const struct sockaddr *sa = SOCKADDR_PTR(addr);
+	struct sockaddr_storage copy;
 	unsigned act;
 
 	if (shim_init_ensure_fast()) {
+		/* Judged and forwarded: the same bytes. */
+		sa = sockaddr_take(sa, len, &copy);
 		act = sockaddr_route_class(fd, sa, len, false, 0);
 		if (act != SHIM_FAST_PASS)
 			return shim_connect(fd, sa, len, act);

@@ -185,15 +185,15 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 	       : v4[0] == 127 ? SHIM_FAST_LOOP4
 			      : SHIM_FAST_IPV4;
 	flags = fdstate_learn_fast(fd);
-	if (!flags ||
-	    (send && (flags & FDSTATE_STREAM) && !(msgflags & MSG_FASTOPEN)))
-		return SHIM_FAST_PASS;
-	if (flags & FDSTATE_UPGRADED) {
-		if (family != AF_INET)
-			return SHIM_FAST_GENERAL;
-	} else if (sockaddr_kernel_refuses(flags, family)) {
-		return SHIM_FAST_PASS;
+	if (sockaddr_unpoliced(flags, family, send, msgflags)) {
+		flags = fdstate_confirm(fd);
+		if (sockaddr_unpoliced(flags, family, send, msgflags))
+			return SHIM_FAST_PASS;
 	}
+	/* A raw socket may write its own header: the general path asks. */
+	if (((flags & FDSTATE_UPGRADED) && family != AF_INET) ||
+	    sockaddr_raw(flags))
+		return SHIM_FAST_GENERAL;
 	act = shim_fast.route[host][flags & SHIM_FAST_FLAGS];
 	/* A peer-pool address stands for an IPv6 one. */
 	if (act >= SHIM_FAST_MAPPED &&

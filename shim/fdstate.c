@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -226,6 +227,41 @@ unsigned fdstate_learn(int fd)
 		return flags;
 	if (flags & FDSTATE_FOREIGN)
 		return 0;
+	return fdstate_learn_kernel(fd);
+}
+
+/*
+ * Whether what memory says of fd (flags) still holds for the socket the
+ * kernel has under that number, of domain and type (-1: not a socket, or
+ * no fd).  Only what decides whether a call is policed is compared: inet
+ * or not, the family, the type.
+ */
+static bool fdstate_holds(unsigned flags, int domain, int type)
+{
+	const unsigned what = FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_DGRAM |
+			      FDSTATE_STREAM;
+	unsigned now = type < 0 ? 0 : fdstate_flags_of(domain, type);
+
+	return (flags & what) == (now & what);
+}
+
+/*
+ * fdstate_confirm - see shim.h.  Two getsockopt() calls: the price of a
+ * call that would go to the kernel unpoliced on memory's word alone.
+ */
+unsigned fdstate_confirm(int fd)
+{
+	unsigned flags = fdstate_get(fd);
+	int saved_errno, domain, type;
+
+	saved_errno = errno;
+	domain = fdstate_sockopt(fd, SOL_SOCKET, SO_DOMAIN);
+	type = domain < 0 ? -1 : fdstate_sockopt(fd, SOL_SOCKET, SO_TYPE);
+	errno = saved_errno;
+	if (fdstate_holds(flags, domain, type))
+		return flags & FDSTATE_KNOWN ? flags : 0;
+	/* Stale: the number was given to another file behind the shim. */
+	fdstate_set(fd, 0);
 	return fdstate_learn_kernel(fd);
 }
 

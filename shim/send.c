@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -90,34 +92,159 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 	return shim_sendto_forward(fd, buf, n, flags, route.sa, route.len);
 }
 
-static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
+/*
+ * The control messages of a send on a policed socket are judged, under a
+ * policy that refuses routing headers and source routes
+ * (sockaddr_indirect_refused()), in a copy of at most this many bytes,
+ * and the kernel is handed the copy.
+ */
+#define SHIM_SEND_CTL 2048
+
+/* Room for the control messages of a send, shared by a sendmmsg() run. */
+struct shim_send_ctl {
+	size_t used;
+	_Alignas(struct cmsghdr) unsigned char buf[SHIM_SEND_CTL];
+};
+
+/*
+ * The option a control message cmsg (its data len bytes) sets that names
+ * a destination of its own, or NULL; *hosts the table classes that
+ * destination may be of.
+ */
+static const char *shim_send_cmsg_indirect(const struct cmsghdr *cmsg,
+					   size_t len, unsigned *hosts)
+{
+	*hosts = FAM_IPV6;
+	if (cmsg->cmsg_level == IPPROTO_IPV6 && len &&
+	    (cmsg->cmsg_type == IPV6_RTHDR ||
+	     cmsg->cmsg_type == IPV6_2292RTHDR))
+		return cmsg->cmsg_type == IPV6_RTHDR ? "IPV6_RTHDR"
+						     : "IPV6_2292RTHDR";
+	*hosts = FAM_IPV4;
+	if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RETOPTS &&
+	    sockaddr_ipopts_route(CMSG_DATA(cmsg), len))
+		return "IP_RETOPTS";
+	return NULL;
+}
+
+/*
+ * Copy the control messages of copy (a msghdr of call on fd, the kernel's
+ * to read) into ctl and judge them there: a routing header or a source
+ * route is EACCES under a policy that refuses them.  Returns 0 (copy
+ * pointing at the shim's copy, or at the program's buffer when nothing is
+ * judged), EACCES, ENOBUFS for control messages longer than ctl can ever
+ * hold, or ENOSPC when they do not fit in what is left of it.
+ */
+static int shim_send_control(enum sockaddr_call call, int fd,
+			     struct msghdr *copy, struct shim_send_ctl *ctl)
+{
+	const struct policy *policy = shim_policy();
+	struct cmsghdr *cmsg;
+	const char *reason;
+	unsigned flags, hosts;
+	size_t at;
+
+	if (!copy->msg_control || !copy->msg_controllen ||
+	    !sockaddr_ptr_ok(copy->msg_control))
+		return 0;
+	flags = fdstate_learn_fast(fd);
+	if (!flags)
+		flags = fdstate_confirm(fd);
+	if (!flags || !sockaddr_indirect_refused(policy, FAM_BOTH))
+		return 0;
+	if (copy->msg_controllen > sizeof(ctl->buf))
+		return ENOBUFS;
+	at = (ctl->used + _Alignof(struct cmsghdr) - 1) &
+	     ~(_Alignof(struct cmsghdr) - 1);
+	if (copy->msg_controllen > sizeof(ctl->buf) - at)
+		return ENOSPC;
+	memcpy(ctl->buf + at, copy->msg_control, copy->msg_controllen);
+	copy->msg_control = ctl->buf + at;
+	ctl->used = at + copy->msg_controllen;
+	for (cmsg = CMSG_FIRSTHDR(copy); cmsg; cmsg = CMSG_NXTHDR(copy, cmsg)) {
+		if (cmsg->cmsg_len < CMSG_LEN(0) ||
+		    cmsg->cmsg_len > copy->msg_controllen -
+					     ((unsigned char *)cmsg -
+					      (unsigned char *)copy->msg_control))
+			break;
+		reason = shim_send_cmsg_indirect(cmsg,
+						 cmsg->cmsg_len - CMSG_LEN(0),
+						 &hosts);
+		if (reason && sockaddr_indirect_refused(policy, hosts) &&
+		    sockaddr_indirect_refuse(
+			    policy,
+			    call == SOCKADDR_SENDMSG ? "sendmsg" : "sendmmsg",
+			    (flags & FDSTATE_INET6) &&
+					    !(flags & FDSTATE_UPGRADED)
+				    ? AF_INET6
+				    : AF_INET,
+			    copy->msg_name, copy->msg_namelen, reason))
+			return EACCES;
+	}
+	return 0;
+}
+
+/*
+ * Take the msghdr msg of call as the kernel will read it, once, into
+ * copy, its name (cut as the kernel cuts it, sockaddr_msg_namelen()) into
+ * name and its control messages into ctl (shim_send_control()), and route
+ * it: the kernel is then handed copy, never the program's msghdr, name or
+ * judged control messages again.  Returns 0 or a positive errno (ENOSPC:
+ * ctl is full, the message is for the next run).
+ */
+static int shim_sendmsg_take(enum sockaddr_call call, int fd,
+			     const struct msghdr *msg, int flags,
+			     struct msghdr *copy,
+			     struct sockaddr_storage *name,
+			     struct shim_send_ctl *ctl)
 {
 	struct sockaddr_route route;
+	int err;
+
+	*copy = *msg;
+	copy->msg_namelen = sockaddr_msg_namelen(copy->msg_name,
+						 copy->msg_namelen);
+	copy->msg_name = (void *)sockaddr_take(copy->msg_name,
+					       copy->msg_namelen, name);
+	err = shim_send_control(call, fd, copy, ctl);
+	if (err)
+		return err;
+	err = shim_send_route(call, fd, copy->msg_name, copy->msg_namelen,
+			      flags, &route);
+	if (err)
+		return err;
+	if (route.sa != copy->msg_name) {
+		memcpy(name, route.sa, route.len);
+		copy->msg_name = name;
+		copy->msg_namelen = route.len;
+	}
+	return 0;
+}
+
+static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct sockaddr_storage name;
+	struct shim_send_ctl ctl;
 	struct msghdr copy;
 	int err;
 
 	/* An unreadable msghdr is the kernel's EFAULT to give. */
 	if (!sockaddr_ptr_ok(msg))
 		return shim_sendmsg_forward(fd, msg, flags);
-	err = shim_send_route(SOCKADDR_SENDMSG, fd, msg->msg_name,
-			      msg->msg_namelen, flags, &route);
+	ctl.used = 0;
+	err = shim_sendmsg_take(SOCKADDR_SENDMSG, fd, msg, flags, &copy,
+				&name, &ctl);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	if (route.sa == msg->msg_name)
-		return shim_sendmsg_forward(fd, msg, flags);
-	/* The program's msghdr is const: the rewritten name goes in a copy. */
-	copy = *msg;
-	copy.msg_name = (void *)route.sa;
-	copy.msg_namelen = route.len;
 	return shim_sendmsg_forward(fd, &copy, flags);
 }
 
 /*
- * sendmmsg() hands the kernel a run of messages at a time: a run whose
- * names all go as they are is the program's own array, however long; a
- * run whose names are rewritten is a copy of at most this many messages.
+ * sendmmsg() on a socket the policy has a say in hands the kernel copies
+ * of the program's messages, taken and routed once each
+ * (shim_sendmsg_take()), this many at a time.
  */
 #define SHIM_SEND_COPY_MSGS 16
 
@@ -127,68 +254,55 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 /* A run of messages that sendmmsg() hands the kernel in one call. */
 struct shim_send_run {
 	unsigned count;			/* messages in the run */
-	bool copied;			/* in hdrs, their names rewritten */
 	int err;			/* the message after it is refused */
-	bool carried;			/* next holds the first one's route */
-	struct sockaddr_route next;
 	struct mmsghdr hdrs[SHIM_SEND_COPY_MSGS];
 	struct sockaddr_storage names[SHIM_SEND_COPY_MSGS];
+	struct shim_send_ctl ctl;	/* their judged control messages */
 };
 
-/* Copy a route, its rewritten name pointing into the copy's own buffer. */
-static void shim_send_route_copy(struct sockaddr_route *to,
-				 const struct sockaddr_route *from)
+/*
+ * Take and route the messages of vec[0..vlen) in order into run, at most
+ * SHIM_SEND_COPY_MSGS of them; a refused message ends the run with
+ * run->err set.
+ */
+static void shim_sendmmsg_take(int fd, struct mmsghdr *vec, unsigned vlen,
+			       int flags, struct shim_send_run *run)
 {
-	*to = *from;
-	if (from->sa == (const struct sockaddr *)&from->buf)
-		to->sa = (const struct sockaddr *)&to->buf;
+	run->err = 0;
+	run->ctl.used = 0;
+	for (run->count = 0;
+	     run->count < vlen && run->count < SHIM_SEND_COPY_MSGS;
+	     run->count++) {
+		run->err = shim_sendmsg_take(SOCKADDR_SENDMMSG, fd,
+					     &vec[run->count].msg_hdr, flags,
+					     &run->hdrs[run->count].msg_hdr,
+					     &run->names[run->count],
+					     &run->ctl);
+		/* Control messages that fill the run start the next one. */
+		if (run->err == ENOSPC && run->count) {
+			run->err = 0;
+			return;
+		}
+		if (run->err)
+			return;
+		run->hdrs[run->count].msg_len = 0;
+	}
 }
 
 /*
- * Route the messages of vec[0..vlen) in order into run, as long as they
- * are of one kind (rewritten or not) and, rewritten, fit in its copies.
- * A message of the other kind ends the run, its route carried to the next
- * one, so that each message is decided (and logged) once; a refused
- * message ends it with run->err set.
+ * Whether the policy can have a say in a sendmmsg() on fd with flags: an
+ * inet socket (confirmed with the kernel when memory says otherwise), and
+ * on a stream socket only with MSG_FASTOPEN.  Otherwise the program's
+ * array goes to the kernel as it is, however long.
  */
-static void shim_sendmmsg_route(int fd, struct mmsghdr *vec, unsigned vlen,
-				int flags, struct shim_send_run *run)
+static bool shim_sendmmsg_policed(int fd, int flags)
 {
-	struct sockaddr_route route;
-	struct msghdr *copy;
-	bool rewritten;
+	unsigned fdflags = fdstate_learn_fast(fd);
 
-	run->count = 0;
-	run->err = 0;
-	for (; run->count < vlen; run->count++) {
-		if (run->carried)
-			shim_send_route_copy(&route, &run->next);
-		else
-			run->err = shim_send_route(SOCKADDR_SENDMMSG, fd,
-						   vec->msg_hdr.msg_name,
-						   vec->msg_hdr.msg_namelen,
-						   flags, &route);
-		run->carried = false;
-		if (run->err)
-			return;
-		rewritten = route.sa != vec->msg_hdr.msg_name;
-		if (!run->count)
-			run->copied = rewritten;
-		if (rewritten != run->copied ||
-		    (rewritten && run->count == SHIM_SEND_COPY_MSGS)) {
-			shim_send_route_copy(&run->next, &route);
-			run->carried = true;
-			return;
-		}
-		if (rewritten) {
-			run->hdrs[run->count] = *vec;
-			memcpy(&run->names[run->count], route.sa, route.len);
-			copy = &run->hdrs[run->count].msg_hdr;
-			copy->msg_name = &run->names[run->count];
-			copy->msg_namelen = route.len;
-		}
-		vec++;
-	}
+	if (!fdflags || (fdflags & FDSTATE_STREAM))
+		fdflags = fdstate_confirm(fd);
+	return fdflags &&
+	       (!(fdflags & FDSTATE_STREAM) || (flags & MSG_FASTOPEN));
 }
 
 /*
@@ -203,20 +317,18 @@ static int shim_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 	unsigned sent = 0, i;
 	int got;
 
-	if (!sockaddr_ptr_ok(vec) || !vlen)
+	if (!sockaddr_ptr_ok(vec) || !vlen || !shim_sendmmsg_policed(fd, flags))
 		return shim_sendmmsg_forward(fd, vec, vlen, flags);
 	if (vlen > SHIM_SEND_MAX_MSGS)
 		vlen = SHIM_SEND_MAX_MSGS;
-	run.carried = false;
 	while (sent < vlen) {
-		shim_sendmmsg_route(fd, vec + sent, vlen - sent, flags, &run);
+		shim_sendmmsg_take(fd, vec + sent, vlen - sent, flags, &run);
 		if (run.count) {
-			got = shim_sendmmsg_forward(fd, run.copied ? run.hdrs
-								   : vec + sent,
-						    run.count, flags);
+			got = shim_sendmmsg_forward(fd, run.hdrs, run.count,
+						    flags);
 			if (got < 0)
 				return sent ? (int)sent : -1;
-			for (i = 0; run.copied && i < (unsigned)got; i++)
+			for (i = 0; i < (unsigned)got; i++)
 				vec[sent + i].msg_len = run.hdrs[i].msg_len;
 			sent += got;
 			if ((unsigned)got < run.count)
@@ -241,9 +353,12 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			   __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	const struct sockaddr *sa = SOCKADDR_PTR(addr);
+	struct sockaddr_storage copy;
 	unsigned act;
 
 	if (shim_init_ensure_fast()) {
+		/* Judged and sent to: the same bytes. */
+		sa = sockaddr_take(sa, len, &copy);
 		act = sockaddr_route_class(fd, sa, len, true, flags);
 		if (act != SHIM_FAST_PASS)
 			return shim_sendto(fd, buf, n, flags, sa, len, act);

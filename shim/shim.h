@@ -289,6 +289,17 @@ static inline unsigned fdstate_type_flags(int type)
 unsigned fdstate_learn(int fd);
 
 /*
+ * fdstate_confirm - fdstate_learn() for a call that its answer from memory
+ * would let go to the kernel unpoliced (not an inet socket, a family the
+ * socket refuses, a stream send): memory is checked against what the
+ * kernel says of fd now, and learnt afresh when it is stale, so that a
+ * number swapped between a pipe and a socket by a call the shim never saw
+ * (syscall(SYS_dup2), a close and socket by syscall()) cannot keep a
+ * socket out of the policy's sight.  errno is kept.
+ */
+unsigned fdstate_confirm(int fd);
+
+/*
  * fdstate_received - forget what the shim knew of every fd that msg, as a
  * successful recvmsg() or recvmmsg() filled it, carries in SCM_RIGHTS
  * control messages, and learn each afresh from what the kernel says it is:

@@ -184,6 +184,12 @@ unsigned sockaddr_policed(const struct policy *policy, int fd,
 		return 0;
 	family = sa->sa_family;
 	flags = fdstate_learn(fd);
+	/* An inet family on what memory calls no inet socket is asked of
+	 * the kernel again: AF_UNSPEC too, which UDP and raw sockets take
+	 * as their own family. */
+	if (!flags && (family == AF_INET || family == AF_INET6 ||
+		       family == AF_UNSPEC))
+		flags = fdstate_confirm(fd);
 	if (family != AF_INET && family != AF_INET6 &&
 	    !(flags & FDSTATE_UPGRADED))
 		return 0;
@@ -229,11 +235,15 @@ static unsigned sockaddr_local_class(const struct policy *policy,
  * What an AF_INET socket says to an address of another family: the
  * kernel's tcp_v4_connect() and udp_sendmsg() check the length first
  * (0: let the AF_INET6 socket say EINVAL, as it does too), take AF_UNSPEC
- * (a disconnect, passed on), and refuse the rest with EAFNOSUPPORT.
+ * (a disconnect, passed on), and refuse the rest with EAFNOSUPPORT.  A
+ * datagram send (dgram_send) of a short AF_UNSPEC address is udp_sendmsg()'s
+ * EINVAL, where the AF_INET6 socket would take it as no address at all.
  */
-static int sockaddr_upgraded_other(int family, socklen_t len)
+static int sockaddr_upgraded_other(int family, socklen_t len, bool dgram_send)
 {
-	if (family == AF_UNSPEC || len < sizeof(struct sockaddr_in))
+	if (len < sizeof(struct sockaddr_in))
+		return family == AF_UNSPEC && dgram_send ? EINVAL : 0;
+	if (family == AF_UNSPEC)
 		return 0;
 	return EAFNOSUPPORT;
 }
@@ -415,11 +425,30 @@ static int sockaddr_route_decide(const struct policy *policy,
 }
 
 /*
- * The destination of a send on fd as the kernel reads it: udp_sendmsg()
- * (and raw_sendmsg()) of an AF_INET socket take an AF_UNSPEC address as an
- * AF_INET one, and send to it.  For such a socket, upgraded or not, returns
- * a copy of sa in buf that says AF_INET, so that the policy decides it (and
- * an upgraded socket's is translated); otherwise sa.
+ * The family a send's AF_UNSPEC address is taken as, on a socket with
+ * fdstate flags, when len is enough for it: udp_sendmsg() and
+ * raw_sendmsg() of an AF_INET socket take it as AF_INET (an upgraded
+ * socket's too, as the program's AF_INET socket would), rawv6_sendmsg()
+ * of an AF_INET6 raw socket as AF_INET6.  AF_UNSPEC otherwise: an AF_INET6
+ * UDP socket takes it as no address at all, a stream socket ignores it.
+ */
+static int sockaddr_unspec_family(unsigned flags, socklen_t len)
+{
+	if (!(flags & FDSTATE_KNOWN) || (flags & FDSTATE_STREAM))
+		return AF_UNSPEC;
+	if (!(flags & FDSTATE_INET6) || (flags & FDSTATE_UPGRADED))
+		return len >= sizeof(struct sockaddr_in) ? AF_INET : AF_UNSPEC;
+	if (flags & FDSTATE_DGRAM)
+		return AF_UNSPEC;
+	return len >= SOCKADDR_IN6_OLD_LEN ? AF_INET6 : AF_UNSPEC;
+}
+
+/*
+ * The destination of a send on fd as the kernel reads it: for an
+ * AF_UNSPEC address that the socket takes as one of its own family
+ * (sockaddr_unspec_family()), a copy of sa in buf that says that family,
+ * so that the policy decides it (and an upgraded socket's is
+ * translated); otherwise sa.
  */
 static const struct sockaddr *sockaddr_send_dest(int fd,
 						 const struct sockaddr *sa,
@@ -428,17 +457,20 @@ static const struct sockaddr *sockaddr_send_dest(int fd,
 						 struct sockaddr_storage *buf)
 {
 	unsigned flags;
+	int family;
 
 	if (!sockaddr_calls[call].send || !sockaddr_ptr_ok(sa) ||
-	    len < sizeof(struct sockaddr_in) || len > sizeof(*buf) ||
+	    len < sizeof(sa_family_t) || len > sizeof(*buf) ||
 	    sa->sa_family != AF_UNSPEC)
 		return sa;
 	flags = fdstate_learn(fd);
-	if (!(flags & FDSTATE_KNOWN) || (flags & FDSTATE_STREAM) ||
-	    ((flags & FDSTATE_INET6) && !(flags & FDSTATE_UPGRADED)))
+	if (!(flags & FDSTATE_KNOWN))
+		flags = fdstate_confirm(fd);
+	family = sockaddr_unspec_family(flags, len);
+	if (family == AF_UNSPEC)
 		return sa;
 	memcpy(buf, sa, len);
-	buf->ss_family = AF_INET;
+	buf->ss_family = (sa_family_t)family;
 	return (const struct sockaddr *)buf;
 }
 
@@ -489,15 +521,26 @@ static int sockaddr_route_dest(const struct policy *policy, int fd,
 	family = sa->sa_family;
 	if (!policy)
 		return EACCES;
-	if (sockaddr_calls[call].send && (flags & FDSTATE_STREAM) &&
-	    !(msgflags & MSG_FASTOPEN))
-		return 0;
-	if (flags & FDSTATE_UPGRADED) {
-		if (family != AF_INET)
-			return sockaddr_upgraded_other(family, len);
-	} else if (sockaddr_kernel_refuses(flags, family)) {
-		return 0;
+	if (sockaddr_unpoliced(flags, family, sockaddr_calls[call].send,
+			       msgflags)) {
+		flags = route->flags = fdstate_confirm(fd);
+		if (sockaddr_unpoliced(flags, family,
+				       sockaddr_calls[call].send, msgflags))
+			return 0;
 	}
+	if ((flags & FDSTATE_UPGRADED) && family != AF_INET)
+		return sockaddr_upgraded_other(family, len,
+					       sockaddr_calls[call].send &&
+						       (flags & FDSTATE_DGRAM));
+	/* A header the program writes names its own destination. */
+	if (sockaddr_raw(flags) &&
+	    sockaddr_indirect_refused(policy, flags & FDSTATE_INET6
+						  ? FAM_IPV6
+						  : FAM_IPV4) &&
+	    sockaddr_raw_hdrincl(fd, flags) &&
+	    sockaddr_indirect_refuse(policy, sockaddr_calls[call].name, family,
+				     sa, len, "hdrincl"))
+		return EACCES;
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
 	/* Not the whole of d: its buffers are filled only when used. */

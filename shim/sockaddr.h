@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -46,6 +47,42 @@ struct sockaddr_inet {
 static inline bool sockaddr_ptr_ok(const void *p)
 {
 	return (uintptr_t)p >= 4096u;
+}
+
+/*
+ * sockaddr_take - the address the kernel will read for sa of len bytes,
+ * read once: a copy in buf when sa is readable and len one the kernel
+ * takes (at most a sockaddr_storage), else sa itself, which the kernel
+ * refuses without reading it (EFAULT, EINVAL).  The hooks judge the copy
+ * and hand the kernel the copy, so that another thread rewriting the
+ * program's buffer between the two cannot change what is sent where
+ * (time of check, time of use).
+ */
+static inline const struct sockaddr *
+sockaddr_take(const struct sockaddr *sa, socklen_t len,
+	      struct sockaddr_storage *buf)
+{
+	if (!sockaddr_ptr_ok(sa) || len > sizeof(*buf))
+		return sa;
+	memcpy(buf, sa, len);
+	return (const struct sockaddr *)buf;
+}
+
+/*
+ * sockaddr_msg_namelen - the length of a sendmsg() name as the kernel
+ * takes it (net/socket.c, __copy_msghdr()): 0 without a name, a length
+ * past a sockaddr_storage cut to one (not refused, as connect() and
+ * sendto() refuse it).  A length that is negative as an int is left for
+ * the kernel to refuse (EINVAL).
+ */
+static inline socklen_t sockaddr_msg_namelen(const void *name,
+					     socklen_t len)
+{
+	if (!name)
+		return 0;
+	if ((int)len >= 0 && len > sizeof(struct sockaddr_storage))
+		return sizeof(struct sockaddr_storage);
+	return len;
 }
 
 /*
@@ -137,6 +174,25 @@ static inline bool sockaddr_kernel_refuses(unsigned flags, int family)
 }
 
 /*
+ * sockaddr_unpoliced - whether a connect() (send false) or a send (with
+ * msgflags) to an address of family (AF_INET or AF_INET6) on a socket
+ * with fdstate flags goes to the kernel without the policy's say: not an
+ * inet socket (0), a stream send that is no connect, a family the kernel
+ * refuses.  Said from memory, it is confirmed (fdstate_confirm()) before
+ * it is acted on.
+ */
+static inline bool sockaddr_unpoliced(unsigned flags, int family, bool send,
+				      int msgflags)
+{
+	if (!flags)
+		return true;
+	if (send && (flags & FDSTATE_STREAM) && !(msgflags & MSG_FASTOPEN))
+		return true;
+	return !(flags & FDSTATE_UPGRADED) &&
+	       sockaddr_kernel_refuses(flags, family);
+}
+
+/*
  * sockaddr_rule_addr - the address a rule lookup takes for in: an IPv4
  * address, an IPv4-mapped one or one inside the policy's translate-prefix
  * as the IPv4 address it holds (FAM_IPV4), any other IPv6 address as
@@ -183,6 +239,56 @@ int sockaddr_route(const struct policy *policy, int fd,
 		   const struct sockaddr *sa, socklen_t len,
 		   enum sockaddr_call call, int msgflags,
 		   struct sockaddr_route *route);
+
+/* --- destinations a packet names itself (indirect.c) --------------------- */
+
+/*
+ * sockaddr_indirect_refused - whether the policy refuses what lets a
+ * packet name destinations of its own beside the one judged at connect()
+ * or the send: an IPv6 routing header (IPV6_RTHDR, IPV6_2292RTHDR), an
+ * IPv4 source route (IP_OPTIONS, IP_RETOPTS), a header the program writes
+ * (IP_HDRINCL, IPV6_HDRINCL).  hosts are the table classes (FAM_IPV4,
+ * FAM_IPV6) those destinations may be of.  True when the library failed
+ * closed (policy NULL), and when the policy has any rule or a destination
+ * of those classes that it refuses or changes from a socket unbound or
+ * bound to that family (policy_decide_rule()); false when every such
+ * destination would pass as it is.  Audit mode is
+ * sockaddr_indirect_refuse()'s to honour.
+ */
+bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts);
+
+/*
+ * sockaddr_indirect_refuse - log the refusal (EACCES) of call on a socket
+ * of the program's family, for reason (the option refused: "IPV6_RTHDR",
+ * ...); dest (destlen bytes) may be NULL.  Returns whether to refuse it
+ * now: false in audit mode (enforce = no), where it is only logged, as it
+ * would have been refused.  errno is kept.
+ */
+bool sockaddr_indirect_refuse(const struct policy *policy, const char *call,
+			      int family, const struct sockaddr *dest,
+			      socklen_t destlen, const char *reason);
+
+/*
+ * sockaddr_ipopts_route - whether the IPv4 options opt of len bytes, as
+ * IP_OPTIONS and IP_RETOPTS take them, hold a loose or strict source route
+ * (RFC 791 LSRR, SSRR).  Walked as ip_options_compile() walks them: what
+ * it would refuse as malformed is not a route (the kernel says EINVAL).
+ */
+bool sockaddr_ipopts_route(const unsigned char *opt, size_t len);
+
+/*
+ * sockaddr_raw_hdrincl - whether fd, a raw socket with fdstate flags, has
+ * its header written by the program (IP_HDRINCL, IPV6_HDRINCL; on by
+ * itself for IPPROTO_RAW).  Asked of the kernel.  errno is kept.
+ */
+bool sockaddr_raw_hdrincl(int fd, unsigned flags);
+
+/* sockaddr_raw - whether fdstate flags are those of a raw inet socket. */
+static inline bool sockaddr_raw(unsigned flags)
+{
+	return (flags & FDSTATE_KNOWN) &&
+	       !(flags & (FDSTATE_DGRAM | FDSTATE_STREAM));
+}
 
 /* --- the names addresses came from (names.c) ----------------------------- */
 

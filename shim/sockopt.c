@@ -240,20 +240,127 @@ static int shim_getsockopt(int fd, int level, int name, void *val,
 	return rc;
 }
 
+/* The longest option value judged here: an IPv6 routing header's. */
+#define SHIM_SOCKOPT_COPY 2048
+
+/* Whether an option value of len bytes is set at all (0: removed). */
+static bool shim_opt_set(const unsigned char *val, socklen_t len)
+{
+	(void)val;
+	return len > 0;
+}
+
+/* Whether IP_OPTIONS hold a source route. */
+static bool shim_opt_srcroute(const unsigned char *val, socklen_t len)
+{
+	return sockaddr_ipopts_route(val, len);
+}
+
+/* Whether a flag is turned on: an int, or a byte, as ip_setsockopt()
+ * reads it. */
+static bool shim_opt_on(const unsigned char *val, socklen_t len)
+{
+	int on = 0;
+
+	if (len >= sizeof(on))
+		memcpy(&on, val, sizeof(on));
+	else if (len >= 1)
+		on = val[0];
+	return on != 0;
+}
+
 /*
- * setsockopt() on an upgraded socket: IPPROTO_IPV6 is refused as an
- * AF_INET socket refuses it; a negative length is the kernel's EINVAL for
- * either family, given before it looks at the level.
+ * The options that let a packet name destinations of its own beside the
+ * one connect() and the sends judge (sockaddr_indirect_refused()): set,
+ * they are refused with EACCES under a policy that refuses or changes
+ * any destination of hosts, and the call is logged with reason.
+ */
+static const struct shim_indirect_row {
+	int level, name;
+	unsigned hosts;
+	bool raw_only;		/* other sockets: the kernel's ENOPROTOOPT */
+	bool (*sets)(const unsigned char *val, socklen_t len);
+	const char *reason;
+} shim_indirect_rows[] = {
+	{IPPROTO_IPV6, IPV6_RTHDR, FAM_IPV6, false, shim_opt_set,
+	 "IPV6_RTHDR"},
+	{IPPROTO_IPV6, IPV6_2292RTHDR, FAM_IPV6, false, shim_opt_set,
+	 "IPV6_2292RTHDR"},
+	{IPPROTO_IP, IP_OPTIONS, FAM_IPV4, false, shim_opt_srcroute,
+	 "IP_OPTIONS"},
+	{IPPROTO_IP, IP_HDRINCL, FAM_IPV4, true, shim_opt_on, "IP_HDRINCL"},
+	{IPPROTO_IPV6, IPV6_HDRINCL, FAM_IPV6, true, shim_opt_on,
+	 "IPV6_HDRINCL"},
+};
+
+static const struct shim_indirect_row *shim_indirect_row(int level, int name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(shim_indirect_rows) /
+				sizeof(shim_indirect_rows[0]);
+	     i++)
+		if (shim_indirect_rows[i].level == level &&
+		    shim_indirect_rows[i].name == name)
+			return &shim_indirect_rows[i];
+	return NULL;
+}
+
+/*
+ * setsockopt() of a row's option on fd, an inet socket with flags: the
+ * value is read once into the shim's own buffer, judged, and that copy is
+ * handed to the kernel.  A value past the buffer is judged set (only a
+ * routing header can be that long, and the kernel takes none so long).
+ */
+static int shim_setsockopt_indirect(int fd, unsigned flags,
+				    const struct shim_indirect_row *row,
+				    const void *val, socklen_t len)
+{
+	unsigned char copy[SHIM_SOCKOPT_COPY];
+	bool set;
+
+	if ((int)len < 0 || !sockaddr_ptr_ok(val))
+		return shim_setsockopt_forward(fd, row->level, row->name, val,
+					       len);
+	if (len <= sizeof(copy)) {
+		memcpy(copy, val, len);
+		val = copy;
+		set = row->sets(copy, len);
+	} else {
+		set = true;
+	}
+	if (set && sockaddr_indirect_refused(shim_policy(), row->hosts) &&
+	    sockaddr_indirect_refuse(shim_policy(), "setsockopt",
+				     flags & FDSTATE_UPGRADED ? AF_INET
+				     : flags & FDSTATE_INET6  ? AF_INET6
+							      : AF_INET,
+				     NULL, 0, row->reason)) {
+		errno = EACCES;
+		return -1;
+	}
+	return shim_setsockopt_forward(fd, row->level, row->name, val, len);
+}
+
+/*
+ * setsockopt() as the policy has it: on an upgraded socket IPPROTO_IPV6 is
+ * refused as an AF_INET socket refuses it (a negative length is the
+ * kernel's EINVAL for either family, given before it looks at the level);
+ * on any inet socket the options of shim_indirect_rows are judged.
  */
 static int shim_setsockopt(int fd, int level, int name, const void *val,
 			   socklen_t len)
 {
+	const struct shim_indirect_row *row = shim_indirect_row(level, name);
 	unsigned flags = fdstate_learn(fd);
 
 	if ((flags & FDSTATE_UPGRADED) && level == IPPROTO_IPV6 &&
 	    (int)len >= 0 &&
 	    shim_sockopt_v4_refuse(flags, SHIM_SOCKOPT_SET) < 0)
 		return -1;
+	if (row && !flags)
+		flags = fdstate_confirm(fd);
+	if (row && flags && (!row->raw_only || sockaddr_raw(flags)))
+		return shim_setsockopt_indirect(fd, flags, row, val, len);
 	return shim_setsockopt_forward(fd, level, name, val, len);
 }
 
