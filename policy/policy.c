@@ -617,6 +617,15 @@ static bool prefix_well_known(const struct in6_addr *prefix, unsigned len)
 	return len == 96 && !memcmp(prefix->s6_addr, wkp, sizeof(wkp));
 }
 
+bool policy_translate_by_address(const struct policy *policy)
+{
+	struct in6_addr prefix;
+	unsigned len;
+
+	policy_translate_prefix(policy, &prefix, &len);
+	return prefix_well_known(&prefix, len);
+}
+
 bool policy_translatable(const struct policy *policy,
 			 const struct in_addr *v4)
 {

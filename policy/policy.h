@@ -415,6 +415,11 @@ void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
 bool policy_translatable(const struct policy *policy,
 			 const struct in_addr *v4);
 /*
+ * policy_translate_by_address - whether policy_translatable() depends on
+ * the address: the translate-prefix is the well-known one.
+ */
+bool policy_translate_by_address(const struct policy *policy);
+/*
  * policy_decide_dest - policy_decide_rule() for one destination address:
  * the table's map of an IPv4 address the translate-prefix may not carry
  * (policy_translatable()) is fail-host; a map rule's is kept, since the

@@ -101,7 +101,10 @@ static void fast_route_compute(const struct policy *policy)
 	shim_fast.prefix[0][10] = shim_fast.prefix[0][11] = 0xff;
 	policy_translate_prefix(policy, &prefix, &len);
 	memcpy(shim_fast.prefix[1], prefix.s6_addr, sizeof(shim_fast.prefix[1]));
-	translate = len == 96 && policy_enforce(policy) && !shim_logging(policy);
+	/* Under the well-known prefix the decision is the address's own
+	 * (policy_decide_dest()): no cell can hold it. */
+	translate = len == 96 && !policy_translate_by_address(policy) &&
+		    policy_enforce(policy) && !shim_logging(policy);
 	policy_peer_pool(policy, &net, &len);
 	shim_fast.pool_mask = len ? htonl(~0u << (32 - len)) : 0;
 	shim_fast.pool_net = net.s_addr & shim_fast.pool_mask;

@@ -404,10 +404,10 @@ static int sockaddr_route_decide(const struct policy *policy,
 	d->ruled = sockaddr_rule(policy, dst, proto, &d->rule, d->name,
 				 sizeof(d->name));
 	d->outcome = failed ? OUTCOME_FAIL_LOCAL
-			    : policy_decide_rule(policy,
+			    : policy_decide_dest(policy,
 						 d->ruled ? d->rule.action
 							  : RULE_NONE,
-						 d->host, d->local);
+						 d->host, d->local, &dst->addr);
 	o = &sockaddr_outcomes[d->outcome];
 	if (o->err)
 		return o->err;
