@@ -1068,8 +1068,13 @@ static int gai_decide(struct gai_req *req, const char *node,
 		return EAI_MEMORY;
 	}
 	rc = gai_rewrite(req, list, res);
-	if (ruled && (rc == 0 || !policy_enforce(req->policy)))
-		names_remember(req->policy, req->node, answers);
+	/* An answer the name's rules would not follow is not handed out. */
+	if (ruled && (rc == 0 || !policy_enforce(req->policy)) &&
+	    !names_remember(req->policy, req->node, answers) && rc == 0) {
+		real_freeaddrinfo(*res);
+		req->refused = true;
+		rc = EAI_MEMORY;
+	}
 	real_freeaddrinfo(answers);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
