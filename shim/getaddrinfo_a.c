@@ -11,9 +11,9 @@
  * each on a thread of its own (all signals blocked, as glibc's helpers
  * are) that calls the shim's getaddrinfo(), the one every program call
  * goes through, so the same policy decides, logs and remembers the
- * names.  The thread writes ar_result, then __return (release order), so
- * that glibc's gai_error(), which reads __return, is libc's own and still
- * right; and when the call's last request is done, it notifies as glibc
+ * names.  The thread writes ar_result, then __return (release order),
+ * which gai_error() reads (hooked to read it with acquire order; glibc's
+ * reads the same field plainly); and when the call's last request is done, it notifies as glibc
  * does: SIGEV_SIGNAL as a queued signal with si_code SI_ASYNCNL from this
  * process, SIGEV_THREAD as a new thread (the program's attributes, or
  * detached) running the function with every signal unblocked.
@@ -346,6 +346,17 @@ SHIM_EXPORT int gai_suspend(const struct gaicb *const list[], int ent,
 			    const struct timespec *timeout)
 {
 	return shim_gai_suspend(list, ent, timeout);
+}
+
+/*
+ * gai_error - the interposed gai_error(3): req's status, EAI_INPROGRESS
+ * until its thread is done, read with acquire order so that ar_result,
+ * written before it, is seen whole (glibc's reads it plainly).
+ */
+SHIM_EXPORT int gai_error(struct gaicb *req)
+{
+	return atomic_load_explicit((_Atomic int *)&req->__return,
+				    memory_order_acquire);
 }
 
 /*

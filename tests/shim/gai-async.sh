@@ -57,8 +57,13 @@ suspend: rc=0 suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE v4.stackshim.test
 slow: rc=0 short-suspend=EAI_AGAIN cancel-running=EAI_NOTCANCELED suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE slow.stackshim.test=EAI_AGAIN"
 # glibc 2.36's gai_suspend() times out with EAI_SYSTEM (its futex wait's
 # EAGAIN is not translated); the shim's gives EAI_AGAIN, as documented.
-got=$(run)
-expect "bare: glibc's own" "$bare" "${got//short-suspend=EAI_SYSTEM/short-suspend=EAI_AGAIN}"
+# Under TSan, glibc's own helper threads (made inside libc, unseen by its
+# runtime) crash the probe: the bare run is left out there.
+if [[ "${SANITIZERS:-}" != *thread* ]]; then
+	got=$(run)
+	expect "bare: glibc's own" "$bare" \
+		"${got//short-suspend=EAI_SYSTEM/short-suspend=EAI_AGAIN}"
+fi
 expect "no rules, dual: as bare" "$bare" \
 	"$(run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf")"
 expect "deny = denied.stackshim.test" "${bare//=192.0.2.9/=EAI_NONAME}" \

@@ -10,8 +10,9 @@
 # from the namespace's loopback), and the table's first allocation failed
 # exited the program.
 #
-# In a build with AddressSanitizer its runtime's malloc() comes before the
-# probe's in the lookup order: nothing is failed, and the test is skipped.
+# In a build with AddressSanitizer or ThreadSanitizer, its runtime's
+# malloc() comes before the probe's in the lookup order: nothing is
+# failed, and the test is skipped.
 
 set -u
 
@@ -20,8 +21,8 @@ set -u
 . "$top_srcdir/tests/shim/lib.sh"
 
 case ${SANITIZERS:-} in
-*address*)
-	echo "SKIP: ASan's allocator comes before the probe's failing one"
+*address* | *thread* | *memory*)
+	echo "SKIP: the sanitizer's allocator comes before the probe's failing one"
 	exit 77
 	;;
 esac
