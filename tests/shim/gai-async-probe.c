@@ -14,6 +14,9 @@
  *   slow/NAMES     as suspend, but first gai_suspend() with 50 ms and
  *                  gai_cancel() on the first request (names that take
  *                  seconds: they are still in progress)
+ *   intr/NAMES     as slow, but the first gai_suspend() has no timeout
+ *                  and a SIGALRM handler (no SA_RESTART) runs 100 ms in
+ * A name "-" is a NULL entry of the list, skipped by every call.
  * and prints one line: the mode's own findings, then NAME=RESULT for each
  * request (its gai_error(): an EAI_* name, or the addresses).
  */
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define MAX_REQS 8
@@ -77,7 +81,7 @@ static void parse(char *names)
 	     name = strtok_r(NULL, ",", &save)) {
 		reqs[nreqs].ar_name = name;
 		reqs[nreqs].ar_request = &hints;
-		list[nreqs] = &reqs[nreqs];
+		list[nreqs] = strcmp(name, "-") ? &reqs[nreqs] : NULL;
 		nreqs++;
 	}
 }
@@ -89,6 +93,8 @@ static void print_results(void)
 	int i, rc;
 
 	for (i = 0; i < nreqs; i++) {
+		if (!list[i])
+			continue;
 		rc = gai_error(&reqs[i]);
 		printf(" %s=", reqs[i].ar_name);
 		if (rc != 0) {
@@ -113,6 +119,21 @@ static void notified(union sigval v)
 	sem_post(&thread_done);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A SIGALRM handler without SA_RESTART, run once 100 ms from now. */
+static void alarm_soon(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct itimerval in = {.it_value = {0, 100 * 1000}};
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &in, NULL);
+}
+
 static void suspend_all(void)
 {
 	int i, busy;
@@ -120,7 +141,7 @@ static void suspend_all(void)
 	do {
 		gai_suspend((const struct gaicb *const *)list, nreqs, NULL);
 		for (busy = 0, i = 0; i < nreqs; i++)
-			busy |= gai_error(&reqs[i]) == EAI_INPROGRESS;
+			busy |= list[i] && gai_error(&reqs[i]) == EAI_INPROGRESS;
 	} while (busy);
 }
 
@@ -168,9 +189,16 @@ static void run(char *arg)
 		while (sem_wait(&thread_done) < 0 && errno == EINTR)
 			;
 		printf(" value=%d", thread_value);
-	} else if (!strcmp(arg, "suspend") || !strcmp(arg, "slow")) {
+	} else if (!strcmp(arg, "suspend") || !strcmp(arg, "slow") ||
+		   !strcmp(arg, "intr")) {
 		rc = getaddrinfo_a(GAI_NOWAIT, list, nreqs, &sev);
 		printf(" rc=%s", eai(rc));
+		if (!strcmp(arg, "intr")) {
+			alarm_soon();
+			rc = gai_suspend((const struct gaicb *const *)list,
+					 nreqs, NULL);
+			printf(" suspend-signalled=%s", eai(rc));
+		}
 		if (!strcmp(arg, "slow")) {
 			rc = gai_suspend((const struct gaicb *const *)list,
 					 nreqs, &short_wait);

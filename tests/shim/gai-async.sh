@@ -2,8 +2,8 @@
 # tests/shim/gai-async.sh - glibc's asynchronous lookups under the shim
 # (issue 17, item 5): getaddrinfo_a()'s requests pass the same policy as
 # getaddrinfo(), and its notifications (SIGEV_SIGNAL with SI_ASYNCNL,
-# SIGEV_THREAD), gai_error(), gai_suspend() (a timeout included) and
-# gai_cancel() behave as glibc's (tests/shim/gai-async-probe.c).  Before
+# SIGEV_THREAD), gai_error(), gai_suspend() (a timeout and a signal
+# handler included) and gai_cancel() behave as glibc's, NULL entries too (tests/shim/gai-async-probe.c).  Before
 # shim/getaddrinfo_a.c, glibc answered the requests inside libc: a denied
 # name resolved and an ipv4 stack was handed ::1 and IPv6-only names.
 #
@@ -31,11 +31,12 @@ ns_init 120
 # run ENV... - the probe's calls, under env ENV, in a namespace whose DNS
 # never answers.
 calls=(
-	wait/denied.stackshim.test,v4.stackshim.test,v6.stackshim.test,::1
+	wait/denied.stackshim.test,-,v4.stackshim.test,v6.stackshim.test,::1
 	signal/v4.stackshim.test,::1,denied.stackshim.test
 	thread/v6.stackshim.test,denied.stackshim.test
 	suspend/v4.stackshim.test,denied.stackshim.test
 	slow/slow.stackshim.test
+	intr/-,slow2.stackshim.test
 )
 run()
 {
@@ -54,7 +55,8 @@ bare="wait: rc=0 denied.stackshim.test=192.0.2.9 v4.stackshim.test=192.0.2.1 v6.
 signal: rc=0 code=SI_ASYNCNL value=42 pid=self v4.stackshim.test=192.0.2.1 ::1=::1 denied.stackshim.test=192.0.2.9
 thread: rc=0 value=7 v6.stackshim.test=2001:db8::1 denied.stackshim.test=192.0.2.9
 suspend: rc=0 suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE v4.stackshim.test=192.0.2.1 denied.stackshim.test=192.0.2.9
-slow: rc=0 short-suspend=EAI_AGAIN cancel-running=EAI_NOTCANCELED suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE slow.stackshim.test=EAI_AGAIN"
+slow: rc=0 short-suspend=EAI_AGAIN cancel-running=EAI_NOTCANCELED suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE slow.stackshim.test=EAI_AGAIN
+intr: rc=0 suspend-signalled=EAI_INTR suspend-done=EAI_ALLDONE cancel-done=EAI_ALLDONE slow2.stackshim.test=EAI_AGAIN"
 # glibc 2.36's gai_suspend() times out with EAI_SYSTEM (its futex wait's
 # EAGAIN is not translated); the shim's gives EAI_AGAIN, as documented.
 # Under TSan, glibc's own helper threads (made inside libc, unseen by its
