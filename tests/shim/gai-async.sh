@@ -75,6 +75,11 @@ expect "stack = ipv4: no IPv6 answer" "${ipv4//::1=::1/::1=EAI_ADDRFAMILY}" \
 	"$(run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" \
 		STACKSHIM_STACK=ipv4)"
 
+# The same under the launcher, the deny rule from its -c file.
+expect "the launcher, --stack ipv4 -c deny.conf" \
+	"$(sed 's/=192.0.2.9/=EAI_NONAME/g' <<<"${ipv4//::1=::1/::1=EAI_ADDRFAMILY}")" \
+	"$(run "$top_builddir/stackshim" --stack ipv4 -c "$tmp/deny.conf" --)"
+
 # The decision is logged as getaddrinfo()'s.
 log=$(run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/deny.conf" \
 	STACKSHIM_LOG=stderr | grep -c 'call=getaddrinfo .*denied.stackshim.test')
