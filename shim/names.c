@@ -13,7 +13,7 @@
  *
  * The table is bounded: past NAMES_MAX addresses the oldest is forgotten
  * (its connections then follow the address rules).  A newer answer for an
- * address replaces an older one.  shim_lock() guards the table.
+ * address replaces an older one's name.  shim_lock() guards the table.
  *
  * Out of memory, an answer that cannot be remembered must not be handed
  * out (its name's port rules would not follow it: failing open), so
@@ -64,30 +64,32 @@ static void names_evict(void)
 
 /*
  * Remember that addr came from name; the lock is held.  Returns false when
- * there was no memory: addr is then not in the table at all (an older
- * answer for it is forgotten too), and must not be handed out.
+ * there was no memory: the table is then as it was (an older answer for
+ * addr still holds, so that what it handed out stays ruled), and this
+ * answer must not be handed out.  A newer answer for an address takes
+ * over its entry in place, keeping its age: taking it out and adding it
+ * again could fail in uthash's bucket expansion and lose both.
  */
 static bool names_put(const struct policy_addr *addr, const char *name)
 {
 	struct names_entry *e;
+	char *copy = strdup(name);
 
+	if (!copy)
+		return false;
 	HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
 	if (e) {
-		/* The newest answer wins, and becomes the youngest. */
-		HASH_DEL(names_table, e);
-		atomic_fetch_sub(&names_count, 1);
 		free(e->name);
-	} else {
-		e = malloc(sizeof(*e));
-		if (!e)
-			return false;
-		e->addr = *addr;
+		e->name = copy;
+		return true;
 	}
-	e->name = strdup(name);
-	if (!e->name) {
-		free(e);
+	e = malloc(sizeof(*e));
+	if (!e) {
+		free(copy);
 		return false;
 	}
+	e->addr = *addr;
+	e->name = copy;
 	if (atomic_load(&names_count) >= NAMES_MAX)
 		names_evict();
 	names_oomed = false;

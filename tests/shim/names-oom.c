@@ -5,12 +5,16 @@
  * items 10 and 12): never an address handed out that the name's
  * `deny = NAME PORT` rule does not follow, never an exit inside the call.
  *
- * Usage: names-oom CALL NAME PORT, CALL gai or ghbn.  The probe resolves
- * a name no rule covers first (the library's own start-up allocations are
- * made then), then, for N = 1, 2, ..., in a child: fails the Nth
+ * Usage: names-oom CALL WARM NAME PORT [PRE], CALL gai or ghbn.  The
+ * probe resolves WARM, a name no rule covers, first (the library's own
+ * start-up allocations are made then), and PRE, when given, a ruled name
+ * with NAME's address (so that the table has an entry for that address),
+ * then, for N = 1, 2, ..., in a child: fails the Nth
  * allocation from there on (this executable's malloc(), calloc() and
  * realloc() come first in the lookup order, the library's calls too),
  * resolves NAME, and connects to each address it got at PORT over TCP.
+ * When the call failed and PRE was given, it connects to PRE's addresses
+ * at PORT as well ("pre-connect=ERRNO"): PRE's rule must still hold.
  * One line per N: "N injected gai=RC connect=ERRNO..." (RC the EAI_* or
  * h_errno name, or 0), "N exit STATUS" when the child ended by itself
  * inside the call, and "done N" at the first N that the call did not
@@ -132,8 +136,9 @@ static const char *gai_name(int rc)
 	return "EAI_other";
 }
 
-/* Connect to addr at port over TCP; print the errno it ends with. */
-static void try_connect(const struct sockaddr *sa, socklen_t len)
+/* Connect to sa over TCP; print " LABEL=" and the errno it ends with. */
+static void try_connect(const char *label, const struct sockaddr *sa,
+			socklen_t len)
 {
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc;
@@ -143,8 +148,19 @@ static void try_connect(const struct sockaddr *sa, socklen_t len)
 		return;
 	}
 	rc = connect(fd, sa, len);
-	printf(" connect=%s", rc == 0 ? "0" : strerrorname_np(errno));
+	printf(" %s=%s", label, rc == 0 ? "0" : strerrorname_np(errno));
 	close(fd);
+}
+
+static struct addrinfo *pre;	/* PRE's addresses, resolved first */
+
+/* When the call failed: PRE's addresses at PORT, still ruled by PRE. */
+static void pre_connect(int failed)
+{
+	struct addrinfo *ai;
+
+	for (ai = pre; failed && ai; ai = ai->ai_next)
+		try_connect("pre-connect", ai->ai_addr, ai->ai_addrlen);
 }
 
 static void child_gai(const char *name, const char *port)
@@ -157,9 +173,10 @@ static void child_gai(const char *name, const char *port)
 	printf("%s gai=%s", hit ? "injected" : "missed", gai_name(rc));
 	if (rc == 0) {
 		for (ai = res; ai; ai = ai->ai_next)
-			try_connect(ai->ai_addr, ai->ai_addrlen);
+			try_connect("connect", ai->ai_addr, ai->ai_addrlen);
 		freeaddrinfo(res);
 	}
+	pre_connect(rc != 0);
 }
 
 static void child_ghbn(const char *name, const char *port)
@@ -178,8 +195,9 @@ static void child_ghbn(const char *name, const char *port)
 						    : "other");
 	for (i = 0; he && he->h_addr_list[i]; i++) {
 		memcpy(&sin.sin_addr, he->h_addr_list[i], sizeof(sin.sin_addr));
-		try_connect((struct sockaddr *)&sin, sizeof(sin));
+		try_connect("connect", (struct sockaddr *)&sin, sizeof(sin));
 	}
+	pre_connect(!he);
 }
 
 int main(int argc, char **argv)
@@ -187,8 +205,9 @@ int main(int argc, char **argv)
 	struct addrinfo *res;
 	long n;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: names-oom gai|ghbn WARM NAME PORT\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr,
+			"usage: names-oom gai|ghbn WARM NAME PORT [PRE]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -196,6 +215,12 @@ int main(int argc, char **argv)
 	if (getaddrinfo(argv[2], NULL, NULL, &res) == 0)
 		freeaddrinfo(res);
 	(void)!gethostbyname(argv[2]);
+	if (argc == 6) {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+
+		if (getaddrinfo(argv[5], argv[4], &hints, &pre) != 0)
+			return 2;
+	}
 	for (n = 1; n < 10000; n++) {
 		int status, fds[2];
 		char line[512];

@@ -54,4 +54,28 @@ for call in gai ghbn; do
 		"$(grep -q -E 'gai=EAI_MEMORY|ghbn=NETDB_INTERNAL' <<<"$out" && echo yes)"
 done
 
+# A second ruled name with the same address (the table has its entry),
+# both names denied at port 7: every failed allocation while resolving the
+# second must leave the address ruled (pre-connect to port 7: EACCES),
+# whichever name it is then remembered from.  Before, a failed strdup()
+# for the new name took the old entry out with it.
+printf '%s\n' "127.0.0.1 localhost" "127.0.0.2 ruled.stackshim.test" \
+	"127.0.0.2 other.stackshim.test" "127.0.0.3 warm.stackshim.test" \
+	>"$tmp/hosts"
+printf 'deny = ruled.stackshim.test 7\ndeny = other.stackshim.test 7\n' \
+	>"$tmp/policy.conf"
+for call in gai ghbn; do
+	out=$(in_ns env LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/policy.conf" \
+		"$probe" "$call" warm.stackshim.test other.stackshim.test 7 \
+		ruled.stackshim.test 2>&1)
+	if ! grep -q "^1 injected" <<<"$out" || ! grep -q '^done ' <<<"$out"; then
+		fail "$call, second name: the probe ran every allocation" \
+			"done N" "$out"
+		continue
+	fi
+	bad=$(grep -v -E '^done |^[0-9]+ injected (gai|ghbn)=0( connect=EACCES)+$|^[0-9]+ injected (gai|ghbn)=[A-Z_]+ pre-connect=EACCES$' <<<"$out")
+	expect "$call, second name: the address stays ruled" \
+		"" "$bad"
+done
+
 finish
