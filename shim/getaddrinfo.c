@@ -1017,6 +1017,24 @@ static int gai_ask_literal(struct gai_req *req, const char *service,
 }
 
 /*
+ * Ask the real resolver req's program's own question (its family, its
+ * flags but the shim's own), for libc's own failure where the shim's
+ * AF_UNSPEC question lost it.  Returns its answer, *list set on 0.
+ */
+static int gai_own_question(const struct gai_req *req, const char *node,
+			    const char *service, struct addrinfo **list)
+{
+	struct addrinfo query = {
+		.ai_flags = req->ask.ai_flags & ~GAI_OWN_FLAGS,
+		.ai_family = req->ask.ai_family,
+		.ai_socktype = req->ask.ai_socktype,
+		.ai_protocol = req->ask.ai_protocol,
+	};
+
+	return gai_forward(node, service, &query, list);
+}
+
+/*
  * Ask the real resolver and decide: the body of the hook, but for audit
  * mode and the log.  Returns what the program is to get, *res filled.
  */
@@ -1025,7 +1043,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 {
 	struct addrinfo query, *list = NULL, *answers = NULL;
 	int rc, own, real_errno, saved_errno = errno;
-	bool ruled;
+	bool ruled, none_asked;
 
 	query = (struct addrinfo){
 		.ai_flags = req->ask.ai_flags & ~GAI_OWN_FLAGS,
@@ -1044,6 +1062,10 @@ static int gai_decide(struct gai_req *req, const char *node,
 	}
 	if (rc != 0)
 		rc = gai_forward(node, service, &query, &list);
+	/* What AF_UNSPEC cannot find, the program's own family may tell
+	 * apart (EAI_ADDRFAMILY for "::1%lo" as AF_INET). */
+	if (rc != 0 && rc != EAI_BADFLAGS && req->ask.ai_family != AF_UNSPEC)
+		rc = gai_own_question(req, node, service, &list);
 	real_errno = errno;
 	/* glibc checks the flags before AI_ADDRCONFIG, everything else after. */
 	if (rc == EAI_BADFLAGS)
@@ -1067,9 +1089,31 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = saved_errno;
 		return EAI_MEMORY;
 	}
+	none_asked = !(resolve_list_fams(list) &
+		       resolve_fam_of(req->ask.ai_family));
 	rc = gai_rewrite(req, list, res);
-	if (ruled && (rc == 0 || !policy_enforce(req->policy)))
-		names_remember(req->policy, req->node, answers);
+	/* Nothing of the family asked: the failure is libc's to tell, a
+	 * temporary one (EAI_AGAIN) too, not the policy's.  (Should the
+	 * program's question find what AF_UNSPEC did not, a name whose
+	 * families live in different sources, its answers are not judged
+	 * here: the call stays failed.) */
+	if (rc == EAI_NONAME && none_asked && !req->literal &&
+	    req->ask.ai_family != AF_UNSPEC) {
+		struct addrinfo *own = NULL;
+
+		rc = gai_own_question(req, node, service, &own);
+		if (rc == 0)
+			real_freeaddrinfo(own);
+		req->refused = rc == 0;
+		rc = rc ? rc : EAI_NONAME;
+	}
+	/* An answer the name's rules would not follow is not handed out. */
+	if (ruled && (rc == 0 || !policy_enforce(req->policy)) &&
+	    !names_remember(req->policy, req->node, answers) && rc == 0) {
+		real_freeaddrinfo(*res);
+		req->refused = true;
+		rc = EAI_MEMORY;
+	}
 	real_freeaddrinfo(answers);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;

@@ -42,6 +42,7 @@ enum he_verdict {
 	HE_FAIL_HOST,
 	HE_FAIL_LOCAL,
 	HE_FAIL_CLOSED,	/* no policy could be loaded */
+	HE_FAIL_MEMORY,	/* the answers could not be remembered (names.c) */
 };
 
 /*
@@ -77,6 +78,7 @@ static const struct he_failure {
 } he_failures[] = {
 	{HE_FAIL_LOCAL, NO_RECOVERY, EADDRNOTAVAIL},
 	{HE_FAIL_CLOSED, NO_RECOVERY, EACCES},
+	{HE_FAIL_MEMORY, NETDB_INTERNAL, ENOMEM},
 	{HE_FAIL_HOST, HOST_NOT_FOUND, 0},
 };
 
@@ -147,6 +149,7 @@ static void he_key_create(void)
 static const char *const he_errors[] = {
 	[HE_FAIL_HOST] = "HOST_NOT_FOUND",
 	[HE_FAIL_LOCAL] = "NO_RECOVERY",
+	[HE_FAIL_MEMORY] = "NETDB_INTERNAL",
 };
 
 /* Log a verdict that is not libc's answer. */
@@ -177,7 +180,7 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	struct policy_rule rule = {RULE_NONE, NULL, 0};
 	enum he_verdict verdict;
 	struct addrinfo *list;
-	int saved_errno = errno;
+	int rc, saved_errno = errno;
 
 	if (!policy)
 		return HE_FAIL_CLOSED;
@@ -194,8 +197,18 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 		errno = saved_errno;
 		return policy_enforce(policy) ? HE_FAIL_HOST : HE_REAL;
 	}
-	/* A name libc cannot find gets libc's own answer. */
-	if (resolve_name_fams(name, &have, &list) != 0)
+	/* A name libc cannot find gets libc's own answer.  But glibc tells
+	 * a failed allocation in its files backend as EAI_NONAME: for a
+	 * name some rule covers, libc's answer would then be handed out
+	 * unremembered (its rules not following it), so the call fails. */
+	rc = resolve_name_fams(name, &have, &list);
+	if (rc != 0 && policy_enforce(policy) &&
+	    (rc == EAI_MEMORY || rc == EAI_SYSTEM))
+		return HE_FAIL_MEMORY;
+	if (rc != 0 && policy_enforce(policy) && policy_rule_count(policy) &&
+	    policy_name_ruled(policy, name))
+		return HE_FAIL_HOST;
+	if (rc != 0)
 		return HE_REAL;
 	outcome = resolve_decide(policy, action, have, want);
 	while (row->outcome != OUTCOME_COUNT &&
@@ -217,9 +230,12 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	if (verdict != HE_REAL)
 		he_log(policy, call, name, af, have, outcome, &rule, verdict);
 	/* The name's rules follow the addresses the program is given (in
-	 * audit mode, libc's answer). */
-	if (verdict <= HE_POOLED || !policy_enforce(policy))
-		names_remember(policy, name, list);
+	 * audit mode, libc's answer): none is handed out unremembered. */
+	if ((verdict <= HE_POOLED || !policy_enforce(policy)) &&
+	    !names_remember(policy, name, list) && verdict <= HE_POOLED) {
+		verdict = HE_FAIL_MEMORY;
+		he_log(policy, call, name, af, have, outcome, &rule, verdict);
+	}
 	real_freeaddrinfo(list);
 	errno = saved_errno;
 	return policy_enforce(policy) ? verdict : HE_REAL;

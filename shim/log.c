@@ -25,8 +25,12 @@
  * which was logged and not carried out.  A value
  * holding a space, a control character, a quote, a backslash or a byte
  * outside ASCII has that byte written as \xNN, so that one event is
- * always one line.  A line longer than LOG_LINE_MAX is cut short, its
- * newline kept.
+ * always one line.  The values of unbounded length (name, rule's file,
+ * program) are cut at LOG_NAME_MAX bytes as written, marked with "..."
+ * and the value's whole length in bytes, as in
+ * name=aaaa.aaaa...(4000), so that the decision's fields after them are
+ * always there; a line longer than LOG_LINE_MAX (which the caps keep it
+ * under) would be cut short, its newline kept.
  *
  * Where it goes (policy_log()): stderr, one write(2) per line, never
  * through stdio, whose buffers are the program's; a file, opened with
@@ -60,6 +64,10 @@
 #include "sockaddr.h"
 
 #define LOG_LINE_MAX 2048
+/* The most a name, a rule's file or the program's name takes of a line,
+ * as written (escapes counted): three of them and every bounded field
+ * stay under LOG_LINE_MAX. */
+#define LOG_NAME_MAX 384
 /* <PRI> for LOG_USER | LOG_NOTICE, and the tag; RFC 3164 §4.1. */
 #define LOG_SYSLOG_HEAD "<13>stackshim: "
 
@@ -114,21 +122,37 @@ static bool log_needs_escape(unsigned char c)
 	return c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\';
 }
 
-static void log_escaped(struct log_buf *b, const char *s)
+/*
+ * s escaped, in at most max bytes; when it does not fit, as much of it as
+ * does, then "..." and s's length in parentheses.
+ */
+static void log_escaped(struct log_buf *b, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	char esc[4] = {'\\', 'x', 0, 0};
+	size_t used = 0;
 
 	for (; *u; u++) {
 		if (!log_needs_escape(*u)) {
+			if (used + 1 > max)
+				break;
 			log_put(b, (const char *)u, 1);
+			used++;
 			continue;
 		}
+		if (used + sizeof(esc) > max)
+			break;
 		esc[2] = hex[*u >> 4];
 		esc[3] = hex[*u & 15];
 		log_put(b, esc, sizeof(esc));
+		used += sizeof(esc);
 	}
+	if (!*u)
+		return;
+	log_puts(b, "...(");
+	log_uint(b, strlen(s), 1);
+	log_put(b, ")", 1);
 }
 
 /* The key of a field, and the space before it for all but the first. */
@@ -145,7 +169,17 @@ static void log_field(struct log_buf *b, const char *key, const char *value)
 	if (!value)
 		return;
 	log_key(b, key);
-	log_escaped(b, value);
+	log_escaped(b, value, LOG_LINE_MAX);
+}
+
+/* A field of unbounded length: cut at LOG_NAME_MAX (log_escaped()). */
+static void log_long_field(struct log_buf *b, const char *key,
+			   const char *value)
+{
+	if (!value)
+		return;
+	log_key(b, key);
+	log_escaped(b, value, LOG_NAME_MAX);
 }
 
 /* days since 1970-01-01 as a civil date (H. Hinnant's days_from_civil,
@@ -312,15 +346,15 @@ static void log_format(struct log_buf *b, const struct policy *policy,
 	log_time(b);
 	log_key(b, "pid");
 	log_uint(b, (unsigned long)getpid(), 1);
-	log_field(b, "program", log_program_name());
+	log_long_field(b, "program", log_program_name());
 	log_field(b, "call", ev->call);
 	log_family(b, ev->family);
 	log_sockaddr(b, "dest", ev->dest, ev->destlen);
-	log_field(b, "name", ev->name);
+	log_long_field(b, "name", ev->name);
 	log_sockaddr(b, "local", ev->local, ev->locallen);
 	log_field(b, "stack", policy_stack_name(stack));
 	log_decision(b, stack, ev);
-	log_field(b, "rule", ev->rule);
+	log_long_field(b, "rule", ev->rule);
 	log_sockaddr(b, "translated", ev->translated, ev->translatedlen);
 	log_field(b, "error", ev->error);
 	log_field(b, "reason", ev->reason);

@@ -295,9 +295,12 @@ static inline bool sockaddr_raw(unsigned flags)
 /*
  * names_remember - note that name produced the addresses of list (as the
  * real resolver gave them), when a name rule of policy covers name
- * (policy_name_ruled()); otherwise nothing is kept.  errno is kept.
+ * (policy_name_ruled()); otherwise nothing is kept.  Returns false when
+ * some address could not be remembered for want of memory: the caller
+ * then must not hand list's addresses out (the name's rules would not
+ * follow them).  errno is kept.
  */
-void names_remember(const struct policy *policy, const char *name,
+bool names_remember(const struct policy *policy, const char *name,
 		    const struct addrinfo *list);
 
 /*
