@@ -435,6 +435,9 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 					const struct addrinfo *src,
 					struct gai_addr *out)
 {
+	struct in_addr v4;
+	in_port_t port;
+
 	switch (how) {
 	case HOW_COPY:
 		return gai_copy(src);
@@ -459,6 +462,9 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 		gai_set_v6(req, f, src, out, false);
 		return GAI_WRITE;
 	case HOW_TRANSLATED:
+		gai_v4_of(src, &v4, &port);
+		if (!resolve_translatable(req->policy, req->rule.action, &v4))
+			return GAI_DROP;
 		gai_set_v6(req, f, src, out, true);
 		return GAI_WRITE;
 	case HOW_POOLED:
@@ -553,7 +559,10 @@ static unsigned char gai_lean_of(const struct policy *policy,
 	case HOW_MAPPED:
 		return v6 && !(mapped_kind && probed_v6) ? LEAN_KEEP : LEAN_NO;
 	case HOW_TRANSLATED:
-		if (!mapped_kind || !f->prefix96)
+		/* Under the well-known prefix the address decides
+		 * (resolve_translatable()). */
+		if (!mapped_kind || !f->prefix96 ||
+		    policy_translate_by_address(policy))
 			return LEAN_NO;
 		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
 								 : LEAN_KEEP;

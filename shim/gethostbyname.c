@@ -103,7 +103,8 @@ static const struct he_conversion {
 	[HE_POOLED] = {AF_INET6, AF_INET, sizeof(struct in_addr), he_pooled},
 };
 
-/* An A record at its translated address. */
+/* An A record at its translated address; false when it may not have one
+ * (resolve_translatable()). */
 static bool he_translated(const struct policy *policy, const void *src,
 			  void *dst)
 {
@@ -111,6 +112,8 @@ static bool he_translated(const struct policy *policy, const void *src,
 	struct in6_addr v6;
 
 	memcpy(&v4, src, sizeof(v4));
+	if (!resolve_translatable(policy, RULE_NONE, &v4))
+		return false;
 	policy_translate(policy, &v4, &v6);
 	memcpy(dst, &v6, sizeof(v6));
 	return true;

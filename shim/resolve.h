@@ -302,4 +302,24 @@ static inline unsigned resolve_addrconfig_fams(const struct policy *policy)
 	return fams;
 }
 
+/*
+ * resolve_translatable - whether an answer's IPv4 address v4 may be handed
+ * out at its translated address: the translate-prefix may carry it
+ * (policy_translatable()), or a map rule names it, the name's (action) or
+ * the address's own, as policy_decide_dest() has it at connect.
+ */
+static inline bool resolve_translatable(const struct policy *policy,
+					enum policy_action action,
+					const struct in_addr *v4)
+{
+	struct policy_addr a = {.fam = FAM_IPV4};
+	struct policy_rule rule;
+
+	if (action == RULE_MAP || policy_translatable(policy, v4))
+		return true;
+	memcpy(a.a, v4, sizeof(*v4));
+	return policy_match_dest(policy, &a, 0, PROTO_ANY, &rule) &&
+	       rule.action == RULE_MAP;
+}
+
 #endif /* STACKSHIM_RESOLVE_H */

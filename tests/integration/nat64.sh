@@ -252,6 +252,24 @@ for entry in "${prefixes[@]}"; do
 		"^translated: ${S//./\\.} -> $A\$" "$tmp/out"
 done
 
+# --- the well-known prefix carries global addresses only (RFC 6052 §3.1) ----------
+# The loop ended on 64:ff9b::/96.  A private address is the table's
+# fail-host, never sent to the translator; a map rule names it back in.
+conf wkp "# nat64.sh: the well-known prefix" "stack = ipv6" \
+	"translate-prefix = 64:ff9b::/96" "log = $tmp/wkp.log"
+TRACE=1 run_py "$conf" tcp 10.1.2.3 "$N"
+expect_step "64:ff9b::/96: python3 AF_INET to 10.1.2.3 is fail-host" 1 \
+	result=error stage=connect err=ENETUNREACH
+expect_eq "64:ff9b::/96: nothing reached the kernel for 10.1.2.3" "" \
+	"$(kernel_connects "$N")"
+expect_log "64:ff9b::/96: the log says fail-host for 10.1.2.3" "$tmp/wkp.log" \
+	call=connect "dest=10.1.2.3:$N" outcome=fail-host error=ENETUNREACH
+conf wkpmap "# nat64.sh: the well-known prefix, a map rule" "stack = ipv6" \
+	"translate-prefix = 64:ff9b::/96" "map = 10.0.0.0/8"
+TRACE=1 run_py "$conf" tcp 10.1.2.3 "$N"
+expect_eq "64:ff9b::/96, map = 10.0.0.0/8: the kernel was asked for 64:ff9b::a01:203" \
+	AF_INET6/64:ff9b::a01:203 "$(kernel_connects "$N")"
+
 # --- translate-prefix = auto where no prefix can be found ---------------------------
 # restart_dns64 MODULES: unbound again, as MODULES makes it.
 restart_dns64()

@@ -348,25 +348,26 @@ listen ns4 127.0.0.1
 echo "bindv6only: $(sysctl -n net.ipv6.bindv6only)"
 echo "port: $port"
 echo "b: $(run STACKSHIM_STACK=ipv6 "$probe" client 127.0.0.1 "$port")"
-# 64:ff9b::/96 has no route here: the connect fails at once.
-run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=64:ff9b::/96 \
+# 2001:db8:64::/96 has no route here (a network-specific prefix:
+# the well-known one may not carry 127.0.0.1, RFC 6052 §3.1): the connect fails at once.
+run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=2001:db8:64::/96 \
 	strace -f -qq -e trace=connect -o "$tmp/strace.g" \
 	"$probe" client 127.0.0.1 "$port" nonblock >"$tmp/g.out"
 echo "g: $(cut -d' ' -f1-5 "$tmp/g.out")"
 echo "g-strace: $(grep -o 'inet_pton(AF_INET6, .*' "$tmp/strace.g")"
 # With the prefix's address on lo, a listener on [::] is reached there,
 # and the program is shown the IPv4 address it embeds.
-ip -6 addr add 64:ff9b::7f00:1/128 dev lo nodad
+ip -6 addr add 2001:db8:64::7f00:1/128 dev lo nodad
 # The address's local route is put in by the kernel's workqueue: wait for
 # it, or a connect on a loaded machine can still meet ENETUNREACH.
 for _ in $(seq 100); do
-	ip -6 route show table local | grep -q '^local 64:ff9b::7f00:1 ' && break
+	ip -6 route show table local | grep -q '^local 2001:db8:64::7f00:1 ' && break
 	sleep 0.1
 done
 sysctl -qw net.ipv6.bindv6only=0
 listen ns6 ::
 echo "port6: $port"
-echo "g2: $(run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=64:ff9b::/96 \
+echo "g2: $(run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=2001:db8:64::/96 \
 	"$probe" client 127.0.0.1 "$port")"
 sleep 0.2
 echo "g2-peer: $(sed -n 's/^peer=//p' "$tmp/ns6.out")"
@@ -380,17 +381,17 @@ EOF
 	expect "namespace: net.ipv6.bindv6only" 1 "$(line bindv6only)"
 	expect_match "bindv6only=1: the upgraded socket has IPV6_V6ONLY 0" \
 		"$(client_re "$v6client" 0 "$(line port)")" "$(line b)"
-	expect "translate prefix 64:ff9b::/96: no route, no wait" \
+	expect "translate prefix 2001:db8:64::/96: no route, no wait" \
 		"domain=$v6client nonblock=1 cloexec=1 connect=ENETUNREACH" \
 		"$(line g)"
-	expect_match "strace: the kernel connects to 64:ff9b::7f00:1" \
-		'inet_pton\(AF_INET6, "64:ff9b::7f00:1", &sin6_addr\).* = -1 ENETUNREACH .*' \
+	expect_match "strace: the kernel connects to 2001:db8:64::7f00:1" \
+		'inet_pton\(AF_INET6, "2001:db8:64::7f00:1", &sin6_addr\).* = -1 ENETUNREACH .*' \
 		"$(line g-strace)"
-	expect_match "64:ff9b::7f00:1 reached, shown to the program as 127.0.0.1" \
+	expect_match "2001:db8:64::7f00:1 reached, shown to the program as 127.0.0.1" \
 		"$(client_re "$v6client" 0 "$(line port6)")" "$(line g2)"
 	sport=${BASH_REMATCH[1]:-none}
-	expect "the listener saw 64:ff9b::7f00:1" \
-		"AF_INET6,64:ff9b::7f00:1,$sport" "$(line g2-peer)"
+	expect "the listener saw 2001:db8:64::7f00:1" \
+		"AF_INET6,2001:db8:64::7f00:1,$sport" "$(line g2-peer)"
 fi
 
 finish
