@@ -70,7 +70,7 @@ static const struct cli_dispatch {
 
 void cli_error_print(const char *prefix, const struct policy_error *err)
 {
-	char text[sizeof(err->file) + sizeof(err->text) + 64];
+	char text[4 * (sizeof(err->file) + sizeof(err->text)) + 64];
 
 	policy_error_format(err, text, sizeof(text));
 	fprintf(stderr, "%s%s\n", prefix, text);

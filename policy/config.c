@@ -12,19 +12,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 
 #define LINE_LIMIT 4095			/* bytes in a line, newline excluded */
-#define FILE_LIMIT (64u << 20)		/* bytes in a file */
 #define SCOPE_DISCARD UINT_MAX		/* keys after a bad section header */
 
 struct parser {
@@ -426,160 +422,6 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	rules_fit(policy);
 	policy_refresh(policy);
 	return 0;
-}
-
-/* config_source_init - see internal.h. */
-void config_source_init(struct policy_source *src)
-{
-	memset(src, 0, offsetof(struct policy_source, used) + sizeof(src->used));
-}
-
-/* config_source_alloc - see internal.h. */
-void *config_source_alloc(struct policy_source *src, size_t n)
-{
-	size_t align = _Alignof(max_align_t);
-	char *p;
-
-	if (n > sizeof(src->room) - src->used)
-		return malloc(n);
-	p = src->room + src->used;
-	src->used += (n + align - 1) / align * align;
-	if (src->used > sizeof(src->room))
-		src->used = sizeof(src->room);
-	return p;
-}
-
-/* config_source_free - see internal.h. */
-void config_source_free(struct policy_source *src, void *p)
-{
-	uintptr_t at = (uintptr_t)p, room = (uintptr_t)src->room;
-
-	if (at - room >= sizeof(src->room))
-		free(p);
-}
-
-/* config_source_fail - see internal.h. */
-int config_source_fail(struct policy_source *src, const char *path, int rc,
-		       const char *text)
-{
-	src->rc = rc;
-	src->report = true;
-	snprintf(src->error.file, sizeof(src->error.file), "%s", path);
-	snprintf(src->error.text, sizeof(src->error.text), "%s",
-		 text ? text : rc == -EFBIG ? "file larger than 64 MiB"
-					    : strerrordesc_np(-rc));
-	return rc;
-}
-
-/*
- * Read all of fd into src->text.  size is what fstat() said, a first guess
- * (a regular file's: then one read() fills the buffer, and one more finds
- * the end; a device says 0).  Returns 0 or a negative errno.
- */
-static int source_read_all(struct policy_source *src, int fd, off_t size)
-{
-	size_t cap = 0;
-	char *grown;
-	ssize_t n;
-
-	/* The buffer is of src's room while it fits (config_source_alloc()):
-	 * a small regular file's bytes and its end in one read there. */
-	for (;;) {
-		if (src->len == cap) {
-			cap = cap ? 2 * cap
-			    : size > 0 && size <= FILE_LIMIT ? (size_t)size + 1
-							       : 1024;
-			if (cap > FILE_LIMIT + 1)
-				cap = FILE_LIMIT + 1;
-			if (src->len == cap)
-				return -EFBIG;
-			grown = config_source_alloc(src, cap);
-			if (!grown)
-				return -ENOMEM;
-			if (src->len)
-				memcpy(grown, src->text, src->len);
-			config_source_free(src, src->text);
-			src->text = grown;
-		}
-		n = read(fd, src->text + src->len, cap - src->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return 0;
-		src->len += (size_t)n;
-	}
-}
-
-/* config_source_read - see internal.h. */
-int config_source_read(struct policy_source *src, const char *path,
-		       bool trusted, bool optional)
-{
-	struct stat st;
-	int fd, r;
-
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT && optional)
-			return 0;
-		return config_source_fail(src, path, -errno, NULL);
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return config_source_fail(src, path, r, NULL);
-	}
-	/* A FIFO or a socket could keep every program waiting on its first
-	 * network call: a config is a file (or a device such as /dev/null). */
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		close(fd);
-		return config_source_fail(src, path, -EINVAL, "not a regular file");
-	}
-	/* O_NONBLOCK means nothing to a regular file's reads, only to a
-	 * device's. */
-	if (!S_ISREG(st.st_mode))
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	if (trusted &&
-	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		close(fd);
-		return config_source_fail(src, path, -EPERM,
-				   "refused: a system config must be owned by "
-				   "root and writable by root only");
-	}
-	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
-	close(fd);
-	if (r < 0) {
-		config_source_free(src, src->text);
-		src->text = NULL;
-		src->len = 0;
-		return config_source_fail(src, path, r, NULL);
-	}
-	src->path = path;
-	return 0;
-}
-
-/* config_read - see internal.h. */
-int config_read(struct policy *policy, const char *path,
-		struct policy_error *err)
-{
-	struct policy_source src;
-	unsigned count = 0;
-	int r;
-
-	if (policy->file)
-		return -EEXIST;
-	config_source_init(&src);
-	r = config_source_read(&src, path, false, false);
-	if (r < 0)
-		config_report(policy, err, &count, src.error.file, 0, 0, "%s",
-			      src.error.text);
-	else
-		r = policy_parse_buffer(policy, path, src.text ? src.text : "",
-					src.len, err);
-	config_source_free(&src, src.text);
-	return r;
 }
 
 int policy_parse_file(struct policy *policy, const char *path,

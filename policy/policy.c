@@ -605,8 +605,12 @@ size_t policy_rule_count_of(const struct policy *policy,
 
 int policy_error_format(const struct policy_error *err, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
-			err->column, err->text);
+	char file[sizeof(err->file) * 4], text[sizeof(err->text) * 4];
+
+	policy_escape(file, sizeof(file), err->file);
+	policy_escape(text, sizeof(text), err->text);
+	return snprintf(buf, len, "%s:%u:%u: %s", file, err->line,
+			err->column, text);
 }
 
 /* snprintf that appends at *n, counting what it would need. */
