@@ -36,6 +36,7 @@ struct parser {
 	uint32_t *by_glob;
 	size_t by_glob_size;		/* a power of two, or 0 */
 	size_t sections_cap;
+	bool oom;			/* an error was out of memory */
 };
 
 void config_report(struct policy *policy, struct policy_error *err,
@@ -58,6 +59,25 @@ void config_report(struct policy *policy, struct policy_error *err,
 #define parser_error(ps, column, ...)                                        \
 	config_report((ps)->policy, (ps)->err, &(ps)->errors, (ps)->file,   \
 		      (ps)->line, (unsigned)(column), __VA_ARGS__)
+
+/* Out of memory, told as such (not as the value's fault): the caller
+ * fails closed with ENOMEM. */
+static void parser_oom(struct parser *ps, size_t column)
+{
+	ps->oom = true;
+	parser_error(ps, column, "out of memory");
+}
+
+/* Report what a value parser's rc says, if anything; returns rc. */
+static int parser_fault(struct parser *ps, size_t at, const struct fault *f,
+			int rc)
+{
+	if (rc == -ENOMEM)
+		parser_oom(ps, at);
+	else if (rc < 0)
+		parser_error(ps, at + f->offset, "%s", f->text);
+	return rc;
+}
 
 static struct settings *scope_settings(struct parser *ps)
 {
@@ -178,7 +198,7 @@ static void add_section(struct parser *ps, const char *name, size_t at)
 		return;
 	}
 	if (section_room(ps) < 0) {
-		parser_error(ps, at, "out of memory");
+		parser_oom(ps, at);
 		return;
 	}
 	s = &p->sections[p->nsections];
@@ -186,7 +206,7 @@ static void add_section(struct parser *ps, const char *name, size_t at)
 	s->glob = config_strdup(p, name, strlen(name));
 	s->line = ps->line;
 	if (!s->glob) {
-		parser_error(ps, at, "out of memory");
+		parser_oom(ps, at);
 		return;
 	}
 	*glob_slot(ps, s->glob) = (uint32_t)++p->nsections;
@@ -237,10 +257,8 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 	 * fault sets both. */
 	f.offset = 0;
 	f.text[0] = '\0';
-	if (rules_parse(p, value, &r, &f) < 0) {
-		parser_error(ps, at + f.offset, "%s", f.text);
+	if (parser_fault(ps, at, &f, rules_parse(p, value, &r, &f)) < 0)
 		return;
-	}
 	if (ps->scope == SCOPE_DISCARD)
 		return;
 	if (p->nrules == p->rules_cap) {
@@ -248,7 +266,7 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 		struct rule *rules = realloc(p->rules, cap * sizeof(*rules));
 
 		if (!rules) {
-			parser_error(ps, at, "out of memory");
+			parser_oom(ps, at);
 			return;
 		}
 		p->rules = rules;
@@ -277,15 +295,16 @@ static void set_key(struct parser *ps, const struct keyword *kw,
 			     kw->name, s->line[kw->key]);
 		return;
 	}
-	if (kw->parse(ps->policy, value, &v, &f) < 0) {
-		parser_error(ps, at + f.offset, "%s", f.text);
+	if (parser_fault(ps, at, &f, kw->parse(ps->policy, value, &v, &f)) <
+	    0)
 		return;
-	}
 	snprintf(origin, sizeof(origin), "%s:%u", ps->file, ps->line);
 	s->set |= KEY_BIT(kw->key);
 	s->line[kw->key] = ps->line;
 	s->v[kw->key] = v;
 	s->origin[kw->key] = config_strdup(ps->policy, origin, strlen(origin));
+	if (!s->origin[kw->key])
+		parser_oom(ps, at);
 }
 
 /* "KEY = VALUE"; buf[start..end) is the trimmed line. */
@@ -401,8 +420,10 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	if (policy->file)
 		return -EEXIST;
 	policy->file = config_strdup(policy, name, strlen(name));
-	if (!policy->file)
+	if (!policy->file) {
+		parser_oom(&ps, 0);
 		return -ENOMEM;
+	}
 	ps.file = policy->file;
 	/* A UTF-8 byte order mark, which some editors write, is not text. */
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -417,7 +438,7 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	free(ps.by_glob);
 	if (ps.errors) {
 		config_clear(policy);
-		return -EINVAL;
+		return ps.oom ? -ENOMEM : -EINVAL;
 	}
 	rules_fit(policy);
 	policy_refresh(policy);

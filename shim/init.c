@@ -149,8 +149,8 @@ static void shim_report_error(struct policy_error *err, int rc)
 	/* The engine fills err on every failure; should it ever not, the
 	 * errno is better than an empty message. */
 	if (err->text[0] == '\0')
-		strncpy(err->text, strerror_r(-rc, what, len),
-			sizeof(err->text) - 1);
+		strncpy(err->text, rc == -ENOMEM ? "out of memory"
+			: strerror_r(-rc, what, len), sizeof(err->text) - 1);
 	if (policy_error_format(err, what, len) < 0)
 		what[0] = '\0';
 	shim_report(what);
@@ -194,7 +194,7 @@ static struct policy *shim_policy_load(void)
 
 	policy = policy_new();
 	if (!policy) {
-		shim_report("cannot allocate the policy");
+		shim_report("out of memory (allocating the policy)");
 		return NULL;
 	}
 	memset(&err, 0, sizeof(err));
@@ -206,6 +206,11 @@ static struct policy *shim_policy_load(void)
 	if (shim_exe_known)
 		policy_select(policy, shim_exe_name,
 			      shim_exe_path[0] ? shim_exe_path : NULL);
+	/* Lookups would deny everything; said, and failed closed whole. */
+	if (policy_index_failed(policy)) {
+		shim_report("out of memory (indexing the rules)");
+		goto err_policy;
+	}
 	return policy;
 
 err_policy:
