@@ -78,6 +78,13 @@ int cli_policy_build(const struct cli_args *args, const char *name,
  */
 void cli_error_print(const char *prefix, const struct policy_error *err);
 
+/*
+ * cli_shown - s, from the command line or the environment, as it may be
+ * printed on a terminal (policy_escape(): controls as \xNN).  The text
+ * lives until the second call after this one: two may share a printf.
+ */
+const char *cli_shown(const char *s);
+
 /* cli_usage_hint - point at --help on stderr, after a usage error. */
 void cli_usage_hint(void);
 

@@ -102,7 +102,7 @@ static int endpoint_resolve(struct endpoint *ep, const char *name)
 	resolver_get(&gai, &fai);
 	rc = gai(name, NULL, &hints, &res);
 	if (rc) {
-		fprintf(stderr, "stackshim: %s: %s\n", name,
+		fprintf(stderr, "stackshim: %s: %s\n", cli_shown(name),
 			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return CLI_EXIT_USAGE;
 	}
@@ -111,7 +111,7 @@ static int endpoint_resolve(struct endpoint *ep, const char *name)
 			rc = -1;
 	fai(res);
 	if (rc < 0 || !ep->naddrs) {
-		fprintf(stderr, "stackshim: %s: %s\n", name,
+		fprintf(stderr, "stackshim: %s: %s\n", cli_shown(name),
 			rc < 0 ? strerror(ENOMEM) : "no IPv4 or IPv6 address");
 		return CLI_EXIT_USAGE;
 	}

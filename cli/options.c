@@ -94,7 +94,7 @@ static int take_port(struct cli_args *args, const char *name,
 		port = port * 10 + (unsigned long)(*p - '0');
 	if (p == value || *p || port < 1 || port > 65535) {
 		fprintf(stderr, "stackshim: %s: '%s' is not a port "
-			"(1 to 65535)\n", name, value);
+			"(1 to 65535)\n", name, cli_shown(value));
 		return -1;
 	}
 	args->port = (uint16_t)port;
@@ -110,7 +110,7 @@ static int take_proto(struct cli_args *args, const char *name,
 		args->proto = PROTO_UDP;
 	} else {
 		fprintf(stderr, "stackshim: %s: '%s' is not a protocol "
-			"(tcp or udp)\n", name, value);
+			"(tcp or udp)\n", name, cli_shown(value));
 		return -1;
 	}
 	return 0;
@@ -281,7 +281,7 @@ static int operands_check(const struct cli_args *args,
 	}
 	if (args->noperands > sub->max_operands) {
 		fprintf(stderr, "stackshim: extra operand '%s'\n",
-			args->operands[sub->max_operands]);
+			cli_shown(args->operands[sub->max_operands]));
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
@@ -311,7 +311,7 @@ static int parse_words(int argc, char **argv, struct cli_args *args,
 			if (o->op == OPT_UNKNOWN) {
 				fprintf(stderr,
 					"stackshim: unknown option '%s'\n",
-					arg);
+					cli_shown(arg));
 				return -1;
 			}
 			used = option_take(args, o, inline_value, argv[i + 1],

@@ -145,7 +145,7 @@ static int settings_export(const struct cli_args *args)
 	/* The child may change directory: give it an absolute path. */
 	if (args->conf && (!realpath(args->conf, conf) ||
 			   setenv("STACKSHIM_CONF", conf, 1))) {
-		fprintf(stderr, "stackshim: %s: %s\n", args->conf,
+		fprintf(stderr, "stackshim: %s: %s\n", cli_shown(args->conf),
 			strerror(errno));
 		return CLI_EXIT_POLICY;
 	}
@@ -234,7 +234,7 @@ int cli_run(const struct cli_args *args)
 		goto out;
 	execvp(cmd, args->operands);
 	err = errno;
-	fprintf(stderr, "stackshim: %s: %s\n", cmd, strerror(err));
+	fprintf(stderr, "stackshim: %s: %s\n", cli_shown(cmd), strerror(err));
 	status = err == ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_CANNOT_RUN;
 out:
 	free(lib);

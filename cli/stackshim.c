@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +71,20 @@ static const struct cli_dispatch {
 
 void cli_error_print(const char *prefix, const struct policy_error *err)
 {
-	char text[sizeof(err->file) + sizeof(err->text) + 64];
+	char text[4 * (sizeof(err->file) + sizeof(err->text)) + 64];
 
 	policy_error_format(err, text, sizeof(text));
 	fprintf(stderr, "%s%s\n", prefix, text);
+}
+
+const char *cli_shown(const char *s)
+{
+	static char buf[2][4 * PATH_MAX];
+	static unsigned next;
+	char *out = buf[next++ % 2];
+
+	policy_escape(out, sizeof(buf[0]), s);
+	return out;
 }
 
 /* Select the sections for name, a base name or, holding '/', a path. */

@@ -40,6 +40,8 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/addr.c \
 	$(srcdir)/policy/values.c \
 	$(srcdir)/policy/config.c \
+	$(srcdir)/policy/source.c \
+	$(srcdir)/policy/escape.c \
 	$(srcdir)/policy/rules.c \
 	$(srcdir)/policy/policy.c \
 	$(srcdir)/policy/match.c \

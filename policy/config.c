@@ -12,19 +12,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 
 #define LINE_LIMIT 4095			/* bytes in a line, newline excluded */
-#define FILE_LIMIT (64u << 20)		/* bytes in a file */
 #define SCOPE_DISCARD UINT_MAX		/* keys after a bad section header */
 
 struct parser {
@@ -40,6 +36,7 @@ struct parser {
 	uint32_t *by_glob;
 	size_t by_glob_size;		/* a power of two, or 0 */
 	size_t sections_cap;
+	bool oom;			/* an error was out of memory */
 };
 
 void config_report(struct policy *policy, struct policy_error *err,
@@ -62,6 +59,25 @@ void config_report(struct policy *policy, struct policy_error *err,
 #define parser_error(ps, column, ...)                                        \
 	config_report((ps)->policy, (ps)->err, &(ps)->errors, (ps)->file,   \
 		      (ps)->line, (unsigned)(column), __VA_ARGS__)
+
+/* Out of memory, told as such (not as the value's fault): the caller
+ * fails closed with ENOMEM. */
+static void parser_oom(struct parser *ps, size_t column)
+{
+	ps->oom = true;
+	parser_error(ps, column, "out of memory");
+}
+
+/* Report what a value parser's rc says, if anything; returns rc. */
+static int parser_fault(struct parser *ps, size_t at, const struct fault *f,
+			int rc)
+{
+	if (rc == -ENOMEM)
+		parser_oom(ps, at);
+	else if (rc < 0)
+		parser_error(ps, at + f->offset, "%s", f->text);
+	return rc;
+}
 
 static struct settings *scope_settings(struct parser *ps)
 {
@@ -182,7 +198,7 @@ static void add_section(struct parser *ps, const char *name, size_t at)
 		return;
 	}
 	if (section_room(ps) < 0) {
-		parser_error(ps, at, "out of memory");
+		parser_oom(ps, at);
 		return;
 	}
 	s = &p->sections[p->nsections];
@@ -190,7 +206,7 @@ static void add_section(struct parser *ps, const char *name, size_t at)
 	s->glob = config_strdup(p, name, strlen(name));
 	s->line = ps->line;
 	if (!s->glob) {
-		parser_error(ps, at, "out of memory");
+		parser_oom(ps, at);
 		return;
 	}
 	*glob_slot(ps, s->glob) = (uint32_t)++p->nsections;
@@ -241,10 +257,8 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 	 * fault sets both. */
 	f.offset = 0;
 	f.text[0] = '\0';
-	if (rules_parse(p, value, &r, &f) < 0) {
-		parser_error(ps, at + f.offset, "%s", f.text);
+	if (parser_fault(ps, at, &f, rules_parse(p, value, &r, &f)) < 0)
 		return;
-	}
 	if (ps->scope == SCOPE_DISCARD)
 		return;
 	if (p->nrules == p->rules_cap) {
@@ -252,7 +266,7 @@ static void add_rule(struct parser *ps, const struct keyword *kw,
 		struct rule *rules = realloc(p->rules, cap * sizeof(*rules));
 
 		if (!rules) {
-			parser_error(ps, at, "out of memory");
+			parser_oom(ps, at);
 			return;
 		}
 		p->rules = rules;
@@ -281,15 +295,16 @@ static void set_key(struct parser *ps, const struct keyword *kw,
 			     kw->name, s->line[kw->key]);
 		return;
 	}
-	if (kw->parse(ps->policy, value, &v, &f) < 0) {
-		parser_error(ps, at + f.offset, "%s", f.text);
+	if (parser_fault(ps, at, &f, kw->parse(ps->policy, value, &v, &f)) <
+	    0)
 		return;
-	}
 	snprintf(origin, sizeof(origin), "%s:%u", ps->file, ps->line);
 	s->set |= KEY_BIT(kw->key);
 	s->line[kw->key] = ps->line;
 	s->v[kw->key] = v;
 	s->origin[kw->key] = config_strdup(ps->policy, origin, strlen(origin));
+	if (!s->origin[kw->key])
+		parser_oom(ps, at);
 }
 
 /* "KEY = VALUE"; buf[start..end) is the trimmed line. */
@@ -405,8 +420,10 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	if (policy->file)
 		return -EEXIST;
 	policy->file = config_strdup(policy, name, strlen(name));
-	if (!policy->file)
+	if (!policy->file) {
+		parser_oom(&ps, 0);
 		return -ENOMEM;
+	}
 	ps.file = policy->file;
 	/* A UTF-8 byte order mark, which some editors write, is not text. */
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -421,165 +438,11 @@ int policy_parse_buffer(struct policy *policy, const char *name,
 	free(ps.by_glob);
 	if (ps.errors) {
 		config_clear(policy);
-		return -EINVAL;
+		return ps.oom ? -ENOMEM : -EINVAL;
 	}
 	rules_fit(policy);
 	policy_refresh(policy);
 	return 0;
-}
-
-/* config_source_init - see internal.h. */
-void config_source_init(struct policy_source *src)
-{
-	memset(src, 0, offsetof(struct policy_source, used) + sizeof(src->used));
-}
-
-/* config_source_alloc - see internal.h. */
-void *config_source_alloc(struct policy_source *src, size_t n)
-{
-	size_t align = _Alignof(max_align_t);
-	char *p;
-
-	if (n > sizeof(src->room) - src->used)
-		return malloc(n);
-	p = src->room + src->used;
-	src->used += (n + align - 1) / align * align;
-	if (src->used > sizeof(src->room))
-		src->used = sizeof(src->room);
-	return p;
-}
-
-/* config_source_free - see internal.h. */
-void config_source_free(struct policy_source *src, void *p)
-{
-	uintptr_t at = (uintptr_t)p, room = (uintptr_t)src->room;
-
-	if (at - room >= sizeof(src->room))
-		free(p);
-}
-
-/* config_source_fail - see internal.h. */
-int config_source_fail(struct policy_source *src, const char *path, int rc,
-		       const char *text)
-{
-	src->rc = rc;
-	src->report = true;
-	snprintf(src->error.file, sizeof(src->error.file), "%s", path);
-	snprintf(src->error.text, sizeof(src->error.text), "%s",
-		 text ? text : rc == -EFBIG ? "file larger than 64 MiB"
-					    : strerrordesc_np(-rc));
-	return rc;
-}
-
-/*
- * Read all of fd into src->text.  size is what fstat() said, a first guess
- * (a regular file's: then one read() fills the buffer, and one more finds
- * the end; a device says 0).  Returns 0 or a negative errno.
- */
-static int source_read_all(struct policy_source *src, int fd, off_t size)
-{
-	size_t cap = 0;
-	char *grown;
-	ssize_t n;
-
-	/* The buffer is of src's room while it fits (config_source_alloc()):
-	 * a small regular file's bytes and its end in one read there. */
-	for (;;) {
-		if (src->len == cap) {
-			cap = cap ? 2 * cap
-			    : size > 0 && size <= FILE_LIMIT ? (size_t)size + 1
-							       : 1024;
-			if (cap > FILE_LIMIT + 1)
-				cap = FILE_LIMIT + 1;
-			if (src->len == cap)
-				return -EFBIG;
-			grown = config_source_alloc(src, cap);
-			if (!grown)
-				return -ENOMEM;
-			if (src->len)
-				memcpy(grown, src->text, src->len);
-			config_source_free(src, src->text);
-			src->text = grown;
-		}
-		n = read(fd, src->text + src->len, cap - src->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return 0;
-		src->len += (size_t)n;
-	}
-}
-
-/* config_source_read - see internal.h. */
-int config_source_read(struct policy_source *src, const char *path,
-		       bool trusted, bool optional)
-{
-	struct stat st;
-	int fd, r;
-
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT && optional)
-			return 0;
-		return config_source_fail(src, path, -errno, NULL);
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return config_source_fail(src, path, r, NULL);
-	}
-	/* A FIFO or a socket could keep every program waiting on its first
-	 * network call: a config is a file (or a device such as /dev/null). */
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		close(fd);
-		return config_source_fail(src, path, -EINVAL, "not a regular file");
-	}
-	/* O_NONBLOCK means nothing to a regular file's reads, only to a
-	 * device's. */
-	if (!S_ISREG(st.st_mode))
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	if (trusted &&
-	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		close(fd);
-		return config_source_fail(src, path, -EPERM,
-				   "refused: a system config must be owned by "
-				   "root and writable by root only");
-	}
-	r = source_read_all(src, fd, S_ISREG(st.st_mode) ? st.st_size : 0);
-	close(fd);
-	if (r < 0) {
-		config_source_free(src, src->text);
-		src->text = NULL;
-		src->len = 0;
-		return config_source_fail(src, path, r, NULL);
-	}
-	src->path = path;
-	return 0;
-}
-
-/* config_read - see internal.h. */
-int config_read(struct policy *policy, const char *path,
-		struct policy_error *err)
-{
-	struct policy_source src;
-	unsigned count = 0;
-	int r;
-
-	if (policy->file)
-		return -EEXIST;
-	config_source_init(&src);
-	r = config_source_read(&src, path, false, false);
-	if (r < 0)
-		config_report(policy, err, &count, src.error.file, 0, 0, "%s",
-			      src.error.text);
-	else
-		r = policy_parse_buffer(policy, path, src.text ? src.text : "",
-					src.len, err);
-	config_source_free(&src, src.text);
-	return r;
 }
 
 int policy_parse_file(struct policy *policy, const char *path,

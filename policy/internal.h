@@ -124,12 +124,14 @@ void config_report(struct policy *policy, struct policy_error *err,
 
 /*
  * config_source_read - open, check and read the config file at path into
- * src->text and src->len (src->path set), parsing nothing: a FIFO or a
- * socket is refused, and with trusted set a file that anyone but root owns
- * or may write.  With optional set, a missing file is no file and no
+ * src->text and src->len (src->path set), parsing nothing: anything but a
+ * regular file or /dev/null is refused unopened, and with trusted set a
+ * file that anyone but root owns or may write.  A file changed within the
+ * last moment, or while it was read, is read again, and refused (-EAGAIN)
+ * after a few tries.  With optional set, a missing file is no file and no
  * error (0, src->path NULL).  A failure is recorded in src (rc, report,
  * error: the file and the text to report) and returned as a negative
- * errno; src->text is then NULL.
+ * errno; src->text is then NULL.  policy/source.c.
  */
 int config_source_read(struct policy_source *src, const char *path,
 		       bool trusted, bool optional);

@@ -275,6 +275,11 @@ bool policy_match_name(const struct policy *policy, const char *name,
 	return policy_match_answer(policy, found, &r, out);
 }
 
+bool policy_index_failed(const struct policy *policy)
+{
+	return policy->match_failed;
+}
+
 /* A policy whose rules could not be indexed has every name ruled (deny). */
 bool policy_name_ruled(const struct policy *policy, const char *name)
 {
@@ -317,10 +322,15 @@ int policy_set(struct policy *policy, const char *key, const char *value,
 			      *value ? f.text : "missing value");
 		return -EINVAL;
 	}
-	policy->overrides.set |= KEY_BIT(kw->key);
-	policy->overrides.v[kw->key] = v;
 	policy->overrides.origin[kw->key] =
 		config_strdup(policy, source, strlen(source));
+	if (!policy->overrides.origin[kw->key]) {
+		config_report(policy, err, &count, source, 1, 1,
+			      "out of memory");
+		return -ENOMEM;
+	}
+	policy->overrides.set |= KEY_BIT(kw->key);
+	policy->overrides.v[kw->key] = v;
 	policy_refresh(policy);
 	return 0;
 }
@@ -711,8 +721,12 @@ size_t policy_rule_count_of(const struct policy *policy,
 
 int policy_error_format(const struct policy_error *err, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
-			err->column, err->text);
+	char file[sizeof(err->file) * 4], text[sizeof(err->text) * 4];
+
+	policy_escape(file, sizeof(file), err->file);
+	policy_escape(text, sizeof(text), err->text);
+	return snprintf(buf, len, "%s:%u:%u: %s", file, err->line,
+			err->column, text);
 }
 
 /* snprintf that appends at *n, counting what it would need. */

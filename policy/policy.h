@@ -582,9 +582,25 @@ size_t policy_describe(const struct policy *policy, char *buf, size_t len);
 /*
  * policy_error_format - "FILE:LINE:COLUMN: text" into buf, as snprintf.
  * An error about a file as a whole (it cannot be opened or read) has line
- * and column 0.
+ * and column 0.  The file and the text come out through policy_escape(),
+ * safe on a terminal.
  */
 int policy_error_format(const struct policy_error *err, char *buf, size_t len);
+
+/*
+ * policy_index_failed - whether the rules could not be indexed (out of
+ * memory): every lookup then answers deny.  A process that must say so
+ * (the library, failing closed) asks after loading and selecting.
+ */
+bool policy_index_failed(const struct policy *policy);
+
+/*
+ * policy_escape - in, text from outside the process (a path, a variable's
+ * value, a name), copied into out with every control character (C0 but
+ * tab, DEL, C1) and every byte that is not valid UTF-8 written as \xNN, cut short to
+ * fit len (NUL-terminated when len > 0).  Returns the bytes written.
+ */
+size_t policy_escape(char *out, size_t len, const char *in);
 
 /*
  * The peer-pool: RFC 6535's address mapper, kept in a region of memory that

@@ -93,12 +93,15 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DECLARE)
  * whether the calling hook may apply the policy.
  *
  * Returns true when initialisation is complete: shim_policy() then gives the
- * policy to apply, or NULL when the library failed closed.  Returns false,
- * at once and without waiting, when the calling thread is itself running
- * initialisation (a hook reached from dlsym(), from a malloc() the program
- * replaced, from a signal handler, or from the policy loader): the hook must
- * then pass the call through unchanged, to real_<name> when that is not
- * NULL, else to the raw system call where there is one.
+ * policy to apply, or NULL when the library failed closed.  Also returns
+ * true, at once and without waiting, when the calling thread is itself
+ * running initialisation (a hook reached from dlsym() or from a malloc()
+ * the program replaced; signals are blocked meanwhile): shim_policy() is
+ * then NULL and shim_fast all general, so that the hook refuses the call
+ * as failed closed; what it forwards (other families) goes to real_<name>
+ * when that is not NULL, else to the raw system call where there is one.
+ * It no longer returns false: the hooks' pass-through branches for false
+ * are unreachable, left for their owners to remove.
  *
  * errno is the same on return as on entry.
  */

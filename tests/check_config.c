@@ -411,20 +411,67 @@ START_TEST(test_capture_sizes)
 }
 END_TEST
 
-/* A device whose size fstat() does not tell, and which has no end: read in
- * doubling steps from the room into the heap, up to the limit. */
-START_TEST(test_capture_endless_device)
+/* A device is refused unopened (opening some acts or waits: /dev/ptmx
+ * hung every process), /dev/null is an empty config. */
+START_TEST(test_capture_device)
 {
-	char *envp[] = {"STACKSHIM_CONF=/dev/zero", NULL};
+	static const char *const refused[] = {"STACKSHIM_CONF=/dev/zero",
+					      "STACKSHIM_CONF=/dev/ptmx"};
+	char *envp[2] = {NULL, NULL};
 	struct policy_error err = {0};
-	struct policy *p = policy_new();
+	struct policy *p;
+	size_t i;
 
-	ck_assert_int_eq(policy_load(p, envp, false, NULL, &err), -EFBIG);
-	ck_assert_ptr_nonnull(strstr(err.text, "larger than 64 MiB"));
-	ck_assert_uint_eq(policy_stack(p), STACK_DUAL);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		p = policy_new();
+		envp[0] = (char *)refused[i];
+		ck_assert_int_eq(policy_load(p, envp, false, NULL, &err),
+				 -EINVAL);
+		ck_assert_str_eq(err.text, "not a regular file (a config "
+			"must be a regular file or /dev/null)");
+		policy_free(p);
+	}
+	p = policy_new();
+	envp[0] = "STACKSHIM_CONF=/dev/null";
+	ck_assert_int_eq(policy_load(p, envp, false, NULL, &err), 0);
 	policy_free(p);
 }
 END_TEST
+
+/* Text from outside shown on a terminal: controls (C0 but tab, DEL, C1 raw
+ * or in UTF-8) and bytes that are not UTF-8 as \xNN, other UTF-8 kept. */
+START_TEST(test_escape)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain/path.conf", "plain/path.conf"},
+		{"a\x1b[31mb", "a\\x1b[31mb"},
+		{"\x07\x7f\n\t", "\\x07\\x7f\\x0a\t"},
+		{"\xc2\x9b" "1m", "\\xc2\\x9b" "1m"},
+		{"\x9b", "\\x9b"},
+		{"caf\xc3\xa9", "caf\xc3\xa9"},
+		{"\xc3", "\\xc3"},
+		{"\xe2\x82\xac\xf0\x9f\x98\x80", "\xe2\x82\xac\xf0\x9f\x98\x80"},
+		{"\xc0\xaf", "\\xc0\\xaf"},
+	};
+	struct policy_error e = {.line = 1, .column = 2};
+	char out[64], line[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_uint_eq(policy_escape(out, sizeof(out), cases[i].in),
+				  strlen(cases[i].out));
+		ck_assert_str_eq(out, cases[i].out);
+	}
+	/* Cut short, never past len, always terminated. */
+	ck_assert_uint_eq(policy_escape(out, 4, "\x1b\x1b"), 3);
+	ck_assert_str_eq(out, "\\x1");
+	snprintf(e.file, sizeof(e.file), "f\x1b");
+	snprintf(e.text, sizeof(e.text), "bad value '\x1b'");
+	policy_error_format(&e, line, sizeof(line));
+	ck_assert_str_eq(line, "f\\x1b:1:2: bad value '\\x1b'");
+}
 
 /* A file whose size fstat() does not tell (procfs says 0), with an end
  * past the room: its bytes, as read in growing steps, are all of it. */
@@ -639,7 +686,8 @@ static TCase *load_tcase(void)
 	LOOP(tc, test_load, load_cases);
 	tcase_add_test(tc, test_load_untrusted_system_file);
 	LOOP(tc, test_capture_sizes, capture_sizes);
-	tcase_add_test(tc, test_capture_endless_device);
+	tcase_add_test(tc, test_capture_device);
+	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_capture_unknown_size);
 	LOOP(tc, test_set, set_cases);
 	LOOP(tc, test_select, select_cases);

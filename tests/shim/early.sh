@@ -12,7 +12,8 @@
 #   b. Re-entry: a program whose malloc(), calloc(), realloc() and free()
 #      each call socket() and close() reaches the socket hook from inside
 #      the shim's own initialisation, on the initialising thread.  It must
-#      not deadlock (run under timeout), the nested calls pass through, and
+#      not deadlock (run under timeout), the nested calls are refused as
+#      failed closed (EACCES: never un-policed), and
 #      afterwards the policy applies.
 #   c. Threads: 16 threads released at once by a barrier make the first
 #      socket calls, from main() and from a constructor that runs before the
@@ -272,8 +273,9 @@ EOF
 # initialisation runs.  A depth limit keeps
 # a hook that allocated from recursing for ever.  Prints what main()'s own
 # socket(AF_INET6) got, and how the nested calls went: "passed" ones were
-# created (only possible while the shim initialises, since the policy
-# refuses AF_INET6), "refused" ones got EAFNOSUPPORT.
+# created (never: the policy refuses AF_INET6, and during initialisation
+# the nested calls are refused as failed closed), "refused" ones got
+# EAFNOSUPPORT (after initialisation), "closed" ones EACCES (during it).
 cat >"$tmp/reenter.c" <<'EOF'
 #define _GNU_SOURCE
 #include <errno.h>
@@ -289,7 +291,7 @@ extern void __libc_free(void *);
 
 static volatile int enabled = 1;
 static __thread int depth;
-static long passed, refused, other;
+static long passed, refused, closed, other;
 
 static void poke(void)
 {
@@ -304,6 +306,8 @@ static void poke(void)
 		close(fd);
 	} else if (errno == EAFNOSUPPORT) {
 		__atomic_add_fetch(&refused, 1, __ATOMIC_SEQ_CST);
+	} else if (errno == EACCES) {
+		__atomic_add_fetch(&closed, 1, __ATOMIC_SEQ_CST);
 	} else {
 		__atomic_add_fetch(&other, 1, __ATOMIC_SEQ_CST);
 	}
@@ -349,11 +353,12 @@ int main(void)
 	__asm__ volatile("" : : "r"(p) : "memory");
 	free(p);
 	enabled = 0;
-	dprintf(1, "main: inet6=%s passed=%s refused=%s other=%ld\n",
+	dprintf(1, "main: inet6=%s passed=%s refused=%s closed=%s "
+		"other=%ld\n",
 		fd >= 0 ? "ok" : e == EAFNOSUPPORT ? "EAFNOSUPPORT"
 						   : strerror(e),
 		passed > 0 ? "some" : "none", refused > 0 ? "some" : "none",
-		other);
+		closed > 0 ? "some" : "none", other);
 	return 0;
 }
 EOF
@@ -455,7 +460,7 @@ case ,${SANITIZERS:-}, in
 	run LD_PRELOAD="$preload" STACKSHIM_CONF="$tmp/empty.conf" STACKSHIM_STACK=ipv4 \
 		"$tmp/reenter"
 	expect_run "b: malloc() calling socket() during initialisation" \
-		"main: inet6=EAFNOSUPPORT passed=some refused=some other=0" ""
+		"main: inet6=EAFNOSUPPORT passed=none refused=some closed=some other=0" ""
 
 	# The same with the initialisation started by a hook rather than by the
 	# shim's constructor: libearly's constructor runs first, and its first
@@ -464,7 +469,7 @@ case ,${SANITIZERS:-}, in
 		EARLY_MODE=sockets:unix,inet6 "$tmp/reenter"
 	expect_run "b: malloc() calling socket() during initialisation started by a hook" \
 		"early: unix=ok inet6=EAFNOSUPPORT
-main: inet6=EAFNOSUPPORT passed=some refused=some other=0" ""
+main: inet6=EAFNOSUPPORT passed=none refused=some closed=some other=0" ""
 
 	# With a missing config file: no hang, and the report comes once.
 	run LD_PRELOAD="$preload" STACKSHIM_CONF=/nonexistent "$tmp/reenter"
