@@ -240,19 +240,14 @@ static void shim_capture_run(void)
 	pthread_setcancelstate(cancel, NULL);
 }
 
+/* Run by pthread_once() with every signal blocked (shim_init_slow()). */
 static void shim_init_run(void)
 {
-	sigset_t all, old;
 	int cancel;
 
 	/* A cancelled initialisation would be run again by the next thread,
 	 * and the failure reported twice. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	/* A handler run here could not wait for what it interrupted: its
-	 * signal waits instead (parsing 300,000 rules let 367 AF_INET6
-	 * sockets of a SIGALRM handler through under an ipv4 stack). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	shim_in_init = true;
 	pthread_once(&shim_capture_once, shim_capture_run);
 	/* The real functions come first, so that a hook reached while the
@@ -266,7 +261,6 @@ static void shim_init_run(void)
 	pool_prepare(shim_the_policy);
 	atomic_store_explicit(&shim_ready, true, memory_order_release);
 	shim_in_init = false;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_setcancelstate(cancel, NULL);
 }
 
@@ -280,6 +274,7 @@ static void shim_init_run(void)
  */
 bool shim_init_slow(void)
 {
+	sigset_t all, old;
 	int saved_errno;
 
 	/* Reached from inside initialisation on this thread: no policy yet
@@ -288,7 +283,15 @@ bool shim_init_slow(void)
 	if (shim_in_init)
 		return true;
 	saved_errno = errno;
+	/* A handler run on this thread once pthread_once() has claimed the
+	 * initialisation could not wait for what it interrupted: its signal
+	 * waits instead, from before the claim until the policy is loaded
+	 * (parsing 300,000 rules let 367 AF_INET6 sockets of a SIGALRM
+	 * handler through under an ipv4 stack). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_once(&shim_once, shim_init_run);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved_errno;
 	return true;
 }
