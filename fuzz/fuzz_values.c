@@ -120,12 +120,20 @@ static void check_translate(const struct policy *p, bool accepted,
 	unsigned len;
 	bool oracle;
 
+	/* auto: no prefix until the shim finds one, nothing translatable. */
+	if (!strcmp(value, "auto")) {
+		FUZZ_CHECK(accepted && policy_translate_auto(p));
+		policy_translate_prefix(p, &prefix, &len);
+		FUZZ_CHECK(len == 0 && !policy_translatable(p, &v4));
+		return;
+	}
 	oracle = !policy_addr_parse_cidr(value, &a, &len) &&
 		 a.fam == FAM_IPV6 && strchr(value, '/') &&
 		 !policy_prefix_check((struct in6_addr *)a.a, len);
 	FUZZ_CHECK(accepted == oracle);
 	if (!accepted)
 		return;
+	FUZZ_CHECK(!policy_translate_auto(p));
 	policy_translate_prefix(p, &prefix, &len);
 	FUZZ_CHECK(!memcmp(&prefix, a.a, 16));
 	FUZZ_CHECK(!policy_rfc6052_embed(&prefix, len, &v4, &out));
