@@ -53,7 +53,7 @@ set -u
 
 INIT_POLICED=yes
 LIMIT=900
-RUN_LIMIT=120
+RUN_LIMIT=300
 
 if [ -z "${_SIGSTRESS_INNER:-}" ]; then
 	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
