@@ -1129,25 +1129,12 @@ static int gai_decide(struct gai_req *req, const char *node,
 	return rc;
 }
 
-/* The names of the EAI_* codes the shim answers with, for the log. */
-static const struct gai_error {
-	int rc;
-	const char *name;
-} gai_errors[] = {
-	{EAI_NONAME, "EAI_NONAME"},
-	{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
-	{EAI_SYSTEM, "EAI_SYSTEM"},
-	{EAI_MEMORY, "EAI_MEMORY"},
-	{0, NULL},
-};
-
 /*
  * Log a call the policy refused or changed: refused it, left answers out,
  * or gave translated or peer-pool addresses.  errno is kept.
  */
 static void gai_log(const struct gai_req *req, int rc)
 {
-	const struct gai_error *e = gai_errors;
 	const char *reason = NULL;
 	int saved_errno;
 
@@ -1161,11 +1148,9 @@ static void gai_log(const struct gai_req *req, int rc)
 				   req->ask.ai_family == AF_INET))
 		return;		/* the answers are libc's (AF_INET under map) */
 	saved_errno = errno;
-	while (e->name && e->rc != rc)
-		e++;
 	resolve_log(req->policy, "getaddrinfo", req->ask.ai_family, req->node,
 		    req->host, req->outcome, &req->rule,
-		    req->refused ? e->name : NULL, reason);
+		    req->refused ? resolve_error_name(rc) : NULL, reason);
 	errno = saved_errno;
 }
 

@@ -29,6 +29,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "resolve.h"
 
 /* The reason word of the log line: the length found, or none. */
 static const char *pref64_reason(unsigned len)
@@ -50,25 +51,6 @@ static const char *pref64_reason(unsigned len)
 		if (words[i].len == len)
 			return words[i].word;
 	return "rfc7050-no-nat64-prefix";
-}
-
-/* The name of the lookup's failure, for the log. */
-static const char *pref64_error(int rc)
-{
-	static const struct {
-		int rc;
-		const char *name;
-	} names[] = {
-		{EAI_NONAME, "EAI_NONAME"}, {EAI_AGAIN, "EAI_AGAIN"},
-		{EAI_FAIL, "EAI_FAIL"},	    {EAI_NODATA, "EAI_NODATA"},
-		{EAI_MEMORY, "EAI_MEMORY"}, {EAI_SYSTEM, "EAI_SYSTEM"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].rc == rc)
-			return names[i].name;
-	return rc ? "EAI_FAIL" : "ENOENT";
 }
 
 /* pref64_prepare - see shim.h. */
@@ -104,7 +86,7 @@ void pref64_prepare(struct policy *policy)
 		ev.translated = (const struct sockaddr *)&shown;
 		ev.translatedlen = sizeof(shown);
 	} else {
-		ev.error = pref64_error(rc);
+		ev.error = rc ? resolve_error_name(rc) : "ENOENT";
 	}
 	ev.reason = pref64_reason(found ? len : 0);
 	shim_log(policy, &ev);

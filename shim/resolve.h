@@ -322,4 +322,29 @@ static inline bool resolve_translatable(const struct policy *policy,
 	       rule.action == RULE_MAP;
 }
 
+/*
+ * resolve_error_name - "EAI_NONAME" for EAI_NONAME, and so on, for the
+ * log; NULL for 0 or a code it does not know.
+ */
+static inline const char *resolve_error_name(int rc)
+{
+	static const struct {
+		int rc;
+		const char *name;
+	} names[] = {
+		{EAI_NONAME, "EAI_NONAME"},	{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
+		{EAI_AGAIN, "EAI_AGAIN"},	{EAI_FAIL, "EAI_FAIL"},
+		{EAI_NODATA, "EAI_NODATA"},	{EAI_MEMORY, "EAI_MEMORY"},
+		{EAI_SYSTEM, "EAI_SYSTEM"},	{EAI_FAMILY, "EAI_FAMILY"},
+		{EAI_SERVICE, "EAI_SERVICE"},	{EAI_SOCKTYPE, "EAI_SOCKTYPE"},
+		{EAI_BADFLAGS, "EAI_BADFLAGS"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].rc == rc)
+			return names[i].name;
+	return NULL;
+}
+
 #endif /* STACKSHIM_RESOLVE_H */
