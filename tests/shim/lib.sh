@@ -92,6 +92,36 @@ build_probe()
 	fi
 }
 
+# ns_reexec PROBE.c LIMIT [ARG...] - run this script again, whole, inside
+# private mount and network namespaces, for at most LIMIT seconds, and
+# exit with its status; PROBE.c is built first into $tmp.  Returns only
+# inside, where it takes over the outer copy's $tmp and sets $probe.
+# Outside, exits 77 (skip) without root, unshare and ip.
+ns_reexec()
+{
+	local src=$1 limit=$2 rc
+	shift 2
+	if [ -n "${_NS_REEXEC_TMP:-}" ]; then
+		rmdir "$tmp"
+		tmp=$_NS_REEXEC_TMP
+		unset _NS_REEXEC_TMP
+		trap - EXIT
+		probe=$tmp/${src%.c}
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
+		! unshare --mount --net true 2>/dev/null; then
+		echo "SKIP: needs root, unshare and ip (private mount and network namespaces)"
+		exit 77
+	fi
+	build_probe "$tmp/${src%.c}" "$src"
+	_NS_REEXEC_TMP=$tmp timeout -s KILL "$limit" \
+		unshare --mount --net --fork bash "$0" "$@"
+	rc=$?
+	[ "$rc" -eq 137 ] && echo "FAIL: $0 did not finish within $limit s"
+	exit "$rc"
+}
+
 # ns_init SECONDS - make in_ns ready, or exit 77 (skip) when no mount and
 # network namespace can be made (no ip, no unshare, no privilege).
 # in_ns CMD... then runs CMD in a fresh mount and network namespace: lo up,

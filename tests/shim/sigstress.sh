@@ -55,25 +55,7 @@ INIT_POLICED=yes
 LIMIT=900
 RUN_LIMIT=300
 
-if [ -z "${_SIGSTRESS_INNER:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
-		! unshare --mount --net true 2>/dev/null; then
-		echo "SKIP: needs root, unshare and ip (private mount and network namespaces)"
-		exit 77
-	fi
-	build_probe "$tmp/sigstress-probe" sigstress-probe.c
-	_SIGSTRESS_INNER=$tmp timeout -s KILL "$LIMIT" \
-		unshare --mount --net --fork bash "$0" "$@"
-	rc=$?
-	[ "$rc" -eq 137 ] && echo "FAIL: $0 did not finish within $LIMIT s"
-	exit "$rc"
-fi
-
-# --- inside the namespaces: the outer copy's scratch directory ------------------
-rmdir "$tmp"
-tmp=$_SIGSTRESS_INNER
-trap - EXIT
-probe=$tmp/sigstress-probe
+ns_reexec sigstress-probe.c "$LIMIT" "$@"
 
 mount --make-rprivate / || exit 99
 ip link set lo up || exit 99

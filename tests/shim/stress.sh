@@ -64,25 +64,7 @@ set -u
 LIMIT=900
 RUN_LIMIT=300
 
-if [ -z "${_STRESS_INNER:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null ||
-		! unshare --mount --net true 2>/dev/null; then
-		echo "SKIP: needs root, unshare and ip (private mount and network namespaces)"
-		exit 77
-	fi
-	build_probe "$tmp/stress-probe" stress-probe.c
-	_STRESS_INNER=$tmp timeout -s KILL "$LIMIT" \
-		unshare --mount --net --fork bash "$0" "$@"
-	rc=$?
-	[ "$rc" -eq 137 ] && echo "FAIL: $0 did not finish within $LIMIT s"
-	exit "$rc"
-fi
-
-# --- inside the namespaces: the outer copy's scratch directory ------------------
-rmdir "$tmp"
-tmp=$_STRESS_INNER
-trap - EXIT
-probe=$tmp/stress-probe
+ns_reexec stress-probe.c "$LIMIT" "$@"
 
 CONNECTORS=32 PER=2000 RESOLVERS=4 CHURNERS=2
 EXECS=1000 FORKS=500 FORK_CONNECTORS=4
