@@ -13,9 +13,14 @@
  *                  then gai_suspend() and gai_cancel() once more
  *   slow/NAMES     as suspend, but first gai_suspend() with 50 ms and
  *                  gai_cancel() on the first request (names that take
- *                  seconds: they are still in progress)
+ *                  seconds: they are still in progress).  Both wait until
+ *                  the file $GAI_PROBE_QUERIES (the DNS sink's) has grown:
+ *                  a request glibc's helper has not yet picked up would
+ *                  be cancelled (EAI_CANCELED), which is load, not policy
  *   intr/NAMES     as slow, but the first gai_suspend() has no timeout
- *                  and a SIGALRM handler (no SA_RESTART) runs 100 ms in
+ *                  and a SIGALRM handler (no SA_RESTART) runs every
+ *                  100 ms until it returns, so one lands inside it however
+ *                  late the call is made
  * A name "-" is a NULL entry of the list, skipped by every call.
  * and prints one line: the mode's own findings, then NAME=RESULT for each
  * request (its gai_error(): an EAI_* name, or the addresses).
@@ -29,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_REQS 8
@@ -124,14 +131,38 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* A SIGALRM handler without SA_RESTART, run once 100 ms from now. */
-static void alarm_soon(void)
+/* A SIGALRM handler without SA_RESTART, run every 100 ms from now on
+ * (ON) or no more (!ON). */
+static void alarm_every(int on)
 {
 	struct sigaction sa = {.sa_handler = on_alarm};
-	struct itimerval in = {.it_value = {0, 100 * 1000}};
+	struct itimerval every = {.it_value = {0, 100 * 1000},
+				  .it_interval = {0, 100 * 1000}};
+	struct itimerval off = {{0, 0}, {0, 0}};
 
 	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &in, NULL);
+	setitimer(ITIMER_REAL, on ? &every : &off, NULL);
+}
+
+static off_t queries_size(void)
+{
+	const char *path = getenv("GAI_PROBE_QUERIES");
+	struct stat st;
+
+	return path && stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* Until the DNS sink has seen a query beyond the first SEEN bytes: the
+ * lookup is running on its helper.  No file: no wait.  Bounded by the
+ * test's own hang guard, not here. */
+static void await_query(off_t seen)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+
+	if (seen < 0)
+		return;
+	while (queries_size() <= seen)
+		nanosleep(&tick, NULL);
 }
 
 static void suspend_all(void)
@@ -191,12 +222,17 @@ static void run(char *arg)
 		printf(" value=%d", thread_value);
 	} else if (!strcmp(arg, "suspend") || !strcmp(arg, "slow") ||
 		   !strcmp(arg, "intr")) {
+		off_t seen = queries_size();
+
 		rc = getaddrinfo_a(GAI_NOWAIT, list, nreqs, &sev);
 		printf(" rc=%s", eai(rc));
+		if (strcmp(arg, "suspend"))
+			await_query(seen);
 		if (!strcmp(arg, "intr")) {
-			alarm_soon();
+			alarm_every(1);
 			rc = gai_suspend((const struct gaicb *const *)list,
 					 nreqs, NULL);
+			alarm_every(0);
 			printf(" suspend-signalled=%s", eai(rc));
 		}
 		if (!strcmp(arg, "slow")) {

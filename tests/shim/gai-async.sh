@@ -9,7 +9,9 @@
 #
 # The namespace's resolver is files then DNS, its nameserver a UDP sink
 # on 127.0.0.1:53 that never answers (socat), so a name not in the hosts
-# file is still in progress for seconds (the resolver's timeout, 3 s).
+# file is still in progress for seconds (the resolver's timeout, 5 s).
+# The sink writes what it gets to queries, which the probe watches to
+# know a lookup has started: nothing here waits on the clock alone.
 
 set -u
 
@@ -23,10 +25,10 @@ printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 	"192.0.2.1 v4.stackshim.test" "2001:db8::1 v6.stackshim.test" \
 	"192.0.2.9 denied.stackshim.test" >"$tmp/hosts"
 printf 'hosts: files dns\n' >"$tmp/nsswitch.conf"
-printf 'nameserver 127.0.0.1\noptions timeout:3 attempts:1\n' >"$tmp/resolv.conf"
+printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' >"$tmp/resolv.conf"
 printf 'deny = denied.stackshim.test\n' >"$tmp/deny.conf"
 : >"$tmp/empty.conf"
-ns_init 120
+ns_init 600
 
 # run ENV... - the probe's calls, under env ENV, in a namespace whose DNS
 # never answers.
@@ -43,7 +45,9 @@ run()
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	in_ns /bin/bash -c '
 		mount --bind "$0/resolv.conf" /etc/resolv.conf || exit 99
-		socat -u UDP4-RECV:53,bind=127.0.0.1 /dev/null &
+		export GAI_PROBE_QUERIES=$0/queries
+		: >"$GAI_PROBE_QUERIES"
+		socat -u UDP4-RECV:53,bind=127.0.0.1 "OPEN:$GAI_PROBE_QUERIES,append" &
 		sink=$!
 		until ss -Hlun "sport = :53" | grep -q .; do sleep 0.05; done
 		shift
@@ -61,8 +65,17 @@ intr: rc=0 suspend-signalled=EAI_INTR suspend-done=EAI_ALLDONE cancel-done=EAI_A
 # EAGAIN is not translated); the shim's gives EAI_AGAIN, as documented.
 # Under TSan, glibc's own helper threads (made inside libc, unseen by its
 # runtime) crash the probe: the bare run is left out there.
+# glibc's own getaddrinfo_a() also crashes now and then: about 1 run in
+# 150 of this probe dies by SIGSEGV in a helper thread, in __gai_notify()
+# (resolv/gai_notify.c:117, a waitlist already freed; sourceware bug
+# 20874 reports the like).  That is the reference, not the shim, so a
+# bare run that crashed is run again, up to five times; the shim's runs,
+# which replace that code, get no such second chance.
 if [[ "${SANITIZERS:-}" != *thread* ]]; then
-	got=$(run)
+	for _ in 1 2 3 4 5; do
+		got=$(run)
+		[[ "$got" == *"Segmentation fault"* ]] || break
+	done
 	expect "bare: glibc's own" "$bare" \
 		"${got//short-suspend=EAI_SYSTEM/short-suspend=EAI_AGAIN}"
 fi
