@@ -34,6 +34,9 @@ struct endpoint {
 	const char *why;	/* shown instead of addresses, or NULL */
 	struct policy_addr *addrs;
 	size_t naddrs;
+	/* A destination's: an address inside its translate-prefix is the
+	 * IPv4 host it embeds (policy_dest_class()).  NULL for the local. */
+	const struct policy *policy;
 };
 
 typedef int (*getaddrinfo_fn)(const char *, const char *,
@@ -66,7 +69,9 @@ static int endpoint_add(struct endpoint *ep, const struct policy_addr *addr)
 		return -1;
 	ep->addrs = grown;
 	ep->addrs[ep->naddrs++] = *addr;
-	ep->fam = policy_class_add(ep->fam, policy_addr_class(addr));
+	ep->fam = policy_class_add(ep->fam,
+				   ep->policy ? policy_dest_class(ep->policy, addr)
+					      : policy_addr_class(addr));
 	return 0;
 }
 
@@ -276,7 +281,7 @@ static enum policy_outcome verdict_of(const struct policy *policy,
 	const struct policy_addr *a = &host->addrs[i];
 
 	return policy_decide_dest(policy, rule->action,
-				  whole ? host->fam : policy_addr_class(a),
+				  whole ? host->fam : policy_dest_class(policy, a),
 				  local->fam, a);
 }
 
@@ -403,6 +408,21 @@ static int explain_print(const struct policy *policy,
 	return status;
 }
 
+/* What pref64_explain() found (len 0: none), for the policy's finder. */
+static struct {
+	struct in6_addr addr;
+	unsigned len;
+} explain_pref64;
+
+static int explain_pref64_get(struct in6_addr *prefix, unsigned *len)
+{
+	if (!explain_pref64.len)
+		return -1;
+	*prefix = explain_pref64.addr;
+	*len = explain_pref64.len;
+	return 0;
+}
+
 /*
  * translate-prefix = auto: find the prefix as the shim does (RFC 7050,
  * shim/pref64.c), give it to policy, and say what was found.
@@ -428,15 +448,16 @@ static void pref64_explain(struct policy *policy)
 		rc = policy_pref64_find(list, &prefix, &len);
 		fai(list);
 	}
+	policy_set_pref64_finder(policy, explain_pref64_get);
 	if (rc) {
-		policy_set_pref64(policy, NULL, 0);
 		printf("translate-prefix: auto: no NAT64 prefix in "
 		       "ipv4only.arpa's AAAA records (%s): IPv4 hosts that "
 		       "need mapping are fail-host\n",
 		       rc == -ENOENT ? "none synthesized" : gai_strerror(rc));
 		return;
 	}
-	policy_set_pref64(policy, &prefix, len);
+	explain_pref64.addr = prefix;
+	explain_pref64.len = len;
 	memcpy(shown.a, &prefix, sizeof(prefix));
 	policy_addr_format(&shown, text, sizeof(text));
 	printf("translate-prefix: auto: %s/%u (from ipv4only.arpa's AAAA "
@@ -453,6 +474,7 @@ int cli_explain(const struct cli_args *args)
 	if (status)
 		return status;
 	pref64_explain(policy);
+	host.policy = policy;
 	status = endpoint_classify(&host, args->operands[0], false);
 	if (!status && args->noperands > 1)
 		status = endpoint_classify(&local, args->operands[1], true);

@@ -185,11 +185,13 @@ static struct addrinfo *read_entry(struct fuzz_in *in, bool *well)
 			   shape & 64 ? NULL : &ss, len, canonname);
 }
 
-/* Whether an answer has the IPv4 address v4 (itself, or mapped). */
-static bool answer_v4(const struct addrinfo *ai, struct in_addr *v4,
-		      in_port_t *port)
+/* Whether an answer has the IPv4 address v4 (itself, mapped, or inside
+ * p's translate-prefix: a DNS64 answer). */
+static bool answer_v4(const struct policy *p, const struct addrinfo *ai,
+		      struct in_addr *v4, in_port_t *port)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	struct policy_addr a = {.fam = FAM_IPV6};
 
 	if (ai->ai_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
@@ -198,11 +200,13 @@ static bool answer_v4(const struct addrinfo *ai, struct in_addr *v4,
 		*port = sin->sin_port;
 		return true;
 	}
-	if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-		return false;
-	memcpy(v4, &sin6->sin6_addr.s6_addr[12], 4);
 	*port = sin6->sin6_port;
-	return true;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(v4, &sin6->sin6_addr.s6_addr[12], 4);
+		return true;
+	}
+	memcpy(a.a, &sin6->sin6_addr, sizeof(a.a));
+	return policy_addr_v4(p, &a, v4);
 }
 
 /* Whether out, an entry the program is handed, comes from an answer. */
@@ -219,7 +223,7 @@ static bool from_answer(const struct policy *p, const struct addrinfo *out,
 
 	for (a = list; a; a = a->ai_next) {
 		const struct sockaddr_in6 *a6 = (const void *)a->ai_addr;
-		bool has_v4 = answer_v4(a, &v4, &port);
+		bool has_v4 = answer_v4(p, a, &v4, &port);
 
 		if (out->ai_family == AF_INET) {
 			if (has_v4 && v4.s_addr == sin->sin_addr.s_addr &&
@@ -272,7 +276,7 @@ static void check_list(const struct policy *p, const struct addrinfo *res,
 			 * preferred family's entries.  An ill-formed
 			 * answer's family may not be its class's: then
 			 * only that some answer matches. */
-			a = &at[(resolve_ai_fam(ai) & FAM_IPV6) != 0];
+			a = &at[(resolve_ai_fam(p, ai) & FAM_IPV6) != 0];
 			if (!well)
 				*a = list;
 			while (*a && ((*a)->ai_socktype != ai->ai_socktype ||

@@ -107,10 +107,8 @@ struct policy {
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
-	struct {			/* translate-prefix = auto's answer */
-		struct in6_addr addr;
-		unsigned len;		/* 0: none (yet) */
-	} pref64;
+	bool may_map;			/* policy_may_map(), at refresh */
+	policy_pref64_finder pref64;	/* translate-prefix = auto's */
 };
 
 /*

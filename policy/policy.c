@@ -166,6 +166,8 @@ static bool policy_index_stale(const struct policy *policy)
 	return false;
 }
 
+static bool may_map(const struct policy *policy);
+
 void policy_refresh(struct policy *policy)
 {
 	size_t i;
@@ -183,6 +185,7 @@ void policy_refresh(struct policy *policy)
 	for (i = 0; i < policy->nsections; i++)
 		if (policy->sections[i].selected)
 			policy_count(policy, policy->sections[i].nactions);
+	policy->may_map = may_map(policy);
 	/* A policy_set() or a selection that changes no rule keeps the
 	 * index: building it is most of loading a big config. */
 	if (!policy_index_stale(policy))
@@ -520,26 +523,27 @@ bool policy_translate_auto(const struct policy *policy)
 	return !EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
 }
 
-void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
-		       unsigned len)
+void policy_set_pref64_finder(struct policy *policy,
+			      policy_pref64_finder finder)
 {
-	memset(&policy->pref64, 0, sizeof(policy->pref64));
-	if (prefix && policy_prefix_check(prefix, len) == 0) {
-		policy->pref64.addr = *prefix;
-		policy->pref64.len = len;
-	}
+	policy->pref64 = finder;
 }
 
 void policy_translate_prefix(const struct policy *policy,
 			     struct in6_addr *prefix, unsigned *len)
 {
-	if (policy_translate_auto(policy)) {
-		*prefix = policy->pref64.addr;
-		*len = policy->pref64.len;
+	if (!policy_translate_auto(policy)) {
+		*prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
+		*len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
 		return;
 	}
-	*prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
-	*len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
+	/* Found only for a policy that maps: the finder asks the network. */
+	if (!policy->may_map || !policy->pref64 ||
+	    policy->pref64(prefix, len) != 0 ||
+	    policy_prefix_check(prefix, *len) != 0) {
+		memset(prefix, 0, sizeof(*prefix));
+		*len = 0;
+	}
 }
 
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
@@ -602,21 +606,46 @@ static enum policy_outcome decide_rule(const struct policy *policy,
 				  policy_mapped(policy));
 }
 
-enum policy_outcome policy_decide_rule(const struct policy *policy,
-				       enum policy_action action,
-				       unsigned host, unsigned local)
+enum policy_outcome policy_decide_unsettled(const struct policy *policy,
+					    enum policy_action action,
+					    unsigned host, unsigned local)
 {
-	enum policy_outcome o = decide_rule(policy, action, host, local);
+	return decide_rule(policy, action, host, local);
+}
+
+enum policy_outcome policy_outcome_settle(const struct policy *policy,
+					  enum policy_outcome outcome)
+{
 	struct in6_addr prefix;
 	unsigned len;
 
 	/* translate-prefix = auto found no NAT64: nothing to map through. */
-	if (o == OUTCOME_MAP) {
+	if (outcome == OUTCOME_MAP) {
 		policy_translate_prefix(policy, &prefix, &len);
 		if (!len)
 			return OUTCOME_FAIL_HOST;
 	}
-	return o;
+	return outcome;
+}
+
+enum policy_outcome policy_decide_rule(const struct policy *policy,
+				       enum policy_action action,
+				       unsigned host, unsigned local)
+{
+	return policy_outcome_settle(policy,
+				     decide_rule(policy, action, host, local));
+}
+
+unsigned policy_dest_class(const struct policy *policy,
+			   const struct policy_addr *addr)
+{
+	struct policy_addr v4 = {.fam = FAM_IPV4};
+	struct in_addr a;
+
+	if (addr->fam != FAM_IPV6 || !policy_addr_v4(policy, addr, &a))
+		return policy_addr_class(addr);
+	memcpy(v4.a, &a, sizeof(a));
+	return policy_addr_class(&v4);
 }
 
 /* The well-known prefix, 64:ff9b::/96 (RFC 6052 §2.1). */
@@ -666,7 +695,9 @@ enum policy_outcome policy_decide_dest(const struct policy *policy,
 	return o;
 }
 
-bool policy_may_map(const struct policy *policy)
+/* policy_may_map(), worked out: some cell of the table, or of a map
+ * rule, maps. */
+static bool may_map(const struct policy *policy)
 {
 	static const unsigned hosts[] = {FAM_IPV4, FAM_BOTH};
 	static const unsigned locals[] = {FAM_NONE, FAM_IPV4, FAM_IPV6,
@@ -684,6 +715,11 @@ bool policy_may_map(const struct policy *policy)
 					return true;
 	}
 	return false;
+}
+
+bool policy_may_map(const struct policy *policy)
+{
+	return policy->may_map;
 }
 
 bool policy_local_has(const struct policy *policy,

@@ -392,21 +392,30 @@ const char *policy_log_path(const struct policy *policy);
 const struct policy_local *policy_local_address(const struct policy *policy);
 /*
  * policy_translate_prefix - the effective translate-prefix; under
- * translate-prefix = auto the one policy_set_pref64() gave, len 0 while
- * there is none.
+ * translate-prefix = auto the one the policy's pref64 finder gives
+ * (policy_set_pref64_finder()), asked only of a policy that may map
+ * (policy_may_map()): len 0 when there is none, or no finder.
  */
 void policy_translate_prefix(const struct policy *policy,
 			     struct in6_addr *prefix, unsigned *len);
 /* translate-prefix = auto: the prefix is the network's (RFC 7050). */
 bool policy_translate_auto(const struct policy *policy);
 /*
- * policy_set_pref64 - the prefix translate-prefix = auto found (NULL: none;
- * a prefix policy_prefix_check() refuses counts as none).  Until then, and
- * with none, every map decision is fail-host.  Call it before the policy
- * is shared: readers take no lock.
+ * policy_pref64_finder - what finds the network's NAT64 prefix for
+ * translate-prefix = auto (RFC 7050; the shim's pref64_find()): 0 and the
+ * prefix, or -1 for none.  Asked at each decision that needs the prefix,
+ * from any thread, a signal handler included, so it finds once and then
+ * answers from memory.
  */
-void policy_set_pref64(struct policy *policy, const struct in6_addr *prefix,
-		       unsigned len);
+typedef int (*policy_pref64_finder)(struct in6_addr *prefix, unsigned *len);
+/*
+ * policy_set_pref64_finder - the finder of translate-prefix = auto; until
+ * one is set, and when it finds none (or a prefix policy_prefix_check()
+ * refuses), every map decision is fail-host.  Set it before the policy is
+ * shared: readers take no lock.
+ */
+void policy_set_pref64_finder(struct policy *policy,
+			      policy_pref64_finder finder);
 /*
  * policy_translatable - whether v4 may be sent through the translate-prefix:
  * there is one, and it is not the well-known 64:ff9b::/96 or v4 is global
@@ -432,7 +441,8 @@ enum policy_outcome policy_decide_dest(const struct policy *policy,
 /*
  * policy_may_map - whether some decision of the policy maps an IPv4 host
  * through the translate-prefix (the table, or a map rule): whether
- * translate-prefix = auto needs looking for.
+ * translate-prefix = auto needs looking for.  Worked out as the policy is
+ * loaded or selected (policy_refresh()).
  */
 bool policy_may_map(const struct policy *policy);
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
@@ -481,11 +491,36 @@ enum policy_outcome policy_decide(const struct policy *policy, unsigned host,
 
 /*
  * policy_decide_rule - policy_rule_decide() under the effective settings,
- * the stack widened by policy_table_stack().
+ * the stack widened by policy_table_stack(); map only with a
+ * translate-prefix at hand (policy_outcome_settle()).
  */
 enum policy_outcome policy_decide_rule(const struct policy *policy,
 				       enum policy_action action,
 				       unsigned host, unsigned local);
+/*
+ * policy_decide_unsettled - policy_decide_rule() as if a translate-prefix
+ * were always at hand: what the caches keep, since under
+ * translate-prefix = auto the prefix is found only at the first decision
+ * that needs it.  policy_outcome_settle() of it is policy_decide_rule().
+ */
+enum policy_outcome policy_decide_unsettled(const struct policy *policy,
+					    enum policy_action action,
+					    unsigned host, unsigned local);
+/*
+ * policy_outcome_settle - outcome, but fail-host for a map with no
+ * translate-prefix (translate-prefix = auto that found none): the one
+ * step of a decision that needs the prefix.
+ */
+enum policy_outcome policy_outcome_settle(const struct policy *policy,
+					  enum policy_outcome outcome);
+/*
+ * policy_dest_class - the table class of a destination address:
+ * policy_addr_class(), but an IPv6 address inside the translate-prefix is
+ * the IPv4 host it embeds (RFC 6052: a DNS64 answer, or an address the
+ * shim translated), 127.0.0.0/8 included.
+ */
+unsigned policy_dest_class(const struct policy *policy,
+			   const struct policy_addr *addr);
 
 /*
  * policy_local_has - whether the emulated host has addr as one of its own

@@ -68,7 +68,9 @@ static unsigned char fast_route_cell(const struct policy *policy,
 					       : FAM_NONE;
 	enum policy_outcome o;
 
-	o = policy_decide_rule(policy, RULE_NONE, host, local);
+	/* A map is taken here only with a prefix known now; else the
+	 * general path settles it (policy_outcome_settle()). */
+	o = policy_decide_unsettled(policy, RULE_NONE, host, local);
 	if (!(flags & FDSTATE_UPGRADED))
 		return o == OUTCOME_IPV4 || o == OUTCOME_IPV6
 			       ? SHIM_FAST_PASS
@@ -99,10 +101,19 @@ static void fast_route_compute(const struct policy *policy)
 	bool translate;
 
 	shim_fast.prefix[0][10] = shim_fast.prefix[0][11] = 0xff;
-	policy_translate_prefix(policy, &prefix, &len);
-	memcpy(shim_fast.prefix[1], prefix.s6_addr, sizeof(shim_fast.prefix[1]));
-	/* Under the well-known prefix the decision is the address's own
-	 * (policy_decide_dest()): no cell can hold it. */
+	/* translate-prefix = auto is found at the first decision that needs
+	 * it, later than this: every address inside it, and every map, is
+	 * the general path's.  Under the well-known prefix the decision is
+	 * the address's own (policy_decide_dest()): no cell can hold it. */
+	len = 0;
+	if (!policy_translate_auto(policy))
+		policy_translate_prefix(policy, &prefix, &len);
+	shim_fast.v6_general = policy_translate_auto(policy) &&
+			       policy_may_map(policy);
+	shim_fast.prefix_bytes = len / 8;
+	if (len)
+		memcpy(shim_fast.prefix[1], prefix.s6_addr,
+		       sizeof(shim_fast.prefix[1]));
 	translate = len == 96 && !policy_translate_by_address(policy) &&
 		    policy_enforce(policy) && !shim_logging(policy);
 	policy_peer_pool(policy, &net, &len);

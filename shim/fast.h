@@ -134,6 +134,10 @@ struct shim_fast {
 					 * upgraded, nothing logged */
 	unsigned char route[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
+	unsigned prefix_bytes;		/* its length in bytes, 0 for auto */
+	bool v6_general;		/* auto, and the policy may map: an
+					 * IPv6 address may be inside the
+					 * prefix, not yet found */
 	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
 };
 
@@ -179,6 +183,14 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 			     ? sin6->sin6_addr.s6_addr + 12
 			     : NULL;
 	else
+		return SHIM_FAST_GENERAL;
+	/* An address inside the translate-prefix is the IPv4 host it
+	 * embeds (policy_dest_class()): the general path's. */
+	if (!v4 && family == AF_INET6 &&
+	    (shim_fast.v6_general ||
+	     (shim_fast.prefix_bytes &&
+	      !memcmp(sin6->sin6_addr.s6_addr, shim_fast.prefix[1],
+		      shim_fast.prefix_bytes))))
 		return SHIM_FAST_GENERAL;
 	/* policy_addr_class()'s rows. */
 	host = !v4 ? SHIM_FAST_IPV6

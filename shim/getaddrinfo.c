@@ -113,8 +113,9 @@ static const unsigned gai_kind_class[KIND_COUNT] = {
  */
 struct gai_fast {
 	const struct policy *policy;
-	/* resolve_decide() without a rule, by [have][want]: have a class
-	 * (FAM_LOOP4 maybe set), want FAM_* bits. */
+	/* resolve_decide_unsettled() without a rule, by [have][want]: have
+	 * a class (FAM_LOOP4 maybe set), want FAM_* bits.  Settled at use:
+	 * under translate-prefix = auto the prefix is found later. */
 	unsigned char outcome[GAI_CLASSES][FAM_BOTH + 1];
 	/* resolve_fallback() of each without a rule; other_all: of AF_INET6
 	 * asked with AI_V4MAPPED | AI_ALL (gai_all()). */
@@ -127,6 +128,9 @@ struct gai_fast {
 	bool loop_apart;		/* probe_v6[0] != probe_v6[1] */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
+	unsigned prefix_bytes;		/* its length in bytes (0: auto) */
+	bool v6_general;		/* auto, and the policy may map: any
+					 * IPv6 address may be inside it */
 	/*
 	 * gai_lean() for a program that asks family (AF_UNSPEC to AF_INET6):
 	 * the family and the flags of gai_literal_question() for it (the
@@ -164,9 +168,9 @@ static bool gai_probe_v6(const struct policy *policy, bool loop)
 {
 	if (policy_stack(policy) != STACK_IPV6)
 		return false;
-	return !loop || resolve_decide(policy, RULE_NONE,
-				       FAM_IPV4 | FAM_LOOP4,
-				       FAM_BOTH) != OUTCOME_IPV4;
+	return !loop || resolve_decide_unsettled(policy, RULE_NONE,
+						 FAM_IPV4 | FAM_LOOP4,
+						 FAM_BOTH) != OUTCOME_IPV4;
 }
 
 /*
@@ -226,7 +230,7 @@ gai_fast_make(const struct policy *policy)
 	f->policy = policy;
 	for (have = 0; have < GAI_CLASSES; have++)
 		for (want = 0; want <= FAM_BOTH; want++) {
-			enum policy_outcome o = resolve_decide(
+			enum policy_outcome o = resolve_decide_unsettled(
 				policy, RULE_NONE, have, want);
 
 			f->outcome[have][want] = (unsigned char)o;
@@ -241,9 +245,16 @@ gai_fast_make(const struct policy *policy)
 	for (loop = 0; loop < 2; loop++)
 		f->probe_v6[loop] = gai_probe_v6(policy, loop);
 	f->loop_apart = f->probe_v6[0] != f->probe_v6[1];
-	policy_translate_prefix(policy, &prefix, &len);
+	/* Not asked under auto: found at the first decision needing it. */
+	len = 0;
+	if (!policy_translate_auto(policy))
+		policy_translate_prefix(policy, &prefix, &len);
 	f->prefix96 = len == 96;
-	memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
+	f->prefix_bytes = len / 8;
+	f->v6_general = policy_translate_auto(policy) &&
+			policy_may_map(policy);
+	if (len)
+		memcpy(f->prefix, prefix.s6_addr, sizeof(f->prefix));
 	for (loop = 0; loop < 2; loop++)
 		for (family = 0; family <= AF_INET6; family++)
 			gai_lean_make(policy, f, loop, family);
@@ -339,20 +350,16 @@ enum gai_conv {
 	GAI_WRITE,		/* handed out at the address written to out */
 };
 
-/* The IPv4 address and port of an IPv4-class entry. */
-static inline void gai_v4_of(const struct addrinfo *src, struct in_addr *v4,
+/* The IPv4 address and port of an IPv4-class entry (resolve_ai_v4()). */
+static inline void gai_v4_of(const struct policy *policy,
+			     const struct addrinfo *src, struct in_addr *v4,
 			     in_port_t *port)
 {
 	const struct sockaddr_in *sin = (const void *)src->ai_addr;
 	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
 
-	if (src->ai_family == AF_INET) {
-		*v4 = sin->sin_addr;
-		*port = sin->sin_port;
-	} else {
-		memcpy(v4, &sin6->sin6_addr.s6_addr[12], sizeof(*v4));
-		*port = sin6->sin6_port;
-	}
+	*v4 = resolve_ai_v4(policy, src);
+	*port = src->ai_family == AF_INET ? sin->sin_port : sin6->sin6_port;
 }
 
 /*
@@ -368,7 +375,7 @@ static inline void gai_set_v6(const struct gai_req *req,
 	struct in_addr v4;
 
 	memset(out, 0, sizeof(*out));
-	gai_v4_of(src, &v4, &out->u.sin6.sin6_port);
+	gai_v4_of(req->policy, src, &v4, &out->u.sin6.sin6_port);
 	out->u.sin6.sin6_family = AF_INET6;
 	out->len = sizeof(out->u.sin6);
 	if (translate && !(f && f->prefix96)) {
@@ -388,7 +395,8 @@ static inline enum gai_conv gai_copy(const struct addrinfo *src)
 		       : GAI_KEEP;
 }
 
-static inline enum gai_conv gai_ipv4(const struct addrinfo *src,
+static inline enum gai_conv gai_ipv4(const struct policy *policy,
+				     const struct addrinfo *src,
 				     struct gai_addr *out)
 {
 	const struct sockaddr_in *sin = (const void *)src->ai_addr;
@@ -401,7 +409,7 @@ static inline enum gai_conv gai_ipv4(const struct addrinfo *src,
 		return GAI_KEEP;
 	memset(out, 0, sizeof(*out));
 	out->u.sin.sin_family = AF_INET;
-	gai_v4_of(src, &out->u.sin.sin_addr, &out->u.sin.sin_port);
+	gai_v4_of(policy, src, &out->u.sin.sin_addr, &out->u.sin.sin_port);
 	out->len = sizeof(out->u.sin);
 	return GAI_WRITE;
 }
@@ -442,27 +450,28 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 	case HOW_COPY:
 		return gai_copy(src);
 	case HOW_IPV4:
-		return gai_ipv4(src, out);
+		return gai_ipv4(req->policy, src, out);
 	case HOW_NATIVE:
 		if (src->ai_family == AF_INET6 &&
-		    (resolve_ai_fam(src) == FAM_IPV6 ||
+		    (resolve_ai_fam(req->policy, src) == FAM_IPV6 ||
 		     (!req->probed_v6 &&
 		      ((f ? f->sockets : policy_socket_fams(req->policy)) &
 		       FAM_IPV6))))
 			return gai_copy(src);
-		return gai_ipv4(src, out);
+		return gai_ipv4(req->policy, src, out);
 	case HOW_MAPPED:
 		/* As glibc: an IPv4 answer is an AF_INET6 one only under
 		 * AI_V4MAPPED, the program's own. */
 		if (src->ai_family == AF_INET6 &&
-		    !(req->probed_v6 && resolve_ai_fam(src) != FAM_IPV6))
+		    !(req->probed_v6 &&
+		      resolve_ai_fam(req->policy, src) != FAM_IPV6))
 			return gai_copy(src);
 		if (!(req->ask.ai_flags & AI_V4MAPPED))
 			return GAI_DROP;
 		gai_set_v6(req, f, src, out, false);
 		return GAI_WRITE;
 	case HOW_TRANSLATED:
-		gai_v4_of(src, &v4, &port);
+		gai_v4_of(req->policy, src, &v4, &port);
 		if (!resolve_translatable(req->policy, req->rule.action, &v4))
 			return GAI_DROP;
 		gai_set_v6(req, f, src, out, true);
@@ -494,7 +503,8 @@ static const unsigned char gai_v4_kind[2][256] = {
 	 [128 ... 255] = KIND_MAPPED},
 };
 
-static inline unsigned gai_kind(const struct addrinfo *ai)
+static inline unsigned gai_kind(const struct gai_fast *f,
+				const struct addrinfo *ai)
 {
 	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
@@ -509,9 +519,16 @@ static inline unsigned gai_kind(const struct addrinfo *ai)
 	if (ai->ai_family != AF_INET6 || ai->ai_addrlen != sizeof(*sin6) ||
 	    sin6->sin6_family != AF_INET6)
 		return KIND_OTHER;
+	/* One inside the translate-prefix is an IPv4 host
+	 * (resolve_ai_fam()): the general path's. */
 	if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-		return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ? KIND_OTHER
-								 : KIND_INET6;
+		return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ||
+				       f->v6_general ||
+				       (f->prefix_bytes &&
+					!memcmp(sin6->sin6_addr.s6_addr,
+						f->prefix, f->prefix_bytes))
+			       ? KIND_OTHER
+			       : KIND_INET6;
 	/* gai_set_v6() writes a mapped address without these. */
 	if (sin6->sin6_flowinfo || sin6->sin6_scope_id)
 		return KIND_OTHER;
@@ -541,6 +558,9 @@ static unsigned char gai_lean_of(const struct policy *policy,
 	enum policy_outcome outcome = f->outcome[host][want];
 	const struct gai_action *row = gai_row(outcome, family_of[want]);
 
+	/* Under auto a map may settle as fail-host: the general path's. */
+	if (outcome == OUTCOME_MAP && policy_translate_auto(policy))
+		return LEAN_NO;
 	if (policy_rule_count(policy) || !policy_enforce(policy) ||
 	    kind == KIND_OTHER || want == FAM_NONE || !(host & row->from) ||
 	    !(f->sockets & (v6 ? FAM_IPV6 : FAM_IPV4)) ||
@@ -606,13 +626,40 @@ static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
 }
 
 /*
+ * Whether src is an AF_INET6 answer that the translate-prefix makes an
+ * IPv4 host (a DNS64 one: resolve_ai_fam()), of class fam.
+ */
+static inline bool gai_embedded(const struct addrinfo *src, unsigned fam)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
+
+	return (fam & FAM_IPV4) && src->ai_family == AF_INET6 &&
+	       !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr);
+}
+
+/* Whether list has an entry of ai's address, socket type and protocol. */
+static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
+{
+	for (; list; list = list->ai_next)
+		if (list->ai_socktype == ai->ai_socktype &&
+		    list->ai_protocol == ai->ai_protocol &&
+		    list->ai_addrlen == ai->ai_addrlen &&
+		    !memcmp(list->ai_addr, ai->ai_addr, ai->ai_addrlen))
+			return true;
+	return false;
+}
+
+/*
  * The list that row, and then fallback (NULL: none; resolve_fallback())
  * for the answers row does not take, make of the real answers, list: row's
  * entries in their order, then fallback's in theirs, with the canonical
  * name of list's first entry on the first entry as glibc puts it; list is
  * used up, its entries edited in place or freed.  An entry of a family the
- * program cannot open a socket of is never handed out.  Returns 0 (*res
- * NULL when nothing is left) or EAI_MEMORY (nothing left of list).
+ * program cannot open a socket of is never handed out.  From the first
+ * DNS64 answer on (gai_embedded()), whose A record is often there too, an
+ * entry that repeats one before it is left out: both become one address.
+ * Returns 0 (*res NULL when nothing is left) or EAI_MEMORY (nothing left
+ * of list).
  */
 static int gai_build(struct gai_req *req, const struct gai_action *row,
 		     const struct gai_action *fallback, struct addrinfo *list,
@@ -626,6 +673,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 	const struct gai_action *by;
 	char *canonname = NULL;
 	struct gai_addr addr;
+	bool dedupe = false;
 
 	tails[0] = &heads[0];
 	tails[1] = &heads[1];
@@ -634,12 +682,13 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		list->ai_canonname = NULL;
 	}
 	for (src = list; src; src = next) {
-		unsigned fam = resolve_ai_fam(src);
+		unsigned fam = resolve_ai_fam(req->policy, src);
 		enum gai_conv conv = GAI_DROP;
 		int family = AF_UNSPEC;
 
 		next = src->ai_next;
 		src->ai_next = NULL;
+		dedupe |= gai_embedded(src, fam);
 		/* An answer of a family asked for that is not handed out is
 		 * one the policy took away. */
 		req->dropped += (fam & asked) != 0;
@@ -660,6 +709,10 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 			goto err_list;
 		}
 		req->dropped -= (fam & asked) != 0;
+		if (dedupe && (gai_has(heads[0], src) || gai_has(heads[1], src))) {
+			real_freeaddrinfo(src);
+			continue;
+		}
 		src->ai_flags = req->ask.ai_flags;
 		src->ai_family = family;
 		if (__builtin_expect(src->ai_canonname != NULL, 0)) {
@@ -729,8 +782,9 @@ static int gai_loopback(struct gai_req *req, struct addrinfo *list,
 	struct gai_action row = {.how = HOW_COPY};
 
 	row.from = policy_stack(req->policy);
-	if (resolve_decide(req->policy, RULE_NONE, FAM_IPV4 | FAM_LOOP4,
-			   FAM_BOTH) == OUTCOME_IPV4)
+	if (resolve_decide_unsettled(req->policy, RULE_NONE,
+				     FAM_IPV4 | FAM_LOOP4,
+				     FAM_BOTH) == OUTCOME_IPV4)
 		row.from |= FAM_IPV4;
 	if (req->ask.ai_family == AF_INET)
 		row.from |= policy_socket_fams(req->policy);
@@ -762,7 +816,7 @@ static bool gai_all_any(const struct addrinfo *list)
 	if (!list)
 		return false;
 	for (; list; list = list->ai_next)
-		if (resolve_ai_fam(list) == FAM_NONE || !gai_is_any(list))
+		if (resolve_ai_fam(NULL, list) == FAM_NONE || !gai_is_any(list))
 			return false;
 	return true;
 }
@@ -821,14 +875,16 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	if (gai_all_any(list))
 		return gai_passive(req, list, res);
 	action = req->rule.action;
-	req->host = resolve_class_in(resolve_list_fams(list), req->mask);
+	req->host = resolve_class_in(resolve_list_fams(req->policy, list),
+				     req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
 	f = gai_fast_get(req->policy);
 	all = req->ask.ai_family == AF_INET6 &&
 	      (req->ask.ai_flags & (AI_V4MAPPED | AI_ALL)) ==
 		      (AI_V4MAPPED | AI_ALL);
 	if (f && action == RULE_NONE) {
-		outcome = f->outcome[req->host][want];
+		outcome = policy_outcome_settle(req->policy,
+						f->outcome[req->host][want]);
 		other = all ? f->other_all[req->host]
 			    : f->other[req->host][want];
 	} else {
@@ -881,8 +937,9 @@ static bool gai_answers(const char *node, const char *service, int flags,
  * request narrows to the one family seen, a request for a family not seen
  * fails.  When the policy upgrades AF_INET sockets, an AF_INET request is
  * also seen on a host with IPv6: such a socket is AF_INET6 in the kernel,
- * and reaches IPv6-only names through their peer-pool addresses.  Returns
- * 0 (req->mask set) or EAI_NONAME.
+ * and reaches IPv6-only names through their peer-pool addresses; and IPv4
+ * is seen for a node wherever the policy maps IPv4 hosts.  Returns 0
+ * (req->mask set) or EAI_NONAME.
  */
 static int gai_addrconfig(struct gai_req *req)
 {
@@ -896,6 +953,13 @@ static int gai_addrconfig(struct gai_req *req)
 		seen |= FAM_IPV6;
 	if (want == FAM_IPV4 && (seen & FAM_IPV6) &&
 	    local_upgrades(req->policy))
+		seen |= FAM_IPV4;
+	/* An IPv4 host the policy maps is reached through the
+	 * translate-prefix, whatever IPv4 the host has: on an IPv6-only
+	 * host behind NAT64, IPv4 names are usable. */
+	if (req->node && !(seen & FAM_IPV4) && (want & FAM_IPV4) &&
+	    resolve_decide(req->policy, req->rule.action, FAM_IPV4, want) ==
+		    OUTCOME_MAP)
 		seen |= FAM_IPV4;
 	if (want == FAM_BOTH) {
 		if (seen == FAM_IPV4 || seen == FAM_IPV6)
@@ -1098,7 +1162,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = saved_errno;
 		return EAI_MEMORY;
 	}
-	none_asked = !(resolve_list_fams(list) &
+	none_asked = !(resolve_list_fams(req->policy, list) &
 		       resolve_fam_of(req->ask.ai_family));
 	rc = gai_rewrite(req, list, res);
 	/* Nothing of the family asked: the failure is libc's to tell, a
@@ -1193,14 +1257,14 @@ gai_lean_list(const struct policy *policy, const struct gai_fast *f,
 	      const char *node, const struct addrinfo *hints,
 	      struct addrinfo **res, int saved_errno)
 {
-	unsigned kind = gai_kind(list), op = row->op[kind];
+	unsigned kind = gai_kind(f, list), op = row->op[kind];
 	struct addrinfo *ai;
 
 	/* Every entry of a literal's answer has its one address, and only
 	 * the first a canonical name, as glibc gives it: an answer that has
 	 * not is left to gai_rewrite(). */
 	for (ai = list->ai_next; ai && op != LEAN_NO; ai = ai->ai_next)
-		if (gai_kind(ai) != kind || ai->ai_canonname)
+		if (gai_kind(f, ai) != kind || ai->ai_canonname)
 			op = LEAN_NO;
 	if (op == LEAN_NO)
 		return gai_literal(policy, row, list, node, hints, res,
@@ -1248,7 +1312,7 @@ static inline int gai_lean(const struct policy *policy,
 	}
 	/* The answer of a program that names a socket type: one entry. */
 	if (__builtin_expect(!list->ai_next &&
-				     row->op[gai_kind(list)] == LEAN_KEEP,
+				     row->op[gai_kind(f, list)] == LEAN_KEEP,
 			     1)) {
 		list->ai_flags = hints->ai_flags;
 		*res = list;

@@ -204,7 +204,7 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	 * a failed allocation in its files backend as EAI_NONAME: for a
 	 * name some rule covers, libc's answer would then be handed out
 	 * unremembered (its rules not following it), so the call fails. */
-	rc = resolve_name_fams(name, &have, &list);
+	rc = resolve_name_fams(policy, name, &have, &list);
 	if (rc != 0 && policy_enforce(policy) &&
 	    (rc == EAI_MEMORY || rc == EAI_SYSTEM))
 		return HE_FAIL_MEMORY;

@@ -211,8 +211,9 @@ static struct policy *shim_policy_load(void)
 		shim_report("out of memory (indexing the rules)");
 		goto err_policy;
 	}
-	/* Before the decision caches are built from it. */
-	pref64_prepare(policy);
+	/* Asked at the first decision that needs the prefix, not here. */
+	if (policy_translate_auto(policy))
+		policy_set_pref64_finder(policy, pref64_find);
 	return policy;
 
 err_policy:

@@ -167,10 +167,10 @@ enum policy_outcome shim_decide_unbound(const struct policy *policy,
 	struct local_info info;
 
 	if (!local_info_get(policy, &info))
-		return policy_decide_rule(policy, action, host, FAM_NONE);
+		return policy_decide_unsettled(policy, action, host, FAM_NONE);
 	if (info.failed)
 		return OUTCOME_FAIL_LOCAL;
-	return policy_decide_rule(policy, action, host, info.fam);
+	return policy_decide_unsettled(policy, action, host, info.fam);
 }
 
 /* local_would_upgrade - see sockaddr.h. */

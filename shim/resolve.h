@@ -28,16 +28,20 @@
 #include "sockaddr.h"
 
 /*
- * resolve_ai_fam - the table class of one addrinfo entry: FAM_IPV4 for an
- * AF_INET address or an IPv4-mapped AF_INET6 one, with FAM_LOOP4 when it
- * is in 127.0.0.0/8 (policy_addr_class()'s rule), FAM_IPV6 for any other
- * AF_INET6 address, FAM_NONE for another family and for an entry whose
- * address is missing or shorter than its family's sockaddr.
+ * resolve_ai_fam - the table class of one addrinfo entry under policy
+ * (NULL: none): FAM_IPV4 for an AF_INET address, an IPv4-mapped AF_INET6
+ * one, or one inside the translate-prefix (a DNS64 answer, which embeds an
+ * IPv4 host: policy_dest_class()), with FAM_LOOP4 when the IPv4 address
+ * is in 127.0.0.0/8, FAM_IPV6 for any other AF_INET6 address, FAM_NONE for
+ * another family and for an entry whose address is missing or shorter
+ * than its family's sockaddr.
  */
-static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
+static inline unsigned resolve_ai_fam(const struct policy *policy,
+				      const struct addrinfo *ai)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
 	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+	struct policy_addr a = {.fam = FAM_IPV6};
 	const uint8_t *v4;
 
 	if (!ai->ai_addr)
@@ -49,8 +53,12 @@ static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
 	} else if (ai->ai_family == AF_INET6 &&
 		   ai->ai_addrlen >= sizeof(*sin6)) {
 		/* policy_addr_class()'s rule, without a policy_addr. */
-		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			return FAM_IPV6;
+		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			if (!policy)
+				return FAM_IPV6;
+			memcpy(a.a, &sin6->sin6_addr, sizeof(a.a));
+			return policy_dest_class(policy, &a);
+		}
 		v4 = sin6->sin6_addr.s6_addr + 12;
 	} else {
 		return FAM_NONE;
@@ -62,13 +70,37 @@ static inline unsigned resolve_ai_fam(const struct addrinfo *ai)
  * resolve_list_fams - the class of a list's addresses: resolve_ai_fam()
  * of each folded by policy_class_add().
  */
-static inline unsigned resolve_list_fams(const struct addrinfo *list)
+static inline unsigned resolve_list_fams(const struct policy *policy,
+					 const struct addrinfo *list)
 {
 	unsigned fams = FAM_NONE;
 
 	for (; list; list = list->ai_next)
-		fams = policy_class_add(fams, resolve_ai_fam(list));
+		fams = policy_class_add(fams, resolve_ai_fam(policy, list));
 	return fams;
+}
+
+/*
+ * resolve_ai_v4 - the IPv4 address of an entry of the IPv4 class
+ * (resolve_ai_fam()): its own, the one a mapped address holds, or the one
+ * the translate-prefix embeds.
+ */
+static inline struct in_addr resolve_ai_v4(const struct policy *policy,
+					   const struct addrinfo *ai)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	struct policy_addr a = {.fam = FAM_IPV6};
+	struct in_addr v4;
+
+	if (ai->ai_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)ai->ai_addr)
+			->sin_addr;
+	memcpy(&v4, &sin6->sin6_addr.s6_addr[12], sizeof(v4));
+	if (policy && !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(a.a, &sin6->sin6_addr, sizeof(a.a));
+		policy_addr_v4(policy, &a, &v4);
+	}
+	return v4;
 }
 
 /*
@@ -84,12 +116,13 @@ static inline unsigned resolve_class_in(unsigned class, unsigned fams)
 
 /*
  * resolve_name_fams - ask the real resolver (AF_UNSPEC, no AI_ADDRCONFIG)
- * what families name has.  Returns 0 with *fams set (never FAM_NONE) and
+ * what families name has under policy (resolve_list_fams()).  Returns 0 with *fams set (never FAM_NONE) and
  * *list the answers, for the caller to free with real_freeaddrinfo(), or
  * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno
  * is the same on return as on entry.
  */
-static inline int resolve_name_fams(const char *name, unsigned *fams,
+static inline int resolve_name_fams(const struct policy *policy,
+				    const char *name, unsigned *fams,
 				    struct addrinfo **list)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
@@ -100,7 +133,7 @@ static inline int resolve_name_fams(const char *name, unsigned *fams,
 		return EAI_SYSTEM;
 	rc = real_getaddrinfo(name, NULL, &hints, list);
 	if (rc == 0) {
-		*fams = resolve_list_fams(*list);
+		*fams = resolve_list_fams(policy, *list);
 		if (*fams == FAM_NONE) {
 			real_freeaddrinfo(*list);
 			*list = NULL;
@@ -145,7 +178,7 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
 }
 
 /*
- * resolve_decide - the outcome for a destination whose answers are of
+ * resolve_decide_unsettled - the outcome for a destination whose answers are of
  * class have (FAM_LOOP4 maybe set), when the program asked for the
  * families want (FAM_BOTH for AF_UNSPEC) and a rule of action matched the
  * name (RULE_NONE: none): a program that names a family asks about that
@@ -156,8 +189,9 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
  * OUTCOME_FAIL_HOST, unless a deny rule refuses the name first.
  */
 static inline enum policy_outcome
-resolve_decide(const struct policy *policy, enum policy_action action,
-	       unsigned have, unsigned want)
+resolve_decide_unsettled(const struct policy *policy,
+			 enum policy_action action, unsigned have,
+			 unsigned want)
 {
 	unsigned host = resolve_class_in(have, want);
 	enum policy_outcome outcome;
@@ -178,6 +212,19 @@ resolve_decide(const struct policy *policy, enum policy_action action,
 	    shim_decide_unbound(policy, action, have) == OUTCOME_IPV6)
 		return OUTCOME_IPV6;
 	return outcome;
+}
+
+/*
+ * resolve_decide - resolve_decide_unsettled(), which the caches keep,
+ * settled: a map only with a translate-prefix at hand
+ * (policy_outcome_settle()).
+ */
+static inline enum policy_outcome
+resolve_decide(const struct policy *policy, enum policy_action action,
+	       unsigned have, unsigned want)
+{
+	return policy_outcome_settle(
+		policy, resolve_decide_unsettled(policy, action, have, want));
 }
 
 /*

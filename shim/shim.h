@@ -152,7 +152,8 @@ unsigned shim_local_fam(const struct policy *policy);
  * that a rule of action matched (RULE_NONE: none) when no socket is bound
  * (name resolution): the local class is the policy's local-address, and a
  * local-address name that does not resolve is OUTCOME_FAIL_LOCAL, "fails
- * to resolve local address".  (shim/local.c)
+ * to resolve local address".  Unsettled (policy_decide_unsettled()): a map
+ * is one whatever the translate-prefix.  (shim/local.c)
  */
 enum policy_outcome shim_decide_unbound(const struct policy *policy,
 					enum policy_action action,
@@ -322,12 +323,14 @@ void fdstate_received(const struct msghdr *msg);
  * once is dropped and counted.  (shim/log.c)
  */
 /*
- * pref64_prepare - under translate-prefix = auto, when some decision of
- * policy maps, ask the resolver for ipv4only.arpa and give policy the
- * NAT64 prefix its answers show, or none (RFC 7050; pref64.c).  Logged.
- * Called once, while the policy loads, before it is shared.
+ * pref64_find - the policy's finder for translate-prefix = auto
+ * (policy_pref64_finder): the NAT64 prefix that the resolver's answers for
+ * ipv4only.arpa show (RFC 7050), looked for once per process, at the first
+ * call, and logged; 0 and the prefix, or -1 for none.  Any thread may
+ * call it, from a signal handler too: after the first call it only reads
+ * memory.  (pref64.c)
  */
-void pref64_prepare(struct policy *policy);
+int pref64_find(struct in6_addr *prefix, unsigned *len);
 
 struct shim_log_event {
 	const char *call;		/* "accept", "connect", ... */

@@ -261,7 +261,8 @@ static void sockaddr_route_map(const struct policy *policy,
 	struct in6_addr out;
 	struct in_addr v4;
 
-	sockaddr_v4(dst, &v4);
+	/* Its own, mapped, or the one inside the prefix (a DNS64 answer). */
+	policy_addr_v4(policy, &dst->addr, &v4);
 	policy_translate(policy, &v4, &out);
 	to.addr.fam = FAM_IPV6;
 	memcpy(to.addr.a, &out, 16);
@@ -399,7 +400,7 @@ static int sockaddr_route_decide(const struct policy *policy,
 
 	if (flags & FDSTATE_UPGRADED)
 		d->pooled = sockaddr_route_pool(policy, dst);
-	d->host = policy_addr_class(&dst->addr);
+	d->host = policy_dest_class(policy, &dst->addr);
 	d->local = sockaddr_local_class(policy, flags, &failed);
 	d->ruled = sockaddr_rule(policy, dst, proto, &d->rule, d->name,
 				 sizeof(d->name));

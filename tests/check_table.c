@@ -361,6 +361,20 @@ static const struct auto_case {
 	{"dual", "yes", RULE_DENY, V4, NONE, OUTCOME_DENY, OUTCOME_DENY},
 };
 
+/* The prefix test_auto's finder gives (len 0: none). */
+static struct in6_addr auto_prefix;
+static unsigned auto_len, auto_asked;
+
+static int auto_finder(struct in6_addr *prefix, unsigned *len)
+{
+	auto_asked++;
+	if (!auto_len)
+		return -1;
+	*prefix = auto_prefix;
+	*len = auto_len;
+	return 0;
+}
+
 START_TEST(test_auto)
 {
 	const struct auto_case *c = &auto_cases[_i];
@@ -373,14 +387,25 @@ START_TEST(test_auto)
 			 0);
 	ck_assert(policy_translate_auto(p));
 	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
-			 c->before);
-	policy_set_pref64(p, &wkp, 95);	/* not RFC 6052's: none */
+			 c->before);	/* no finder */
+	auto_len = auto_asked = 0;
+	policy_set_pref64_finder(p, auto_finder);
+	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
+			 c->before);	/* none found */
+	auto_prefix = wkp;
+	auto_len = 95;		/* not RFC 6052's: none */
 	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
 			 c->before);
-	policy_set_pref64(p, &wkp, 96);
+	auto_len = 96;
 	policy_translate_prefix(p, &got, &len);
-	ck_assert_uint_eq(len, 96);
-	ck_assert_mem_eq(&got, &wkp, sizeof(got));
+	/* A policy that never maps never asks the network. */
+	if (!policy_may_map(p)) {
+		ck_assert_uint_eq(len, 0);
+		ck_assert_uint_eq(auto_asked, 0);
+	} else {
+		ck_assert_uint_eq(len, 96);
+		ck_assert_mem_eq(&got, &wkp, sizeof(got));
+	}
 	ck_assert_int_eq(policy_decide_rule(p, c->action, c->host, c->local),
 			 c->after);
 	policy_free(p);
