@@ -19,7 +19,9 @@
 #       NAT64 and getpeername() says (S, port); an AF_INET UDP socket's
 #       recvfrom() source is (S, port)
 #   E6  dual-stack clients reach the server by name: node net.connect
-#       (AI_ADDRCONFIG), curl, telnet, python create_connection
+#       (AI_ADDRCONFIG), curl, telnet, python create_connection; and the
+#       legacy perl IO::Socket::INET (name), nc.traditional (literal, TCP
+#       and UDP)
 # Then, with auto:
 #   E7  discovery is lazy: true, sh -c :, python3 with only an AF_UNIX
 #       socket, and (item 1) one with only an AF_INET socket or connecting
@@ -29,14 +31,15 @@
 #   E8  127.0.0.1 and ::ffff:127.0.0.1 stay on loopback
 #   a resolver that is no DNS64: the literal is fail-host (ENETUNREACH
 #       at connect, README "translate-prefix"), one discover line says none
-#       was found, getaddrinfo(N, AF_INET) still gives the A record
+#       was found, getaddrinfo(N, AF_INET) still gives the A record; no
+#       resolver at all: the same, and loopback still works
 # Each expectation is one expect_* line: change the words there.
 #
 # Network safety: every address named is inside these namespaces; names
 # come only from unbound's two zones, which refuses every other name and
 # has no route out.
 
-ITEST_TOOLS="tayga unbound perl curl node telnet"
+ITEST_TOOLS="tayga unbound perl curl node telnet nc.traditional"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 itest_init "$@"
@@ -81,10 +84,12 @@ expect_srv_pool()
 	fi
 }
 
-# expect_served WHAT LINE: the v4 server got LINE (its log's line=LINE).
+# expect_served WHAT LINE: the v4 server got LINE (a log line ending in
+# line=LINE).
 expect_served()
 {
-	if grep -qF -e "line=$2" "$tmp/v4srv.log"; then
+	if awk -v w=" line=$2" 'substr($0, length($0) - length(w) + 1) == w {
+		found = 1 } END { exit !found }' "$tmp/v4srv.log"; then
 		pass "$1: the server got '$2'"
 	else
 		fail "$1" "expected the server to get: $2" \
@@ -162,9 +167,27 @@ check_names()
 	expect_served "$what: E6 curl" "GET /curl-$seq HTTP/1.1"
 
 	seq=$((seq + 1))
-	capture_in=<(printf 'telnet-%s\r\n' "$seq"; sleep 2) \
+	capture_in=<(printf 'telnet-%s\n' "$seq"; sleep 2) \
 		capture "${launcher[@]}" telnet "$NAME" "$N"
 	expect_served "$what: E6 telnet $NAME $N" "telnet-$seq"
+
+	# The legacy clients of item 4 beside python3: perl by name, and
+	# nc.traditional to the literal, TCP and UDP.
+	seq=$((seq + 1))
+	capture "${launcher[@]}" perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+			PeerPort => $ARGV[1], Proto => "tcp", Timeout => 10)
+			or die "connect: $@\n";
+		print $s "$ARGV[2]\n"; print scalar <$s>;' "$NAME" "$N" "perl-$seq"
+	expect_served "$what: perl IO::Socket::INET to $NAME" "perl-$seq"
+	seq=$((seq + 1))
+	capture_in=<(echo "nc-$seq") capture "${launcher[@]}" \
+		nc.traditional -q 2 -w 10 "$S" "$N"
+	expect_served "$what: nc.traditional to $S" "nc-$seq"
+	seq=$((seq + 1))
+	capture_in=<(echo "ncu-$seq"; sleep 1) capture "${launcher[@]}" \
+		nc.traditional -u -q 1 -w 3 "$S" "$N"
+	expect_served "$what: nc.traditional -u to $S" "ncu-$seq"
 }
 
 # One prefix, the server's address under it, its name, and that address
@@ -255,6 +278,21 @@ expect_step "$what: python3 AF_INET to $S is fail-host" 1 result=error \
 	stage=connect err=ENETUNREACH
 expect_step "$what: getaddrinfo($NAME, AF_INET) is the A record $S" 2 \
 	result=ok "addrs=$S"
+expect_discovers "$what: one discover line" 1 "$tmp/lazy.log"
+expect_log "$what: it says none was found" "$tmp/lazy.log" call=discover \
+	name=ipv4only.arpa reason=rfc7050-no-nat64-prefix
+
+# --- no resolver answering at all ------------------------------------------------------
+kill "$unbound_pid" 2>/dev/null
+wait "$unbound_pid" 2>/dev/null
+unbound_pid=
+what="--translate-prefix auto, no resolver"
+: >"$tmp/lazy.log"
+run_probe "$conf" tcp4 "$S" "$N" tcp4 127.0.0.1 "$L"
+expect_step "$what: python3 AF_INET to $S is fail-host" 1 result=error \
+	stage=connect err=ENETUNREACH
+expect_step "$what: python3 AF_INET to 127.0.0.1 over loopback" 2 \
+	result=connected peer=127.0.0.1
 expect_discovers "$what: one discover line" 1 "$tmp/lazy.log"
 expect_log "$what: it says none was found" "$tmp/lazy.log" call=discover \
 	name=ipv4only.arpa reason=rfc7050-no-nat64-prefix
