@@ -255,10 +255,13 @@ expect_eq "$what: E7 the discover line comes before the first connect line" \
 	call=discover "$(grep -o -m 1 -E 'call=(discover|connect)' "$tmp/lazy.log")"
 
 : >"$tmp/lazy.log"
+q0=$(dns_queries)
 run_probe "$conf" threads "$S" "$N"
 expect_step "$what: E7 8 threads connect to $S at once" 1 \
 	result=connected ok=8
 expect_discovers "$what: E7 8 threads: one discover line" 1 "$tmp/lazy.log"
+expect_eq "$what: E7 8 threads: unbound was asked once" 1 \
+	"$(($(dns_queries) - q0))"
 
 # --- E8: loopback never goes through the prefix ---------------------------------------
 TRACE=1 run_probe "$conf" tcp4 127.0.0.1 "$L" tcp ::ffff:127.0.0.1 "$L"
