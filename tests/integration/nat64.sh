@@ -41,74 +41,9 @@ files=$top_srcdir/tests/integration/files
 . "$files/rules_lib.sh"
 
 nat64_topology
-ip -n "$NAT" addr add 11.0.0.1/24 dev v0 || itest_error "address v0"
-ip -n "$V4" addr add 11.0.0.2/24 dev v1 || itest_error "address v1"
-
-# --- the DNS64 --------------------------------------------------------------------
-mkdir -p "$tmp/dns"
-cat >"$tmp/dns/stackshim.test.zone" <<'EOF'
-$ORIGIN stackshim.test.
-$TTL 60
-@	IN SOA	ns hostmaster 1 60 60 60 60
-@	IN NS	ns
-ns	IN AAAA	2001:db8:6::1
-v4only	IN A	192.0.2.2
-global	IN A	11.0.0.2
-EOF
-cat >"$tmp/dns/ipv4only.arpa.zone" <<'EOF'
-$ORIGIN ipv4only.arpa.
-$TTL 60
-@	IN SOA	ns hostmaster 1 60 60 60 60
-@	IN NS	ns
-ns	IN AAAA	2001:db8:6::1
-@	IN A	192.0.0.170
-@	IN A	192.0.0.171
-EOF
-# unbound_conf PREFIX [MODULES]: the DNS64's config for PREFIX (MODULES
-# "iterator": a resolver that is no DNS64).
-unbound_conf()
-{
-	cat <<EOF
-server:
-	interface: 2001:db8:6::1
-	port: 53
-	do-ip4: no
-	do-daemonize: no
-	username: ""
-	chroot: ""
-	directory: "$tmp/dns"
-	pidfile: ""
-	use-syslog: no
-	logfile: "$tmp/dns/unbound.log"
-	access-control: ::/0 allow
-	module-config: "${2:-dns64 iterator}"
-	dns64-prefix: $1
-	local-zone: "." refuse
-	local-zone: "stackshim.test." transparent
-	local-zone: "ipv4only.arpa." transparent
-auth-zone:
-	name: "stackshim.test."
-	zonefile: "$tmp/dns/stackshim.test.zone"
-	for-upstream: yes
-	for-downstream: no
-	fallback-enabled: no
-auth-zone:
-	name: "ipv4only.arpa."
-	zonefile: "$tmp/dns/ipv4only.arpa.zone"
-	for-upstream: yes
-	for-downstream: no
-	fallback-enabled: no
-remote-control:
-	control-enable: no
-EOF
-}
-printf 'nameserver 2001:db8:6::1\noptions attempts:2 timeout:2\n' \
-	>"$tmp/resolv.dns64"
-mount --bind "$tmp/resolv.dns64" /etc/resolv.conf ||
-	itest_error "bind /etc/resolv.conf"
-sed 's/^hosts:.*/hosts: files dns/' /etc/nsswitch.conf >"$tmp/nsswitch.dns64"
-mount --bind "$tmp/nsswitch.dns64" /etc/nsswitch.conf ||
-	itest_error "bind /etc/nsswitch.conf"
+# shellcheck source=files/dns64_lib.sh
+. "$files/dns64_lib.sh"
+dns64_setup
 
 N=$(free_port "$V4")
 start_server v4srv "$V4" "tcp:0.0.0.0:$N" "udp:192.0.2.2:$N" "udp:11.0.0.2:$N"
@@ -118,21 +53,6 @@ start_server local "" "tcp:127.0.0.1:$L"
 run_py "" tcp 192.0.2.2 "$N"
 expect_step "bare python3 to 192.0.2.2 (no IPv4 route here)" 1 \
 	result=error stage=connect err=ENETUNREACH
-
-# dns_up: the DNS64 answers.
-# shellcheck disable=SC2317 # run by wait_until
-dns_up()
-{
-	"$PYTHON" -c 'import socket; socket.getaddrinfo("ipv4only.arpa", 1, socket.AF_INET6)' \
-		>/dev/null 2>&1
-}
-# nat64_up ADDR: a bare AF_INET6 connection through tayga gets there.
-# shellcheck disable=SC2317 # run by wait_until
-nat64_up()
-{
-	timeout 3 "$PYTHON" "$files/rules_client.py" tcp "$1" "$N" \
-		>/dev/null 2>&1
-}
 
 # expect_pool WHAT: the v4 server's last peer is one of tayga's pool.
 expect_pool()
@@ -159,30 +79,10 @@ prefixes=(
 	"fd64:6400:0:1::/64 192.0.2.2 v4only fd64:6400:0:1:c0:2:200:0"
 	"64:ff9b::/96 11.0.0.2 global 64:ff9b::b00:2"
 )
-unbound_pid=
-prev_route=
-tayga_pid=
 for entry in "${prefixes[@]}"; do
 	read -r P S NAME A <<<"$entry"
 	NAME=$NAME.stackshim.test
-	[ -n "$tayga_pid" ] && kill "$tayga_pid" "$unbound_pid" 2>/dev/null &&
-		wait "$tayga_pid" "$unbound_pid" 2>/dev/null
-	ip -n "$NAT" route flush dev nat64 proto static 2>/dev/null
-	ip -n "$NAT" route add 198.51.100.128/25 dev nat64 2>/dev/null
-	ip -n "$NAT" route add "$P" dev nat64 || itest_error "route $P in $NAT"
-	[ -n "$prev_route" ] && ip route del "$prev_route"
-	ip route add "$P" via 2001:db8:6::1 || itest_error "route $P"
-	prev_route=$P
-	tayga_conf "$P" >"$tmp/tayga.conf"
-	background "$NAT" tayga -c "$tmp/tayga.conf" --nodetach
-	tayga_pid=$bg_pid
-	unbound_conf "$P" >"$tmp/dns/unbound.conf"
-	background "$NAT" unbound -c "$tmp/dns/unbound.conf"
-	unbound_pid=$bg_pid
-	wait_until "$unbound_pid" dns_up ||
-		itest_error "the DNS64 did not answer (prefix $P)"
-	wait_until "$tayga_pid" nat64_up "$A" ||
-		itest_error "no path through NAT64 to [$A]:$N"
+	nat64_start "$P" "$A"
 
 	conf "p${P//[:\/]/_}" "# nat64.sh: $P by hand" "stack = ipv6" \
 		"translate-prefix = $P"
@@ -271,24 +171,6 @@ expect_eq "64:ff9b::/96, map = 10.0.0.0/8: the kernel was asked for 64:ff9b::a01
 	AF_INET6/64:ff9b::a01:203 "$(kernel_connects "$N")"
 
 # --- translate-prefix = auto where no prefix can be found ---------------------------
-# restart_dns64 MODULES: unbound again, as MODULES makes it.
-restart_dns64()
-{
-	kill "$unbound_pid" 2>/dev/null
-	wait "$unbound_pid" 2>/dev/null
-	unbound_conf 64:ff9b::/96 "$1" >"$tmp/dns/unbound.conf"
-	background "$NAT" unbound -c "$tmp/dns/unbound.conf"
-	unbound_pid=$bg_pid
-	wait_until "$unbound_pid" dns_any ||
-		itest_error "the resolver did not answer ($1)"
-}
-# dns_any: the resolver answers (an A record).
-# shellcheck disable=SC2317 # run by wait_until
-dns_any()
-{
-	"$PYTHON" -c 'import socket; socket.getaddrinfo("ipv4only.arpa", 1, socket.AF_INET)' \
-		>/dev/null 2>&1
-}
 # expect_no_prefix WHAT: with auto, python3 AF_INET to 11.0.0.2 is the
 # table's fail-host, loopback still works, and the log says why.
 expect_no_prefix()
@@ -310,11 +192,11 @@ expect_no_prefix()
 	expect_grep "$1: explain says fail-host" '^outcome: fail-host$' \
 		"$tmp/out"
 }
-restart_dns64 iterator
+dns64_restart iterator
 expect_no_prefix "auto, a resolver that is no DNS64"
 # A DNS64 whose ipv4only.arpa has a real AAAA record: nothing synthesized.
 printf '@\tIN AAAA\t2001:db8:6::99\n' >>"$tmp/dns/ipv4only.arpa.zone"
-restart_dns64 iterator
+dns64_restart iterator
 expect_no_prefix "auto, ipv4only.arpa with a real AAAA"
 
 finish
