@@ -350,6 +350,16 @@ enum gai_conv {
 	GAI_WRITE,		/* handed out at the address written to out */
 };
 
+/*
+ * The policy that classes req's answers as destinations (resolve_ai_fam(),
+ * a DNS64 answer an IPv4 host); NULL without a node: those are the host's
+ * own loopback and wildcard addresses, classed as they are.
+ */
+static inline const struct policy *gai_dests(const struct gai_req *req)
+{
+	return req->node ? req->policy : NULL;
+}
+
 /* The IPv4 address and port of an IPv4-class entry (resolve_ai_v4()). */
 static inline void gai_v4_of(const struct policy *policy,
 			     const struct addrinfo *src, struct in_addr *v4,
@@ -375,7 +385,7 @@ static inline void gai_set_v6(const struct gai_req *req,
 	struct in_addr v4;
 
 	memset(out, 0, sizeof(*out));
-	gai_v4_of(req->policy, src, &v4, &out->u.sin6.sin6_port);
+	gai_v4_of(gai_dests(req), src, &v4, &out->u.sin6.sin6_port);
 	out->u.sin6.sin6_family = AF_INET6;
 	out->len = sizeof(out->u.sin6);
 	if (translate && !(f && f->prefix96)) {
@@ -450,28 +460,28 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 	case HOW_COPY:
 		return gai_copy(src);
 	case HOW_IPV4:
-		return gai_ipv4(req->policy, src, out);
+		return gai_ipv4(gai_dests(req), src, out);
 	case HOW_NATIVE:
 		if (src->ai_family == AF_INET6 &&
-		    (resolve_ai_fam(req->policy, src) == FAM_IPV6 ||
+		    (resolve_ai_fam(gai_dests(req), src) == FAM_IPV6 ||
 		     (!req->probed_v6 &&
 		      ((f ? f->sockets : policy_socket_fams(req->policy)) &
 		       FAM_IPV6))))
 			return gai_copy(src);
-		return gai_ipv4(req->policy, src, out);
+		return gai_ipv4(gai_dests(req), src, out);
 	case HOW_MAPPED:
 		/* As glibc: an IPv4 answer is an AF_INET6 one only under
 		 * AI_V4MAPPED, the program's own. */
 		if (src->ai_family == AF_INET6 &&
 		    !(req->probed_v6 &&
-		      resolve_ai_fam(req->policy, src) != FAM_IPV6))
+		      resolve_ai_fam(gai_dests(req), src) != FAM_IPV6))
 			return gai_copy(src);
 		if (!(req->ask.ai_flags & AI_V4MAPPED))
 			return GAI_DROP;
 		gai_set_v6(req, f, src, out, false);
 		return GAI_WRITE;
 	case HOW_TRANSLATED:
-		gai_v4_of(req->policy, src, &v4, &port);
+		gai_v4_of(gai_dests(req), src, &v4, &port);
 		if (!resolve_translatable(req->policy, req->rule.action, &v4))
 			return GAI_DROP;
 		gai_set_v6(req, f, src, out, true);
@@ -682,7 +692,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		list->ai_canonname = NULL;
 	}
 	for (src = list; src; src = next) {
-		unsigned fam = resolve_ai_fam(req->policy, src);
+		unsigned fam = resolve_ai_fam(gai_dests(req), src);
 		enum gai_conv conv = GAI_DROP;
 		int family = AF_UNSPEC;
 
@@ -875,7 +885,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	if (gai_all_any(list))
 		return gai_passive(req, list, res);
 	action = req->rule.action;
-	req->host = resolve_class_in(resolve_list_fams(req->policy, list),
+	req->host = resolve_class_in(resolve_list_fams(gai_dests(req), list),
 				     req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
 	f = gai_fast_get(req->policy);
@@ -1162,7 +1172,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = saved_errno;
 		return EAI_MEMORY;
 	}
-	none_asked = !(resolve_list_fams(req->policy, list) &
+	none_asked = !(resolve_list_fams(gai_dests(req), list) &
 		       resolve_fam_of(req->ask.ai_family));
 	rc = gai_rewrite(req, list, res);
 	/* Nothing of the family asked: the failure is libc's to tell, a
