@@ -233,16 +233,6 @@ bool policy_match_addr(const struct policy *policy,
 	return policy_match_answer(policy, found, &r, out);
 }
 
-/* Whether addr, IPv6, may lie inside a NAT64 prefix of the network: not
- * ::, ::1, fe80::/10 or ff00::/8. */
-static bool addr_may_be_nat64(const struct policy_addr *addr)
-{
-	const struct in6_addr *a = (const struct in6_addr *)addr->a;
-
-	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
-	       !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_MULTICAST(a);
-}
-
 bool policy_addr_v4(const struct policy *policy,
 		    const struct policy_addr *addr, struct in_addr *v4)
 {
@@ -256,7 +246,8 @@ bool policy_addr_v4(const struct policy *policy,
 	}
 	/* A prefix found on the network is a unicast one: deciding a
 	 * loopback, link-local or multicast address asks it nothing. */
-	if (policy_translate_auto(policy) && !addr_may_be_nat64(addr))
+	if (policy_translate_auto(policy) &&
+	    !policy_may_be_nat64((const struct in6_addr *)addr->a))
 		return false;
 	policy_translate_prefix(policy, &prefix, &len);
 	/* RFC 6052 prefixes end on a byte (policy_prefix_check()). */

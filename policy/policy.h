@@ -573,6 +573,17 @@ bool policy_match_addr(const struct policy *policy,
 		       enum policy_proto proto, struct policy_rule *out);
 
 /*
+ * policy_may_be_nat64 - whether a may lie inside a NAT64 prefix found on
+ * the network (RFC 7050), a unicast one: not ::, ::1, fe80::/10 or
+ * ff00::/8.
+ */
+static inline bool policy_may_be_nat64(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+	       !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_MULTICAST(a);
+}
+
+/*
  * policy_addr_v4 - the IPv4 address addr stands for: itself, the one an
  * IPv4-mapped address holds, or the one an address inside the effective
  * translate-prefix embeds (RFC 6052).  False for any other IPv6 address.

@@ -108,8 +108,8 @@ static void fast_route_compute(const struct policy *policy)
 	len = 0;
 	if (!policy_translate_auto(policy))
 		policy_translate_prefix(policy, &prefix, &len);
-	shim_fast.v6_general = policy_translate_auto(policy) &&
-			       policy_may_map(policy);
+	shim_fast.v6_auto = policy_translate_auto(policy) &&
+			    policy_may_map(policy);
 	shim_fast.prefix_bytes = len / 8;
 	if (len)
 		memcpy(shim_fast.prefix[1], prefix.s6_addr,

@@ -118,6 +118,15 @@ enum shim_fast_action {
 	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 |              \
 	 FDSTATE_BOUND_LOOP | FDSTATE_BOUND)
 
+/* --- translate-prefix = auto (pref64.c) ----------------------------------- */
+
+/* pref64_word once the prefix is known (found, or known to be none). */
+#define PREF64_KNOWN UINT64_MAX
+
+extern uint64_t pref64_word;
+extern struct in6_addr pref64_addr;
+extern unsigned pref64_len;
+
 /* The rows of shim_fast.route: a destination's class. */
 enum shim_fast_host {
 	SHIM_FAST_IPV4,		/* FAM_IPV4 */
@@ -135,9 +144,9 @@ struct shim_fast {
 	unsigned char route[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
 	unsigned prefix_bytes;		/* its length in bytes, 0 for auto */
-	bool v6_general;		/* auto, and the policy may map: an
+	bool v6_auto;			/* auto, and the policy may map: an
 					 * IPv6 address may be inside the
-					 * prefix, not yet found */
+					 * prefix pref64.c finds */
 	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
 };
 
@@ -149,6 +158,29 @@ extern struct shim_fast shim_fast;
  * hook may read it.
  */
 void shim_fast_compute(const struct policy *policy);
+
+/*
+ * sockaddr_in_prefix - whether a, an IPv6 address, may lie inside the
+ * translate-prefix, for the fast path to leave it to the general one:
+ * inside it, or under auto not yet found (the general path finds it,
+ * unless a is one no such prefix holds, as policy_addr_v4() says).
+ */
+static inline bool sockaddr_in_prefix(const struct in6_addr *a)
+{
+	const uint8_t *prefix = shim_fast.prefix[1];
+	unsigned bytes = shim_fast.prefix_bytes;
+
+	if (__builtin_expect(shim_fast.v6_auto, 0)) {
+		if (!policy_may_be_nat64(a))
+			return false;
+		if (__atomic_load_n(&pref64_word, __ATOMIC_ACQUIRE) !=
+		    PREF64_KNOWN)
+			return true;
+		prefix = pref64_addr.s6_addr;
+		bytes = pref64_len / 8;
+	}
+	return bytes && !memcmp(a->s6_addr, prefix, bytes);
+}
 
 /*
  * sockaddr_route_class - what shim_fast says of a connect() (send false)
@@ -186,11 +218,7 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 		return SHIM_FAST_GENERAL;
 	/* An address inside the translate-prefix is the IPv4 host it
 	 * embeds (policy_dest_class()): the general path's. */
-	if (!v4 && family == AF_INET6 &&
-	    (shim_fast.v6_general ||
-	     (shim_fast.prefix_bytes &&
-	      !memcmp(sin6->sin6_addr.s6_addr, shim_fast.prefix[1],
-		      shim_fast.prefix_bytes))))
+	if (!v4 && family == AF_INET6 && sockaddr_in_prefix(&sin6->sin6_addr))
 		return SHIM_FAST_GENERAL;
 	/* policy_addr_class()'s rows. */
 	host = !v4 ? SHIM_FAST_IPV6

@@ -48,6 +48,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "resolve.h"
+#include "fast.h"
 
 /* The reason word of the log line: the length found, or none. */
 static const char *pref64_reason(unsigned len)
@@ -71,18 +72,15 @@ static const char *pref64_reason(unsigned len)
 	return "rfc7050-no-nat64-prefix";
 }
 
-/* The word's value once the prefix is known (found, or known none). */
-#define PREF64_KNOWN UINT64_MAX
-
 /*
  * 0 before anyone looked; the finder's (pid << 32 | tid) while it looks;
- * PREF64_KNOWN after.  pref64_addr and pref64_len are written before it
- * turns PREF64_KNOWN (release) and read after (acquire).
+ * PREF64_KNOWN after (fast.h).  pref64_addr and pref64_len are written
+ * before it turns PREF64_KNOWN (release) and read after (acquire).
  */
-static uint64_t pref64_word;
+uint64_t pref64_word;
+struct in6_addr pref64_addr;
+unsigned pref64_len;			/* 0: none */
 static atomic_uint pref64_gen;		/* bumped, and woken, when known */
-static struct in6_addr pref64_addr;
-static unsigned pref64_len;		/* 0: none */
 
 /* This thread's name for the word. */
 static uint64_t pref64_me(void)
