@@ -55,14 +55,15 @@ static unsigned fast_socket_pass(const struct policy *policy)
 
 /*
  * The action of one cell: what sockaddr_route() would do, with no rule
- * and no local-address, to a destination of class host on a socket with
- * the fdstate flags that the table tells apart.  translate says whether
- * the map outcome can be taken here (a /96 prefix, enforced, nothing
- * logged).
+ * and no local-address, to a destination of class host (given as an
+ * AF_INET6 ::ffff:a.b.c.d when v6) on a socket with the fdstate flags
+ * that the table tells apart.  translate says whether the map outcome can
+ * be taken here (a /96 prefix, enforced, nothing logged), mapped_self
+ * whether that prefix is ::ffff:0:0/96.
  */
 static unsigned char fast_route_cell(const struct policy *policy,
-				     unsigned host, unsigned flags,
-				     bool translate)
+				     unsigned host, bool v6, unsigned flags,
+				     bool translate, bool mapped_self)
 {
 	unsigned local = flags & FDSTATE_BOUND ? fdstate_local_class(flags)
 					       : FAM_NONE;
@@ -71,13 +72,19 @@ static unsigned char fast_route_cell(const struct policy *policy,
 	/* A map is taken here only with a prefix known now; else the
 	 * general path settles it (policy_outcome_settle()). */
 	o = policy_decide_unsettled(policy, RULE_NONE, host, local);
-	if (!(flags & FDSTATE_UPGRADED))
-		return o == OUTCOME_IPV4 || o == OUTCOME_IPV6
+	if (!(flags & FDSTATE_UPGRADED)) {
+		if (o == OUTCOME_IPV4 || o == OUTCOME_IPV6)
+			return SHIM_FAST_PASS;
+		/* Through ::ffff:0:0/96, an AF_INET6 socket's ::ffff:a.b.c.d
+		 * is mapped to itself (sockaddr_route_map()). */
+		return o == OUTCOME_MAP && v6 && (flags & FDSTATE_INET6) &&
+				       mapped_self
 			       ? SHIM_FAST_PASS
 			       : SHIM_FAST_GENERAL;
+	}
 	/* An upgraded socket's destinations are AF_INET: IPv4 hosts.  Audit
 	 * mode sends them as they are, which the general path does. */
-	if (!(host & FAM_IPV4) || !policy_enforce(policy))
+	if (v6 || !(host & FAM_IPV4) || !policy_enforce(policy))
 		return SHIM_FAST_GENERAL;
 	if (o == OUTCOME_IPV4)
 		return SHIM_FAST_MAPPED;
@@ -89,6 +96,8 @@ static unsigned char fast_route_cell(const struct policy *policy,
 /* The class of each row of shim_fast.route. */
 static const unsigned fast_host_class[SHIM_FAST_HOSTS] = {
 	[SHIM_FAST_IPV4] = FAM_IPV4,
+	[SHIM_FAST_AS6_IPV4] = FAM_IPV4,
+	[SHIM_FAST_AS6_LOOP4] = FAM_IPV4 | FAM_LOOP4,
 	[SHIM_FAST_IPV6] = FAM_IPV6,
 	[SHIM_FAST_LOOP4] = FAM_IPV4 | FAM_LOOP4,
 };
@@ -98,7 +107,7 @@ static void fast_route_compute(const struct policy *policy)
 	struct in6_addr prefix;
 	struct in_addr net;
 	unsigned len, host, flags;
-	bool translate;
+	bool translate, mapped_self;
 
 	shim_fast.prefix[0][10] = shim_fast.prefix[0][11] = 0xff;
 	/* translate-prefix = auto is found at the first decision that needs
@@ -116,14 +125,18 @@ static void fast_route_compute(const struct policy *policy)
 		       sizeof(shim_fast.prefix[1]));
 	translate = len == 96 && !policy_translate_by_address(policy) &&
 		    policy_enforce(policy) && !shim_logging(policy);
+	mapped_self = translate && !memcmp(shim_fast.prefix[1],
+					   shim_fast.prefix[0],
+					   sizeof(shim_fast.prefix[0]));
 	policy_peer_pool(policy, &net, &len);
 	shim_fast.pool_mask = len ? htonl(~0u << (32 - len)) : 0;
 	shim_fast.pool_net = net.s_addr & shim_fast.pool_mask;
 	for (host = 0; host < SHIM_FAST_HOSTS; host++)
 		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
 			shim_fast.route[host][flags] = fast_route_cell(
-				policy, fast_host_class[host], flags,
-				translate);
+				policy, fast_host_class[host],
+				host >= SHIM_FAST_AS6_IPV4, flags, translate,
+				mapped_self);
 }
 
 /* shim_fast_compute - see fast.h. */

@@ -116,7 +116,7 @@ enum shim_fast_action {
 
 #define SHIM_FAST_FLAGS                                                        \
 	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 |              \
-	 FDSTATE_BOUND_LOOP | FDSTATE_BOUND)
+	 FDSTATE_BOUND_LOOP | FDSTATE_BOUND | FDSTATE_INET6)
 
 /* --- translate-prefix = auto (pref64.c) ----------------------------------- */
 
@@ -130,8 +130,11 @@ extern unsigned pref64_len;
 /* The rows of shim_fast.route: a destination's class. */
 enum shim_fast_host {
 	SHIM_FAST_IPV4,		/* FAM_IPV4 */
-	SHIM_FAST_IPV6,		/* FAM_IPV6 */
 	SHIM_FAST_LOOP4,	/* FAM_IPV4 | FAM_LOOP4: 127.0.0.0/8 */
+	SHIM_FAST_IPV6,		/* FAM_IPV6 */
+	/* The first two again, as AF_INET6 at ::ffff:a.b.c.d: in order. */
+	SHIM_FAST_AS6_IPV4,
+	SHIM_FAST_AS6_LOOP4,
 	SHIM_FAST_HOSTS,
 };
 
@@ -220,10 +223,12 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 	 * embeds (policy_dest_class()): the general path's. */
 	if (!v4 && family == AF_INET6 && sockaddr_in_prefix(&sin6->sin6_addr))
 		return SHIM_FAST_GENERAL;
-	/* policy_addr_class()'s rows. */
+	/* policy_addr_class()'s rows, an IPv4 one apart as AF_INET6. */
 	host = !v4 ? SHIM_FAST_IPV6
 	       : v4[0] == 127 ? SHIM_FAST_LOOP4
 			      : SHIM_FAST_IPV4;
+	if (v4 && family == AF_INET6)
+		host += SHIM_FAST_AS6_IPV4 - SHIM_FAST_IPV4;
 	flags = fdstate_learn_fast(fd);
 	if (sockaddr_unpoliced(flags, family, send, msgflags)) {
 		flags = fdstate_confirm(fd);
