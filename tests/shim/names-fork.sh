@@ -19,6 +19,13 @@
 #          and the first's.  Before the fix the child's lookups walked
 #          half-moved buckets: the first name's addresses let through
 #          (child=11), every run.
+#   vm     the same stop, then a child that shares the parent's memory
+#          (clone(CLONE_VM | CLONE_VFORK): vfork(), posix_spawn()) checks
+#          the first name's addresses: the lock's holder is alive, so it
+#          must wait for it (seen waiting, all signals blocked) and then
+#          refuse them all.  Before the fix it took the lock over from
+#          the live thread, as from a dead one, and let them through
+#          (child=1).
 #
 # Runs in a private mount and network namespace: loopback only, names
 # from the test's own hosts file.  Needs top_builddir and top_srcdir, a C
@@ -86,5 +93,16 @@ expect "stall: the growing thread stopped inside the expansion" 1 \
 	"$(val "$tmp/stall" stalled)"
 expect "stall: the child refused every address it knew (0)" 0 \
 	"$(val "$tmp/stall" child)"
+
+in_ns env LD_PRELOAD="$preload:$tmp/names-stall.so" \
+	STACKSHIM_CONF="$tmp/policy.conf" "$probe" vm known.fork.test \
+	many.fork.test >"$tmp/vm" 2>"$tmp/vm.err"
+expect "vm: the probe's exit status" 0 "$?"
+expect "vm: the probe's stderr" "" "$(head -c 4000 "$tmp/vm.err")"
+expect "vm: the growing thread stopped inside the expansion" 1 \
+	"$(val "$tmp/vm" stalled)"
+expect "vm: the child waited for the live holder" 1 "$(val "$tmp/vm" waited)"
+expect "vm: the child refused every address it knew (0)" 0 \
+	"$(val "$tmp/vm" child)"
 
 finish
