@@ -55,8 +55,8 @@ static uint64_t lock_me(void)
 /*
  * Whether the holder held can never let go: a thread of another process
  * that does not share this one's memory (this is a child's copy of the
- * word; kcmp(2) missing or refused counts as not sharing), or a thread of
- * this process that has exited.
+ * word; kcmp(2) missing or refused counts as not sharing), or a thread
+ * that has exited.
  */
 static bool lock_orphaned(uint64_t held, uint64_t me)
 {
@@ -65,8 +65,8 @@ static bool lock_orphaned(uint64_t held, uint64_t me)
 	int saved_errno = errno;
 	bool gone;
 
-	if (pid != mine)
-		gone = syscall(SYS_kcmp, mine, pid, KCMP_VM, 0, 0) != 0;
+	if (pid != mine && syscall(SYS_kcmp, mine, pid, KCMP_VM, 0, 0) != 0)
+		gone = true;
 	else
 		gone = syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
 	errno = saved_errno;
