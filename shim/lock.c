@@ -15,7 +15,12 @@
  * its own (a child's copy of its parent's word), or by a thread that is
  * no longer one of its own process's (tgkill(2) says ESRCH), takes it
  * over.  A mutex could do neither: glibc's robust mutexes are released
- * when the owner thread dies, not when a child is made without it.
+ * when the owner thread dies, not when a child is made without it.  A
+ * process of another pid that shares this one's memory (a vfork() child,
+ * or one of clone(CLONE_VM), as posix_spawn() makes) sees a live holder,
+ * a thread of its parent that will let go: kcmp(2) tells it, and it
+ * waits.  What a holder that never lets go left half changed is for the
+ * guarded table to survive (shim/names.c).
  *
  * Everything is a system call or an atomic: the lock is safe to take from
  * a signal handler (of another thread than the holder's), and takes no
@@ -25,6 +30,7 @@
  */
 #include "config.h"
 
+#include <linux/kcmp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,17 +54,21 @@ static uint64_t lock_me(void)
 
 /*
  * Whether the holder held can never let go: a thread of another process
- * (this is a child's copy of the word) or a thread that has exited.
+ * that does not share this one's memory (this is a child's copy of the
+ * word; kcmp(2) missing or refused counts as not sharing), or a thread
+ * that has exited.
  */
 static bool lock_orphaned(uint64_t held, uint64_t me)
 {
 	pid_t pid = (pid_t)(held >> 32), tid = (pid_t)(uint32_t)held;
+	pid_t mine = (pid_t)(me >> 32);
 	int saved_errno = errno;
 	bool gone;
 
-	if (pid != (pid_t)(me >> 32))
-		return true;
-	gone = syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
+	if (pid != mine && syscall(SYS_kcmp, mine, pid, KCMP_VM, 0, 0) != 0)
+		gone = true;
+	else
+		gone = syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
 	errno = saved_errno;
 	return gone;
 }

@@ -53,7 +53,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -372,11 +371,23 @@ bool shim_logging(const struct policy *policy)
 	return policy && policy_log(policy) != LOG_OFF;
 }
 
-/* shim_rule_format - see shim.h. */
+/*
+ * shim_rule_format - see shim.h.  With the line's own writers, not
+ * snprintf(): the hooks that log a rule are async-signal-safe, and
+ * vfprintf() is not (it reads the locale, and allocates for some
+ * conversions).
+ */
 int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s:%u", rule->file ? rule->file : "-",
-			rule->line);
+	struct log_buf b = {buf, 0, len - 1};
+
+	if (!len)
+		return 0;
+	log_puts(&b, rule->file ? rule->file : "-");
+	log_put(&b, ":", 1);
+	log_uint(&b, rule->line, 1);
+	buf[b.len] = '\0';
+	return (int)b.len;
 }
 
 /* shim_log - see shim.h. */

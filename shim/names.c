@@ -13,7 +13,9 @@
  *
  * The table is bounded: past NAMES_MAX addresses the oldest is forgotten
  * (its connections then follow the address rules).  A newer answer for an
- * address replaces an older one's name.  shim_lock() guards the table.
+ * address replaces an older one's name.  shim_lock() guards the table;
+ * a child that took the lock over from a thread its parent had in the
+ * middle of a change finds it whole all the same (names_ring below).
  *
  * Out of memory, an answer that cannot be remembered must not be handed
  * out (its name's port rules would not follow it: failing open), so
@@ -44,22 +46,134 @@ static bool names_oomed;
 
 struct names_entry {
 	struct policy_addr addr;	/* the key */
-	char *name;
+	char *name;			/* replaced atomically, freed after */
 	UT_hash_handle hh;
 };
 
-static struct names_entry *names_table;	/* oldest first */
-static atomic_uint names_count;		/* read without the lock */
+/*
+ * Every entry is in names_ring, by age: names_next is the slot the next
+ * entry takes, the oldest entry's once all are in use.  names_table is
+ * the index of the ring's entries, by address.
+ *
+ * A child made by _Fork() (or another fork that runs no atfork handler)
+ * while a thread of its parent held the lock may find the index half
+ * changed: uthash links an entry, moves every entry to new buckets and
+ * frees the old ones, unlinks, in many steps.  The ring is changed one
+ * pointer at a time, an entry freed only once it is on neither, so it is
+ * whole at every step.  names_changing says that the index is being
+ * changed: a thread that takes the lock and finds it set took it over
+ * from a holder that will never finish (shim/lock.c), and gives the index
+ * up, without freeing what may be half linked (leaked, in that child),
+ * for a scan of the ring; names_remember() builds it again.
+ */
+static struct names_entry *names_ring[NAMES_MAX];
+static unsigned names_next;
+static struct names_entry *names_table;
+static atomic_uint names_count;		/* slots in use, read without the lock */
+static int names_changing;
+static bool names_unindexed;		/* names_table given up: scan the ring */
 
-/* Forget the oldest entry; the lock is held. */
-static void names_evict(void)
+/* The index is about to change: a child made from here on gives it up. */
+static void names_change_begin(void)
 {
-	struct names_entry *e = names_table;
+	__atomic_store_n(&names_changing, 1, __ATOMIC_RELAXED);
+	/* No store of the change may be seen before the flag is. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
-	HASH_DEL(names_table, e);
-	free(e->name);
-	free(e);
-	atomic_fetch_sub(&names_count, 1);
+/* The index is whole again. */
+static void names_change_end(void)
+{
+	__atomic_store_n(&names_changing, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Take the lock; give the index up when its last holder left it half
+ * changed (names_changing still set).
+ */
+static void names_hold(sigset_t *old)
+{
+	shim_lock(old);
+	if (!__atomic_load_n(&names_changing, __ATOMIC_ACQUIRE))
+		return;
+	names_table = NULL;
+	names_unindexed = true;
+	names_change_end();
+}
+
+/* The entry of addr, or NULL; the lock is held. */
+static struct names_entry *names_find(const struct policy_addr *addr)
+{
+	struct names_entry *e;
+	unsigned i;
+
+	if (!names_unindexed) {
+		HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
+		return e;
+	}
+	for (i = 0; i < NAMES_MAX; i++) {
+		e = __atomic_load_n(&names_ring[i], __ATOMIC_ACQUIRE);
+		if (e && !memcmp(&e->addr, addr, sizeof(*addr)))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * The index, built again from the ring after it was given up; the lock is
+ * held.  Out of memory, the ring stays scanned.
+ */
+static void names_reindex(void)
+{
+	unsigned i;
+
+	names_change_begin();
+	names_table = NULL;
+	names_oomed = false;
+	for (i = 0; i < NAMES_MAX && !names_oomed; i++)
+		if (names_ring[i])
+			HASH_ADD(hh, names_table, addr,
+				 sizeof(names_ring[i]->addr), names_ring[i]);
+	if (names_oomed)
+		HASH_CLEAR(hh, names_table);	/* the buckets, not the entries */
+	else
+		names_unindexed = false;
+	names_change_end();
+}
+
+/*
+ * Put e in the next slot of the ring, and in the index, forgetting the
+ * slot's entry (the oldest); the lock is held.  False when uthash could
+ * not allocate: nothing changed.  One change of the index: a child made
+ * half-way finds the ring with the old entry or e in the slot, each
+ * whole, and names_next at the slot or past it.
+ */
+static bool names_insert(struct names_entry *e)
+{
+	unsigned slot = names_next;
+	struct names_entry *old = names_ring[slot];
+
+	names_change_begin();
+	if (!names_unindexed) {
+		names_oomed = false;
+		HASH_ADD(hh, names_table, addr, sizeof(e->addr), e);
+		if (names_oomed) {
+			names_change_end();
+			return false;
+		}
+		if (old)
+			HASH_DEL(names_table, old);
+	}
+	if (!old)
+		atomic_fetch_add(&names_count, 1);
+	__atomic_store_n(&names_ring[slot], e, __ATOMIC_RELEASE);
+	names_next = (slot + 1) % NAMES_MAX;
+	names_change_end();
+	if (old) {
+		free(old->name);
+		free(old);
+	}
+	return true;
 }
 
 /*
@@ -68,19 +182,21 @@ static void names_evict(void)
  * addr still holds, so that what it handed out stays ruled), and this
  * answer must not be handed out.  A newer answer for an address takes
  * over its entry in place, keeping its age: taking it out and adding it
- * again could fail in uthash's bucket expansion and lose both.
+ * again could fail in uthash's bucket expansion and lose both.  A new
+ * entry is indexed before the oldest is forgotten, for the same reason.
  */
 static bool names_put(const struct policy_addr *addr, const char *name)
 {
 	struct names_entry *e;
-	char *copy = strdup(name);
+	char *copy = strdup(name), *was;
 
 	if (!copy)
 		return false;
-	HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
+	e = names_find(addr);
 	if (e) {
-		free(e->name);
-		e->name = copy;
+		was = e->name;
+		__atomic_store_n(&e->name, copy, __ATOMIC_RELEASE);
+		free(was);
 		return true;
 	}
 	e = malloc(sizeof(*e));
@@ -90,16 +206,11 @@ static bool names_put(const struct policy_addr *addr, const char *name)
 	}
 	e->addr = *addr;
 	e->name = copy;
-	if (atomic_load(&names_count) >= NAMES_MAX)
-		names_evict();
-	names_oomed = false;
-	HASH_ADD(hh, names_table, addr, sizeof(e->addr), e);
-	if (names_oomed) {
+	if (!names_insert(e)) {
 		free(e->name);
 		free(e);
 		return false;
 	}
-	atomic_fetch_add(&names_count, 1);
 	return true;
 }
 
@@ -116,7 +227,9 @@ bool names_remember(const struct policy *policy, const char *name,
 	if (!policy || !name || !policy_rule_count(policy) ||
 	    !policy_name_ruled(policy, name))
 		return true;
-	shim_lock(&old);
+	names_hold(&old);
+	if (names_unindexed)
+		names_reindex();
 	for (; list; list = list->ai_next) {
 		if (!list->ai_addr ||
 		    !sockaddr_parse(list->ai_addr, list->ai_addrlen, &in))
@@ -133,16 +246,18 @@ bool names_remember(const struct policy *policy, const char *name,
 bool names_lookup(const struct policy_addr *addr, char *buf, size_t len)
 {
 	struct names_entry *e;
+	const char *name;
 	int saved_errno = errno;
 	bool found = false;
 	sigset_t old;
 
 	if (!atomic_load(&names_count) || !len)
 		return false;
-	shim_lock(&old);
-	HASH_FIND(hh, names_table, addr, sizeof(*addr), e);
-	if (e && strlen(e->name) < len) {
-		strcpy(buf, e->name);
+	names_hold(&old);
+	e = names_find(addr);
+	name = e ? __atomic_load_n(&e->name, __ATOMIC_ACQUIRE) : NULL;
+	if (name && strlen(name) < len) {
+		strcpy(buf, name);
 		found = true;
 	}
 	shim_unlock(&old);

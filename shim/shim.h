@@ -376,7 +376,11 @@ bool shim_log_emit(const struct policy *policy, const char *line, size_t len);
  */
 void shim_log_closed(unsigned first, unsigned last);
 
-/* shim_rule_format - "FILE:LINE" of rule into buf, as snprintf. */
+/*
+ * shim_rule_format - "FILE:LINE" of rule ("-" for no file) into buf of len
+ * bytes, cut to fit and always terminated (len > 0); returns the length
+ * written.  Async-signal-safe.  (shim/log.c)
+ */
 int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len);
 
 /*

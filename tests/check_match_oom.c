@@ -1,0 +1,286 @@
+/*
+ * check_match_oom.c - a rule index that cannot be built fails closed
+ * (issue 17, item 13): when an allocation of match_build() (policy/match.c)
+ * fails, policy_index_failed() says so, and until the index is built every
+ * lookup answers deny (policy_match_dest(), policy_match_addr(),
+ * policy_match_name()) and every name is ruled (policy_name_ruled()), so
+ * that the shim's name memory keeps each answer; the next selection that
+ * can allocate builds it and the rules answer again.
+ *
+ * malloc(), calloc(), realloc() and aligned_alloc() are replaced by
+ * functions that count their calls and, when armed, fail the Nth one.
+ * The selection that indexes a [program] section's rules is run once to
+ * count its allocations, then once for each of them failed in turn.
+ * Nothing of Check's runs while armed: its assertions allocate.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The allocator the program would have had without these: glibc's, or in
+ * a sanitizer build the sanitizer's.
+ */
+static void *next_fn(const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (!fn)
+		abort();
+	return fn;
+}
+
+/* Allocations counted while armed; the one to fail (0: none), or all. */
+static int armed, fail_all;
+static unsigned allocs, fail_at;
+
+/* Whether this allocation is to fail; counts it when armed. */
+static bool alloc_fails(void)
+{
+	if (!armed)
+		return false;
+	return ++allocs == fail_at || fail_all;
+}
+
+void *malloc(size_t size)
+{
+	static void *(*next)(size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(size_t))next_fn("malloc");
+	return next(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	static void *(*next)(size_t, size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(size_t, size_t))next_fn("calloc");
+	return next(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+	static void *(*next)(void *, size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(void *, size_t))next_fn("realloc");
+	return next(p, size);
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	static void *(*next)(size_t, size_t);
+
+	if (alloc_fails())
+		return NULL;
+	if (!next)
+		next = (void *(*)(size_t, size_t))next_fn("aligned_alloc");
+	return next(align, size);
+}
+
+/* Global rules, and a section's: selecting "ruled" indexes both. */
+static const char conf[] =
+	"deny = 192.0.2.0/24\n"			/* 1 */
+	"[program ruled]\n"			/* 2 */
+	"allow = 198.51.100.7 443 tcp\n"		/* 3 */
+	"map = 2001:db8::/32 80\n"			/* 4 */
+	"deny = blocked.test\n"			/* 5 */
+	"allow = open.test 22\n";			/* 6 */
+
+/* A lookup, and its rule with the index built ("-": none). */
+static const struct lookup {
+	const char *what;	/* an address literal, or a name */
+	unsigned port;
+	enum policy_proto proto;
+	const char *built;
+} lookups[] = {
+	{"192.0.2.9", 80, PROTO_TCP, "deny:1"},
+	{"198.51.100.7", 443, PROTO_TCP, "allow:3"},
+	{"198.51.100.8", 443, PROTO_TCP, "-"},
+	{"2001:db8::1", 80, PROTO_UDP, "map:4"},
+	{"::1", 22, PROTO_TCP, "-"},
+	{"::ffff:203.0.113.1", 0, PROTO_ANY, "-"},
+	{"blocked.test", 80, PROTO_TCP, "deny:5"},
+	{"open.test", 22, PROTO_TCP, "allow:6"},
+	{"other.test", 22, PROTO_TCP, "-"},
+};
+
+static struct policy *parsed(void)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(policy_parse_buffer(p, "t.conf", conf, strlen(conf),
+					  &err) == 0,
+		      "%s:%u:%u: %s", err.file, err.line, err.column, err.text);
+	ck_assert_int_eq(policy_select(p, "plain", NULL), 0);
+	ck_assert(!policy_index_failed(p));
+	return p;
+}
+
+/* "action:line" of what a lookup of l finds, "-" for nothing. */
+static void answer(const struct policy *p, const struct lookup *l,
+		   char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[RULE_NONE] = "none",
+		[RULE_ALLOW] = "allow",
+		[RULE_DENY] = "deny",
+		[RULE_MAP] = "map",
+	};
+	struct policy_addr a;
+	struct policy_rule r;
+	bool found;
+
+	if (policy_addr_parse(l->what, &a) == 0)
+		found = policy_match_dest(p, &a, (uint16_t)l->port, l->proto,
+					  &r);
+	else
+		found = policy_match_name(p, l->what, (uint16_t)l->port,
+					  l->proto, &r);
+	if (!found) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf, len, "%s:%u", names[r.action], r.line);
+	/* Every rule found names the config it came from. */
+	ck_assert_str_eq(r.file, "t.conf");
+}
+
+/* Every lookup answers as with the index built. */
+static void assert_built(const struct policy *p)
+{
+	char got[32];
+	size_t i;
+
+	ck_assert(!policy_index_failed(p));
+	for (i = 0; i < ARRAY_SIZE(lookups); i++) {
+		answer(p, &lookups[i], got, sizeof(got));
+		ck_assert_msg(!strcmp(got, lookups[i].built),
+			      "%s %u: %s, expected %s", lookups[i].what,
+			      lookups[i].port, got, lookups[i].built);
+	}
+	ck_assert(policy_name_ruled(p, "blocked.test"));
+	ck_assert(!policy_name_ruled(p, "other.test"));
+}
+
+/* Every lookup answers deny, naming no line; every name is ruled. */
+static void assert_closed(const struct policy *p)
+{
+	char got[32];
+	size_t i;
+
+	ck_assert(policy_index_failed(p));
+	for (i = 0; i < ARRAY_SIZE(lookups); i++) {
+		answer(p, &lookups[i], got, sizeof(got));
+		ck_assert_msg(!strcmp(got, "deny:0"), "%s %u: %s, expected %s",
+			      lookups[i].what, lookups[i].port, got, "deny:0");
+		ck_assert(policy_name_ruled(p, lookups[i].what));
+	}
+}
+
+/* The allocations of selecting "ruled" (indexing its rules), counted. */
+static unsigned select_allocs(void)
+{
+	struct policy *p = parsed();
+	int selected;
+
+	allocs = 0;
+	fail_at = 0;
+	armed = 1;
+	selected = policy_select(p, "ruled", NULL);
+	armed = 0;
+	ck_assert_int_eq(selected, 1);
+	assert_built(p);
+	policy_free(p);
+	return allocs;
+}
+
+/*
+ * Each allocation of the selection failed in turn: the selection leaves
+ * the policy failed closed, and the next one that can allocate indexes
+ * the rules again.
+ */
+START_TEST(test_each_allocation)
+{
+	unsigned n = select_allocs(), i;
+	struct policy *p;
+	int selected;
+
+	/* match_build(): where[], the index, its filter, its slots, its
+	 * runs of several rules for one key (two rules of .test names share
+	 * no key, so there may be none). */
+	ck_assert_msg(n >= 4, "%u allocations", n);
+	for (i = 1; i <= n; i++) {
+		p = parsed();
+		allocs = 0;
+		fail_at = i;
+		armed = 1;
+		selected = policy_select(p, "ruled", NULL);
+		armed = 0;
+		ck_assert_int_eq(selected, 1);
+		ck_assert_msg(policy_index_failed(p),
+			      "allocation %u of %u failed, index built", i, n);
+		assert_closed(p);
+		/* Selecting another program with rules of its own would build
+		 * again; the same selection must too, not keep the failure. */
+		ck_assert_int_eq(policy_select(p, "ruled", NULL), 1);
+		assert_built(p);
+		policy_free(p);
+	}
+}
+END_TEST
+
+/* Every allocation failing: the same, and the global rules deny too. */
+START_TEST(test_no_memory)
+{
+	struct policy *p = parsed();
+
+	fail_all = 1;
+	armed = 1;
+	policy_select(p, "ruled", NULL);
+	armed = 0;
+	fail_all = 0;
+	assert_closed(p);
+	policy_free(p);
+}
+END_TEST
+
+static Suite *match_oom_suite(void)
+{
+	Suite *s = suite_create("match_oom");
+	TCase *tc = tcase_create("match_oom");
+
+	tcase_add_test(tc, test_each_allocation);
+	tcase_add_test(tc, test_no_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(match_oom_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
