@@ -1,6 +1,8 @@
 /*
- * internal.h - what config.c and rules.c share; nothing outside policy/
- * includes it.
+ * internal.h - what the files of policy/ share: the policy object's
+ * layout, the captured source's, and the helpers one file gives another.
+ * Outside policy/ only tests/check_config.c includes it, to look inside
+ * a captured source.
  */
 #ifndef STACKSHIM_POLICY_INTERNAL_H
 #define STACKSHIM_POLICY_INTERNAL_H
@@ -119,6 +121,27 @@ void config_report(struct policy *policy, struct policy_error *err,
 		   unsigned *count, const char *file, unsigned line,
 		   unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+
+/*
+ * A captured source (policy_capture(), policy.h): the config file's bytes
+ * and the STACKSHIM_* variables, kept in room while they fit.
+ */
+struct policy_source {
+	bool secure;
+	bool file;		/* a config file was to be read */
+	const char *path;	/* the config file read; NULL: none */
+	char *text;		/* its bytes */
+	size_t len;
+	int rc;			/* 0, or the negative errno reading it failed with */
+	bool report;		/* rc is reported (error), not silent */
+	struct policy_error error;
+	char **env;		/* the STACKSHIM_* variables; NULL: none */
+	/* The copies' memory while they fit, so that a process whose
+	 * library captures a small config at load has no heap to set up
+	 * for it; room is never cleared, and only its used bytes touched. */
+	size_t used;
+	_Alignas(max_align_t) char room[4096];
+};
 
 /*
  * config_source_read - open, check and read the config file at path into

@@ -325,33 +325,39 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
  * What policy_load() takes from outside the process, captured at one
  * moment so that the policy can be built later from what the process
  * started with, whatever it has done to its environment, its root or its
- * privileges meanwhile.  Filled by policy_capture(); its fields are
- * policy.c's.
+ * privileges meanwhile.  Its fields are policy/'s own (policy/internal.h).
+ * A caller keeps one in a struct policy_source_storage, which a library
+ * can hold in static memory: policy_capture() then allocates nothing for
+ * a small config, and a constructor can capture before malloc() is ready.
  */
-struct policy_source {
-	bool secure;
-	bool file;		/* a config file was to be read */
-	const char *path;	/* the config file read; NULL: none */
-	char *text;		/* its bytes */
-	size_t len;
-	int rc;			/* 0, or the negative errno reading it failed with */
-	bool report;		/* rc is reported (error), not silent */
-	struct policy_error error;
-	char **env;		/* the STACKSHIM_* variables; NULL: none */
-	/* The copies' memory while they fit, so that a process whose
-	 * library captures a small config at load has no heap to set up
-	 * for it; room is never cleared, and only its used bytes touched. */
-	size_t used;
-	_Alignas(max_align_t) char room[4096];
+struct policy_source;
+
+/* Bytes that hold a struct policy_source on every target; policy/source.c
+ * checks that it fits. */
+#define POLICY_SOURCE_SIZE (4096 + 768)
+
+struct policy_source_storage {
+	_Alignas(max_align_t) unsigned char opaque[POLICY_SOURCE_SIZE];
 };
+
+/*
+ * policy_source_in - the struct policy_source that storage holds, to hand
+ * to the functions below; storage need not be initialised first.
+ */
+static inline struct policy_source *
+policy_source_in(struct policy_source_storage *storage)
+{
+	return (struct policy_source *)(void *)storage->opaque;
+}
 
 /*
  * policy_capture - the first half of policy_load(): the STACKSHIM_*
  * variables of envp copied, and the config file it names (or system_path)
  * opened, checked and read into memory, nothing parsed.  A file that
  * cannot be read is recorded in src, not reported: policy_load_source()
- * reports it.  The copies are kept in src's room, and allocated only
- * when they do not fit there.  Returns src->rc.
+ * reports it.  The copies are kept inside src while they fit, and
+ * allocated only when they do not.  Returns 0 or the negative errno
+ * reading failed with.
  */
 int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 		   const char *system_path);
@@ -365,8 +371,17 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 int policy_load_source(struct policy *policy, const struct policy_source *src,
 		       struct policy_error *err);
 
-/* policy_source_release - free what policy_capture() kept; src is zeroed. */
+/* policy_source_release - free what policy_capture() kept; src is emptied. */
 void policy_source_release(struct policy_source *src);
+
+/*
+ * policy_source_may_select - whether the captured file may hold
+ * [program NAME] sections, so that the caller must note its executable
+ * now, for policy_select(), before the program can change its name or
+ * its root: false when no file was read, and when a file of at most a
+ * page holds no '['.  A longer file is not searched: noting costs less.
+ */
+bool policy_source_may_select(const struct policy_source *src);
 
 /*
  * policy_select - choose the [program NAME] sections that apply: those whose
