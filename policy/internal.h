@@ -181,7 +181,7 @@ int config_source_fail(struct policy_source *src, const char *path, int rc,
 
 /*
  * config_read - read and parse the config file at path, reporting a file
- * that cannot be read at line 0.
+ * that cannot be read at line 0.  Returns as policy_parse_file().
  */
 int config_read(struct policy *policy, const char *path,
 		struct policy_error *err);
@@ -201,7 +201,11 @@ struct fault {
 	char text[200];
 };
 
-/* A config keyword: its name, and for a scalar how its value reads and prints. */
+/*
+ * A config keyword: its name, and for a scalar how its value reads
+ * (parse: 0, -EINVAL with the fault set, or -ENOMEM) and prints (format:
+ * as snprintf).
+ */
 struct keyword {
 	const char *name;
 	enum key key;

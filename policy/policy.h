@@ -247,17 +247,17 @@ int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
 			   struct in_addr *v4);
 
 /*
- * policy_pref64_of - the NAT64 prefix an AAAA answer for ipv4only.arpa
- * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
- * holds neither well-known IPv4 address at one of RFC 6052's places.
- */
-/*
  * policy_ipv4_global - whether v4 is a global IPv4 address: not one of the
  * networks RFC 5735 §3 lists (RFC 1918's among them) nor RFC 6598's, which
  * RFC 6052 §3.1 forbids the well-known prefix 64:ff9b::/96 to carry.
  */
 bool policy_ipv4_global(const struct in_addr *v4);
 
+/*
+ * policy_pref64_of - the NAT64 prefix an AAAA answer for ipv4only.arpa
+ * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
+ * holds neither well-known IPv4 address at one of RFC 6052's places.
+ */
 int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
 		     unsigned *len);
 
@@ -290,8 +290,8 @@ void policy_on_error(struct policy *policy,
 /*
  * policy_parse_file - read a config file into policy.  A policy holds at most
  * one file; a second call fails with -EEXIST.  Returns 0, a negative errno
- * from opening or reading (-ENOENT, -EACCES, ...), or -EINVAL for a syntax or
- * value error; err says where and what.
+ * from opening or reading (-ENOENT, -EACCES, ...), -EINVAL for a syntax or
+ * value error, or -ENOMEM; err says where and what.
  */
 int policy_parse_file(struct policy *policy, const char *path,
 		      struct policy_error *err);
@@ -305,7 +305,7 @@ int policy_parse_buffer(struct policy *policy, const char *name,
  * local-address, translate-prefix, peer-pool, enforce, log) for every
  * program, above the file and its sections.  source names the origin in
  * errors ("--stack", "STACKSHIM_STACK").  The last override of a key wins.
- * Returns 0, or -EINVAL (err filled, policy unchanged).
+ * Returns 0, or -EINVAL or -ENOMEM (err filled, the settings unchanged).
  */
 int policy_set(struct policy *policy, const char *key, const char *value,
 	       const char *source, struct policy_error *err);
@@ -671,7 +671,8 @@ size_t policy_escape(char *out, size_t len, const char *in);
  * network, its first (network) and last (broadcast) addresses left out,
  * given in order to IPv6 addresses as they are first asked for; once
  * all are given, one long idle may be taken back (policy_pool_assign_at()
- * below): an address stands for one IPv6 address until then.  At most POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
+ * below): an address stands for one IPv6 address until then.  At most
+ * POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
  *
  * Lookups take no lock: they read with acquire loads what a writer
  * published with release stores.  policy_pool_assign() must be called with
@@ -755,7 +756,7 @@ bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
 /*
  * policy_pool_assign - the pool address of v6, given now when it has none
  * (then *fresh is set true; fresh may be NULL).  The writer lock must be
- * held.  Returns 0, or ENOSPC when every address of the pool is given.
+ * held.  Returns 0, or -ENOSPC when every address of the pool is given.
  */
 int policy_pool_assign(struct policy_pool *pool, const struct in6_addr *v6,
 		       struct in_addr *v4, bool *fresh);
@@ -808,8 +809,8 @@ bool policy_pool_v6_at(const struct policy_pool *pool, const struct in_addr *v4,
  * policy_pool_assign_at - policy_pool_assign() at now: when the pool is
  * full, the first entry idle for POLICY_POOL_IDLE that a sweep of at most
  * 4,096 entries (from where the last one stopped) meets is given to v6.
- * *given says which.  The writer lock must be held.  Returns 0, or ENOSPC
- * when the pool is full and the sweep met no idle entry.
+ * *given says which.  The writer lock must be held.  Returns 0, or
+ * -ENOSPC when the pool is full and the sweep met no idle entry.
  */
 int policy_pool_assign_at(struct policy_pool *pool, const struct in6_addr *v6,
 			  struct in_addr *v4, uint32_t now,
