@@ -1,13 +1,16 @@
 /*
  * policy.h - the stackshim policy engine.
  *
- * This is the only header that shim/ and cli/ include.  policy/ is a pure
- * library: it parses configuration, answers questions and formats text into
- * buffers it is handed.  It never prints, never exits, never interposes and
- * keeps no state outside the objects its caller owns.
+ * This is the only header of policy/ that shim/ and cli/ include.
+ * policy/ is a pure library: it parses configuration, answers questions
+ * and formats text into buffers it is handed.  It never prints, never
+ * exits, never interposes and keeps no state outside the objects its
+ * caller owns.
  *
- * Errors: functions return 0 on success or a negative errno; those that read
- * configuration also fill a caller-owned struct policy_error.
+ * Errors: a function that can fail returns 0 on success or a negative
+ * errno; those that read configuration also fill a caller-owned struct
+ * policy_error.  A lookup that finds nothing returns false, and the
+ * checks of a peer-pool region name their fault (enum policy_pool_fault).
  *
  * Threads: a policy is built (new, parse, load, set, select) by one thread;
  * once built, the functions that take a const struct policy only read it and
@@ -125,12 +128,12 @@ struct policy;
 
 /*
  * policy_table_decide - the outcome of one cell of the selection table.
- * stack is an enum policy_stack; host is FAM_IPV4, FAM_IPV6 or FAM_BOTH; local
- * is any enum policy_fam (FAM_NONE: no local address); prefer is FAM_IPV4 or
- * FAM_IPV6 and decides a host whose both families are usable; mapped false
- * turns every OUTCOME_MAP into OUTCOME_FAIL_HOST.
- */
-/*
+ * stack is an enum policy_stack; host is FAM_IPV4, FAM_IPV6 or FAM_BOTH
+ * (FAM_NONE: below); local is any enum policy_fam (FAM_NONE: no local
+ * address); prefer is FAM_IPV4 or FAM_IPV6 and decides a host whose both
+ * families are usable; mapped false turns every OUTCOME_MAP into
+ * OUTCOME_FAIL_HOST.
+ *
  * host FAM_NONE asks about the local address alone: the answer is then
  * OUTCOME_FAIL_LOCAL or OUTCOME_FAIL_HOST (no host to reach).  host and
  * local may carry FAM_LOOP4, which this table ignores: pass the stack
@@ -273,6 +276,7 @@ int policy_pref64_find(const struct addrinfo *list, struct in6_addr *prefix,
 
 /* policy_new - a policy holding the built-in defaults; NULL without memory. */
 struct policy *policy_new(void);
+/* policy_free - free policy and everything it holds; NULL is allowed. */
 void policy_free(struct policy *policy);
 
 /*
@@ -460,6 +464,7 @@ enum policy_outcome policy_decide_dest(const struct policy *policy,
  * loaded or selected (policy_refresh()).
  */
 bool policy_may_map(const struct policy *policy);
+/* policy_peer_pool - the effective peer-pool network, net/len. */
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 		      unsigned *len);
 
