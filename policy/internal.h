@@ -1,6 +1,8 @@
 /*
- * internal.h - what config.c and rules.c share; nothing outside policy/
- * includes it.
+ * internal.h - what the files of policy/ share: the policy object's
+ * layout, the captured source's, and the helpers one file gives another.
+ * Outside policy/ only tests/check_config.c includes it, to look inside
+ * a captured source.
  */
 #ifndef STACKSHIM_POLICY_INTERNAL_H
 #define STACKSHIM_POLICY_INTERNAL_H
@@ -121,6 +123,27 @@ void config_report(struct policy *policy, struct policy_error *err,
 	__attribute__((format(printf, 7, 8)));
 
 /*
+ * A captured source (policy_capture(), policy.h): the config file's bytes
+ * and the STACKSHIM_* variables, kept in room while they fit.
+ */
+struct policy_source {
+	bool secure;
+	bool file;		/* a config file was to be read */
+	const char *path;	/* the config file read; NULL: none */
+	char *text;		/* its bytes */
+	size_t len;
+	int rc;			/* 0, or the negative errno reading it failed with */
+	bool report;		/* rc is reported (error), not silent */
+	struct policy_error error;
+	char **env;		/* the STACKSHIM_* variables; NULL: none */
+	/* The copies' memory while they fit, so that a process whose
+	 * library captures a small config at load has no heap to set up
+	 * for it; room is never cleared, and only its used bytes touched. */
+	size_t used;
+	_Alignas(max_align_t) char room[4096];
+};
+
+/*
  * config_source_read - open, check and read the config file at path into
  * src->text and src->len (src->path set), parsing nothing: anything but a
  * regular file or /dev/null is refused unopened, and with trusted set a
@@ -158,7 +181,7 @@ int config_source_fail(struct policy_source *src, const char *path, int rc,
 
 /*
  * config_read - read and parse the config file at path, reporting a file
- * that cannot be read at line 0.
+ * that cannot be read at line 0.  Returns as policy_parse_file().
  */
 int config_read(struct policy *policy, const char *path,
 		struct policy_error *err);
@@ -178,7 +201,11 @@ struct fault {
 	char text[200];
 };
 
-/* A config keyword: its name, and for a scalar how its value reads and prints. */
+/*
+ * A config keyword: its name, and for a scalar how its value reads
+ * (parse: 0, -EINVAL with the fault set, or -ENOMEM) and prints (format:
+ * as snprintf).
+ */
 struct keyword {
 	const char *name;
 	enum key key;

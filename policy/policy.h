@@ -1,13 +1,16 @@
 /*
  * policy.h - the stackshim policy engine.
  *
- * This is the only header that shim/ and cli/ include.  policy/ is a pure
- * library: it parses configuration, answers questions and formats text into
- * buffers it is handed.  It never prints, never exits, never interposes and
- * keeps no state outside the objects its caller owns.
+ * This is the only header of policy/ that shim/ and cli/ include.
+ * policy/ is a pure library: it parses configuration, answers questions
+ * and formats text into buffers it is handed.  It never prints, never
+ * exits, never interposes and keeps no state outside the objects its
+ * caller owns.
  *
- * Errors: functions return 0 on success or a negative errno; those that read
- * configuration also fill a caller-owned struct policy_error.
+ * Errors: a function that can fail returns 0 on success or a negative
+ * errno; those that read configuration also fill a caller-owned struct
+ * policy_error.  A lookup that finds nothing returns false, and the
+ * checks of a peer-pool region name their fault (enum policy_pool_fault).
  *
  * Threads: a policy is built (new, parse, load, set, select) by one thread;
  * once built, the functions that take a const struct policy only read it and
@@ -125,12 +128,12 @@ struct policy;
 
 /*
  * policy_table_decide - the outcome of one cell of the selection table.
- * stack is an enum policy_stack; host is FAM_IPV4, FAM_IPV6 or FAM_BOTH; local
- * is any enum policy_fam (FAM_NONE: no local address); prefer is FAM_IPV4 or
- * FAM_IPV6 and decides a host whose both families are usable; mapped false
- * turns every OUTCOME_MAP into OUTCOME_FAIL_HOST.
- */
-/*
+ * stack is an enum policy_stack; host is FAM_IPV4, FAM_IPV6 or FAM_BOTH
+ * (FAM_NONE: below); local is any enum policy_fam (FAM_NONE: no local
+ * address); prefer is FAM_IPV4 or FAM_IPV6 and decides a host whose both
+ * families are usable; mapped false turns every OUTCOME_MAP into
+ * OUTCOME_FAIL_HOST.
+ *
  * host FAM_NONE asks about the local address alone: the answer is then
  * OUTCOME_FAIL_LOCAL or OUTCOME_FAIL_HOST (no host to reach).  host and
  * local may carry FAM_LOOP4, which this table ignores: pass the stack
@@ -247,17 +250,17 @@ int policy_rfc6052_extract(const struct in6_addr *addr, unsigned len,
 			   struct in_addr *v4);
 
 /*
- * policy_pref64_of - the NAT64 prefix an AAAA answer for ipv4only.arpa
- * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
- * holds neither well-known IPv4 address at one of RFC 6052's places.
- */
-/*
  * policy_ipv4_global - whether v4 is a global IPv4 address: not one of the
  * networks RFC 5735 §3 lists (RFC 1918's among them) nor RFC 6598's, which
  * RFC 6052 §3.1 forbids the well-known prefix 64:ff9b::/96 to carry.
  */
 bool policy_ipv4_global(const struct in_addr *v4);
 
+/*
+ * policy_pref64_of - the NAT64 prefix an AAAA answer for ipv4only.arpa
+ * shows (RFC 7050 §3): 0 with prefix/len, or -ENOENT for an address that
+ * holds neither well-known IPv4 address at one of RFC 6052's places.
+ */
 int policy_pref64_of(const struct in6_addr *addr, struct in6_addr *prefix,
 		     unsigned *len);
 
@@ -273,6 +276,7 @@ int policy_pref64_find(const struct addrinfo *list, struct in6_addr *prefix,
 
 /* policy_new - a policy holding the built-in defaults; NULL without memory. */
 struct policy *policy_new(void);
+/* policy_free - free policy and everything it holds; NULL is allowed. */
 void policy_free(struct policy *policy);
 
 /*
@@ -290,8 +294,8 @@ void policy_on_error(struct policy *policy,
 /*
  * policy_parse_file - read a config file into policy.  A policy holds at most
  * one file; a second call fails with -EEXIST.  Returns 0, a negative errno
- * from opening or reading (-ENOENT, -EACCES, ...), or -EINVAL for a syntax or
- * value error; err says where and what.
+ * from opening or reading (-ENOENT, -EACCES, ...), -EINVAL for a syntax or
+ * value error, or -ENOMEM; err says where and what.
  */
 int policy_parse_file(struct policy *policy, const char *path,
 		      struct policy_error *err);
@@ -305,7 +309,7 @@ int policy_parse_buffer(struct policy *policy, const char *name,
  * local-address, translate-prefix, peer-pool, enforce, log) for every
  * program, above the file and its sections.  source names the origin in
  * errors ("--stack", "STACKSHIM_STACK").  The last override of a key wins.
- * Returns 0, or -EINVAL (err filled, policy unchanged).
+ * Returns 0, or -EINVAL or -ENOMEM (err filled, the settings unchanged).
  */
 int policy_set(struct policy *policy, const char *key, const char *value,
 	       const char *source, struct policy_error *err);
@@ -325,33 +329,39 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
  * What policy_load() takes from outside the process, captured at one
  * moment so that the policy can be built later from what the process
  * started with, whatever it has done to its environment, its root or its
- * privileges meanwhile.  Filled by policy_capture(); its fields are
- * policy.c's.
+ * privileges meanwhile.  Its fields are policy/'s own (policy/internal.h).
+ * A caller keeps one in a struct policy_source_storage, which a library
+ * can hold in static memory: policy_capture() then allocates nothing for
+ * a small config, and a constructor can capture before malloc() is ready.
  */
-struct policy_source {
-	bool secure;
-	bool file;		/* a config file was to be read */
-	const char *path;	/* the config file read; NULL: none */
-	char *text;		/* its bytes */
-	size_t len;
-	int rc;			/* 0, or the negative errno reading it failed with */
-	bool report;		/* rc is reported (error), not silent */
-	struct policy_error error;
-	char **env;		/* the STACKSHIM_* variables; NULL: none */
-	/* The copies' memory while they fit, so that a process whose
-	 * library captures a small config at load has no heap to set up
-	 * for it; room is never cleared, and only its used bytes touched. */
-	size_t used;
-	_Alignas(max_align_t) char room[4096];
+struct policy_source;
+
+/* Bytes that hold a struct policy_source on every target; policy/source.c
+ * checks that it fits. */
+#define POLICY_SOURCE_SIZE (4096 + 768)
+
+struct policy_source_storage {
+	_Alignas(max_align_t) unsigned char opaque[POLICY_SOURCE_SIZE];
 };
+
+/*
+ * policy_source_in - the struct policy_source that storage holds, to hand
+ * to the functions below; storage need not be initialised first.
+ */
+static inline struct policy_source *
+policy_source_in(struct policy_source_storage *storage)
+{
+	return (struct policy_source *)(void *)storage->opaque;
+}
 
 /*
  * policy_capture - the first half of policy_load(): the STACKSHIM_*
  * variables of envp copied, and the config file it names (or system_path)
  * opened, checked and read into memory, nothing parsed.  A file that
  * cannot be read is recorded in src, not reported: policy_load_source()
- * reports it.  The copies are kept in src's room, and allocated only
- * when they do not fit there.  Returns src->rc.
+ * reports it.  The copies are kept inside src while they fit, and
+ * allocated only when they do not.  Returns 0 or the negative errno
+ * reading failed with.
  */
 int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 		   const char *system_path);
@@ -365,8 +375,17 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 int policy_load_source(struct policy *policy, const struct policy_source *src,
 		       struct policy_error *err);
 
-/* policy_source_release - free what policy_capture() kept; src is zeroed. */
+/* policy_source_release - free what policy_capture() kept; src is emptied. */
 void policy_source_release(struct policy_source *src);
+
+/*
+ * policy_source_may_select - whether the captured file may hold
+ * [program NAME] sections, so that the caller must note its executable
+ * now, for policy_select(), before the program can change its name or
+ * its root: false when no file was read, and when a file of at most a
+ * page holds no '['.  A longer file is not searched: noting costs less.
+ */
+bool policy_source_may_select(const struct policy_source *src);
 
 /*
  * policy_select - choose the [program NAME] sections that apply: those whose
@@ -445,6 +464,7 @@ enum policy_outcome policy_decide_dest(const struct policy *policy,
  * loaded or selected (policy_refresh()).
  */
 bool policy_may_map(const struct policy *policy);
+/* policy_peer_pool - the effective peer-pool network, net/len. */
 void policy_peer_pool(const struct policy *policy, struct in_addr *net,
 		      unsigned *len);
 
@@ -656,7 +676,8 @@ size_t policy_escape(char *out, size_t len, const char *in);
  * network, its first (network) and last (broadcast) addresses left out,
  * given in order to IPv6 addresses as they are first asked for; once
  * all are given, one long idle may be taken back (policy_pool_assign_at()
- * below): an address stands for one IPv6 address until then.  At most POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
+ * below): an address stands for one IPv6 address until then.  At most
+ * POLICY_POOL_CAPACITY_MAX of a network's hosts are used.
  *
  * Lookups take no lock: they read with acquire loads what a writer
  * published with release stores.  policy_pool_assign() must be called with
@@ -740,7 +761,7 @@ bool policy_pool_v4(const struct policy_pool *pool, const struct in6_addr *v6,
 /*
  * policy_pool_assign - the pool address of v6, given now when it has none
  * (then *fresh is set true; fresh may be NULL).  The writer lock must be
- * held.  Returns 0, or ENOSPC when every address of the pool is given.
+ * held.  Returns 0, or -ENOSPC when every address of the pool is given.
  */
 int policy_pool_assign(struct policy_pool *pool, const struct in6_addr *v6,
 		       struct in_addr *v4, bool *fresh);
@@ -793,8 +814,8 @@ bool policy_pool_v6_at(const struct policy_pool *pool, const struct in_addr *v4,
  * policy_pool_assign_at - policy_pool_assign() at now: when the pool is
  * full, the first entry idle for POLICY_POOL_IDLE that a sweep of at most
  * 4,096 entries (from where the last one stopped) meets is given to v6.
- * *given says which.  The writer lock must be held.  Returns 0, or ENOSPC
- * when the pool is full and the sweep met no idle entry.
+ * *given says which.  The writer lock must be held.  Returns 0, or
+ * -ENOSPC when the pool is full and the sweep met no idle entry.
  */
 int policy_pool_assign_at(struct policy_pool *pool, const struct in6_addr *v6,
 			  struct in_addr *v4, uint32_t now,

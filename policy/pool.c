@@ -4,22 +4,24 @@
  * policy/pool-layout.h; the lock, the file and the mapping are the
  * caller's, shim/pool.c).
  *
- * An address once given is never taken back, so the pool needs no free
- * list: entry n is the pool's first host plus n, and a writer reserves the
- * next one by counting.  The IPv6-to-IPv4 direction is an open-addressing
- * index kept at most half full, whose hash is keyed by random words the
- * region's maker chose, so that peers cannot pick addresses that pile up
- * in one probe sequence.  Readers take no lock; the order of a writer's
- * stores is what keeps them right:
+ * Entry n is the pool's first host plus n.  A writer reserves the next
+ * one by counting, and only once every one is given takes back one that
+ * has been idle long (pool_reuse()), so the pool needs no free list.  The
+ * IPv6-to-IPv4 direction is an open-addressing index kept at most half
+ * full, whose hash is keyed by random words the region's maker chose, so
+ * that peers cannot pick addresses that pile up in one probe sequence.
+ * Readers take no lock; the order of a writer's stores is what keeps them
+ * right:
  *
  *   1. count = n + 1   the entry is the writer's, whatever happens next
  *   2. entry n's v6    not yet seen by anyone: valid is still 0
  *   3. valid = 1       (release) pool address n now names v6
  *   4. index slot      (release) v6 now finds n
  *
- * A writer killed after 1 wastes address n; after 3, v6 keeps n (the
- * next writer indexes it, policy_pool_repair()).  No address is ever shared
- * or names a half-written IPv6 address.
+ * A writer killed after 1 leaves address n unused until a full pool's
+ * sweep takes it (pool_victim()); after 3, v6 keeps n (the next writer
+ * indexes it, policy_pool_repair()).  No address is ever shared or names
+ * a half-written IPv6 address.
  */
 #include "config.h"
 
@@ -489,7 +491,7 @@ int policy_pool_assign_at(struct policy_pool *pool, const struct in6_addr *v6,
 		} else if (!now ||
 			   (n = pool_victim(pool, now)) >= pool->capacity ||
 			   !pool_reuse(pool, n, v6, now)) {
-			return ENOSPC;
+			return -ENOSPC;
 		} else {
 			*given = POLICY_POOL_REUSED;
 		}

@@ -27,6 +27,13 @@
 
 #define FILE_LIMIT (64u << 20)		/* bytes in a file */
 
+/* The caller's storage (policy.h) holds a source on every target. */
+_Static_assert(sizeof(struct policy_source) <= POLICY_SOURCE_SIZE,
+	       "struct policy_source outgrew POLICY_SOURCE_SIZE");
+_Static_assert(_Alignof(struct policy_source) <=
+		       _Alignof(struct policy_source_storage),
+	       "struct policy_source_storage is not aligned for a source");
+
 /*
  * A file changed less than this long ago may be in the middle of being
  * rewritten in place (truncated, then written): it is read again once it
@@ -318,6 +325,14 @@ int config_source_read(struct policy_source *src, const char *path,
 	}
 	src->path = path;
 	return 0;
+}
+
+/* policy_source_may_select - see policy.h. */
+bool policy_source_may_select(const struct policy_source *src)
+{
+	/* Past a page, looking for a '[' costs more than noting the
+	 * executable does. */
+	return src->text && (src->len > 4096 || memchr(src->text, '[', src->len));
 }
 
 /* config_read - see internal.h. */

@@ -76,8 +76,9 @@ static __thread bool shim_in_init __attribute__((tls_model("initial-exec")));
  * closed. */
 const struct policy *shim_the_policy;
 
-/* What the policy is made of, as the process started (policy_capture()). */
-static struct policy_source shim_source;
+/* What the policy is made of, as the process started (policy_capture()):
+ * static, so that the constructor allocates nothing for a small config. */
+static struct policy_source_storage shim_source;
 
 /*
  * These are static rather than on the stack: initialisation runs once, and
@@ -168,9 +169,7 @@ static void shim_exe_capture(void)
 	const char *name;
 	ssize_t len;
 
-	/* Past a page, looking for a '[' costs more than asking. */
-	if (!shim_source.text || (shim_source.len <= 4096 &&
-				  !memchr(shim_source.text, '[', shim_source.len)))
+	if (!policy_source_may_select(policy_source_in(&shim_source)))
 		return;
 	len = readlink("/proc/self/exe", shim_exe_path,
 		       sizeof(shim_exe_path));
@@ -198,7 +197,7 @@ static struct policy *shim_policy_load(void)
 		return NULL;
 	}
 	memset(&err, 0, sizeof(err));
-	rc = policy_load_source(policy, &shim_source, &err);
+	rc = policy_load_source(policy, policy_source_in(&shim_source), &err);
 	if (rc < 0) {
 		shim_report_error(&err, rc);
 		goto err_policy;
@@ -234,8 +233,8 @@ static void shim_capture_run(void)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	shim_in_init = true;
 	shim_symbols_lookup(shim_symbols_free, ARRAY_SIZE(shim_symbols_free));
-	policy_capture(&shim_source, environ, getauxval(AT_SECURE) != 0,
-		       SYSTEM_CONFIG);
+	policy_capture(policy_source_in(&shim_source), environ,
+		       getauxval(AT_SECURE) != 0, SYSTEM_CONFIG);
 	shim_exe_capture();
 	shim_in_init = was_in_init;
 	pthread_setcancelstate(cancel, NULL);
@@ -256,7 +255,7 @@ static void shim_init_run(void)
 	shim_symbols_lookup(shim_symbols_policed,
 			    ARRAY_SIZE(shim_symbols_policed));
 	shim_the_policy = shim_policy_load();
-	policy_source_release(&shim_source);
+	policy_source_release(policy_source_in(&shim_source));
 	shim_fast_compute(shim_the_policy);
 	/* Before the program can drop the rights the pool's file needs. */
 	pool_prepare(shim_the_policy);

@@ -1,11 +1,23 @@
 /*
  * shim.h - what the interposers of the stackshim library share.
  *
- * Anatomy of a hook (one file per interposed call, see shim/socket.c): the
- * exported function only calls shim_init_ensure() and then hands its
- * arguments to a static shim_<call>() that holds the logic, or, when
- * shim_init_ensure() says this thread is inside initialisation, straight to
- * the real libc function.
+ * Anatomy of a hook (one file per interposed call; shim/bind.c is a plain
+ * one, shim/connect.c one with a fast path): the exported function makes
+ * sure the library is initialised (shim_init_ensure() below, or
+ * shim_init_ensure_fast() of shim/fast.h in the hot hooks), takes its own
+ * copy of an address the program hands in (sockaddr_take()), and hands
+ * the call to a static shim_<call>() that holds the logic.  A hot hook
+ * first asks shim_fast (shim/fast.h, a cache of the policy's decisions)
+ * and forwards at once a call that passes.  Calls go to libc through
+ * static *_forward() functions: real_<name>, or, while that is NULL, the
+ * raw system call where there is one.  The hooks that need no policy (close(), dup(),
+ * fcntl(), socketpair(), ...) never initialise: they keep fdstate right
+ * and forward.
+ *
+ * Errors: inside the shim, a helper that fails a call returns 0 or a
+ * positive errno, the value its hook then stores in errno; a hook answers
+ * as libc does (-1 and errno, EAI_*, h_errno).  policy/ returns negative
+ * errnos (policy.h).
  *
  * Adding a hook is one new file, one row in SHIM_REAL_SYMBOLS below (when the
  * real function is not listed yet) and its name in shim/shim.map.
@@ -316,13 +328,6 @@ unsigned fdstate_confirm(int fd);
 void fdstate_received(const struct msghdr *msg);
 
 /*
- * shim_log - one line for a decision that changed or refused something,
- * where the policy's log setting says (SPEC §3 log; issue 5 adds the rest of
- * the decisions).  Fields left 0/NULL are left out of the line.  Never
- * changes errno, never blocks the call: a line that cannot be written at
- * once is dropped and counted.  (shim/log.c)
- */
-/*
  * pref64_find - the policy's finder for translate-prefix = auto
  * (policy_pref64_finder): the NAT64 prefix that the resolver's answers for
  * ipv4only.arpa show (RFC 7050), looked for once per process, at the first
@@ -332,6 +337,8 @@ void fdstate_received(const struct msghdr *msg);
  */
 int pref64_find(struct in6_addr *prefix, unsigned *len);
 
+/* One event for shim_log(): fields left 0 or NULL (outcome: -1) are left
+ * out of its line. */
 struct shim_log_event {
 	const char *call;		/* "accept", "connect", ... */
 	int family;			/* the program's socket family */
@@ -351,6 +358,12 @@ struct shim_log_event {
 	const char *error;		/* "EACCES", "EAI_NONAME", ... */
 	const char *reason;		/* a word: "peer-pool", ... */
 };
+/*
+ * shim_log - one line for a decision that changed or refused something
+ * (and for a peer-pool mapping), where the policy's log setting says (SPEC
+ * §3 log).  Never changes errno, never blocks the call: a line that
+ * cannot be written at once is dropped and counted.  (shim/log.c)
+ */
 void shim_log(const struct policy *policy, const struct shim_log_event *ev);
 
 /*

@@ -5,9 +5,12 @@
  * upgraded is in that program's family.  An upgraded socket's kernel
  * address is AF_INET6; the program is shown the sockaddr_in it stands for:
  * 0.0.0.0 for ::, a.b.c.d for ::ffff:a.b.c.d and for an address inside the
- * translate prefix (sockaddr_unupgrade()).  The caller's buffer is filled
- * as the kernel fills it: at most *addrlen bytes, and *addrlen set to the
- * whole address's length.  Every other socket passes through untouched.
+ * translate prefix, and for any other IPv6 address (a native IPv6 peer,
+ * or this end of a connection to one) its address from the peer-pool
+ * (sockaddr_unupgrade(), shim/pool.c).
+ * The caller's buffer is filled as the kernel fills it: at most *addrlen
+ * bytes, and *addrlen set to the whole address's length.  Every other
+ * socket passes through untouched, but for what shim/shown.c notes.
  */
 #include "config.h"
 
@@ -130,7 +133,7 @@ static int shim_name(const struct shim_name_call *call, int fd,
 /*
  * getsockname - the interposed getsockname(2).  Returns what libc's
  * getsockname() returns; on an upgraded socket the address is shown as a
- * sockaddr_in when it holds an IPv4 one.
+ * sockaddr_in, as getpeername() below shows a peer (0.0.0.0 for ::).
  */
 SHIM_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr,
 			    socklen_t *__restrict len)
@@ -143,9 +146,9 @@ SHIM_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr,
 
 /*
  * getpeername - the interposed getpeername(2).  As getsockname(), for the
- * peer: a mapped or translated IPv4 peer of an upgraded socket is shown as
- * a sockaddr_in.  A native IPv6 peer is shown as the kernel gives it until
- * issue 4 gives it an address from the peer-pool.
+ * peer: every peer of an upgraded socket is shown as a sockaddr_in, a
+ * native IPv6 one as its peer-pool address; -1 with errno ENOBUFS when
+ * the pool has no address left for it, or cannot be had.
  */
 SHIM_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr,
 			    socklen_t *__restrict len)

@@ -411,6 +411,55 @@ START_TEST(test_capture_sizes)
 }
 END_TEST
 
+/*
+ * Whether the executable must be noted at capture for [program] sections
+ * (policy_source_may_select()): a file of size bytes with a '[' at
+ * bracket (-1: none), captured into a caller's storage as the shim does.
+ * A file past a page is not searched.
+ */
+static const struct may_select_case {
+	long size, bracket;
+	bool want;
+} may_select_cases[] = {
+	{-1, -1, false},	/* no file at all */
+	{0, -1, false},
+	{13, -1, false},
+	{13, 0, true},
+	{4096, -1, false},
+	{4096, 4095, true},
+	{4097, -1, true},
+};
+
+START_TEST(test_capture_may_select)
+{
+	const struct may_select_case *c = &may_select_cases[_i];
+	char dir[] = "/tmp/check_config.XXXXXX", path[64], var[96];
+	char *envp[] = {var, NULL};
+	static struct policy_source_storage storage;
+	struct policy_source *src = policy_source_in(&storage);
+	long n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(var, sizeof(var), "STACKSHIM_CONF=%s", path);
+	if (c->size >= 0) {
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		for (n = 0; n < c->size; n++)
+			fputc(n == c->bracket ? '[' : n % 64 == 63 ? '\n' : '#',
+			      f);
+		fclose(f);
+	}
+	ck_assert_int_eq(policy_capture(src, c->size >= 0 ? envp : NULL,
+					false, NULL), 0);
+	ck_assert(policy_source_may_select(src) == c->want);
+	policy_source_release(src);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* A device is refused unopened (opening some acts or waits: /dev/ptmx
  * hung every process), /dev/null is an empty config. */
 START_TEST(test_capture_device)
@@ -686,6 +735,7 @@ static TCase *load_tcase(void)
 	LOOP(tc, test_load, load_cases);
 	tcase_add_test(tc, test_load_untrusted_system_file);
 	LOOP(tc, test_capture_sizes, capture_sizes);
+	LOOP(tc, test_capture_may_select, may_select_cases);
 	tcase_add_test(tc, test_capture_device);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_capture_unknown_size);

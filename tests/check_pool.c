@@ -199,7 +199,7 @@ START_TEST(test_first)
 }
 END_TEST
 
-/* Pools are given whole (up to their capacity), in order, then ENOSPC. */
+/* Pools are given whole (up to their capacity), in order, then -ENOSPC. */
 START_TEST(test_exhaust)
 {
 	const struct pool_case *c = &pools[_i];
@@ -221,7 +221,7 @@ START_TEST(test_exhaust)
 	ck_assert_uint_eq(v4.s_addr, v4_of(c->last).s_addr);
 	v6 = v6_n(n);
 	v4.s_addr = 0x5a5a5a5a;
-	ck_assert_int_eq(policy_pool_assign(pool, &v6, &v4, NULL), ENOSPC);
+	ck_assert_int_eq(policy_pool_assign(pool, &v6, &v4, NULL), -ENOSPC);
 	ck_assert_uint_eq(v4.s_addr, 0x5a5a5a5a);
 	ck_assert(!policy_pool_v4(pool, &v6, &v4));
 	ck_assert_uint_eq(policy_pool_size(pool), c->capacity);
@@ -574,7 +574,7 @@ static void refused_at(struct policy_pool *pool, const struct in6_addr *v6,
 	struct in_addr v4;
 
 	ck_assert_int_eq(policy_pool_assign_at(pool, v6, &v4, now, &got),
-			 ENOSPC);
+			 -ENOSPC);
 	ck_assert(!policy_pool_v4(pool, v6, &v4));
 }
 
@@ -594,7 +594,7 @@ START_TEST(test_reuse_idle)
 	give_at(pool, &b, t, "192.0.2.2", POLICY_POOL_FRESH);
 	refused_at(pool, &c, t);
 	refused_at(pool, &c, t + POLICY_POOL_IDLE - 1);
-	ck_assert_int_eq(policy_pool_assign(pool, &c, &v4, NULL), ENOSPC);
+	ck_assert_int_eq(policy_pool_assign(pool, &c, &v4, NULL), -ENOSPC);
 	give_at(pool, &c, t + POLICY_POOL_IDLE, "192.0.2.1",
 		POLICY_POOL_REUSED);
 	/* a's address is c's now, both ways; a has none, b keeps its own. */
