@@ -40,15 +40,9 @@ files=$top_srcdir/tests/integration/files
 # shellcheck source=files/rules_lib.sh
 . "$files/rules_lib.sh"
 
-nat64_topology
 # shellcheck source=files/dns64_lib.sh
 . "$files/dns64_lib.sh"
-dns64_setup
-
-N=$(free_port "$V4")
-start_server v4srv "$V4" "tcp:0.0.0.0:$N" "udp:192.0.2.2:$N" "udp:11.0.0.2:$N"
-L=$(free_port "")
-start_server local "" "tcp:127.0.0.1:$L"
+nat64_scene
 
 run_py "" tcp 192.0.2.2 "$N"
 expect_step "bare python3 to 192.0.2.2 (no IPv4 route here)" 1 \

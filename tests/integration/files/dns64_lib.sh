@@ -1,9 +1,12 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2154 # used by the tests that source it; set by lib.sh
 # tests/integration/files/dns64_lib.sh - the DNS64 and NAT64 of nat64.sh
-# and dns64.sh, sourced after rules_lib.sh and run after nat64_topology,
-# never run itself.
+# and dns64.sh, sourced after rules_lib.sh, never run itself.
 #
+#   nat64_scene       nat64_topology, dns64_setup and the servers: N the
+#                     IPv4-only server's port (TCP on every address, UDP
+#                     on 192.0.2.2 and 11.0.0.2), L a local service's
+#                     (TCP on 127.0.0.1 and ::1)
 #   dns64_setup       the v4 server's second address 11.0.0.2 (a global
 #                     one, for the well-known prefix), the zones, and this
 #                     namespace's resolver: the DNS64 (hosts: files dns)
@@ -18,6 +21,17 @@
 # The DNS64 is unbound at 2001:db8:6::1 in $NAT, authoritative for
 # stackshim.test (v4only: 192.0.2.2, global: 11.0.0.2, A records only)
 # and ipv4only.arpa, refusing every other name, with no route out.
+
+nat64_scene()
+{
+	nat64_topology
+	dns64_setup
+	N=$(free_port "$V4")
+	start_server v4srv "$V4" "tcp:0.0.0.0:$N" "udp:192.0.2.2:$N" \
+		"udp:11.0.0.2:$N"
+	L=$(free_port "")
+	start_server local "" "tcp:127.0.0.1:$L" "tcp:[::1]:$L"
+}
 
 dns64_setup()
 {
