@@ -29,18 +29,6 @@
 #include "shim.h"
 #include "sockaddr.h"
 
-/* The IPv4-mapped prefix, ::ffff:0:0/96. */
-static const struct in6_addr gni_mapped = {
-	.s6_addr = {[10] = 0xff, [11] = 0xff},
-};
-
-/* Whether a lies in prefix/len; every RFC 6052 length is whole bytes. */
-static bool gni_in_prefix(const struct in6_addr *a,
-			  const struct in6_addr *prefix, unsigned len)
-{
-	return memcmp(a, prefix, len / 8) == 0;
-}
-
 /* The address whose name a program's address has, with its port. */
 struct gni_addr {
 	union {
@@ -62,20 +50,15 @@ struct gni_addr {
 static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
 {
 	struct sockaddr_in6 sin6 = a->u.sin6;
-	struct in6_addr prefix;
+	struct policy_addr in = {.fam = FAM_IPV6};
 	struct in_addr v4;
-	unsigned len;
 
 	if (!local_would_upgrade(policy))
 		return false;
-	policy_translate_prefix(policy, &prefix, &len);
-	if (gni_in_prefix(&sin6.sin6_addr, &prefix, len)) {
-		if (policy_rfc6052_extract(&sin6.sin6_addr, len, &v4) != 0)
-			return false;
-	} else if (!gni_in_prefix(&sin6.sin6_addr, &gni_mapped, 96) ||
-		   policy_rfc6052_extract(&sin6.sin6_addr, 96, &v4) != 0) {
+	/* Mapped, or inside the translate-prefix (policy_addr_v4()). */
+	memcpy(in.a, &sin6.sin6_addr, sizeof(in.a));
+	if (!policy_addr_v4(policy, &in, &v4))
 		return false;
-	}
 	memset(&a->u, 0, sizeof(a->u));
 	a->u.sin.sin_family = AF_INET;
 	a->u.sin.sin_port = sin6.sin6_port;
