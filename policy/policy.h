@@ -572,6 +572,25 @@ bool policy_match_name(const struct policy *policy, const char *name,
  */
 bool policy_name_ruled(const struct policy *policy, const char *name);
 
+/* --- what a checker walks (addr.c) --------------------------------------- */
+
+/* One IPv4 network that is not global (policy_ipv4_global()). */
+struct policy_ipv4_range {
+	struct in_addr net;
+	unsigned len;
+	const char *what;	/* what it is: "RFC 1918", "loopback", ... */
+};
+
+/*
+ * policy_ipv4_nonglobal - the non-global networks that net/len overlaps
+ * (holds, or lies inside), from the one table policy_ipv4_global() reads,
+ * in address order: the first max of them into out (which may be NULL
+ * when max is 0).  Bits of net past len are ignored; a len past 32 counts
+ * as 32.  Returns how many overlap, which may be more than max.
+ */
+size_t policy_ipv4_nonglobal(const struct in_addr *net, unsigned len,
+			     struct policy_ipv4_range *out, size_t max);
+
 /*
  * policy_describe - the effective policy as config text ("key = value" lines,
  * then the rules in the order they apply), NUL-terminated in buf.  Returns
