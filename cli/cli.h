@@ -3,8 +3,8 @@
  *
  * The launcher parses its command line into a struct cli_args (options.c),
  * builds a policy from it with the same engine and load path the shim uses
- * (stackshim.c), and hands that to one subcommand: table.c, explain.c, check
- * (stackshim.c) or the run mode (run.c).  Every subcommand returns the
+ * (stackshim.c), and hands that to one subcommand: table.c, explain.c,
+ * check.c or the run mode (run.c).  Every subcommand returns the
  * process's exit status; only main() exits.
  */
 #ifndef STACKSHIM_CLI_H

@@ -1,7 +1,7 @@
 /*
  * stackshim.c - the launcher's entry point: subcommand dispatch, --help and
- * --version; and loading the policy, for every subcommand and for "stackshim
- * check".
+ * --version; and loading the policy, for every subcommand but "stackshim
+ * check" (check.c).
  */
 #include "config.h"
 
@@ -52,7 +52,9 @@ static const char usage_text[] =
 	"            outcome; lines \"key: value\", \"rule: ACTION FILE:LINE\"\n"
 	"            or \"rule: none\", per address (\"rule: ADDR ...\",\n"
 	"            \"outcome: ADDR OUTCOME\") when HOST's addresses differ\n"
-	"  check     validate the config file, listing every error\n"
+	"  check     validate the config file, listing every error; warn\n"
+	"            (exit 0) about map rules that put non-global IPv4\n"
+	"            behind the well-known prefix 64:ff9b::/96\n"
 	"\n"
 	"Exit status: the command's own; 1 for a policy or config error;\n"
 	"2 for a usage error or a name that does not resolve; 126 when CMD\n"
@@ -132,65 +134,6 @@ fail_err:
 fail:
 	policy_free(policy);
 	return CLI_EXIT_POLICY;
-}
-
-/* policy_on_error() callback: one error per line, and count them. */
-static void check_report(const struct policy_error *err, void *arg)
-{
-	unsigned *count = arg;
-
-	cli_error_print("", err);
-	(*count)++;
-}
-
-/*
- * What check reads: -c's file, else the file the shim would read; *missing
- * says that this is the system file and that it does not exist, which is
- * fine (the built-in defaults apply).
- */
-static const char *check_source(const struct cli_args *args, bool *missing)
-{
-	const char *conf = getenv("STACKSHIM_CONF");
-
-	*missing = false;
-	if (args->conf)
-		return args->conf;
-	if (conf && *conf)
-		return conf;
-	*missing = access(SYSTEM_CONFIG, F_OK) < 0 && errno == ENOENT;
-	return SYSTEM_CONFIG;
-}
-
-int cli_check(const struct cli_args *args)
-{
-	struct policy_error err = { .line = 0 };
-	struct policy *policy = policy_new();
-	unsigned count = 0;
-	const char *file;
-	bool missing;
-	int rc;
-
-	if (!policy) {
-		fputs("stackshim: out of memory\n", stderr);
-		return CLI_EXIT_POLICY;
-	}
-	policy_on_error(policy, check_report, &count);
-	file = check_source(args, &missing);
-	if (args->conf)
-		rc = policy_parse_file(policy, file, &err);
-	else
-		rc = policy_load(policy, environ, false, SYSTEM_CONFIG, &err);
-	policy_free(policy);
-	/* A failure the engine did not report as it went is reported here. */
-	if (rc < 0 && !count)
-		check_report(&err, &count);
-	if (count)
-		return CLI_EXIT_POLICY;
-	if (missing)
-		printf("%s: not present; the built-in defaults apply\n", file);
-	else
-		printf("%s: ok\n", file);
-	return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -304,45 +304,73 @@ static bool rfc6052_rest_zero(const struct in6_addr *addr,
 /*
  * The IPv4 networks that are not global, which RFC 6052 §3.1 forbids the
  * well-known prefix 64:ff9b::/96 to carry: those RFC 5735 §3 lists (RFC
- * 1918's among them) and RFC 6598's shared address space.
+ * 1918's among them) and RFC 6598's shared address space.  In address
+ * order, so that a list of them reads as the address space does.
  */
 static const struct {
 	uint8_t net[4];
 	unsigned len;
+	const char *what;
 } ipv4_nonglobal[] = {
-	{{0, 0, 0, 0}, 8},		/* "this" network */
-	{{10, 0, 0, 0}, 8},		/* RFC 1918 */
-	{{100, 64, 0, 0}, 10},		/* shared address space, RFC 6598 */
-	{{127, 0, 0, 0}, 8},		/* loopback */
-	{{169, 254, 0, 0}, 16},		/* link local */
-	{{172, 16, 0, 0}, 12},		/* RFC 1918 */
-	{{192, 0, 0, 0}, 24},		/* IETF protocol assignments */
-	{{192, 0, 2, 0}, 24},		/* TEST-NET-1 */
-	{{192, 88, 99, 0}, 24},		/* 6to4 relay anycast */
-	{{192, 168, 0, 0}, 16},		/* RFC 1918 */
-	{{198, 18, 0, 0}, 15},		/* benchmarking */
-	{{198, 51, 100, 0}, 24},	/* TEST-NET-2 */
-	{{203, 0, 113, 0}, 24},		/* TEST-NET-3 */
-	{{224, 0, 0, 0}, 4},		/* multicast */
-	{{240, 0, 0, 0}, 4},		/* reserved, and the broadcast */
+	{{0, 0, 0, 0}, 8, "this network"},
+	{{10, 0, 0, 0}, 8, "RFC 1918"},
+	{{100, 64, 0, 0}, 10, "shared address space, RFC 6598"},
+	{{127, 0, 0, 0}, 8, "loopback"},
+	{{169, 254, 0, 0}, 16, "link local"},
+	{{172, 16, 0, 0}, 12, "RFC 1918"},
+	{{192, 0, 0, 0}, 24, "IETF protocol assignments"},
+	{{192, 0, 2, 0}, 24, "TEST-NET-1"},
+	{{192, 88, 99, 0}, 24, "6to4 relay anycast"},
+	{{192, 168, 0, 0}, 16, "RFC 1918"},
+	{{198, 18, 0, 0}, 15, "benchmarking"},
+	{{198, 51, 100, 0}, 24, "TEST-NET-2"},
+	{{203, 0, 113, 0}, 24, "TEST-NET-3"},
+	{{224, 0, 0, 0}, 4, "multicast"},
+	{{240, 0, 0, 0}, 4, "reserved, and the broadcast"},
 };
 
+/* The network mask of a prefix of len bits (0 to 32), host order. */
+static uint32_t ipv4_mask(unsigned len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
 /*
- * policy_ipv4_global - whether v4 is a global address: none of
- * ipv4_nonglobal[] holds it.
+ * policy_ipv4_nonglobal - see policy.h.  Two networks overlap when they
+ * agree on the bits of the shorter prefix: then one holds the other.
+ */
+size_t policy_ipv4_nonglobal(const struct in_addr *net, unsigned len,
+			     struct policy_ipv4_range *out, size_t max)
+{
+	uint32_t a = ntohl(net->s_addr), b, mask;
+	size_t i, n = 0;
+
+	if (len > 32)
+		len = 32;
+	for (i = 0; i < ARRAY_LEN(ipv4_nonglobal); i++) {
+		memcpy(&b, ipv4_nonglobal[i].net, sizeof(b));
+		b = ntohl(b);
+		mask = ipv4_mask(len < ipv4_nonglobal[i].len
+					 ? len : ipv4_nonglobal[i].len);
+		if ((a & mask) != (b & mask))
+			continue;
+		if (n < max) {
+			out[n].net.s_addr = htonl(b);
+			out[n].len = ipv4_nonglobal[i].len;
+			out[n].what = ipv4_nonglobal[i].what;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * policy_ipv4_global - whether v4 is a global address: it overlaps none
+ * of ipv4_nonglobal[] as a /32.
  */
 bool policy_ipv4_global(const struct in_addr *v4)
 {
-	uint32_t a = ntohl(v4->s_addr), net, mask;
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(ipv4_nonglobal); i++) {
-		memcpy(&net, ipv4_nonglobal[i].net, sizeof(net));
-		mask = ~0u << (32 - ipv4_nonglobal[i].len);
-		if ((a & mask) == ntohl(net))
-			return false;
-	}
-	return true;
+	return policy_ipv4_nonglobal(v4, 32, NULL, 0) == 0;
 }
 
 /*

@@ -265,6 +265,18 @@ int rules_parse(struct policy *policy, const char *value, struct rule *r,
  */
 int rules_format(const struct rule *r, char *buf, size_t len);
 
+/*
+ * rules_active - whether r applies to the selected program: it is outside
+ * every section, or in a selected one.
+ */
+bool rules_active(const struct policy *policy, const struct rule *r);
+
+/*
+ * match_normalize - an address and prefix length as the index files them:
+ * an IPv4-mapped IPv6 one of at least 96 bits becomes IPv4.  (match.c)
+ */
+void match_normalize(struct policy_addr *addr, unsigned *plen);
+
 /* What a lookup finds: the deciding rule's action, line, ports and protocol. */
 struct match_rec {
 	uint32_t line;

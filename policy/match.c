@@ -210,11 +210,10 @@ match_lookup(const struct match_index *ix, const struct match_probe *k)
 }
 
 /*
- * An address and prefix length as the index files them: an IPv4-mapped
- * IPv6 one of at least 96 bits becomes IPv4.  A mapped prefix shorter than
- * /96 covers more than IPv4, and stays IPv6.
+ * match_normalize - see internal.h.  A mapped prefix shorter than /96
+ * covers more than IPv4, and stays IPv6.
  */
-static void match_normalize(struct policy_addr *addr, unsigned *plen)
+void match_normalize(struct policy_addr *addr, unsigned *plen)
 {
 	if (addr->fam != FAM_IPV6 || *plen < 96 ||
 	    memcmp(addr->a, match_mapped_prefix, sizeof(match_mapped_prefix)))

@@ -124,14 +124,9 @@ static void settings_merge(struct settings *dst, const struct settings *src)
 	dst->set |= src->set;
 }
 
-static bool rule_active(const struct policy *policy, const struct rule *r)
-{
-	return !r->scope || policy->sections[r->scope - 1].selected;
-}
-
 static bool rule_active_cb(const void *arg, const struct rule *r)
 {
-	return rule_active(arg, r);
+	return rules_active(arg, r);
 }
 
 /* Add the counts of one scope's rules to the active ones. */
@@ -807,7 +802,7 @@ size_t policy_describe(const struct policy *policy, char *buf, size_t len)
 	for (i = 0; i < policy->nrules; i++) {
 		const struct rule *r = &policy->rules[i];
 
-		if (!rule_active(policy, r))
+		if (!rules_active(policy, r))
 			continue;
 		rules_format(r, value, sizeof(value));
 		APPEND(buf, len, &n, "%s = %s # %s:%u\n",

@@ -638,6 +638,67 @@ bool policy_match_name(const struct policy *policy, const char *name,
  */
 bool policy_name_ruled(const struct policy *policy, const char *name);
 
+/* --- what a checker walks (addr.c, rules.c) ------------------------------ */
+
+/* One IPv4 network that is not global (policy_ipv4_global()). */
+struct policy_ipv4_range {
+	struct in_addr net;
+	unsigned len;
+	const char *what;	/* what it is: "RFC 1918", "loopback", ... */
+};
+
+/*
+ * policy_ipv4_nonglobal - the non-global networks that net/len overlaps
+ * (holds, or lies inside), from the one table policy_ipv4_global() reads,
+ * in address order: the first max of them into out (which may be NULL
+ * when max is 0).  Bits of net past len are ignored; a len past 32 counts
+ * as 32.  Returns how many overlap, which may be more than max.
+ */
+size_t policy_ipv4_nonglobal(const struct in_addr *net, unsigned len,
+			     struct policy_ipv4_range *out, size_t max);
+
+/* One allow/deny/map rule, as policy_rule_next() shows it. */
+struct policy_rule_view {
+	enum policy_action action;
+	const char *file;	/* the config file it is in, or NULL */
+	unsigned line;
+	size_t section;		/* 0: outside every section; n: section n */
+	bool ipv4;		/* an IPv4 network (or IPv4-mapped /96 and
+				 * longer): net/len; else a name or IPv6 */
+	struct in_addr net;
+	unsigned len;
+	char text[320];		/* its value, as policy_describe() gives
+				 * it: "10.0.0.0/8 22 tcp", "*.example.org" */
+};
+
+/*
+ * policy_rule_next - walk the rules that apply to the selected program
+ * (those policy_rule_count() counts), in file order: *cursor 0 gives the
+ * first; each call fills out with the next and moves *cursor one past
+ * its place among all the file's rules, so that *cursor - 1 names the
+ * rule whatever is selected.  Returns false, out untouched, after the last.
+ */
+bool policy_rule_next(const struct policy *policy, size_t *cursor,
+		      struct policy_rule_view *out);
+
+/* policy_section_count - how many [program NAME] sections the file has. */
+size_t policy_section_count(const struct policy *policy);
+
+/*
+ * policy_section_glob - section n's NAME (1 <= n <= policy_section_count())
+ * and, when line is not NULL, its line; NULL for another n.
+ */
+const char *policy_section_glob(const struct policy *policy, size_t n,
+				unsigned *line);
+
+/*
+ * policy_select_section - select section n alone (0: none), as if the
+ * program matched its glob and no other, so that a checker can judge each
+ * section's effective settings with its rules.  Returns 0, or -EINVAL
+ * (the selection unchanged) for n past policy_section_count().
+ */
+int policy_select_section(struct policy *policy, size_t n);
+
 /*
  * policy_describe - the effective policy as config text ("key = value" lines,
  * then the rules in the order they apply), NUL-terminated in buf.  Returns

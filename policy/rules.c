@@ -1,5 +1,6 @@
 /*
- * rules.c - destination rules: the syntax of allow/deny/map values.
+ * rules.c - destination rules: the syntax of allow/deny/map values, and
+ * the walk of them (and of the sections) that a checker makes.
  *
  *	VALUE = DEST [PORTS] [tcp|udp]		(PORTS and the protocol in
  *	DEST  = ADDR[/LEN] | NAME | "*." NAME	 either order, once each)
@@ -183,4 +184,78 @@ int rules_format(const struct rule *r, char *buf, size_t len)
 	if (r->proto != PROTO_ANY)
 		snprintf(proto, sizeof(proto), " %s", proto_names[r->proto]);
 	return snprintf(buf, len, "%s%s%s", dest, ports, proto);
+}
+
+bool rules_active(const struct policy *policy, const struct rule *r)
+{
+	return !r->scope || policy->sections[r->scope - 1].selected;
+}
+
+/* r as the outside sees it: its IPv4 network as the index files it. */
+static void rules_view(const struct policy *policy, const struct rule *r,
+		       struct policy_rule_view *out)
+{
+	struct policy_addr addr = r->addr;
+	unsigned plen = r->plen;
+
+	memset(out, 0, sizeof(*out));
+	out->action = r->action;
+	out->file = policy->file;
+	out->line = r->line;
+	out->section = r->scope;
+	rules_format(r, out->text, sizeof(out->text));
+	if (r->kind != RULE_CIDR)
+		return;
+	match_normalize(&addr, &plen);
+	if (addr.fam != FAM_IPV4)
+		return;
+	out->ipv4 = true;
+	memcpy(&out->net, addr.a, sizeof(out->net));
+	out->len = plen;
+}
+
+/* policy_rule_next - see policy.h. */
+bool policy_rule_next(const struct policy *policy, size_t *cursor,
+		      struct policy_rule_view *out)
+{
+	size_t i;
+
+	for (i = *cursor; i < policy->nrules; i++) {
+		if (!rules_active(policy, &policy->rules[i]))
+			continue;
+		rules_view(policy, &policy->rules[i], out);
+		*cursor = i + 1;
+		return true;
+	}
+	return false;
+}
+
+/* policy_section_count - see policy.h. */
+size_t policy_section_count(const struct policy *policy)
+{
+	return policy->nsections;
+}
+
+/* policy_section_glob - see policy.h. */
+const char *policy_section_glob(const struct policy *policy, size_t n,
+				unsigned *line)
+{
+	if (n < 1 || n > policy->nsections)
+		return NULL;
+	if (line)
+		*line = policy->sections[n - 1].line;
+	return policy->sections[n - 1].glob;
+}
+
+/* policy_select_section - see policy.h. */
+int policy_select_section(struct policy *policy, size_t n)
+{
+	size_t i;
+
+	if (n > policy->nsections)
+		return -EINVAL;
+	for (i = 0; i < policy->nsections; i++)
+		policy->sections[i].selected = i + 1 == n;
+	policy_refresh(policy);
+	return 0;
 }

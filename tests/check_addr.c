@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -481,6 +482,94 @@ START_TEST(test_ipv4_global)
 }
 END_TEST
 
+/*
+ * policy_ipv4_nonglobal(): the non-global networks a network overlaps,
+ * in address order, as "NET/LEN" joined by spaces ("" for none).
+ */
+static const struct nonglobal_case {
+	const char *net;
+	unsigned len;
+	const char *want;
+} nonglobal_cases[] = {
+	/* Inside one range, the range itself, and holding one. */
+	{ "10.1.0.0", 16, "10.0.0.0/8" },
+	{ "10.0.0.0", 8, "10.0.0.0/8" },
+	{ "10.0.0.0", 7, "10.0.0.0/8" },
+	{ "192.0.0.170", 32, "192.0.0.0/24" },
+	{ "198.18.0.0", 16, "198.18.0.0/15" },
+	{ "198.16.0.0", 13, "198.18.0.0/15" },
+	{ "100.0.0.0", 9, "100.64.0.0/10" },
+	{ "172.0.0.0", 8, "172.16.0.0/12" },
+	/* Global networks beside the ranges, touching neither edge. */
+	{ "1.2.3.0", 24, "" },
+	{ "8.0.0.0", 7, "" },
+	{ "11.0.0.0", 8, "" },
+	{ "100.128.0.0", 10, "" },
+	{ "172.32.0.0", 11, "" },
+	{ "192.0.1.0", 24, "" },
+	{ "198.20.0.0", 14, "" },
+	{ "223.255.255.0", 24, "" },
+	/* Several at once. */
+	{ "192.0.0.0", 16, "192.0.0.0/24 192.0.2.0/24" },
+	{ "192.0.0.0", 8,
+	  "192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 192.168.0.0/16" },
+	{ "224.0.0.0", 3, "224.0.0.0/4 240.0.0.0/4" },
+	{ "128.0.0.0", 1,
+	  "169.254.0.0/16 172.16.0.0/12 192.0.0.0/24 192.0.2.0/24 "
+	  "192.88.99.0/24 192.168.0.0/16 198.18.0.0/15 198.51.100.0/24 "
+	  "203.0.113.0/24 224.0.0.0/4 240.0.0.0/4" },
+	{ "0.0.0.0", 0,
+	  "0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 "
+	  "172.16.0.0/12 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 "
+	  "192.168.0.0/16 198.18.0.0/15 198.51.100.0/24 203.0.113.0/24 "
+	  "224.0.0.0/4 240.0.0.0/4" },
+	/* Bits past len are ignored; a length past 32 counts as 32. */
+	{ "10.1.2.3", 8, "10.0.0.0/8" },
+	{ "127.0.0.1", 40, "127.0.0.0/8" },
+	{ "8.8.8.8", 40, "" },
+};
+
+START_TEST(test_ipv4_nonglobal)
+{
+	const struct nonglobal_case *c = &nonglobal_cases[_i];
+	struct policy_ipv4_range out[40];
+	struct in_addr net = in4(c->net);
+	char got[600] = "", text[INET_ADDRSTRLEN];
+	size_t n, i, at = 0;
+
+	memset(out, POISON, sizeof(out));
+	n = policy_ipv4_nonglobal(&net, c->len, out, N(out));
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(out[i].what);
+		at += (size_t)snprintf(got + at, sizeof(got) - at, "%s%s/%u",
+				       i ? " " : "",
+				       inet_ntop(AF_INET, &out[i].net, text,
+						 sizeof(text)),
+				       out[i].len);
+	}
+	ck_assert_msg(!strcmp(got, c->want), "%s/%u: got '%s', want '%s'",
+		      c->net, c->len, got, c->want);
+	/* Only the count when there is no room. */
+	ck_assert_uint_eq(policy_ipv4_nonglobal(&net, c->len, NULL, 0), n);
+}
+END_TEST
+
+/* With less room than ranges: the first ones, and the whole count. */
+START_TEST(test_ipv4_nonglobal_room)
+{
+	struct policy_ipv4_range out[3];
+	struct in_addr net = in4("0.0.0.0");
+	const uint8_t *b = (const uint8_t *)&out[1].net.s_addr;
+
+	memset(out, POISON, sizeof(out));
+	ck_assert_uint_eq(policy_ipv4_nonglobal(&net, 0, out, 2), 15);
+	ck_assert_uint_eq(b[0], 10);
+	ck_assert_uint_eq(out[1].len, 8);
+	ck_assert_str_eq(out[1].what, "RFC 1918");
+	ck_assert_uint_eq(out[2].len, 0xa5a5a5a5u);
+}
+END_TEST
+
 /* --- RFC 7050: the prefix an ipv4only.arpa answer shows ----------------- */
 
 static const struct pref64_case {
@@ -545,6 +634,8 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc, test_extract_bad_len, 0, N(bad_lens));
 	tcase_add_loop_test(tc, test_pref64_of, 0, N(pref64_cases));
 	tcase_add_loop_test(tc, test_ipv4_global, 0, N(global_cases));
+	tcase_add_loop_test(tc, test_ipv4_nonglobal, 0, N(nonglobal_cases));
+	tcase_add_test(tc, test_ipv4_nonglobal_room);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prefix");

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,9 @@
 
 #include "internal.h"
 #include "policy.h"
+
+/* A byte no output of the code under test should leave behind. */
+#define POISON_BYTE 0xa5
 
 static char cases_dir[4096];
 static struct dirent **cases;
@@ -632,6 +636,107 @@ START_TEST(test_select)
 }
 END_TEST
 
+/*
+ * The walk a checker makes (policy_rule_next(), policy_select_section()):
+ * each section alone, with the global rules, in file order; every rule
+ * "LINE SECTION PLACE ACTION TEXT [IPV4 NET/LEN]".
+ */
+static const char walk_conf[] =
+	"map = 10.1.0.0/16\n"				/* 1 */
+	"deny = Example.ORG. 22 tcp\n"
+	"[program curl]\n"
+	"translate-prefix = 64:ff9b::/96\n"
+	"map = ::ffff:192.168.1.0/120\n"		/* 5 */
+	"allow = 2001:db8::/32 udp 53\n"
+	"map = ::ffff:0:0/96\n"
+	"[program w*]\n"
+	"map = *.example.net\n"
+	"allow = 192.0.2.1\n";			/* 10 */
+
+static const struct walk_case {
+	size_t section;
+	bool well_known;
+	const char *want;
+} walk_cases[] = {
+	{ 0, false,
+	  "1 0 0 map 10.1.0.0/16 ipv4 10.1.0.0/16|"
+	  "2 0 1 deny example.org 22 tcp|" },
+	{ 1, true,
+	  "1 0 0 map 10.1.0.0/16 ipv4 10.1.0.0/16|"
+	  "2 0 1 deny example.org 22 tcp|"
+	  "5 1 2 map ::ffff:192.168.1.0/120 ipv4 192.168.1.0/24|"
+	  "6 1 3 allow 2001:db8::/32 53 udp|"
+	  "7 1 4 map ::ffff:0.0.0.0/96 ipv4 0.0.0.0/0|" },
+	{ 2, false,
+	  "1 0 0 map 10.1.0.0/16 ipv4 10.1.0.0/16|"
+	  "2 0 1 deny example.org 22 tcp|"
+	  "9 2 5 map *.example.net|"
+	  "10 2 6 allow 192.0.2.1/32 ipv4 192.0.2.1/32|" },
+};
+
+START_TEST(test_walk)
+{
+	const struct walk_case *c = &walk_cases[_i];
+	struct policy *p = policy_new();
+	struct policy_rule_view r;
+	struct policy_error err;
+	char got[1024] = "", net[INET_ADDRSTRLEN];
+	size_t cursor = 0, at = 0, n = 0;
+
+	ck_assert_int_eq(policy_parse_buffer(p, "w.conf", walk_conf,
+					     sizeof(walk_conf) - 1, &err), 0);
+	/* A selection by name first: the walk's own replaces it. */
+	ck_assert_int_eq(policy_select(p, "wget", NULL), 1);
+	ck_assert_int_eq(policy_select_section(p, c->section), 0);
+	ck_assert_int_eq(policy_translate_by_address(p), c->well_known);
+	while (policy_rule_next(p, &cursor, &r)) {
+		ck_assert_str_eq(r.file, "w.conf");
+		at += (size_t)snprintf(got + at, sizeof(got) - at,
+				       "%u %zu %zu %s %s", r.line, r.section,
+				       cursor - 1, policy_action_name(r.action),
+				       r.text);
+		if (r.ipv4)
+			at += (size_t)snprintf(got + at, sizeof(got) - at,
+					       " ipv4 %s/%u",
+					       inet_ntop(AF_INET, &r.net, net,
+							 sizeof(net)), r.len);
+		at += (size_t)snprintf(got + at, sizeof(got) - at, "|");
+		n++;
+	}
+	ck_assert_str_eq(got, c->want);
+	ck_assert_uint_eq(n, policy_rule_count(p));
+	/* Past the last, out is left alone. */
+	memset(&r, POISON_BYTE, sizeof(r));
+	ck_assert(!policy_rule_next(p, &cursor, &r));
+	ck_assert_uint_eq(r.line, 0xa5a5a5a5u);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(test_sections_named)
+{
+	struct policy *p = policy_new();
+	struct policy_error err;
+	unsigned line = 0;
+
+	ck_assert_int_eq(policy_parse_buffer(p, "w.conf", walk_conf,
+					     sizeof(walk_conf) - 1, &err), 0);
+	ck_assert_uint_eq(policy_section_count(p), 2);
+	ck_assert_str_eq(policy_section_glob(p, 1, &line), "curl");
+	ck_assert_uint_eq(line, 3);
+	ck_assert_str_eq(policy_section_glob(p, 2, NULL), "w*");
+	ck_assert_ptr_null(policy_section_glob(p, 0, &line));
+	ck_assert_ptr_null(policy_section_glob(p, 3, &line));
+	ck_assert_uint_eq(line, 3);
+	/* Past the last section: refused, the selection kept. */
+	ck_assert_int_eq(policy_select_section(p, 1), 0);
+	ck_assert_int_eq(policy_select_section(p, 3), -EINVAL);
+	ck_assert(policy_translate_by_address(p));
+	ck_assert_uint_eq(policy_rule_count(p), 5);
+	policy_free(p);
+}
+END_TEST
+
 /* The emulated host's own addresses (policy_local_has()): getifaddrs() and
  * bind() leave out or refuse the others. */
 static const struct local_has_case {
@@ -742,6 +847,8 @@ static TCase *load_tcase(void)
 	LOOP(tc, test_set, set_cases);
 	LOOP(tc, test_select, select_cases);
 	LOOP(tc, test_local_has, local_has_cases);
+	LOOP(tc, test_walk, walk_cases);
+	tcase_add_test(tc, test_sections_named);
 	return tc;
 }
 

@@ -38,6 +38,7 @@ for conf in "$top_srcdir"/conf/*.conf; do
 	capture "$STACKSHIM" check -c "$conf"
 	expect_status "check -c $conf" 0
 	expect_line "$conf: ok" "$conf: ok" "$tmp/out"
+	expect_text "$conf: no warning" "" "$(cat "$tmp/err")"
 
 	base=conf/${conf##*/}
 	examples "$conf" >"$tmp/examples"
