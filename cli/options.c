@@ -4,9 +4,17 @@
  * Options may come before or after a subcommand's name; run mode stops at
  * the first word that is not an option or a subcommand, as env(1) does, so
  * that everything after it belongs to the command.
+ *
+ * glibc's getopt_long() reads the words, with '+' (stop at the first word
+ * that is not an option).  Three things the launcher does that it does not:
+ * it goes on past a subcommand's name and operands (parse_words() steps
+ * over each word getopt stops at and calls it again); it takes no
+ * abbreviation of a long option ("--sta"); and no option joined to "-h"
+ * ("-hx"): option_spelling() checks every word getopt accepted.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +40,6 @@ enum cli_opcode {
 	OPT_PROTO,
 	OPT_HELP,
 	OPT_VERSION,
-	OPT_UNKNOWN,
 };
 
 static const struct cli_option {
@@ -56,9 +63,9 @@ static const struct cli_option {
 	{ "-h", OPT_HELP },
 	{ "--help", OPT_HELP },
 	{ "--version", OPT_VERSION },
-	{ NULL, OPT_UNKNOWN },
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define M(mode) (1u << (mode))
 #define POLICY_MODES (M(MODE_RUN) | M(MODE_TABLE) | M(MODE_EXPLAIN))
 #define ALL_MODES (POLICY_MODES | M(MODE_CHECK))
@@ -188,71 +195,128 @@ static const struct cli_subcommand *subcommand_find(const char *word)
 }
 
 /*
- * Match arg against one option name: "--name", "--name=VALUE", or for a
- * one-letter option "-cVALUE".  *inline_value is the value given in the same
- * word, or NULL.
+ * getopt_long()'s tables, made from cli_options[] so that an option stays
+ * one row there.  A long option's val is LONG_VAL(its row): above every
+ * char, so that optopt tells a long option from a short one.
  */
-static bool option_match(const char *name, const char *arg,
-			 const char **inline_value)
+#define LONG_VAL(row) (256 + (int)(row))
+
+struct getopt_tables {
+	struct option longopts[ARRAY_SIZE(cli_options) + 1];
+	char shortopts[3 + 2 * ARRAY_SIZE(cli_options)];
+};
+
+static void getopt_tables_make(struct getopt_tables *t)
 {
-	size_t n = strlen(name);
+	char *s = t->shortopts;
+	size_t row, n = 0;
 
-	*inline_value = NULL;
-	if (strncmp(arg, name, n))
-		return false;
-	if (!arg[n])
-		return true;
-	if (n > 2 && arg[n] == '=') {
-		*inline_value = arg + n + 1;
-		return true;
-	}
-	if (n == 2) {
-		*inline_value = arg + n;
-		return true;
-	}
-	return false;
-}
+	/*
+	 * '+': stop at the first word that is not an option (POSIX; the
+	 * command's own options are its own).  ':': a missing value comes
+	 * back as ':' and getopt prints nothing, so the words are ours.
+	 */
+	*s++ = '+';
+	*s++ = ':';
+	for (row = 0; row < ARRAY_SIZE(cli_options); row++) {
+		const char *name = cli_options[row].name;
+		bool arg = cli_opcodes[cli_options[row].op].takes_value;
 
-static const struct cli_option *option_find(const char *arg,
-					    const char **inline_value)
-{
-	const struct cli_option *o = cli_options;
-
-	while (o->name && !option_match(o->name, arg, inline_value))
-		o++;
-	return o;
-}
-
-/* Record one option; returns how many extra words it used, or -1. */
-static int option_take(struct cli_args *args, const struct cli_option *o,
-		       const char *inline_value, char *next, unsigned *seen)
-{
-	const struct cli_opcode_info *info = &cli_opcodes[o->op];
-	const char *value = inline_value;
-	int used = 0;
-
-	if (info->takes_value && !value) {
-		if (!next) {
-			fprintf(stderr, "stackshim: option %s needs a value\n",
-				o->name);
-			return -1;
+		if (name[1] == '-') {
+			t->longopts[n++] = (struct option){
+				name + 2, arg ? required_argument : no_argument,
+				NULL, LONG_VAL(row)
+			};
+			continue;
 		}
-		value = next;
-		used = 1;
-	} else if (!info->takes_value && value) {
+		*s++ = name[1];
+		if (arg)
+			*s++ = ':';
+	}
+	*s = '\0';
+	t->longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* The row of getopt's answer c (or optopt), or NULL. */
+static const struct cli_option *option_of(int c)
+{
+	size_t row;
+
+	if (c >= LONG_VAL(0))
+		return &cli_options[c - LONG_VAL(0)];
+	for (row = 0; row < ARRAY_SIZE(cli_options); row++)
+		if (cli_options[row].name[1] == c && !cli_options[row].name[2])
+			return &cli_options[row];
+	return NULL;
+}
+
+enum spelling {
+	SPELT_EXACT,	/* "--stack", "-c" */
+	SPELT_JOINED,	/* "--stack=VALUE", "-cVALUE" */
+	SPELT_OTHER,	/* an abbreviation, "--sta" */
+};
+
+/*
+ * How word spells option o.  getopt_long() takes any unambiguous prefix of
+ * a long option and reads "-hx" as -h then -x; the launcher takes neither
+ * (a prefix that is unique today stops being so when an option is added,
+ * and scripts would break), so every option getopt finds is checked here.
+ */
+static enum spelling option_spelling(const struct cli_option *o,
+				     const char *word)
+{
+	size_t n = strlen(o->name);
+
+	if (strncmp(word, o->name, n))
+		return SPELT_OTHER;
+	if (!word[n])
+		return SPELT_EXACT;
+	if (n == 2 || word[n] == '=')
+		return SPELT_JOINED;
+	return SPELT_OTHER;
+}
+
+/*
+ * The row of option c found in word, or NULL after saying on stderr what
+ * is wrong: getopt's '?' (unknown, or a value given to an option that
+ * takes none) and ':' (no value left), and the spellings getopt allows and
+ * the launcher does not.
+ */
+static const struct cli_option *option_found(int c, const char *word)
+{
+	bool failed = c == '?' || c == ':';
+	const struct cli_option *o = option_of(failed ? optopt : c);
+	enum spelling sp = o ? option_spelling(o, word) : SPELT_OTHER;
+
+	if (sp != SPELT_OTHER && c == ':')
+		fprintf(stderr, "stackshim: option %s needs a value\n",
+			o->name);
+	else if (sp == SPELT_JOINED && !cli_opcodes[o->op].takes_value)
 		fprintf(stderr, "stackshim: option %s takes no value\n",
 			o->name);
-		return -1;
-	}
+	else if (sp == SPELT_OTHER || failed)
+		fprintf(stderr, "stackshim: unknown option '%s'\n",
+			cli_shown(word));
+	else
+		return o;
+	return NULL;
+}
+
+/* Record option o with its value (NULL for none); returns 0 or -1. */
+static int option_take(struct cli_args *args, const struct cli_option *o,
+		       const char *value, unsigned *seen)
+{
+	const struct cli_opcode_info *info = &cli_opcodes[o->op];
+
 	*seen |= 1u << o->op;
 	if (info->take)
-		return info->take(args, o->name, value) < 0 ? -1 : used;
+		return info->take(args, o->name, value);
 	if (info->key)
 		args->settings[args->nsettings++] = (struct cli_setting){
 			info->key, info->fixed ? info->fixed : value, o->name,
 			info->env
 		};
-	return used;
+	return 0;
 }
 
 /* Every option given must suit the mode, which is known only at the end. */
@@ -260,7 +324,7 @@ static int options_check(const struct cli_args *args, unsigned seen)
 {
 	const struct cli_option *o;
 
-	for (o = cli_options; o->name; o++) {
+	for (o = cli_options; o < cli_options + ARRAY_SIZE(cli_options); o++) {
 		if (!(seen & (1u << o->op)) ||
 		    (cli_opcodes[o->op].modes & M(args->mode)))
 			continue;
@@ -288,6 +352,24 @@ static int operands_check(const struct cli_args *args,
 }
 
 /*
+ * A word getopt stopped at: a subcommand's name (the first one only), one
+ * of its operands, or run mode's command.  Returns whether to go on.
+ */
+static bool word_take(struct cli_args *args, char *word,
+		      const struct cli_subcommand **sub)
+{
+	if (!(*sub)->name && subcommand_find(word)->name) {
+		*sub = subcommand_find(word);
+		args->mode = (*sub)->mode;
+		return true;
+	}
+	if (!(*sub)->name)
+		return false;
+	args->operands[args->noperands++] = word;
+	return true;
+}
+
+/*
  * Take options and a subcommand's operands from argv, stopping at "--" or,
  * in run mode, at the command.  Returns the index of the first word left
  * over, argc after --help or --version, or -1 after a usage error.
@@ -296,46 +378,36 @@ static int parse_words(int argc, char **argv, struct cli_args *args,
 		       const struct cli_subcommand **sub, unsigned *seen)
 {
 	const struct cli_option *o;
-	const char *inline_value;
-	int i, used;
+	struct getopt_tables t;
+	int c, word;
 
-	for (i = 1; i < argc; i++) {
-		char *arg = argv[i];
-
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		}
-		if (arg[0] == '-' && arg[1]) {
-			o = option_find(arg, &inline_value);
-			if (o->op == OPT_UNKNOWN) {
-				fprintf(stderr,
-					"stackshim: unknown option '%s'\n",
-					cli_shown(arg));
-				return -1;
-			}
-			used = option_take(args, o, inline_value, argv[i + 1],
-					   seen);
-			if (used < 0)
-				return -1;
-			i += used;
-			if (o->op == OPT_HELP || o->op == OPT_VERSION) {
-				args->mode = o->op == OPT_HELP ? MODE_HELP :
-								 MODE_VERSION;
-				return argc;
-			}
+	getopt_tables_make(&t);
+	opterr = 0;
+	optind = 0;	/* glibc: start afresh */
+	for (;;) {
+		/*
+		 * The word getopt reads next: every option is a word of its
+		 * own, since option_found() refuses "-hx".
+		 */
+		word = optind ? optind : 1;
+		c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL);
+		if (c == -1) {
+			/* optind moved: past "--", and the rest is operands. */
+			if (optind > word || optind >= argc ||
+			    !word_take(args, argv[optind], sub))
+				return optind;
+			optind++;
 			continue;
 		}
-		if (!(*sub)->name && subcommand_find(arg)->name) {
-			*sub = subcommand_find(arg);
-			args->mode = (*sub)->mode;
-			continue;
+		o = option_found(c, argv[word]);
+		if (!o || option_take(args, o, optarg, seen) < 0)
+			return -1;
+		if (o->op == OPT_HELP || o->op == OPT_VERSION) {
+			args->mode = o->op == OPT_HELP ? MODE_HELP :
+							 MODE_VERSION;
+			return argc;
 		}
-		if (!(*sub)->name)
-			break;
-		args->operands[args->noperands++] = arg;
 	}
-	return i;
 }
 
 int cli_args_parse(int argc, char **argv, struct cli_args *args)
