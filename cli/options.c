@@ -94,12 +94,10 @@ static int take_program(struct cli_args *args, const char *name,
 static int take_port(struct cli_args *args, const char *name,
 		     const char *value)
 {
-	unsigned long port = 0;
-	const char *p;
+	unsigned long port;
 
-	for (p = value; *p >= '0' && *p <= '9' && port <= 65535; p++)
-		port = port * 10 + (unsigned long)(*p - '0');
-	if (p == value || *p || port < 1 || port > 65535) {
+	if (policy_decimal_parse(value, strlen(value), 1, 65535, &port,
+				 NULL) < 0) {
 		fprintf(stderr, "stackshim: %s: '%s' is not a port "
 			"(1 to 65535)\n", name, cli_shown(value));
 		return -1;
