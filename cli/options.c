@@ -3,18 +3,11 @@
  *
  * Options may come before or after a subcommand's name; run mode stops at
  * the first word that is not an option or a subcommand, as env(1) does, so
- * that everything after it belongs to the command.
- *
- * glibc's getopt_long() reads the words, with '+' (stop at the first word
- * that is not an option).  Three things the launcher does that it does not:
- * it goes on past a subcommand's name and operands (parse_words() steps
- * over each word getopt stops at and calls it again); it takes no
- * abbreviation of a long option ("--sta"); and no option joined to "-h"
- * ("-hx"): option_spelling() checks every word getopt accepted.
+ * that everything after it belongs to the command.  getopt.c reads the
+ * words (getopt_long()); this file says what they mean.
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,30 +35,30 @@ enum cli_opcode {
 	OPT_VERSION,
 };
 
-static const struct cli_option {
-	const char *name;
-	enum cli_opcode op;
-} cli_options[] = {
-	{ "-c", OPT_CONF },
-	{ "--stack", OPT_STACK },
-	{ "--prefer", OPT_PREFER },
-	{ "--mapped", OPT_MAPPED },
-	{ "--ipv4-loopback", OPT_IPV4_LOOPBACK },
-	{ "--fallback", OPT_FALLBACK },
-	{ "--local-address", OPT_LOCAL_ADDRESS },
-	{ "--translate-prefix", OPT_TRANSLATE_PREFIX },
-	{ "--peer-pool", OPT_PEER_POOL },
-	{ "--audit", OPT_AUDIT },
-	{ "--log", OPT_LOG },
-	{ "--program", OPT_PROGRAM },
-	{ "--port", OPT_PORT },
-	{ "--proto", OPT_PROTO },
-	{ "-h", OPT_HELP },
-	{ "--help", OPT_HELP },
-	{ "--version", OPT_VERSION },
+/* Every option as it is spelt; -h and --help are two rows. */
+static const struct cli_option cli_options[] = {
+	{ "-c", true, OPT_CONF },
+	{ "--stack", true, OPT_STACK },
+	{ "--prefer", true, OPT_PREFER },
+	{ "--mapped", true, OPT_MAPPED },
+	{ "--ipv4-loopback", true, OPT_IPV4_LOOPBACK },
+	{ "--fallback", true, OPT_FALLBACK },
+	{ "--local-address", true, OPT_LOCAL_ADDRESS },
+	{ "--translate-prefix", true, OPT_TRANSLATE_PREFIX },
+	{ "--peer-pool", true, OPT_PEER_POOL },
+	{ "--audit", false, OPT_AUDIT },
+	{ "--log", true, OPT_LOG },
+	{ "--program", true, OPT_PROGRAM },
+	{ "--port", true, OPT_PORT },
+	{ "--proto", true, OPT_PROTO },
+	{ "-h", false, OPT_HELP },
+	{ "--help", false, OPT_HELP },
+	{ "--version", false, OPT_VERSION },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(ARRAY_SIZE(cli_options) <= CLI_OPTIONS_MAX,
+	       "cli_options[] outgrows struct cli_getopt");
 #define M(mode) (1u << (mode))
 #define POLICY_MODES (M(MODE_RUN) | M(MODE_TABLE) | M(MODE_EXPLAIN))
 #define ALL_MODES (POLICY_MODES | M(MODE_CHECK))
@@ -124,46 +117,39 @@ static int take_proto(struct cli_args *args, const char *name,
 /*
  * What each opcode means.  key names the policy_set() key of a setting;
  * fixed is the value of a setting that takes none (--audit); take stores an
- * option that is not a setting.
+ * option that is not a setting; modes are those the option applies to.
  */
 static const struct cli_opcode_info {
 	const char *key;
 	const char *fixed;
 	const char *env;
-	bool takes_value;
 	unsigned modes;
 	int (*take)(struct cli_args *args, const char *name,
 		    const char *value);
 } cli_opcodes[] = {
-	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", true, ALL_MODES,
-		       take_conf },
-	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", true, POLICY_MODES },
-	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", true,
-			 POLICY_MODES },
-	[OPT_MAPPED] = { "mapped", NULL, "STACKSHIM_MAPPED", true,
-			 POLICY_MODES },
+	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", ALL_MODES, take_conf },
+	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", POLICY_MODES },
+	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", POLICY_MODES },
+	[OPT_MAPPED] = { "mapped", NULL, "STACKSHIM_MAPPED", POLICY_MODES },
 	[OPT_IPV4_LOOPBACK] = { "ipv4-loopback", NULL,
-				"STACKSHIM_IPV4_LOOPBACK", true,
-				POLICY_MODES },
-	[OPT_FALLBACK] = { "fallback", NULL, "STACKSHIM_FALLBACK", true,
+				"STACKSHIM_IPV4_LOOPBACK", POLICY_MODES },
+	[OPT_FALLBACK] = { "fallback", NULL, "STACKSHIM_FALLBACK",
 			   POLICY_MODES },
 	[OPT_LOCAL_ADDRESS] = { "local-address", NULL,
-				"STACKSHIM_LOCAL_ADDRESS", true,
-				POLICY_MODES },
+				"STACKSHIM_LOCAL_ADDRESS", POLICY_MODES },
 	[OPT_TRANSLATE_PREFIX] = { "translate-prefix", NULL,
-				   "STACKSHIM_TRANSLATE_PREFIX", true,
+				   "STACKSHIM_TRANSLATE_PREFIX",
 				   POLICY_MODES },
-	[OPT_PEER_POOL] = { "peer-pool", NULL, "STACKSHIM_PEER_POOL", true,
+	[OPT_PEER_POOL] = { "peer-pool", NULL, "STACKSHIM_PEER_POOL",
 			    POLICY_MODES },
-	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", false,
-			POLICY_MODES },
-	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", true, POLICY_MODES },
-	[OPT_PROGRAM] = { NULL, NULL, NULL, true,
-			  M(MODE_TABLE) | M(MODE_EXPLAIN), take_program },
-	[OPT_PORT] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_port },
-	[OPT_PROTO] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_proto },
-	[OPT_HELP] = { NULL, NULL, NULL, false, ALL_MODES },
-	[OPT_VERSION] = { NULL, NULL, NULL, false, ALL_MODES },
+	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", POLICY_MODES },
+	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", POLICY_MODES },
+	[OPT_PROGRAM] = { NULL, NULL, NULL, M(MODE_TABLE) | M(MODE_EXPLAIN),
+			  take_program },
+	[OPT_PORT] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_port },
+	[OPT_PROTO] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_proto },
+	[OPT_HELP] = { NULL, NULL, NULL, ALL_MODES },
+	[OPT_VERSION] = { NULL, NULL, NULL, ALL_MODES },
 };
 
 static const struct cli_subcommand {
@@ -190,114 +176,6 @@ static const struct cli_subcommand *subcommand_find(const char *word)
 	while (s->name && (!word || strcmp(s->name, word)))
 		s++;
 	return s;
-}
-
-/*
- * getopt_long()'s tables, made from cli_options[] so that an option stays
- * one row there.  A long option's val is LONG_VAL(its row): above every
- * char, so that optopt tells a long option from a short one.
- */
-#define LONG_VAL(row) (256 + (int)(row))
-
-struct getopt_tables {
-	struct option longopts[ARRAY_SIZE(cli_options) + 1];
-	char shortopts[3 + 2 * ARRAY_SIZE(cli_options)];
-};
-
-static void getopt_tables_make(struct getopt_tables *t)
-{
-	char *s = t->shortopts;
-	size_t row, n = 0;
-
-	/*
-	 * '+': stop at the first word that is not an option (POSIX; the
-	 * command's own options are its own).  ':': a missing value comes
-	 * back as ':' and getopt prints nothing, so the words are ours.
-	 */
-	*s++ = '+';
-	*s++ = ':';
-	for (row = 0; row < ARRAY_SIZE(cli_options); row++) {
-		const char *name = cli_options[row].name;
-		bool arg = cli_opcodes[cli_options[row].op].takes_value;
-
-		if (name[1] == '-') {
-			t->longopts[n++] = (struct option){
-				name + 2, arg ? required_argument : no_argument,
-				NULL, LONG_VAL(row)
-			};
-			continue;
-		}
-		*s++ = name[1];
-		if (arg)
-			*s++ = ':';
-	}
-	*s = '\0';
-	t->longopts[n] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-/* The row of getopt's answer c (or optopt), or NULL. */
-static const struct cli_option *option_of(int c)
-{
-	size_t row;
-
-	if (c >= LONG_VAL(0))
-		return &cli_options[c - LONG_VAL(0)];
-	for (row = 0; row < ARRAY_SIZE(cli_options); row++)
-		if (cli_options[row].name[1] == c && !cli_options[row].name[2])
-			return &cli_options[row];
-	return NULL;
-}
-
-enum spelling {
-	SPELT_EXACT,	/* "--stack", "-c" */
-	SPELT_JOINED,	/* "--stack=VALUE", "-cVALUE" */
-	SPELT_OTHER,	/* an abbreviation, "--sta" */
-};
-
-/*
- * How word spells option o.  getopt_long() takes any unambiguous prefix of
- * a long option and reads "-hx" as -h then -x; the launcher takes neither
- * (a prefix that is unique today stops being so when an option is added,
- * and scripts would break), so every option getopt finds is checked here.
- */
-static enum spelling option_spelling(const struct cli_option *o,
-				     const char *word)
-{
-	size_t n = strlen(o->name);
-
-	if (strncmp(word, o->name, n))
-		return SPELT_OTHER;
-	if (!word[n])
-		return SPELT_EXACT;
-	if (n == 2 || word[n] == '=')
-		return SPELT_JOINED;
-	return SPELT_OTHER;
-}
-
-/*
- * The row of option c found in word, or NULL after saying on stderr what
- * is wrong: getopt's '?' (unknown, or a value given to an option that
- * takes none) and ':' (no value left), and the spellings getopt allows and
- * the launcher does not.
- */
-static const struct cli_option *option_found(int c, const char *word)
-{
-	bool failed = c == '?' || c == ':';
-	const struct cli_option *o = option_of(failed ? optopt : c);
-	enum spelling sp = o ? option_spelling(o, word) : SPELT_OTHER;
-
-	if (sp != SPELT_OTHER && c == ':')
-		fprintf(stderr, "stackshim: option %s needs a value\n",
-			o->name);
-	else if (sp == SPELT_JOINED && !cli_opcodes[o->op].takes_value)
-		fprintf(stderr, "stackshim: option %s takes no value\n",
-			o->name);
-	else if (sp == SPELT_OTHER || failed)
-		fprintf(stderr, "stackshim: unknown option '%s'\n",
-			cli_shown(word));
-	else
-		return o;
-	return NULL;
 }
 
 /* Record option o with its value (NULL for none); returns 0 or -1. */
@@ -375,30 +253,22 @@ static bool word_take(struct cli_args *args, char *word,
 static int parse_words(int argc, char **argv, struct cli_args *args,
 		       const struct cli_subcommand **sub, unsigned *seen)
 {
-	const struct cli_option *o;
-	struct getopt_tables t;
-	int c, word;
+	const struct cli_option *o = NULL;
+	enum cli_getopt_result r;
+	struct cli_getopt g;
+	const char *value;
+	int at;
 
-	getopt_tables_make(&t);
-	opterr = 0;
-	optind = 0;	/* glibc: start afresh */
+	cli_getopt_init(&g, cli_options, ARRAY_SIZE(cli_options));
 	for (;;) {
-		/*
-		 * The word getopt reads next: every option is a word of its
-		 * own, since option_found() refuses "-hx".
-		 */
-		word = optind ? optind : 1;
-		c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL);
-		if (c == -1) {
-			/* optind moved: past "--", and the rest is operands. */
-			if (optind > word || optind >= argc ||
-			    !word_take(args, argv[optind], sub))
-				return optind;
-			optind++;
+		r = cli_getopt_next(&g, argc, argv, &o, &value, &at);
+		if (r == CLI_GETOPT_WORD && word_take(args, argv[at], sub)) {
+			cli_getopt_skip(&g);
 			continue;
 		}
-		o = option_found(c, argv[word]);
-		if (!o || option_take(args, o, optarg, seen) < 0)
+		if (r != CLI_GETOPT_OPTION)
+			return r == CLI_GETOPT_ERROR ? -1 : at;
+		if (option_take(args, o, value, seen) < 0)
 			return -1;
 		if (o->op == OPT_HELP || o->op == OPT_VERSION) {
 			args->mode = o->op == OPT_HELP ? MODE_HELP :
