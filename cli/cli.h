@@ -1,15 +1,18 @@
 /*
  * cli.h - the stackshim launcher's private interface.
  *
- * The launcher parses its command line into a struct cli_args (options.c),
- * builds a policy from it with the same engine and load path the shim uses
- * (stackshim.c), and hands that to one subcommand: table.c, explain.c,
- * check.c or the run mode (run.c).  Every subcommand returns the
+ * The launcher parses its command line into a struct cli_args (options.c,
+ * reading argv by getopt.c), builds a policy from it with the same engine
+ * and load path the shim uses (stackshim.c), and hands that to one
+ * subcommand: table.c, explain.c, check.c or the run mode (run.c).  Every
+ * subcommand returns the
  * process's exit status; only main() exits.
  */
 #ifndef STACKSHIM_CLI_H
 #define STACKSHIM_CLI_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +65,51 @@ int cli_args_parse(int argc, char **argv, struct cli_args *args);
 
 /* cli_args_free - release what cli_args_parse() allocated in args. */
 void cli_args_free(struct cli_args *args);
+
+/* One spelling of a launcher option, as the user writes it. */
+struct cli_option {
+	const char *name;	/* "-c", "--stack" */
+	bool takes_value;
+	int op;			/* what options.c makes of it */
+};
+
+#define CLI_OPTIONS_MAX 32
+
+/* One reading of argv (getopt.c): getopt_long()'s tables for opts. */
+struct cli_getopt {
+	const struct cli_option *opts;
+	size_t nopts;
+	struct option longopts[CLI_OPTIONS_MAX + 1];
+	char shortopts[3 + 2 * CLI_OPTIONS_MAX];
+};
+
+enum cli_getopt_result {
+	CLI_GETOPT_OPTION,	/* an option: *o, and *value or NULL */
+	CLI_GETOPT_WORD,	/* argv[*at] is not an option */
+	CLI_GETOPT_END,		/* *at is argc, or the word after "--" */
+	CLI_GETOPT_ERROR,	/* a usage error, said on stderr */
+};
+
+/*
+ * cli_getopt_init - start reading argv from its first word, with the n
+ * (at most CLI_OPTIONS_MAX) options of opts, which must outlive g.
+ */
+void cli_getopt_init(struct cli_getopt *g, const struct cli_option *opts,
+		     size_t n);
+
+/*
+ * cli_getopt_next - read the next word or two of argv (getopt_long(), which
+ * keeps the place in optind: one reading at a time).  Options are spelt
+ * exactly as in opts, whole words, "--name=VALUE" or "-cVALUE" joined;
+ * no abbreviation.  *at is the index of the word that follows.
+ */
+enum cli_getopt_result cli_getopt_next(struct cli_getopt *g, int argc,
+				       char **argv,
+				       const struct cli_option **o,
+				       const char **value, int *at);
+
+/* cli_getopt_skip - step over the word cli_getopt_next() stopped at. */
+void cli_getopt_skip(struct cli_getopt *g);
 
 /*
  * cli_policy_build - the policy the shim would load, with the command line's

@@ -3,7 +3,8 @@
  *
  * Options may come before or after a subcommand's name; run mode stops at
  * the first word that is not an option or a subcommand, as env(1) does, so
- * that everything after it belongs to the command.
+ * that everything after it belongs to the command.  getopt.c reads the
+ * words (getopt_long()); this file says what they mean.
  */
 #include "config.h"
 
@@ -32,33 +33,32 @@ enum cli_opcode {
 	OPT_PROTO,
 	OPT_HELP,
 	OPT_VERSION,
-	OPT_UNKNOWN,
 };
 
-static const struct cli_option {
-	const char *name;
-	enum cli_opcode op;
-} cli_options[] = {
-	{ "-c", OPT_CONF },
-	{ "--stack", OPT_STACK },
-	{ "--prefer", OPT_PREFER },
-	{ "--mapped", OPT_MAPPED },
-	{ "--ipv4-loopback", OPT_IPV4_LOOPBACK },
-	{ "--fallback", OPT_FALLBACK },
-	{ "--local-address", OPT_LOCAL_ADDRESS },
-	{ "--translate-prefix", OPT_TRANSLATE_PREFIX },
-	{ "--peer-pool", OPT_PEER_POOL },
-	{ "--audit", OPT_AUDIT },
-	{ "--log", OPT_LOG },
-	{ "--program", OPT_PROGRAM },
-	{ "--port", OPT_PORT },
-	{ "--proto", OPT_PROTO },
-	{ "-h", OPT_HELP },
-	{ "--help", OPT_HELP },
-	{ "--version", OPT_VERSION },
-	{ NULL, OPT_UNKNOWN },
+/* Every option as it is spelt; -h and --help are two rows. */
+static const struct cli_option cli_options[] = {
+	{ "-c", true, OPT_CONF },
+	{ "--stack", true, OPT_STACK },
+	{ "--prefer", true, OPT_PREFER },
+	{ "--mapped", true, OPT_MAPPED },
+	{ "--ipv4-loopback", true, OPT_IPV4_LOOPBACK },
+	{ "--fallback", true, OPT_FALLBACK },
+	{ "--local-address", true, OPT_LOCAL_ADDRESS },
+	{ "--translate-prefix", true, OPT_TRANSLATE_PREFIX },
+	{ "--peer-pool", true, OPT_PEER_POOL },
+	{ "--audit", false, OPT_AUDIT },
+	{ "--log", true, OPT_LOG },
+	{ "--program", true, OPT_PROGRAM },
+	{ "--port", true, OPT_PORT },
+	{ "--proto", true, OPT_PROTO },
+	{ "-h", false, OPT_HELP },
+	{ "--help", false, OPT_HELP },
+	{ "--version", false, OPT_VERSION },
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(ARRAY_SIZE(cli_options) <= CLI_OPTIONS_MAX,
+	       "cli_options[] outgrows struct cli_getopt");
 #define M(mode) (1u << (mode))
 #define POLICY_MODES (M(MODE_RUN) | M(MODE_TABLE) | M(MODE_EXPLAIN))
 #define ALL_MODES (POLICY_MODES | M(MODE_CHECK))
@@ -87,12 +87,10 @@ static int take_program(struct cli_args *args, const char *name,
 static int take_port(struct cli_args *args, const char *name,
 		     const char *value)
 {
-	unsigned long port = 0;
-	const char *p;
+	unsigned long port;
 
-	for (p = value; *p >= '0' && *p <= '9' && port <= 65535; p++)
-		port = port * 10 + (unsigned long)(*p - '0');
-	if (p == value || *p || port < 1 || port > 65535) {
+	if (policy_decimal_parse(value, strlen(value), 1, 65535, &port,
+				 NULL) < 0) {
 		fprintf(stderr, "stackshim: %s: '%s' is not a port "
 			"(1 to 65535)\n", name, cli_shown(value));
 		return -1;
@@ -119,46 +117,39 @@ static int take_proto(struct cli_args *args, const char *name,
 /*
  * What each opcode means.  key names the policy_set() key of a setting;
  * fixed is the value of a setting that takes none (--audit); take stores an
- * option that is not a setting.
+ * option that is not a setting; modes are those the option applies to.
  */
 static const struct cli_opcode_info {
 	const char *key;
 	const char *fixed;
 	const char *env;
-	bool takes_value;
 	unsigned modes;
 	int (*take)(struct cli_args *args, const char *name,
 		    const char *value);
 } cli_opcodes[] = {
-	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", true, ALL_MODES,
-		       take_conf },
-	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", true, POLICY_MODES },
-	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", true,
-			 POLICY_MODES },
-	[OPT_MAPPED] = { "mapped", NULL, "STACKSHIM_MAPPED", true,
-			 POLICY_MODES },
+	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", ALL_MODES, take_conf },
+	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", POLICY_MODES },
+	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", POLICY_MODES },
+	[OPT_MAPPED] = { "mapped", NULL, "STACKSHIM_MAPPED", POLICY_MODES },
 	[OPT_IPV4_LOOPBACK] = { "ipv4-loopback", NULL,
-				"STACKSHIM_IPV4_LOOPBACK", true,
-				POLICY_MODES },
-	[OPT_FALLBACK] = { "fallback", NULL, "STACKSHIM_FALLBACK", true,
+				"STACKSHIM_IPV4_LOOPBACK", POLICY_MODES },
+	[OPT_FALLBACK] = { "fallback", NULL, "STACKSHIM_FALLBACK",
 			   POLICY_MODES },
 	[OPT_LOCAL_ADDRESS] = { "local-address", NULL,
-				"STACKSHIM_LOCAL_ADDRESS", true,
-				POLICY_MODES },
+				"STACKSHIM_LOCAL_ADDRESS", POLICY_MODES },
 	[OPT_TRANSLATE_PREFIX] = { "translate-prefix", NULL,
-				   "STACKSHIM_TRANSLATE_PREFIX", true,
+				   "STACKSHIM_TRANSLATE_PREFIX",
 				   POLICY_MODES },
-	[OPT_PEER_POOL] = { "peer-pool", NULL, "STACKSHIM_PEER_POOL", true,
+	[OPT_PEER_POOL] = { "peer-pool", NULL, "STACKSHIM_PEER_POOL",
 			    POLICY_MODES },
-	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", false,
-			POLICY_MODES },
-	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", true, POLICY_MODES },
-	[OPT_PROGRAM] = { NULL, NULL, NULL, true,
-			  M(MODE_TABLE) | M(MODE_EXPLAIN), take_program },
-	[OPT_PORT] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_port },
-	[OPT_PROTO] = { NULL, NULL, NULL, true, M(MODE_EXPLAIN), take_proto },
-	[OPT_HELP] = { NULL, NULL, NULL, false, ALL_MODES },
-	[OPT_VERSION] = { NULL, NULL, NULL, false, ALL_MODES },
+	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", POLICY_MODES },
+	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", POLICY_MODES },
+	[OPT_PROGRAM] = { NULL, NULL, NULL, M(MODE_TABLE) | M(MODE_EXPLAIN),
+			  take_program },
+	[OPT_PORT] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_port },
+	[OPT_PROTO] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_proto },
+	[OPT_HELP] = { NULL, NULL, NULL, ALL_MODES },
+	[OPT_VERSION] = { NULL, NULL, NULL, ALL_MODES },
 };
 
 static const struct cli_subcommand {
@@ -187,72 +178,21 @@ static const struct cli_subcommand *subcommand_find(const char *word)
 	return s;
 }
 
-/*
- * Match arg against one option name: "--name", "--name=VALUE", or for a
- * one-letter option "-cVALUE".  *inline_value is the value given in the same
- * word, or NULL.
- */
-static bool option_match(const char *name, const char *arg,
-			 const char **inline_value)
-{
-	size_t n = strlen(name);
-
-	*inline_value = NULL;
-	if (strncmp(arg, name, n))
-		return false;
-	if (!arg[n])
-		return true;
-	if (n > 2 && arg[n] == '=') {
-		*inline_value = arg + n + 1;
-		return true;
-	}
-	if (n == 2) {
-		*inline_value = arg + n;
-		return true;
-	}
-	return false;
-}
-
-static const struct cli_option *option_find(const char *arg,
-					    const char **inline_value)
-{
-	const struct cli_option *o = cli_options;
-
-	while (o->name && !option_match(o->name, arg, inline_value))
-		o++;
-	return o;
-}
-
-/* Record one option; returns how many extra words it used, or -1. */
+/* Record option o with its value (NULL for none); returns 0 or -1. */
 static int option_take(struct cli_args *args, const struct cli_option *o,
-		       const char *inline_value, char *next, unsigned *seen)
+		       const char *value, unsigned *seen)
 {
 	const struct cli_opcode_info *info = &cli_opcodes[o->op];
-	const char *value = inline_value;
-	int used = 0;
 
-	if (info->takes_value && !value) {
-		if (!next) {
-			fprintf(stderr, "stackshim: option %s needs a value\n",
-				o->name);
-			return -1;
-		}
-		value = next;
-		used = 1;
-	} else if (!info->takes_value && value) {
-		fprintf(stderr, "stackshim: option %s takes no value\n",
-			o->name);
-		return -1;
-	}
 	*seen |= 1u << o->op;
 	if (info->take)
-		return info->take(args, o->name, value) < 0 ? -1 : used;
+		return info->take(args, o->name, value);
 	if (info->key)
 		args->settings[args->nsettings++] = (struct cli_setting){
 			info->key, info->fixed ? info->fixed : value, o->name,
 			info->env
 		};
-	return used;
+	return 0;
 }
 
 /* Every option given must suit the mode, which is known only at the end. */
@@ -260,7 +200,7 @@ static int options_check(const struct cli_args *args, unsigned seen)
 {
 	const struct cli_option *o;
 
-	for (o = cli_options; o->name; o++) {
+	for (o = cli_options; o < cli_options + ARRAY_SIZE(cli_options); o++) {
 		if (!(seen & (1u << o->op)) ||
 		    (cli_opcodes[o->op].modes & M(args->mode)))
 			continue;
@@ -288,6 +228,24 @@ static int operands_check(const struct cli_args *args,
 }
 
 /*
+ * A word getopt stopped at: a subcommand's name (the first one only), one
+ * of its operands, or run mode's command.  Returns whether to go on.
+ */
+static bool word_take(struct cli_args *args, char *word,
+		      const struct cli_subcommand **sub)
+{
+	if (!(*sub)->name && subcommand_find(word)->name) {
+		*sub = subcommand_find(word);
+		args->mode = (*sub)->mode;
+		return true;
+	}
+	if (!(*sub)->name)
+		return false;
+	args->operands[args->noperands++] = word;
+	return true;
+}
+
+/*
  * Take options and a subcommand's operands from argv, stopping at "--" or,
  * in run mode, at the command.  Returns the index of the first word left
  * over, argc after --help or --version, or -1 after a usage error.
@@ -295,47 +253,29 @@ static int operands_check(const struct cli_args *args,
 static int parse_words(int argc, char **argv, struct cli_args *args,
 		       const struct cli_subcommand **sub, unsigned *seen)
 {
-	const struct cli_option *o;
-	const char *inline_value;
-	int i, used;
+	const struct cli_option *o = NULL;
+	enum cli_getopt_result r;
+	struct cli_getopt g;
+	const char *value;
+	int at;
 
-	for (i = 1; i < argc; i++) {
-		char *arg = argv[i];
-
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		}
-		if (arg[0] == '-' && arg[1]) {
-			o = option_find(arg, &inline_value);
-			if (o->op == OPT_UNKNOWN) {
-				fprintf(stderr,
-					"stackshim: unknown option '%s'\n",
-					cli_shown(arg));
-				return -1;
-			}
-			used = option_take(args, o, inline_value, argv[i + 1],
-					   seen);
-			if (used < 0)
-				return -1;
-			i += used;
-			if (o->op == OPT_HELP || o->op == OPT_VERSION) {
-				args->mode = o->op == OPT_HELP ? MODE_HELP :
-								 MODE_VERSION;
-				return argc;
-			}
+	cli_getopt_init(&g, cli_options, ARRAY_SIZE(cli_options));
+	for (;;) {
+		r = cli_getopt_next(&g, argc, argv, &o, &value, &at);
+		if (r == CLI_GETOPT_WORD && word_take(args, argv[at], sub)) {
+			cli_getopt_skip(&g);
 			continue;
 		}
-		if (!(*sub)->name && subcommand_find(arg)->name) {
-			*sub = subcommand_find(arg);
-			args->mode = (*sub)->mode;
-			continue;
+		if (r != CLI_GETOPT_OPTION)
+			return r == CLI_GETOPT_ERROR ? -1 : at;
+		if (option_take(args, o, value, seen) < 0)
+			return -1;
+		if (o->op == OPT_HELP || o->op == OPT_VERSION) {
+			args->mode = o->op == OPT_HELP ? MODE_HELP :
+							 MODE_VERSION;
+			return argc;
 		}
-		if (!(*sub)->name)
-			break;
-		args->operands[args->noperands++] = arg;
 	}
-	return i;
 }
 
 int cli_args_parse(int argc, char **argv, struct cli_args *args)

@@ -42,6 +42,7 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/config.c \
 	$(srcdir)/policy/source.c \
 	$(srcdir)/policy/escape.c \
+	$(srcdir)/policy/num.c \
 	$(srcdir)/policy/rules.c \
 	$(srcdir)/policy/policy.c \
 	$(srcdir)/policy/match.c \

@@ -179,20 +179,21 @@ const char *policy_addr_format(const struct policy_addr *addr, char *buf,
 
 /*
  * Parse the LEN of "ADDR/LEN": one to CIDR_LEN_DIGITS decimal digits and
- * nothing else.  The range is the caller's to check.
+ * nothing else (-EINVAL), at most max (-ERANGE).
  */
-static int cidr_len_parse(const char *s, unsigned *len)
+static int cidr_len_parse(const char *s, unsigned max, unsigned *len)
 {
-	size_t n = strspn(s, "0123456789");
-	unsigned v = 0;
-	size_t i;
+	size_t n = strnlen(s, CIDR_LEN_DIGITS + 1);
+	unsigned long v;
+	int err;
 
-	if (n == 0 || n > CIDR_LEN_DIGITS || s[n] != '\0')
+	/* Leading zeros count: "/0032" is malformed, not 32. */
+	if (n > CIDR_LEN_DIGITS)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		v = v * 10 + (unsigned)(s[i] - '0');
-	*len = v;
-	return 0;
+	err = policy_decimal_parse(s, n, 0, max, &v, NULL);
+	if (err == 0)
+		*len = (unsigned)v;
+	return err;
 }
 
 /*
@@ -229,12 +230,10 @@ int policy_addr_parse_cidr(const char *s, struct policy_addr *out,
 	bits = addr_family_find(addr.fam)->bits;
 	plen = bits;
 	if (slash != NULL) {
-		err = cidr_len_parse(slash + 1, &plen);
+		err = cidr_len_parse(slash + 1, bits, &plen);
 		if (err != 0)
 			return err;
 	}
-	if (plen > bits)
-		return -ERANGE;
 	if (bits_set_past(addr.a, bits / 8, plen))
 		return -EDOM;
 	*out = addr;

@@ -215,6 +215,19 @@ const char *policy_addr_format(const struct policy_addr *addr, char *buf,
 			       size_t len);
 
 /*
+ * policy_decimal_parse - the number written in the len bytes at s, base 10:
+ * one or more digits and nothing else (no sign, no blank, no "0x"; leading
+ * zeros are allowed, any number of them).  Returns 0 with *out set;
+ * -EINVAL when s is empty or holds a byte that is not a digit, with *bad
+ * (when bad is not NULL) the offset of the first such byte; -ERANGE when
+ * the number is below min or above max, however many digits it has.  A
+ * malformed number is -EINVAL even when it is also too big.  *out is
+ * untouched on error.
+ */
+int policy_decimal_parse(const char *s, size_t len, unsigned long min,
+			 unsigned long max, unsigned long *out, size_t *bad);
+
+/*
  * policy_addr_parse_cidr - parse "ADDR" or "ADDR/LEN".  Without /LEN the
  * prefix is the whole address.  Returns 0, -EINVAL for a malformed address or
  * length, -ERANGE for a length beyond the family's width, -EDOM when bits are

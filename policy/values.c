@@ -108,19 +108,16 @@ static int parse_yes_no(struct policy *p, const char *v, union value *out,
 static int parse_port(const char *s, size_t len, size_t at, uint16_t *out,
 		      struct fault *f)
 {
-	unsigned long port = 0;
-	size_t i;
+	unsigned long port;
+	size_t bad;
+	int r;
 
 	if (!len)
 		return fault_set(f, at, "missing port number");
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return fault_set(f, at + i, "bad port '%.*s'",
-					 (int)len, s);
-		if (port <= 65535)
-			port = port * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (port < 1 || port > 65535)
+	r = policy_decimal_parse(s, len, 1, 65535, &port, &bad);
+	if (r == -EINVAL)
+		return fault_set(f, at + bad, "bad port '%.*s'", (int)len, s);
+	if (r < 0)
 		return fault_set(f, at, "port %.*s out of range (1-65535)",
 				 (int)len, s);
 	*out = (uint16_t)port;
