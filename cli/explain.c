@@ -294,12 +294,17 @@ static void untranslatable_print(const struct policy *policy,
 	char text[INET6_ADDRSTRLEN];
 	struct in_addr v4;
 
-	if (outcome == OUTCOME_FAIL_HOST && rule->action != RULE_MAP &&
-	    policy_addr_v4(policy, a, &v4) && !policy_translatable(policy, &v4))
+	if (outcome != OUTCOME_FAIL_HOST || !policy_addr_v4(policy, a, &v4) ||
+	    policy_translates(policy, rule->action, &v4))
+		return;
+	policy_addr_format(a, text, sizeof(text));
+	if ((ntohl(v4.s_addr) >> 24) == 127)
+		printf("not translated: %s is the host's own loopback, never "
+		       "sent through a NAT64 prefix\n", text);
+	else
 		printf("not translated: %s is not a global address, which "
 		       "the well-known prefix may not carry (RFC 6052 "
-		       "section 3.1; a map rule would)\n",
-		       policy_addr_format(a, text, sizeof(text)));
+		       "section 3.1; a map rule would)\n", text);
 }
 
 /*

@@ -665,6 +665,14 @@ bool policy_translate_by_address(const struct policy *policy)
 	return prefix_well_known(&prefix, len);
 }
 
+/* The IPv4-mapped prefix, ::ffff:0:0/96: the kernel's own IPv4 path. */
+static bool prefix_mapped(const struct in6_addr *prefix, unsigned len)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	return len == 96 && !memcmp(prefix->s6_addr, mapped, sizeof(mapped));
+}
+
 bool policy_translatable(const struct policy *policy,
 			 const struct in_addr *v4)
 {
@@ -672,8 +680,19 @@ bool policy_translatable(const struct policy *policy,
 	unsigned len;
 
 	policy_translate_prefix(policy, &prefix, &len);
-	return len && (!prefix_well_known(&prefix, len) ||
-		       policy_ipv4_global(v4));
+	if (!len)
+		return false;
+	/* Loopback is the host's own: never sent to a NAT64. */
+	if ((ntohl(v4->s_addr) >> 24) == 127)
+		return prefix_mapped(&prefix, len);
+	return !prefix_well_known(&prefix, len) || policy_ipv4_global(v4);
+}
+
+bool policy_translates(const struct policy *policy, enum policy_action action,
+		       const struct in_addr *v4)
+{
+	return policy_translatable(policy, v4) ||
+	       (action == RULE_MAP && (ntohl(v4->s_addr) >> 24) != 127);
 }
 
 enum policy_outcome policy_decide_dest(const struct policy *policy,
@@ -685,12 +704,8 @@ enum policy_outcome policy_decide_dest(const struct policy *policy,
 						   local);
 	struct in_addr v4;
 
-	/* A map rule names its addresses: they are translated whatever
-	 * they are.  The table's map never puts a non-global address
-	 * behind the well-known prefix (RFC 6052 §3.1). */
-	if (o == OUTCOME_MAP && action != RULE_MAP &&
-	    policy_addr_v4(policy, dest, &v4) &&
-	    !policy_translatable(policy, &v4))
+	if (o == OUTCOME_MAP && policy_addr_v4(policy, dest, &v4) &&
+	    !policy_translates(policy, action, &v4))
 		return OUTCOME_FAIL_HOST;
 	return o;
 }

@@ -449,12 +449,22 @@ typedef int (*policy_pref64_finder)(struct in6_addr *prefix, unsigned *len);
 void policy_set_pref64_finder(struct policy *policy,
 			      policy_pref64_finder finder);
 /*
- * policy_translatable - whether v4 may be sent through the translate-prefix:
- * there is one, and it is not the well-known 64:ff9b::/96 or v4 is global
- * (RFC 6052 §3.1; policy_ipv4_global()).
+ * policy_translatable - whether the table's map may send v4 through the
+ * translate-prefix: there is one, and v4 is in 127.0.0.0/8 only for
+ * ::ffff:0:0/96 (loopback is the host's own, never a NAT64's), and any
+ * other only if the prefix is not the well-known 64:ff9b::/96 or v4 is
+ * global (RFC 6052 §3.1; policy_ipv4_global()).
  */
 bool policy_translatable(const struct policy *policy,
 			 const struct in_addr *v4);
+/*
+ * policy_translates - whether a map under a rule of action (RULE_NONE:
+ * the table's) sends v4 through the translate-prefix: where
+ * policy_translatable() says, and wherever a map rule names it but
+ * loopback.
+ */
+bool policy_translates(const struct policy *policy, enum policy_action action,
+		       const struct in_addr *v4);
 /*
  * policy_translate_by_address - whether policy_translatable() depends on
  * the address: the translate-prefix is the well-known one.
@@ -462,9 +472,9 @@ bool policy_translatable(const struct policy *policy,
 bool policy_translate_by_address(const struct policy *policy);
 /*
  * policy_decide_dest - policy_decide_rule() for one destination address:
- * the table's map of an IPv4 address the translate-prefix may not carry
- * (policy_translatable()) is fail-host; a map rule's is kept, since the
- * rule names the address.
+ * a map that does not send its IPv4 address through the translate-prefix
+ * (policy_translates(): a map rule names the address, but loopback stays
+ * the host's) is fail-host.
  */
 enum policy_outcome policy_decide_dest(const struct policy *policy,
 				       enum policy_action action,

@@ -88,7 +88,10 @@ static unsigned char fast_route_cell(const struct policy *policy,
 		return SHIM_FAST_GENERAL;
 	if (o == OUTCOME_IPV4)
 		return SHIM_FAST_MAPPED;
-	if (o == OUTCOME_MAP && translate)
+	/* Loopback goes through no prefix but ::ffff:0:0/96
+	 * (policy_translatable()). */
+	if (o == OUTCOME_MAP && translate &&
+	    (mapped_self || !(host & FAM_LOOP4)))
 		return SHIM_FAST_TRANSLATED;
 	return SHIM_FAST_GENERAL;
 }

@@ -592,7 +592,9 @@ static unsigned char gai_lean_of(const struct policy *policy,
 		/* Under the well-known prefix the address decides
 		 * (resolve_translatable()). */
 		if (!mapped_kind || !f->prefix96 ||
-		    policy_translate_by_address(policy))
+		    policy_translate_by_address(policy) ||
+		    (kind == KIND_MAPPED_LOOP &&
+		     memcmp(f->prefix, mapped, sizeof(mapped))))
 			return LEAN_NO;
 		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
 								 : LEAN_KEEP;

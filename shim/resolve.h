@@ -362,11 +362,11 @@ static inline bool resolve_translatable(const struct policy *policy,
 	struct policy_addr a = {.fam = FAM_IPV4};
 	struct policy_rule rule;
 
-	if (action == RULE_MAP || policy_translatable(policy, v4))
+	if (policy_translates(policy, action, v4))
 		return true;
 	memcpy(a.a, v4, sizeof(*v4));
 	return policy_match_dest(policy, &a, 0, PROTO_ANY, &rule) &&
-	       rule.action == RULE_MAP;
+	       policy_translates(policy, rule.action, v4);
 }
 
 /*

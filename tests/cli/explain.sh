@@ -65,6 +65,22 @@ explain "well-known prefix, 10.1.2.3 in a map rule" \
 	"stack=dual host=ipv4 local=none" map -c "$tmp/wkp.conf" 10.1.2.3
 expect_line "well-known prefix, 10.1.2.3 in a map rule: translated" \
 	"translated: 10.1.2.3 -> 64:ff9b::a01:203" "$tmp/out"
+# Loopback is the host's own: from an IPv6 local address it is never put
+# behind a NAT64 prefix, a site one or the well-known one, by the table
+# or by a map rule (as a real host: ENETUNREACH).
+explain "loopback from an IPv6 local, site prefix" \
+	"stack=ipv6 host=ipv4 local=ipv6" fail-host --stack ipv6 \
+	--translate-prefix 2001:db8:64::/96 127.0.0.1 2001:db8::1
+expect_line "loopback from an IPv6 local, site prefix: says why" \
+	"not translated: 127.0.0.1 is the host's own loopback, never sent through a NAT64 prefix" \
+	"$tmp/out"
+printf 'stack = ipv6\ntranslate-prefix = 64:ff9b::/96\nmap = 127.0.0.0/8\n' \
+	>"$tmp/loop.conf"
+explain "loopback from an IPv6 local, map rule" \
+	"stack=ipv6 host=ipv4 local=ipv6" fail-host -c "$tmp/loop.conf" \
+	127.0.0.1 2001:db8::1
+expect_text "loopback from an IPv6 local, map rule: nothing translated" "" \
+	"$(grep '^translated:' "$tmp/out")"
 explain "IPv6 local, mapped no" "stack=dual host=ipv4 local=ipv6" fail-host \
 	--mapped no 192.0.2.1 2001:db8::2
 expect_text "IPv6 local, mapped no: nothing translated" "" \
