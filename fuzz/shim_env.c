@@ -269,6 +269,8 @@ static int fuzz_bind(int fd, const struct sockaddr *sa, socklen_t len)
 
 void fuzz_env_reset(const struct policy *policy)
 {
+	size_t i;
+
 	if (!real_freeaddrinfo) {
 		real_freeaddrinfo = (__typeof__(real_freeaddrinfo))dlsym(
 			RTLD_NEXT, "freeaddrinfo");
@@ -285,9 +287,19 @@ void fuzz_env_reset(const struct policy *policy)
 	fuzz_pool_base = NULL;
 	pool_state = POOL_UNOPENED;
 	pool_told = 0;
-	/* shim/names.c */
-	while (names_table)
-		names_evict();
+	/* shim/names.c: every entry of the ring freed, the index emptied. */
+	HASH_CLEAR(hh, names_table);
+	for (i = 0; i < NAMES_MAX; i++) {
+		if (names_ring[i]) {
+			free(names_ring[i]->name);
+			free(names_ring[i]);
+		}
+		names_ring[i] = NULL;
+	}
+	names_next = 0;
+	atomic_store(&names_count, 0);
+	names_changing = 0;
+	names_unindexed = false;
 	/* shim/local.c: resolved again, once, under the new policy. */
 	local_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	local_have = false;
