@@ -298,7 +298,7 @@ static void untranslatable_print(const struct policy *policy,
 	    policy_translates(policy, rule->action, &v4))
 		return;
 	policy_addr_format(a, text, sizeof(text));
-	if ((ntohl(v4.s_addr) >> 24) == 127)
+	if (policy_own_loopback(policy, &v4))
 		printf("not translated: %s is the host's own loopback, never "
 		       "sent through a NAT64 prefix\n", text);
 	else
@@ -478,6 +478,13 @@ int cli_explain(const struct cli_args *args)
 	status = cli_policy_build(args, args->program, &policy);
 	if (status)
 		return status;
+	/* The shim fails closed on rules it cannot index: nothing to say. */
+	if (policy_index_failed(policy)) {
+		fputs("stackshim: out of memory (indexing the rules)\n",
+		      stderr);
+		policy_free(policy);
+		return CLI_EXIT_POLICY;
+	}
 	pref64_explain(policy);
 	host.policy = policy;
 	status = endpoint_classify(&host, args->operands[0], false);

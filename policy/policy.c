@@ -682,8 +682,7 @@ bool policy_translatable(const struct policy *policy,
 	policy_translate_prefix(policy, &prefix, &len);
 	if (!len)
 		return false;
-	/* Loopback is the host's own: never sent to a NAT64. */
-	if ((ntohl(v4->s_addr) >> 24) == 127)
+	if (policy_own_loopback(policy, v4))
 		return prefix_mapped(&prefix, len);
 	return !prefix_well_known(&prefix, len) || policy_ipv4_global(v4);
 }
@@ -692,7 +691,13 @@ bool policy_translates(const struct policy *policy, enum policy_action action,
 		       const struct in_addr *v4)
 {
 	return policy_translatable(policy, v4) ||
-	       (action == RULE_MAP && (ntohl(v4->s_addr) >> 24) != 127);
+	       (action == RULE_MAP && !policy_own_loopback(policy, v4));
+}
+
+bool policy_own_loopback(const struct policy *policy, const struct in_addr *v4)
+{
+	return policy_ipv4_loopback(policy) &&
+	       (ntohl(v4->s_addr) >> 24) == 127;
 }
 
 enum policy_outcome policy_decide_dest(const struct policy *policy,

@@ -450,18 +450,25 @@ void policy_set_pref64_finder(struct policy *policy,
 			      policy_pref64_finder finder);
 /*
  * policy_translatable - whether the table's map may send v4 through the
- * translate-prefix: there is one, and v4 is in 127.0.0.0/8 only for
- * ::ffff:0:0/96 (loopback is the host's own, never a NAT64's), and any
- * other only if the prefix is not the well-known 64:ff9b::/96 or v4 is
- * global (RFC 6052 §3.1; policy_ipv4_global()).
+ * translate-prefix: there is one, and v4 is the host's own loopback
+ * (policy_own_loopback()) only for ::ffff:0:0/96, and any other only if
+ * the prefix is not the well-known 64:ff9b::/96 or v4 is global (RFC 6052
+ * §3.1; policy_ipv4_global()).
  */
 bool policy_translatable(const struct policy *policy,
 			 const struct in_addr *v4);
 /*
+ * policy_own_loopback - whether v4 is the host's own loopback, which is
+ * never sent to a NAT64: in 127.0.0.0/8 while ipv4-loopback is yes (with
+ * no, 127.0.0.0/8 is an address like any other, as the table has it).
+ */
+bool policy_own_loopback(const struct policy *policy,
+			 const struct in_addr *v4);
+/*
  * policy_translates - whether a map under a rule of action (RULE_NONE:
  * the table's) sends v4 through the translate-prefix: where
- * policy_translatable() says, and wherever a map rule names it but
- * loopback.
+ * policy_translatable() says, and wherever a map rule names it but the
+ * host's own loopback.
  */
 bool policy_translates(const struct policy *policy, enum policy_action action,
 		       const struct in_addr *v4);

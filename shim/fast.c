@@ -91,7 +91,8 @@ static unsigned char fast_route_cell(const struct policy *policy,
 	/* Loopback goes through no prefix but ::ffff:0:0/96
 	 * (policy_translatable()). */
 	if (o == OUTCOME_MAP && translate &&
-	    (mapped_self || !(host & FAM_LOOP4)))
+	    (mapped_self || !(host & FAM_LOOP4) ||
+	     !policy_ipv4_loopback(policy)))
 		return SHIM_FAST_TRANSLATED;
 	return SHIM_FAST_GENERAL;
 }

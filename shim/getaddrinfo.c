@@ -593,7 +593,7 @@ static unsigned char gai_lean_of(const struct policy *policy,
 		 * (resolve_translatable()). */
 		if (!mapped_kind || !f->prefix96 ||
 		    policy_translate_by_address(policy) ||
-		    (kind == KIND_MAPPED_LOOP &&
+		    (kind == KIND_MAPPED_LOOP && policy_ipv4_loopback(policy) &&
 		     memcmp(f->prefix, mapped, sizeof(mapped))))
 			return LEAN_NO;
 		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX

@@ -96,12 +96,19 @@ expect_match "map 0/0: plural" "are not global (RFC 6052 section 3.1)$" \
 # ipv4-loopback = yes keeps 127/8 out of the prefix: not said to be.
 expect_text "map 0/0: loopback is not translated" "" \
 	"$(grep -F "127.0.0.0/8" "$tmp/err")"
-# Nor does anything else: a map rule never sends loopback to a NAT64
-# (policy_translates()), so there is nothing to warn about.
+# With ipv4-loopback = no, 127/8 is an address like any other: a map
+# rule sends it through the prefix, and is warned about.
 wkp loopback "ipv4-loopback = no" "map = 127.0.0.0/8"
 capture "$STACKSHIM" check -c "$tmp/loopback.conf"
-expect_status "ipv4-loopback = no, map 127/8: exit 0" 0
-expect_text "ipv4-loopback = no, map 127/8: loopback is not translated" "" \
+expect_match "ipv4-loopback = no: loopback is" \
+	"^$tmp/loopback.conf:4: warning: map 127.0.0.0/8: .* 127.0.0.0/8 (loopback) is" \
+	"$tmp/err"
+# With yes (the default), never: a map rule leaves the host's own
+# loopback alone (policy_own_loopback()), so there is nothing to say.
+wkp ownloop "map = 127.0.0.0/8"
+capture "$STACKSHIM" check -c "$tmp/ownloop.conf"
+expect_status "ipv4-loopback = yes, map 127/8: exit 0" 0
+expect_text "ipv4-loopback = yes, map 127/8: not translated" "" \
 	"$(grep -F "127.0.0.0/8" "$tmp/err")"
 
 wkp global "map = 1.2.3.0/24"
