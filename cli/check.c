@@ -289,6 +289,13 @@ int cli_check(const struct cli_args *args)
 	/* A failure the engine did not report as it went is reported here. */
 	if (rc < 0 && !count)
 		check_report(&err, &count);
+	/* Rules that cannot be indexed would deny everything (the shim
+	 * fails closed): not ok. */
+	if (!count && policy_index_failed(policy)) {
+		fputs("stackshim: out of memory (indexing the rules)\n",
+		      stderr);
+		count++;
+	}
 	rc = count ? CLI_EXIT_POLICY : check_warn(policy, file);
 	policy_free(policy);
 	if (rc)

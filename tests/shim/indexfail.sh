@@ -86,4 +86,16 @@ expect "rules not indexed: the one line on stderr" \
 	"stackshim: out of memory (indexing the rules); network calls will be refused" \
 	"$(cat "$tmp/err")"
 
+# The launcher's own check and explain fail the same way: a policy whose
+# rules cannot be indexed is neither "ok" nor explained.
+for cmd in "check -c $tmp/rules.conf" "explain -c $tmp/rules.conf 127.0.0.1"; do
+	# shellcheck disable=SC2086 # cmd is words
+	in_ns env LD_PRELOAD="$tmp/noalign.so" "$top_builddir/stackshim" \
+		$cmd >"$tmp/out" 2>"$tmp/err"
+	expect "stackshim ${cmd%% *}, rules not indexed: exit 1" 1 "$?"
+	expect "stackshim ${cmd%% *}, rules not indexed: said" \
+		"stackshim: out of memory (indexing the rules)" \
+		"$(cat "$tmp/err")"
+done
+
 finish
