@@ -88,22 +88,22 @@ static unsigned char fast_route_cell(const struct policy *policy,
 		return SHIM_FAST_GENERAL;
 	if (o == OUTCOME_IPV4)
 		return SHIM_FAST_MAPPED;
-	/* Loopback goes through no prefix but ::ffff:0:0/96
-	 * (policy_translatable()). */
-	if (o == OUTCOME_MAP && translate &&
-	    (mapped_self || !(host & FAM_LOOP4) ||
-	     !policy_ipv4_loopback(policy)))
+	if (o == OUTCOME_MAP && translate)
 		return SHIM_FAST_TRANSLATED;
 	return SHIM_FAST_GENERAL;
 }
 
-/* The class of each row of shim_fast.route. */
-static const unsigned fast_host_class[SHIM_FAST_HOSTS] = {
-	[SHIM_FAST_IPV4] = FAM_IPV4,
-	[SHIM_FAST_AS6_IPV4] = FAM_IPV4,
-	[SHIM_FAST_AS6_LOOP4] = FAM_IPV4 | FAM_LOOP4,
-	[SHIM_FAST_IPV6] = FAM_IPV6,
-	[SHIM_FAST_LOOP4] = FAM_IPV4 | FAM_LOOP4,
+/* The class of each row of shim_fast.route, and a global IPv4 address of
+ * it (host order; 0 for none), for policy_translatable() to judge. */
+static const struct {
+	unsigned class;
+	uint32_t v4;
+} fast_hosts[SHIM_FAST_HOSTS] = {
+	[SHIM_FAST_IPV4] = {FAM_IPV4, 0x0b000002},		/* 11.0.0.2 */
+	[SHIM_FAST_LOOP4] = {FAM_IPV4 | FAM_LOOP4, INADDR_LOOPBACK},
+	[SHIM_FAST_IPV6] = {FAM_IPV6, 0},
+	[SHIM_FAST_AS6_IPV4] = {FAM_IPV4, 0x0b000002},
+	[SHIM_FAST_AS6_LOOP4] = {FAM_IPV4 | FAM_LOOP4, INADDR_LOOPBACK},
 };
 
 static void fast_route_compute(const struct policy *policy)
@@ -123,24 +123,35 @@ static void fast_route_compute(const struct policy *policy)
 		policy_translate_prefix(policy, &prefix, &len);
 	shim_fast.v6_auto = policy_translate_auto(policy) &&
 			    policy_may_map(policy);
-	shim_fast.prefix_bytes = len / 8;
 	if (len)
 		memcpy(shim_fast.prefix[1], prefix.s6_addr,
 		       sizeof(shim_fast.prefix[1]));
-	translate = len == 96 && !policy_translate_by_address(policy) &&
-		    policy_enforce(policy) && !shim_logging(policy);
-	mapped_self = translate && !memcmp(shim_fast.prefix[1],
+	mapped_self = len == 96 && !memcmp(shim_fast.prefix[1],
 					   shim_fast.prefix[0],
 					   sizeof(shim_fast.prefix[0]));
+	/* ::ffff:0:0/96 holds only mapped addresses, which the fast path
+	 * takes as IPv4 already: no IPv6 address need be compared. */
+	shim_fast.prefix_bytes = mapped_self ? 0 : len / 8;
+	translate = len == 96 && !policy_translate_by_address(policy) &&
+		    policy_enforce(policy) && !shim_logging(policy);
+	mapped_self = mapped_self && translate;
 	policy_peer_pool(policy, &net, &len);
 	shim_fast.pool_mask = len ? htonl(~0u << (32 - len)) : 0;
 	shim_fast.pool_net = net.s_addr & shim_fast.pool_mask;
-	for (host = 0; host < SHIM_FAST_HOSTS; host++)
+	for (host = 0; host < SHIM_FAST_HOSTS; host++) {
+		/* Whether the row's addresses go through the prefix: not
+		 * the host's own loopback, but to ::ffff:0:0/96.  (Under the
+		 * well-known prefix translate is false already.) */
+		struct in_addr v4 = {.s_addr = htonl(fast_hosts[host].v4)};
+		bool through = translate && (!v4.s_addr ||
+					     policy_translatable(policy, &v4));
+
 		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
 			shim_fast.route[host][flags] = fast_route_cell(
-				policy, fast_host_class[host],
-				host >= SHIM_FAST_AS6_IPV4, flags, translate,
+				policy, fast_hosts[host].class,
+				host >= SHIM_FAST_AS6_IPV4, flags, through,
 				mapped_self);
+	}
 }
 
 /* shim_fast_compute - see fast.h. */

@@ -146,7 +146,8 @@ struct shim_fast {
 					 * upgraded, nothing logged */
 	unsigned char route[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
-	unsigned prefix_bytes;		/* its length in bytes, 0 for auto */
+	unsigned prefix_bytes;		/* its length in bytes; 0 for auto
+					 * and ::ffff:0:0/96 */
 	bool v6_auto;			/* auto, and the policy may map: an
 					 * IPv6 address may be inside the
 					 * prefix pref64.c finds */

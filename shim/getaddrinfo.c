@@ -567,6 +567,7 @@ static unsigned char gai_lean_of(const struct policy *policy,
 	bool v6 = kind == KIND_INET6 || mapped_kind;
 	enum policy_outcome outcome = f->outcome[host][want];
 	const struct gai_action *row = gai_row(outcome, family_of[want]);
+	const struct in_addr loopback = {.s_addr = htonl(INADDR_LOOPBACK)};
 
 	/* Under auto a map may settle as fail-host: the general path's. */
 	if (outcome == OUTCOME_MAP && policy_translate_auto(policy))
@@ -593,8 +594,8 @@ static unsigned char gai_lean_of(const struct policy *policy,
 		 * (resolve_translatable()). */
 		if (!mapped_kind || !f->prefix96 ||
 		    policy_translate_by_address(policy) ||
-		    (kind == KIND_MAPPED_LOOP && policy_ipv4_loopback(policy) &&
-		     memcmp(f->prefix, mapped, sizeof(mapped))))
+		    (kind == KIND_MAPPED_LOOP &&
+		     !policy_translatable(policy, &loopback)))
 			return LEAN_NO;
 		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
 								 : LEAN_KEEP;

@@ -45,8 +45,8 @@
 static uint64_t lock_word;
 static sigset_t lock_fork_mask;		/* the forking thread's, held */
 
-/* This thread's name for the lock word. */
-static uint64_t lock_me(void)
+/* shim_thread_self - see shim.h. */
+uint64_t shim_thread_self(void)
 {
 	return (uint64_t)(uint32_t)syscall(SYS_getpid) << 32 |
 	       (uint32_t)syscall(SYS_gettid);
@@ -75,7 +75,7 @@ static bool lock_orphaned(uint64_t held, uint64_t me)
 
 static void lock_take(sigset_t *old)
 {
-	uint64_t me = lock_me(), held = 0;
+	uint64_t me = shim_thread_self(), held = 0;
 	sigset_t all;
 
 	sigfillset(&all);

@@ -73,7 +73,7 @@ static const char *pref64_reason(unsigned len)
 }
 
 /*
- * 0 before anyone looked; the finder's (pid << 32 | tid) while it looks;
+ * 0 before anyone looked; the finder's shim_thread_self() while it looks;
  * PREF64_KNOWN after (fast.h).  pref64_addr and pref64_len are written
  * before it turns PREF64_KNOWN (release) and read after (acquire).
  */
@@ -81,13 +81,6 @@ uint64_t pref64_word;
 struct in6_addr pref64_addr;
 unsigned pref64_len;			/* 0: none */
 static atomic_uint pref64_gen;		/* bumped, and woken, when known */
-
-/* This thread's name for the word. */
-static uint64_t pref64_me(void)
-{
-	return (uint64_t)(uint32_t)syscall(SYS_getpid) << 32 |
-	       (uint32_t)syscall(SYS_gettid);
-}
 
 /* Ask the resolver, keep and log what it shows. */
 static void pref64_discover(void)
@@ -154,7 +147,7 @@ static void pref64_run(void)
 static bool pref64_settle(void)
 {
 	const struct timespec tick = {0, 100 * 1000 * 1000};
-	uint64_t me = pref64_me(), held;
+	uint64_t me = shim_thread_self(), held;
 	unsigned gen;
 	int saved_errno = errno;
 

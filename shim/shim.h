@@ -404,6 +404,13 @@ int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len);
 void shim_lock(sigset_t *old);
 void shim_unlock(const sigset_t *old);
 
+/*
+ * shim_thread_self - this thread's name in a word that says who holds
+ * something: pid << 32 | tid, so that a fork() child's copy names a
+ * thread of another process.  Async-signal-safe.  (shim/lock.c)
+ */
+uint64_t shim_thread_self(void);
+
 #pragma GCC visibility pop
 
 #endif /* STACKSHIM_SHIM_H */
