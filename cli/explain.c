@@ -70,8 +70,9 @@ static int endpoint_add(struct endpoint *ep, const struct policy_addr *addr)
 	ep->addrs = grown;
 	ep->addrs[ep->naddrs++] = *addr;
 	ep->fam = policy_class_add(ep->fam,
-				   ep->policy ? policy_dest_class(ep->policy, addr)
-					      : policy_addr_class(addr));
+				   ep->policy
+					   ? policy_dest_class(ep->policy, addr)
+					   : policy_addr_class(addr));
 	return 0;
 }
 
@@ -281,7 +282,8 @@ static enum policy_outcome verdict_of(const struct policy *policy,
 	const struct policy_addr *a = &host->addrs[i];
 
 	return policy_decide_dest(policy, rule->action,
-				  whole ? host->fam : policy_dest_class(policy, a),
+				  whole ? host->fam
+					: policy_dest_class(policy, a),
 				  local->fam, a);
 }
 

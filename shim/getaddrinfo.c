@@ -128,7 +128,7 @@ struct gai_fast {
 	bool loop_apart;		/* probe_v6[0] != probe_v6[1] */
 	bool prefix96;			/* the translate-prefix is a /96: */
 	uint8_t prefix[12];		/* its first 12 bytes */
-	unsigned prefix_bytes;		/* its length in bytes (0: auto) */
+	unsigned prefix_bytes;		/* its length in bytes, 0: auto */
 	bool v6_general;		/* auto, and the policy may map: any
 					 * IPv6 address may be inside it */
 	/*
@@ -722,7 +722,8 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 			goto err_list;
 		}
 		req->dropped -= (fam & asked) != 0;
-		if (dedupe && (gai_has(heads[0], src) || gai_has(heads[1], src))) {
+		if (dedupe &&
+		    (gai_has(heads[0], src) || gai_has(heads[1], src))) {
 			real_freeaddrinfo(src);
 			continue;
 		}

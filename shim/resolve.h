@@ -116,10 +116,10 @@ static inline unsigned resolve_class_in(unsigned class, unsigned fams)
 
 /*
  * resolve_name_fams - ask the real resolver (AF_UNSPEC, no AI_ADDRCONFIG)
- * what families name has under policy (resolve_list_fams()).  Returns 0 with *fams set (never FAM_NONE) and
- * *list the answers, for the caller to free with real_freeaddrinfo(), or
- * the real getaddrinfo's nonzero EAI_* code when it found nothing.  errno
- * is the same on return as on entry.
+ * what families name has under policy (resolve_list_fams()).  Returns 0
+ * with *fams set (never FAM_NONE) and *list the answers, for the caller to
+ * free with real_freeaddrinfo(), or the real getaddrinfo's nonzero EAI_*
+ * code when it found nothing.  errno is the same on return as on entry.
  */
 static inline int resolve_name_fams(const struct policy *policy,
 				    const char *name, unsigned *fams,
@@ -178,8 +178,8 @@ static inline bool resolve_pools(const struct policy *policy, bool literal)
 }
 
 /*
- * resolve_decide_unsettled - the outcome for a destination whose answers are of
- * class have (FAM_LOOP4 maybe set), when the program asked for the
+ * resolve_decide_unsettled - the outcome for a destination whose answers
+ * are of class have (FAM_LOOP4 maybe set), when the program asked for the
  * families want (FAM_BOTH for AF_UNSPEC) and a rule of action matched the
  * name (RULE_NONE: none): a program that names a family asks about that
  * family's records, so those are its host when there are any, but for
