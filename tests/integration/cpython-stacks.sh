@@ -40,6 +40,7 @@ PY=/usr/bin/python3
 MIN_OK=1000
 RUN_TIMEOUT=1200	# seconds for one run of the suites
 TEST_TIMEOUT=300	# regrtest's own limit for one test file
+RECHECKS=3	# reruns of a test whose result differs without a reason
 SUITES='test_socket test_asyncio.test_events test_asyncio.test_sock_lowlevel
 test_asyncio.test_streams test_asyncio.test_base_events test_ssl test_ftplib
 test_smtplib test_httplib test_urllib2_localnet'
@@ -90,27 +91,99 @@ from test.libregrtest import main
 main()
 PYEOF
 
-# run NAME NETNS [LAUNCHER-ARGS... --]: the suites in NETNS ("": here),
-# bare or under the launcher; results in $tmp/NAME.res.
-run()
+# suites NAME NETNS [LAUNCHER-ARGS... --] -- REGRTEST-ARGS...: regrtest in
+# NETNS ("": here), bare or under the launcher; its output in $tmp/NAME.txt,
+# its results in $tmp/NAME.res.
+suites()
 {
-	local name=$1 ns=$2 start status
+	local name=$1 ns=$2 cmd=()
 	shift 2
+	while [ "$1" != -- ] || [ "${2:-}" = -- ]; do
+		cmd+=("$1")
+		shift
+	done
+	shift
 	mkdir -p "$tmp/$name.cwd"
-	start=$SECONDS
-	# shellcheck disable=SC2086 # SUITES is a list of words
 	(cd "$tmp/$name.cwd" && TMPDIR=$tmp/$name.cwd \
 		timeout -k 5 "$RUN_TIMEOUT" \
-		${ns:+ip netns exec "$ns"} "$@" "$PY" "$tmp/runtests.py" \
-		-v --timeout "$TEST_TIMEOUT" -i '*VSOCK*' $SUITES) \
+		${ns:+ip netns exec "$ns"} "${cmd[@]}" "$PY" "$tmp/runtests.py" \
+		-v --timeout "$TEST_TIMEOUT" -i '*VSOCK*' "$@") \
 		>"$tmp/$name.txt" 2>&1 </dev/null
-	status=$?
-	echo "# $name: exit $status$(status_note "$status") in $((SECONDS - start)) s"
+	SUITES_STATUS=$?
 	"$PY" "$files/unittest_results.py" "$tmp/$name.txt" >"$tmp/$name.res" ||
 		itest_error "cannot parse $tmp/$name.txt"
+}
+
+# run NAME NETNS [LAUNCHER-ARGS... --]: all of SUITES, as suites() does;
+# how, kept for recheck().
+declare -A RUN_NS RUN_CMD
+run()
+{
+	local name=$1 ns=$2 start
+	shift 2
+	# shellcheck disable=SC2034 # read in recheck()'s eval
+	RUN_NS[$name]=$ns
+	RUN_CMD[$name]=
+	[ $# -eq 0 ] || RUN_CMD[$name]=$(printf '%q ' "$@")
+	start=$SECONDS
+	# shellcheck disable=SC2086 # SUITES is a list of words
+	suites "$name" "$ns" "$@" -- $SUITES
+	echo "# $name: exit $SUITES_STATUS$(status_note "$SUITES_STATUS") in $((SECONDS - start)) s"
 	echo "#   $(wc -l <"$tmp/$name.res") results:" \
 		"$(cut -f2 "$tmp/$name.res" | sed 's/^skipped.*/skipped/' |
 			sort | uniq -c | tr -s ' \n' ' ')"
+}
+
+# differ REAL-RES SHIM-RES LABEL: the "TEST<TAB>REAL<TAB>SHIM" lines where
+# the two differ, and files/cpython-differences.txt gives LABEL no reason.
+differ()
+{
+	awk -F '\t' -v l="$3" '$1 == l { print $2 }' \
+		"$files/cpython-differences.txt" >"$tmp/listed"
+	join -t "	" -a1 -a2 -e "(not run)" -o 0,1.2,2.2 "$1" "$2" |
+		awk -F '\t' '$2 != $3' | grep -Ev -f "$tmp/listed" -e '^$'
+}
+
+# recheck LABEL REAL SHIM: of the unexplained differences in
+# $tmp/unexplained, those that show again when only their tests run, real
+# and shim once more, up to RECHECKS times; the rest were the suites' own
+# races (a port that find_unused_port() freed and another thread took),
+# and are noted.  A test's id names its suite (the id
+# test.test_asyncio.test_events.C.m, the suite test_asyncio.test_events);
+# one that a rerun does not report (a setUpClass) stays unexplained.
+recheck()
+{
+	local label=$1 real=$2 shim=$3 try id suite args which
+	for try in $(seq "$RECHECKS"); do
+		args=()
+		which=
+		while IFS= read -r id; do
+			id=${id#*(}
+			id=${id%%)*}
+			for suite in $SUITES; do
+				case $id in "test.$suite".*)
+					args+=(-m "$id")
+					case " $which " in *" $suite "*) ;;
+					*) which="$which $suite" ;;
+					esac ;;
+				esac
+			done
+		done <"$tmp/unexplained"
+		[ ${#args[@]} -gt 0 ] || break
+		eval "suites $real.re$try \"\${RUN_NS[$real]}\" ${RUN_CMD[$real]} -- \"\${args[@]}\" $which"
+		eval "suites $shim.re$try \"\${RUN_NS[$shim]}\" ${RUN_CMD[$shim]} -- \"\${args[@]}\" $which"
+		{
+			differ "$tmp/$real.re$try.res" "$tmp/$shim.re$try.res" \
+				"$label" | cut -f1 | grep -Fxf - "$tmp/unexplained"
+			cut -f1 "$tmp/$real.re$try.res" |
+				grep -Fxvf - "$tmp/unexplained"
+		} | sort -u >"$tmp/still"
+		grep -Fxvf "$tmp/still" "$tmp/unexplained" | sed 's/\t.*//' |
+			sed "s/^/note: $label: differed once, not again (recheck $try): /"
+		mv "$tmp/still" "$tmp/unexplained"
+	done
+	grep -q . "$tmp/unexplained" || return 0
+	return 1
 }
 
 # bare NAME: the bare run NAME is a real one.
@@ -129,25 +202,25 @@ bare()
 }
 
 # compare LABEL REAL SHIM: every difference between the two result lists
-# is one files/cpython-differences.txt gives a reason for under LABEL.
+# is one files/cpython-differences.txt gives a reason for under LABEL, or
+# one that recheck() does not see again.
 compare()
 {
-	local label=$1 real=$2 shim=$3 diffs unexplained listed
+	local label=$1 real=$2 shim=$3 diffs listed
 	expect_eq "$label: the library is loaded in the test process" \
 		"stackshim-loaded=yes" \
 		"$(grep -m1 '^stackshim-loaded=' "$tmp/$shim.txt")"
 	diffs=$(join -t "	" -a1 -a2 -e "(not run)" -o 0,1.2,2.2 \
 		"$tmp/$real.res" "$tmp/$shim.res" | awk -F '\t' '$2 != $3')
-	# The reasons given for this comparison: "LABEL<TAB>REGEX<TAB>WHY".
-	awk -F '\t' -v l="$label" '$1 == l { print $2 }' \
-		"$files/cpython-differences.txt" >"$tmp/listed"
-	unexplained=$(printf '%s\n' "$diffs" | grep -v '^$' |
-		grep -Ev -f "$tmp/listed" -e '^$')
-	if [ -z "$unexplained" ]; then
-		pass "$label: $(printf '%s\n' "$diffs" | grep -c .) results differ from $real, each for a listed reason"
+	differ "$tmp/$real.res" "$tmp/$shim.res" "$label" >"$tmp/unexplained.0"
+	cut -f1 "$tmp/unexplained.0" >"$tmp/unexplained"
+	if ! grep -q . "$tmp/unexplained" ||
+		recheck "$label" "$real" "$shim"; then
+		pass "$label: $(printf '%s\n' "$diffs" | grep -c .) results differ from $real, each for a listed reason or once only"
 	else
 		fail "$label: results that differ from $real without a listed reason" \
-			"$(printf '%s\n' "$unexplained" | head -n 60 |
+			"$(grep -Ff "$tmp/unexplained" "$tmp/unexplained.0" |
+				head -n 60 |
 				awk -F '\t' '{ printf "%s\n    %s: %s\n    shim: %s\n", $1, r, $2, $3 }' r="$real")"
 		awk '/^(FAIL|ERROR): /, /^-{20,}$/' "$tmp/$shim.txt" |
 			head -n 150 | sed "s/^/    $shim| /"

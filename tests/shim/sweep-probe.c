@@ -13,7 +13,11 @@
  *
  * Everything goes to loopback, to fixed ports (SWEEP_PORT...), in the
  * network namespace the test runs it in.  Ports the kernel picks are
- * written as 0, so that two runs compare.
+ * written as 0, so that two runs compare.  The fixed ports lie below the
+ * ephemeral range (32768-60999): a connect to SWEEP_PORT whose own port
+ * the kernel happened to pick as SWEEP_PORT would connect to itself
+ * (rc 0, then TIME_WAIT and EADDRINUSE for the binds after it), which a
+ * CI run once did, in the reference run.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,11 +31,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define SWEEP_PORT 47400	/* nothing listens: connects are refused */
-#define SWEEP_LISTEN 47401	/* a listener, for accept */
-#define SWEEP_RECV 47402	/* a datagram receiver, for recvfrom */
-#define SWEEP_SEND 47403	/* its sender */
-#define SWEEP_NAME 47404	/* a bound socket, for getsockname */
+#define SWEEP_PORT 27400	/* nothing listens: connects are refused */
+#define SWEEP_LISTEN 27401	/* a listener, for accept */
+#define SWEEP_RECV 27402	/* a datagram receiver, for recvfrom */
+#define SWEEP_SEND 27403	/* its sender */
+#define SWEEP_NAME 27404	/* a bound socket, for getsockname */
 #define SWEEP_MAX 1000u
 #define SWEEP_BUF 2048
 
