@@ -30,8 +30,7 @@
 SHIM_EXPORT int close(int fd)
 {
 	fdstate_set_fast(fd, 0);
-	if (fd >= 0)
-		shim_log_closed((unsigned)fd, (unsigned)fd);
+	shim_log_closing(fd);
 	if (real_close)
 		return real_close(fd);
 	return (int)syscall(SYS_close, fd);

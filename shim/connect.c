@@ -31,27 +31,37 @@ static int shim_connect_forward(int fd, const struct sockaddr *sa,
 }
 
 /*
- * The connect() that the policy may change.  Apart from the hook, so that
- * a connect() it leaves alone is a tail call to libc's.
+ * The connect() that shim_fast does not pass whatever the address, or one
+ * made before initialisation (flags: fd's, as fdstate_peek() gave them
+ * after it).  Apart from the hook, so that one it passes is a tail call
+ * to libc's, without this one's stack frame.
  */
-static int __attribute__((noinline)) shim_connect(int fd,
+static int __attribute__((noinline)) shim_connect(int fd, unsigned flags,
 						  const struct sockaddr *sa,
-						  socklen_t len, unsigned act)
+						  socklen_t len)
 {
+	struct sockaddr_storage copy;
 	struct sockaddr_route route;
-	struct sockaddr_in6 v6;
+	unsigned act;
 	int err;
 
-	if (act == SHIM_FAST_MAPPED || act == SHIM_FAST_TRANSLATED) {
-		sockaddr_route_v6(act, sa, &v6);
-		return shim_connect_forward(fd, (struct sockaddr *)&v6,
-					    sizeof(v6));
+	if (!(flags & FDSTATE_KNOWN)) {
+		if (!shim_init_ensure_fast())
+			return shim_connect_forward(fd, sa, len);
+		flags = fdstate_learn_fast(fd);
+		if (shim_fast_passes(flags))
+			return shim_connect_forward(fd, sa, len);
 	}
-	err = sockaddr_route(shim_policy(), fd, sa, len, SOCKADDR_CONNECT, 0,
-			     &route);
-	if (err) {
-		errno = err;
-		return -1;
+	/* Judged and forwarded: the same bytes. */
+	sa = sockaddr_take(sa, len, &copy);
+	act = sockaddr_route_class(fd, flags, sa, len, false, 0);
+	if (!sockaddr_route_fast(act, sa, len, &route)) {
+		err = sockaddr_route(shim_policy(), fd, sa, len,
+				     SOCKADDR_CONNECT, 0, &route);
+		if (err) {
+			errno = err;
+			return -1;
+		}
 	}
 	return shim_connect_forward(fd, route.sa, route.len);
 }
@@ -68,15 +78,13 @@ static int __attribute__((noinline)) shim_connect(int fd,
 SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	const struct sockaddr *sa = SOCKADDR_PTR(addr);
-	struct sockaddr_storage copy;
-	unsigned act;
+	unsigned flags = 0;
 
-	if (shim_init_ensure_fast()) {
-		/* Judged and forwarded: the same bytes. */
-		sa = sockaddr_take(sa, len, &copy);
-		act = sockaddr_route_class(fd, sa, len, false, 0);
-		if (act != SHIM_FAST_PASS)
-			return shim_connect(fd, sa, len, act);
+	/* A socket shim_fast passes whatever the address: no call made. */
+	if (shim_ready_now()) {
+		flags = fdstate_peek(fd);
+		if (shim_fast_passes(flags) && real_connect)
+			return real_connect(fd, sa, len);
 	}
-	return shim_connect_forward(fd, sa, len);
+	return shim_connect(fd, flags, sa, len);
 }

@@ -154,6 +154,39 @@ static void fast_route_compute(const struct policy *policy)
 	}
 }
 
+/*
+ * Which columns of shim_fast.route pass every address: those of inet
+ * sockets the memory knows (neither raw nor upgraded: their cells are
+ * never SHIM_FAST_PASS) whose every row is, but the rows of a family the
+ * kernel refuses on such a socket (sockaddr_route_class() passes those
+ * before it looks), while no prefix classes an IPv6 address apart from
+ * its row (prefix_bytes 0, not auto).
+ */
+static void fast_pass_compute(void)
+{
+	unsigned flags, host;
+	bool pass;
+	int family;
+
+	if (shim_fast.prefix_bytes || shim_fast.v6_auto)
+		return;
+	for (flags = 0; flags < SHIM_FAST_STATES; flags++) {
+		pass = (flags & FDSTATE_KNOWN) && !(flags & FDSTATE_FOREIGN) &&
+		       !sockaddr_raw(flags);
+		for (host = 0; pass && host < SHIM_FAST_HOSTS; host++) {
+			family = host == SHIM_FAST_IPV4 ||
+					 host == SHIM_FAST_LOOP4
+				 ? AF_INET
+				 : AF_INET6;
+			pass = sockaddr_unpoliced(flags, family, false, 0) ||
+			       shim_fast.route[host][flags & SHIM_FAST_FLAGS] ==
+				       SHIM_FAST_PASS;
+		}
+		if (pass)
+			shim_fast.pass[flags / 64] |= UINT64_C(1) << flags % 64;
+	}
+}
+
 /* shim_fast_compute - see fast.h. */
 void shim_fast_compute(const struct policy *policy)
 {
@@ -165,7 +198,9 @@ void shim_fast_compute(const struct policy *policy)
 				   !shim_logging(policy) &&
 				   fast_upgrade_known(policy) &&
 				   local_would_upgrade(policy);
-	if (!policy_rule_count(policy) && !policy_local_address(policy))
+	if (!policy_rule_count(policy) && !policy_local_address(policy)) {
 		fast_route_compute(policy);
+		fast_pass_compute();
+	}
 	shim_fast.policy = policy;
 }

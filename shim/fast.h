@@ -26,6 +26,14 @@
 /* Set, with release order, once initialisation is complete. */
 extern atomic_bool shim_ready;
 
+/* Whether initialisation is complete: one acquire load. */
+static inline bool shim_ready_now(void)
+{
+	return __builtin_expect(atomic_load_explicit(&shim_ready,
+						     memory_order_acquire),
+				1);
+}
+
 /* shim_init_ensure() with its fast path, one acquire load, inline. */
 static inline bool shim_init_ensure_fast(void)
 {
@@ -33,6 +41,21 @@ static inline bool shim_init_ensure_fast(void)
 						     memory_order_acquire),
 				1) ||
 	       shim_init_ensure();
+}
+
+/* --- the decision log's descriptor (logsink.c) ---------------------------- */
+
+/* The log's descriptor, -1 while there is none. */
+extern atomic_int shim_log_fd;
+
+/* shim_log_closed() for one fd, whose common answer (not the log's) is
+ * one load inline. */
+static inline void shim_log_closing(int fd)
+{
+	if (__builtin_expect(atomic_load_explicit(&shim_log_fd,
+						  memory_order_relaxed) == fd,
+			     0))
+		shim_log_closed((unsigned)fd, (unsigned)fd);
 }
 
 /* --- the fd table (fdstate.c) --------------------------------------------- */
@@ -48,6 +71,7 @@ static inline bool shim_init_ensure_fast(void)
 #define FDSTATE_MAX (FDSTATE_CHUNKS * FDSTATE_CHUNK_SIZE)
 
 extern _Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
+extern atomic_uint fdstate_chunk0[FDSTATE_CHUNK_SIZE];	/* chunks[0] */
 
 /* The word of fd, or NULL when its chunk is not mapped (or fd is out of
  * range). */
@@ -55,11 +79,22 @@ static inline atomic_uint *fdstate_word(int fd)
 {
 	atomic_uint *chunk;
 
+	if ((unsigned)fd < FDSTATE_CHUNK_SIZE)
+		return &fdstate_chunk0[fd];
 	if ((unsigned)fd >= FDSTATE_MAX)
 		return NULL;
 	chunk = atomic_load_explicit(&fdstate_chunks[fd >> FDSTATE_CHUNK_BITS],
 				     memory_order_acquire);
 	return chunk ? &chunk[fd & (FDSTATE_CHUNK_SIZE - 1)] : NULL;
+}
+
+/* The flags of fd as the memory holds them, 0 when it holds none: no
+ * call, for a hook's first look (shim_fast_passes()). */
+static inline unsigned fdstate_peek(int fd)
+{
+	atomic_uint *word = fdstate_word(fd);
+
+	return word ? atomic_load_explicit(word, memory_order_acquire) : 0;
 }
 
 /* fdstate_learn() with its answer from memory inline. */
@@ -118,6 +153,9 @@ enum shim_fast_action {
 	(FDSTATE_UPGRADED | FDSTATE_BOUND_V4 | FDSTATE_BOUND_V6 |              \
 	 FDSTATE_BOUND_LOOP | FDSTATE_BOUND | FDSTATE_INET6)
 
+/* Every fdstate flags value: the flags are the low bits of a word. */
+#define SHIM_FAST_STATES (FDSTATE_FOREIGN << 1)
+
 /* --- translate-prefix = auto (pref64.c) ----------------------------------- */
 
 /* pref64_word once the prefix is known (found, or known to be none). */
@@ -152,6 +190,9 @@ struct shim_fast {
 					 * IPv6 address may be inside the
 					 * prefix pref64.c finds */
 	uint32_t pool_net, pool_mask;	/* the peer-pool, network order */
+	/* Bit f: every cell of route's column f is SHIM_FAST_PASS, and no
+	 * IPv6 address is classed by a prefix (shim_fast_passes()). */
+	uint64_t pass[SHIM_FAST_STATES / 64];
 };
 
 extern struct shim_fast shim_fast;
@@ -187,22 +228,37 @@ static inline bool sockaddr_in_prefix(const struct in6_addr *a)
 }
 
 /*
+ * shim_fast_passes - whether a connect() or a send on an inet socket with
+ * fdstate flags goes to the kernel as the program gave it, whatever the
+ * address: the whole column of shim_fast.route is SHIM_FAST_PASS (a dual
+ * stack's unbound sockets, with no rules), so that the address need not
+ * even be read.  Never for flags the memory may hold wrongly (another
+ * family's, which fdstate_confirm() asks the kernel about), nor for 0
+ * (fdstate_peek(): nothing known).
+ */
+static inline bool shim_fast_passes(unsigned flags)
+{
+	flags &= SHIM_FAST_STATES - 1;
+	return shim_fast.pass[flags / 64] >> (flags % 64) & 1;
+}
+
+/*
  * sockaddr_route_class - what shim_fast says of a connect() (send false)
- * or a send (send set, with msgflags) on fd to sa of len bytes: an enum
+ * or a send (send set, with msgflags) on fd, whose fdstate flags
+ * fdstate_learn_fast() gave, to sa of len bytes: an enum
  * shim_fast_action.  Whatever sockaddr_route() would forward unchanged
  * without deciding anything (not an inet socket, a stream send without
  * MSG_FASTOPEN, an address the kernel refuses) is SHIM_FAST_PASS too.
  * errno is kept.
  */
 static inline __attribute__((always_inline)) unsigned
-sockaddr_route_class(int fd, const struct sockaddr *sa,
-					    socklen_t len, bool send,
-					    int msgflags)
+sockaddr_route_class(int fd, unsigned flags, const struct sockaddr *sa,
+		     socklen_t len, bool send, int msgflags)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)sa;
 	const struct sockaddr_in *sin = (const void *)sa;
-	unsigned flags, host, act;
 	const uint8_t *v4;
+	unsigned host, act;
 	int family;
 
 	/* An unreadable address is the kernel's EFAULT to give. */
@@ -230,7 +286,6 @@ sockaddr_route_class(int fd, const struct sockaddr *sa,
 			      : SHIM_FAST_IPV4;
 	if (v4 && family == AF_INET6)
 		host += SHIM_FAST_AS6_IPV4 - SHIM_FAST_IPV4;
-	flags = fdstate_learn_fast(fd);
 	if (sockaddr_unpoliced(flags, family, send, msgflags)) {
 		flags = fdstate_confirm(fd);
 		if (sockaddr_unpoliced(flags, family, send, msgflags))

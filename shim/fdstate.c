@@ -3,10 +3,12 @@
  *
  * The flags of fd live in a two-level table: a fixed array of chunk
  * pointers, indexed by the high bits of fd, and chunks of atomic words,
- * indexed by the low bits.  A chunk is mapped the first time a flag is set
- * in its range and published with a compare-and-swap; it is never freed, so
- * a reader that has seen the pointer may use it for ever.  Reading takes two
- * atomic loads and no lock, from any thread, a signal handler included.
+ * indexed by the low bits.  The first chunk is the library's own array
+ * (fdstate_chunk0, in .bss); any other is mapped the first time a flag
+ * is set in its range and published with a compare-and-swap; it is never
+ * freed, so a reader that has seen the pointer may use it for ever.
+ * Reading takes at most two atomic loads and no lock, from any thread, a
+ * signal handler included.
  *
  * Chunks come from mmap() rather than calloc(): a hook may run inside the
  * program's own malloc() (a replacement allocator that opens a socket), and
@@ -36,8 +38,11 @@
 #include "shim.h"
 #include "fast.h"
 
-/* The table's layout (FDSTATE_CHUNK_BITS...) is in fast.h. */
-_Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS];
+/* The table's layout (FDSTATE_CHUNK_BITS...) is in fast.h.  The first
+ * chunk, the descriptors nearly every program has, is the library's own
+ * (zero pages until written, as a mapped chunk's are). */
+atomic_uint fdstate_chunk0[FDSTATE_CHUNK_SIZE];
+_Atomic(atomic_uint *) fdstate_chunks[FDSTATE_CHUNKS] = {fdstate_chunk0};
 
 /*
  * The word of fd, its chunk mapped now if need be (fdstate_word() is the

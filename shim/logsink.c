@@ -80,7 +80,7 @@
  * that open at once open the same path, so that whichever publishes, the
  * identity read next to it is the file's.
  */
-static atomic_int log_fd = -1;
+atomic_int shim_log_fd = -1;
 static _Atomic(unsigned long long) log_dev, log_ino;
 
 /*
@@ -241,7 +241,7 @@ static int log_sink_open(const struct policy *policy, enum policy_log where)
 	}
 	atomic_store(&log_dev, (unsigned long long)st.st_dev);
 	atomic_store(&log_ino, (unsigned long long)st.st_ino);
-	if (atomic_compare_exchange_strong(&log_fd, &published, fd)) {
+	if (atomic_compare_exchange_strong(&shim_log_fd, &published, fd)) {
 		atomic_store(&log_last, fd);
 		return fd;
 	}
@@ -285,18 +285,18 @@ static bool log_sink_kept(int fd, enum policy_log where)
  */
 static int log_sink_get(const struct policy *policy, enum policy_log where)
 {
-	int fd = atomic_load(&log_fd), none = -1;
+	int fd = atomic_load(&shim_log_fd), none = -1;
 
 	if (fd >= 0 && log_sink_same(fd))
 		return fd;
 	/* Closed or reused where no hook saw it: not ours to close. */
 	if (fd >= 0) {
-		atomic_compare_exchange_strong(&log_fd, &fd, -1);
+		atomic_compare_exchange_strong(&shim_log_fd, &fd, -1);
 		atomic_compare_exchange_strong(&log_last, &fd, -1);
 	}
 	fd = atomic_load(&log_last);
 	if (fd >= 0 && log_sink_kept(fd, where)) {
-		if (atomic_compare_exchange_strong(&log_fd, &none, fd))
+		if (atomic_compare_exchange_strong(&shim_log_fd, &none, fd))
 			return fd;
 		return none;
 	}
@@ -324,11 +324,12 @@ bool shim_log_emit(const struct policy *policy, const char *line, size_t len)
 		       MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) == (long)(len - 1);
 }
 
-/* shim_log_closed - see shim.h. */
+/* shim_log_closed - see shim.h; its inline half, shim_log_closing(), in
+ * fast.h. */
 void shim_log_closed(unsigned first, unsigned last)
 {
-	int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
+	int fd = atomic_load_explicit(&shim_log_fd, memory_order_relaxed);
 
 	if (fd >= 0 && (unsigned)fd >= first && (unsigned)fd <= last)
-		atomic_compare_exchange_strong(&log_fd, &fd, -1);
+		atomic_compare_exchange_strong(&shim_log_fd, &fd, -1);
 }

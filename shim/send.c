@@ -57,34 +57,36 @@ static int shim_send_route(enum sockaddr_call call, int fd,
 			   const struct sockaddr *sa, socklen_t len, int flags,
 			   struct sockaddr_route *route)
 {
-	if (sockaddr_route_fast(sockaddr_route_class(fd, sa, len, true, flags),
-				sa, len, route))
+	unsigned fdflags = fdstate_learn_fast(fd);
+	unsigned act = shim_fast_passes(fdflags)
+			       ? SHIM_FAST_PASS
+			       : sockaddr_route_class(fd, fdflags, sa, len, true,
+						      flags);
+
+	if (sockaddr_route_fast(act, sa, len, route))
 		return 0;
 	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
 }
 
 /*
- * The sendto() that the policy may change (act: its class, as
- * sockaddr_route_class() put it).  Apart from the hook, so that a send it
- * leaves alone is a tail call to libc's.
+ * The sendto() that shim_fast does not pass whatever the address, or one
+ * made before initialisation.  Apart from the hook, so that one it passes
+ * is a tail call to libc's, without this one's stack frame.
  */
 static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 						     size_t n, int flags,
 						     const struct sockaddr *sa,
-						     socklen_t len,
-						     unsigned act)
+						     socklen_t len)
 {
+	struct sockaddr_storage copy;
 	struct sockaddr_route route;
-	struct sockaddr_in6 v6;
 	int err;
 
-	if (act == SHIM_FAST_MAPPED || act == SHIM_FAST_TRANSLATED) {
-		sockaddr_route_v6(act, sa, &v6);
-		return shim_sendto_forward(fd, buf, n, flags,
-					   (struct sockaddr *)&v6, sizeof(v6));
-	}
-	err = sockaddr_route(shim_policy(), fd, sa, len, SOCKADDR_SENDTO,
-			     flags, &route);
+	if (!shim_init_ensure_fast())
+		return shim_sendto_forward(fd, buf, n, flags, sa, len);
+	/* Judged and sent to: the same bytes. */
+	sa = sockaddr_take(sa, len, &copy);
+	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -353,17 +355,12 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			   __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	const struct sockaddr *sa = SOCKADDR_PTR(addr);
-	struct sockaddr_storage copy;
-	unsigned act;
 
-	if (shim_init_ensure_fast()) {
-		/* Judged and sent to: the same bytes. */
-		sa = sockaddr_take(sa, len, &copy);
-		act = sockaddr_route_class(fd, sa, len, true, flags);
-		if (act != SHIM_FAST_PASS)
-			return shim_sendto(fd, buf, n, flags, sa, len, act);
-	}
-	return shim_sendto_forward(fd, buf, n, flags, sa, len);
+	/* A socket shim_fast passes whatever the address: no call made. */
+	if (shim_ready_now() && shim_fast_passes(fdstate_peek(fd)) &&
+	    real_sendto)
+		return real_sendto(fd, buf, n, flags, sa, len);
+	return shim_sendto(fd, buf, n, flags, sa, len);
 }
 
 /*
