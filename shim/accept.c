@@ -151,14 +151,7 @@ static int shim_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
  */
 SHIM_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len)
 {
-	int nfd;
-
-	if (!shim_init_ensure()) {
-		nfd = shim_accept_forward(fd, SOCKADDR_PTR(addr), len, 0);
-		if (nfd >= 0)
-			shim_accept_mark(fd, nfd);
-		return nfd;
-	}
+	shim_init_ensure();
 	return shim_accept(fd, SOCKADDR_PTR(addr), len, 0);
 }
 
@@ -169,13 +162,6 @@ SHIM_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len)
 SHIM_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len,
 			int flags)
 {
-	int nfd;
-
-	if (!shim_init_ensure()) {
-		nfd = shim_accept_forward(fd, SOCKADDR_PTR(addr), len, flags);
-		if (nfd >= 0)
-			shim_accept_mark(fd, nfd);
-		return nfd;
-	}
+	shim_init_ensure();
 	return shim_accept(fd, SOCKADDR_PTR(addr), len, flags);
 }

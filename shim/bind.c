@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -27,13 +26,6 @@ struct shim_bind {
 	unsigned flags;			/* fdstate flags to add on success */
 	struct sockaddr_storage buf;
 };
-
-static int shim_bind_forward(int fd, const struct sockaddr *sa, socklen_t len)
-{
-	if (real_bind)
-		return real_bind(fd, sa, len);
-	return (int)syscall(SYS_bind, fd, sa, len);
-}
 
 /*
  * The family an upgraded socket's program bound as an AF_INET one: AF_INET,
@@ -215,8 +207,7 @@ SHIM_EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	struct sockaddr_storage copy;
 
-	if (!shim_init_ensure())
-		return shim_bind_forward(fd, SOCKADDR_PTR(addr), len);
+	shim_init_ensure();
 	/* Judged and bound: the same bytes. */
 	return shim_bind(fd, sockaddr_take(SOCKADDR_PTR(addr), len, &copy),
 			 len);

@@ -46,8 +46,7 @@ static int __attribute__((noinline)) shim_connect(int fd, unsigned flags,
 	int err;
 
 	if (!(flags & FDSTATE_KNOWN)) {
-		if (!shim_init_ensure_fast())
-			return shim_connect_forward(fd, sa, len);
+		shim_init_ensure();
 		flags = fdstate_learn_fast(fd);
 		if (shim_fast_passes(flags))
 			return shim_connect_forward(fd, sa, len);

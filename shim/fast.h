@@ -34,15 +34,6 @@ static inline bool shim_ready_now(void)
 				1);
 }
 
-/* shim_init_ensure() with its fast path, one acquire load, inline. */
-static inline bool shim_init_ensure_fast(void)
-{
-	return __builtin_expect(atomic_load_explicit(&shim_ready,
-						     memory_order_acquire),
-				1) ||
-	       shim_init_ensure();
-}
-
 /* --- the decision log's descriptor (logsink.c) ---------------------------- */
 
 /* The log's descriptor, -1 while there is none. */
@@ -128,7 +119,7 @@ static inline void fdstate_set_fast(int fd, unsigned flags)
  * shim_fast - what the hot paths ask of the loaded policy, worked out once
  * when it has loaded (shim_fast_compute()), so that a call the policy
  * leaves alone costs a few table lookups.  Read by the hooks only after
- * shim_init_ensure() has returned true; never written after that.
+ * shim_init_ensure() (or shim_ready_now()); never written after that.
  *
  * route[row][flags & SHIM_FAST_FLAGS] says what a connect() or a send
  * does to a destination of a table class (row: enum shim_fast_host) on a

@@ -1393,8 +1393,7 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 	const struct gai_lean_row *row;
 	int rc;
 
-	if (!shim_init_ensure())
-		return gai_forward(node, service, hints, res);
+	shim_init_ensure();
 	policy = shim_policy();
 	/* A literal, as programs ask for one. */
 	if (node && *node >= '0' && *node <= '9' && hints && res &&

@@ -487,8 +487,7 @@ static int shim_gethostbyname2_r(const char *name, int af,
  */
 SHIM_EXPORT struct hostent *gethostbyname(const char *name)
 {
-	if (!shim_init_ensure())
-		return he_forward(name, AF_INET, true);
+	shim_init_ensure();
 	return shim_gethostbyname2(name, AF_INET, true);
 }
 
@@ -499,8 +498,7 @@ SHIM_EXPORT struct hostent *gethostbyname(const char *name)
  */
 SHIM_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
-	if (!shim_init_ensure())
-		return he_forward(name, af, false);
+	shim_init_ensure();
 	return shim_gethostbyname2(name, af, false);
 }
 
@@ -514,9 +512,7 @@ SHIM_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
 				char *buf, size_t buflen,
 				struct hostent **result, int *h_errnop)
 {
-	if (!shim_init_ensure())
-		return he_forward_r(name, AF_INET, ret, buf, buflen, result,
-				    h_errnop, true);
+	shim_init_ensure();
 	return shim_gethostbyname2_r(name, AF_INET, ret, buf, buflen, result,
 				     h_errnop, true);
 }
@@ -530,9 +526,7 @@ SHIM_EXPORT int gethostbyname2_r(const char *name, int af,
 				 size_t buflen, struct hostent **result,
 				 int *h_errnop)
 {
-	if (!shim_init_ensure())
-		return he_forward_r(name, af, ret, buf, buflen, result,
-				    h_errnop, false);
+	shim_init_ensure();
 	return shim_gethostbyname2_r(name, af, ret, buf, buflen, result,
 				     h_errnop, false);
 }

@@ -148,7 +148,6 @@ static int shim_getifaddrs(struct ifaddrs **ifap)
  */
 SHIM_EXPORT int getifaddrs(struct ifaddrs **ifap)
 {
-	if (!shim_init_ensure())
-		return shim_getifaddrs_forward(ifap);
+	shim_init_ensure();
 	return shim_getifaddrs(ifap);
 }

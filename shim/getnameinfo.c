@@ -183,9 +183,7 @@ SHIM_EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen,
 			    char *host, socklen_t hostlen, char *serv,
 			    socklen_t servlen, int flags)
 {
-	if (!shim_init_ensure())
-		return gni_forward(sa, salen, host, hostlen, serv, servlen,
-				   flags);
+	shim_init_ensure();
 	return shim_getnameinfo(sa, salen, host, hostlen, serv, servlen,
 				flags);
 }

@@ -272,7 +272,7 @@ static void shim_init_run(void)
  * once everything is done, so the child never takes a half-done
  * initialisation for a finished one.
  */
-bool shim_init_slow(void)
+void shim_init_slow(void)
 {
 	sigset_t all, old;
 	int saved_errno;
@@ -281,7 +281,7 @@ bool shim_init_slow(void)
 	 * (shim_the_policy NULL, shim_fast all general), which the hooks
 	 * answer as failed closed (EACCES), other families untouched. */
 	if (shim_in_init)
-		return true;
+		return;
 	saved_errno = errno;
 	/* A handler run on this thread once pthread_once() has claimed the
 	 * initialisation could not wait for what it interrupted: its signal
@@ -293,7 +293,6 @@ bool shim_init_slow(void)
 	pthread_once(&shim_once, shim_init_run);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved_errno;
-	return true;
 }
 
 /*

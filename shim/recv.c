@@ -311,9 +311,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
 			     int flags, __SOCKADDR_ARG addr,
 			     socklen_t *__restrict len)
 {
-	if (!shim_init_ensure_fast())
-		return shim_recvfrom_forward(fd, buf, n, flags,
-					     SOCKADDR_PTR(addr), len);
+	shim_init_ensure();
 	return shim_recvfrom(fd, buf, n, flags, SOCKADDR_PTR(addr), len);
 }
 
@@ -324,8 +322,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *__restrict buf, size_t n,
  */
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure_fast())
-		return shim_recvmsg_forward(fd, msg, flags);
+	shim_init_ensure();
 	return shim_recvmsg(fd, msg, flags);
 }
 
@@ -340,7 +337,6 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags, struct timespec *timeout)
 {
-	if (!shim_init_ensure_fast())
-		return shim_recvmmsg_forward(fd, vec, vlen, flags, timeout);
+	shim_init_ensure();
 	return shim_recvmmsg(fd, vec, vlen, flags, timeout);
 }

@@ -82,8 +82,7 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 	struct sockaddr_route route;
 	int err;
 
-	if (!shim_init_ensure_fast())
-		return shim_sendto_forward(fd, buf, n, flags, sa, len);
+	shim_init_ensure();
 	/* Judged and sent to: the same bytes. */
 	sa = sockaddr_take(sa, len, &copy);
 	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
@@ -369,8 +368,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
  */
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!shim_init_ensure_fast())
-		return shim_sendmsg_forward(fd, msg, flags);
+	shim_init_ensure();
 	return shim_sendmsg(fd, msg, flags);
 }
 
@@ -384,7 +382,6 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags)
 {
-	if (!shim_init_ensure_fast())
-		return shim_sendmmsg_forward(fd, vec, vlen, flags);
+	shim_init_ensure();
 	return shim_sendmmsg(fd, vec, vlen, flags);
 }

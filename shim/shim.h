@@ -3,16 +3,15 @@
  *
  * Anatomy of a hook (one file per interposed call; shim/bind.c is a plain
  * one, shim/connect.c one with a fast path): the exported function makes
- * sure the library is initialised (shim_init_ensure() below, or
- * shim_init_ensure_fast() of shim/fast.h in the hot hooks), takes its own
+ * sure the library is initialised (shim_init_ensure() below), takes its own
  * copy of an address the program hands in (sockaddr_take()), and hands
  * the call to a static shim_<call>() that holds the logic.  A hot hook
  * first asks shim_fast (shim/fast.h, a cache of the policy's decisions)
  * and forwards at once a call that passes.  Calls go to libc through
  * static *_forward() functions: real_<name>, or, while that is NULL, the
- * raw system call where there is one.  The hooks that need no policy (close(), dup(),
- * fcntl(), socketpair(), ...) never initialise: they keep fdstate right
- * and forward.
+ * raw system call where there is one.  The hooks that need no policy
+ * (close(), dup(), fcntl(), socketpair(), ...) never initialise: they keep
+ * fdstate right and forward.
  *
  * Errors: inside the shim, a helper that fails a call returns 0 or a
  * positive errno, the value its hook then stores in errno; a hook answers
@@ -101,29 +100,26 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DECLARE)
 #undef SHIM_REAL_DECLARE
 
 /*
- * shim_init_ensure - initialise the library once, from any thread, and say
- * whether the calling hook may apply the policy.
- *
- * Returns true when initialisation is complete: shim_policy() then gives the
- * policy to apply, or NULL when the library failed closed.  Also returns
- * true, at once and without waiting, when the calling thread is itself
- * running initialisation (a hook reached from dlsym() or from a malloc()
- * the program replaced; signals are blocked meanwhile): shim_policy() is
- * then NULL and shim_fast all general, so that the hook refuses the call
- * as failed closed; what it forwards (other families) goes to real_<name>
- * when that is not NULL, else to the raw system call where there is one.
- * It no longer returns false: the hooks' pass-through branches for false
- * are unreachable, left for their owners to remove.
+ * shim_init_ensure - initialise the library once, from any thread: on
+ * return the calling hook applies shim_policy(), NULL when the library
+ * failed closed.  Returns at once, without waiting, when the calling
+ * thread is itself running initialisation (a hook reached from dlsym() or
+ * from a malloc() the program replaced; signals are blocked meanwhile):
+ * shim_policy() is then NULL and shim_fast all general, so that the hook
+ * refuses the call as failed closed; what it forwards (other families)
+ * goes to real_<name> when that is not NULL, else to the raw system call
+ * where there is one.  Inline: one acquire load once initialisation is
+ * complete.
  *
  * errno is the same on return as on entry.
  */
-static inline bool shim_init_ensure(void);
+static inline void shim_init_ensure(void);
 
 /*
  * shim_policy - the policy every hook applies, or NULL when it could not be
  * loaded and the library has failed closed: socket calls on AF_INET and
  * AF_INET6 are then refused with EACCES, name resolution with EAI_FAIL.
- * Only meaningful after shim_init_ensure() has returned true.
+ * Only meaningful after shim_init_ensure().
  */
 static inline const struct policy *shim_policy(void);
 
@@ -134,15 +130,14 @@ static inline const struct policy *shim_policy(void);
  */
 extern atomic_bool shim_ready;
 extern const struct policy *shim_the_policy;
-bool shim_init_slow(void);
+void shim_init_slow(void);
 
-static inline bool shim_init_ensure(void)
+static inline void shim_init_ensure(void)
 {
-	if (__builtin_expect(atomic_load_explicit(&shim_ready,
-						  memory_order_acquire),
-			     1))
-		return true;
-	return shim_init_slow();
+	if (!__builtin_expect(atomic_load_explicit(&shim_ready,
+						   memory_order_acquire),
+			      1))
+		shim_init_slow();
 }
 
 static inline const struct policy *shim_policy(void)

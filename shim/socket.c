@@ -319,15 +319,16 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	unsigned fam = shim_socket_fam(domain), flags;
 	int fd;
 
-	/* Another family needs no policy; before initialisation, and for a
-	 * family the policy makes as asked (shim_fast), the socket is the
-	 * one the program asked for. */
-	if (fam != FAM_NONE && shim_init_ensure_fast() &&
-	    !(shim_fast.socket_pass & fam)) {
-		if (fam == FAM_IPV4 && shim_fast.socket_upgrade &&
-		    shim_socket_upgradable(type, protocol))
-			return shim_socket_upgrade(type, protocol);
-		return shim_socket(domain, type, protocol);
+	/* Another family needs no policy; for a family the policy makes as
+	 * asked (shim_fast), the socket is the one the program asked for. */
+	if (fam != FAM_NONE) {
+		shim_init_ensure();
+		if (!(shim_fast.socket_pass & fam)) {
+			if (fam == FAM_IPV4 && shim_fast.socket_upgrade &&
+			    shim_socket_upgradable(type, protocol))
+				return shim_socket_upgrade(type, protocol);
+			return shim_socket(domain, type, protocol);
+		}
 	}
 	flags = shim_socket_flags(fam, type);
 	fd = shim_socket_forward(domain, type, protocol);

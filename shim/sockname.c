@@ -138,9 +138,7 @@ static int shim_name(const struct shim_name_call *call, int fd,
 SHIM_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr,
 			    socklen_t *__restrict len)
 {
-	if (!shim_init_ensure())
-		return shim_name_forward(&shim_getsockname_call, fd,
-					 SOCKADDR_PTR(addr), len);
+	shim_init_ensure();
 	return shim_name(&shim_getsockname_call, fd, SOCKADDR_PTR(addr), len);
 }
 
@@ -153,8 +151,6 @@ SHIM_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr,
 SHIM_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr,
 			    socklen_t *__restrict len)
 {
-	if (!shim_init_ensure())
-		return shim_name_forward(&shim_getpeername_call, fd,
-					 SOCKADDR_PTR(addr), len);
+	shim_init_ensure();
 	return shim_name(&shim_getpeername_call, fd, SOCKADDR_PTR(addr), len);
 }

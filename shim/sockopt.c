@@ -373,8 +373,7 @@ static int shim_setsockopt(int fd, int level, int name, const void *val,
 SHIM_EXPORT int getsockopt(int fd, int level, int name, void *__restrict val,
 			   socklen_t *__restrict len)
 {
-	if (!shim_init_ensure())
-		return shim_getsockopt_forward(fd, level, name, val, len);
+	shim_init_ensure();
 	return shim_getsockopt(fd, level, name, val, len);
 }
 
@@ -387,7 +386,6 @@ SHIM_EXPORT int getsockopt(int fd, int level, int name, void *__restrict val,
 SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 			   socklen_t len)
 {
-	if (!shim_init_ensure())
-		return shim_setsockopt_forward(fd, level, name, val, len);
+	shim_init_ensure();
 	return shim_setsockopt(fd, level, name, val, len);
 }
