@@ -250,18 +250,26 @@ sockaddr_route_class(int fd, unsigned flags, const struct sockaddr *sa,
 	const struct sockaddr_in *sin = (const void *)sa;
 	const uint8_t *v4;
 	unsigned host, act;
-	int family;
 
-	/* An unreadable address is the kernel's EFAULT to give. */
-	if (!sockaddr_ptr_ok(sa))
-		return SHIM_FAST_PASS;
-	if (!shim_fast.policy || len < sizeof(struct sockaddr_in) ||
-	    len > sizeof(struct sockaddr_storage))
+	switch (sockaddr_guard(shim_fast.policy, fd, &flags, sa, len, send,
+			       msgflags)) {
+	case SOCKADDR_KERNEL:
+		/* A send's AF_UNSPEC address may be one the socket takes
+		 * as its own family: sockaddr_route() says which. */
+		return send && sockaddr_ptr_ok(sa) &&
+				       len >= sizeof(sa_family_t) &&
+				       sa->sa_family == AF_UNSPEC
+			       ? SHIM_FAST_GENERAL
+			       : SHIM_FAST_PASS;
+	case SOCKADDR_DECIDE:
+		break;
+	default:
 		return SHIM_FAST_GENERAL;
-	family = sa->sa_family;
-	if (family == AF_INET)
+	}
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
 		v4 = (const uint8_t *)&sin->sin_addr;
-	else if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6) - 4)
+	else if (sa->sa_family == AF_INET6 &&
+		 len >= sizeof(struct sockaddr_in6) - 4)
 		v4 = IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)
 			     ? sin6->sin6_addr.s6_addr + 12
 			     : NULL;
@@ -269,23 +277,14 @@ sockaddr_route_class(int fd, unsigned flags, const struct sockaddr *sa,
 		return SHIM_FAST_GENERAL;
 	/* An address inside the translate-prefix is the IPv4 host it
 	 * embeds (policy_dest_class()): the general path's. */
-	if (!v4 && family == AF_INET6 && sockaddr_in_prefix(&sin6->sin6_addr))
+	if (!v4 && sockaddr_in_prefix(&sin6->sin6_addr))
 		return SHIM_FAST_GENERAL;
 	/* policy_addr_class()'s rows, an IPv4 one apart as AF_INET6. */
 	host = !v4 ? SHIM_FAST_IPV6
 	       : v4[0] == 127 ? SHIM_FAST_LOOP4
 			      : SHIM_FAST_IPV4;
-	if (v4 && family == AF_INET6)
+	if (v4 && sa->sa_family == AF_INET6)
 		host += SHIM_FAST_AS6_IPV4 - SHIM_FAST_IPV4;
-	if (sockaddr_unpoliced(flags, family, send, msgflags)) {
-		flags = fdstate_confirm(fd);
-		if (sockaddr_unpoliced(flags, family, send, msgflags))
-			return SHIM_FAST_PASS;
-	}
-	/* A raw socket may write its own header: the general path asks. */
-	if (((flags & FDSTATE_UPGRADED) && family != AF_INET) ||
-	    sockaddr_raw(flags))
-		return SHIM_FAST_GENERAL;
 	act = shim_fast.route[host][flags & SHIM_FAST_FLAGS];
 	/* A peer-pool address stands for an IPv6 one. */
 	if (act >= SHIM_FAST_MAPPED &&

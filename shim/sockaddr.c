@@ -175,25 +175,10 @@ static const struct sockaddr_outcome {
 unsigned sockaddr_policed(const struct policy *policy, int fd,
 			  const struct sockaddr *sa, socklen_t len)
 {
-	unsigned flags;
-	int family;
-
 	(void)policy;
-	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
-	    len > sizeof(struct sockaddr_storage))
+	if (!sockaddr_ptr_ok(sa))
 		return 0;
-	family = sa->sa_family;
-	flags = fdstate_learn(fd);
-	/* An inet family on what memory calls no inet socket is asked of
-	 * the kernel again: AF_UNSPEC too, which UDP and raw sockets take
-	 * as their own family. */
-	if (!flags && (family == AF_INET || family == AF_INET6 ||
-		       family == AF_UNSPEC))
-		flags = fdstate_confirm(fd);
-	if (family != AF_INET && family != AF_INET6 &&
-	    !(flags & FDSTATE_UPGRADED))
-		return 0;
-	return flags;
+	return sockaddr_policed_flags(fd, fdstate_learn(fd), sa, len);
 }
 
 /* sockaddr_rule_addr - see sockaddr.h. */
@@ -507,41 +492,44 @@ static int sockaddr_route_dest(const struct policy *policy, int fd,
 {
 	struct sockaddr_decision d;
 	struct sockaddr_inet dst;
+	enum sockaddr_guard guard;
 	unsigned flags;
 	int family, err;
 
 	memset(route, 0, offsetof(struct sockaddr_route, buf));
 	route->sa = sa;
 	route->len = len;
-	flags = route->flags = sockaddr_policed(policy, fd, sa, len);
-	/* Nothing the policy has a say in (not an AF_INET or AF_INET6
-	 * socket, no socket at all...): the kernel's answer is the
-	 * program's. */
-	if (!flags)
+	flags = sockaddr_ptr_ok(sa) ? fdstate_learn(fd) : 0;
+	guard = sockaddr_guard(policy, fd, &flags, sa, len,
+			       sockaddr_calls[call].send, msgflags);
+	route->flags = flags;
+	switch (guard) {
+	case SOCKADDR_KERNEL:
+		/* Nothing the policy has a say in (not an AF_INET or
+		 * AF_INET6 socket, no socket at all...): the kernel's
+		 * answer is the program's. */
 		return 0;
-	family = sa->sa_family;
-	if (!policy)
+	case SOCKADDR_NOPOLICY:
 		return EACCES;
-	if (sockaddr_unpoliced(flags, family, sockaddr_calls[call].send,
-			       msgflags)) {
-		flags = route->flags = fdstate_confirm(fd);
-		if (sockaddr_unpoliced(flags, family,
-				       sockaddr_calls[call].send, msgflags))
-			return 0;
-	}
-	if ((flags & FDSTATE_UPGRADED) && family != AF_INET)
-		return sockaddr_upgraded_other(family, len,
+	case SOCKADDR_OTHER:
+		return sockaddr_upgraded_other(sa->sa_family, len,
 					       sockaddr_calls[call].send &&
 						       (flags & FDSTATE_DGRAM));
-	/* A header the program writes names its own destination. */
-	if (sockaddr_raw(flags) &&
-	    sockaddr_indirect_refused(policy, flags & FDSTATE_INET6
-						  ? FAM_IPV6
-						  : FAM_IPV4) &&
-	    sockaddr_raw_hdrincl(fd, flags) &&
-	    sockaddr_indirect_refuse(policy, sockaddr_calls[call].name, family,
-				     sa, len, "hdrincl"))
-		return EACCES;
+	case SOCKADDR_RAW:
+		/* A header the program writes names its own destination. */
+		if (sockaddr_indirect_refused(policy, flags & FDSTATE_INET6
+							      ? FAM_IPV6
+							      : FAM_IPV4) &&
+		    sockaddr_raw_hdrincl(fd, flags) &&
+		    sockaddr_indirect_refuse(policy, sockaddr_calls[call].name,
+					     sa->sa_family, sa, len,
+					     "hdrincl"))
+			return EACCES;
+		break;
+	case SOCKADDR_DECIDE:
+		break;
+	}
+	family = sa->sa_family;
 	if (!sockaddr_parse(sa, len, &dst))
 		return 0;
 	/* Not the whole of d: its buffers are filled only when used. */

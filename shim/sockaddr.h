@@ -64,7 +64,13 @@ sockaddr_take(const struct sockaddr *sa, socklen_t len,
 {
 	if (!sockaddr_ptr_ok(sa) || len > sizeof(*buf))
 		return sa;
-	memcpy(buf, sa, len);
+	/* The lengths programs give, as fixed-size copies. */
+	if (len == sizeof(struct sockaddr_in))
+		memcpy(buf, sa, sizeof(struct sockaddr_in));
+	else if (len == sizeof(struct sockaddr_in6))
+		memcpy(buf, sa, sizeof(struct sockaddr_in6));
+	else
+		memcpy(buf, sa, len);
 	return (const struct sockaddr *)buf;
 }
 
@@ -288,6 +294,71 @@ static inline bool sockaddr_raw(unsigned flags)
 {
 	return (flags & FDSTATE_KNOWN) &&
 	       !(flags & (FDSTATE_DGRAM | FDSTATE_STREAM));
+}
+
+/*
+ * sockaddr_policed_flags - sockaddr_policed() for flags, fd's fdstate flags
+ * as the caller learnt them: the same answer, the kernel asked again about
+ * an inet family on what memory calls no inet socket (AF_UNSPEC too,
+ * which UDP and raw sockets take as their own family).
+ */
+static inline unsigned sockaddr_policed_flags(int fd, unsigned flags,
+					      const struct sockaddr *sa,
+					      socklen_t len)
+{
+	int family;
+
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sa_family_t) ||
+	    len > sizeof(struct sockaddr_storage))
+		return 0;
+	family = sa->sa_family;
+	if (!flags && (family == AF_INET || family == AF_INET6 ||
+		       family == AF_UNSPEC))
+		flags = fdstate_confirm(fd);
+	if (family != AF_INET && family != AF_INET6 &&
+	    !(flags & FDSTATE_UPGRADED))
+		return 0;
+	return flags;
+}
+
+/* What the guard of a connect() or a send says of it (sockaddr_guard()). */
+enum sockaddr_guard {
+	SOCKADDR_KERNEL,	/* to the kernel as it is: its answer */
+	SOCKADDR_NOPOLICY,	/* the library failed closed: EACCES */
+	SOCKADDR_OTHER,		/* an upgraded socket's non-AF_INET address */
+	SOCKADDR_RAW,		/* a raw socket's: a header may name its own */
+	SOCKADDR_DECIDE,	/* the policy decides the address */
+};
+
+/*
+ * sockaddr_guard - the checks before a connect() (send false) or a send
+ * (with msgflags) on fd to sa of len bytes is decided, in the one order
+ * both shim_fast's path and sockaddr_route() take: *flags, fd's fdstate
+ * flags as the caller learnt them, is updated to what was confirmed;
+ * policy says whether there is one.  SOCKADDR_KERNEL for what the policy
+ * has no say in (sockaddr_policed_flags(), sockaddr_unpoliced() once
+ * confirmed).  errno is kept.
+ */
+static inline __attribute__((always_inline)) enum sockaddr_guard
+sockaddr_guard(bool policy, int fd, unsigned *flags, const struct sockaddr *sa,
+	       socklen_t len, bool send, int msgflags)
+{
+	int family;
+
+	*flags = sockaddr_policed_flags(fd, *flags, sa, len);
+	if (!*flags)
+		return SOCKADDR_KERNEL;
+	if (!policy)
+		return SOCKADDR_NOPOLICY;
+	family = sa->sa_family;
+	if (sockaddr_unpoliced(*flags, family, send, msgflags)) {
+		*flags = fdstate_confirm(fd);
+		if (sockaddr_unpoliced(*flags, family, send, msgflags))
+			return SOCKADDR_KERNEL;
+	}
+	if ((*flags & FDSTATE_UPGRADED) && family != AF_INET)
+		return SOCKADDR_OTHER;
+	return sockaddr_raw(*flags) ? SOCKADDR_RAW : SOCKADDR_DECIDE;
 }
 
 /* --- the names addresses came from (names.c) ----------------------------- */
