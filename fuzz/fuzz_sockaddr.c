@@ -1,8 +1,9 @@
 /*
  * fuzz_sockaddr.c - libFuzzer target: the socket-address translators of
- * shim/sockaddr.c: sockaddr_parse(), sockaddr_make(), sockaddr_v4(),
- * sockaddr_is_any(), sockaddr_unupgrade() with and without a policy,
- * sockaddr_copy_out() and sockaddr_rule_addr().
+ * shim/sockaddr.c and shim/handback.c: sockaddr_parse(), sockaddr_make(),
+ * sockaddr_v4(), sockaddr_is_any(), handback_unupgrade() with and without
+ * a policy, handback_copy_out(), handback_show() and
+ * sockaddr_rule_addr().
  *
  * The input: one byte choosing the policy (its translate-prefix and
  * peer-pool; bit 5: unupgrade without a policy), then records until the
@@ -11,8 +12,8 @@
  *	   NULL buffer when its length is 0), u8 len, len bytes of address
  *	   (any family), u8 dstlen
  * Each address is given in a buffer of exactly len bytes, so that a read
- * past len is an ASan error, and copy_out() writes into one of exactly
- * dstlen bytes.  Checked, beyond memory safety and UB:
+ * past len is an ASan error, and copy_out() and show() write into one of
+ * exactly dstlen bytes.  Checked, beyond memory safety and UB:
  *   - parse() accepts exactly AF_INET of 16 bytes or more and AF_INET6 of
  *     24 or more, and reads each field from its place (scope_id 0 under
  *     28 bytes);
@@ -28,6 +29,8 @@
  *     back to it; leaves a native one as it is without a policy; ENOBUFS
  *     (nothing changed) only with a policy and a full pool;
  *   - copy_out() copies min(dstlen, srclen) bytes and reports srclen;
+ *   - show() (its mapped shortcut included) gives what unupgrade() then
+ *     copy_out() give, the same error, and leaves its source alone;
  *   - rule_addr() gives the IPv4 address policy_addr_v4() finds, else the
  *     address itself, zero past the family's width.
  */
@@ -44,6 +47,7 @@
 #include "fuzz/shim_env.h"
 #include "policy.h"
 #include "shim/sockaddr.h"
+#include "shim/handback.h"
 
 static const char *const prefixes[] = {
 	NULL,			/* the default, ::ffff:0:0/96 */
@@ -206,7 +210,7 @@ static void check_unupgrade(const struct policy *p, const uint8_t *raw,
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, raw, n);
 	orig = ss;
-	r = sockaddr_unupgrade(p, &ss, &slen);
+	r = handback_unupgrade(p, &ss, &slen);
 	FUZZ_CHECK(r == 0 || r == ENOBUFS);
 	if (!parsed || in->addr.fam != FAM_IPV6 || r == ENOBUFS) {
 		FUZZ_CHECK(!r || p);
@@ -245,10 +249,39 @@ static void check_copy_out(const struct sockaddr_storage *src,
 
 	if (dst)
 		memset(dst, 0xa5, dstlen);
-	sockaddr_copy_out(src, srclen, (struct sockaddr *)dst, &got);
+	handback_copy_out(src, srclen, (struct sockaddr *)dst, &got);
 	FUZZ_CHECK(got == srclen);
 	if (n)
 		FUZZ_CHECK(!memcmp(dst, src, n));
+	free(dst);
+}
+
+/*
+ * What a hook hands the program for the kernel's address ss of slen bytes
+ * (at most a sockaddr_storage, as the kernel gives), into a buffer of
+ * dstlen bytes: handback_show() against handback_unupgrade() and a copy.
+ */
+static void check_show(const struct policy *p,
+		       const struct sockaddr_storage *ss, socklen_t slen,
+		       socklen_t dstlen)
+{
+	struct sockaddr_storage src = *ss, want = *ss;
+	socklen_t wantlen = slen, got = dstlen, n, i;
+	uint8_t *dst = malloc(dstlen ? dstlen : 1);
+	int r, w;
+
+	FUZZ_CHECK(dst);
+	memset(dst, 0xa5, dstlen);
+	w = handback_unupgrade(p, &want, &wantlen);
+	r = handback_show(p, &src, slen, (struct sockaddr *)dst, &got);
+	FUZZ_CHECK(r == w);
+	FUZZ_CHECK(!memcmp(&src, ss, sizeof(src)));
+	n = r ? 0 : dstlen < wantlen ? dstlen : wantlen;
+	FUZZ_CHECK(got == (r ? dstlen : wantlen));
+	if (n)
+		FUZZ_CHECK(!memcmp(dst, &want, n));
+	for (i = n; i < dstlen; i++)
+		FUZZ_CHECK(dst[i] == 0xa5);
 	free(dst);
 }
 
@@ -267,7 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *raw = malloc(len ? len : 1);
 		struct sockaddr_storage ss;
 		struct sockaddr_inet sa;
-		socklen_t slen;
+		socklen_t slen, dstlen;
 		bool ok;
 
 		FUZZ_CHECK(raw);
@@ -283,7 +316,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&ss, 0, sizeof(ss));
 		slen = len < sizeof(ss) ? len : sizeof(ss);
 		memcpy(&ss, raw, slen);
-		check_copy_out(&ss, slen, fz_u8(&in), flags & 2);
+		dstlen = fz_u8(&in);
+		check_copy_out(&ss, slen, dstlen, flags & 2);
+		check_show(choice & 0x20 ? NULL : p, &ss, slen, dstlen);
 		free(raw);
 	}
 	return 0;

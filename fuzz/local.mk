@@ -8,6 +8,7 @@
 #   fuzz/fuzz-values       local-address, translate-prefix and the other
 #                          scalar values, by policy_set() and policy_load()
 #   fuzz/fuzz-sockaddr     the socket-address translators of shim/sockaddr.c
+#                          and shim/handback.c
 #   fuzz/fuzz-getaddrinfo  the getaddrinfo() result rewriting and hook
 # fuzz/run.sh SECONDS runs them (test.sh: FUZZ_SECONDS, 60 by default);
 # fuzz/README says how to fuzz by hand.
@@ -54,11 +55,12 @@ FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 # The shim objects the shim targets link; shim_env.c includes the rest.
 FUZZ_SHIM = \
 	$(srcdir)/shim/sockaddr.c \
+	$(srcdir)/shim/handback.c \
 	$(srcdir)/shim/indirect.c \
 	$(srcdir)/shim/lock.c \
 	$(srcdir)/fuzz/shim_env.c
 FUZZ_SHIM_DEPS = $(FUZZ_SHIM) $(srcdir)/fuzz/shim_env.h \
-	$(srcdir)/shim/shim.h $(srcdir)/shim/sockaddr.h \
+	$(srcdir)/shim/shim.h $(srcdir)/shim/sockaddr.h $(srcdir)/shim/handback.h \
 	$(srcdir)/shim/pool.h $(srcdir)/shim/pool.c $(srcdir)/shim/local.c $(srcdir)/shim/names.c
 
 FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) -o $@

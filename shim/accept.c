@@ -6,8 +6,8 @@
  * upgraded listener is an AF_INET6 socket in the kernel (which copies the
  * listener's options to it, SHIM_UPGRADE_MARK included) and an AF_INET one
  * to the program: it is marked upgraded, and its peer is shown as the
- * sockaddr_in it stands for (sockaddr_unupgrade()), in the caller's buffer
- * as the kernel fills it.  Every accepted socket, on any listener, gets the
+ * sockaddr_in it stands for, in the caller's buffer as the kernel fills it
+ * (shim/handback.c).  Every accepted socket, on any listener, gets the
  * state of its listener's kind, so that the state of a socket that had its
  * number before never carries over.
  */
@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "handback.h"
 
 /*
  * Forward to libc's accept4(), or, when it is not known yet (a call made
@@ -77,35 +78,12 @@ static void shim_accept_drop(int nfd)
 }
 
 /*
- * Whether the program's (sa, len) may be filled by the shim.  When not (an
- * unreadable length, a negative one, an unwritable buffer for a nonzero
- * length) the kernel is handed them: it accepts the connection, then
- * drops it and answers EFAULT or EINVAL, the same for either family.
- */
-static bool shim_accept_args_ok(const struct sockaddr *sa,
-				const socklen_t *len)
-{
-	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
-		return false;
-	return *len == 0 || sockaddr_ptr_ok(sa);
-}
-
-/*
- * After the kernel refused the program's (sa, len) on an upgraded listener
- * (len held before): a kernel that writes the peer's length before it
- * finds the buffer unwritable (Linux 6.12 and later) wrote an AF_INET6
- * one, where an AF_INET socket gives the length of a sockaddr_in.
- */
-static void shim_accept_len_fix(socklen_t *len, socklen_t before)
-{
-	if (sockaddr_ptr_ok(len) && *len != before &&
-	    *len == sizeof(struct sockaddr_in6))
-		*len = sizeof(struct sockaddr_in);
-}
-
-/*
  * Accept on fd.  On an upgraded listener the kernel's peer address is read
- * into a buffer of the shim's and shown as sockaddr_unupgrade() says.
+ * into a buffer of the shim's and shown as handback_show() says; arguments
+ * the shim may not fill (handback_args_ok()) go to the kernel, which
+ * accepts the connection, then drops it and answers EFAULT or EINVAL, the
+ * same for either family but for the length it may write
+ * (handback_len_fix()).
  *
  * A native IPv6 peer for which the peer-pool has no address left cannot be
  * shown in the program's family.  The connection is then closed and the
@@ -121,25 +99,24 @@ static int shim_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	int nfd;
 
 	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED) || !sa ||
-	    !shim_accept_args_ok(sa, len)) {
-		before = sockaddr_ptr_ok(len) ? *len : 0;
+	    !handback_args_ok(sa, len)) {
+		before = handback_len_before(len);
 		nfd = shim_accept_forward(fd, sa, len, flags);
 		if (nfd >= 0)
 			shim_accept_mark(fd, nfd);
 		else if (sa && (fdstate_get(fd) & FDSTATE_UPGRADED))
-			shim_accept_len_fix(len, before);
+			handback_len_fix(len, before);
 		return nfd;
 	}
 	nfd = shim_accept_forward(fd, (struct sockaddr *)&ss, &sslen, flags);
 	if (nfd < 0)
 		return -1;
 	shim_accept_mark(fd, nfd);
-	if (sockaddr_unupgrade(shim_policy(), &ss, &sslen)) {
+	if (handback_show(shim_policy(), &ss, sslen, sa, len)) {
 		shim_accept_drop(nfd);
 		errno = ECONNABORTED;
 		return -1;
 	}
-	sockaddr_copy_out(&ss, sslen, sa, len);
 	return nfd;
 }
 

@@ -4,12 +4,14 @@
  * SPEC §2: everything the shim hands back to a program whose socket it
  * upgraded is in that program's family.  The sender of a datagram that an
  * upgraded socket receives is an AF_INET6 address in the kernel; the
- * program is shown the sockaddr_in it stands for (sockaddr_unupgrade()).
- * The kernel is handed a name buffer of the shim's, and the program's is
- * filled from it as the kernel fills it: at most the length the program
- * gave, and that length set to the whole address's (sockaddr_copy_out()).
- * Every other socket, and every call whose name arguments the kernel would
- * refuse, passes through untouched.
+ * program is shown the sockaddr_in it stands for.  The kernel is handed a
+ * name buffer of the shim's, and the program's is filled from it as the
+ * kernel fills it: at most the length the program gave, and that length
+ * set to the whole address's (handback_show(), shim/handback.c).  Every
+ * other socket, and every call whose name arguments the kernel would
+ * refuse (handback_args_ok()), passes through untouched, but for the
+ * length a refusing kernel writes (handback_len_fix()): EINVAL or EFAULT,
+ * after the datagram is consumed for recvfrom().
  *
  * A datagram from a native IPv6 sender for which the peer-pool has no
  * address left is consumed (it cannot be given back to the kernel) and the
@@ -19,7 +21,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -28,6 +29,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "handback.h"
 #include "fast.h"
 
 /*
@@ -64,57 +66,15 @@ static int shim_recvmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
 }
 
 /*
- * Whether the shim may fill the program's name (sa, *len).  When not (an
- * unreadable length, a negative one, an unwritable buffer for a nonzero
- * length) the kernel is handed them, to answer as it does for any family:
- * EINVAL or EFAULT, after the datagram is consumed for recvfrom().
- */
-static bool shim_recv_name_ok(const struct sockaddr *sa, const socklen_t *len)
-{
-	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
-		return false;
-	return *len == 0 || sockaddr_ptr_ok(sa);
-}
-
-/*
- * After the kernel refused the name arguments of a receive on an upgraded
- * socket (*len held before): a kernel that writes the sender's length
- * before it finds the buffer unwritable (Linux 6.12 and later) wrote an
- * AF_INET6 one, where an AF_INET socket gives the length of a sockaddr_in.
- */
-static void shim_recv_len_fix(socklen_t *len, socklen_t before)
-{
-	if (sockaddr_ptr_ok(len) && *len != before &&
-	    *len == sizeof(struct sockaddr_in6))
-		*len = sizeof(struct sockaddr_in);
-}
-
-/*
  * Show the kernel's name ss (sslen bytes; 0 for a stream socket, which
  * names no sender) in the program's (sa, *len).  Returns 0, or ENOMEM when
- * it has no AF_INET form (sockaddr_unupgrade() said ENOBUFS).
+ * it has no AF_INET form (handback_show() said ENOBUFS).
  */
-static int shim_recv_name_out(struct sockaddr_storage *ss, socklen_t sslen,
-			      struct sockaddr *sa, socklen_t *len)
+static int shim_recv_name_out(const struct sockaddr_storage *ss,
+			      socklen_t sslen, struct sockaddr *sa,
+			      socklen_t *len)
 {
-	const struct sockaddr_in6 *sin6 = (const void *)ss;
-	struct sockaddr_in sin;
-
-	/* The common sender, ::ffff:a.b.c.d, as sockaddr_unupgrade() shows
-	 * it, without asking the policy. */
-	if (sslen == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = sin6->sin6_port;
-		memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
-		sockaddr_copy_out(&sin, sizeof(sin), sa, len);
-		return 0;
-	}
-	if (sslen && sockaddr_unupgrade(shim_policy(), ss, &sslen))
-		return ENOMEM;
-	sockaddr_copy_out(ss, sslen, sa, len);
-	return 0;
+	return handback_show(shim_policy(), ss, sslen, sa, len) ? ENOMEM : 0;
 }
 
 static ssize_t shim_recvfrom(int fd, void *buf, size_t n, int flags,
@@ -127,11 +87,11 @@ static ssize_t shim_recvfrom(int fd, void *buf, size_t n, int flags,
 
 	if (!sa || !(fdstate_learn_fast(fd) & FDSTATE_UPGRADED))
 		return shim_recvfrom_forward(fd, buf, n, flags, sa, len);
-	if (!shim_recv_name_ok(sa, len)) {
-		sslen = sockaddr_ptr_ok(len) ? *len : 0;
+	if (!handback_args_ok(sa, len)) {
+		sslen = handback_len_before(len);
 		got = shim_recvfrom_forward(fd, buf, n, flags, sa, len);
 		if (got < 0)
-			shim_recv_len_fix(len, sslen);
+			handback_len_fix(len, sslen);
 		return got;
 	}
 	got = shim_recvfrom_forward(fd, buf, n, flags, (struct sockaddr *)&ss,
@@ -154,8 +114,8 @@ static ssize_t shim_recvfrom(int fd, void *buf, size_t n, int flags,
  */
 static bool shim_recvmsg_ok(const struct msghdr *msg)
 {
-	return msg->msg_name && shim_recv_name_ok(msg->msg_name,
-						  &msg->msg_namelen);
+	return msg->msg_name && handback_args_ok(msg->msg_name,
+						 &msg->msg_namelen);
 }
 
 static ssize_t shim_recvmsg(int fd, struct msghdr *msg, int flags)
@@ -174,7 +134,7 @@ static ssize_t shim_recvmsg(int fd, struct msghdr *msg, int flags)
 			fdstate_received(msg);
 		if (got < 0 && sockaddr_ptr_ok(msg) && msg->msg_name &&
 		    (fdstate_learn(fd) & FDSTATE_UPGRADED))
-			shim_recv_len_fix(&msg->msg_namelen, before);
+			handback_len_fix(&msg->msg_namelen, before);
 		return got;
 	}
 	copy = *msg;

@@ -1,10 +1,10 @@
 /*
- * sockaddr.c - socket addresses: reading them, writing them, what the
- * program of an upgraded socket is shown, and, at the end of the file, the
- * route of a destination under the policy, which connect(), sendto() and
- * sendmsg() share (SPEC §2, their rows of the outcome table).  A native
- * IPv6 address is shown to such a program as its peer-pool address
- * (shim/pool.c), and that address, named back, leads to it again.
+ * sockaddr.c - socket addresses: reading them, writing them, and, at the
+ * end of the file, the route of a destination under the policy, which
+ * connect(), sendto() and sendmsg() share (SPEC §2, their rows of the
+ * outcome table).  A peer-pool address that the program of an upgraded
+ * socket was shown (shim/handback.c), named back, leads to the IPv6
+ * address it stands for.
  */
 #include "config.h"
 
@@ -111,50 +111,6 @@ socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
 		memcpy(sin6->sin6_addr.s6_addr + 12, &v4, 4);
 	}
 	return sizeof(*sin6);
-}
-
-/* sockaddr_unupgrade - see sockaddr.h. */
-int sockaddr_unupgrade(const struct policy *policy,
-		       struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in6 sin6;
-	struct sockaddr_in sin;
-	struct sockaddr_inet in;
-
-	if (!sockaddr_parse((struct sockaddr *)ss, *len, &in) ||
-	    in.addr.fam != FAM_IPV6)
-		return 0;
-	memcpy(&sin6, ss, sizeof(sin6));
-	memset(&sin, 0, sizeof(sin));
-	/* An unbound upgraded socket is [::]:0, which an AF_INET one shows
-	 * as 0.0.0.0:0; a wildcard bind is [::]:p for 0.0.0.0:p. */
-	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr))
-		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	else if (!(policy ? policy_addr_v4(policy, &in.addr, &sin.sin_addr)
-			  : sockaddr_v4(&in, &sin.sin_addr))) {
-		/* A native IPv6 address: its synthetic one from the pool. */
-		if (!policy)
-			return 0;
-		if (pool_v4_of(policy, &sin6.sin6_addr, &sin.sin_addr))
-			return ENOBUFS;
-	}
-	sin.sin_family = AF_INET;
-	sin.sin_port = sin6.sin6_port;
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &sin, sizeof(sin));
-	*len = sizeof(sin);
-	return 0;
-}
-
-/* sockaddr_copy_out - see sockaddr.h. */
-void sockaddr_copy_out(const void *src, socklen_t srclen, struct sockaddr *dst,
-		       socklen_t *dstlen)
-{
-	socklen_t n = *dstlen < srclen ? *dstlen : srclen;
-
-	if (n)
-		memcpy(dst, src, n);
-	*dstlen = srclen;
 }
 
 /* What each outcome of the table does to a connect() or a send. */

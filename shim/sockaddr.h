@@ -119,28 +119,6 @@ bool sockaddr_is_any(const struct sockaddr_inet *in);
 socklen_t sockaddr_make(const struct sockaddr_inet *in, int family,
 			bool wildcard, struct sockaddr_storage *out);
 
-/*
- * sockaddr_unupgrade - what the program of an upgraded socket is shown for
- * the kernel's address ss of *len bytes: a sockaddr_in for ::, for an
- * IPv4-mapped address, for an address inside the policy's translate
- * prefix, and for any other IPv6 address its address from the peer-pool
- * (pool_v4_of(); given one now if it has none).  policy may be NULL: then
- * only the first two.  Rewrites ss and *len in place; anything that is not
- * an AF_INET6 address is left as it is.  Returns 0, or ENOBUFS when the
- * peer-pool has no address left for a new IPv6 address (ss unchanged).
- */
-int sockaddr_unupgrade(const struct policy *policy,
-		       struct sockaddr_storage *ss, socklen_t *len);
-
-/*
- * sockaddr_copy_out - hand the address src of srclen bytes to a program's
- * (dst, dstlen) as the kernel does: at most *dstlen bytes are copied, and
- * *dstlen is set to srclen, so that a caller can tell it was cut short.
- * dstlen must be readable; dst may be NULL when *dstlen is 0.
- */
-void sockaddr_copy_out(const void *src, socklen_t srclen, struct sockaddr *dst,
-		       socklen_t *dstlen);
-
 /* The call a destination is routed for; sends may carry MSG_FASTOPEN. */
 enum sockaddr_call {
 	SOCKADDR_CONNECT,

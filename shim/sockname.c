@@ -7,7 +7,7 @@
  * 0.0.0.0 for ::, a.b.c.d for ::ffff:a.b.c.d and for an address inside the
  * translate prefix, and for any other IPv6 address (a native IPv6 peer,
  * or this end of a connection to one) its address from the peer-pool
- * (sockaddr_unupgrade(), shim/pool.c).
+ * (handback_show(), shim/handback.c; shim/pool.c).
  * The caller's buffer is filled as the kernel fills it: at most *addrlen
  * bytes, and *addrlen set to the whole address's length.  Every other
  * socket passes through untouched, but for what shim/shown.c notes.
@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "handback.h"
 
 /* One of the two calls: libc's function, and the system call without it. */
 struct shim_name_call {
@@ -48,32 +49,18 @@ static int shim_name_forward(const struct shim_name_call *call, int fd,
 }
 
 /*
- * Whether the program's (sa, len) may be filled by the shim.  When not (an
- * unreadable length, a negative one, an unwritable buffer for a nonzero
- * length) the kernel is handed them, to answer EFAULT or EINVAL itself.
- */
-static bool shim_name_args_ok(const struct sockaddr *sa, const socklen_t *len)
-{
-	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
-		return false;
-	return *len == 0 || sockaddr_ptr_ok(sa);
-}
-
-/*
- * The call on an upgraded socket with arguments the kernel refuses.  A
- * kernel that writes the address's length before it finds the buffer
- * unwritable (Linux 6.12 and later) writes an AF_INET6 one; the program is
- * shown the length of the sockaddr_in an AF_INET socket would have had.
+ * The call on an upgraded socket with arguments the kernel refuses
+ * (handback_args_ok() said so): its answer, EFAULT or EINVAL, with the
+ * length it may write put right (handback_len_fix()).
  */
 static int shim_name_refused(const struct shim_name_call *call, int fd,
 			     struct sockaddr *sa, socklen_t *len)
 {
-	socklen_t before = sockaddr_ptr_ok(len) ? *len : 0;
+	socklen_t before = handback_len_before(len);
 	int rc = shim_name_forward(call, fd, sa, len);
 
-	if (rc < 0 && sockaddr_ptr_ok(len) && *len != before &&
-	    *len == sizeof(struct sockaddr_in6))
-		*len = sizeof(struct sockaddr_in);
+	if (rc < 0)
+		handback_len_fix(len, before);
 	return rc;
 }
 
@@ -114,19 +101,18 @@ static int shim_name(const struct shim_name_call *call, int fd,
 	 * accepted from an upgraded listener is known by its mark. */
 	if (!(fdstate_learn(fd) & FDSTATE_UPGRADED))
 		return shim_name_plain(call, fd, sa, len);
-	if (!shim_name_args_ok(sa, len))
+	if (!handback_args_ok(sa, len))
 		return shim_name_refused(call, fd, sa, len);
 	if (shim_name_forward(call, fd, (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
 	/* An IPv4 address shown as local may be bound (shim/shown.c). */
 	if (call == &shim_getsockname_call)
 		shown_note(&ss, sslen);
-	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	err = handback_show(shim_policy(), &ss, sslen, sa, len);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	sockaddr_copy_out(&ss, sslen, sa, len);
 	return 0;
 }
 

@@ -43,6 +43,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "handback.h"
 
 /* A row's optname that matches every option of its level. */
 #define SHIM_SOCKOPT_ANY (-1)
@@ -154,34 +155,39 @@ static int shim_get_domain(int fd, unsigned flags, int level, int name,
  * (ENOTCONN without one; a connect in progress has one), EINVAL when the
  * caller's length exceeds the address's, else exactly the caller's length
  * copied and reported.  The kernel's own answer is read with the length of
- * a sockaddr_in6, the only one it takes for an AF_INET6 socket.  An
- * unreadable or negative length, or a buffer the shim may not write, is
- * left to the kernel: EFAULT or EINVAL, as for an AF_INET socket.
+ * a sockaddr_in6, the only one it takes for an AF_INET6 socket, and shown
+ * as handback_unupgrade() says.  An unreadable or negative length
+ * (handback_len_ok()), or a buffer the shim may not write, is left to the
+ * kernel: EFAULT or EINVAL, as for an AF_INET socket; the buffer is
+ * judged only after the length, as sk_getsockopt() finds EINVAL first.
  */
 static int shim_get_peername(int fd, unsigned flags, int level, int name,
 			     void *val, socklen_t *len)
 {
 	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(struct sockaddr_in6);
+	socklen_t sslen = sizeof(struct sockaddr_in6), want;
 	int err;
 
 	(void)flags;
-	if (!sockaddr_ptr_ok(len) || (int)*len < 0)
+	if (!handback_len_ok(len))
 		return 1;
+	/* Read once: what is copied below is never more than was judged,
+	 * whatever another thread writes meanwhile. */
+	want = *len;
 	if (syscall(SYS_getsockopt, fd, level, name, &ss, &sslen) < 0)
 		return -1;
-	err = sockaddr_unupgrade(shim_policy(), &ss, &sslen);
+	err = handback_unupgrade(shim_policy(), &ss, &sslen);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	if (sslen < *len) {
+	if (sslen < want) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (*len && !sockaddr_ptr_ok(val))
+	if (want && !sockaddr_ptr_ok(val))
 		return 1;
-	memcpy(val, &ss, *len);
+	memcpy(val, &ss, want);
 	return 0;
 }
 
