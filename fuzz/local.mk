@@ -80,11 +80,13 @@ fuzz/fuzz-sockaddr: $(srcdir)/fuzz/fuzz_sockaddr.c $(FUZZ_POLICY_DEPS) \
 		$(FUZZ_POLICY) $(LIBS)
 
 fuzz/fuzz-getaddrinfo: $(srcdir)/fuzz/fuzz_getaddrinfo.c \
-		$(srcdir)/shim/getaddrinfo.c $(srcdir)/shim/gai.h \
+		$(srcdir)/shim/getaddrinfo.c $(srcdir)/shim/gai_rewrite.c \
+		$(srcdir)/shim/gai.h \
 		$(srcdir)/shim/resolve.h $(FUZZ_POLICY_DEPS) $(FUZZ_SHIM_DEPS)
 	@$(MKDIR_P) fuzz
 	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/fuzz/fuzz_getaddrinfo.c \
-		$(srcdir)/shim/getaddrinfo.c $(FUZZ_SHIM) $(FUZZ_POLICY) $(LIBS)
+		$(srcdir)/shim/getaddrinfo.c $(srcdir)/shim/gai_rewrite.c \
+		$(FUZZ_SHIM) $(FUZZ_POLICY) $(LIBS)
 
 .PHONY: fuzz fuzz-cc
 fuzz-cc:

@@ -1,9 +1,9 @@
 /*
  * fast.h - the inline fast paths of the hooks: whether initialisation is
  * done, an fd's flags, and what the loaded policy does to the calls it
- * leaves alone (shim/fast.c).  Private to the hook files: the fuzz targets,
- * which link shim/sockaddr.c and shim/getaddrinfo.c without init.c and
- * fdstate.c, never include it.
+ * leaves alone (shim/fast.c).  Private to the hook files: the fuzz
+ * targets, which link shim/sockaddr.c, getaddrinfo.c and gai_rewrite.c
+ * without init.c and fdstate.c, never include it.
  */
 #ifndef STACKSHIM_FAST_H
 #define STACKSHIM_FAST_H

@@ -1,15 +1,21 @@
 /*
- * gai.h - the getaddrinfo() result rewriting (shim/getaddrinfo.c), apart
- * from the hook that asks the real resolver: given what a program asked
- * and the real resolver's answers, the list the program is handed (SPEC
- * §2, getaddrinfo row).  Private to shim/; the hook and the fuzz target
- * fuzz/fuzz_getaddrinfo.c call it.
+ * gai.h - the getaddrinfo() result rewriting (shim/gai_rewrite.c), apart
+ * from the hook that asks the real resolver (shim/getaddrinfo.c): given
+ * what a program asked and the real resolver's answers, the list the
+ * program is handed (SPEC §2, getaddrinfo row); and the per-policy cache
+ * both read (struct gai_fast, made by the hook's file).  Private to
+ * shim/; the hook and the fuzz target fuzz/fuzz_getaddrinfo.c call it.
  */
 #ifndef STACKSHIM_GAI_H
 #define STACKSHIM_GAI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -36,6 +42,16 @@ struct gai_req {
 	bool pooled;		/* answers given peer-pool addresses */
 	bool refused;		/* the policy failed the call */
 };
+
+/*
+ * gai_dests - the policy that classes req's answers as destinations (resolve_ai_fam(),
+ * a DNS64 answer an IPv4 host); NULL without a node: those are the host's
+ * own loopback and wildcard addresses, classed as they are.
+ */
+static inline const struct policy *gai_dests(const struct gai_req *req)
+{
+	return req->node ? req->policy : NULL;
+}
 
 /*
  * gai_req_init - req for a call under policy: no node, glibc's default
@@ -69,6 +85,175 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
  */
 int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res);
+
+/* glibc's hints for a program that passes none (AI_DEFAULT). */
+extern const struct addrinfo gai_default_hints;
+
+/*
+ * An entry of libc's list as gai_lean() tells them apart (gai_kind()): one
+ * exactly as glibc makes them, AF_INET, or AF_INET6 with an IPv6 or an
+ * IPv4-mapped address, the IPv4 ones apart for 127.0.0.0/8 (their class
+ * is gai_kind_class[]); KIND_OTHER for any other.
+ */
+enum gai_kind {
+	KIND_OTHER,
+	KIND_INET,
+	KIND_INET6,
+	KIND_MAPPED,
+	KIND_INET_LOOP,
+	KIND_MAPPED_LOOP,
+	KIND_COUNT
+};
+
+/* The table class of each kind. */
+static const unsigned gai_kind_class[KIND_COUNT] = {
+	[KIND_INET] = FAM_IPV4,
+	[KIND_INET6] = FAM_IPV6,
+	[KIND_MAPPED] = FAM_IPV4,
+	[KIND_INET_LOOP] = FAM_IPV4 | FAM_LOOP4,
+	[KIND_MAPPED_LOOP] = FAM_IPV4 | FAM_LOOP4,
+};
+
+/* The number of host classes: FAM_* bits with FAM_LOOP4. */
+#define GAI_CLASSES ((FAM_BOTH | FAM_LOOP4) + 1)
+
+/*
+ * What every call asks of the loaded policy, worked out at the first call
+ * under it (gai_fast_get()) when it has no local-address (whose name is
+ * resolved once, later, and may fail): then the decision is the table's
+ * and the rules', the same for every call.  Published once with release
+ * order and never written after; a copy made by a thread that lost the
+ * race is freed.
+ */
+struct gai_fast {
+	const struct policy *policy;
+	/* resolve_decide_unsettled() without a rule, by [have][want]: have
+	 * a class (FAM_LOOP4 maybe set), want FAM_* bits.  Settled at use:
+	 * under translate-prefix = auto the prefix is found later. */
+	unsigned char outcome[GAI_CLASSES][FAM_BOTH + 1];
+	/* resolve_fallback() of each without a rule; other_all: of AF_INET6
+	 * asked with AI_V4MAPPED | AI_ALL (gai_all()). */
+	unsigned char other[GAI_CLASSES][FAM_BOTH + 1];
+	unsigned char other_all[GAI_CLASSES];
+	unsigned sockets;		/* policy_socket_fams() */
+	/* gai_probe_v6(): literals asked as AF_INET6, by whether the node
+	 * is one in 127.0.0.0/8 (gai_loop_node()). */
+	bool probe_v6[2];
+	bool loop_apart;		/* probe_v6[0] != probe_v6[1] */
+	bool prefix96;			/* the translate-prefix is a /96: */
+	uint8_t prefix[12];		/* its first 12 bytes */
+	unsigned prefix_bytes;		/* its length in bytes, 0: auto */
+	bool v6_general;		/* auto, and the policy may map: any
+					 * IPv6 address may be inside it */
+	/*
+	 * gai_lean() for a program that asks family (AF_UNSPEC to AF_INET6):
+	 * the family and the flags of gai_literal_question() for it (the
+	 * latter added to the program's own, less the shim's), and what is
+	 * done with each kind of answer; family GAI_NOT_ASKED for a family
+	 * that gai_lean() leaves to shim_getaddrinfo().  By [loop][family],
+	 * loop as for probe_v6.
+	 */
+	struct gai_lean_row {
+		int family;
+		int flags;
+		unsigned char op[KIND_COUNT];	/* enum gai_lean_op */
+	} lean[2][AF_INET6 + 1];
+};
+
+/* A gai_lean_row's family for one that gai_lean() does not ask. */
+#define GAI_NOT_ASKED (-1)
+
+/* What gai_lean() does with each entry of a literal's answer. */
+enum gai_lean_op {
+	LEAN_NO,		/* nothing: gai_rewrite() is asked */
+	LEAN_KEEP,		/* hands it out as it is */
+	LEAN_PREFIX,		/* writes f->prefix over its first 12 bytes */
+};
+
+/* The kind of entry ai is. */
+/*
+ * The kind of an IPv4 address by its first byte, AF_INET ([0]) or mapped
+ * ([1]): 127.0.0.0/8 apart, and 0.0.0.0/8, whose 0.0.0.0 is a wildcard,
+ * no destination (gai_passive()'s), left to gai_rewrite() whole.
+ */
+static const unsigned char gai_v4_kind[2][256] = {
+	{[1 ... 126] = KIND_INET, [127] = KIND_INET_LOOP,
+	 [128 ... 255] = KIND_INET},
+	{[1 ... 126] = KIND_MAPPED, [127] = KIND_MAPPED_LOOP,
+	 [128 ... 255] = KIND_MAPPED},
+};
+
+static inline unsigned gai_kind(const struct gai_fast *f,
+				const struct addrinfo *ai)
+{
+	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	static const uint8_t zero[sizeof(sin->sin_zero)];
+
+	if (!sin)
+		return KIND_OTHER;
+	if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(*sin) &&
+	    sin->sin_family == AF_INET &&
+	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
+		return gai_v4_kind[0][((const uint8_t *)&sin->sin_addr)[0]];
+	if (ai->ai_family != AF_INET6 || ai->ai_addrlen != sizeof(*sin6) ||
+	    sin6->sin6_family != AF_INET6)
+		return KIND_OTHER;
+	/* One inside the translate-prefix is an IPv4 host
+	 * (resolve_ai_fam()): the general path's. */
+	if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ||
+				       f->v6_general ||
+				       (f->prefix_bytes &&
+					!memcmp(sin6->sin6_addr.s6_addr,
+						f->prefix, f->prefix_bytes))
+			       ? KIND_OTHER
+			       : KIND_INET6;
+	/* gai_set_v6() writes a mapped address without these. */
+	if (sin6->sin6_flowinfo || sin6->sin6_scope_id)
+		return KIND_OTHER;
+	return gai_v4_kind[1][sin6->sin6_addr.s6_addr[12]];
+}
+
+/* The gai_fast of the policy of the last call; NULL before the first. */
+extern _Atomic(struct gai_fast *) gai_fast_the;
+
+/*
+ * gai_fast_make - make, publish and return policy's gai_fast
+ * (shim/getaddrinfo.c); NULL when it has a local-address or there is no
+ * memory for it.
+ */
+const struct gai_fast *gai_fast_make(const struct policy *policy);
+
+/*
+ * gai_fast_get - the gai_fast of policy, made at the first call under it;
+ * NULL when it has a local-address or there is no memory for it (the
+ * callers then ask the policy itself).
+ */
+static inline const struct gai_fast *gai_fast_get(const struct policy *policy)
+{
+	const struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
+							memory_order_acquire);
+
+	if (__builtin_expect(f && f->policy == policy, 1))
+		return f;
+	return gai_fast_make(policy);
+}
+
+/*
+ * gai_lean_of - what gai_build() would make of a literal's answer, entries
+ * of kind asked for as want (FAM_* bits) under policy, whose gai_fast f is
+ * being made: an enum gai_lean_op (shim/gai_rewrite.c).
+ */
+unsigned char gai_lean_of(const struct policy *policy,
+			  const struct gai_fast *f, unsigned kind,
+			  unsigned want, bool probed_v6);
+
+/*
+ * gai_fail - the EAI_* answer (errno set for EAI_SYSTEM) of a call that
+ * req's outcome fails, logged as refused.
+ */
+int gai_fail(const struct gai_req *req, enum policy_outcome outcome);
 
 /*
  * gai_fast_forget - forget what was worked out of the policy at the first

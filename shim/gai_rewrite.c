@@ -1,0 +1,619 @@
+/*
+ * gai_rewrite.c - the getaddrinfo() result rewriting: given what a program
+ * asked and the real resolver's answers, the list the program is handed
+ * (SPEC §2, getaddrinfo row; gai.h).  Nothing here asks the resolver, so
+ * that fuzz/fuzz_getaddrinfo.c drives it with lists of its own; the hook,
+ * shim/getaddrinfo.c, asks and calls gai_rewrite().
+ *
+ * The list handed to the program is libc's own, edited in place: entries
+ * left out are unlinked and freed one by one with libc's freeaddrinfo(),
+ * and an address is rewritten where it stands when the new one fits in
+ * the old one's room (AF_INET6 to AF_INET, or to another AF_INET6
+ * address).  Only an entry that grows (AF_INET to AF_INET6) is moved to a
+ * new block of glibc's layout, the entry and its address in one malloc()
+ * block, and the old one freed.  So every list the program gets has
+ * glibc's layout, libc's freeaddrinfo() frees it, and any tail of it, as
+ * its own, and a call the policy leaves alone costs no allocation at all.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gai.h"
+#include "policy.h"
+#include "resolve.h"
+#include "shim.h"
+
+/* A row that applies whatever family the program asked. */
+#define GAI_ANY (-1)
+
+/* gai_default_hints - see gai.h. */
+const struct addrinfo gai_default_hints = {
+	.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
+	.ai_family = AF_UNSPEC,
+};
+
+struct gai_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	socklen_t len;
+};
+
+/* How an entry is handed out (gai_convert()). */
+enum gai_how {
+	HOW_FAIL,		/* no entry: the call fails */
+	HOW_COPY,		/* as it is */
+	HOW_IPV4,		/* as AF_INET */
+	HOW_NATIVE,		/* as libc made it: IPv6 as it is, IPv4 too but
+				 * as AF_INET where the shim asked it mapped
+				 * or AF_INET6 sockets do not exist */
+	HOW_MAPPED,		/* AF_INET6 as it is, IPv4 as ::ffff:a.b.c.d */
+	HOW_TRANSLATED,		/* at the translated address */
+	HOW_POOLED,		/* at its peer-pool address */
+};
+
+/*
+ * What each outcome hands the program, by the family it asked (SPEC §2):
+ * the class of the answers kept and how each is written.  A row that
+ * hands nothing out fails.  The last row catches everything else:
+ * fail-host and fail-local.
+ */
+static const struct gai_action {
+	enum policy_outcome outcome;
+	int family;
+	unsigned from;
+	enum gai_how how;
+} gai_actions[] = {
+	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, HOW_MAPPED},
+	{OUTCOME_IPV4, AF_INET, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_NATIVE},
+	{OUTCOME_IPV6, AF_INET, FAM_IPV6, HOW_POOLED},
+	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, HOW_COPY},
+	{OUTCOME_MAP, AF_INET, FAM_IPV4, HOW_IPV4},
+	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, HOW_TRANSLATED},
+	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, HOW_FAIL},
+};
+
+/* The row of gai_actions for outcome, asked for family. */
+static inline const struct gai_action *gai_row(enum policy_outcome outcome,
+					       int family)
+{
+	const struct gai_action *row = gai_actions;
+
+	while (row->outcome != OUTCOME_COUNT &&
+	       (row->outcome != outcome ||
+		(row->family != GAI_ANY && row->family != family)))
+		row++;
+	return row;
+}
+
+/* What a conversion makes of an entry. */
+enum gai_conv {
+	GAI_DROP,		/* left out */
+	GAI_KEEP,		/* handed out as it is */
+	GAI_WRITE,		/* handed out at the address written to out */
+};
+
+/* The IPv4 address and port of an IPv4-class entry (resolve_ai_v4()). */
+static inline void gai_v4_of(const struct policy *policy,
+			     const struct addrinfo *src, struct in_addr *v4,
+			     in_port_t *port)
+{
+	const struct sockaddr_in *sin = (const void *)src->ai_addr;
+	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
+
+	*v4 = resolve_ai_v4(policy, src);
+	*port = src->ai_family == AF_INET ? sin->sin_port : sin6->sin6_port;
+}
+
+/*
+ * An IPv4-class entry as AF_INET6: ::ffff:a.b.c.d, or its translation (a
+ * /96 prefix by a copy of its 12 bytes when f has them).
+ */
+static inline void gai_set_v6(const struct gai_req *req,
+			      const struct gai_fast *f,
+			      const struct addrinfo *src,
+			      struct gai_addr *out, bool translate)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	struct in_addr v4;
+
+	memset(out, 0, sizeof(*out));
+	gai_v4_of(gai_dests(req), src, &v4, &out->u.sin6.sin6_port);
+	out->u.sin6.sin6_family = AF_INET6;
+	out->len = sizeof(out->u.sin6);
+	if (translate && !(f && f->prefix96)) {
+		policy_translate(req->policy, &v4, &out->u.sin6.sin6_addr);
+		return;
+	}
+	memcpy(out->u.sin6.sin6_addr.s6_addr,
+	       translate ? f->prefix : mapped, sizeof(mapped));
+	memcpy(&out->u.sin6.sin6_addr.s6_addr[12], &v4, sizeof(v4));
+}
+
+/* The entry as it is, but for an address too long for any family's. */
+static inline enum gai_conv gai_copy(const struct addrinfo *src)
+{
+	return src->ai_addrlen > sizeof(((struct gai_addr *)0)->u)
+		       ? GAI_DROP
+		       : GAI_KEEP;
+}
+
+static inline enum gai_conv gai_ipv4(const struct policy *policy,
+				     const struct addrinfo *src,
+				     struct gai_addr *out)
+{
+	const struct sockaddr_in *sin = (const void *)src->ai_addr;
+	static const uint8_t zero[sizeof(sin->sin_zero)];
+
+	/* An AF_INET answer as libc makes it is already what it becomes. */
+	if (src->ai_family == AF_INET && src->ai_addrlen == sizeof(*sin) &&
+	    sin->sin_family == AF_INET &&
+	    !memcmp(sin->sin_zero, zero, sizeof(zero)))
+		return GAI_KEEP;
+	memset(out, 0, sizeof(*out));
+	out->u.sin.sin_family = AF_INET;
+	gai_v4_of(policy, src, &out->u.sin.sin_addr, &out->u.sin.sin_port);
+	out->len = sizeof(out->u.sin);
+	return GAI_WRITE;
+}
+
+/*
+ * An IPv6 entry asked for as AF_INET: its peer-pool address, when
+ * resolve_pools() says so and the pool has one for it.
+ */
+static enum gai_conv gai_pooled(struct gai_req *req,
+				const struct addrinfo *src,
+				struct gai_addr *out)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
+
+	if (!resolve_pools(req->policy, req->literal))
+		return GAI_DROP;
+	memset(out, 0, sizeof(*out));
+	if (pool_v4_of(req->policy, &sin6->sin6_addr, &out->u.sin.sin_addr))
+		return GAI_DROP;
+	req->pooled = true;
+	out->u.sin.sin_family = AF_INET;
+	out->u.sin.sin_port = sin6->sin6_port;
+	out->len = sizeof(out->u.sin);
+	return GAI_WRITE;
+}
+
+/* What src becomes, handed out how: GAI_WRITE with its address in out. */
+static inline enum gai_conv gai_convert(struct gai_req *req,
+					const struct gai_fast *f,
+					enum gai_how how,
+					const struct addrinfo *src,
+					struct gai_addr *out)
+{
+	struct in_addr v4;
+	in_port_t port;
+
+	switch (how) {
+	case HOW_COPY:
+		return gai_copy(src);
+	case HOW_IPV4:
+		return gai_ipv4(gai_dests(req), src, out);
+	case HOW_NATIVE:
+		if (src->ai_family == AF_INET6 &&
+		    (resolve_ai_fam(gai_dests(req), src) == FAM_IPV6 ||
+		     (!req->probed_v6 &&
+		      ((f ? f->sockets : policy_socket_fams(req->policy)) &
+		       FAM_IPV6))))
+			return gai_copy(src);
+		return gai_ipv4(gai_dests(req), src, out);
+	case HOW_MAPPED:
+		/* As glibc: an IPv4 answer is an AF_INET6 one only under
+		 * AI_V4MAPPED, the program's own. */
+		if (src->ai_family == AF_INET6 &&
+		    !(req->probed_v6 &&
+		      resolve_ai_fam(gai_dests(req), src) != FAM_IPV6))
+			return gai_copy(src);
+		if (!(req->ask.ai_flags & AI_V4MAPPED))
+			return GAI_DROP;
+		gai_set_v6(req, f, src, out, false);
+		return GAI_WRITE;
+	case HOW_TRANSLATED:
+		gai_v4_of(gai_dests(req), src, &v4, &port);
+		if (!resolve_translatable(req->policy, req->rule.action, &v4))
+			return GAI_DROP;
+		gai_set_v6(req, f, src, out, true);
+		return GAI_WRITE;
+	case HOW_POOLED:
+		return gai_pooled(req, src, out);
+	default:
+		return GAI_DROP;
+	}
+}
+
+
+/*
+ * What gai_build() would make of a literal's answer, entries of kind asked
+ * for as want (FAM_* bits) under policy, whose gai_fast f is being made,
+ * said as a gai_lean_op: LEAN_NO unless gai_convert() keeps every entry
+ * (or only gives it f's /96 prefix), the family is one the program may
+ * open sockets of, and gai_log() has nothing to say.  A policy with rules,
+ * or in audit mode, gets LEAN_NO throughout.
+ */
+unsigned char gai_lean_of(const struct policy *policy,
+				 const struct gai_fast *f, unsigned kind,
+				 unsigned want, bool probed_v6)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const int family_of[FAM_BOTH + 1] = {
+		[FAM_IPV4] = AF_INET, [FAM_IPV6] = AF_INET6,
+		[FAM_BOTH] = AF_UNSPEC,
+	};
+	unsigned host = gai_kind_class[kind];
+	bool mapped_kind = kind == KIND_MAPPED || kind == KIND_MAPPED_LOOP;
+	bool v6 = kind == KIND_INET6 || mapped_kind;
+	enum policy_outcome outcome = f->outcome[host][want];
+	const struct gai_action *row = gai_row(outcome, family_of[want]);
+	const struct in_addr loopback = {.s_addr = htonl(INADDR_LOOPBACK)};
+
+	/* Under auto a map may settle as fail-host: the general path's. */
+	if (outcome == OUTCOME_MAP && policy_translate_auto(policy))
+		return LEAN_NO;
+	if (policy_rule_count(policy) || !policy_enforce(policy) ||
+	    kind == KIND_OTHER || want == FAM_NONE || !(host & row->from) ||
+	    !(f->sockets & (v6 ? FAM_IPV6 : FAM_IPV4)) ||
+	    (outcome == OUTCOME_MAP && want != FAM_IPV4 &&
+	     shim_logging(policy)))
+		return LEAN_NO;
+	switch (row->how) {
+	case HOW_COPY:
+		return LEAN_KEEP;
+	case HOW_IPV4:
+		return v6 ? LEAN_NO : LEAN_KEEP;
+	case HOW_NATIVE:
+		return !v6 || (!probed_v6 && (f->sockets & FAM_IPV6))
+			       ? LEAN_KEEP
+			       : LEAN_NO;
+	case HOW_MAPPED:
+		return v6 && !(mapped_kind && probed_v6) ? LEAN_KEEP : LEAN_NO;
+	case HOW_TRANSLATED:
+		/* Under the well-known prefix the address decides
+		 * (resolve_translatable()). */
+		if (!mapped_kind || !f->prefix96 ||
+		    policy_translate_by_address(policy) ||
+		    (kind == KIND_MAPPED_LOOP &&
+		     !policy_translatable(policy, &loopback)))
+			return LEAN_NO;
+		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
+								 : LEAN_KEEP;
+	default:
+		return LEAN_NO;
+	}
+}
+
+/*
+ * Give *ai, an entry of one of libc's lists alone (ai_next NULL), the
+ * address addr: in the room of its own address when addr fits there (not
+ * written when it is there already), else in a new entry of glibc's layout
+ * (the address right after the addrinfo, in one malloc() block) that takes
+ * over its canonical name, the old entry freed.  Returns false, *ai
+ * untouched, when there is no memory.
+ */
+static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
+{
+	struct addrinfo *old = *ai, *grown;
+
+	if (addr->len == sizeof(addr->u.sin6) &&
+	    old->ai_addrlen == sizeof(addr->u.sin6) &&
+	    !memcmp(old->ai_addr, &addr->u.sin6, sizeof(addr->u.sin6)))
+		return true;
+	if (addr->len <= old->ai_addrlen) {
+		memcpy(old->ai_addr, &addr->u, addr->len);
+		old->ai_addrlen = addr->len;
+		return true;
+	}
+	grown = malloc(sizeof(*grown) + addr->len);
+	if (!grown)
+		return false;
+	*grown = *old;
+	grown->ai_addr = (struct sockaddr *)(grown + 1);
+	grown->ai_addrlen = addr->len;
+	memcpy(grown->ai_addr, &addr->u, addr->len);
+	old->ai_canonname = NULL;
+	real_freeaddrinfo(old);
+	*ai = grown;
+	return true;
+}
+
+/*
+ * Whether src is an AF_INET6 answer that the translate-prefix makes an
+ * IPv4 host (a DNS64 one: resolve_ai_fam()), of class fam.
+ */
+static inline bool gai_embedded(const struct addrinfo *src, unsigned fam)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
+
+	return (fam & FAM_IPV4) && src->ai_family == AF_INET6 &&
+	       !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr);
+}
+
+/* Whether list has an entry of ai's address, socket type and protocol. */
+static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
+{
+	for (; list; list = list->ai_next)
+		if (list->ai_socktype == ai->ai_socktype &&
+		    list->ai_protocol == ai->ai_protocol &&
+		    list->ai_addrlen == ai->ai_addrlen &&
+		    !memcmp(list->ai_addr, ai->ai_addr, ai->ai_addrlen))
+			return true;
+	return false;
+}
+
+/*
+ * The list that row, and then fallback (NULL: none; resolve_fallback())
+ * for the answers row does not take, make of the real answers, list: row's
+ * entries in their order, then fallback's in theirs, with the canonical
+ * name of list's first entry on the first entry as glibc puts it; list is
+ * used up, its entries edited in place or freed.  An entry of a family the
+ * program cannot open a socket of is never handed out.  From the first
+ * DNS64 answer on (gai_embedded()), whose A record is often there too, an
+ * entry that repeats one before it is left out: both become one address.
+ * Returns 0 (*res NULL when nothing is left) or EAI_MEMORY (nothing left
+ * of list).
+ */
+static int gai_build(struct gai_req *req, const struct gai_action *row,
+		     const struct gai_action *fallback, struct addrinfo *list,
+		     struct addrinfo **res)
+{
+	const struct gai_fast *f = gai_fast_get(req->policy);
+	unsigned sockets = f ? f->sockets : policy_socket_fams(req->policy);
+	unsigned asked = resolve_fam_of(req->ask.ai_family);
+	struct addrinfo *heads[2] = {NULL, NULL}, **tails[2], *head;
+	struct addrinfo *src, *next;
+	const struct gai_action *by;
+	char *canonname = NULL;
+	struct gai_addr addr;
+	bool dedupe = false;
+
+	tails[0] = &heads[0];
+	tails[1] = &heads[1];
+	if (list) {
+		canonname = list->ai_canonname;
+		list->ai_canonname = NULL;
+	}
+	for (src = list; src; src = next) {
+		unsigned fam = resolve_ai_fam(gai_dests(req), src);
+		enum gai_conv conv = GAI_DROP;
+		int family = AF_UNSPEC;
+
+		next = src->ai_next;
+		src->ai_next = NULL;
+		dedupe |= gai_embedded(src, fam);
+		/* An answer of a family asked for that is not handed out is
+		 * one the policy took away. */
+		req->dropped += (fam & asked) != 0;
+		by = fam & row->from ? row : fallback;
+		if (by && (fam & by->from & req->mask))
+			conv = gai_convert(req, f, by->how, src, &addr);
+		if (conv == GAI_KEEP)
+			family = src->ai_addr->sa_family;
+		else if (conv == GAI_WRITE)
+			family = addr.u.sa.sa_family;
+		if (conv == GAI_DROP || !(resolve_fam_of(family) & sockets)) {
+			real_freeaddrinfo(src);
+			continue;
+		}
+		if (conv == GAI_WRITE && !gai_place(&src, &addr)) {
+			real_freeaddrinfo(src);
+			real_freeaddrinfo(next);
+			goto err_list;
+		}
+		req->dropped -= (fam & asked) != 0;
+		if (dedupe &&
+		    (gai_has(heads[0], src) || gai_has(heads[1], src))) {
+			real_freeaddrinfo(src);
+			continue;
+		}
+		src->ai_flags = req->ask.ai_flags;
+		src->ai_family = family;
+		if (__builtin_expect(src->ai_canonname != NULL, 0)) {
+			free(src->ai_canonname);
+			src->ai_canonname = NULL;
+		}
+		/* The fallback's entries go after row's. */
+		*tails[by != row] = src;
+		tails[by != row] = &src->ai_next;
+	}
+	*tails[0] = heads[1];
+	head = heads[0] ? heads[0] : heads[1];
+	if (head)
+		head->ai_canonname = canonname;
+	else
+		free(canonname);
+	*res = head;
+	return 0;
+
+err_list:
+	free(canonname);
+	*tails[0] = heads[1];
+	real_freeaddrinfo(heads[0] ? heads[0] : heads[1]);
+	return EAI_MEMORY;
+}
+
+/*
+ * SPEC §2: fail-local is EAI_SYSTEM, fail-host depends on the node, a
+ * denied name is EAI_NONAME.
+ */
+int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
+{
+	if (outcome == OUTCOME_FAIL_LOCAL) {
+		errno = EADDRNOTAVAIL;
+		return EAI_SYSTEM;
+	}
+	if (outcome == OUTCOME_DENY)
+		return EAI_NONAME;
+	return req->literal || !req->node ? EAI_ADDRFAMILY : EAI_NONAME;
+}
+
+/* gai_build()'s list, or the failure of no list left (SPEC §2). */
+static int gai_finish(struct gai_req *req, const struct gai_action *row,
+		      const struct gai_action *fallback, struct addrinfo *list,
+		      struct addrinfo **res)
+{
+	struct addrinfo *head;
+	int rc = gai_build(req, row, fallback, list, &head);
+
+	if (rc == 0 && !head)
+		return gai_fail(req, OUTCOME_FAIL_HOST);
+	if (rc == 0)
+		*res = head;
+	return rc;
+}
+
+/*
+ * No node, no AI_PASSIVE: the loopback addresses of the families the
+ * emulated host has, in libc's order: its stack's, and IPv4 where the
+ * table gives 127.0.0.1 its own family (ipv4-loopback, as on a real
+ * IPv6-only host); an AF_INET socket on an ipv6 stack with mapped
+ * addresses is upgraded underneath, so AF_INET gets 127.0.0.1 too.
+ */
+static int gai_loopback(struct gai_req *req, struct addrinfo *list,
+			struct addrinfo **res)
+{
+	struct gai_action row = {.how = HOW_COPY};
+
+	row.from = policy_stack(req->policy);
+	if (resolve_decide_unsettled(req->policy, RULE_NONE,
+				     FAM_IPV4 | FAM_LOOP4,
+				     FAM_BOTH) == OUTCOME_IPV4)
+		row.from |= FAM_IPV4;
+	if (req->ask.ai_family == AF_INET)
+		row.from |= policy_socket_fams(req->policy);
+	row.from &= resolve_fam_of(req->ask.ai_family);
+	return gai_finish(req, &row, NULL, list, res);
+}
+
+/* Whether an entry's address is the wildcard of its family. */
+static bool gai_is_any(const struct addrinfo *ai)
+{
+	static const uint8_t zero[16];
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+	if (ai->ai_family == AF_INET)
+		return !memcmp(&sin->sin_addr, zero, sizeof(sin->sin_addr));
+	/* ::ffff:0.0.0.0 binds as 0.0.0.0 does. */
+	return !memcmp(sin6->sin6_addr.s6_addr, zero, 16) ||
+	       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		!memcmp(sin6->sin6_addr.s6_addr + 12, zero, 4));
+}
+
+/*
+ * Whether list is the wildcard, 0.0.0.0 or :: (say, php -S 0.0.0.0:P
+ * without AI_PASSIVE): no destination either, so passive.
+ */
+static bool gai_all_any(const struct addrinfo *list)
+{
+	if (!list)
+		return false;
+	for (; list; list = list->ai_next)
+		if (resolve_ai_fam(NULL, list) == FAM_NONE || !gai_is_any(list))
+			return false;
+	return true;
+}
+
+/*
+ * No node with AI_PASSIVE, and a node that is the wildcard (gai_all_any()),
+ * with or without it: addresses to bind, not destinations, so never
+ * mapped or translated (SPEC §2).  Each is libc's where the program can
+ * open a socket of its family (a real IPv6-only host answers 0.0.0.0 as
+ * well as ::, since AF_INET sockets exist there).  AF_INET gets AF_INET
+ * entries, AF_INET6 IPv4 ones as ::ffff:0.0.0.0 only under the program's
+ * AI_V4MAPPED, as glibc gives them.  Any other node is a destination, with
+ * AI_PASSIVE too: glibc ignores it there, and programs such as socat set
+ * it for their clients.
+ */
+static int gai_passive(struct gai_req *req, struct addrinfo *list,
+		       struct addrinfo **res)
+{
+	static const struct gai_action rows[] = {
+		[AF_UNSPEC] = {OUTCOME_COUNT, AF_UNSPEC, FAM_BOTH, HOW_NATIVE},
+		[AF_INET] = {OUTCOME_COUNT, AF_INET, FAM_IPV4, HOW_IPV4},
+		[AF_INET6] = {OUTCOME_COUNT, AF_INET6, FAM_BOTH, HOW_MAPPED},
+	};
+
+	return gai_finish(req, &rows[req->ask.ai_family], NULL, list, res);
+}
+
+/* gai_req_init - see gai.h. */
+void gai_req_init(struct gai_req *req, const struct policy *policy)
+{
+	*req = (struct gai_req){
+		.policy = policy,
+		.ask = gai_default_hints,
+		.mask = FAM_BOTH,
+		.outcome = -1,
+	};
+}
+
+/* gai_rewrite - see gai.h. */
+int gai_rewrite(struct gai_req *req, struct addrinfo *list,
+		struct addrinfo **res)
+{
+	const struct gai_action *row, *fallback = NULL;
+	const struct gai_fast *f;
+	struct addrinfo *head;
+	enum policy_action action;
+	enum policy_outcome outcome, other;
+	unsigned want;
+	bool all;
+	int rc;
+
+	if (!req->node)
+		return req->ask.ai_flags & AI_PASSIVE
+			       ? gai_passive(req, list, res)
+			       : gai_loopback(req, list, res);
+	if (gai_all_any(list))
+		return gai_passive(req, list, res);
+	action = req->rule.action;
+	req->host = resolve_class_in(resolve_list_fams(gai_dests(req), list),
+				     req->mask);
+	want = resolve_fam_of(req->ask.ai_family);
+	f = gai_fast_get(req->policy);
+	all = req->ask.ai_family == AF_INET6 &&
+	      (req->ask.ai_flags & (AI_V4MAPPED | AI_ALL)) ==
+		      (AI_V4MAPPED | AI_ALL);
+	if (f && action == RULE_NONE) {
+		outcome = policy_outcome_settle(req->policy,
+						f->outcome[req->host][want]);
+		other = all ? f->other_all[req->host]
+			    : f->other[req->host][want];
+	} else {
+		outcome = resolve_decide(req->policy, action, req->host, want);
+		/* AI_ALL asks for the IPv4 answers too, as for AF_UNSPEC. */
+		other = resolve_fallback(req->policy, action, req->host,
+					 all ? FAM_BOTH : want, outcome);
+	}
+	req->outcome = (int)outcome;
+	row = gai_row(outcome, req->ask.ai_family);
+	if (other != OUTCOME_COUNT)
+		fallback = gai_row(other, req->ask.ai_family);
+	req->refused = true;
+	if (row->how == HOW_FAIL) {
+		real_freeaddrinfo(list);
+		return gai_fail(req, outcome);
+	}
+	rc = gai_build(req, row, fallback, list, &head);
+	if (rc == 0 && !head) {
+		req->outcome = OUTCOME_FAIL_HOST;
+		return gai_fail(req, OUTCOME_FAIL_HOST);
+	}
+	req->refused = false;
+	if (rc == 0)
+		*res = head;
+	return rc;
+}
