@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "resolve.h"
 #include "shim.h"
+#include "sockaddr.h"
 
 /* A row that applies whatever family the program asked. */
 #define GAI_ANY (-1)
@@ -36,15 +37,6 @@
 const struct addrinfo gai_default_hints = {
 	.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
 	.ai_family = AF_UNSPEC,
-};
-
-struct gai_addr {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in sin;
-		struct sockaddr_in6 sin6;
-	} u;
-	socklen_t len;
 };
 
 /* How an entry is handed out (gai_convert()). */
@@ -121,7 +113,7 @@ static inline void gai_v4_of(const struct policy *policy,
 static inline void gai_set_v6(const struct gai_req *req,
 			      const struct gai_fast *f,
 			      const struct addrinfo *src,
-			      struct gai_addr *out, bool translate)
+			      struct sockaddr_sized *out, bool translate)
 {
 	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	struct in_addr v4;
@@ -142,14 +134,14 @@ static inline void gai_set_v6(const struct gai_req *req,
 /* The entry as it is, but for an address too long for any family's. */
 static inline enum gai_conv gai_copy(const struct addrinfo *src)
 {
-	return src->ai_addrlen > sizeof(((struct gai_addr *)0)->u)
+	return src->ai_addrlen > sizeof(((struct sockaddr_sized *)0)->u)
 		       ? GAI_DROP
 		       : GAI_KEEP;
 }
 
 static inline enum gai_conv gai_ipv4(const struct policy *policy,
 				     const struct addrinfo *src,
-				     struct gai_addr *out)
+				     struct sockaddr_sized *out)
 {
 	const struct sockaddr_in *sin = (const void *)src->ai_addr;
 	static const uint8_t zero[sizeof(sin->sin_zero)];
@@ -172,7 +164,7 @@ static inline enum gai_conv gai_ipv4(const struct policy *policy,
  */
 static enum gai_conv gai_pooled(struct gai_req *req,
 				const struct addrinfo *src,
-				struct gai_addr *out)
+				struct sockaddr_sized *out)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)src->ai_addr;
 
@@ -193,7 +185,7 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 					const struct gai_fast *f,
 					enum gai_how how,
 					const struct addrinfo *src,
-					struct gai_addr *out)
+					struct sockaddr_sized *out)
 {
 	struct in_addr v4;
 	in_port_t port;
@@ -303,7 +295,7 @@ unsigned char gai_lean_of(const struct policy *policy,
  * over its canonical name, the old entry freed.  Returns false, *ai
  * untouched, when there is no memory.
  */
-static inline bool gai_place(struct addrinfo **ai, const struct gai_addr *addr)
+static inline bool gai_place(struct addrinfo **ai, const struct sockaddr_sized *addr)
 {
 	struct addrinfo *old = *ai, *grown;
 
@@ -376,7 +368,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 	struct addrinfo *src, *next;
 	const struct gai_action *by;
 	char *canonname = NULL;
-	struct gai_addr addr;
+	struct sockaddr_sized addr;
 	bool dedupe = false;
 
 	tails[0] = &heads[0];

@@ -29,16 +29,6 @@
 #include "shim.h"
 #include "sockaddr.h"
 
-/* The address whose name a program's address has, with its port. */
-struct gni_addr {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in sin;
-		struct sockaddr_in6 sin6;
-	} u;
-	socklen_t len;
-};
-
 /*
  * If a, an AF_INET6 address, translates an IPv4 one, make a that IPv4
  * address as AF_INET with the same port; return whether it did.  Only a
@@ -47,7 +37,7 @@ struct gni_addr {
  * any other, a dual stack without map rules among them, an address the
  * program made up itself is named as libc names it.
  */
-static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
+static bool gni_v4_of(const struct policy *policy, struct sockaddr_sized *a)
 {
 	struct sockaddr_in6 sin6 = a->u.sin6;
 	struct policy_addr in = {.fam = FAM_IPV6};
@@ -74,7 +64,7 @@ static bool gni_v4_of(const struct policy *policy, struct gni_addr *a)
  * pool address: one it meets anyway (the pool is the host's) is a plain
  * IPv4 address there, as bare.
  */
-static bool gni_v6_of(const struct policy *policy, struct gni_addr *a)
+static bool gni_v6_of(const struct policy *policy, struct sockaddr_sized *a)
 {
 	struct sockaddr_in sin = a->u.sin;
 	struct in6_addr v6;
@@ -93,7 +83,7 @@ static bool gni_v6_of(const struct policy *policy, struct gni_addr *a)
 static const struct gni_step {
 	int family;
 	socklen_t len;
-	bool (*step)(const struct policy *policy, struct gni_addr *a);
+	bool (*step)(const struct policy *policy, struct sockaddr_sized *a);
 } gni_steps[] = {
 	{AF_INET6, sizeof(struct sockaddr_in6), gni_v4_of},
 	{AF_INET, sizeof(struct sockaddr_in), gni_v6_of},
@@ -105,7 +95,7 @@ static const struct gni_step {
  * applies (sa is its own address).
  */
 static bool gni_real_of(const struct policy *policy, const struct sockaddr *sa,
-			socklen_t salen, struct gni_addr *real)
+			socklen_t salen, struct sockaddr_sized *real)
 {
 	const struct gni_step *s;
 	bool changed = false;
@@ -151,7 +141,7 @@ static int shim_getnameinfo(const struct sockaddr *sa, socklen_t salen,
 			    socklen_t servlen, int flags)
 {
 	const struct policy *policy = shim_policy();
-	struct gni_addr real;
+	struct sockaddr_sized real;
 	int rc, saved_errno = errno;
 
 	if (!policy && gni_is_inet(sa, salen))

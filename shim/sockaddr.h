@@ -49,6 +49,16 @@ static inline bool sockaddr_ptr_ok(const void *p)
 	return (uintptr_t)p >= 4096u;
 }
 
+/* An inet address of either family and its length. */
+struct sockaddr_sized {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	socklen_t len;
+};
+
 /*
  * sockaddr_take - the address the kernel will read for sa of len bytes,
  * read once: a copy in buf when sa is readable and len one the kernel
