@@ -44,9 +44,10 @@ struct gai_req {
 };
 
 /*
- * gai_dests - the policy that classes req's answers as destinations (resolve_ai_fam(),
- * a DNS64 answer an IPv4 host); NULL without a node: those are the host's
- * own loopback and wildcard addresses, classed as they are.
+ * gai_dests - the policy that classes req's answers as destinations
+ * (resolve_ai_fam(), a DNS64 answer an IPv4 host); NULL without a node:
+ * those are the host's own loopback and wildcard addresses, classed as they
+ * are.
  */
 static inline const struct policy *gai_dests(const struct gai_req *req)
 {

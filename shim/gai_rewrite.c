@@ -295,7 +295,8 @@ unsigned char gai_lean_of(const struct policy *policy,
  * over its canonical name, the old entry freed.  Returns false, *ai
  * untouched, when there is no memory.
  */
-static inline bool gai_place(struct addrinfo **ai, const struct sockaddr_sized *addr)
+static inline bool gai_place(struct addrinfo **ai,
+			     const struct sockaddr_sized *addr)
 {
 	struct addrinfo *old = *ai, *grown;
 

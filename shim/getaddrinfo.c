@@ -24,10 +24,10 @@
  * EAI_NONAME as before.
  *
  * The list handed to the program is libc's own, edited in place by
- * gai_rewrite() (shim/gai_rewrite.c).  An IPv4 literal that an ipv6 stack maps is asked for as AF_INET6 with
- * AI_V4MAPPED, so that libc makes it an AF_INET6 entry and nothing grows.
- * freeaddrinfo() is libc's own, not hooked: every list the program gets
- * is one it frees as its own.
+ * gai_rewrite() (shim/gai_rewrite.c).  An IPv4 literal that an ipv6 stack
+ * maps is asked for as AF_INET6 with AI_V4MAPPED, so that libc makes it an
+ * AF_INET6 entry and nothing grows.  freeaddrinfo() is libc's own, not
+ * hooked: every list the program gets is one it frees as its own.
  *
  * A literal asked for with hints and without AI_ADDRCONFIG, under a policy
  * without rules or local-address (the common call, and the smallest, so

@@ -3,20 +3,20 @@
  * hooks: glibc's asynchronous lookups, policed as getaddrinfo() is.
  *
  * glibc's own getaddrinfo_a() runs each request on a helper thread that
- * calls libc's getaddrinfo() inside libc, where no preload reaches it,
- * and writes the answer straight into the program's struct gaicb: a
- * denied name would resolve, and an ipv4 stack hand out ::1.  No copy of
- * a request may be left to it, since nothing of glibc's lets the shim see
- * a result before the program can.  So the shim runs every request itself:
- * each on a thread of its own (all signals blocked, as glibc's helpers
- * are) that calls the shim's getaddrinfo(), the one every program call
- * goes through, so the same policy decides, logs and remembers the
- * names.  The thread writes ar_result, then __return (release order),
- * which gai_error() reads (hooked to read it with acquire order; glibc's
- * reads the same field plainly); and when the call's last request is done, it notifies as glibc
- * does: SIGEV_SIGNAL as a queued signal with si_code SI_ASYNCNL from this
- * process, SIGEV_THREAD as a new thread (the program's attributes, or
- * detached) running the function with every signal unblocked.
+ * calls libc's getaddrinfo() inside libc, where no preload reaches it, and
+ * writes the answer straight into the program's struct gaicb: a denied name
+ * would resolve, and an ipv4 stack hand out ::1.  No copy of a request may
+ * be left to it, since nothing of glibc's lets the shim see a result before
+ * the program can.  So the shim runs every request itself: each on a thread
+ * of its own (all signals blocked, as glibc's helpers are) that calls the
+ * shim's getaddrinfo(), the one every program call goes through, so the same
+ * policy decides, logs and remembers the names.  The thread writes
+ * ar_result, then __return (release order), which gai_error() reads (hooked
+ * to read it with acquire order; glibc's reads the same field plainly); and
+ * when the call's last request is done, it notifies as glibc does:
+ * SIGEV_SIGNAL as a queued signal with si_code SI_ASYNCNL from this process,
+ * SIGEV_THREAD as a new thread (the program's attributes, or detached)
+ * running the function with every signal unblocked.
  *
  * glibc's gai_suspend() and gai_cancel() look requests up in glibc's own
  * queue, where the shim's are not, so they are hooked too: gai_suspend()

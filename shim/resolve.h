@@ -280,11 +280,11 @@ static inline enum policy_action resolve_rule(const struct policy *policy,
 }
 
 /*
- * resolve_log - log a resolution that the policy refused or changed:
- * call, the name, the decision (host 0: no table cell, as for a name a
- * rule denies before it is resolved; outcome -1: none), the rule that
- * matched (action RULE_NONE: none), and error, the EAI_* or h_errno name it fails with (NULL when
- * it did not fail; reason then says what changed).
+ * resolve_log - log a resolution that the policy refused or changed: call,
+ * the name, the decision (host 0: no table cell, as for a name a rule denies
+ * before it is resolved; outcome -1: none), the rule that matched (action
+ * RULE_NONE: none), and error, the EAI_* or h_errno name it fails with (NULL
+ * when it did not fail; reason then says what changed).
  */
 static inline void resolve_log(const struct policy *policy, const char *call,
 			       int family, const char *name, unsigned host,

@@ -449,13 +449,13 @@ bool local_would_upgrade(const struct policy *policy);
 /* --- both wildcards of one port (dual.c, narrow.c) ----------------------- */
 
 /*
- * dual_bind - bind fd, with fdstate flags, under policy, to sa of len bytes as the
- * kernel is to be given it (an upgraded socket's address already its
+ * dual_bind - bind fd, with fdstate flags, under policy, to sa of len bytes
+ * as the kernel is to be given it (an upgraded socket's address already its
  * AF_INET6 form).  An upgraded socket's [::]:p becomes ::ffff:0.0.0.0:p,
- * IPv4 only, when IPv6 has that port taken; a program's own IPv6 bind
- * first narrows an upgraded socket of this process that holds [::]:p
- * dual-stack (dual_narrow()).  Returns what bind() returns, errno as the
- * kernel's last answer.
+ * IPv4 only, when IPv6 has that port taken; a program's own IPv6 bind first
+ * narrows an upgraded socket of this process that holds [::]:p dual-stack
+ * (dual_narrow()).  Returns what bind() returns, errno as the kernel's last
+ * answer.
  */
 int dual_bind(const struct policy *policy, int fd, unsigned flags,
 	      const struct sockaddr *sa, socklen_t len);
