@@ -181,11 +181,9 @@ static enum gai_conv gai_pooled(struct gai_req *req,
 }
 
 /* What src becomes, handed out how: GAI_WRITE with its address in out. */
-static inline enum gai_conv gai_convert(struct gai_req *req,
-					const struct gai_fast *f,
-					enum gai_how how,
-					const struct addrinfo *src,
-					struct sockaddr_sized *out)
+static inline __attribute__((always_inline)) enum gai_conv
+gai_convert(struct gai_req *req, const struct gai_fast *f, enum gai_how how,
+	    const struct addrinfo *src, struct sockaddr_sized *out)
 {
 	struct in_addr v4;
 	in_port_t port;
@@ -229,59 +227,109 @@ static inline enum gai_conv gai_convert(struct gai_req *req,
 
 
 /*
+ * An entry of each kind as gai_kind() tells them apart, for gai_lean_of()
+ * to convert: addresses that stand for every one of their kind (a global
+ * IPv4 address, 127.0.0.1, a global IPv6 one), port 80.
+ */
+static void gai_sample(unsigned kind, struct sockaddr_sized *in,
+		       struct addrinfo *src)
+{
+	static const uint8_t v4[2][4] = {{11, 0, 0, 2}, {127, 0, 0, 1}};
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	bool loop = kind == KIND_INET_LOOP || kind == KIND_MAPPED_LOOP;
+
+	memset(in, 0, sizeof(*in));
+	memset(src, 0, sizeof(*src));
+	if (kind == KIND_INET || kind == KIND_INET_LOOP) {
+		in->u.sin.sin_family = AF_INET;
+		in->u.sin.sin_port = htons(80);
+		memcpy(&in->u.sin.sin_addr, v4[loop], 4);
+		in->len = sizeof(in->u.sin);
+	} else {
+		in->u.sin6.sin6_family = AF_INET6;
+		in->u.sin6.sin6_port = htons(80);
+		if (kind == KIND_INET6) {
+			memcpy(in->u.sin6.sin6_addr.s6_addr, v6, 16);
+		} else {
+			in->u.sin6.sin6_addr.s6_addr[10] = 0xff;
+			in->u.sin6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(in->u.sin6.sin6_addr.s6_addr + 12, v4[loop], 4);
+		}
+		in->len = sizeof(in->u.sin6);
+	}
+	src->ai_family = in->u.sa.sa_family;
+	src->ai_addr = &in->u.sa;
+	src->ai_addrlen = in->len;
+}
+
+/*
  * What gai_build() would make of a literal's answer, entries of kind asked
  * for as want (FAM_* bits) under policy, whose gai_fast f is being made,
- * said as a gai_lean_op: LEAN_NO unless gai_convert() keeps every entry
- * (or only gives it f's /96 prefix), the family is one the program may
- * open sockets of, and gai_log() has nothing to say.  A policy with rules,
- * or in audit mode, gets LEAN_NO throughout.
+ * said as a gai_lean_op: what gai_convert() makes of an entry of the kind
+ * (gai_sample()) by the outcome's row: LEAN_KEEP when it keeps it,
+ * LEAN_PREFIX when it only writes f's /96 prefix over it, else LEAN_NO;
+ * and LEAN_NO whenever the family is not one the program may open sockets
+ * of, gai_log() would have something to say, or the entry alone does not
+ * decide (a rule, audit mode, a peer-pool address given, a map settled
+ * later under auto, a well-known prefix judging each address).
  */
 unsigned char gai_lean_of(const struct policy *policy,
-				 const struct gai_fast *f, unsigned kind,
-				 unsigned want, bool probed_v6)
+			  const struct gai_fast *f, unsigned kind,
+			  unsigned want, bool probed_v6)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	static const int family_of[FAM_BOTH + 1] = {
 		[FAM_IPV4] = AF_INET, [FAM_IPV6] = AF_INET6,
 		[FAM_BOTH] = AF_UNSPEC,
 	};
 	unsigned host = gai_kind_class[kind];
-	bool mapped_kind = kind == KIND_MAPPED || kind == KIND_MAPPED_LOOP;
-	bool v6 = kind == KIND_INET6 || mapped_kind;
+	bool v6 = kind != KIND_INET && kind != KIND_INET_LOOP;
 	enum policy_outcome outcome = f->outcome[host][want];
-	const struct gai_action *row = gai_row(outcome, family_of[want]);
-	const struct in_addr loopback = {.s_addr = htonl(INADDR_LOOPBACK)};
+	const struct gai_action *row;
+	struct sockaddr_sized in, out;
+	struct addrinfo src;
+	struct gai_req req;
 
-	/* Under auto a map may settle as fail-host: the general path's. */
-	if (outcome == OUTCOME_MAP && policy_translate_auto(policy))
+	if (kind == KIND_OTHER || want == FAM_NONE)
 		return LEAN_NO;
-	if (policy_rule_count(policy) || !policy_enforce(policy) ||
-	    kind == KIND_OTHER || want == FAM_NONE || !(host & row->from) ||
+	row = gai_row(outcome, family_of[want]);
+	if ((outcome == OUTCOME_MAP && policy_translate_auto(policy)) ||
+	    policy_rule_count(policy) || !policy_enforce(policy) ||
+	    !(host & row->from) ||
 	    !(f->sockets & (v6 ? FAM_IPV6 : FAM_IPV4)) ||
 	    (outcome == OUTCOME_MAP && want != FAM_IPV4 &&
-	     shim_logging(policy)))
+	     shim_logging(policy)) ||
+	    row->how == HOW_POOLED ||
+	    (row->how == HOW_TRANSLATED &&
+	     (!f->prefix96 || policy_translate_by_address(policy))))
 		return LEAN_NO;
-	switch (row->how) {
-	case HOW_COPY:
+	/* The program's own flags are not known here: none, AI_V4MAPPED
+	 * not among them. */
+	gai_req_init(&req, policy);
+	req.node = "";
+	req.literal = true;
+	req.probed_v6 = probed_v6;
+	req.ask.ai_flags = 0;
+	req.ask.ai_family = family_of[want];
+	gai_sample(kind, &in, &src);
+	switch (gai_convert(&req, f, row->how, &src, &out)) {
+	case GAI_KEEP:
 		return LEAN_KEEP;
-	case HOW_IPV4:
-		return v6 ? LEAN_NO : LEAN_KEEP;
-	case HOW_NATIVE:
-		return !v6 || (!probed_v6 && (f->sockets & FAM_IPV6))
-			       ? LEAN_KEEP
+	case GAI_WRITE:
+		/* f's /96 prefix written over a mapped address. */
+		return v6 && out.len == in.len &&
+				       out.u.sin6.sin6_family == AF_INET6 &&
+				       out.u.sin6.sin6_port ==
+					       in.u.sin6.sin6_port &&
+				       !memcmp(out.u.sin6.sin6_addr.s6_addr,
+					       f->prefix, 12) &&
+				       !memcmp(out.u.sin6.sin6_addr.s6_addr + 12,
+					       in.u.sin6.sin6_addr.s6_addr + 12,
+					       4)
+			       ? (memcmp(f->prefix, in.u.sin6.sin6_addr.s6_addr,
+					 12)
+					  ? LEAN_PREFIX
+					  : LEAN_KEEP)
 			       : LEAN_NO;
-	case HOW_MAPPED:
-		return v6 && !(mapped_kind && probed_v6) ? LEAN_KEEP : LEAN_NO;
-	case HOW_TRANSLATED:
-		/* Under the well-known prefix the address decides
-		 * (resolve_translatable()). */
-		if (!mapped_kind || !f->prefix96 ||
-		    policy_translate_by_address(policy) ||
-		    (kind == KIND_MAPPED_LOOP &&
-		     !policy_translatable(policy, &loopback)))
-			return LEAN_NO;
-		return memcmp(f->prefix, mapped, sizeof(mapped)) ? LEAN_PREFIX
-								 : LEAN_KEEP;
 	default:
 		return LEAN_NO;
 	}
