@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=sh
 # tests/lib.sh - how every shell test reports; sourced by tests/shim/lib.sh,
 # tests/cli/lib.sh and tests/integration/lib.sh (which add what is their
 # own: namespaces, probes, itest_init...), never run, never by a test itself.
@@ -43,7 +43,7 @@ fail()
 # expect WHAT EXPECTED GOT - GOT is EXPECTED exactly.
 expect()
 {
-	if [ "$2" == "$3" ]; then
+	if [ "$2" = "$3" ]; then
 		pass "$1"
 	else
 		fail "$1" "expected: $2" "got:      $3"

@@ -91,8 +91,8 @@ check_table()
 	expect_status "$what" 0
 	grep -v '^#' "$tmp/out" >"$tmp/cells"
 	expect_files "$what: cells" "$tmp/expected" "$tmp/cells"
-	expect_text "$what: 36 cells" 36 "$(wc -l <"$tmp/cells" | tr -d ' ')"
-	expect_text "$what: 4 fields each" "" \
+	expect "$what: 36 cells" 36 "$(wc -l <"$tmp/cells" | tr -d ' ')"
+	expect "$what: 4 fields each" "" \
 		"$(awk 'NF != 4 || $0 != $1 " " $2 " " $3 " " $4' "$tmp/cells")"
 }
 
@@ -130,13 +130,13 @@ expect_line "--stack=ipv6: policy comment" "$comment ipv6)" "$tmp/out"
 # as comments, asked of the engine; none with ipv4-loopback = no.
 capture "$STACKSHIM" table --mapped no
 loop=$(grep -E '^# (ipv4|dual|ipv6) ' "$tmp/out")
-expect_text "ipv4-loopback: the cells it changes" "# ipv6 ipv4-loopback none ipv4
+expect "ipv4-loopback: the cells it changes" "# ipv6 ipv4-loopback none ipv4
 # ipv6 ipv4-loopback ipv4-loopback ipv4
 # ipv6 ipv6 ipv4-loopback fail-host
 # ipv6 both-loopback ipv4-loopback ipv4
 # ipv6 ipv4-loopback both-loopback ipv4" "$loop"
 capture "$STACKSHIM" table --ipv4-loopback no
-expect_text "ipv4-loopback no: no loopback cells" "" \
+expect "ipv4-loopback no: no loopback cells" "" \
 	"$(grep -c -- '-loopback' "$tmp/out" | grep -v '^0$')"
 
 capture "$STACKSHIM" table --bogus
@@ -149,7 +149,7 @@ expect_status "extra operand" 2
 capture "$STACKSHIM" table --stack ipv5
 expect_status "--stack ipv5" 1
 expect_match "--stack ipv5: names the option" "--stack" "$tmp/err"
-expect_text "--stack ipv5: nothing on stdout" "" "$(cat "$tmp/out")"
+expect "--stack ipv5: nothing on stdout" "" "$(cat "$tmp/out")"
 capture "$STACKSHIM" table -c "$tmp/absent.conf"
 expect_status "-c missing file" 1
 
