@@ -1,75 +1,34 @@
 #!/bin/sh
 # table.sh - "stackshim table" prints the 36 cells of SPEC §1 under a policy.
 #
-# The expected tables are written out here by hand, one row per stack and
+# The expected tables come from tests/table.txt, one row per stack and
 # local address with the outcomes for hosts ipv4, ipv6 and both, exactly as
 # SPEC §1 lays them out; expand() turns a row into the program's three lines.
 
 . "$(dirname "$0")/lib.sh"
 
-# SPEC §1 with the defaults: prefer = ipv6, mapped = yes.
-default='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv6
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  map        ipv6       ipv6
-dual both  ipv4       ipv6       ipv6
-ipv6 none  map        ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  map        ipv6       ipv6
-ipv6 both  map        ipv6       ipv6
-'
+# cells PREFER MAPPED: tests/table.txt's rows, SPEC §1, under that policy:
+# "prefer" is PREFER's outcome, "map" fail-host when MAPPED is no.
+cells()
+{
+	awk -v prefer="$1" -v mapped="$2" '/^#/ || NF == 0 { next }
+	{
+		for (i = 3; i <= 5; i++) {
+			if ($i == "prefer")
+				$i = prefer
+			if ($i == "map" && mapped == "no")
+				$i = "fail-host"
+		}
+		print
+	}' "$top_srcdir/tests/table.txt"
+}
 
-# prefer = ipv4: a dual stack's host "both" with local none or both.
-prefer_ipv4='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv4
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  map        ipv6       ipv6
-dual both  ipv4       ipv6       ipv4
-ipv6 none  map        ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  map        ipv6       ipv6
-ipv6 both  map        ipv6       ipv6
-'
-
-# mapped = no: every map becomes fail-host.
-mapped_no='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv6
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  fail-host  ipv6       ipv6
-dual both  ipv4       ipv6       ipv6
-ipv6 none  fail-host  ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  fail-host  ipv6       ipv6
-ipv6 both  fail-host  ipv6       ipv6
-'
-
-# prefer = ipv4 and mapped = no: both changes at once.
-prefer_ipv4_mapped_no='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv4
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  fail-host  ipv6       ipv6
-dual both  ipv4       ipv6       ipv4
-ipv6 none  fail-host  ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  fail-host  ipv6       ipv6
-ipv6 both  fail-host  ipv6       ipv6
-'
+default=$(cells ipv6 yes)
+prefer_ipv4=$(cells ipv4 yes)
+mapped_no=$(cells ipv6 no)
+prefer_ipv4_mapped_no=$(cells ipv4 no)
+expect "tests/table.txt: 12 rows of 5 fields" 12 \
+	"$(printf '%s\n' "$default" | awk 'NF == 5' | wc -l | tr -d ' ')"
 
 # expand ROWS: "stack local o4 o6 ob" rows as "stack host local outcome".
 expand()
