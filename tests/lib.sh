@@ -31,11 +31,13 @@ pass()
 # (empty ones, such as an output that was empty, are left out).
 fail()
 {
-	local detail
 	printf 'FAIL: %s\n' "$1"
 	shift
-	for detail in "$@"; do
-		[ -n "$detail" ] && printf '%s\n' "$detail" | sed 's/^/    /'
+	# No variable of its own (POSIX sh has no local), none of the
+	# caller's overwritten.
+	while [ "$#" -gt 0 ]; do
+		[ -n "$1" ] && printf '%s\n' "$1" | sed 's/^/    /'
+		shift
 	done
 	failures=$((failures + 1))
 }
