@@ -11,6 +11,7 @@ fi
 : "${top_builddir:=$top_srcdir}"
 STACKSHIM=$top_builddir/stackshim
 # pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 if [ ! -x "$STACKSHIM" ]; then

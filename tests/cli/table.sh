@@ -5,6 +5,7 @@
 # local address with the outcomes for hosts ipv4, ipv6 and both, exactly as
 # SPEC §1 lays them out; expand() turns a row into the program's three lines.
 
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # cells PREFER MAPPED: tests/table.txt's rows, SPEC §1, under that policy:

@@ -54,6 +54,7 @@ if [ -n "${SANITIZERS:-}" ]; then
 fi
 
 # pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 # in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.

@@ -59,6 +59,7 @@ if [ -z "${SHIM_TEST_XDG:-}" ]; then
 fi
 
 # pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 # need_python - set $python to the real interpreter behind python3, or
