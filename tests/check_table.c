@@ -1,17 +1,16 @@
 /*
  * check_table.c - the selection table, cell by cell, against the seed.
  *
- * The rows below are transcribed from IBM's table (shared/seeds/004_*.txt),
- * "any address" rows expanded, in the seed's order.  Two cells depend on a
- * setting there too: "for WebSphere MQ, channel binds to stack determined by
- * the value of the environment variable" is PREFER (our prefer key), and
- * "Maps an IPv4 host name to an IPv4 mapped IPv6 address. IPv6
- * implementations that do not support IPv4 mapped IPv6 addressing fail to
- * resolve host name" is MAP, which is fail-host when mapped = no.
+ * The cells are read from tests/table.txt (under $top_srcdir, or the
+ * directory given as the first argument), the one transcription of IBM's
+ * table (shared/seeds/004_*.txt) that every test of it reads; see there for
+ * its two setting-dependent words: "prefer" (our prefer key) and "map"
+ * (fail-host when mapped = no).
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,52 +23,104 @@
 
 enum expect { E_IPV4, E_IPV6, E_MAP, E_FAIL_HOST, E_FAIL_LOCAL, E_PREFER };
 
-static const struct cell {
+struct cell {
 	unsigned stack, host, local;
 	enum expect expect;
-} seed[] = {
-	/* IPv4 only stack */
-	{STACK_IPV4, V4, NONE, E_IPV4},
-	{STACK_IPV4, V6, NONE, E_FAIL_HOST},
-	{STACK_IPV4, BOTH, NONE, E_IPV4},
-	{STACK_IPV4, V4, V4, E_IPV4},
-	{STACK_IPV4, V6, V4, E_FAIL_HOST},
-	{STACK_IPV4, BOTH, V4, E_IPV4},
-	{STACK_IPV4, V4, V6, E_FAIL_LOCAL},	/* "Any address" */
-	{STACK_IPV4, V6, V6, E_FAIL_LOCAL},
-	{STACK_IPV4, BOTH, V6, E_FAIL_LOCAL},
-	{STACK_IPV4, V4, BOTH, E_IPV4},
-	{STACK_IPV4, V6, BOTH, E_FAIL_HOST},
-	{STACK_IPV4, BOTH, BOTH, E_IPV4},
-	/* Dual (IPv4 and IPv6) stack */
-	{STACK_DUAL, V4, NONE, E_IPV4},
-	{STACK_DUAL, V6, NONE, E_IPV6},
-	{STACK_DUAL, BOTH, NONE, E_PREFER},
-	{STACK_DUAL, V4, V4, E_IPV4},
-	{STACK_DUAL, V6, V4, E_FAIL_HOST},
-	{STACK_DUAL, BOTH, V4, E_IPV4},
-	{STACK_DUAL, V4, V6, E_MAP},
-	{STACK_DUAL, V6, V6, E_IPV6},
-	{STACK_DUAL, BOTH, V6, E_IPV6},
-	{STACK_DUAL, V4, BOTH, E_IPV4},
-	{STACK_DUAL, V6, BOTH, E_IPV6},
-	{STACK_DUAL, BOTH, BOTH, E_PREFER},
-	/* IPv6 only stack */
-	{STACK_IPV6, V4, NONE, E_MAP},
-	{STACK_IPV6, V6, NONE, E_IPV6},
-	{STACK_IPV6, BOTH, NONE, E_IPV6},
-	{STACK_IPV6, V4, V4, E_FAIL_LOCAL},	/* "Any address" */
-	{STACK_IPV6, V6, V4, E_FAIL_LOCAL},
-	{STACK_IPV6, BOTH, V4, E_FAIL_LOCAL},
-	{STACK_IPV6, V4, V6, E_MAP},
-	{STACK_IPV6, V6, V6, E_IPV6},
-	{STACK_IPV6, BOTH, V6, E_IPV6},
-	{STACK_IPV6, V4, BOTH, E_MAP},
-	{STACK_IPV6, V6, BOTH, E_IPV6},
-	{STACK_IPV6, BOTH, BOTH, E_IPV6},
 };
 
-#define NCELLS (sizeof(seed) / sizeof(seed[0]))
+/* Room for more than 36, so that a table with extra rows is caught by
+ * test_cells_complete rather than cut to size. */
+#define MAX_CELLS 64
+static struct cell seed[MAX_CELLS];
+static size_t ncells;
+
+/* The words of tests/table.txt; a separate table from the library's
+ * policy_*_name(), which test_token checks against these same words. */
+static const struct word {
+	const char *text;
+	unsigned value;
+} stack_words[] = {
+	{"ipv4", STACK_IPV4}, {"dual", STACK_DUAL}, {"ipv6", STACK_IPV6},
+}, local_words[] = {
+	{"none", NONE}, {"ipv4", V4}, {"ipv6", V6}, {"both", BOTH},
+}, outcome_words[] = {
+	{"ipv4", E_IPV4}, {"ipv6", E_IPV6}, {"map", E_MAP},
+	{"fail-host", E_FAIL_HOST}, {"fail-local", E_FAIL_LOCAL},
+	{"prefer", E_PREFER},
+};
+
+/* The hosts of a row's three outcome columns, in order. */
+static const unsigned column_hosts[] = {V4, V6, BOTH};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Set *value to WORD's value in WORDS; false when it is none of them. */
+static bool word_value(const struct word *words, int n, const char *word,
+		       unsigned *value)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(words[i].text, word) == 0) {
+			*value = words[i].value;
+			return true;
+		}
+	return false;
+}
+
+/* One row, "stack local o4 o6 oboth", as three cells; false when it is not
+ * one or they do not fit. */
+static bool add_row(const char *line)
+{
+	char w[5][16];
+	unsigned stack, local, outcome;
+	int i;
+
+	if (sscanf(line, "%15s %15s %15s %15s %15s", w[0], w[1], w[2], w[3],
+		   w[4]) != 5 ||
+	    !word_value(stack_words, N(stack_words), w[0], &stack) ||
+	    !word_value(local_words, N(local_words), w[1], &local))
+		return false;
+	for (i = 0; i < 3; i++) {
+		if (ncells == MAX_CELLS ||
+		    !word_value(outcome_words, N(outcome_words), w[2 + i],
+				&outcome))
+			return false;
+		seed[ncells++] = (struct cell){stack, column_hosts[i], local,
+					       (enum expect)outcome};
+	}
+	return true;
+}
+
+/*
+ * Fill seed[] from TOP/tests/table.txt.  Returns false, having said why on
+ * stderr, when the file cannot be read or a line is no row.
+ */
+static bool load_seed(const char *top)
+{
+	char path[4096], line[256];
+	unsigned lineno = 0;
+	bool ok = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/table.txt", top);
+	f = fopen(path, "re");
+	if (!f) {
+		perror(path);
+		return false;
+	}
+	while (ok && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (line[0] == '#' || line[strspn(line, " \t\n")] == '\0')
+			continue;
+		ok = add_row(line);
+		if (!ok)
+			fprintf(stderr, "%s:%u: not a row of the table\n",
+				path, lineno);
+	}
+	fclose(f);
+	return ok;
+}
 
 /* The four settings each cell is checked under: prefer x mapped. */
 static const struct variant {
@@ -103,8 +154,8 @@ static enum policy_outcome expected(const struct cell *c,
 
 START_TEST(test_cell)
 {
-	const struct cell *c = &seed[_i % NCELLS];
-	const struct variant *v = &variants[_i / NCELLS];
+	const struct cell *c = &seed[_i % ncells];
+	const struct variant *v = &variants[_i / ncells];
 	enum policy_outcome want = expected(c, v);
 	enum policy_outcome got = policy_table_decide(c->stack, c->host,
 						      c->local, v->prefer,
@@ -129,13 +180,13 @@ START_TEST(test_cells_complete)
 	for (s = 0; s < 3; s++)
 		for (h = FAM_IPV4; h <= FAM_BOTH; h++)
 			for (l = FAM_NONE; l <= FAM_BOTH; l++) {
-				for (n = 0, i = 0; i < NCELLS; i++)
+				for (n = 0, i = 0; i < ncells; i++)
 					n += seed[i].stack == stacks[s] &&
 					     seed[i].host == h &&
 					     seed[i].local == l;
 				ck_assert_uint_eq(n, 1);
 			}
-	ck_assert_uint_eq(NCELLS, 36);
+	ck_assert_uint_eq(ncells, 36);
 }
 END_TEST
 
@@ -474,17 +525,18 @@ START_TEST(test_dest)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *top = getenv("top_srcdir");
 	Suite *s = suite_create("table");
 	TCase *tc = tcase_create("cells");
 	SRunner *sr;
 	int failed;
 
+	if (!load_seed(argc > 1 ? argv[1] : top ? top : "."))
+		return EXIT_FAILURE;
 	tcase_add_loop_test(tc, test_cell, 0,
-			    (int)(NCELLS * (sizeof(variants) /
+			    (int)(ncells * (sizeof(variants) /
 					    sizeof(variants[0]))));
 	tcase_add_test(tc, test_cells_complete);
 	suite_add_tcase(s, tc);

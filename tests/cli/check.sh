@@ -15,7 +15,7 @@ EOF2
 capture "$STACKSHIM" check -c "$tmp/good.conf"
 expect_status "good file" 0
 expect_line "good file: ok" "$tmp/good.conf: ok" "$tmp/out"
-expect_text "good file: nothing on stderr" "" "$(cat "$tmp/err")"
+expect "good file: nothing on stderr" "" "$(cat "$tmp/err")"
 
 # Two bad lines, 2 and 4: both must be reported, not only the first.
 cat >"$tmp/bad.conf" <<EOF2
@@ -30,8 +30,8 @@ expect_match "bad file: line 2 reported" \
 	"^$tmp/bad.conf:2:[0-9][0-9]*: ." "$tmp/err"
 expect_match "bad file: line 4 reported" \
 	"^$tmp/bad.conf:4:[0-9][0-9]*: ." "$tmp/err"
-expect_text "bad file: two errors" 2 "$(grep -c "^$tmp/bad.conf:" "$tmp/err")"
-expect_text "bad file: nothing on stdout" "" "$(cat "$tmp/out")"
+expect "bad file: two errors" 2 "$(grep -c "^$tmp/bad.conf:" "$tmp/err")"
+expect "bad file: nothing on stdout" "" "$(cat "$tmp/out")"
 
 capture "$STACKSHIM" check -c "$tmp/absent.conf"
 expect_status "missing file" 1
@@ -43,7 +43,7 @@ expect_status "STACKSHIM_CONF, good" 0
 expect_line "STACKSHIM_CONF, good: ok" "$tmp/good.conf: ok" "$tmp/out"
 capture env STACKSHIM_CONF="$tmp/bad.conf" "$STACKSHIM" check
 expect_status "STACKSHIM_CONF, bad" 1
-expect_text "STACKSHIM_CONF, bad: two errors" 2 \
+expect "STACKSHIM_CONF, bad: two errors" 2 \
 	"$(grep -c "^$tmp/bad.conf:[24]:" "$tmp/err")"
 
 # --- map rules over non-global IPv4 under the well-known prefix ----------
@@ -66,7 +66,7 @@ expect_quiet()
 	capture "$STACKSHIM" check -c "$2"
 	expect_status "$1" 0
 	expect_line "$1: ok" "$2: ok" "$tmp/out"
-	expect_text "$1: no warning" "" "$(cat "$tmp/err")"
+	expect "$1: no warning" "" "$(cat "$tmp/err")"
 }
 
 not_global='is not global (RFC 6052 section 3.1)'
@@ -77,12 +77,12 @@ expect_line "map inside 10/8: ok" "$tmp/private.conf: ok" "$tmp/out"
 expect_line "map inside 10/8: warned" \
 	"$tmp/private.conf:3: warning: map 10.1.0.0/16: translated into the well-known prefix 64:ff9b::/96, though 10.0.0.0/8 (RFC 1918) $not_global" \
 	"$tmp/err"
-expect_text "map inside 10/8: one line" 1 "$(wc -l <"$tmp/err")"
+expect "map inside 10/8: one line" 1 "$(wc -l <"$tmp/err")"
 
 wkp everything "allow = 192.0.2.0/24" "map = 0.0.0.0/0 tcp"
 capture "$STACKSHIM" check -c "$tmp/everything.conf"
 expect_status "map 0/0" 0
-expect_text "map 0/0: one line" 1 "$(wc -l <"$tmp/err")"
+expect "map 0/0: one line" 1 "$(wc -l <"$tmp/err")"
 for range in "0.0.0.0/8 (this network)" "10.0.0.0/8 (RFC 1918)" \
 	"100.64.0.0/10 (shared address space, RFC 6598)" \
 	"192.168.0.0/16 (RFC 1918)" "203.0.113.0/24 (TEST-NET-3)" \
@@ -94,7 +94,7 @@ done
 expect_match "map 0/0: plural" "are not global (RFC 6052 section 3.1)$" \
 	"$tmp/err"
 # ipv4-loopback = yes keeps 127/8 out of the prefix: not said to be.
-expect_text "map 0/0: loopback is not translated" "" \
+expect "map 0/0: loopback is not translated" "" \
 	"$(grep -F "127.0.0.0/8" "$tmp/err")"
 # With ipv4-loopback = no, 127/8 is an address like any other: a map
 # rule sends it through the prefix, and is warned about.
@@ -108,7 +108,7 @@ expect_match "ipv4-loopback = no: loopback is" \
 wkp ownloop "map = 127.0.0.0/8"
 capture "$STACKSHIM" check -c "$tmp/ownloop.conf"
 expect_status "ipv4-loopback = yes, map 127/8: exit 0" 0
-expect_text "ipv4-loopback = yes, map 127/8: not translated" "" \
+expect "ipv4-loopback = yes, map 127/8: not translated" "" \
 	"$(grep -F "127.0.0.0/8" "$tmp/err")"
 
 wkp global "map = 1.2.3.0/24"
@@ -129,7 +129,7 @@ expect_status "auto" 0
 expect_line "auto: one conditional note" \
 	"$tmp/auto.conf:3: warning: translate-prefix = auto: if the prefix found is the well-known 64:ff9b::/96, the map rules of lines 3, 5 translate addresses that are not global (RFC 6052 section 3.1)" \
 	"$tmp/err"
-expect_text "auto: said once" 1 "$(wc -l <"$tmp/err")"
+expect "auto: said once" 1 "$(wc -l <"$tmp/err")"
 
 # Sections: each judged with its own effective prefix and the global rules.
 printf '%s\n' "stack = ipv6" "map = 10.1.0.0/16" "" "[program curl]" \
@@ -148,9 +148,9 @@ expect_match "sections: the section's own rule" \
 expect_line "sections: auto's rule, once" \
 	"$tmp/sections.conf:12: warning: translate-prefix = auto: if the prefix found is the well-known 64:ff9b::/96, the map rule of line 12 translates addresses that are not global (RFC 6052 section 3.1)" \
 	"$tmp/err"
-expect_text "sections: curl's rule is not under the prefix" "" \
+expect "sections: curl's rule is not under the prefix" "" \
 	"$(grep "sections.conf:5:" "$tmp/err")"
-expect_text "sections: three lines" 3 "$(wc -l <"$tmp/err")"
+expect "sections: three lines" 3 "$(wc -l <"$tmp/err")"
 
 # The effective prefix: STACKSHIM_TRANSLATE_PREFIX over the file's.
 printf '%s\n' "stack = ipv6" "map = 10.1.0.0/16" >"$tmp/env.conf"
@@ -160,13 +160,13 @@ expect_status "prefix from the environment" 0
 expect_match "prefix from the environment: warned" \
 	"^$tmp/env.conf:2: warning: map 10.1.0.0/16: " "$tmp/err"
 capture env STACKSHIM_CONF="$tmp/env.conf" "$STACKSHIM" check
-expect_text "default prefix: no warning" "" "$(cat "$tmp/err")"
+expect "default prefix: no warning" "" "$(cat "$tmp/err")"
 
 # A file with errors gives its errors only, and exit 1 as before.
 wkp broken "map = 10.1.0.0/16" "colour = blue"
 capture "$STACKSHIM" check -c "$tmp/broken.conf"
 expect_status "errors and a map rule" 1
-expect_text "errors and a map rule: the error only" 1 "$(wc -l <"$tmp/err")"
+expect "errors and a map rule: the error only" 1 "$(wc -l <"$tmp/err")"
 expect_match "errors and a map rule: the error" "^$tmp/broken.conf:4:" \
 	"$tmp/err"
 

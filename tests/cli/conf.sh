@@ -38,11 +38,11 @@ for conf in "$top_srcdir"/conf/*.conf; do
 	capture "$STACKSHIM" check -c "$conf"
 	expect_status "check -c $conf" 0
 	expect_line "$conf: ok" "$conf: ok" "$tmp/out"
-	expect_text "$conf: no warning" "" "$(cat "$tmp/err")"
+	expect "$conf: no warning" "" "$(cat "$tmp/err")"
 
 	base=conf/${conf##*/}
 	examples "$conf" >"$tmp/examples"
-	expect_text "$base: every explain example read" \
+	expect "$base: every explain example read" \
 		"$(grep -c '^#   explain ' "$conf")" \
 		"$(grep -c "${tab}cmd${tab}" "$tmp/examples")"
 	while IFS=$tab read -r n kind text; do

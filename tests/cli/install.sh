@@ -39,7 +39,7 @@ fi
 # make (jobserver, command-line variables, DESTDIR) may leak into them.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS DESTDIR
 unset LD_PRELOAD
-# A clean STACKSHIM_* environment, $tmp, fail/expect_text/finish.
+# A clean STACKSHIM_* environment, $tmp, fail/expect/finish.
 . "$top_srcdir/tests/cli/lib.sh"
 
 prefix=$tmp/prefix
@@ -118,7 +118,7 @@ fi
 # --- the installed launcher -----------------------------------------------------
 
 run "$launcher" --version
-expect_text "--version: exit status" 0 "$status"
+expect "--version: exit status" 0 "$status"
 case $out in
 *"$version"*) pass "--version names version $version" ;;
 *) fail "--version names the configured version" "expected: $version" "got:      $out" ;;
@@ -129,8 +129,8 @@ esac
 print_preload='printf %s "$LD_PRELOAD"'
 
 run env -u LD_PRELOAD "$launcher" --stack ipv6 -- sh -c "$print_preload"
-expect_text "run, LD_PRELOAD unset: exit status" 0 "$status"
-expect_text "run, LD_PRELOAD unset: the installed library alone" \
+expect "run, LD_PRELOAD unset: exit status" 0 "$status"
+expect "run, LD_PRELOAD unset: the installed library alone" \
 	"$run_preload" "$out"
 [ "$status" -eq 0 ] || show
 
@@ -148,10 +148,10 @@ fi
 run env ${SANITIZERS:+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"} \
 	LD_PRELOAD="$tmp/libold.so" "$launcher" --stack ipv6 -- \
 	sh -c "$print_preload"
-expect_text "run, LD_PRELOAD set: exit status" 0 "$status"
-expect_text "run, LD_PRELOAD set: the installed library, then the old value" \
+expect "run, LD_PRELOAD set: exit status" 0 "$status"
+expect "run, LD_PRELOAD set: the installed library, then the old value" \
 	"$run_preload:$tmp/libold.so" "$out"
-expect_text "run, LD_PRELOAD set: nothing on stderr" "" "$(cat "$tmp/err")"
+expect "run, LD_PRELOAD set: nothing on stderr" "" "$(cat "$tmp/err")"
 
 # The policy really applies through the installed library.
 python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
@@ -171,15 +171,15 @@ except OSError as e:
 	else
 		pass "plain python3 opens an AF_INET6 socket"
 		run "$launcher" --stack ipv4 -- "$python" -c "$probe"
-		expect_text "run --stack ipv4: python3's AF_INET6 socket fails with" \
+		expect "run --stack ipv4: python3's AF_INET6 socket fails with" \
 			"97" "$out"
 		[ "$out" == 97 ] || show
 	fi
 fi
 
 run "$launcher" table
-expect_text "table: exit status" 0 "$status"
-expect_text "table: cells (lines not starting with #)" 36 \
+expect "table: exit status" 0 "$status"
+expect "table: cells (lines not starting with #)" 36 \
 	"$(printf '%s\n' "$out" | grep -vc '^#')"
 
 echo "info: $((SECONDS - start)) s in all"

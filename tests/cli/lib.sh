@@ -10,7 +10,9 @@ if [ -z "${top_srcdir:-}" ]; then
 fi
 : "${top_builddir:=$top_srcdir}"
 STACKSHIM=$top_builddir/stackshim
-failures=0
+# pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$top_srcdir/tests/lib.sh"
 
 if [ ! -x "$STACKSHIM" ]; then
 	echo "$STACKSHIM: not built" >&2
@@ -31,22 +33,6 @@ done
 STACKSHIM_CONF=$tmp/empty.conf
 export STACKSHIM_CONF
 
-# fail WHAT LINE...: report one failed expectation, one detail per line.
-fail()
-{
-	printf 'FAIL: %s\n' "$1" >&2
-	shift
-	for line in "$@"; do
-		printf '    %s\n' "$line" >&2
-	done
-	failures=$((failures + 1))
-}
-
-pass()
-{
-	printf 'PASS: %s\n' "$1"
-}
-
 # capture CMD...: run CMD with its stdout in $tmp/out, its stderr in
 # $tmp/err and its exit status in $status.
 capture()
@@ -58,8 +44,8 @@ capture()
 # show_output: the last captured command's output, to explain a failure.
 show_output()
 {
-	sed 's/^/    stdout: /' "$tmp/out" >&2
-	sed 's/^/    stderr: /' "$tmp/err" >&2
+	sed 's/^/stdout: /' "$tmp/out"
+	sed 's/^/stderr: /' "$tmp/err"
 }
 
 # expect_status WHAT EXPECTED: the last captured command exited EXPECTED.
@@ -68,18 +54,7 @@ expect_status()
 	if [ "$status" -eq "$2" ]; then
 		pass "$1: exit $2"
 	else
-		fail "$1" "expected exit $2" "got exit $status"
-		show_output
-	fi
-}
-
-# expect_text WHAT EXPECTED GOT
-expect_text()
-{
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected: '$2'" "got:      '$3'"
+		fail "$1" "expected exit $2" "got exit $status" "$(show_output)"
 	fi
 }
 
@@ -89,8 +64,7 @@ expect_line()
 	if grep -Fqx -e "$2" "$3"; then
 		pass "$1"
 	else
-		fail "$1" "expected a line: '$2'" "got:"
-		sed 's/^/      /' "$3" >&2
+		fail "$1" "expected a line: '$2'" "got:" "$(sed 's/^/  /' "$3")"
 	fi
 }
 
@@ -100,8 +74,8 @@ expect_match()
 	if grep -q -e "$2" "$3"; then
 		pass "$1"
 	else
-		fail "$1" "expected a line matching: '$2'" "got:"
-		sed 's/^/      /' "$3" >&2
+		fail "$1" "expected a line matching: '$2'" "got:" \
+			"$(sed 's/^/  /' "$3")"
 	fi
 }
 
@@ -111,8 +85,8 @@ expect_files()
 	if cmp -s "$2" "$3"; then
 		pass "$1"
 	else
-		fail "$1" "expected (-) vs got (+):"
-		diff -u "$2" "$3" | sed 's/^/      /' >&2
+		fail "$1" "expected (-) vs got (+):" \
+			"$(diff -u "$2" "$3" | sed 's/^/  /')"
 	fi
 }
 
@@ -152,14 +126,4 @@ skip_names()
 		"$(cat "$tmp/why" 2>/dev/null)"
 	[ "$failures" -eq 0 ] && exit 77
 	finish
-}
-
-# finish: exit 0 when every expectation held, else 1.
-finish()
-{
-	if [ "$failures" -ne 0 ]; then
-		echo "$failures failure(s)" >&2
-		exit 1
-	fi
-	exit 0
 }

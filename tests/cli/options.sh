@@ -16,9 +16,9 @@ while IFS='|' read -r want err out args; do
 	capture "$STACKSHIM" "$@"
 	expect_status "$args" "$want"
 	if [ "$err" = - ]; then
-		expect_text "$args: nothing on stderr" "" "$(cat "$tmp/err")"
+		expect "$args: nothing on stderr" "" "$(cat "$tmp/err")"
 	else
-		expect_text "$args: stderr" "$err" "$(head -n 1 "$tmp/err")"
+		expect "$args: stderr" "$err" "$(head -n 1 "$tmp/err")"
 	fi
 	[ "$out" = - ] || expect_match "$args: stdout" "$out" "$tmp/out"
 done <<'EOF'

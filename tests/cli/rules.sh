@@ -66,9 +66,9 @@ rule()
 	shift 3
 	capture $ns "$STACKSHIM" explain -c "$conf" "$@"
 	expect_status "$what" 0
-	expect_text "$what: rule" "rule: $want_rule" \
+	expect "$what: rule" "rule: $want_rule" \
 		"$(grep '^rule: ' "$tmp/out")"
-	expect_text "$what: outcome" "outcome: $want_outcome" \
+	expect "$what: outcome" "outcome: $want_outcome" \
 		"$(grep '^outcome: ' "$tmp/out")"
 }
 ns=
@@ -262,7 +262,7 @@ if [ -n "$names" ]; then
 	EOF
 	expect_files "mixed: an outcome line per address" "$tmp/want" \
 		"$tmp/got"
-	expect_text "mixed: translated only the mapped address" \
+	expect "mixed: translated only the mapped address" \
 		"translated: 10.1.2.9 -> ::ffff:10.1.2.9" \
 		"$(grep '^translated: ' "$tmp/out")"
 	expect_line "mixed: the cell is the name's" \
@@ -563,7 +563,7 @@ EOF
 capture "$STACKSHIM" check -c "$big"
 expect_status "check -c a config of 100,000 rules" 0
 expect_line "100,000 rules: ok" "$big: ok" "$tmp/out"
-expect_text "100,000 rules: as many rule lines" 100000 \
+expect "100,000 rules: as many rule lines" 100000 \
 	"$(grep -c -E '^(allow|deny|map) = ' "$big")"
 
 cat "$tmp/big.hosts" >>"$tmp/hosts"
@@ -584,9 +584,9 @@ while IFS=$tab read -r what kind args want_rule want_outcome; do
 	capture $runner "$STACKSHIM" explain -c "$big" $args </dev/null
 	what="100,000 rules: $what: $args"
 	expect_status "$what" 0
-	expect_text "$what: rule" "rule: $want_rule" \
+	expect "$what: rule" "rule: $want_rule" \
 		"$(grep '^rule: ' "$tmp/out")"
-	expect_text "$what: outcome" "outcome: $want_outcome" \
+	expect "$what: outcome" "outcome: $want_outcome" \
 		"$(grep '^outcome: ' "$tmp/out")"
 done <"$tmp/big.cases"
 [ "$ncases" -ge 40 ] || fail "100,000 rules: destinations" \

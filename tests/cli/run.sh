@@ -15,20 +15,20 @@ print_preload='printf %s "$LD_PRELOAD"'
 
 capture env -u LD_PRELOAD "$STACKSHIM" --stack ipv6 -- sh -c "$print_preload"
 expect_status "LD_PRELOAD unset" 0
-expect_text "LD_PRELOAD unset: the library alone" "$lib" "$(cat "$tmp/out")"
+expect "LD_PRELOAD unset: the library alone" "$lib" "$(cat "$tmp/out")"
 
 capture env LD_PRELOAD= "$STACKSHIM" -- sh -c "$print_preload"
-expect_text "LD_PRELOAD empty: the library alone" "$lib" "$(cat "$tmp/out")"
+expect "LD_PRELOAD empty: the library alone" "$lib" "$(cat "$tmp/out")"
 
 # ld.so warns on stderr that it cannot find the old entry, and goes on.
 capture env LD_PRELOAD="$tmp/old.so" "$STACKSHIM" -- sh -c "$print_preload"
 expect_status "LD_PRELOAD set" 0
-expect_text "LD_PRELOAD set: the library first, the old value kept" \
+expect "LD_PRELOAD set: the library first, the old value kept" \
 	"$lib:$tmp/old.so" "$(cat "$tmp/out")"
 
 # Without "--", the first word that is not an option or subcommand is CMD.
 capture env -u LD_PRELOAD "$STACKSHIM" --stack ipv6 sh -c "$print_preload"
-expect_text "no --: the library" "$lib" "$(cat "$tmp/out")"
+expect "no --: the library" "$lib" "$(cat "$tmp/out")"
 
 # Every option becomes the variable the shim reads; -c's path made absolute.
 printf 'stack = dual\n' >"$tmp/run.conf"
@@ -50,7 +50,7 @@ done
 # No option, no variable: the child inherits only what was there.
 capture "$STACKSHIM" -- env
 expect_status "no option" 0
-expect_text "no option: no STACKSHIM_STACK" "" \
+expect "no option: no STACKSHIM_STACK" "" \
 	"$(grep '^STACKSHIM_STACK=' "$tmp/out")"
 capture "$STACKSHIM" --stack=ipv4 --stack ipv6 -- env
 expect_line "the last --stack wins" STACKSHIM_STACK=ipv6 "$tmp/out"
@@ -59,7 +59,7 @@ expect_line "the last --stack wins" STACKSHIM_STACK=ipv6 "$tmp/out"
 capture "$STACKSHIM" -- sh -c 'exit 3'
 expect_status "the child's status" 3
 capture "$STACKSHIM" -- true
-expect_text "true: nothing on stdout" "" "$(cat "$tmp/out")"
+expect "true: nothing on stdout" "" "$(cat "$tmp/out")"
 
 # Set-user-ID, set-group-ID: ld.so would ignore LD_PRELOAD; refused.
 cp /bin/true "$tmp/suid-true" && chmod 4755 "$tmp/suid-true"
@@ -85,7 +85,7 @@ expect_status "missing command" 127
 expect_line "missing command: says so" \
 	"stackshim: no-such-command-stackshim-test: No such file or directory" \
 	"$tmp/err"
-expect_text "missing command: nothing on stdout" "" "$(cat "$tmp/out")"
+expect "missing command: nothing on stdout" "" "$(cat "$tmp/out")"
 printf 'not a program\n' >"$tmp/plain" && chmod 644 "$tmp/plain"
 capture "$STACKSHIM" -- "$tmp/plain"
 expect_status "file that is not executable" 126
@@ -109,6 +109,6 @@ capture "$STACKSHIM"
 expect_status "nothing at all" 2
 capture "$STACKSHIM" --program foo -- true
 expect_status "--program does not apply to run" 2
-expect_text "nothing ran" "" "$(ls "$tmp/ran" 2>/dev/null)"
+expect "nothing ran" "" "$(ls "$tmp/ran" 2>/dev/null)"
 
 finish

@@ -1,75 +1,35 @@
 #!/bin/sh
 # table.sh - "stackshim table" prints the 36 cells of SPEC §1 under a policy.
 #
-# The expected tables are written out here by hand, one row per stack and
+# The expected tables come from tests/table.txt, one row per stack and
 # local address with the outcomes for hosts ipv4, ipv6 and both, exactly as
 # SPEC §1 lays them out; expand() turns a row into the program's three lines.
 
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# SPEC §1 with the defaults: prefer = ipv6, mapped = yes.
-default='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv6
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  map        ipv6       ipv6
-dual both  ipv4       ipv6       ipv6
-ipv6 none  map        ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  map        ipv6       ipv6
-ipv6 both  map        ipv6       ipv6
-'
+# cells PREFER MAPPED: tests/table.txt's rows, SPEC §1, under that policy:
+# "prefer" is PREFER's outcome, "map" fail-host when MAPPED is no.
+cells()
+{
+	awk -v prefer="$1" -v mapped="$2" '/^#/ || NF == 0 { next }
+	{
+		for (i = 3; i <= 5; i++) {
+			if ($i == "prefer")
+				$i = prefer
+			if ($i == "map" && mapped == "no")
+				$i = "fail-host"
+		}
+		print
+	}' "$top_srcdir/tests/table.txt"
+}
 
-# prefer = ipv4: a dual stack's host "both" with local none or both.
-prefer_ipv4='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv4
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  map        ipv6       ipv6
-dual both  ipv4       ipv6       ipv4
-ipv6 none  map        ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  map        ipv6       ipv6
-ipv6 both  map        ipv6       ipv6
-'
-
-# mapped = no: every map becomes fail-host.
-mapped_no='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv6
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  fail-host  ipv6       ipv6
-dual both  ipv4       ipv6       ipv6
-ipv6 none  fail-host  ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  fail-host  ipv6       ipv6
-ipv6 both  fail-host  ipv6       ipv6
-'
-
-# prefer = ipv4 and mapped = no: both changes at once.
-prefer_ipv4_mapped_no='
-ipv4 none  ipv4       fail-host  ipv4
-ipv4 ipv4  ipv4       fail-host  ipv4
-ipv4 ipv6  fail-local fail-local fail-local
-ipv4 both  ipv4       fail-host  ipv4
-dual none  ipv4       ipv6       ipv4
-dual ipv4  ipv4       fail-host  ipv4
-dual ipv6  fail-host  ipv6       ipv6
-dual both  ipv4       ipv6       ipv4
-ipv6 none  fail-host  ipv6       ipv6
-ipv6 ipv4  fail-local fail-local fail-local
-ipv6 ipv6  fail-host  ipv6       ipv6
-ipv6 both  fail-host  ipv6       ipv6
-'
+default=$(cells ipv6 yes)
+prefer_ipv4=$(cells ipv4 yes)
+mapped_no=$(cells ipv6 no)
+prefer_ipv4_mapped_no=$(cells ipv4 no)
+expect "tests/table.txt: 12 rows of 5 fields" 12 \
+	"$(printf '%s\n' "$default" | awk 'NF == 5' | wc -l | tr -d ' ')"
 
 # expand ROWS: "stack local o4 o6 ob" rows as "stack host local outcome".
 expand()
@@ -91,8 +51,8 @@ check_table()
 	expect_status "$what" 0
 	grep -v '^#' "$tmp/out" >"$tmp/cells"
 	expect_files "$what: cells" "$tmp/expected" "$tmp/cells"
-	expect_text "$what: 36 cells" 36 "$(wc -l <"$tmp/cells" | tr -d ' ')"
-	expect_text "$what: 4 fields each" "" \
+	expect "$what: 36 cells" 36 "$(wc -l <"$tmp/cells" | tr -d ' ')"
+	expect "$what: 4 fields each" "" \
 		"$(awk 'NF != 4 || $0 != $1 " " $2 " " $3 " " $4' "$tmp/cells")"
 }
 
@@ -130,13 +90,13 @@ expect_line "--stack=ipv6: policy comment" "$comment ipv6)" "$tmp/out"
 # as comments, asked of the engine; none with ipv4-loopback = no.
 capture "$STACKSHIM" table --mapped no
 loop=$(grep -E '^# (ipv4|dual|ipv6) ' "$tmp/out")
-expect_text "ipv4-loopback: the cells it changes" "# ipv6 ipv4-loopback none ipv4
+expect "ipv4-loopback: the cells it changes" "# ipv6 ipv4-loopback none ipv4
 # ipv6 ipv4-loopback ipv4-loopback ipv4
 # ipv6 ipv6 ipv4-loopback fail-host
 # ipv6 both-loopback ipv4-loopback ipv4
 # ipv6 ipv4-loopback both-loopback ipv4" "$loop"
 capture "$STACKSHIM" table --ipv4-loopback no
-expect_text "ipv4-loopback no: no loopback cells" "" \
+expect "ipv4-loopback no: no loopback cells" "" \
 	"$(grep -c -- '-loopback' "$tmp/out" | grep -v '^0$')"
 
 capture "$STACKSHIM" table --bogus
@@ -149,7 +109,7 @@ expect_status "extra operand" 2
 capture "$STACKSHIM" table --stack ipv5
 expect_status "--stack ipv5" 1
 expect_match "--stack ipv5: names the option" "--stack" "$tmp/err"
-expect_text "--stack ipv5: nothing on stdout" "" "$(cat "$tmp/out")"
+expect "--stack ipv5: nothing on stdout" "" "$(cat "$tmp/out")"
 capture "$STACKSHIM" table -c "$tmp/absent.conf"
 expect_status "-c missing file" 1
 

@@ -129,7 +129,7 @@ check_both()
 	local name=$1 port=$2 what=$3 host
 	for host in 127.0.0.1 '[::1]'; do
 		capture curl -q -sS --max-time 10 -g "http://$host:$port/ok.txt"
-		expect_eq "$what: curl $host:$port" "0 nginx-ok" \
+		expect "$what: curl $host:$port" "0 nginx-ok" \
 			"$status $(cat "$tmp/out")"
 	done
 	expect_grep "$what: access_log: the IPv4 client as 127.0.0.1" \
@@ -138,7 +138,7 @@ check_both()
 		'^::1 ::1 /ok\.txt 200$' "$tmp/$name/access.log"
 	backlogs=$(ss -Hltn "sport = :$port" | awk '{ print $4, $3 }' | sort | tr '\n' ' ')
 	# The IPv4 one is an AF_INET6 socket at ::ffff:0.0.0.0, IPv4 only.
-	expect_eq "$what: both listeners' backlog kept (ss: address, Send-Q)" \
+	expect "$what: both listeners' backlog kept (ss: address, Send-Q)" \
 		"[::]:$port 77 [::ffff:0.0.0.0]:$port 77 " "$backlogs"
 }
 
@@ -161,7 +161,7 @@ for order in v4first v6first; do
 		pass "$what: starts"
 		check_both shim-$order "$port" "$what"
 		second_nginx shim2-$order "$port" "${SHIM[@]}" @@ "${listens[@]}"
-		expect_eq "$what: a second nginx on P fails as bare ($bare_second)" \
+		expect "$what: a second nginx on P fails as bare ($bare_second)" \
 			"$bare_second" "$second"
 		stop_nginx "$server_pid"
 	else
@@ -215,7 +215,7 @@ for kind in tcp udp; do
 	for order in v4first v6first; do
 		port=$(free_port "")
 		capture "${SHIM[@]}" "$PYTHON" "$tmp/both.py" "$port" $order $kind
-		expect_eq "--stack ipv6: python $kind 0.0.0.0:P and [::]:P ($order): each client on its own family's socket" \
+		expect "--stack ipv6: python $kind 0.0.0.0:P and [::]:P ($order): each client on its own family's socket" \
 			"127.0.0.1 -> 0.0.0.0|::1 -> ::" "$(tr '\n' '|' <"$tmp/out" | sed 's/|$//')$(cat "$tmp/err")"
 	done
 done
@@ -298,7 +298,7 @@ capture "$PYTHON" "$tmp/keep.py" "$port"
 bare_keep=$(cat "$tmp/out" "$tmp/err")
 port=$(free_port "")
 capture "${SHIM[@]}" "$PYTHON" "$tmp/keep.py" "$port"
-expect_eq "--stack ipv6: the narrowed AF_INET listener keeps its fd, options, O_NONBLOCK, inheritability, listening, 0.0.0.0:P, as bare" \
+expect "--stack ipv6: the narrowed AF_INET listener keeps its fd, options, O_NONBLOCK, inheritability, listening, 0.0.0.0:P, as bare" \
 	"$bare_keep" "$(cat "$tmp/out" "$tmp/err")"
 
 # --- errno parity --------------------------------------------------------------------
@@ -365,7 +365,7 @@ for row in "-|4:- 6:1" "-|6:1 4:-" "-|4:- 4:-" "-|4:- 6:0" "-|6:0 4:-" \
 		fi
 	done
 	[ "$holder" = - ] && holder=nothing
-	expect_eq "--stack ipv6: held by $holder, binds ${steps[*]}: as bare (${got[bare]})" \
+	expect "--stack ipv6: held by $holder, binds ${steps[*]}: as bare (${got[bare]})" \
 		"${got[bare]}" "${got[shim]}"
 done
 

@@ -145,7 +145,7 @@ for host in 192.0.2.1 far.stackshim.test; do
 done
 # The control: bare, 192.0.2.1 is reached.
 legacy_nc legacy-far-plain 192.0.2.1
-expect_eq "nc.traditional 192.0.2.1 (no shim) reaches its listener" \
+expect "nc.traditional 192.0.2.1 (no shim) reaches its listener" \
 	"listener=192.0.2.1 peer=192.0.2.1 tcp6=0 line=legacy-far-plain" \
 	"$(server_saw legacyfar legacy-far-plain)"
 

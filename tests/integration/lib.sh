@@ -53,8 +53,9 @@ if [ -n "${SANITIZERS:-}" ]; then
 	CLIENT_TIMEOUT=$((CLIENT_TIMEOUT * 3))
 fi
 
-failures=0
-passes=0
+# pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$top_srcdir/tests/lib.sh"
 
 # in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
 in_cidr()
@@ -244,34 +245,6 @@ itest_error()
 
 # --- expectations ----------------------------------------------------------------
 
-# fail WHAT DETAIL...: report one failed expectation, one detail per line.
-fail()
-{
-	printf 'FAIL: %s\n' "$1"
-	shift
-	local detail
-	for detail in "$@"; do
-		[ -n "$detail" ] && printf '%s\n' "$detail" | sed 's/^/    /'
-	done
-	failures=$((failures + 1))
-}
-
-pass()
-{
-	printf 'ok: %s\n' "$1"
-	passes=$((passes + 1))
-}
-
-# expect_eq WHAT EXPECTED GOT
-expect_eq()
-{
-	if [ "$2" == "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected: $2" "got:      $3"
-	fi
-}
-
 # expect_status WHAT EXPECTED: the last `capture` exited EXPECTED.
 expect_status()
 {
@@ -327,16 +300,6 @@ expect_no_grep()
 		fail "$1" "expected no line matching: $2" "got:" \
 			"$(grep -E -e "$2" "$3" | sed 's/^/  | /')"
 	fi
-}
-
-# finish: print the counts; exit 0 when every expectation held, else 1.
-finish()
-{
-	echo "$passes passed, $failures failed"
-	if [ "$failures" -ne 0 ]; then
-		exit 1
-	fi
-	exit 0
 }
 
 # --- running things --------------------------------------------------------------

@@ -85,7 +85,7 @@ for entry in "${prefixes[@]}"; do
 	TRACE=1 run_py "$conf" tcp "$S" "$N"
 	expect_step "$what: python3 AF_INET to $S connects" 1 \
 		result=connected family=inet "peer=$S" peerlen=2
-	expect_eq "$what: the kernel saw connect" "AF_INET6/$A" \
+	expect "$what: the kernel saw connect" "AF_INET6/$A" \
 		"$(kernel_connects "$N")"
 	expect_pool "$what: python3 TCP"
 	run_py "$conf" udp "$S" "$N"
@@ -112,7 +112,7 @@ for entry in "${prefixes[@]}"; do
 		'^proto=tcp' "$tmp/out"
 	capture "${launcher[@]}" curl -sS -m 10 -o /dev/null -w '%{http_code}' \
 		"http://$NAME:$N/"
-	expect_eq "$what: curl to $NAME (DNS64)" 200 "$(cat "$tmp/out")"
+	expect "$what: curl to $NAME (DNS64)" 200 "$(cat "$tmp/out")"
 	run_py "$conf" tcp 127.0.0.1 "$L"
 	expect_step "$what: python3 to a local service at 127.0.0.1 (loopback, not the NAT64)" \
 		1 result=connected family=inet peer=127.0.0.1
@@ -126,7 +126,7 @@ for entry in "${prefixes[@]}"; do
 		tcp 127.0.0.1 "$L"
 	expect_step "$what: python3 AF_INET to $S connects" 1 \
 		result=connected family=inet "peer=$S" peerlen=2
-	expect_eq "$what: the kernel saw connect" "AF_INET6/$A" \
+	expect "$what: the kernel saw connect" "AF_INET6/$A" \
 		"$(kernel_connects "$N")"
 	expect_step "$what: python3 AF_INET UDP to $S answers" 2 \
 		result=connected family=inet "peer=$S"
@@ -154,14 +154,14 @@ conf wkp "# nat64.sh: the well-known prefix" "stack = ipv6" \
 TRACE=1 run_py "$conf" tcp 10.1.2.3 "$N"
 expect_step "64:ff9b::/96: python3 AF_INET to 10.1.2.3 is fail-host" 1 \
 	result=error stage=connect err=ENETUNREACH
-expect_eq "64:ff9b::/96: nothing reached the kernel for 10.1.2.3" "" \
+expect "64:ff9b::/96: nothing reached the kernel for 10.1.2.3" "" \
 	"$(kernel_connects "$N")"
 expect_log "64:ff9b::/96: the log says fail-host for 10.1.2.3" "$tmp/wkp.log" \
 	call=connect "dest=10.1.2.3:$N" outcome=fail-host error=ENETUNREACH
 conf wkpmap "# nat64.sh: the well-known prefix, a map rule" "stack = ipv6" \
 	"translate-prefix = 64:ff9b::/96" "map = 10.0.0.0/8"
 TRACE=1 run_py "$conf" tcp 10.1.2.3 "$N"
-expect_eq "64:ff9b::/96, map = 10.0.0.0/8: the kernel was asked for 64:ff9b::a01:203" \
+expect "64:ff9b::/96, map = 10.0.0.0/8: the kernel was asked for 64:ff9b::a01:203" \
 	AF_INET6/64:ff9b::a01:203 "$(kernel_connects "$N")"
 
 # --- translate-prefix = auto where no prefix can be found ---------------------------

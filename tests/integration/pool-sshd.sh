@@ -96,21 +96,21 @@ if [ "$a" != "$b" ]; then
 else
 	fail "two IPv6 clients have different addresses" "both: $a"
 fi
-expect_eq "a third and fourth connection: the same addresses" "$a $b" \
+expect "a third and fourth connection: the same addresses" "$a $b" \
 	"$(client id_b 2001:db8::10 2001:db8::1) $(client id_b 2001:db8::11 2001:db8::1)"
-expect_eq "an IPv4 client is 127.0.0.1" 127.0.0.1 \
+expect "an IPv4 client is 127.0.0.1" 127.0.0.1 \
 	"$(client id_b 127.0.0.1 127.0.0.1)"
 
 kill "$sshd_pid"
 wait "$sshd_pid" 2>/dev/null
 start_sshd
-expect_eq "sshd restarted: the same addresses" "$b $a" \
+expect "sshd restarted: the same addresses" "$b $a" \
 	"$(client id_b 2001:db8::11 2001:db8::1) $(client id_b 2001:db8::10 2001:db8::1)"
 
 echo "from=\"$a\" $(cat "$tmp/id_a.pub")" >>"$tmp/authorized_keys"
-expect_eq "from=\"$a\": the first client is let in" "$a" \
+expect "from=\"$a\": the first client is let in" "$a" \
 	"$(client id_a 2001:db8::10 2001:db8::1)"
-expect_eq "from=\"$a\": the second client is refused" refused \
+expect "from=\"$a\": the second client is refused" refused \
 	"$(client id_a 2001:db8::11 2001:db8::1)"
 expect_grep "... and sshd says why" \
 	"not from a permitted host \(host=$b, ip=$b, required=$a\)" \

@@ -53,14 +53,14 @@ fallback_case()
 	capture "${run[@]}" curl -q -sS --max-time 5 \
 		"http://lo.stackshim.test:$H/ok.txt"
 	if [ "$want" = ok ]; then
-		expect_eq "$what: curl http://lo.stackshim.test:$H/" \
+		expect "$what: curl http://lo.stackshim.test:$H/" \
 			"0 stackshim-ok" "$status $(cat "$tmp/out")"
 	else
 		expect_clean_failure "$what: curl http://lo.stackshim.test:$H/"
 	fi
 	capture "${run[@]}" "$PYTHON" -c "$connect_py" "$H"
 	if [ "$want" = ok ]; then
-		expect_eq "$what: python3 create_connection(localhost)" \
+		expect "$what: python3 create_connection(localhost)" \
 			"0 connected 127.0.0.1" "$status $(cat "$tmp/out")"
 	else
 		expect_clean_failure "$what: python3 create_connection(localhost)"
@@ -83,11 +83,11 @@ for fam, _, _, _, addr in socket.getaddrinfo(host, 80, 0, socket.SOCK_STREAM,
 for stack in ipv6 "ipv6 --mapped no" dual; do
 	# shellcheck disable=SC2086 # the options are words on purpose
 	capture "$STACKSHIM" --stack $stack -- "$PYTHON" -c "$gai_py" -
-	expect_eq "--stack $stack: getaddrinfo(None, AI_PASSIVE)" \
+	expect "--stack $stack: getaddrinfo(None, AI_PASSIVE)" \
 		"0 AF_INET 0.0.0.0 AF_INET6 ::" "$status $(tr '\n' ' ' <"$tmp/out" | sed 's/ $//')"
 	# shellcheck disable=SC2086
 	capture "$STACKSHIM" --stack $stack -- "$PYTHON" -c "$gai_py" 0.0.0.0
-	expect_eq "--stack $stack: getaddrinfo(0.0.0.0, AI_PASSIVE)" \
+	expect "--stack $stack: getaddrinfo(0.0.0.0, AI_PASSIVE)" \
 		"0 AF_INET 0.0.0.0" "$status $(tr '\n' ' ' <"$tmp/out" | sed 's/ $//')"
 done
 
@@ -109,14 +109,14 @@ serve_case()
 		return
 	fi
 	capture curl -q -sS --max-time 5 "http://127.0.0.1:$port/ok.txt"
-	expect_eq "$what: a 127.0.0.1 client" "0 stackshim-ok" \
+	expect "$what: a 127.0.0.1 client" "0 stackshim-ok" \
 		"$status $(cat "$tmp/out")"
 	capture curl -q -sS --max-time 5 -g "http://[::1]:$port/ok.txt"
 	if [ "$want6" = ok ]; then
-		expect_eq "$what: a ::1 client" "0 stackshim-ok" \
+		expect "$what: a ::1 client" "0 stackshim-ok" \
 			"$status $(cat "$tmp/out")"
 	else
-		expect_eq "$what: a ::1 client is refused (curl exit 7)" 7 "$status"
+		expect "$what: a ::1 client is refused (curl exit 7)" 7 "$status"
 	fi
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

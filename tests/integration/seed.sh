@@ -37,12 +37,12 @@ P=$listen_port
 echo "server: [$SRV] 192.0.2.2:$P; client: 192.0.2.1, 2001:db8:1::1"
 
 # --- the two hosts are what the scenario says -------------------------------------
-expect_eq "server host: IPv6 disabled" "1 1" \
+expect "server host: IPv6 disabled" "1 1" \
 	"$(ip netns exec "$SRV" cat /proc/sys/net/ipv6/conf/all/disable_ipv6 \
 		/proc/sys/net/ipv6/conf/sv0/disable_ipv6 | paste -sd' ' -)"
-expect_eq "server host: no IPv6 address" "" \
+expect "server host: no IPv6 address" "" \
 	"$(ip -n "$SRV" -6 -o addr show)"
-expect_eq "client host: IPv6 enabled" "0" \
+expect "client host: IPv6 enabled" "0" \
 	"$(cat /proc/sys/net/ipv6/conf/cl0/disable_ipv6)"
 
 # check_reached WHAT TAG: the client output ($tmp/out) and the server's log
@@ -160,7 +160,7 @@ print(" ".join(out))
 EOF
 capture_in=
 capture "$STACKSHIM" --stack ipv6 -- "$PYTHON" "$tmp/gai.py" srv.stackshim.test "$P"
-expect_eq "getaddrinfo(srv.stackshim.test, AF_INET6 / AF_UNSPEC) under --stack ipv6" \
+expect "getaddrinfo(srv.stackshim.test, AF_INET6 / AF_UNSPEC) under --stack ipv6" \
 	"AF_INET6/::ffff:192.0.2.2 AF_INET6/::ffff:192.0.2.2" "$(cat "$tmp/out")"
 
 shim_nc6 seed-nc-name srv.stackshim.test --stack ipv6
@@ -195,7 +195,7 @@ capture_in=
 capture "$STACKSHIM" --stack ipv6 -- "$PYTHON" "$tmp/client.py" gai \
 	srv.stackshim.test "$P" seed-python-name
 line=$(head -n 1 "$tmp/out")
-expect_eq "python getaddrinfo(AF_UNSPEC)+connect under --stack ipv6" \
+expect "python getaddrinfo(AF_UNSPEC)+connect under --stack ipv6" \
 	"gai=AF_INET6/::ffff:192.0.2.2 family=AF_INET6 peer=::ffff:192.0.2.2 srv_peer=192.0.2.1" \
 	"gai=$(field gai "$line") family=$(field family "$line") peer=$(field peer "$line") srv_peer=$(field srv_peer "$line")"
 

@@ -135,7 +135,7 @@ SHIM=("$STACKSHIM" --stack ipv6 --)
 # --- socat: bare, the ::1 client gets no answer ---------------------------------
 start_socat socatbare
 client connected ::1 bare6
-expect_eq "bare socat UDP4-RECVFROM: a connected ::1 client gets no answer" \
+expect "bare socat UDP4-RECVFROM: a connected ::1 client gets no answer" \
 	"1 ECONNREFUSED" "$status $(field error "$line")"
 kill "$server_pid" 2>/dev/null
 
@@ -167,7 +167,7 @@ kill "$server_pid" 2>/dev/null
 # --- python3 AF_INET server: bare, the ::1 client gets no answer ---------------
 start_pyserver pybare 1
 client connected ::1 pb6
-expect_eq "bare AF_INET UDP server: a connected ::1 client gets no answer" \
+expect "bare AF_INET UDP server: a connected ::1 client gets no answer" \
 	"1 ECONNREFUSED" "$status $(field error "$line")"
 kill "$server_pid" 2>/dev/null
 

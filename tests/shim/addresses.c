@@ -38,6 +38,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define NO_ADDR (-1)		/* a len case: a NULL address */
 #define NO_LEN (-2)		/* a len case: a NULL length pointer */
 #define NEG_LEN (-3)		/* a len case: a length of -1 */
@@ -45,34 +47,6 @@
 
 static const int len_cases[] = {NO_ADDR, 0, 1, 4, 15, 16, 100, NEG_LEN,
 				NO_LEN, LOW_ADDR};
-
-static const char *ename(int err)
-{
-	static char buf[32];
-
-	switch (err) {
-#define E(x)                                                                   \
-	case x:                                                                \
-		return #x;
-		E(EINVAL) E(EFAULT) E(ENOTCONN) E(EOPNOTSUPP) E(ENOPROTOOPT)
-		E(EAFNOSUPPORT) E(EINPROGRESS) E(ECONNREFUSED) E(EAGAIN)
-		E(EADDRNOTAVAIL) E(ENOTSOCK) E(EBADF) E(EPERM) E(ENOENT)
-		E(ENETUNREACH) E(EACCES) E(ENOMEM) E(ENOBUFS) E(EALREADY)
-		E(EISCONN) E(ECONNABORTED) E(EDESTADDRREQ) E(EMSGSIZE)
-		E(ENODEV) E(ENXIO) E(EHOSTUNREACH) E(ENOTTY)
-#undef E
-	case 0:
-		return "0";
-	}
-	snprintf(buf, sizeof(buf), "errno%d", err);
-	return buf;
-}
-
-static void die(const char *what)
-{
-	printf("ERROR %s: %s\n", what, ename(errno));
-	exit(1);
-}
 
 /* The port the kernel holds for fd's name (peer: its peer's), by syscall. */
 static in_port_t raw_port(int fd, int peer)
@@ -145,7 +119,7 @@ static void lencase_print(const char *call, int which, long rc, int err,
 {
 	size_t shown = 0, i;
 
-	printf("%s len=%d rc=%s", call, which, rc < 0 ? ename(err) : "ok");
+	printf("%s len=%d rc=%s", call, which, rc < 0 ? errno_name(err) : "ok");
 	printf(" addrlen=%d", (int)c->len);
 	/* Bytes written: as the kernel does, the smaller of the two lengths
 	 * (none on failure); any other byte must still be the pattern. */
@@ -343,7 +317,7 @@ static void names_recvmmsg(int rfd, int sfd, const struct sockaddr_in *to,
 	}
 	rc = recvmmsg(rfd, vec, n, MSG_DONTWAIT, NULL);
 	err = errno;
-	printf("recvmmsg vlen=%u rc=%s\n", n, rc < 0 ? ename(err) : "ok");
+	printf("recvmmsg vlen=%u rc=%s\n", n, rc < 0 ? errno_name(err) : "ok");
 	for (i = 0; rc > 0 && i < (unsigned)rc; i++) {
 		c[i].len = vec[i].msg_hdr.msg_namelen;
 		printf("recvmmsg[%u] msg_len=%u data=%.*s ", i, vec[i].msg_len,
@@ -423,7 +397,7 @@ static void show_get(const char *what, int fd, int level, int opt,
 	rc = getsockopt(fd, level, opt, buf, &l);
 	err = errno;
 	printf("%s get %d/%d len=%u rc=%s outlen=%u", what, level, opt,
-	       (unsigned)len, rc < 0 ? ename(err) : "ok", (unsigned)l);
+	       (unsigned)len, rc < 0 ? errno_name(err) : "ok", (unsigned)l);
 	port = raw_port(fd, 1);
 	dump_port(buf, rc < 0 ? 0 : l < sizeof(buf) ? l : sizeof(buf),
 		  level == SOL_SOCKET && opt == SO_PEERNAME ? &port : NULL);
@@ -459,7 +433,7 @@ static void sockopts_set(const char *what, int type, int level, int opt)
 	rc = setsockopt(fd, level, opt, &one, sizeof(one));
 	err = errno;
 	printf("%s set %d/%d rc=%s\n", what, level, opt,
-	       rc < 0 ? ename(err) : "ok");
+	       rc < 0 ? errno_name(err) : "ok");
 	show_get(what, fd, level, opt, 64);
 	close(fd);
 }
@@ -496,7 +470,7 @@ static int cmd_sockopts(void)
 	opt = 0;
 	printf("setsockopt IPV6 len -1: rc=%d %s\n",
 	       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &opt, -1u),
-	       ename(errno));
+	       errno_name(errno));
 	close(rfd);
 	return 0;
 }
@@ -605,13 +579,14 @@ static int cmd_udp(void)
 	bad = sto;
 	rc = sendmmsg(c, vec, 3, 0);
 	printf("sendmmsg rc=%d %s msg_len=%u,%u,%u\n", rc,
-	       ename(rc < 0 ? errno : 0), vec[0].msg_len, vec[1].msg_len,
+	       errno_name(rc < 0 ? errno : 0), vec[0].msg_len, vec[1].msg_len,
 	       vec[2].msg_len);
 	rc = sendmmsg(c, vec + 1, 2, 0);
-	printf("sendmmsg from 1 rc=%d %s\n", rc, ename(rc < 0 ? errno : 0));
+	printf("sendmmsg from 1 rc=%d %s\n", rc,
+	       errno_name(rc < 0 ? errno : 0));
 	rc = sendmmsg(c, vec + 2, 1, 0);
 	printf("sendmmsg from 2 rc=%d %s msg_len=%u\n", rc,
-	       ename(rc < 0 ? errno : 0), vec[2].msg_len);
+	       errno_name(rc < 0 ? errno : 0), vec[2].msg_len);
 	udp_show("sendmmsg got", s, raw_port(c, 0));
 	udp_show("sendmmsg got", s, raw_port(c, 0));
 	return 0;
@@ -629,7 +604,7 @@ static void nb_one(const char *what, const struct sockaddr_in *to, int epoll)
 
 	rc = connect(fd, (const struct sockaddr *)to, sizeof(*to));
 	err = errno;
-	printf("%s connect=%s", what, rc < 0 ? ename(err) : "0");
+	printf("%s connect=%s", what, rc < 0 ? errno_name(err) : "0");
 	if (epoll) {
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		ev.data.fd = fd;
@@ -644,7 +619,7 @@ static void nb_one(const char *what, const struct sockaddr_in *to, int epoll)
 		printf(" poll=%d out=%d", rc, (p.revents & POLLOUT) != 0);
 	}
 	rc = getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len);
-	printf(" so_error=%s nonblock=%d\n", rc < 0 ? "failed" : ename(v),
+	printf(" so_error=%s nonblock=%d\n", rc < 0 ? "failed" : errno_name(v),
 	       (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
 	printf("kernel: %s %s\n", what, raw_domain(fd));
 	close(fd);

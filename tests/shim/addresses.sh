@@ -64,10 +64,11 @@ compare()
 	grep -Ev "${2:-^$}" "$tmp/$1.shim.cmp" >"$tmp/$1.b"
 	n=$(wc -l <"$tmp/$1.a")
 	if [ "$n" -gt 0 ] && cmp -s "$tmp/$1.a" "$tmp/$1.b"; then
-		echo "ok: $1: $n lines the same bare and upgraded"
+		pass "$1: $n lines the same bare and upgraded"
 	else
-		fail "$1: bare and upgraded the same" "the bare lines (<)" \
-			"the upgraded lines (>)"
+		fail "$1: bare and upgraded the same" \
+			"expected: the bare lines (<)" \
+			"got:      the upgraded lines (>)"
 		diff "$tmp/$1.a" "$tmp/$1.b" | head -40
 	fi
 }
@@ -85,9 +86,10 @@ kernel()
 
 	lines=$(grep '^kernel:' "$tmp/$1.shim")
 	if [ -n "$lines" ] && ! grep -v "$2\$" <<<"$lines" | grep -q .; then
-		echo "ok: $1: the kernel's sockets are $2 ($(wc -l <<<"$lines"))"
+		pass "$1: the kernel's sockets are $2 ($(wc -l <<<"$lines"))"
 	else
-		fail "$1: the kernel's sockets are $2" "$2" "$lines"
+		fail "$1: the kernel's sockets are $2" "expected: $2" \
+			"got:      $lines"
 	fi
 }
 

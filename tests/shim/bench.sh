@@ -29,9 +29,10 @@ run()	# LIBRARY OUTPUT
 }
 
 if run "$lib" "$tmp/B.md"; then
-	echo "ok: bench/run.sh exits 0"
+	pass "bench/run.sh exits 0"
 else
-	fail "bench/run.sh" "exit 0" "exit $?: $(tail -5 "$tmp/log")"
+	fail "bench/run.sh" "expected: exit 0" \
+		"got:      exit $?: $(tail -5 "$tmp/log")"
 fi
 
 # Every group's table, with a time in each of its rows.
@@ -45,10 +46,11 @@ for heading in 'TCP connect()+close() over loopback' \
 	n=$(printf '%s\n' "$rows" | grep -c '^|')
 	bad=$(printf '%s\n' "$rows" | awk -F'|' '$3 !~ /[0-9]/ || $5 !~ /[0-9]/')
 	if [ "$n" -ge 2 ] && [ -z "$bad" ]; then
-		echo "ok: table \"$heading\": $n rows with times"
+		pass "table \"$heading\": $n rows with times"
 	else
-		fail "table \"$heading\"" "2 or more rows, each with a time" \
-			"$n rows; bad: $bad"
+		fail "table \"$heading\"" \
+			"expected: 2 or more rows, each with a time" \
+			"got:      $n rows; bad: $bad"
 	fi
 done
 
@@ -58,9 +60,10 @@ for row in '| connect: connect | stackshim |' \
 	'| udp: sendto | stackshim-ipv6 |' \
 	'| gai-numeric: getaddrinfo | stackshim-dual |'; do
 	if command -v valgrind >/dev/null && ! grep -qF -- "$row" "$tmp/B.md"; then
-		fail "instructions row" "$row" "$(grep '^| [a-z-]*: ' "$tmp/B.md")"
+		fail "instructions row" "expected: $row" \
+			"got:      $(grep '^| [a-z-]*: ' "$tmp/B.md")"
 	else
-		echo "ok: instructions row $row"
+		pass "instructions row $row"
 	fi
 done
 
@@ -83,13 +86,17 @@ printf 'int stackshim_bench_nothing;\n' >"$tmp/nothing.c"
 ${CC:-cc} -shared -fPIC -o "$tmp/nothing.so" "$tmp/nothing.c" ||
 	{ echo "ERROR: cannot build a library"; exit 99; }
 if run "$tmp/nothing.so" "$tmp/nothing.md"; then
-	fail "a library that upgrades nothing" "refused" "timed"
+	fail "a library that upgrades nothing" "expected: refused" \
+		"got:      timed"
 elif grep -q 'stackshim-ipv6: no call like' "$tmp/log"; then
-	echo "ok: a library that upgrades nothing is refused"
+	pass "a library that upgrades nothing is refused"
 else
-	fail "a library that upgrades nothing" "refused by the strace check" \
-		"$(tail -3 "$tmp/log")"
+	fail "a library that upgrades nothing" \
+		"expected: refused by the strace check" \
+		"got:      $(tail -3 "$tmp/log")"
 fi
-[ -e "$tmp/nothing.md" ] && fail "no output for a refused run" "none" "written"
+[ -e "$tmp/nothing.md" ] && fail "no output for a refused run" \
+	"expected: none" \
+	"got:      written"
 
 finish

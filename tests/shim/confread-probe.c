@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 int main(void)
 {
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -20,6 +22,6 @@ int main(void)
 		close(fd);
 		return 0;
 	}
-	printf("inet6=%s\n", strerrorname_np(errno));
+	printf("inet6=%s\n", errno_name(errno));
 	return 0;
 }

@@ -80,12 +80,13 @@ for out in "${!seen[@]}"; do
 	"$torn"*"$closed"$'\n'inet6=EACCES) ;;
 	*)
 		fail "a start during the rewrites (${seen[$out]} of 30)" \
-			"inet6=EAFNOSUPPORT, or the refusal" "$out"
+			"expected: inet6=EAFNOSUPPORT, or the refusal" \
+				"got:      $out"
 		bad=1
 		;;
 	esac
 done
-[ "$bad" -eq 1 ] || echo "ok: 30 starts during the rewrites: ipv4 or refused"
+[ "$bad" -eq 1 ] || pass "30 starts during the rewrites: ipv4 or refused"
 sleep 0.1 # the last write must be older than the quiet time (50 ms)
 expect "once the writer stops, the config applies" "inet6=EAFNOSUPPORT" \
 	"$(run "$conf")"

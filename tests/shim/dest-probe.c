@@ -39,6 +39,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define PORT 47311
 
 static int receiver(int family, const char *addr)
@@ -92,7 +94,7 @@ static void sin_of(struct sockaddr_in *sin, const char *addr)
 static void say(const char *mode, long rc, int err, int got)
 {
 	printf("%s: rc=%ld errno=%s got=%d\n", mode, rc,
-	       rc < 0 ? strerrorname_np(err) : "0", got);
+	       rc < 0 ? errno_name(err) : "0", got);
 }
 
 static void mode_namelen(socklen_t len, int sockfam)
@@ -226,7 +228,7 @@ static void mode_raw6(void)
 	int on, err;
 
 	if (fd < 0) {
-		printf("raw6: skip %s\n", strerrorname_np(errno));
+		printf("raw6: skip %s\n", errno_name(errno));
 		return;
 	}
 	/* Let the kernel fill in the UDP checksum (offset 6). */
@@ -334,7 +336,7 @@ static void mode_indirect(void)
 	opt_case("IP_OPTIONS record-route", u4, IPPROTO_IP, IP_OPTIONS, buf,
 		 n);
 	if (r4 < 0 || r6 < 0 || raw < 0) {
-		printf("raw: skip %s\n", strerrorname_np(errno));
+		printf("raw: skip %s\n", errno_name(errno));
 		return;
 	}
 	opt_case("IP_HDRINCL", r4, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on));

@@ -22,9 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static const char *err_name(int rc)
 {
-	return rc < 0 ? strerrorname_np(errno) : "ok";
+	return rc < 0 ? errno_name(errno) : "ok";
 }
 
 static const char *eai_name(int rc)

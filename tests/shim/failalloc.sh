@@ -183,8 +183,8 @@ for ((n = 1; n <= count; n++)); do
 			xseen[died:$in]=1
 			continue
 		fi
-		fail "N=$n: the probe exits 0 (died in $in)" 0 \
-			"$rc; stderr: $err"
+		fail "N=$n: the probe exits 0 (died in $in)" "expected: 0" \
+			"got:      $rc; stderr: $err"
 		bad=$((bad + 1))
 		continue
 	fi
@@ -193,7 +193,7 @@ for ((n = 1; n <= count; n++)); do
 		# shellcheck disable=SC2053 # a pattern
 		if [[ $err == *$'\n'* || $err != $closed_line ]]; then
 			fail "N=$n: stderr is empty or the out-of-memory line" \
-				"$closed_line" "$err"
+				"expected: $closed_line" "got:      $err"
 			bad=$((bad + 1))
 		fi
 		closed=1
@@ -207,11 +207,11 @@ for ((n = 1; n <= count; n++)); do
 			xseen[$call=$got]=1
 			continue
 		fi
-		fail "N=$n: $call ($why)" "$want" "$got"
+		fail "N=$n: $call ($why)" "expected: $want" "got:      $got"
 		bad=$((bad + 1))
 	done <"$tmp/out.$n"
 done
-[ "$bad" -ne 0 ] || echo "ok: N=1..$count: every failure fails closed or is the call's own"
+[ "$bad" -ne 0 ] || pass "N=1..$count: every failure fails closed or is the call's own"
 for x in "${!xfail[@]}"; do
 	[ -n "${xseen[$x]:-}" ] || echo "XPASS: $x no longer happens: drop it from failalloc-xfail.txt"
 done

@@ -39,14 +39,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define PORT 9
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
 
 static const char *eainame(int rc)
 {
@@ -92,7 +87,7 @@ static const char *herrname(int herr)
 /* The line of a call that returns -1 and sets errno on failure. */
 static void report(const char *check, long rc)
 {
-	printf("%s=%s\n", check, rc < 0 ? errname(errno) : "ok");
+	printf("%s=%s\n", check, rc < 0 ? errno_name(errno) : "ok");
 }
 
 /* Loopback, port 9, in family fam. */
@@ -120,7 +115,7 @@ static int raw_socket(int fam, int type)
 	int fd = (int)syscall(SYS_socket, fam, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
-		printf("raw socket: %s\n", errname(errno));
+		printf("raw socket: %s\n", errno_name(errno));
 		exit(2);
 	}
 	return fd;
@@ -212,7 +207,7 @@ static void check_ghbn_r(const char *check, int fam)
 		printf("%s=ok\n", check);
 	else
 		printf("%s=%s result=%s h_errno=%s\n", check,
-		       rc ? errname(rc) : "0", result ? "set" : "NULL",
+		       rc ? errno_name(rc) : "0", result ? "set" : "NULL",
 		       herrname(herr));
 }
 
@@ -266,17 +261,17 @@ static void check_unix(const char *check)
 	a = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	b = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (a < 0 || b < 0) {
-		printf("%s=socket %s\n", check, errname(errno));
+		printf("%s=socket %s\n", check, errno_name(errno));
 		return;
 	}
 	if (bind(a, (struct sockaddr *)&sun, len) < 0)
-		printf("%s=bind %s\n", check, errname(errno));
+		printf("%s=bind %s\n", check, errno_name(errno));
 	else if (sendto(b, "x", 1, 0, (struct sockaddr *)&sun, len) != 1)
-		printf("%s=sendto %s\n", check, errname(errno));
+		printf("%s=sendto %s\n", check, errno_name(errno));
 	else if (connect(b, (struct sockaddr *)&sun, len) < 0)
-		printf("%s=connect %s\n", check, errname(errno));
+		printf("%s=connect %s\n", check, errno_name(errno));
 	else if (recv(a, &byte, 1, 0) != 1 || byte != 'x')
-		printf("%s=recv %s\n", check, errname(errno));
+		printf("%s=recv %s\n", check, errno_name(errno));
 	else
 		printf("%s=ok\n", check);
 	close(a);

@@ -181,12 +181,13 @@ run_case()
 	line=$(cat "$tmp/err")
 	if [[ $line == *$'\n'* ]]; then
 		fail "$name: exactly one line on stderr" \
-			"stackshim: $want...$suffix" "$line"
+			"expected: stackshim: $want...$suffix" "got:      $line"
 	elif [[ $line != "stackshim: $want"*"$suffix" ]]; then
-		fail "$name: the line on stderr" "stackshim: $want...$suffix" \
-			"$line"
+		fail "$name: the line on stderr" \
+			"expected: stackshim: $want...$suffix" \
+			"got:      $line"
 	else
-		echo "ok: $name: one line on stderr: $line"
+		pass "$name: one line on stderr: $line"
 	fi
 	what=${line#stackshim: }
 	what=${what%"$suffix"}
@@ -251,8 +252,9 @@ while IFS= read -r line; do
 	fi
 	one_case "${line%% | *}" "${line#* | }"
 done <"$top_srcdir/tests/shim/failclosed-cases.txt"
-[ "$n" -ge 90 ] || fail "the cases file was read whole" "90 cases or more" \
-	"$n"
+[ "$n" -ge 90 ] || fail "the cases file was read whole" \
+	"expected: 90 cases or more" \
+	"got:      $n"
 
 # Every error case of check_config fails closed too, at the place its
 # expected file gives first.
@@ -267,7 +269,7 @@ for dir in "$top_srcdir"/tests/cases/*/; do
 		"$conf"
 done
 [ "$cases" -ge 30 ] || fail "tests/cases: its error cases were found" \
-	"30 or more" "$cases"
+	"expected: 30 or more" "got:      $cases"
 
 # --- a real program -------------------------------------------------------------
 py='import socket

@@ -35,6 +35,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #ifndef IPV6_FLOWINFO_SEND
 #define IPV6_FLOWINFO_SEND 33 /* the shim's upgrade mark, see shim/shim.h */
 #endif
@@ -42,17 +44,10 @@
 /* The ports of this run's listeners on 127.0.0.1 and ::1. */
 static unsigned port4, port6;
 
-static const char *ename(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
-
 /* The result of a call: 0, or the name of its errno. */
 static const char *result(long rc)
 {
-	return rc < 0 ? ename(errno) : "0";
+	return rc < 0 ? errno_name(errno) : "0";
 }
 
 static const char *family_name(int family)
@@ -129,7 +124,7 @@ static const char *kernel_family(int fd)
 	int domain;
 
 	if (raw_sockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain) < 0)
-		return ename(errno);
+		return errno_name(errno);
 	return family_name(domain);
 }
 
@@ -164,7 +159,7 @@ static void view(const char *label, int fd, int how)
 	int family;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		snprintf(n, sizeof(n), "%s", ename(errno));
+		snprintf(n, sizeof(n), "%s", errno_name(errno));
 		family = -1;
 	} else {
 		snprintf(n, sizeof(n), "%s/%u", family_name(ss.ss_family),
@@ -214,7 +209,7 @@ static unsigned raw_listener(int family)
 	((struct sockaddr_in *)&ss)->sin_port = 0;
 	if (fd < 0 || syscall(SYS_bind, fd, &ss, len) < 0 ||
 	    syscall(SYS_listen, fd, 128) < 0) {
-		fprintf(stderr, "fdlife: listener: %s\n", ename(errno));
+		fprintf(stderr, "fdlife: listener: %s\n", errno_name(errno));
 		exit(99);
 	}
 	len = sizeof(ss);
@@ -581,7 +576,7 @@ static void case_exec(void)
 	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    listen(l, 8) < 0 ||
 	    getsockname(l, (struct sockaddr *)&sin, &len) < 0) {
-		printf("exec: listener=%s\n", ename(errno));
+		printf("exec: listener=%s\n", errno_name(errno));
 		return;
 	}
 	view("exec: listener before", l, NAME_ONLY);
@@ -594,7 +589,7 @@ static void case_exec(void)
 	fflush(stdout);
 	execl("/proc/self/exe", "fdlife", "exec2", ls, cs, ps, p4, p6,
 	      (char *)NULL);
-	printf("exec: execl=%s\n", ename(errno));
+	printf("exec: execl=%s\n", errno_name(errno));
 }
 
 static void exec2(char **argv)
@@ -608,7 +603,7 @@ static void exec2(char **argv)
 	view("exec: listener inherited", l, NAME_ONLY);
 	view("exec: connected inherited", c, NAME_ONLY);
 	if (getpeername(c, (struct sockaddr *)&ss, &len) < 0)
-		printf("exec: connected peer: %s\n", ename(errno));
+		printf("exec: connected peer: %s\n", errno_name(errno));
 	else
 		printf("exec: connected peer: %s/%u\n",
 		       family_name(ss.ss_family), (unsigned)len);

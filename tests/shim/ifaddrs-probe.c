@@ -25,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "probe.h"
+
 static void print_packet(const struct ifaddrs *ifa)
 {
 	const struct sockaddr_ll *sll =
@@ -69,7 +71,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n; i++) {
 		if (getifaddrs(&list) != 0) {
-			printf("error %s\n", strerrorname_np(errno));
+			printf("error %s\n", errno_name(errno));
 			return 1;
 		}
 		if (i == n - 1 && !list)

@@ -101,10 +101,11 @@ check_report()
 	rest=$(head -n 1 "$tmp/err")
 	if [ "$lines" -ne 1 ] || [ "${rest#"$prefix"}" == "$rest" ] ||
 		! [[ ${rest#"$prefix"} =~ ^[0-9]+:\ .+"$tail"$ ]]; then
-		fail "$what" "one line: ${prefix}COLUMN: MESSAGE$tail" \
-			"$(cat "$tmp/err")"
+		fail "$what" \
+			"expected: one line: ${prefix}COLUMN: MESSAGE$tail" \
+			"got:      $(cat "$tmp/err")"
 	else
-		echo "ok: $what"
+		pass "$what"
 	fi
 }
 
@@ -206,7 +207,7 @@ got=$(nm -D --defined-only "$lib" | awk '{ sub(/@.*/, "", $NF); print $NF }' |
 	sort | tr '\n' ' ')
 expect "exported symbols" "$want" "$got"
 if [ -z "$want" ]; then
-	fail "global names in $map" "at least socket" "none"
+	fail "global names in $map" "expected: at least socket" "got:      none"
 fi
 
 finish

@@ -17,6 +17,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static volatile sig_atomic_t made, refused;
 
 static void on_alarm(int sig)
@@ -51,6 +53,6 @@ int main(void)
 	printf("handler ok=%d refused=%s\n", (int)made,
 	       refused ? "some" : "none");
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	printf("after=%s\n", fd >= 0 ? "ok" : strerrorname_np(errno));
+	printf("after=%s\n", fd >= 0 ? "ok" : errno_name(errno));
 	return 0;
 }

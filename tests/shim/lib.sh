@@ -14,7 +14,7 @@
 #     ${TMPDIR:-/tmp}, NAME the test's), removed by an EXIT trap.  A test
 #     that must do more on exit replaces that trap with its own, which
 #     removes $tmp too;
-#   - sets failures=0, counted by fail and expect; finish exits with it;
+#   - sources tests/lib.sh: pass, fail, expect, finish;
 #   - keeps the library's peer-pool files (shim/poolfile.c) the test's own:
 #     as root, the test is run again in a mount namespace with a /run of
 #     its own (an empty tmpfs), so that the host's /run/stackshim is never
@@ -58,7 +58,9 @@ if [ -z "${SHIM_TEST_XDG:-}" ]; then
 	export SHIM_TEST_XDG=1 XDG_RUNTIME_DIR=$tmp
 fi
 
-failures=0
+# pass, fail, expect, finish and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$top_srcdir/tests/lib.sh"
 
 # need_python - set $python to the real interpreter behind python3, or
 # exit 77 (skip) without one.  A pyenv or similar shim script would run
@@ -147,31 +149,4 @@ in_ns()
 		mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf &&
 		ip link set lo up || exit 99
 		exec "$@"' "$tmp" "$@"
-}
-
-# fail WHAT EXPECTED GOT
-fail()
-{
-	failures=$((failures + 1))
-	printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$3"
-}
-
-# expect WHAT EXPECTED GOT - GOT is EXPECTED exactly.
-expect()
-{
-	if [ "$2" == "$3" ]; then
-		echo "ok: $1"
-	else
-		fail "$1" "$2" "$3"
-	fi
-}
-
-# finish - exit 1 after saying how many checks failed, else 0.
-finish()
-{
-	if [ "$failures" -ne 0 ]; then
-		echo "$failures check(s) failed"
-		exit 1
-	fi
-	exit 0
 }

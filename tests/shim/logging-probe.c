@@ -57,33 +57,22 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* An errno no call here sets, to see whether a call changed errno. */
 #define MARK_ERRNO EDOM
 
 static unsigned short listen_port;
 static int cur = -1;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "logging-probe: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static const char *errname(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	return n ? n : "unknown";
-}
-
 static void report(const char *op, int ret, int err)
 {
 	if (ret < 0)
-		printf("op=%s ret=%d errno=%s\n", op, ret, errname(err));
+		printf("op=%s ret=%d errno=%s\n", op, ret, errno_name(err));
 	else if (err == MARK_ERRNO)
 		printf("op=%s ret=%d errno=kept\n", op, ret);
 	else
-		printf("op=%s ret=%d errno=%s\n", op, ret, errname(err));
+		printf("op=%s ret=%d errno=%s\n", op, ret, errno_name(err));
 	fflush(stdout);
 }
 

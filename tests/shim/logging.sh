@@ -147,10 +147,10 @@ expect_line()
 	got=$(grep -c -E -e "^$3\$" "$tmp/$2.log" 2>/dev/null)
 	got=${got:-0}
 	if [ "$got" -eq 1 ]; then
-		echo "ok: $1"
+		pass "$1"
 	else
-		fail "$1" "one line matching /^$3\$/" \
-			"$got such lines; the log: $(cat "$tmp/$2.log" 2>/dev/null)"
+		fail "$1" "expected: one line matching /^$3\$/" \
+			"got:      $got such lines; the log: $(cat "$tmp/$2.log" 2>/dev/null)"
 	fi
 }
 
@@ -174,11 +174,11 @@ expect_order()
 		done
 	done < <(cat "$tmp/$2.log" 2>/dev/null)
 	if [ "$(lines "$2")" -gt 0 ] && [ -z "$bad" ]; then
-		echo "ok: $1: every line's fields in the documented order"
+		pass "$1: every line's fields in the documented order"
 	else
 		fail "$1: fields in the order ${KEYS[*]}, each once" \
-			"lines of key=value in that order" \
-			"${bad:-no log lines}"
+			"expected: lines of key=value in that order" \
+			"got:      ${bad:-no log lines}"
 	fi
 }
 
@@ -396,11 +396,11 @@ wait "$pid"
 expect "umask 000: a new log file is still mode 0600" 600 \
 	"$(stat -c %a "$tmp/flags.log" 2>/dev/null)"
 if [ -n "$flags" ] && (((8#$flags & 8#2000) && (8#$flags & 8#2000000))); then
-	echo "ok: the log file is open with O_APPEND and O_CLOEXEC (flags $flags)"
+	pass "the log file is open with O_APPEND and O_CLOEXEC (flags $flags)"
 else
 	fail "the log file's flags (/proc/PID/fdinfo)" \
-		"O_APPEND (02000) and O_CLOEXEC (02000000)" \
-		"${flags:-no descriptor of the process is the log file}"
+		"expected: O_APPEND (02000) and O_CLOEXEC (02000000)" \
+		"got:      ${flags:-no descriptor of the process is the log file}"
 fi
 expect "a program the logging process execs does not inherit the log file" \
 	"op=fds inherited=no" "$(grep '^op=fds' "$tmp/flags.out")"
@@ -449,18 +449,20 @@ op=socket ret=0 errno=kept
 op=connect ret=0 errno=kept" "$(cat "$tmp/full.out")"
 expect "a full filesystem: nothing written while full" 0 "$full_lines"
 if [ "$n" -ge 2 ] && [ "$m" -ge 1 ]; then
-	echo "ok: the same calls log $n lines, and $m after the wait"
+	pass "the same calls log $n lines, and $m after the wait"
 else
 	fail "the same calls on a writable log" \
-		"at least 2 lines (a deny, a map), and 1 after" "$n, $m"
+		"expected: at least 2 lines (a deny, a map), and 1 after" \
+			"got:      $n, $m"
 fi
 expect "a full filesystem: once there is room, the lines after the wait" \
 	"$m" "$(wc -l <"$tmp/full/shim.log")"
 if head -n 1 "$tmp/full/shim.log" | grep -qE -e " dropped=$n( audit=[^ ]+)?\$"; then
-	echo "ok: the first line that fits says dropped=$n"
+	pass "the first line that fits says dropped=$n"
 else
-	fail "the first line that fits says dropped=$n" "... dropped=$n" \
-		"$(head -n 1 "$tmp/full/shim.log")"
+	fail "the first line that fits says dropped=$n" \
+		"expected: ... dropped=$n" \
+		"got:      $(head -n 1 "$tmp/full/shim.log")"
 fi
 umount "$tmp/full"
 
@@ -507,11 +509,11 @@ expect "log = syslog: the call as ever" "op=socket ret=-1 errno=EAFNOSUPPORT" \
 got=$(cat "$tmp/syslog.out" 2>/dev/null)
 re="^<13>([A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} ([^ ]+ )?)?stackshim(\[[0-9]+\])?: $(head_re) call=socket family=inet6 stack=ipv4 error=EAFNOSUPPORT\$"
 if [[ $got =~ $re ]]; then
-	echo "ok: log = syslog: one datagram at /dev/log, <13> (user.notice), tag stackshim"
+	pass "log = syslog: one datagram at /dev/log, <13> (user.notice), tag stackshim"
 else
 	fail "log = syslog: a datagram at /dev/log" \
-		"<13>stackshim: time=... call=socket family=inet6 stack=ipv4 error=EAFNOSUPPORT" \
-		"${got:-nothing}"
+		"expected: <13>stackshim: time=... call=socket family=inet6 stack=ipv4 error=EAFNOSUPPORT" \
+		"got:      ${got:-nothing}"
 fi
 
 finish

@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAX 256
 
 int main(int argc, char **argv)
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
 	}
 	got = sendmmsg(tx, msgs, (unsigned)n, 0);
 	if (got < 0)
-		printf("sent=-1 errno=%s\n", strerrorname_np(errno));
+		printf("sent=-1 errno=%s\n", errno_name(errno));
 	else
 		printf("sent=%d\n", got);
 	printf("got=");

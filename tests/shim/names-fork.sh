@@ -82,7 +82,8 @@ expect "busy: children that let an address through" 0 "$(val "$tmp/busy" wrong)"
 expect "busy: children that crashed" 0 "$(val "$tmp/busy" crashed)"
 expect "busy: children that hung" 0 "$(val "$tmp/busy" hangs)"
 forks=$(val "$tmp/busy" forks)
-[ "${forks:-0}" -gt 0 ] || fail "busy: children made" "some" "${forks:-none}"
+[ "${forks:-0}" -gt 0 ] || fail "busy: children made" "expected: some" \
+	"got:      ${forks:-none}"
 
 in_ns env LD_PRELOAD="$preload:$tmp/names-stall.so" \
 	STACKSHIM_CONF="$tmp/policy.conf" "$probe" stall known.fork.test \

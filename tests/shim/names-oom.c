@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static long fault_countdown;	/* 0: off; else the allocation to fail */
 static int fault_hit;		/* it was failed */
 static int fault_in_dlsym;
@@ -144,11 +146,11 @@ static void try_connect(const char *label, const struct sockaddr *sa,
 	int rc;
 
 	if (fd < 0) {
-		printf(" socket=%s", strerrorname_np(errno));
+		printf(" socket=%s", errno_name(errno));
 		return;
 	}
 	rc = connect(fd, sa, len);
-	printf(" %s=%s", label, rc == 0 ? "0" : strerrorname_np(errno));
+	printf(" %s=%s", label, rc == 0 ? "0" : errno_name(errno));
 	close(fd);
 }
 

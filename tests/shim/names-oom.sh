@@ -42,7 +42,9 @@ for call in gai ghbn; do
 	echo "$call: ${n:-no} allocations reached"
 	# Without an injected failure, the address is handed out and denied.
 	if ! grep -q "^1 injected" <<<"$out" || [ -z "$done_line" ]; then
-		fail "$call: the probe ran every allocation" "done N" "$out"
+		fail "$call: the probe ran every allocation" \
+			"expected: done N" \
+			"got:      $out"
 		continue
 	fi
 	bad=$(grep -v -E '^done |^[0-9]+ injected (gai|ghbn)=(EAI_MEMORY|EAI_AGAIN|EAI_SYSTEM|EAI_NONAME|NETDB_INTERNAL|NO_RECOVERY|TRY_AGAIN|HOST_NOT_FOUND)$|^[0-9]+ injected (gai|ghbn)=0( connect=EACCES)+$' <<<"$out")
@@ -70,7 +72,7 @@ for call in gai ghbn; do
 		ruled.stackshim.test 2>&1)
 	if ! grep -q "^1 injected" <<<"$out" || ! grep -q '^done ' <<<"$out"; then
 		fail "$call, second name: the probe ran every allocation" \
-			"done N" "$out"
+			"expected: done N" "got:      $out"
 		continue
 	fi
 	bad=$(grep -v -E '^done |^[0-9]+ injected (gai|ghbn)=0( connect=EACCES)+$|^[0-9]+ injected (gai|ghbn)=[A-Z_]+ pre-connect=EACCES$' <<<"$out")

@@ -35,6 +35,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAXWORDS 16
 #define ROW_TIMEOUT 10
 
@@ -195,7 +197,7 @@ static int sock_or_die(int domain, int type)
 	int fd = socket(domain, type, 0);
 
 	if (fd < 0) {
-		out(" setup=socket errno=%s", strerrorname_np(errno));
+		out(" setup=socket errno=%s", errno_name(errno));
 		return -2;
 	}
 	return fd;
@@ -241,7 +243,7 @@ static int bound(int domain, int type, struct sockaddr_storage *ss,
 		*len = sizeof(sin6), memcpy(ss, &sin6, sizeof(sin6));
 	if (bind(fd, (struct sockaddr *)ss, *len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)ss, len) < 0) {
-		out(" setup=bind errno=%s", strerrorname_np(errno));
+		out(" setup=bind errno=%s", errno_name(errno));
 		return -2;
 	}
 	*len = loopback(domain, ss, domain == AF_INET
@@ -280,7 +282,7 @@ static int make_fd(const char *w)
 		if (c < 0)
 			return c;
 		if (connect(c, (struct sockaddr *)&ss, len) < 0) {
-			out(" setup=connect errno=%s", strerrorname_np(errno));
+			out(" setup=connect errno=%s", errno_name(errno));
 			return -2;
 		}
 		return w[0] == 'l' ? fd : c;
@@ -291,7 +293,7 @@ static int make_fd(const char *w)
 			return fd;
 		if (sendto(fd, "datagram", 8, 0, (struct sockaddr *)&ss, len) !=
 		    8) {
-			out(" setup=sendto errno=%s", strerrorname_np(errno));
+			out(" setup=sendto errno=%s", errno_name(errno));
 			return -2;
 		}
 		return fd;
@@ -309,7 +311,7 @@ static int make_fd(const char *w)
 	if (!strcmp(w, "netlink")) {
 		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (fd < 0)
-			out(" setup=netlink errno=%s", strerrorname_np(errno));
+			out(" setup=netlink errno=%s", errno_name(errno));
 		return fd < 0 ? -2 : fd;
 	}
 	if (!strcmp(w, "pipe")) {
@@ -320,7 +322,7 @@ static int make_fd(const char *w)
 	if (!strcmp(w, "file")) {
 		fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			out(" setup=open errno=%s", strerrorname_np(errno));
+			out(" setup=open errno=%s", errno_name(errno));
 		return fd < 0 ? -2 : fd;
 	}
 	if (!strcmp(w, "closed4") || !strcmp(w, "closed6")) {
@@ -453,7 +455,7 @@ static void show_name(const void *buf, const socklen_t *lenp, socklen_t before,
 static void result(long rc, int err, int is_fd)
 {
 	if (rc < 0)
-		out(" rc=%ld errno=%s", rc, err ? strerrorname_np(err) : "0");
+		out(" rc=%ld errno=%s", rc, err ? errno_name(err) : "0");
 	else
 		out(" rc=%s", is_fd ? "fd" : "");
 	if (rc >= 0 && !is_fd)
@@ -602,7 +604,7 @@ static void eai(int rc, int err)
 	if (!n)
 		out("(%d)", rc);
 	if (rc == EAI_SYSTEM)
-		out(" errno=%s", strerrorname_np(err));
+		out(" errno=%s", errno_name(err));
 }
 
 /* getaddrinfo: NODE SERVICE FAMILY|nohints SOCKTYPE PROTO FLAGS. */
@@ -680,9 +682,9 @@ static void do_ghbn(const char *call, char **a)
 		else
 			rc = gethostbyname_r(nullable(a[0]), &he, buf, len,
 					     &res, &herr);
-		out(" rc=%s", rc ? strerrorname_np(rc) : "0");
+		out(" rc=%s", rc ? errno_name(rc) : "0");
 		if (rc)
-			out(" errno=%s", strerrorname_np(errno));
+			out(" errno=%s", errno_name(errno));
 	} else {
 		res = two ? gethostbyname2(nullable(a[0]),
 					   (int)word(domains, a[1]))
@@ -690,7 +692,7 @@ static void do_ghbn(const char *call, char **a)
 		herr = h_errno;
 		out(" rc=%s", res ? "hostent" : "NULL");
 		if (!res)
-			out(" errno=%s", errno ? strerrorname_np(errno) : "0");
+			out(" errno=%s", errno ? errno_name(errno) : "0");
 	}
 	hn = name_of(herr_names, herr);
 	out(" h_errno=%s", hn ? hn : "?");

@@ -177,10 +177,9 @@ same()
 
 	checked=$((checked + 1))
 	if [ "$want" == "$got" ]; then
-		echo "PASS: $1 [$4]:$got"
+		pass "$1 [$4]:$got"
 	else
-		failures=$((failures + 1))
-		echo "FAIL: $1 [$4]: expected$want got$got"
+		fail "$1 [$4]" "expected:$want" "got:     $got"
 	fi
 }
 
@@ -231,10 +230,11 @@ if [ -z "${ROWS:-}" ]; then
 		for name in "${unspec_rows[@]}"; do
 			got=${results[deny-$stack:$name]-<no line>}
 			if [ "$got" == " rc=-1 errno=EACCES" ]; then
-				echo "PASS: $name [$stack, deny = 127.0.0.1]:$got"
+				pass "$name [$stack, deny = 127.0.0.1]:$got"
 			else
 				fail "$name [$stack, deny = 127.0.0.1]" \
-					" rc=-1 errno=EACCES" "$got"
+					"expected:  rc=-1 errno=EACCES" \
+					"got:      $got"
 			fi
 		done
 	done
@@ -244,12 +244,14 @@ fi
 if [ -z "${ROWS:-}" ]; then
 	for name in "${rows[@]}"; do
 		[ -n "${compared[$name]:-}" ] ||
-			fail "row $name compared in some stack" "compared" \
-				"excluded everywhere"
+			fail "row $name compared in some stack" \
+				"expected: compared" \
+				"got:      excluded everywhere"
 	done
 	[ "${#rows[@]}" -ge "$MIN_ROWS" ] ||
-		fail "the cases file was read whole" "$MIN_ROWS rows or more" \
-			"${#rows[@]}"
+		fail "the cases file was read whole" \
+			"expected: $MIN_ROWS rows or more" \
+			"got:      ${#rows[@]}"
 fi
 echo "rows: ${#rows[@]}, comparisons: $checked, failed: $failures"
 finish

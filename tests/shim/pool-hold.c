@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* The lock area's offset in the header (pool-layout.h). */
 #define LOCK_OFFSET 128
 
@@ -59,14 +61,14 @@ int main(int argc, char **argv)
 		return 1;
 	if (!try) {
 		err = pthread_mutex_lock(m);
-		printf("%s\n", err ? strerrorname_np(err) : "held");
+		printf("%s\n", err ? errno_name(err) : "held");
 		fflush(stdout);
 		for (;;)
 			pause();
 	}
 	err = pthread_mutex_trylock(m);
 	printf("%s\n", err == EBUSY ? "busy" : err == EOWNERDEAD ? "owner-dead" :
-		       err ? strerrorname_np(err) : "free");
+		       err ? errno_name(err) : "free");
 	if (!err)
 		pthread_mutex_unlock(m);
 	return 0;

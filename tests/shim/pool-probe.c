@@ -46,21 +46,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* An errno no call here sets, to see whether a call changed errno. */
 #define MARK_ERRNO EDOM
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pool-probe: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static const char *ename(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
 
 /* A listener on [::]:0, its port in *port (network byte order). */
 static int listen_any(in_port_t *port)
@@ -159,8 +148,8 @@ static void probe(int listener, in_port_t port, const char *text)
 						 sizeof(first)));
 	printf("%s peer=", text);
 	if (err) {
-		printf("%s stable=%s errno=%s\n", ename(err),
-		       stable ? "yes" : "no", ename(err));
+		printf("%s stable=%s errno=%s\n", errno_name(err),
+		       stable ? "yes" : "no", errno_name(err));
 	} else {
 		inet_ntop(AF_INET, &first.sin_addr, shown, sizeof(shown));
 		printf("%s port=%s stable=%s errno=%s reach=%s\n", shown,

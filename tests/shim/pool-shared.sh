@@ -169,7 +169,8 @@ in_ns bash "$tmp/inner.sh" "$tmp" "$top_builddir/stackshim" \
 	>"$tmp/out" 2>&1
 status=$?
 if [ $status -ne 0 ]; then
-	fail "the namespace's run" "exit 0" "exit $status: $(tail -n 5 "$tmp/out")"
+	fail "the namespace's run" "expected: exit 0" \
+		"got:      exit $status: $(tail -n 5 "$tmp/out")"
 	finish
 fi
 part()

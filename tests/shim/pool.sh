@@ -42,9 +42,9 @@ shimmed()
 expect_match()
 {
 	if [[ $3 =~ ^$2$ ]]; then
-		echo "ok: $1"
+		pass "$1"
 	else
-		fail "$1" "a match for /$2/" "$3"
+		fail "$1" "expected: a match for /$2/" "got:      $3"
 	fi
 }
 

@@ -93,10 +93,12 @@ expect "one answer per call, bare" "${#calls[@]}" "${#bare[@]}"
 n=0
 for i in "${!calls[@]}"; do
 	if [ "${bare[$i]-}" != "${shim[$i]-}" ]; then
-		fail "${calls[$i]}: as bare" "${bare[$i]-}" "${shim[$i]-}"
+		fail "${calls[$i]}: as bare" "expected: ${bare[$i]-}" \
+			"got:      ${shim[$i]-}"
 	elif [ "${bare[$i]-}" != "${general[$i]-}" ]; then
-		fail "${calls[$i]}: as bare, general path" "${bare[$i]-}" \
-			"${general[$i]-}"
+		fail "${calls[$i]}: as bare, general path" \
+			"expected: ${bare[$i]-}" \
+			"got:      ${general[$i]-}"
 	else
 		n=$((n + 1))
 	fi

@@ -180,22 +180,10 @@ cases()
 }
 
 # --- the selection table through getaddrinfo ---------------------------------
-# SPEC §1's cells: stack, local, then the outcome for an ipv4, an ipv6 and a
-# both host; "prefer" stands for the preferred family's outcome.
-cells=(
-	"ipv4 none ipv4 fail-host ipv4"
-	"ipv4 ipv4 ipv4 fail-host ipv4"
-	"ipv4 ipv6 fail-local fail-local fail-local"
-	"ipv4 both ipv4 fail-host ipv4"
-	"dual none ipv4 ipv6 prefer"
-	"dual ipv4 ipv4 fail-host ipv4"
-	"dual ipv6 map ipv6 ipv6"
-	"dual both ipv4 ipv6 prefer"
-	"ipv6 none map ipv6 ipv6"
-	"ipv6 ipv4 fail-local fail-local fail-local"
-	"ipv6 ipv6 map ipv6 ipv6"
-	"ipv6 both map ipv6 ipv6"
-)
+# SPEC §1's cells (tests/table.txt): stack, local, then the outcome for an
+# ipv4, an ipv6 and a both host; "prefer" stands for the preferred family's
+# outcome, "map" for fail-host when mapped = no.
+mapfile -t cells < <(grep -v -e '^#' -e '^$' "$top_srcdir/tests/table.txt")
 # Each local class as a local-address: none, literals, a name with both.
 declare -A local_of=([none]="" [ipv4]=192.0.2.254 [ipv6]=2001:db8::fe
 	[both]=both.stackshim.test)

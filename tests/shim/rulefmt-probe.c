@@ -33,6 +33,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static int (*real_vsnprintf)(char *, size_t, const char *, va_list);
 static volatile sig_atomic_t in_handler, printf_in_handler;
 
@@ -147,7 +149,7 @@ static void run(const char *arg)
 		return;
 	}
 	raise(SIGUSR1);
-	printf("%s %s\n", arg, job_errno ? strerrorname_np(job_errno) : "ok");
+	printf("%s %s\n", arg, job_errno ? errno_name(job_errno) : "ok");
 }
 
 int main(int argc, char **argv)

@@ -101,8 +101,9 @@ run()
 	while read -r _ _ state _ 2>/dev/null <"/proc/$pid/stat" &&
 		[ "$state" != Z ]; do
 		if [ "$ticks" -ge $((RUN_LIMIT * 10)) ]; then
-			fail "$name: the probe ends" "within $RUN_LIMIT s" \
-				"still running: a deadlock (stacks below)"
+			fail "$name: the probe ends" \
+				"expected: within $RUN_LIMIT s" \
+				"got:      still running: a deadlock (stacks below)"
 			[ -z "$gdb" ] || env -u LD_PRELOAD "$gdb" -batch -p "$pid" \
 				-ex 'thread apply all bt' 2>&1 | grep -E '^(#|Thread)'
 			kill -KILL "$pid"
@@ -126,9 +127,9 @@ positive()
 	local got
 	got=$(val "$2" "$3")
 	if [ "${got:-0}" -gt 0 ]; then
-		echo "ok: $1 ($3=$got)"
+		pass "$1 ($3=$got)"
 	else
-		fail "$1" "$3 > 0" "${got:-nothing}"
+		fail "$1" "expected: $3 > 0" "got:      ${got:-nothing}"
 	fi
 }
 
@@ -190,7 +191,8 @@ for i in $(seq 40); do
 	expect "logopen$i: every log line whole" 0 "$bad"
 	bad=$(grep -c 'time=.*time=' "$log")
 	expect "logopen$i: no line merged with another" 0 "$bad"
-	[ -s "$log" ] || fail "logopen$i: the log has lines" "lines" "none"
+	[ -s "$log" ] || fail "logopen$i: the log has lines" "expected: lines" \
+		"got:      none"
 done
 
 # 4. _Fork() while the library's lock is busy.

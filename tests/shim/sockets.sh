@@ -59,9 +59,9 @@ printf 'stack = ipv5\n' >"$tmp/broken.conf"
 expect_match()
 {
 	if [[ $3 =~ ^$2$ ]]; then
-		echo "ok: $1"
+		pass "$1"
 	else
-		fail "$1" "a match for /$2/" "$3"
+		fail "$1" "expected: a match for /$2/" "got:      $3"
 	fi
 }
 
@@ -274,7 +274,7 @@ if base=$(free_ports 4); then
 	reports tcp
 	expect "listener saw those source ports" "$want" "$rep"
 else
-	fail "free_ports 4" "four free ports" "none found"
+	fail "free_ports 4" "expected: four free ports" "got:      none found"
 fi
 
 # A datagram socket is bound before its first sendto; an IPv6
@@ -296,7 +296,7 @@ if base=$(free_ports 2); then
 		"dgram=AF_INET,127.0.0.1,$base,one dgram=AF_INET,127.0.0.1,$((base + 1)),two" \
 		"$rep"
 else
-	fail "free_ports 2" "two free ports" "none found"
+	fail "free_ports 2" "expected: two free ports" "got:      none found"
 fi
 
 # --- (h) errno parity, and close() ---------------------------------------------
@@ -307,10 +307,11 @@ for settings in "STACKSHIM_STACK=ipv6" "STACKSHIM_STACK=dual" \
 	# shellcheck disable=SC2086 # settings are words on purpose
 	shimmed $settings "$probe" parity >"$tmp/parity.shim"
 	if cmp -s "$tmp/parity.bare" "$tmp/parity.shim"; then
-		echo "ok: errno parity under $settings ($(wc -l <"$tmp/parity.bare") calls)"
+		pass "errno parity under $settings ($(wc -l <"$tmp/parity.bare") calls)"
 	else
-		fail "errno parity under $settings" "the bare run's lines (<)" \
-			"the shimmed run's lines (>)"
+		fail "errno parity under $settings" \
+			"expected: the bare run's lines (<)" \
+			"got:      the shimmed run's lines (>)"
 		diff "$tmp/parity.bare" "$tmp/parity.shim"
 	fi
 done

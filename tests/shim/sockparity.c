@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 enum call { CONNECT, BIND, SENDTO, SENDMSG, SOCKNAME, PEERNAME };
 enum fdkind { TCP, UDP, BADFD, NOTSOCK };
 enum addrkind { V4, V6, NUL, LOW, UNSPEC_ANY, UNSPEC_V4, FAM99, NOMSG };
@@ -151,7 +153,7 @@ static void name_call(const struct row *r, int fd, struct sockaddr *sa,
 	else
 		rc = getpeername(fd, sa, lenp);
 	if (rc < 0) {
-		printf("%s=%s\n", r->name, strerrorname_np(errno));
+		printf("%s=%s\n", r->name, errno_name(errno));
 		return;
 	}
 	printf("%s=0,len=%u", r->name, (unsigned)len);
@@ -192,7 +194,7 @@ static void run(const struct row *r)
 		close(fd);
 		return;
 	}
-	printf("%s=%s\n", r->name, rc < 0 ? strerrorname_np(errno) : "0");
+	printf("%s=%s\n", r->name, rc < 0 ? errno_name(errno) : "0");
 	close(fd);
 }
 

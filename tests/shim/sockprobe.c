@@ -32,17 +32,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *ename(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
+#include "probe.h"
 
 /* The result of a call: 0, or the name of its errno. */
 static const char *result(long rc)
 {
-	return rc < 0 ? ename(errno) : "0";
+	return rc < 0 ? errno_name(errno) : "0";
 }
 
 /* An int socket option read by the system call itself. */
@@ -125,7 +120,7 @@ static int cmd_listen(char **argv, int argc)
 	fd = socket(ss.ss_family, type, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
-		printf("listen=%s\n", ename(errno));
+		printf("listen=%s\n", errno_name(errno));
 		return 1;
 	}
 	len = sizeof(ss);
@@ -158,12 +153,12 @@ static void print_names(int fd)
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		printf(" sockname=%s", ename(errno));
+		printf(" sockname=%s", errno_name(errno));
 	else
 		printf(" sockname=%s", show(&ss, len));
 	len = sizeof(ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
-		printf(" peername=%s", ename(errno));
+		printf(" peername=%s", errno_name(errno));
 	else
 		printf(" peername=%s", show(&ss, len));
 }
@@ -180,7 +175,7 @@ static int cmd_client(char **argv, int argc)
 	make_addr(argv[0], argv[1], &ss, &len);
 	fd = socket(AF_INET, type, 0);
 	if (fd < 0) {
-		printf("socket=%s\n", ename(errno));
+		printf("socket=%s\n", errno_name(errno));
 		return 0;
 	}
 	printf("domain=%s", domain_name(fd));
@@ -196,7 +191,7 @@ static int cmd_client(char **argv, int argc)
 		p.events = POLLOUT;
 		rc = poll(&p, 1, 5000);
 		printf(" poll=%d so_error=%s", rc,
-		       ename(raw_sockopt(fd, SOL_SOCKET, SO_ERROR)));
+		       errno_name(raw_sockopt(fd, SOL_SOCKET, SO_ERROR)));
 	}
 	print_names(fd);
 	printf("\n");
@@ -236,7 +231,7 @@ static int cmd_multi(char **argv)
 	for (i = 0; i < n; i++) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
-			printf("%s%s", i ? " " : "", ename(errno));
+			printf("%s%s", i ? " " : "", errno_name(errno));
 			continue;
 		}
 		mlen = sizeof(me);
@@ -258,7 +253,7 @@ static int cmd_udp(char **argv)
 	printf("domain=%s", domain_name(fd));
 	rc = sendto(fd, argv[2], strlen(argv[2]), 0, (struct sockaddr *)&ss,
 		    len);
-	printf(" sendto=%s", rc < 0 ? ename(errno) : "sent");
+	printf(" sendto=%s", rc < 0 ? errno_name(errno) : "sent");
 	print_names(fd);
 	printf("\n");
 	return 0;
@@ -280,7 +275,7 @@ static int cmd_reuse(void)
 	if (bind(lfd, (struct sockaddr *)&any, sizeof(any)) < 0 ||
 	    listen(lfd, 4) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&ss, &len) < 0) {
-		printf("listen=%s\n", ename(errno));
+		printf("listen=%s\n", errno_name(errno));
 		return 0;
 	}
 	any.sin6_port = ((struct sockaddr_in6 *)&ss)->sin6_port;
@@ -294,7 +289,7 @@ static int cmd_reuse(void)
 	printf(" reused=%d", afd == tmp);
 	len = sizeof(ss);
 	if (getsockname(afd, (struct sockaddr *)&ss, &len) < 0)
-		printf(" sockname=%s\n", ename(errno));
+		printf(" sockname=%s\n", errno_name(errno));
 	else
 		printf(" sockname=%s\n", show(&ss, len));
 	return 0;

@@ -66,6 +66,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAX_THREADS 64
 #define MAX_MESSAGES 40
 /*
@@ -103,19 +105,6 @@ static void failf(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "stress-probe: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static const char *ename(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
 }
 
 static long now_ms(void)
@@ -204,7 +193,7 @@ static bool check_inet(const char *who, int (*call)(int, struct sockaddr *,
 
 	memset(&ss, 0xa5, sizeof(ss));
 	if (call(fd, (struct sockaddr *)&ss, &len) < 0) {
-		failf("%s: %s", who, ename(errno));
+		failf("%s: %s", who, errno_name(errno));
 		return false;
 	}
 	memcpy(&sin, &ss, sizeof(sin));
@@ -313,7 +302,7 @@ static void *acceptor(void *arg)
 			   : accept(listen_fd, (struct sockaddr *)&ss, &len);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				failf("accept: %s", ename(errno));
+				failf("accept: %s", errno_name(errno));
 			if (atomic_load(&stop_accepting))
 				break;
 			struct pollfd p = {.fd = listen_fd, .events = POLLIN};
@@ -387,7 +376,7 @@ static int churn(int fd, unsigned kind, int cloexec)
 		return fd;
 	}
 	if (d < 0) {
-		failf("churn %u: %s", kind, ename(errno));
+		failf("churn %u: %s", kind, errno_name(errno));
 		return fd;
 	}
 	close(fd);
@@ -410,7 +399,7 @@ static bool connect_once(unsigned churn_kind, int cloexec)
 	dst.sin_port = listen_port;
 	fd = socket(AF_INET, SOCK_STREAM | cloexec, 0);
 	if (fd < 0) {
-		failf("socket: %s", ename(errno));
+		failf("socket: %s", errno_name(errno));
 		return false;
 	}
 	if (!check_upgraded(fd))
@@ -418,7 +407,7 @@ static bool connect_once(unsigned churn_kind, int cloexec)
 	atomic_fetch_add(&n_upgraded, 1);
 	fd = churn(fd, churn_kind, cloexec);
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
-		failf("connect: %s", ename(errno));
+		failf("connect: %s", errno_name(errno));
 		goto out;
 	}
 	if (!check_upgraded(fd) ||
@@ -427,7 +416,7 @@ static bool connect_once(unsigned churn_kind, int cloexec)
 	    !check_raw_name(fd, mine))
 		goto out;
 	if (write(fd, &mine, sizeof(mine)) != sizeof(mine)) {
-		failf("write: %s", ename(errno));
+		failf("write: %s", errno_name(errno));
 		goto out;
 	}
 	if (!read_eof(fd)) {
@@ -862,7 +851,7 @@ static int wait_child(pid_t pid, const char *what)
 		if (r == pid)
 			return st;
 		if (r < 0 && errno != EINTR) {
-			failf("waitpid %d: %s", (int)pid, ename(errno));
+			failf("waitpid %d: %s", (int)pid, errno_name(errno));
 			return -1;
 		}
 		if (now_ms() > deadline)
@@ -987,7 +976,7 @@ static void *locker(void *p)
 	for (i = 0; i < CONNECT_MIN || !atomic_load(&stop_clients); i++) {
 		len = sizeof(ss);
 		if (getpeername(a->fd, (struct sockaddr *)&ss, &len) < 0) {
-			failf("getpeername [::1]: %s", ename(errno));
+			failf("getpeername [::1]: %s", errno_name(errno));
 			break;
 		}
 		memcpy(&sin, &ss, sizeof(sin));
@@ -1139,7 +1128,8 @@ static int run_child(char **argv)
 			return 1;
 		fd = socket(AF_INET6, SOCK_STREAM, 0);
 		if (fd < 0) {
-			failf("ipv6 stack: AF_INET6 socket: %s", ename(errno));
+			failf("ipv6 stack: AF_INET6 socket: %s",
+			      errno_name(errno));
 			return 1;
 		}
 		close(fd);
@@ -1147,7 +1137,7 @@ static int run_child(char **argv)
 		fd = socket(AF_INET6, SOCK_STREAM, 0);
 		if (fd >= 0 || errno != EAFNOSUPPORT) {
 			failf("ipv4 stack: AF_INET6 socket: %d %s", fd,
-			      ename(errno));
+			      errno_name(errno));
 			return 1;
 		}
 		fd = socket(AF_INET, SOCK_STREAM, 0);

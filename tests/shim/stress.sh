@@ -109,8 +109,9 @@ run()
 	while read -r _ _ state _ 2>/dev/null <"/proc/$pid/stat" &&
 		[ "$state" != Z ]; do
 		if [ "$ticks" -ge $((RUN_LIMIT * 10)) ]; then
-			fail "$name: the probe ends" "within $RUN_LIMIT s" \
-				"still running: a hang (stacks below)"
+			fail "$name: the probe ends" \
+				"expected: within $RUN_LIMIT s" \
+				"got:      still running: a hang (stacks below)"
 			if [ -n "$gdb" ]; then
 				env -u LD_PRELOAD "$gdb" -batch -p "$pid" \
 					-ex 'thread apply all bt' 2>&1
@@ -217,7 +218,9 @@ check_log()
 	for label in $(printf '%s\n' "${!case_line[@]}" | sort); do
 		n=$(val "$1" "$label")
 		if [ -z "$n" ]; then
-			fail "$1: the probe's count of $label" "a number" "none"
+			fail "$1: the probe's count of $label" \
+				"expected: a number" \
+				"got:      none"
 			continue
 		fi
 		expect_lines "$1" "$label" "$n" "call=${case_line[$label]}"
@@ -240,9 +243,11 @@ done
 for key in raw6 pairs dgram6 dgram4; do
 	n=$(val threads $key)
 	if [ "${n:-0}" -ge $((CHURNERS * 10)) ]; then
-		echo "ok: threads: $key made and checked ($n)"
+		pass "threads: $key made and checked ($n)"
 	else
-		fail "threads: $key made and checked" ">= $((CHURNERS * 10))" "${n:-none}"
+		fail "threads: $key made and checked" \
+			"expected: >= $((CHURNERS * 10))" \
+			"got:      ${n:-none}"
 	fi
 done
 expect_val "threads: failed checks" threads failures 0
@@ -271,9 +276,11 @@ expect "forks: accepted = the probe's connects + its children's" \
 	"$(val forks accepted)"
 n=$(val forks peer_asked)
 if [ "${n:-0}" -ge 40 ]; then
-	echo "ok: forks: lockers' getpeername() of [::1] asked the pool ($n)"
+	pass "forks: lockers' getpeername() of [::1] asked the pool ($n)"
 else
-	fail "forks: lockers' getpeername() of [::1] asked the pool" ">= 40" "${n:-none}"
+	fail "forks: lockers' getpeername() of [::1] asked the pool" \
+		"expected: >= 40" \
+		"got:      ${n:-none}"
 fi
 expect "forks: descriptors open after = before" "$(val forks fds_before)" \
 	"$(val forks fds_after)"

@@ -31,6 +31,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define SWEEP_PORT 27400	/* nothing listens: connects are refused */
 #define SWEEP_LISTEN 27401	/* a listener, for accept */
 #define SWEEP_RECV 27402	/* a datagram receiver, for recvfrom */
@@ -91,7 +93,7 @@ static void fill(int family, int sockfam, in_port_t port)
 static void result(const char *what, long rc, int err)
 {
 	printf("%s rc=%ld errno=%s\n", what, rc < 0 ? -1 : rc,
-	       rc < 0 ? strerrorname_np(err) : "-");
+	       rc < 0 ? errno_name(err) : "-");
 }
 
 /* One address-in call on a fresh socket. */
@@ -173,7 +175,7 @@ static void out_result(const char *what, long rc, int err, socklen_t in,
 	int past = 0;
 
 	printf("%s rc=%s errno=%s len=%u bytes=", what,
-	       rc < 0 ? "-1" : "ok", rc < 0 ? strerrorname_np(err) : "-",
+	       rc < 0 ? "-1" : "ok", rc < 0 ? errno_name(err) : "-",
 	       out);
 	for (i = 0; i < n && i < SWEEP_BUF; i++)
 		printf("%02x", maskport && (i == 2 || i == 3) ? 0 : buf[i]);

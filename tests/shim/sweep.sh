@@ -53,21 +53,27 @@ case ${SANITIZERS:-} in *address*) in="in short" ;; esac
 
 for dir in "$in" out; do
 	# shellcheck disable=SC2086 # "in short" is two words
-	sweep $dir >"$tmp/bare-$dir" || fail "bare $dir sweep ran" 0 $?
+	sweep $dir >"$tmp/bare-$dir" || fail "bare $dir sweep ran" \
+		"expected: 0" \
+		"got:      $?"
 	lines=$(wc -l <"$tmp/bare-$dir")
-	[ "$lines" -gt 10000 ] || fail "bare $dir sweep: lines" ">10000" "$lines"
+	[ "$lines" -gt 10000 ] || fail "bare $dir sweep: lines" \
+		"expected: >10000" \
+		"got:      $lines"
 	for stack in dual ipv6; do
 		for conf in empty rule; do
 			what="$stack, $conf config, $dir"
 			# shellcheck disable=SC2086
 			sweep $dir --stack "$stack" -c "$tmp/$conf.conf" \
 				>"$tmp/got" 2>"$tmp/err" ||
-				fail "$what: ran" 0 "$? $(head -3 "$tmp/err")"
+				fail "$what: ran" "expected: 0" \
+					"got:      $? $(head -3 "$tmp/err")"
 			if cmp -s "$tmp/bare-$dir" "$tmp/got"; then
-				echo "ok: $what: $lines cases as bare"
+				pass "$what: $lines cases as bare"
 			else
-				fail "$what: as bare" "no difference" \
-					"$(diff "$tmp/bare-$dir" "$tmp/got" |
+				fail "$what: as bare" \
+					"expected: no difference" \
+					"got:      $(diff "$tmp/bare-$dir" "$tmp/got" |
 						grep -c '^>') differences"
 				diff "$tmp/bare-$dir" "$tmp/got" | head -20
 			fi

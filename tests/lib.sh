@@ -1,0 +1,64 @@
+# shellcheck shell=sh
+# tests/lib.sh - how every shell test reports; sourced by tests/shim/lib.sh,
+# tests/cli/lib.sh and tests/integration/lib.sh (which add what is their
+# own: namespaces, probes, itest_init...), never run, never by a test itself.
+#
+# One convention for all of them, so that a log reads the same whichever
+# kind of test wrote it:
+#   pass WHAT                  "ok: WHAT"
+#   fail WHAT [DETAIL...]      "FAIL: WHAT", then each line of each
+#                              non-empty DETAIL indented by four spaces
+#   expect WHAT EXPECTED GOT   pass when GOT is EXPECTED exactly, else fail
+#                              with "expected: EXPECTED" and "got: GOT"
+#   finish                     "P passed, F failed"; exit 1 when anything
+#                              failed, else 0
+# Everything goes to stdout, which the harness logs.  $failures and $passes
+# count the calls; a test may read them (and add to $failures) but a check
+# made in a subshell (a pipeline's loop, $(...)) is lost with it.  Safe
+# under set -u.
+
+failures=0
+passes=0
+
+# pass WHAT - one expectation held.
+pass()
+{
+	printf 'ok: %s\n' "$1"
+	passes=$((passes + 1))
+}
+
+# fail WHAT [DETAIL...] - one expectation failed; each DETAIL explains it
+# (empty ones, such as an output that was empty, are left out).
+fail()
+{
+	printf 'FAIL: %s\n' "$1"
+	shift
+	# No variable of its own (POSIX sh has no local), none of the
+	# caller's overwritten.
+	while [ "$#" -gt 0 ]; do
+		[ -n "$1" ] && printf '%s\n' "$1" | sed 's/^/    /'
+		shift
+	done
+	failures=$((failures + 1))
+}
+
+# expect WHAT EXPECTED GOT - GOT is EXPECTED exactly.
+expect()
+{
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected: $2" "got:      $3"
+	fi
+}
+
+# finish - say how many expectations held and failed; exit 1 when any
+# failed, else 0.
+finish()
+{
+	echo "$passes passed, $failures failed"
+	if [ "$failures" -ne 0 ]; then
+		exit 1
+	fi
+	exit 0
+}
