@@ -154,6 +154,12 @@ static void fast_route_compute(const struct policy *policy)
 	}
 }
 
+/* Set flags's bit of shim_fast.pass. */
+static void fast_pass_set(unsigned flags)
+{
+	shim_fast.pass[flags / 64] |= UINT64_C(1) << flags % 64;
+}
+
 /*
  * Which columns of shim_fast.route pass every address: those of inet
  * sockets the memory knows (neither raw nor upgraded: their cells are
@@ -164,27 +170,35 @@ static void fast_route_compute(const struct policy *policy)
  */
 static void fast_pass_compute(void)
 {
+	/* The flags that can tell two known inet sockets' answers apart: the
+	 * route's columns, and the socket's type.  (NOBIND cannot.) */
+	const unsigned apart = SHIM_FAST_FLAGS | FDSTATE_STREAM | FDSTATE_DGRAM;
 	unsigned flags, host;
 	bool pass;
 	int family;
 
 	if (shim_fast.prefix_bytes || shim_fast.v6_auto)
 		return;
-	for (flags = 0; flags < SHIM_FAST_STATES; flags++) {
-		pass = (flags & FDSTATE_KNOWN) && !(flags & FDSTATE_FOREIGN) &&
-		       !sockaddr_raw(flags);
+	/* Every subset of apart, as the next one up (Knuth's trick). */
+	flags = 0;
+	do {
+		pass = !sockaddr_raw(flags | FDSTATE_KNOWN);
 		for (host = 0; pass && host < SHIM_FAST_HOSTS; host++) {
 			family = host == SHIM_FAST_IPV4 ||
 					 host == SHIM_FAST_LOOP4
 				 ? AF_INET
 				 : AF_INET6;
-			pass = sockaddr_unpoliced(flags, family, false, 0) ||
+			pass = sockaddr_unpoliced(flags | FDSTATE_KNOWN, family,
+						  false, 0) ||
 			       shim_fast.route[host][flags & SHIM_FAST_FLAGS] ==
 				       SHIM_FAST_PASS;
 		}
-		if (pass)
-			shim_fast.pass[flags / 64] |= UINT64_C(1) << flags % 64;
-	}
+		if (pass) {
+			fast_pass_set(flags | FDSTATE_KNOWN);
+			fast_pass_set(flags | FDSTATE_KNOWN | FDSTATE_NOBIND);
+		}
+		flags = (flags - apart) & apart;
+	} while (flags);
 }
 
 /* shim_fast_compute - see fast.h. */
