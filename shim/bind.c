@@ -17,6 +17,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 
 /* A checked bind: the address to forward, and what it makes of the fd. */
@@ -138,7 +139,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 	b->sa = sa;
 	b->len = len;
 	b->flags = 0;
-	flags = sockaddr_policed(policy, fd, sa, len);
+	flags = route_policed(policy, fd, sa, len);
 	if (!flags)
 		return 0;
 	family = sa->sa_family;

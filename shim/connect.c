@@ -2,7 +2,7 @@
  * connect.c - the connect() hook.
  *
  * SPEC §2, connect row: the destination is decided by the selection table
- * (sockaddr_route()): ipv4 and ipv6 outcomes pass, an upgraded socket's
+ * (route_decide()): ipv4 and ipv6 outcomes pass, an upgraded socket's
  * sockaddr_in going to the kernel as its ::ffff:a.b.c.d form; map rewrites
  * the IPv4 target to its translated address; fail-host is ENETUNREACH and
  * fail-local EADDRNOTAVAIL.  A socket the program has not bound is first
@@ -19,6 +19,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 #include "fast.h"
 
@@ -41,7 +42,7 @@ static int __attribute__((noinline)) shim_connect(int fd, unsigned flags,
 						  socklen_t len)
 {
 	struct sockaddr_storage copy;
-	struct sockaddr_route route;
+	struct route route;
 	unsigned act;
 	int err;
 
@@ -53,10 +54,10 @@ static int __attribute__((noinline)) shim_connect(int fd, unsigned flags,
 	}
 	/* Judged and forwarded: the same bytes. */
 	sa = sockaddr_take(sa, len, &copy);
-	act = sockaddr_route_class(fd, flags, sa, len, false, 0);
-	if (!sockaddr_route_fast(act, sa, len, &route)) {
-		err = sockaddr_route(shim_policy(), fd, sa, len,
-				     SOCKADDR_CONNECT, 0, &route);
+	act = fast_route_class(fd, flags, sa, len, false, 0);
+	if (!fast_route(act, sa, len, &route)) {
+		err = route_decide(shim_policy(), fd, sa, len, ROUTE_CONNECT, 0,
+				   &route);
 		if (err) {
 			errno = err;
 			return -1;

@@ -20,6 +20,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 #include "fast.h"
 
@@ -54,7 +55,7 @@ static unsigned fast_socket_pass(const struct policy *policy)
 }
 
 /*
- * The action of one cell: what sockaddr_route() would do, with no rule
+ * The action of one cell: what route_decide() would do, with no rule
  * and no local-address, to a destination of class host (given as an
  * AF_INET6 ::ffff:a.b.c.d when v6) on a socket with the fdstate flags
  * that the table tells apart.  translate says whether the map outcome can
@@ -76,7 +77,7 @@ static unsigned char fast_route_cell(const struct policy *policy,
 		if (o == OUTCOME_IPV4 || o == OUTCOME_IPV6)
 			return SHIM_FAST_PASS;
 		/* Through ::ffff:0:0/96, an AF_INET6 socket's ::ffff:a.b.c.d
-		 * is mapped to itself (sockaddr_route_map()). */
+		 * is mapped to itself (route_map()). */
 		return o == OUTCOME_MAP && v6 && (flags & FDSTATE_INET6) &&
 				       mapped_self
 			       ? SHIM_FAST_PASS
@@ -164,7 +165,7 @@ static void fast_pass_set(unsigned flags)
  * Which columns of shim_fast.route pass every address: those of inet
  * sockets the memory knows (neither raw nor upgraded: their cells are
  * never SHIM_FAST_PASS) whose every row is, but the rows of a family the
- * kernel refuses on such a socket (sockaddr_route_class() passes those
+ * kernel refuses on such a socket (fast_route_class() passes those
  * before it looks), while no prefix classes an IPv6 address apart from
  * its row (prefix_bytes 0, not auto).
  */
@@ -182,14 +183,14 @@ static void fast_pass_compute(void)
 	/* Every subset of apart, as the next one up (Knuth's trick). */
 	flags = 0;
 	do {
-		pass = !sockaddr_raw(flags | FDSTATE_KNOWN);
+		pass = !route_raw(flags | FDSTATE_KNOWN);
 		for (host = 0; pass && host < SHIM_FAST_HOSTS; host++) {
 			family = host == SHIM_FAST_IPV4 ||
 					 host == SHIM_FAST_LOOP4
 				 ? AF_INET
 				 : AF_INET6;
-			pass = sockaddr_unpoliced(flags | FDSTATE_KNOWN, family,
-						  false, 0) ||
+			pass = route_unpoliced(flags | FDSTATE_KNOWN, family,
+					       false, 0) ||
 			       shim_fast.route[host][flags & SHIM_FAST_FLAGS] ==
 				       SHIM_FAST_PASS;
 		}

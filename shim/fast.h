@@ -17,6 +17,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 
 #pragma GCC visibility push(hidden)
@@ -125,7 +126,7 @@ static inline void fdstate_set_fast(int fd, unsigned flags)
  * does to a destination of a table class (row: enum shim_fast_host) on a
  * socket with fdstate flags: the flags that matter are whether it is
  * upgraded and what the program bound it to, its local class.  The
- * answer is SHIM_FAST_GENERAL when the general path (sockaddr_route())
+ * answer is SHIM_FAST_GENERAL when the general path (route_decide())
  * must decide, SHIM_FAST_PASS when the program's address goes to the
  * kernel as it is, SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED when an
  * upgraded socket's IPv4 destination goes as ::ffff:a.b.c.d or inside the
@@ -234,34 +235,34 @@ static inline bool shim_fast_passes(unsigned flags)
 }
 
 /*
- * sockaddr_route_class - what shim_fast says of a connect() (send false)
+ * fast_route_class - what shim_fast says of a connect() (send false)
  * or a send (send set, with msgflags) on fd, whose fdstate flags
  * fdstate_learn_fast() gave, to sa of len bytes: an enum
- * shim_fast_action.  Whatever sockaddr_route() would forward unchanged
+ * shim_fast_action.  Whatever route_decide() would forward unchanged
  * without deciding anything (not an inet socket, a stream send without
  * MSG_FASTOPEN, an address the kernel refuses) is SHIM_FAST_PASS too.
  * errno is kept.
  */
 static inline __attribute__((always_inline)) unsigned
-sockaddr_route_class(int fd, unsigned flags, const struct sockaddr *sa,
-		     socklen_t len, bool send, int msgflags)
+fast_route_class(int fd, unsigned flags, const struct sockaddr *sa,
+		 socklen_t len, bool send, int msgflags)
 {
 	const struct sockaddr_in6 *sin6 = (const void *)sa;
 	const struct sockaddr_in *sin = (const void *)sa;
 	const uint8_t *v4;
 	unsigned host, act;
 
-	switch (sockaddr_guard(shim_fast.policy, fd, &flags, sa, len, send,
-			       msgflags)) {
-	case SOCKADDR_KERNEL:
+	switch (route_guard(shim_fast.policy, fd, &flags, sa, len, send,
+			    msgflags)) {
+	case ROUTE_KERNEL:
 		/* A send's AF_UNSPEC address may be one the socket takes
-		 * as its own family: sockaddr_route() says which. */
+		 * as its own family: route_decide() says which. */
 		return send && sockaddr_ptr_ok(sa) &&
 				       len >= sizeof(sa_family_t) &&
 				       sa->sa_family == AF_UNSPEC
 			       ? SHIM_FAST_GENERAL
 			       : SHIM_FAST_PASS;
-	case SOCKADDR_DECIDE:
+	case ROUTE_DECIDE:
 		break;
 	default:
 		return SHIM_FAST_GENERAL;
@@ -294,12 +295,12 @@ sockaddr_route_class(int fd, unsigned flags, const struct sockaddr *sa,
 }
 
 /*
- * sockaddr_route_v6 - for a call that sockaddr_route_class() put in class
+ * fast_route_v6 - for a call that fast_route_class() put in class
  * SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED, the AF_INET6 address to
  * forward instead of the AF_INET one sa, written into out.
  */
-static inline void sockaddr_route_v6(unsigned act, const struct sockaddr *sa,
-				     struct sockaddr_in6 *out)
+static inline void fast_route_v6(unsigned act, const struct sockaddr *sa,
+				 struct sockaddr_in6 *out)
 {
 	const struct sockaddr_in *sin = (const void *)sa;
 
@@ -313,13 +314,12 @@ static inline void sockaddr_route_v6(unsigned act, const struct sockaddr *sa,
 }
 
 /*
- * sockaddr_route_fast - route for a call that sockaddr_route_class() put
+ * fast_route - route for a call that fast_route_class() put
  * in class act: true with route->sa and route->len (the only fields set)
- * to forward, false when sockaddr_route() must decide.
+ * to forward, false when route_decide() must decide.
  */
-static inline bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
-				       socklen_t len,
-				       struct sockaddr_route *route)
+static inline bool fast_route(unsigned act, const struct sockaddr *sa,
+			      socklen_t len, struct route *route)
 {
 	route->sa = sa;
 	route->len = len;
@@ -327,7 +327,7 @@ static inline bool sockaddr_route_fast(unsigned act, const struct sockaddr *sa,
 		return true;
 	if (act != SHIM_FAST_MAPPED && act != SHIM_FAST_TRANSLATED)
 		return false;
-	sockaddr_route_v6(act, sa, (struct sockaddr_in6 *)&route->buf);
+	fast_route_v6(act, sa, (struct sockaddr_in6 *)&route->buf);
 	route->sa = (const struct sockaddr *)&route->buf;
 	route->len = sizeof(struct sockaddr_in6);
 	return true;

@@ -5,7 +5,7 @@
  * program as the kernel copies.  What a hook checks before and puts right
  * after is in handback.h.  A native IPv6 address is shown as its
  * peer-pool address (shim/pool.c), and that address, named back at
- * connect() or a send, leads to it again (shim/sockaddr.c).
+ * connect() or a send, leads to it again (shim/route.c).
  */
 #include "config.h"
 

@@ -3,9 +3,9 @@
  * connect() and the sends judge: IPv6 routing headers, IPv4 source routes
  * and headers the program writes on a raw socket.  A preload library
  * cannot follow a packet past its first hop, so these are not judged hop
- * by hop: sockaddr_indirect_refused() says whether the policy refuses
+ * by hop: route_indirect_refused() says whether the policy refuses
  * them as a whole, and the hooks that meet them (shim/sockopt.c for the
- * options, shim/send.c for control messages, sockaddr_route() for raw
+ * options, shim/send.c for control messages, route_decide() for raw
  * sockets) refuse them with EACCES and log the option as the reason.
  */
 #include "config.h"
@@ -21,16 +21,17 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 
 /*
- * The cells sockaddr_indirect_refused() asks: each host class with the
+ * The cells route_indirect_refused() asks: each host class with the
  * local classes a socket can reach it from (none, its own family, both);
  * a socket bound to the other family cannot reach it anyway.
  */
 static const struct {
 	unsigned host, local;
-} sockaddr_indirect_cells[] = {
+} route_indirect_cells[] = {
 	{FAM_IPV4, FAM_NONE},
 	{FAM_IPV4, FAM_IPV4},
 	{FAM_IPV4, FAM_IPV4 | FAM_LOOP4},
@@ -44,8 +45,8 @@ static const struct {
 	{FAM_IPV6, FAM_BOTH},
 };
 
-/* sockaddr_indirect_refused - see sockaddr.h. */
-bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts)
+/* route_indirect_refused - see route.h. */
+bool route_indirect_refused(const struct policy *policy, unsigned hosts)
 {
 	enum policy_outcome o;
 	size_t i;
@@ -54,24 +55,24 @@ bool sockaddr_indirect_refused(const struct policy *policy, unsigned hosts)
 		return true;
 	if (policy_rule_count(policy))
 		return true;
-	for (i = 0; i < sizeof(sockaddr_indirect_cells) /
-				sizeof(sockaddr_indirect_cells[0]);
+	for (i = 0; i < sizeof(route_indirect_cells) /
+				sizeof(route_indirect_cells[0]);
 	     i++) {
-		if (!(sockaddr_indirect_cells[i].host & hosts))
+		if (!(route_indirect_cells[i].host & hosts))
 			continue;
 		o = policy_decide_rule(policy, RULE_NONE,
-				       sockaddr_indirect_cells[i].host,
-				       sockaddr_indirect_cells[i].local);
+				       route_indirect_cells[i].host,
+				       route_indirect_cells[i].local);
 		if (o != OUTCOME_IPV4 && o != OUTCOME_IPV6)
 			return true;
 	}
 	return false;
 }
 
-/* sockaddr_indirect_refuse - see sockaddr.h. */
-bool sockaddr_indirect_refuse(const struct policy *policy, const char *call,
-			      int family, const struct sockaddr *dest,
-			      socklen_t destlen, const char *reason)
+/* route_indirect_refuse - see route.h. */
+bool route_indirect_refuse(const struct policy *policy, const char *call,
+			   int family, const struct sockaddr *dest,
+			   socklen_t destlen, const char *reason)
 {
 	struct shim_log_event ev = {
 		.call = call,
@@ -88,8 +89,8 @@ bool sockaddr_indirect_refuse(const struct policy *policy, const char *call,
 	return !policy || policy_enforce(policy);
 }
 
-/* sockaddr_ipopts_route - see sockaddr.h. */
-bool sockaddr_ipopts_route(const unsigned char *opt, size_t len)
+/* route_ipopts - see route.h. */
+bool route_ipopts(const unsigned char *opt, size_t len)
 {
 	size_t i = 0, l;
 
@@ -114,8 +115,8 @@ bool sockaddr_ipopts_route(const unsigned char *opt, size_t len)
 	return false;
 }
 
-/* sockaddr_raw_hdrincl - see sockaddr.h. */
-bool sockaddr_raw_hdrincl(int fd, unsigned flags)
+/* route_raw_hdrincl - see route.h. */
+bool route_raw_hdrincl(int fd, unsigned flags)
 {
 	int value = 0, saved_errno = errno;
 	socklen_t len = sizeof(value);

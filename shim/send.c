@@ -2,7 +2,7 @@
  * send.c - the sendto(), sendmsg() and sendmmsg() hooks.
  *
  * SPEC §2, sendto and sendmsg rows: a send that names a destination is
- * routed as a connect() to it is (sockaddr_route()), and an unbound
+ * routed as a connect() to it is (route_decide()), and an unbound
  * datagram socket is first bound to the policy's local-address, when there
  * is one.  A send without a destination (NULL, or a zero msg_name) passes
  * untouched, as does one on a stream socket, whose address the kernel
@@ -21,6 +21,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 #include "fast.h"
 
@@ -53,19 +54,19 @@ static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
  * Route a send of call on fd to sa (len bytes).  Returns 0 with route
  * filled, or a positive errno.
  */
-static int shim_send_route(enum sockaddr_call call, int fd,
+static int shim_send_route(enum route_call call, int fd,
 			   const struct sockaddr *sa, socklen_t len, int flags,
-			   struct sockaddr_route *route)
+			   struct route *route)
 {
 	unsigned fdflags = fdstate_learn_fast(fd);
-	unsigned act = shim_fast_passes(fdflags)
-			       ? SHIM_FAST_PASS
-			       : sockaddr_route_class(fd, fdflags, sa, len, true,
-						      flags);
+	unsigned act =
+		shim_fast_passes(fdflags)
+			? SHIM_FAST_PASS
+			: fast_route_class(fd, fdflags, sa, len, true, flags);
 
-	if (sockaddr_route_fast(act, sa, len, route))
+	if (fast_route(act, sa, len, route))
 		return 0;
-	return sockaddr_route(shim_policy(), fd, sa, len, call, flags, route);
+	return route_decide(shim_policy(), fd, sa, len, call, flags, route);
 }
 
 /*
@@ -79,13 +80,13 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 						     socklen_t len)
 {
 	struct sockaddr_storage copy;
-	struct sockaddr_route route;
+	struct route route;
 	int err;
 
 	shim_init_ensure();
 	/* Judged and sent to: the same bytes. */
 	sa = sockaddr_take(sa, len, &copy);
-	err = shim_send_route(SOCKADDR_SENDTO, fd, sa, len, flags, &route);
+	err = shim_send_route(ROUTE_SENDTO, fd, sa, len, flags, &route);
 	if (err) {
 		errno = err;
 		return -1;
@@ -96,7 +97,7 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 /*
  * The control messages of a send on a policed socket are judged, under a
  * policy that refuses routing headers and source routes
- * (sockaddr_indirect_refused()), in a copy of at most this many bytes,
+ * (route_indirect_refused()), in a copy of at most this many bytes,
  * and the kernel is handed the copy.
  */
 #define SHIM_SEND_CTL 2048
@@ -123,7 +124,7 @@ static const char *shim_send_cmsg_indirect(const struct cmsghdr *cmsg,
 						     : "IPV6_2292RTHDR";
 	*hosts = FAM_IPV4;
 	if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RETOPTS &&
-	    sockaddr_ipopts_route(CMSG_DATA(cmsg), len))
+	    route_ipopts(CMSG_DATA(cmsg), len))
 		return "IP_RETOPTS";
 	return NULL;
 }
@@ -136,8 +137,8 @@ static const char *shim_send_cmsg_indirect(const struct cmsghdr *cmsg,
  * judged), EACCES, ENOBUFS for control messages longer than ctl can ever
  * hold, or ENOSPC when they do not fit in what is left of it.
  */
-static int shim_send_control(enum sockaddr_call call, int fd,
-			     struct msghdr *copy, struct shim_send_ctl *ctl)
+static int shim_send_control(enum route_call call, int fd, struct msghdr *copy,
+			     struct shim_send_ctl *ctl)
 {
 	const struct policy *policy = shim_policy();
 	struct cmsghdr *cmsg;
@@ -151,7 +152,7 @@ static int shim_send_control(enum sockaddr_call call, int fd,
 	flags = fdstate_learn_fast(fd);
 	if (!flags)
 		flags = fdstate_confirm(fd);
-	if (!flags || !sockaddr_indirect_refused(policy, FAM_BOTH))
+	if (!flags || !route_indirect_refused(policy, FAM_BOTH))
 		return 0;
 	if (copy->msg_controllen > sizeof(ctl->buf))
 		return ENOBUFS;
@@ -171,10 +172,10 @@ static int shim_send_control(enum sockaddr_call call, int fd,
 		reason = shim_send_cmsg_indirect(cmsg,
 						 cmsg->cmsg_len - CMSG_LEN(0),
 						 &hosts);
-		if (reason && sockaddr_indirect_refused(policy, hosts) &&
-		    sockaddr_indirect_refuse(
+		if (reason && route_indirect_refused(policy, hosts) &&
+		    route_indirect_refuse(
 			    policy,
-			    call == SOCKADDR_SENDMSG ? "sendmsg" : "sendmmsg",
+			    call == ROUTE_SENDMSG ? "sendmsg" : "sendmmsg",
 			    (flags & FDSTATE_INET6) &&
 					    !(flags & FDSTATE_UPGRADED)
 				    ? AF_INET6
@@ -193,13 +194,12 @@ static int shim_send_control(enum sockaddr_call call, int fd,
  * judged control messages again.  Returns 0 or a positive errno (ENOSPC:
  * ctl is full, the message is for the next run).
  */
-static int shim_sendmsg_take(enum sockaddr_call call, int fd,
+static int shim_sendmsg_take(enum route_call call, int fd,
 			     const struct msghdr *msg, int flags,
-			     struct msghdr *copy,
-			     struct sockaddr_storage *name,
+			     struct msghdr *copy, struct sockaddr_storage *name,
 			     struct shim_send_ctl *ctl)
 {
-	struct sockaddr_route route;
+	struct route route;
 	int err;
 
 	*copy = *msg;
@@ -233,8 +233,8 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!sockaddr_ptr_ok(msg))
 		return shim_sendmsg_forward(fd, msg, flags);
 	ctl.used = 0;
-	err = shim_sendmsg_take(SOCKADDR_SENDMSG, fd, msg, flags, &copy,
-				&name, &ctl);
+	err = shim_sendmsg_take(ROUTE_SENDMSG, fd, msg, flags, &copy, &name,
+				&ctl);
 	if (err) {
 		errno = err;
 		return -1;
@@ -274,11 +274,10 @@ static void shim_sendmmsg_take(int fd, struct mmsghdr *vec, unsigned vlen,
 	for (run->count = 0;
 	     run->count < vlen && run->count < SHIM_SEND_COPY_MSGS;
 	     run->count++) {
-		run->err = shim_sendmsg_take(SOCKADDR_SENDMMSG, fd,
-					     &vec[run->count].msg_hdr, flags,
-					     &run->hdrs[run->count].msg_hdr,
-					     &run->names[run->count],
-					     &run->ctl);
+		run->err = shim_sendmsg_take(
+			ROUTE_SENDMMSG, fd, &vec[run->count].msg_hdr, flags,
+			&run->hdrs[run->count].msg_hdr, &run->names[run->count],
+			&run->ctl);
 		/* Control messages that fill the run start the next one. */
 		if (run->err == ENOSPC && run->count) {
 			run->err = 0;

@@ -42,6 +42,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "route.h"
 #include "sockaddr.h"
 #include "handback.h"
 
@@ -259,7 +260,7 @@ static bool shim_opt_set(const unsigned char *val, socklen_t len)
 /* Whether IP_OPTIONS hold a source route. */
 static bool shim_opt_srcroute(const unsigned char *val, socklen_t len)
 {
-	return sockaddr_ipopts_route(val, len);
+	return route_ipopts(val, len);
 }
 
 /* Whether a flag is turned on: an int, or a byte, as ip_setsockopt()
@@ -277,7 +278,7 @@ static bool shim_opt_on(const unsigned char *val, socklen_t len)
 
 /*
  * The options that let a packet name destinations of its own beside the
- * one connect() and the sends judge (sockaddr_indirect_refused()): set,
+ * one connect() and the sends judge (route_indirect_refused()): set,
  * they are refused with EACCES under a policy that refuses or changes
  * any destination of hosts, and the call is logged with reason.
  */
@@ -335,12 +336,12 @@ static int shim_setsockopt_indirect(int fd, unsigned flags,
 	} else {
 		set = true;
 	}
-	if (set && sockaddr_indirect_refused(shim_policy(), row->hosts) &&
-	    sockaddr_indirect_refuse(shim_policy(), "setsockopt",
-				     flags & FDSTATE_UPGRADED ? AF_INET
-				     : flags & FDSTATE_INET6  ? AF_INET6
-							      : AF_INET,
-				     NULL, 0, row->reason)) {
+	if (set && route_indirect_refused(shim_policy(), row->hosts) &&
+	    route_indirect_refuse(shim_policy(), "setsockopt",
+				  flags & FDSTATE_UPGRADED ? AF_INET
+				  : flags & FDSTATE_INET6  ? AF_INET6
+							   : AF_INET,
+				  NULL, 0, row->reason)) {
 		errno = EACCES;
 		return -1;
 	}
@@ -365,7 +366,7 @@ static int shim_setsockopt(int fd, int level, int name, const void *val,
 		return -1;
 	if (row && !flags)
 		flags = fdstate_confirm(fd);
-	if (row && flags && (!row->raw_only || sockaddr_raw(flags)))
+	if (row && flags && (!row->raw_only || route_raw(flags)))
 		return shim_setsockopt_indirect(fd, flags, row, val, len);
 	return shim_setsockopt_forward(fd, level, name, val, len);
 }
