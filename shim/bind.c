@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "outcome.h"
 #include "policy.h"
 #include "shim.h"
 #include "route.h"
@@ -114,7 +115,8 @@ static void shim_bind_log(const struct policy *policy, unsigned flags,
 		.outcome = OUTCOME_FAIL_LOCAL,
 		.local_only = true,
 		.local_fam = local,
-		.error = "EADDRNOTAVAIL",
+		.error = strerrorname_np(
+			outcome_meanings[OUTCOME_FAIL_LOCAL].err),
 	};
 
 	shim_log(policy, &ev);
@@ -168,7 +170,7 @@ static int shim_bind_check(const struct policy *policy, int fd,
 		shim_bind_log(policy, flags, sa, len, local);
 		/* Audit mode: told, not done. */
 		if (policy_enforce(policy))
-			return EADDRNOTAVAIL;
+			return outcome_meanings[OUTCOME_FAIL_LOCAL].err;
 	}
 	b->flags = fdstate_bound_flags(local);
 	if (flags & FDSTATE_UPGRADED) {

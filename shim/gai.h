@@ -251,8 +251,9 @@ unsigned char gai_lean_of(const struct policy *policy,
 			  unsigned want, bool probed_v6);
 
 /*
- * gai_fail - the EAI_* answer (errno set for EAI_SYSTEM) of a call that
- * req's outcome fails, logged as refused.
+ * gai_fail - the EAI_* answer of req, a call that outcome fails, as
+ * outcome_meanings says (shim/outcome.h): eai for a name, eai_literal for
+ * a literal or no node; errno set for EAI_SYSTEM.
  */
 int gai_fail(const struct gai_req *req, enum policy_outcome outcome);
 

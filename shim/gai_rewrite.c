@@ -25,67 +25,17 @@
 #include <sys/socket.h>
 
 #include "gai.h"
+#include "outcome.h"
 #include "policy.h"
 #include "resolve.h"
 #include "shim.h"
 #include "sockaddr.h"
-
-/* A row that applies whatever family the program asked. */
-#define GAI_ANY (-1)
 
 /* gai_default_hints - see gai.h. */
 const struct addrinfo gai_default_hints = {
 	.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
 	.ai_family = AF_UNSPEC,
 };
-
-/* How an entry is handed out (gai_convert()). */
-enum gai_how {
-	HOW_FAIL,		/* no entry: the call fails */
-	HOW_COPY,		/* as it is */
-	HOW_IPV4,		/* as AF_INET */
-	HOW_NATIVE,		/* as libc made it: IPv6 as it is, IPv4 too but
-				 * as AF_INET where the shim asked it mapped
-				 * or AF_INET6 sockets do not exist */
-	HOW_MAPPED,		/* AF_INET6 as it is, IPv4 as ::ffff:a.b.c.d */
-	HOW_TRANSLATED,		/* at the translated address */
-	HOW_POOLED,		/* at its peer-pool address */
-};
-
-/*
- * What each outcome hands the program, by the family it asked (SPEC §2):
- * the class of the answers kept and how each is written.  A row that
- * hands nothing out fails.  The last row catches everything else:
- * fail-host and fail-local.
- */
-static const struct gai_action {
-	enum policy_outcome outcome;
-	int family;
-	unsigned from;
-	enum gai_how how;
-} gai_actions[] = {
-	{OUTCOME_IPV4, AF_INET6, FAM_IPV4, HOW_MAPPED},
-	{OUTCOME_IPV4, AF_INET, FAM_IPV4, HOW_IPV4},
-	{OUTCOME_IPV4, GAI_ANY, FAM_IPV4, HOW_NATIVE},
-	{OUTCOME_IPV6, AF_INET, FAM_IPV6, HOW_POOLED},
-	{OUTCOME_IPV6, GAI_ANY, FAM_IPV6, HOW_COPY},
-	{OUTCOME_MAP, AF_INET, FAM_IPV4, HOW_IPV4},
-	{OUTCOME_MAP, GAI_ANY, FAM_IPV4, HOW_TRANSLATED},
-	{OUTCOME_COUNT, GAI_ANY, FAM_NONE, HOW_FAIL},
-};
-
-/* The row of gai_actions for outcome, asked for family. */
-static inline const struct gai_action *gai_row(enum policy_outcome outcome,
-					       int family)
-{
-	const struct gai_action *row = gai_actions;
-
-	while (row->outcome != OUTCOME_COUNT &&
-	       (row->outcome != outcome ||
-		(row->family != GAI_ANY && row->family != family)))
-		row++;
-	return row;
-}
 
 /* What a conversion makes of an entry. */
 enum gai_conv {
@@ -291,7 +241,7 @@ unsigned char gai_lean_of(const struct policy *policy,
 
 	if (kind == KIND_OTHER || want == FAM_NONE)
 		return LEAN_NO;
-	row = gai_row(outcome, family_of[want]);
+	row = outcome_gai(outcome, family_of[want]);
 	if ((outcome == OUTCOME_MAP && policy_translate_auto(policy)) ||
 	    policy_rule_count(policy) || !policy_enforce(policy) ||
 	    !(host & row->from) ||
@@ -485,19 +435,15 @@ err_list:
 	return EAI_MEMORY;
 }
 
-/*
- * SPEC §2: fail-local is EAI_SYSTEM, fail-host depends on the node, a
- * denied name is EAI_NONAME.
- */
+/* gai_fail - see gai.h. */
 int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
 {
-	if (outcome == OUTCOME_FAIL_LOCAL) {
-		errno = EADDRNOTAVAIL;
-		return EAI_SYSTEM;
-	}
-	if (outcome == OUTCOME_DENY)
-		return EAI_NONAME;
-	return req->literal || !req->node ? EAI_ADDRFAMILY : EAI_NONAME;
+	const struct outcome_meaning *m = &outcome_meanings[outcome];
+	int rc = req->literal || !req->node ? m->eai_literal : m->eai;
+
+	if (rc == EAI_SYSTEM)
+		errno = m->err;
+	return rc;
 }
 
 /* gai_build()'s list, or the failure of no list left (SPEC §2). */
@@ -582,9 +528,9 @@ static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		       struct addrinfo **res)
 {
 	static const struct gai_action rows[] = {
-		[AF_UNSPEC] = {OUTCOME_COUNT, AF_UNSPEC, FAM_BOTH, HOW_NATIVE},
-		[AF_INET] = {OUTCOME_COUNT, AF_INET, FAM_IPV4, HOW_IPV4},
-		[AF_INET6] = {OUTCOME_COUNT, AF_INET6, FAM_BOTH, HOW_MAPPED},
+		[AF_UNSPEC] = {FAM_BOTH, HOW_NATIVE},
+		[AF_INET] = {FAM_IPV4, HOW_IPV4},
+		[AF_INET6] = {FAM_BOTH, HOW_MAPPED},
 	};
 
 	return gai_finish(req, &rows[req->ask.ai_family], NULL, list, res);
@@ -640,9 +586,9 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 					 all ? FAM_BOTH : want, outcome);
 	}
 	req->outcome = (int)outcome;
-	row = gai_row(outcome, req->ask.ai_family);
+	row = outcome_gai(outcome, req->ask.ai_family);
 	if (other != OUTCOME_COUNT)
-		fallback = gai_row(other, req->ask.ai_family);
+		fallback = outcome_gai(other, req->ask.ai_family);
 	req->refused = true;
 	if (row->how == HOW_FAIL) {
 		real_freeaddrinfo(list);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outcome.h"
 #include "policy.h"
 #include "resolve.h"
 #include "shim.h"
@@ -32,55 +33,49 @@
 /* The largest buffer the shim grows for one answer, as libc's limits go. */
 #define HE_BUF_MAX (1024 * 1024)
 
-/* A row that applies whatever family the program asked. */
-#define HE_ANY (-1)
-
-enum he_verdict {
-	HE_REAL,	/* libc answers the family asked */
-	HE_TRANSLATED,	/* A records, as AAAA at their translated address */
-	HE_POOLED,	/* AAAA records, as A at their peer-pool address */
-	HE_FAIL_HOST,
-	HE_FAIL_LOCAL,
-	HE_FAIL_CLOSED,	/* no policy could be loaded */
-	HE_FAIL_MEMORY,	/* the answers could not be remembered (names.c) */
-};
-
-/*
- * What each outcome does with the family asked.  An IPv4 host asked for as
- * AF_INET6 on a dual stack is libc's answer: none, unless it is a mapped
- * literal.  An IPv6 host asked for as AF_INET gets peer-pool addresses
- * when resolve_pools() says so; else, as in glibc, no AF_INET answer.  The
- * last row catches everything else.
- */
-static const struct he_action {
-	enum policy_outcome outcome;
-	int family;
-	enum he_verdict verdict;
-} he_actions[] = {
-	{OUTCOME_IPV4, HE_ANY, HE_REAL},
-	{OUTCOME_IPV6, AF_INET6, HE_REAL},
-	{OUTCOME_IPV6, AF_INET, HE_POOLED},
-	{OUTCOME_MAP, AF_INET, HE_REAL},
-	{OUTCOME_MAP, AF_INET6, HE_TRANSLATED},
-	{OUTCOME_FAIL_LOCAL, HE_ANY, HE_FAIL_LOCAL},
-	{OUTCOME_COUNT, HE_ANY, HE_FAIL_HOST},
-};
-
-/*
- * How each failure is told: h_errno, and the errno that the _r functions
- * also return (0: glibc returns 0 and leaves errno for a host not found).
- * The last row catches every other failure.
- */
-static const struct he_failure {
-	enum he_verdict verdict;
+/* How a failing verdict is told: h_errno, and the errno that the _r
+ * functions also return (0: errno left alone). */
+struct he_failure {
 	int herr;
 	int err;
-} he_failures[] = {
-	{HE_FAIL_LOCAL, NO_RECOVERY, EADDRNOTAVAIL},
-	{HE_FAIL_CLOSED, NO_RECOVERY, EACCES},
-	{HE_FAIL_MEMORY, NETDB_INTERNAL, ENOMEM},
-	{HE_FAIL_HOST, HOST_NOT_FOUND, 0},
 };
+
+/*
+ * The failure of verdict: an outcome's own (HE_FAIL_HOST, HE_FAIL_LOCAL)
+ * as outcome_meanings says, the others as no outcome does.
+ */
+static struct he_failure he_failure(enum he_verdict verdict)
+{
+	static const struct he_failure own[] = {
+		[HE_FAIL_CLOSED] = {NO_RECOVERY, EACCES},
+		[HE_FAIL_MEMORY] = {NETDB_INTERNAL, ENOMEM},
+	};
+	const struct outcome_meaning *m;
+
+	if (verdict == HE_FAIL_CLOSED || verdict == HE_FAIL_MEMORY)
+		return own[verdict];
+	m = &outcome_meanings[verdict == HE_FAIL_LOCAL ? OUTCOME_FAIL_LOCAL
+						       : OUTCOME_FAIL_HOST];
+	return (struct he_failure){m->herr, m->he_err};
+}
+
+/* The name of an h_errno value, for the log. */
+static const char *he_herr_name(int herr)
+{
+	switch (herr) {
+	case NETDB_INTERNAL:
+		return "NETDB_INTERNAL";
+	case HOST_NOT_FOUND:
+		return "HOST_NOT_FOUND";
+	case TRY_AGAIN:
+		return "TRY_AGAIN";
+	case NO_RECOVERY:
+		return "NO_RECOVERY";
+	case NO_DATA:
+		return "NO_DATA";
+	}
+	return NULL;
+}
 
 typedef bool he_addr_fn(const struct policy *policy, const void *src,
 			void *dst);
@@ -148,13 +143,6 @@ static void he_key_create(void)
 	he_key_ok = pthread_key_create(&he_key, free) == 0;
 }
 
-/* The h_errno names of the failures, for the log; NULL: no failure. */
-static const char *const he_errors[] = {
-	[HE_FAIL_HOST] = "HOST_NOT_FOUND",
-	[HE_FAIL_LOCAL] = "NO_RECOVERY",
-	[HE_FAIL_MEMORY] = "NETDB_INTERNAL",
-};
-
 /* Log a verdict that is not libc's answer. */
 static void he_log(const struct policy *policy, const char *call,
 		   const char *name, int af, unsigned host,
@@ -163,8 +151,8 @@ static void he_log(const struct policy *policy, const char *call,
 {
 	const char *error = NULL;
 
-	if ((size_t)verdict < sizeof(he_errors) / sizeof(he_errors[0]))
-		error = he_errors[verdict];
+	if (verdict >= HE_FAIL_HOST)
+		error = he_herr_name(he_failure(verdict).herr);
 	resolve_log(policy, call, af, name, host, outcome, rule, error,
 		    verdict == HE_POOLED ? "peer-pool" : NULL);
 }
@@ -176,7 +164,6 @@ static void he_log(const struct policy *policy, const char *call,
 static enum he_verdict he_decide(const char *call, const char *name, int af)
 {
 	const struct policy *policy = shim_policy();
-	const struct he_action *row = he_actions;
 	unsigned have, want = resolve_fam_of(af);
 	enum policy_action action = RULE_NONE;
 	enum policy_outcome outcome;
@@ -214,11 +201,7 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 	if (rc != 0)
 		return HE_REAL;
 	outcome = resolve_decide(policy, action, have, want);
-	while (row->outcome != OUTCOME_COUNT &&
-	       (row->outcome != outcome ||
-		(row->family != HE_ANY && row->family != af)))
-		row++;
-	verdict = row->verdict;
+	verdict = outcome_meanings[outcome].he[outcome_asked(af)];
 	/* No address of a family the program cannot open a socket of. */
 	if (verdict <= HE_POOLED && !(want & policy_socket_fams(policy)))
 		verdict = HE_FAIL_HOST;
@@ -247,14 +230,12 @@ static enum he_verdict he_decide(const char *call, const char *name, int af)
 /* Tell a failure; returns what a _r function returns for it. */
 static int he_fail(enum he_verdict verdict, int *h_errnop)
 {
-	const struct he_failure *f = he_failures;
+	struct he_failure f = he_failure(verdict);
 
-	while (f->verdict != HE_FAIL_HOST && f->verdict != verdict)
-		f++;
-	*h_errnop = f->herr;
-	if (f->err)
-		errno = f->err;
-	return f->err;
+	*h_errnop = f.herr;
+	if (f.err)
+		errno = f.err;
+	return f.err;
 }
 
 /* Room for size bytes aligned to align in [*next, *next + *left). */

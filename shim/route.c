@@ -13,24 +13,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "outcome.h"
 #include "policy.h"
 #include "route.h"
 #include "shim.h"
 #include "sockaddr.h"
-
-/* What each outcome of the table does to a connect() or a send. */
-static const struct route_outcome_info {
-	bool map;		/* rewrite the IPv4 target to its translation */
-	int err;		/* refuse with this errno; 0: go on */
-	unsigned bind_fam;	/* the local-address member it leaves by */
-} route_outcomes[OUTCOME_COUNT] = {
-	[OUTCOME_IPV4] = {false, 0, FAM_IPV4},
-	[OUTCOME_IPV6] = {false, 0, FAM_IPV6},
-	[OUTCOME_MAP] = {true, 0, FAM_IPV6},
-	[OUTCOME_FAIL_HOST] = {false, ENETUNREACH, FAM_NONE},
-	[OUTCOME_FAIL_LOCAL] = {false, EADDRNOTAVAIL, FAM_NONE},
-	[OUTCOME_DENY] = {false, EACCES, FAM_NONE},
-};
 
 /* route_policed - see route.h. */
 unsigned route_policed(const struct policy *policy, int fd,
@@ -217,7 +204,7 @@ static int route_outcome(const struct policy *policy, struct sockaddr_inet *dst,
 			 unsigned flags, struct route *route,
 			 struct route_decision *d)
 {
-	const struct route_outcome_info *o;
+	const struct outcome_meaning *o;
 	enum policy_proto proto = flags & FDSTATE_STREAM  ? PROTO_TCP
 				  : flags & FDSTATE_DGRAM ? PROTO_UDP
 							  : PROTO_ANY;
@@ -234,7 +221,7 @@ static int route_outcome(const struct policy *policy, struct sockaddr_inet *dst,
 						 d->ruled ? d->rule.action
 							  : RULE_NONE,
 						 d->host, d->local, &dst->addr);
-	o = &route_outcomes[d->outcome];
+	o = &outcome_meanings[d->outcome];
 	if (o->err)
 		return o->err;
 	route->bind_fam = o->bind_fam;
