@@ -37,17 +37,24 @@ ipv6                --stack ipv6
 ipv6,mapped-no      --stack ipv6 --mapped no
 ipv6,nat64          --stack ipv6 --translate-prefix 64:ff9b::/96
 ipv6,nat64,no-map   --stack ipv6 --mapped no --translate-prefix 64:ff9b::/96
+ipv6,nsp            --stack ipv6 --translate-prefix 2001:db8:64::/96
+ipv6,nsp-32         --stack ipv6 --translate-prefix 2001:db8::/32
 ipv4                --stack ipv4
 dual                --stack dual
 CASES
 
-# Loopback is never sent through the translate-prefix (RFC 6052 §3.1).
-capture strace -f -o "$tmp/strace" -e trace=connect \
-	"$STACKSHIM" --stack ipv6 --translate-prefix 64:ff9b::/96 -- \
-	"$PYTHON" "$probe" serve 127.0.0.2
-expect_grep "nat64: the connect goes to ::ffff:127.0.0.2" \
-	'connect\(.*"::ffff:127\.0\.0\.2".*= 0' "$tmp/strace"
-expect_no_grep "nat64: nothing goes to 64:ff9b::" '64:ff9b' "$tmp/strace"
+# Loopback is never sent through the translate-prefix (RFC 6052 §3.1):
+# the well-known one, which the shim judges address by address, and
+# network-specific ones, which it translates from a cache (shim/fast.c).
+for prefix in 64:ff9b::/96 2001:db8:64::/96 2001:db8::/32; do
+	capture strace -f -o "$tmp/strace" -e trace=connect \
+		"$STACKSHIM" --stack ipv6 --translate-prefix "$prefix" -- \
+		"$PYTHON" "$probe" serve 127.0.0.2
+	expect_grep "$prefix: the connect goes to ::ffff:127.0.0.2" \
+		'connect\(.*"::ffff:127\.0\.0\.2".*= 0' "$tmp/strace"
+	expect_no_grep "$prefix: nothing goes through the prefix" \
+		"${prefix%%::*}:" "$tmp/strace"
+done
 
 # --- 2. the table as it stands: --ipv4-loopback no ----------------------------------
 capture "$STACKSHIM" --stack ipv6 --ipv4-loopback no -- \

@@ -24,11 +24,6 @@
 # cannot be built or a row is malformed, 1 after reporting every mismatch.
 # KEEP=1 leaves the scratch directory behind.  ROWS="NAME..." runs only
 # those rows.
-#
-# Each stack is also run with a rule that fits none of the rows' addresses
-# in its config: the library then takes its general path for every call
-# (shim/fast.c's table is only used by a policy without rules), and every
-# row must give exactly what it gave on the fast path, excluded rows too.
 
 set -u
 
@@ -60,7 +55,6 @@ printf '%s\n' "127.0.0.1 localhost" "::1 localhost" \
 	echo 'hosts: files'
 } >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
-printf 'deny = 198.51.100.254 7 udp\n' >"$tmp/general.conf"
 
 ns_init 300
 
@@ -206,14 +200,6 @@ for stack in "${stacks[@]}"; do
 		fi
 		compared[$name]=1
 		same "$name" bare "$stack" "$stack"
-	done
-	# The general path gives what the fast path gave, row for row.
-	# shellcheck disable=SC2086 # settings are words on purpose
-	run "$stack-general" LD_PRELOAD="$preload" \
-		STACKSHIM_CONF="$tmp/general.conf" ${settings[$stack]}
-	load "$stack-general"
-	for name in ${ROWS:-"${rows[@]}"}; do
-		same "$name" "$stack" "$stack-general" "$stack, general path"
 	done
 done
 

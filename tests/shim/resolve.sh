@@ -12,11 +12,7 @@
 # resolved.
 #
 # The cases are the generated cross product of SPEC §1's table below, the
-# lines of tests/shim/resolve-cases.txt (both of them run again with a rule
-# in the config that fits none of their names and addresses: the library
-# then takes its general path, and each call must give what it gave on the
-# paths a policy without rules takes, shim/getaddrinfo.c's gai_lean() for
-# a literal), bad input checked bare and shimmed,
+# lines of tests/shim/resolve-cases.txt, bad input checked bare and shimmed,
 # lists freed under valgrind, and an IPv4-only client reaching an IPv6-only
 # name through its peer-pool address (SPEC §3 peer-pool) end to end.
 #
@@ -51,11 +47,6 @@ printf 'hosts: files\n' >"$tmp/nsswitch.conf"
 : >"$tmp/empty.conf"
 printf 'stack = ipv5\n' >"$tmp/broken.conf"
 printf 'deny = 9.stackshim.test\ndeny = cafe.stackshim.test\n' >"$tmp/deny.conf"
-printf 'deny = 198.51.100.254 7 udp\n' >"$tmp/general.conf"
-# The config of a case that names none (general.conf for the second run),
-# and what the run's results are labelled with.
-default_conf=$tmp/empty.conf
-run_note=""
 
 # As root the namespaces need nothing more; otherwise a user namespace
 # gives the rights to make them.
@@ -93,10 +84,10 @@ fi
 
 # settings_env SETTINGS - env's arguments for a case's settings: "bare"
 # (no library), or words KEY=VALUE for STACKSHIM_KEY ('-' as '_') and
-# conf=NAME for $tmp/NAME.conf instead of $default_conf.
+# conf=NAME for $tmp/NAME.conf instead of $tmp/empty.conf.
 settings_env()
 {
-	local word key conf=$default_conf out=()
+	local word key conf=$tmp/empty.conf out=()
 
 	for word in $1; do
 		case $word in
@@ -131,7 +122,7 @@ flush()
 	mapfile -t gots < <(in_ns "$mode" $(settings_env "$settings") \
 		"$tmp/probe" "${q_calls[@]}" 2>/dev/null)
 	for i in "${!q_calls[@]}"; do
-		expect "[$mode; $settings$run_note] ${q_calls[$i]}" \
+		expect "[$mode; $settings] ${q_calls[$i]}" \
 			"${q_wants[$i]}" \
 			"${gots[$i]-<no output>}"
 	done
@@ -139,14 +130,9 @@ flush()
 	q_wants=()
 }
 
-# case_add MODE SETTINGS CALL EXPECTED - on the general-path run, only a
-# case whose config is default_conf: a bare one has no library, one with
-# conf=NAME the same config in both runs.
+# case_add MODE SETTINGS CALL EXPECTED - queue a case.
 case_add()
 {
-	if [ -n "$run_note" ] && [[ " $2 " == *" bare "* || " $2 " == *" conf="* ]]; then
-		return
-	fi
 	if [ "$1;$2" != "$q_key" ]; then
 		flush
 		q_key="$1;$2"
@@ -264,12 +250,6 @@ table_cases()
 
 table_cases
 cases <"$top_srcdir/tests/shim/resolve-cases.txt"
-default_conf=$tmp/general.conf
-run_note=", general path"
-table_cases
-cases <"$top_srcdir/tests/shim/resolve-cases.txt"
-default_conf=$tmp/empty.conf
-run_note=""
 
 # --- bad input: libc's own answer, bare and under every stack ------------------
 bad_calls=(

@@ -11,7 +11,7 @@
 #   - ipv6: AF_INET sockets are upgraded (AF_INET6 underneath) and must
 #     answer as the AF_INET sockets they were asked as;
 #   - each again with a rule that fits nothing, so that the general path
-#     (sockaddr_route()) decides, not shim/fast.c's table.
+#     (route_decide()) decides, not shim/fast.c's table.
 # One probe process per configuration and direction; in a network
 # namespace of its own, to loopback only.
 
