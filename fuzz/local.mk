@@ -62,7 +62,7 @@ FUZZ_SHIM = \
 	$(srcdir)/fuzz/shim_env.c
 FUZZ_SHIM_DEPS = $(FUZZ_SHIM) $(srcdir)/fuzz/shim_env.h \
 	$(srcdir)/shim/shim.h $(srcdir)/shim/sockaddr.h $(srcdir)/shim/route.h \
-	$(srcdir)/shim/outcome.h $(srcdir)/shim/handback.h \
+	$(srcdir)/shim/outcome.h $(srcdir)/shim/handback.h $(srcdir)/shim/fast.h \
 	$(srcdir)/shim/pool.h $(srcdir)/shim/pool.c $(srcdir)/shim/local.c $(srcdir)/shim/names.c
 
 FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) -o $@

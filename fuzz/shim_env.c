@@ -37,6 +37,7 @@
 
 #include "fuzz/fuzz.h"
 #include "fuzz/shim_env.h"
+#include "shim/fast.h"
 #include "shim/gai.h"
 
 /* Linked only into the getaddrinfo target. */
@@ -50,6 +51,8 @@ SHIM_REAL_SYMBOLS(SHIM_REAL_DEFINE)
 
 atomic_bool shim_ready = true;
 const struct policy *shim_the_policy;
+/* fast.c's, for shim_fast.gai (getaddrinfo.c): nothing else of it is read. */
+struct shim_fast shim_fast;
 
 /*
  * shim/poolfile.c's part: the pool in anonymous memory, new for each

@@ -1,9 +1,10 @@
 /*
  * fast.h - the inline fast paths of the hooks: whether initialisation is
- * done, an fd's flags, and what the loaded policy does to the calls it
- * leaves alone (shim/fast.c).  Private to the hook files: the fuzz
- * targets, which link shim/sockaddr.c, getaddrinfo.c and gai_rewrite.c
- * without init.c and fdstate.c, never include it.
+ * done, an fd's flags, and the one per-policy cache, shim_fast: what the
+ * loaded policy does to the calls it leaves alone (shim/fast.c), and its
+ * getaddrinfo() part (gai.h).  Private to shim/.  The fuzz targets link
+ * getaddrinfo.c and gai_rewrite.c, which read shim_fast.gai, without
+ * init.c, fdstate.c and fast.c: fuzz/shim_env.c holds shim_fast there.
  */
 #ifndef STACKSHIM_FAST_H
 #define STACKSHIM_FAST_H
@@ -15,9 +16,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "gai.h"
 #include "policy.h"
-#include "shim.h"
 #include "route.h"
+#include "shim.h"
 #include "sockaddr.h"
 
 #pragma GCC visibility push(hidden)
@@ -185,9 +187,38 @@ struct shim_fast {
 	/* Bit f: every cell of route's column f is SHIM_FAST_PASS, and no
 	 * IPv6 address is classed by a prefix (shim_fast_passes()). */
 	uint64_t pass[SHIM_FAST_STATES / 64];
+	/* getaddrinfo()'s part (gai.h), made at its first call, not here:
+	 * most processes never ask, and it costs about 16,000 instructions.
+	 * gai_made says how far (enum gai_fast_state). */
+	_Atomic unsigned char gai_made;
+	struct gai_fast gai;
+};
+
+/* How far shim_fast.gai is made. */
+enum gai_fast_state {
+	GAI_FAST_NONE,		/* not yet: the first to ask makes it */
+	GAI_FAST_MAKING,	/* by another thread: ask the policy itself
+				 * (for good in a child forked meanwhile) */
+	GAI_FAST_MADE,		/* for shim_fast.gai.policy, read-only now */
 };
 
 extern struct shim_fast shim_fast;
+
+/*
+ * gai_fast_get - the gai_fast of policy, shim_fast.gai, made at the first
+ * call under it (gai_fast_make()); NULL when it has a local-address or
+ * another thread is making it (the callers then ask the policy itself).
+ */
+static inline const struct gai_fast *gai_fast_get(const struct policy *policy)
+{
+	if (__builtin_expect(atomic_load_explicit(&shim_fast.gai_made,
+						  memory_order_acquire) ==
+					     GAI_FAST_MADE &&
+				     shim_fast.gai.policy == policy,
+			     1))
+		return &shim_fast.gai;
+	return gai_fast_make(policy);
+}
 
 /*
  * shim_fast_compute - fill shim_fast for policy (NULL: the library failed

@@ -9,7 +9,6 @@
 #ifndef STACKSHIM_GAI_H
 #define STACKSHIM_GAI_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -120,11 +119,11 @@ static const unsigned gai_kind_class[KIND_COUNT] = {
 
 /*
  * What every call asks of the loaded policy, worked out at the first call
- * under it (gai_fast_get()) when it has no local-address (whose name is
- * resolved once, later, and may fail): then the decision is the table's
- * and the rules', the same for every call.  Published once with release
- * order and never written after; a copy made by a thread that lost the
- * race is freed.
+ * under it (gai_fast_get(), shim/fast.h) when it has no local-address
+ * (whose name is resolved once, later, and may fail): then the decision is
+ * the table's and the rules', the same for every call.  It is the
+ * getaddrinfo() part of the one per-policy cache, shim_fast.gai, made by
+ * the first thread to ask and never written after.
  */
 struct gai_fast {
 	const struct policy *policy;
@@ -216,30 +215,13 @@ static inline unsigned gai_kind(const struct gai_fast *f,
 	return gai_v4_kind[1][sin6->sin6_addr.s6_addr[12]];
 }
 
-/* The gai_fast of the policy of the last call; NULL before the first. */
-extern _Atomic(struct gai_fast *) gai_fast_the;
-
 /*
- * gai_fast_make - make, publish and return policy's gai_fast
- * (shim/getaddrinfo.c); NULL when it has a local-address or there is no
- * memory for it.
+ * gai_fast_make - make and return policy's gai_fast, shim_fast.gai
+ * (shim/getaddrinfo.c, shim/fast.h's gai_fast_get() calls it); NULL when
+ * policy has a local-address, or another thread is making it or made it
+ * for another policy.
  */
 const struct gai_fast *gai_fast_make(const struct policy *policy);
-
-/*
- * gai_fast_get - the gai_fast of policy, made at the first call under it;
- * NULL when it has a local-address or there is no memory for it (the
- * callers then ask the policy itself).
- */
-static inline const struct gai_fast *gai_fast_get(const struct policy *policy)
-{
-	const struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
-							memory_order_acquire);
-
-	if (__builtin_expect(f && f->policy == policy, 1))
-		return f;
-	return gai_fast_make(policy);
-}
 
 /*
  * gai_lean_of - what gai_build() would make of a literal's answer, entries

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fast.h"
 #include "gai.h"
 #include "outcome.h"
 #include "policy.h"

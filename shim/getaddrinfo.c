@@ -50,6 +50,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fast.h"
 #include "gai.h"
 #include "policy.h"
 #include "resolve.h"
@@ -102,8 +103,6 @@ static inline bool gai_loop_node(const char *node)
 	       node[3] == '.';
 }
 
-_Atomic(struct gai_fast *) gai_fast_the;
-
 /* f->lean[loop][family], the rest of f made. */
 static void gai_lean_make(const struct policy *policy, struct gai_fast *f,
 			  unsigned loop, int family)
@@ -126,16 +125,20 @@ static void gai_lean_make(const struct policy *policy, struct gai_fast *f,
 __attribute__((noinline)) const struct gai_fast *
 gai_fast_make(const struct policy *policy)
 {
-	struct gai_fast *f = atomic_load_explicit(&gai_fast_the,
-						  memory_order_acquire);
-	struct gai_fast *none = NULL;
+	unsigned char state = GAI_FAST_NONE;
+	struct gai_fast *f = &shim_fast.gai;
 	struct in6_addr prefix;
 	unsigned have, want, len, loop;
 	int family;
 
-	if (!policy || f || policy_local_address(policy) ||
-	    !(f = malloc(sizeof(*f))))
+	if (!policy || policy_local_address(policy))
 		return NULL;
+	/* One thread makes it; the others ask the policy meanwhile. */
+	if (!atomic_compare_exchange_strong_explicit(
+		    &shim_fast.gai_made, &state, GAI_FAST_MAKING,
+		    memory_order_acquire, memory_order_acquire))
+		return state == GAI_FAST_MADE && f->policy == policy ? f
+								     : NULL;
 	f->policy = policy;
 	for (have = 0; have < GAI_CLASSES; have++)
 		for (want = 0; want <= FAM_BOTH; want++) {
@@ -167,18 +170,15 @@ gai_fast_make(const struct policy *policy)
 	for (loop = 0; loop < 2; loop++)
 		for (family = 0; family <= AF_INET6; family++)
 			gai_lean_make(policy, f, loop, family);
-	if (atomic_compare_exchange_strong_explicit(&gai_fast_the, &none, f,
-						    memory_order_acq_rel,
-						    memory_order_acquire))
-		return f;
-	free(f);
-	return none->policy == policy ? none : NULL;
+	atomic_store_explicit(&shim_fast.gai_made, GAI_FAST_MADE,
+			      memory_order_release);
+	return f;
 }
 
 /* gai_fast_forget - see gai.h. */
 void gai_fast_forget(void)
 {
-	free(atomic_exchange(&gai_fast_the, NULL));
+	atomic_store(&shim_fast.gai_made, GAI_FAST_NONE);
 }
 
 /*
