@@ -59,23 +59,12 @@ static struct he_failure he_failure(enum he_verdict verdict)
 	return (struct he_failure){m->herr, m->he_err};
 }
 
-/* The name of an h_errno value, for the log. */
-static const char *he_herr_name(int herr)
-{
-	switch (herr) {
-	case NETDB_INTERNAL:
-		return "NETDB_INTERNAL";
-	case HOST_NOT_FOUND:
-		return "HOST_NOT_FOUND";
-	case TRY_AGAIN:
-		return "TRY_AGAIN";
-	case NO_RECOVERY:
-		return "NO_RECOVERY";
-	case NO_DATA:
-		return "NO_DATA";
-	}
-	return NULL;
-}
+/* The name of an h_errno value, for the log: by herr + 1, from
+ * NETDB_INTERNAL (-1) to NO_DATA (4). */
+static const char *const he_herr_names[] = {
+	"NETDB_INTERNAL", NULL, "HOST_NOT_FOUND", "TRY_AGAIN", "NO_RECOVERY",
+	"NO_DATA",
+};
 
 typedef bool he_addr_fn(const struct policy *policy, const void *src,
 			void *dst);
@@ -152,7 +141,7 @@ static void he_log(const struct policy *policy, const char *call,
 	const char *error = NULL;
 
 	if (verdict >= HE_FAIL_HOST)
-		error = he_herr_name(he_failure(verdict).herr);
+		error = he_herr_names[he_failure(verdict).herr + 1];
 	resolve_log(policy, call, af, name, host, outcome, rule, error,
 		    verdict == HE_POOLED ? "peer-pool" : NULL);
 }
