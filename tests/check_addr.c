@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "policy.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -623,7 +624,8 @@ START_TEST(test_pref64_of)
 }
 END_TEST
 
-static Suite *addr_suite(void)
+/* The addr suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc;
@@ -659,15 +661,4 @@ static Suite *addr_suite(void)
 	suite_add_tcase(s, tc);
 
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

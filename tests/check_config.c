@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "internal.h"
 #include "policy.h"
 
@@ -852,21 +853,20 @@ static TCase *load_tcase(void)
 	return tc;
 }
 
-int main(int argc, char **argv)
+/* The config suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
-	const char *top = getenv("top_srcdir");
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("cases");
-	SRunner *sr;
-	int failed;
+	Suite *s;
+	TCase *tc;
 
-	snprintf(cases_dir, sizeof(cases_dir), "%s/tests/cases",
-		 argc > 1 ? argv[1] : top ? top : ".");
+	snprintf(cases_dir, sizeof(cases_dir), "%s/tests/cases", check_top());
 	ncases = scandir(cases_dir, &cases, case_filter, alphasort);
 	if (ncases < 0) {
 		perror(cases_dir);
-		return EXIT_FAILURE;
+		return NULL;
 	}
+	s = suite_create("config");
+	tc = tcase_create("cases");
 	tcase_add_loop_test(tc, test_case, 0, ncases);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
@@ -879,9 +879,5 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_many_sections);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, load_tcase());
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "policy.h"
 
 static struct policy *load(const char *text, const char *program)
@@ -769,7 +770,8 @@ START_TEST(test_dest)
 }
 END_TEST
 
-static Suite *match_suite(void)
+/* The match suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("match");
 	TCase *tc = tcase_create("match");
@@ -794,15 +796,4 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, test_dest);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(match_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "policy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -263,7 +264,8 @@ START_TEST(test_no_memory)
 }
 END_TEST
 
-static Suite *match_oom_suite(void)
+/* The match_oom suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("match_oom");
 	TCase *tc = tcase_create("match_oom");
@@ -272,15 +274,4 @@ static Suite *match_oom_suite(void)
 	tcase_add_test(tc, test_no_memory);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(match_oom_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "policy.h"
 #include "pool-layout.h"
 
@@ -688,12 +689,11 @@ START_TEST(test_reuse_cut_short)
 }
 END_TEST
 
-int main(void)
+/* The pool suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("pool");
 	TCase *tc = tcase_create("pool");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_first, 0, (int)ARRAY_SIZE(pools));
@@ -714,9 +714,5 @@ int main(void)
 	tcase_add_test(tc, test_reuse_churn);
 	tcase_add_test(tc, test_reuse_cut_short);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "policy.h"
 
 #define V4 FAM_IPV4
@@ -525,16 +526,16 @@ START_TEST(test_dest)
 }
 END_TEST
 
-int main(int argc, char **argv)
+/* The table suite, for tests/check_run.c's main(). */
+Suite *check_suite(void)
 {
-	const char *top = getenv("top_srcdir");
-	Suite *s = suite_create("table");
-	TCase *tc = tcase_create("cells");
-	SRunner *sr;
-	int failed;
+	Suite *s;
+	TCase *tc;
 
-	if (!load_seed(argc > 1 ? argv[1] : top ? top : "."))
-		return EXIT_FAILURE;
+	if (!load_seed(check_top()))
+		return NULL;
+	s = suite_create("table");
+	tc = tcase_create("cells");
 	tcase_add_loop_test(tc, test_cell, 0,
 			    (int)(ncells * (sizeof(variants) /
 					    sizeof(variants[0]))));
@@ -555,9 +556,5 @@ int main(int argc, char **argv)
 	tcase_add_loop_test(tc, test_may_map, 0, N(may_map_cases));
 	tcase_add_loop_test(tc, test_dest, 0, N(dest_cases));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -12,6 +12,9 @@
 #                              with "expected: EXPECTED" and "got: GOT"
 #   finish                     "P passed, F failed"; exit 1 when anything
 #                              failed, else 0
+#   give_up WHY                "ERROR: WHY", then the counts as finish says
+#                              them; exit 99: the test's own setup is
+#                              broken, so what it tests was not tested
 # Everything goes to stdout, which the harness logs.  $failures and $passes
 # count the calls; a test may read them (and add to $failures) but a check
 # made in a subshell (a pipeline's loop, $(...)) is lost with it.  Safe
@@ -52,13 +55,29 @@ expect()
 	fi
 }
 
+# counts - the one spelling of how many expectations held and failed.
+counts()
+{
+	echo "$passes passed, $failures failed"
+}
+
 # finish - say how many expectations held and failed; exit 1 when any
 # failed, else 0.
 finish()
 {
-	echo "$passes passed, $failures failed"
+	counts
 	if [ "$failures" -ne 0 ]; then
 		exit 1
 	fi
 	exit 0
+}
+
+# give_up WHY - the test cannot go on (what it builds on does not work):
+# say why and how many expectations held and failed until then; exit 99,
+# a hard error to automake, not a failure of what the test is about.
+give_up()
+{
+	echo "ERROR: $1"
+	counts
+	exit 99
 }

@@ -143,9 +143,7 @@ for host in 192.0.2.1 v4.stackshim.test ::ffff:192.0.2.1 ::1 \
 	done
 done
 if [ "$failures" -ne 0 ]; then
-	echo "ERROR: the listeners or the hosts file do not work; no point going on"
-	echo "$passes passed, $failures failed"
-	exit 99
+	give_up "the listeners or the hosts file do not work; no point going on"
 fi
 
 # --- the cells -----------------------------------------------------------------------

@@ -45,43 +45,7 @@
 
 static const char *eainame(int rc)
 {
-	static const struct {
-		int rc;
-		const char *name;
-	} names[] = {
-		{0, "ok"}, {EAI_BADFLAGS, "EAI_BADFLAGS"},
-		{EAI_NONAME, "EAI_NONAME"}, {EAI_AGAIN, "EAI_AGAIN"},
-		{EAI_FAIL, "EAI_FAIL"}, {EAI_FAMILY, "EAI_FAMILY"},
-		{EAI_SOCKTYPE, "EAI_SOCKTYPE"}, {EAI_SERVICE, "EAI_SERVICE"},
-		{EAI_MEMORY, "EAI_MEMORY"}, {EAI_SYSTEM, "EAI_SYSTEM"},
-		{EAI_NODATA, "EAI_NODATA"},
-		{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].rc == rc)
-			return names[i].name;
-	return "EAI_?";
-}
-
-static const char *herrname(int herr)
-{
-	switch (herr) {
-	case 0:
-		return "0";
-	case HOST_NOT_FOUND:
-		return "HOST_NOT_FOUND";
-	case TRY_AGAIN:
-		return "TRY_AGAIN";
-	case NO_RECOVERY:
-		return "NO_RECOVERY";
-	case NO_DATA:
-		return "NO_DATA";
-	case NETDB_INTERNAL:
-		return "NETDB_INTERNAL";
-	}
-	return "h_errno?";
+	return rc ? eai_name(rc) : "ok";
 }
 
 /* The line of a call that returns -1 and sets errno on failure. */
@@ -190,7 +154,7 @@ static void check_ghbn(const char *check, int fam)
 	if (he)
 		printf("%s=ok\n", check);
 	else
-		printf("%s=NULL h_errno=%s\n", check, herrname(h_errno));
+		printf("%s=NULL h_errno=%s\n", check, herr_name(h_errno));
 }
 
 static void check_ghbn_r(const char *check, int fam)
@@ -208,7 +172,7 @@ static void check_ghbn_r(const char *check, int fam)
 	else
 		printf("%s=%s result=%s h_errno=%s\n", check,
 		       rc ? errno_name(rc) : "0", result ? "set" : "NULL",
-		       herrname(herr));
+		       herr_name(herr));
 }
 
 static void check_gni(const char *check)

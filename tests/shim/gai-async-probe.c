@@ -39,38 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define MAX_REQS 8
-
-static const struct {
-	int rc;
-	const char *name;
-} eai_names[] = {
-	{0, "0"},
-	{EAI_NONAME, "EAI_NONAME"},
-	{EAI_AGAIN, "EAI_AGAIN"},
-	{EAI_FAIL, "EAI_FAIL"},
-	{EAI_MEMORY, "EAI_MEMORY"},
-	{EAI_SYSTEM, "EAI_SYSTEM"},
-	{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
-	{EAI_NODATA, "EAI_NODATA"},
-	{EAI_INPROGRESS, "EAI_INPROGRESS"},
-	{EAI_CANCELED, "EAI_CANCELED"},
-	{EAI_NOTCANCELED, "EAI_NOTCANCELED"},
-	{EAI_ALLDONE, "EAI_ALLDONE"},
-	{EAI_INTR, "EAI_INTR"},
-};
-
-static const char *eai(int rc)
-{
-	static char other[32];
-	size_t i;
-
-	for (i = 0; i < sizeof(eai_names) / sizeof(eai_names[0]); i++)
-		if (eai_names[i].rc == rc)
-			return eai_names[i].name;
-	snprintf(other, sizeof(other), "EAI_%d", rc);
-	return other;
-}
 
 static struct gaicb reqs[MAX_REQS], *list[MAX_REQS];
 static struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
@@ -105,7 +76,7 @@ static void print_results(void)
 		rc = gai_error(&reqs[i]);
 		printf(" %s=", reqs[i].ar_name);
 		if (rc != 0) {
-			printf("%s", eai(rc));
+			printf("%s", eai_name(rc));
 			continue;
 		}
 		for (ai = reqs[i].ar_result; ai; ai = ai->ai_next) {
@@ -194,7 +165,7 @@ static void run(char *arg)
 	printf("%s:", arg);
 	if (!strcmp(arg, "wait")) {
 		rc = getaddrinfo_a(GAI_WAIT, list, nreqs, NULL);
-		printf(" rc=%s", eai(rc));
+		printf(" rc=%s", eai_name(rc));
 	} else if (!strcmp(arg, "signal")) {
 		sigemptyset(&set);
 		sigaddset(&set, SIGRTMIN + 1);
@@ -203,7 +174,7 @@ static void run(char *arg)
 		sev.sigev_signo = SIGRTMIN + 1;
 		sev.sigev_value.sival_int = 42;
 		rc = getaddrinfo_a(GAI_NOWAIT, list, nreqs, &sev);
-		printf(" rc=%s", eai(rc));
+		printf(" rc=%s", eai_name(rc));
 		while (sigwaitinfo(&set, &info) < 0 && errno == EINTR)
 			;
 		printf(" code=%s value=%d pid=%s",
@@ -216,7 +187,7 @@ static void run(char *arg)
 		sev.sigev_notify_function = notified;
 		sev.sigev_value.sival_int = 7;
 		rc = getaddrinfo_a(GAI_NOWAIT, list, nreqs, &sev);
-		printf(" rc=%s", eai(rc));
+		printf(" rc=%s", eai_name(rc));
 		while (sem_wait(&thread_done) < 0 && errno == EINTR)
 			;
 		printf(" value=%d", thread_value);
@@ -225,7 +196,7 @@ static void run(char *arg)
 		off_t seen = queries_size();
 
 		rc = getaddrinfo_a(GAI_NOWAIT, list, nreqs, &sev);
-		printf(" rc=%s", eai(rc));
+		printf(" rc=%s", eai_name(rc));
 		if (strcmp(arg, "suspend"))
 			await_query(seen);
 		if (!strcmp(arg, "intr")) {
@@ -233,19 +204,20 @@ static void run(char *arg)
 			rc = gai_suspend((const struct gaicb *const *)list,
 					 nreqs, NULL);
 			alarm_every(0);
-			printf(" suspend-signalled=%s", eai(rc));
+			printf(" suspend-signalled=%s", eai_name(rc));
 		}
 		if (!strcmp(arg, "slow")) {
 			rc = gai_suspend((const struct gaicb *const *)list,
 					 nreqs, &short_wait);
-			printf(" short-suspend=%s", eai(rc));
-			printf(" cancel-running=%s", eai(gai_cancel(&reqs[0])));
+			printf(" short-suspend=%s", eai_name(rc));
+			printf(" cancel-running=%s",
+			       eai_name(gai_cancel(&reqs[0])));
 		}
 		suspend_all();
 		printf(" suspend-done=%s",
-		       eai(gai_suspend((const struct gaicb *const *)list,
-				       nreqs, NULL)));
-		printf(" cancel-done=%s", eai(gai_cancel(&reqs[0])));
+		       eai_name(gai_suspend((const struct gaicb *const *)list,
+					    nreqs, NULL)));
+		printf(" cancel-done=%s", eai_name(gai_cancel(&reqs[0])));
 	} else {
 		printf(" bad mode\n");
 		return;

@@ -154,35 +154,12 @@ static void do_sendto(const char *addr, const char *port)
 	report("sendto", ret, errno);
 }
 
-static const char *eainame(int rc)
-{
-	static const struct {
-		int rc;
-		const char *name;
-	} names[] = {
-		{0, "0"},
-		{EAI_NONAME, "EAI_NONAME"},
-		{EAI_FAIL, "EAI_FAIL"},
-		{EAI_AGAIN, "EAI_AGAIN"},
-		{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
-		{EAI_NODATA, "EAI_NODATA"},
-		{EAI_SYSTEM, "EAI_SYSTEM"},
-		{EAI_FAMILY, "EAI_FAMILY"},
-		{1, NULL},
-	};
-	size_t i = 0;
-
-	while (names[i].name && names[i].rc != rc)
-		i++;
-	return names[i].name ? names[i].name : "other";
-}
-
 static void do_gai(const char *name)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	int rc = getaddrinfo(name, NULL, &hints, &res);
 
-	printf("op=gai ret=%s\n", eainame(rc));
+	printf("op=gai ret=%s\n", eai_name(rc));
 	fflush(stdout);
 	if (!rc)
 		freeaddrinfo(res);
@@ -191,19 +168,8 @@ static void do_gai(const char *name)
 static void do_ghbn(const char *name)
 {
 	struct hostent *h = gethostbyname(name);
-	const char *what = "other";
 
-	if (h)
-		what = "found";
-	else if (h_errno == HOST_NOT_FOUND)
-		what = "HOST_NOT_FOUND";
-	else if (h_errno == NO_RECOVERY)
-		what = "NO_RECOVERY";
-	else if (h_errno == TRY_AGAIN)
-		what = "TRY_AGAIN";
-	else if (h_errno == NO_DATA)
-		what = "NO_DATA";
-	printf("op=ghbn ret=%s\n", what);
+	printf("op=ghbn ret=%s\n", h ? "found" : herr_name(h_errno));
 	fflush(stdout);
 }
 

@@ -116,28 +116,6 @@ void *realloc(void *p, size_t n)
 	return next_realloc(p, n);
 }
 
-static const char *gai_name(int rc)
-{
-	static const struct {
-		int rc;
-		const char *name;
-	} names[] = {
-		{0, "0"},
-		{EAI_NONAME, "EAI_NONAME"},
-		{EAI_AGAIN, "EAI_AGAIN"},
-		{EAI_FAIL, "EAI_FAIL"},
-		{EAI_MEMORY, "EAI_MEMORY"},
-		{EAI_SYSTEM, "EAI_SYSTEM"},
-		{EAI_ADDRFAMILY, "EAI_ADDRFAMILY"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].rc == rc)
-			return names[i].name;
-	return "EAI_other";
-}
-
 /* Connect to sa over TCP; print " LABEL=" and the errno it ends with. */
 static void try_connect(const char *label, const struct sockaddr *sa,
 			socklen_t len)
@@ -172,7 +150,7 @@ static void child_gai(const char *name, const char *port)
 	int hit = fault_hit;
 
 	fault_countdown = 0;
-	printf("%s gai=%s", hit ? "injected" : "missed", gai_name(rc));
+	printf("%s gai=%s", hit ? "injected" : "missed", eai_name(rc));
 	if (rc == 0) {
 		for (ai = res; ai; ai = ai->ai_next)
 			try_connect("connect", ai->ai_addr, ai->ai_addrlen);
@@ -190,11 +168,7 @@ static void child_ghbn(const char *name, const char *port)
 
 	fault_countdown = 0;
 	printf("%s ghbn=%s", hit ? "injected" : "missed",
-	       he ? "0" : h_errno == HOST_NOT_FOUND ? "HOST_NOT_FOUND"
-		: h_errno == NO_RECOVERY	    ? "NO_RECOVERY"
-		: h_errno == TRY_AGAIN		    ? "TRY_AGAIN"
-		: h_errno == NETDB_INTERNAL	    ? "NETDB_INTERNAL"
-						    : "other");
+	       he ? "0" : herr_name(h_errno));
 	for (i = 0; he && he->h_addr_list[i]; i++) {
 		memcpy(&sin.sin_addr, he->h_addr_list[i], sizeof(sin.sin_addr));
 		try_connect("connect", (struct sockaddr *)&sin, sizeof(sin));

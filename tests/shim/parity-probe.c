@@ -45,20 +45,6 @@ struct name {
 	const char *name;
 };
 
-#define N(x) {x, #x}
-
-static const struct name eai_names[] = {
-	{0, "0"}, N(EAI_BADFLAGS), N(EAI_NONAME), N(EAI_AGAIN), N(EAI_FAIL),
-	N(EAI_FAMILY), N(EAI_SOCKTYPE), N(EAI_SERVICE), N(EAI_MEMORY),
-	N(EAI_SYSTEM), N(EAI_OVERFLOW), N(EAI_NODATA), N(EAI_ADDRFAMILY),
-	{0, NULL},
-};
-
-static const struct name herr_names[] = {
-	{0, "0"}, N(HOST_NOT_FOUND), N(TRY_AGAIN), N(NO_RECOVERY), N(NO_DATA),
-	N(NETDB_INTERNAL), {0, NULL},
-};
-
 /* The words of a row, by argument kind; a number is taken as it is. */
 static const struct name domains[] = {
 	{AF_UNSPEC, "unspec"}, {AF_INET, "inet"}, {AF_INET6, "inet6"},
@@ -131,14 +117,6 @@ static void bad_row(const char *why, const char *word)
 	printf("ERROR: %s '%s'\n", why, word ? word : "(missing)");
 	fflush(stdout);
 	_exit(99);
-}
-
-static const char *name_of(const struct name *t, long v)
-{
-	for (; t->name; t++)
-		if (t->value == v)
-			return t->name;
-	return NULL;
 }
 
 /* A word of table t, a number, or several joined by '+' (ORed). */
@@ -598,11 +576,7 @@ static const char *nullable(const char *w)
 
 static void eai(int rc, int err)
 {
-	const char *n = name_of(eai_names, rc);
-
-	out(" eai=%s", n ? n : "?");
-	if (!n)
-		out("(%d)", rc);
+	out(" eai=%s", eai_name(rc));
 	if (rc == EAI_SYSTEM)
 		out(" errno=%s", errno_name(err));
 }
@@ -666,7 +640,6 @@ static void do_ghbn(const char *call, char **a)
 	struct hostent he, *res = NULL;
 	static char buf[65536];
 	int herr = 0, rc, i, two = strchr(call, '2') != NULL;
-	const char *hn;
 
 	if (!a[0] || (two && !a[1]))
 		bad_row("missing argument to", call);
@@ -694,8 +667,7 @@ static void do_ghbn(const char *call, char **a)
 		if (!res)
 			out(" errno=%s", errno ? errno_name(errno) : "0");
 	}
-	hn = name_of(herr_names, herr);
-	out(" h_errno=%s", hn ? hn : "?");
+	out(" h_errno=%s", herr_name(herr));
 	if (!res)
 		return;
 	for (i = 0; res->h_addr_list[i]; i++)

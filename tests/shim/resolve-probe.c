@@ -39,24 +39,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define NAME(x) {x, #x}
 
 struct name {
 	int value;
 	const char *name;
-};
-
-static const struct name eai_names[] = {
-	{0, "0"}, NAME(EAI_BADFLAGS), NAME(EAI_NONAME), NAME(EAI_AGAIN),
-	NAME(EAI_FAIL), NAME(EAI_FAMILY), NAME(EAI_SOCKTYPE),
-	NAME(EAI_SERVICE), NAME(EAI_MEMORY), NAME(EAI_SYSTEM),
-	NAME(EAI_OVERFLOW), NAME(EAI_NODATA), NAME(EAI_ADDRFAMILY),
-	{0, NULL},
-};
-
-static const struct name herr_names[] = {
-	{0, "0"}, NAME(HOST_NOT_FOUND), NAME(TRY_AGAIN), NAME(NO_RECOVERY),
-	NAME(NO_DATA), NAME(NETDB_INTERNAL), {0, NULL},
 };
 
 static const struct name errno_names[] = {
@@ -123,7 +112,7 @@ static void print_code(int rc, int err)
 {
 	char buf[32];
 
-	printf("%s", name_of(eai_names, rc, buf));
+	printf("%s", eai_name(rc));
 	if (rc == EAI_SYSTEM)
 		printf(":%s", name_of(errno_names, err, buf));
 }
@@ -208,7 +197,7 @@ static void print_hostent(int rc, const struct hostent *he, int herr, int err)
 	if (rc >= 0)
 		printf("rc=%s ", name_of(errno_names, rc, buf));
 	if (!he) {
-		printf("h_errno=%s", name_of(herr_names, herr, buf));
+		printf("h_errno=%s", herr_name(herr));
 		printf(" errno=%s\n", name_of(errno_names, err, buf));
 		return;
 	}
@@ -341,14 +330,12 @@ static int tcp_resolve(const char *name, const char *api, struct in_addr *a)
 {
 	struct addrinfo hints = {.ai_family = AF_INET}, *res;
 	struct hostent *he;
-	char buf[32];
 	int rc;
 
 	if (strcmp(api, "ghbn") == 0) {
 		he = gethostbyname(name);
 		if (!he || he->h_addrtype != AF_INET) {
-			printf("resolve h_errno=%s\n",
-			       name_of(herr_names, h_errno, buf));
+			printf("resolve h_errno=%s\n", herr_name(h_errno));
 			return -1;
 		}
 		memcpy(a, he->h_addr_list[0], sizeof(*a));

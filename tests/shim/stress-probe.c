@@ -543,8 +543,9 @@ static bool resolve_gai(const struct resolve_case *c)
 
 	rc = getaddrinfo(c->name, "80", &hints, &res);
 	if (rc != c->err) {
-		failf("getaddrinfo %s/%d: %d (%s), expected %d", c->name,
-		      c->family, rc, gai_strerror(rc), c->err);
+		failf("getaddrinfo %s/%d: %s (%s), expected %s", c->name,
+		      c->family, eai_name(rc), gai_strerror(rc),
+		      eai_name(c->err));
 		if (rc == 0)
 			freeaddrinfo(res);
 		return false;
@@ -585,14 +586,15 @@ static bool resolve_ghbn(const struct resolve_case *c)
 	}
 	if (c->err) {
 		if (result || herr != c->err) {
-			failf("gethostbyname_r %s: h_errno %d, expected %d",
-			      c->name, herr, c->err);
+			failf("gethostbyname_r %s: h_errno %s, expected %s",
+			      c->name, herr_name(herr), herr_name(c->err));
 			return false;
 		}
 		return true;
 	}
 	if (rc || !result) {
-		failf("gethostbyname_r %s: %d, h_errno %d", c->name, rc, herr);
+		failf("gethostbyname_r %s: %s, h_errno %s", c->name,
+		      rc ? errno_name(rc) : "0", herr_name(herr));
 		return false;
 	}
 	if (!he.h_addr_list[0] || he.h_addr_list[1]) {
