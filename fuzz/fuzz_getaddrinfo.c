@@ -51,7 +51,12 @@
  *     list as two pieces, a tail first (LeakSanitizer checks all went);
  *   - the hook getaddrinfo() over the fake resolver: a list or an error
  *     code, *res untouched on error; with enforce = yes and answers as
- *     glibc gives them, the same family checks.
+ *     glibc gives them, the same family checks;
+ *   - after fuzz_env_reset(), the input has left nothing behind: no answer
+ *     is still remembered by its name (names_forget()), and a name
+ *     local-address is resolved again, by a resolver that now knows none
+ *     (local_forget()); a missed pool_forget() is an ASan error at the
+ *     next input (the region is unmapped).
  */
 #include "config.h"
 
@@ -105,6 +110,31 @@ static const unsigned masks[] = {FAM_BOTH, FAM_IPV4, FAM_IPV6, FAM_BOTH};
 static const int entry_families[] = {
 	AF_INET, AF_INET6, AF_INET, AF_INET6, AF_UNSPEC, AF_UNIX, AF_PACKET, 0,
 };
+
+/*
+ * After fuzz_env_reset(): nothing the input remembered is still found.
+ * The names of the answers list, and a name local-address p resolved
+ * under the input's local_fams, which the reset set back to none.
+ */
+static void check_forgotten(const struct policy *p,
+			    const struct addrinfo *list)
+{
+	const struct policy_local *l = policy_local_address(p);
+	struct sockaddr_inet in;
+	struct policy_addr key;
+	struct local_info info;
+	char name[256];
+
+	for (; list; list = list->ai_next) {
+		if (!list->ai_addr ||
+		    !sockaddr_parse(list->ai_addr, list->ai_addrlen, &in))
+			continue;
+		sockaddr_rule_addr(p, &in, &key);
+		FUZZ_CHECK(!names_lookup(&key, name, sizeof(name)));
+	}
+	if (l && l->host && l->fam == FAM_NONE)
+		FUZZ_CHECK(local_info_get(p, &info) && info.failed);
+}
 
 /* The service of the program's own call: the fake resolver knows it. */
 static const char fuzz_service[] = "80";
@@ -434,8 +464,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free_list(res);
 	}
 
-	fuzz_list_free(list);
 	fuzz_env_reset(NULL);
+	check_forgotten(p, list);
+	fuzz_env_reset(NULL);	/* what check_forgotten() resolved again */
+	fuzz_list_free(list);
 	policy_free(p);
 	return 0;
 }

@@ -17,8 +17,9 @@
 # whole library: its hooks (socket, connect, close...) would be the fuzz
 # binary's own calls, libFuzzer's and ASan's included, and its init.c loads
 # a policy from the environment.  fuzz/shim_env.c stands in for init.c,
-# fdstate.c and log.c (see its comment), and includes pool.c, local.c and
-# names.c so that their process-wide state is new for each input.  The one
+# fdstate.c and log.c (see its comment), and makes the process-wide state
+# of pool.c, local.c and names.c new for each input by their *_forget()
+# functions (shim/state.h); no .c file is included in another.  The one
 # interposed symbol pair a fuzz binary defines is getaddrinfo() and
 # freeaddrinfo() of shim/getaddrinfo.c in fuzz-getaddrinfo: the target calls
 # them as a program would, over a fake resolver that never leaves the
@@ -52,18 +53,21 @@ FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 	$(srcdir)/policy/internal.h $(srcdir)/policy/pool-layout.h \
 	$(srcdir)/fuzz/fuzz.h config.h
 
-# The shim objects the shim targets link; shim_env.c includes the rest.
+# The shim objects the shim targets link; shim_env.c stands in for the rest.
 FUZZ_SHIM = \
 	$(srcdir)/shim/sockaddr.c \
 	$(srcdir)/shim/handback.c \
 	$(srcdir)/shim/indirect.c \
 	$(srcdir)/shim/outcome.c \
 	$(srcdir)/shim/lock.c \
+	$(srcdir)/shim/pool.c \
+	$(srcdir)/shim/local.c \
+	$(srcdir)/shim/names.c \
 	$(srcdir)/fuzz/shim_env.c
 FUZZ_SHIM_DEPS = $(FUZZ_SHIM) $(srcdir)/fuzz/shim_env.h \
 	$(srcdir)/shim/shim.h $(srcdir)/shim/sockaddr.h $(srcdir)/shim/route.h \
 	$(srcdir)/shim/outcome.h $(srcdir)/shim/handback.h $(srcdir)/shim/fast.h \
-	$(srcdir)/shim/pool.h $(srcdir)/shim/pool.c $(srcdir)/shim/local.c $(srcdir)/shim/names.c
+	$(srcdir)/shim/pool.h $(srcdir)/shim/state.h
 
 FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) -o $@
 

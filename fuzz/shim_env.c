@@ -1,16 +1,17 @@
 /*
  * shim_env.c - the library around shim/sockaddr.c and shim/getaddrinfo.c
- * in a fuzz target, in place of shim/init.c, fdstate.c and log.c.
+ * in a fuzz target, in place of shim/init.c, fdstate.c, fast.c and log.c.
  *
  * Why not link the whole library: its hooks (socket, connect, close...)
  * would then be the fuzz binary's own calls, and libFuzzer's and ASan's
  * too; and init.c loads a policy from the environment and /etc.  So a
  * target links only the objects it tests (shim/sockaddr.c, and for the
  * getaddrinfo target shim/getaddrinfo.c, whose two hooks are the only
- * interposed symbols it defines), the real peer-pool, names and
- * local-address code (shim/pool.c, names.c, local.c, included below so
- * that their process-wide state can be made new for each input; lock.c
- * linked as is), and this file for the rest:
+ * interposed symbols it defines), the real peer-pool, names,
+ * local-address and lock code (shim/pool.c, names.c, local.c, lock.c, as
+ * they are; fuzz_env_reset() makes their process-wide state new for each
+ * input by their *_forget() functions, shim/state.h), and this file for
+ * the rest:
  *   - real_<name>: all NULL but real_freeaddrinfo, libc's own (what the
  *     shim's freeaddrinfo() hook calls), and real_getaddrinfo, a fake
  *     resolver that answers from the fuzz input and never asks DNS, the
@@ -18,6 +19,8 @@
  *   - shim_init_ensure() (done), shim_policy() (the input's policy),
  *     by what they read;
  *   - fdstate: nothing known of any fd (the targets route no call);
+ *   - shim_fast: zero but for its getaddrinfo() part, shim_fast.gai,
+ *     which getaddrinfo.c makes and gai_fast_forget() resets;
  *   - the log: shim_logging() as the input says, shim_log() reads every
  *     string and address of the event (ASan checks its lengths) and
  *     writes nothing.
@@ -31,14 +34,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "shim/pool.c"
-#include "shim/local.c"
-#include "shim/names.c"
-
 #include "fuzz/fuzz.h"
 #include "fuzz/shim_env.h"
 #include "shim/fast.h"
 #include "shim/gai.h"
+#include "shim/pool.h"
+#include "shim/shim.h"
+#include "shim/state.h"
 
 /* Linked only into the getaddrinfo target. */
 #pragma weak gai_fast_forget
@@ -271,8 +273,6 @@ static int fuzz_bind(int fd, const struct sockaddr *sa, socklen_t len)
 
 void fuzz_env_reset(const struct policy *policy)
 {
-	size_t i;
-
 	if (!real_freeaddrinfo) {
 		real_freeaddrinfo = (__typeof__(real_freeaddrinfo))dlsym(
 			RTLD_NEXT, "freeaddrinfo");
@@ -280,34 +280,16 @@ void fuzz_env_reset(const struct policy *policy)
 		real_getaddrinfo = fuzz_getaddrinfo;
 		real_bind = fuzz_bind;
 	}
-	/* shim/getaddrinfo.c */
+	/* Every module of shim/state.h that the target links. */
 	if (gai_fast_forget)
 		gai_fast_forget();
-	/* shim/pool.c, and the region of poolfile_open() below */
+	pool_forget();
+	local_forget();
+	names_forget();
+	/* The region of poolfile_open() above, which pool_forget() leaves. */
 	if (fuzz_pool_base)
 		munmap(fuzz_pool_base, fuzz_pool_size);
 	fuzz_pool_base = NULL;
-	pool_state = POOL_UNOPENED;
-	pool_told = 0;
-	/* shim/names.c: every entry of the ring freed, the index emptied. */
-	HASH_CLEAR(hh, names_table);
-	for (i = 0; i < NAMES_MAX; i++) {
-		if (names_ring[i]) {
-			free(names_ring[i]->name);
-			free(names_ring[i]);
-		}
-		names_ring[i] = NULL;
-	}
-	names_next = 0;
-	atomic_store(&names_count, 0);
-	names_changing = 0;
-	names_unindexed = false;
-	/* shim/local.c: resolved again, once, under the new policy. */
-	local_once = (pthread_once_t)PTHREAD_ONCE_INIT;
-	local_have = false;
-	memset(&local_resolved, 0, sizeof(local_resolved));
-	atomic_store(&local_policy, NULL);
-	atomic_store(&local_next_port, 0);
 	memset(&fuzz_env, 0, sizeof(fuzz_env));
 	fuzz_env.policy = policy;
 	shim_the_policy = policy;

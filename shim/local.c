@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "state.h"
 
 static pthread_once_t local_once = PTHREAD_ONCE_INIT;
 
@@ -129,6 +130,18 @@ static void local_resolve(void)
 	local_have = true;
 	local_resolving = false;
 	pthread_setcancelstate(cancel, NULL);
+}
+
+/* local_forget - see state.h. */
+void local_forget(void)
+{
+	/* A once-flag has no reset: made new, as at load. */
+	local_once = (pthread_once_t)PTHREAD_ONCE_INIT;
+	atomic_store(&local_policy, NULL);
+	local_resolving = false;
+	local_have = false;
+	memset(&local_resolved, 0, sizeof(local_resolved));
+	atomic_store(&local_next_port, 0);
 }
 
 /* local_info_get - see sockaddr.h. */

@@ -41,6 +41,7 @@ static bool names_oomed;
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "state.h"
 
 #define NAMES_MAX 4096
 
@@ -212,6 +213,27 @@ static bool names_put(const struct policy_addr *addr, const char *name)
 		return false;
 	}
 	return true;
+}
+
+/* names_forget - see state.h. */
+void names_forget(void)
+{
+	unsigned i;
+
+	/* The index's buckets; its entries are the ring's, freed below. */
+	HASH_CLEAR(hh, names_table);
+	for (i = 0; i < NAMES_MAX; i++) {
+		if (names_ring[i]) {
+			free(names_ring[i]->name);
+			free(names_ring[i]);
+		}
+		names_ring[i] = NULL;
+	}
+	names_next = 0;
+	atomic_store(&names_count, 0);
+	names_changing = 0;
+	names_unindexed = false;
+	names_oomed = false;
 }
 
 /* names_remember - see sockaddr.h. */

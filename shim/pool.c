@@ -42,6 +42,7 @@
 #include "pool.h"
 #include "shim.h"
 #include "sockaddr.h"
+#include "state.h"
 
 /* pool_state: not yet opened, opened, refused; otherwise the pid of the
  * process whose thread is opening it. */
@@ -112,6 +113,15 @@ static struct policy_pool *pool_get(const struct policy *policy)
 			sched_yield();
 		state = __atomic_load_n(&pool_state, __ATOMIC_ACQUIRE);
 	}
+}
+
+/* pool_forget - see state.h. */
+void pool_forget(void)
+{
+	pool_state = POOL_UNOPENED;
+	memset(&pool_the, 0, sizeof(pool_the));
+	memset(&pool_why, 0, sizeof(pool_why));
+	pool_told = 0;
 }
 
 /* pool_prepare - see sockaddr.h. */
