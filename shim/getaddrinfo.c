@@ -549,10 +549,10 @@ gai_lean_list(const struct policy *policy, const struct gai_fast *f,
 }
 
 /*
- * The call for a node that starts with a digit, hints given without
- * AI_ADDRCONFIG, of a family that row of policy's gai_fast f asks: what
- * gai_decide() would do, with the work a literal under a policy without
- * rules does not need left out.  The literal is asked as
+ * The call for a node that starts with a digit or a ':', hints given
+ * without AI_ADDRCONFIG, of a family that row of policy's gai_fast f
+ * asks: what gai_decide() would do, with the work a literal under a
+ * policy without rules does not need left out.  The literal is asked as
  * gai_ask_literal() asks it, and its answer is handed out as row->op
  * says, with the program's flags (as gai_build() does), or else given to
  * gai_rewrite() as gai_decide() would give it.  Returns GAI_NOT_LEAN,
@@ -649,8 +649,10 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service,
 
 	shim_init_ensure();
 	policy = shim_policy();
-	/* A literal, as programs ask for one. */
-	if (node && *node >= '0' && *node <= '9' && hints && res &&
+	/* A literal, as programs ask for one: it starts with a digit, or
+	 * with the ':' of an IPv6 one ("::1"), which no name does. */
+	if (node && ((*node >= '0' && *node <= '9') || *node == ':') &&
+	    hints && res &&
 	    (unsigned)hints->ai_family <= AF_INET6 &&
 	    !(hints->ai_flags & AI_ADDRCONFIG) &&
 	    (f = gai_fast_get(policy)) &&
