@@ -67,6 +67,22 @@ static int __attribute__((noinline)) shim_connect(int fd, unsigned flags,
 }
 
 /*
+ * The connect() that shim_fast does not pass (flags as for
+ * shim_connect()): on a socket it maps, the shortest way there; any
+ * other, shim_connect().
+ */
+static int __attribute__((noinline)) shim_connect_mapped(
+	int fd, unsigned flags, const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_in6 to;
+
+	if (!shim_fast_maps(flags) || !fast_map(sa, len, &to))
+		return shim_connect(fd, flags, sa, len);
+	return shim_connect_forward(fd, (const struct sockaddr *)&to,
+				    sizeof(to));
+}
+
+/*
  * connect - the interposed connect(2).  Returns what libc's connect()
  * returns for the destination the policy gives the kernel, or -1 with
  * errno ENETUNREACH (fail-host, or a translated destination an AF_INET
@@ -86,5 +102,5 @@ SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		if (shim_fast_passes(flags) && real_connect)
 			return real_connect(fd, sa, len);
 	}
-	return shim_connect(fd, flags, sa, len);
+	return shim_connect_mapped(fd, flags, sa, len);
 }

@@ -155,12 +155,6 @@ static void fast_route_compute(const struct policy *policy)
 	}
 }
 
-/* Set flags's bit of shim_fast.pass. */
-static void fast_pass_set(unsigned flags)
-{
-	shim_fast.pass[flags / 64] |= UINT64_C(1) << flags % 64;
-}
-
 /*
  * Which columns of shim_fast.route pass every address: those of inet
  * sockets the memory knows (neither raw nor upgraded: their cells are
@@ -169,35 +163,69 @@ static void fast_pass_set(unsigned flags)
  * before it looks), while no prefix classes an IPv6 address apart from
  * its row (prefix_bytes 0, not auto).
  */
-static void fast_pass_compute(void)
+static bool fast_column_passes(unsigned flags)
 {
-	/* The flags that can tell two known inet sockets' answers apart: the
-	 * route's columns, and the socket's type.  (NOBIND cannot.) */
-	const unsigned apart = SHIM_FAST_FLAGS | FDSTATE_STREAM | FDSTATE_DGRAM;
-	unsigned flags, host;
-	bool pass;
+	unsigned host;
 	int family;
 
-	if (shim_fast.prefix_bytes || shim_fast.v6_auto)
-		return;
-	/* Every subset of apart, as the next one up (Knuth's trick). */
-	flags = 0;
-	do {
-		pass = !route_raw(flags | FDSTATE_KNOWN);
-		for (host = 0; pass && host < SHIM_FAST_HOSTS; host++) {
-			family = host == SHIM_FAST_IPV4 ||
-					 host == SHIM_FAST_LOOP4
+	if (route_raw(flags) || shim_fast.prefix_bytes || shim_fast.v6_auto)
+		return false;
+	for (host = 0; host < SHIM_FAST_HOSTS; host++) {
+		family = host == SHIM_FAST_IPV4 || host == SHIM_FAST_LOOP4
 				 ? AF_INET
 				 : AF_INET6;
-			pass = route_unpoliced(flags | FDSTATE_KNOWN, family,
-					       false, 0) ||
-			       shim_fast.route[host][flags & SHIM_FAST_FLAGS] ==
-				       SHIM_FAST_PASS;
-		}
-		if (pass) {
-			fast_pass_set(flags | FDSTATE_KNOWN);
-			fast_pass_set(flags | FDSTATE_KNOWN | FDSTATE_NOBIND);
-		}
+		if (!route_unpoliced(flags, family, false, 0) &&
+		    shim_fast.route[host][flags & SHIM_FAST_FLAGS] !=
+			    SHIM_FAST_PASS)
+			return false;
+	}
+	return true;
+}
+
+/* Whether a cell sends an IPv4 destination as ::ffff:a.b.c.d: mapped, or
+ * translated through ::ffff:0:0/96 (prefix[1] the same as prefix[0]). */
+static bool fast_cell_maps(unsigned char act)
+{
+	return act == SHIM_FAST_MAPPED ||
+	       (act == SHIM_FAST_TRANSLATED &&
+		!memcmp(shim_fast.prefix[1], shim_fast.prefix[0], 12));
+}
+
+/*
+ * Which columns send every AF_INET destination as ::ffff:a.b.c.d: an
+ * upgraded socket's (never raw), whose IPv4 rows, loopback and not, do.
+ */
+static bool fast_column_maps(unsigned flags)
+{
+	return (flags & FDSTATE_UPGRADED) && !route_raw(flags) &&
+	       fast_cell_maps(shim_fast.route[SHIM_FAST_IPV4]
+					     [flags & SHIM_FAST_FLAGS]) &&
+	       fast_cell_maps(shim_fast.route[SHIM_FAST_LOOP4]
+					     [flags & SHIM_FAST_FLAGS]);
+}
+
+/* Set bit flags of map, with and without NOBIND, which cannot tell two
+ * known inet sockets' answers apart. */
+static void fast_bit_set(uint64_t *map, unsigned flags)
+{
+	map[flags / 64] |= UINT64_C(1) << flags % 64;
+	flags |= FDSTATE_NOBIND;
+	map[flags / 64] |= UINT64_C(1) << flags % 64;
+}
+
+/* shim_fast.pass and shim_fast.maps, for every flags value that can tell
+ * two known inet sockets apart: the route's columns and the type. */
+static void fast_bits_compute(void)
+{
+	const unsigned apart = SHIM_FAST_FLAGS | FDSTATE_STREAM | FDSTATE_DGRAM;
+	unsigned flags = 0;
+
+	/* Every subset of apart, as the next one up (Knuth's trick). */
+	do {
+		if (fast_column_passes(flags | FDSTATE_KNOWN))
+			fast_bit_set(shim_fast.pass, flags | FDSTATE_KNOWN);
+		if (fast_column_maps(flags | FDSTATE_KNOWN))
+			fast_bit_set(shim_fast.maps, flags | FDSTATE_KNOWN);
 		flags = (flags - apart) & apart;
 	} while (flags);
 }
@@ -215,7 +243,7 @@ void shim_fast_compute(const struct policy *policy)
 				   local_would_upgrade(policy);
 	if (!policy_rule_count(policy) && !policy_local_address(policy)) {
 		fast_route_compute(policy);
-		fast_pass_compute();
+		fast_bits_compute();
 	}
 	shim_fast.policy = policy;
 }

@@ -187,6 +187,9 @@ struct shim_fast {
 	/* Bit f: every cell of route's column f is SHIM_FAST_PASS, and no
 	 * IPv6 address is classed by a prefix (shim_fast_passes()). */
 	uint64_t pass[SHIM_FAST_STATES / 64];
+	/* Bit f: every IPv4 cell of route's column f, an upgraded
+	 * socket's, sends as ::ffff:a.b.c.d (shim_fast_maps()). */
+	uint64_t maps[SHIM_FAST_STATES / 64];
 	/* getaddrinfo()'s part (gai.h), made at its first call, not here:
 	 * most processes never ask, and it costs about 16,000 instructions.
 	 * gai_made says how far (enum gai_fast_state). */
@@ -263,6 +266,46 @@ static inline bool shim_fast_passes(unsigned flags)
 {
 	flags &= SHIM_FAST_STATES - 1;
 	return shim_fast.pass[flags / 64] >> (flags % 64) & 1;
+}
+
+/*
+ * shim_fast_maps - whether a connect() or a send on a socket with fdstate
+ * flags, an upgraded one, sends every AF_INET destination but a peer-pool
+ * address as ::ffff:a.b.c.d (fast_map()): its column's IPv4 cells are
+ * SHIM_FAST_MAPPED, or SHIM_FAST_TRANSLATED through ::ffff:0:0/96.
+ */
+static inline bool shim_fast_maps(unsigned flags)
+{
+	flags &= SHIM_FAST_STATES - 1;
+	return shim_fast.maps[flags / 64] >> (flags % 64) & 1;
+}
+
+/*
+ * fast_map - for a call on a socket shim_fast_maps() says maps, the
+ * AF_INET6 address to forward instead of sa (len bytes), written into
+ * out; false when sa is anything but a readable sockaddr_in that is no
+ * peer-pool address (route_decide() answers it).  sa is read once: what
+ * is judged is what goes.  errno is kept.
+ */
+static inline bool fast_map(const struct sockaddr *sa, socklen_t len,
+			    struct sockaddr_in6 *out)
+{
+	struct sockaddr_in sin;
+
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sin) ||
+	    len > sizeof(struct sockaddr_storage))
+		return false;
+	memcpy(&sin, sa, sizeof(sin));
+	if (sin.sin_family != AF_INET ||
+	    (sin.sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)
+		return false;
+	out->sin6_family = AF_INET6;
+	out->sin6_port = sin.sin_port;
+	out->sin6_flowinfo = 0;
+	memcpy(out->sin6_addr.s6_addr, shim_fast.prefix[0], 12);
+	memcpy(out->sin6_addr.s6_addr + 12, &sin.sin_addr, 4);
+	out->sin6_scope_id = 0;
+	return true;
 }
 
 /*

@@ -95,6 +95,28 @@ static ssize_t __attribute__((noinline)) shim_sendto(int fd, const void *buf,
 }
 
 /*
+ * The sendto() that shim_fast does not pass: on a datagram socket it maps
+ * (a stream send's address is the kernel's to ignore), the shortest way
+ * there; any other, shim_sendto().
+ */
+static ssize_t __attribute__((noinline))
+shim_sendto_mapped(int fd, const void *buf, size_t n, int flags,
+		   const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_in6 to;
+	unsigned fdflags;
+
+	if (!shim_ready_now())
+		return shim_sendto(fd, buf, n, flags, sa, len);
+	fdflags = fdstate_peek(fd);
+	if (!shim_fast_maps(fdflags) || !(fdflags & FDSTATE_DGRAM) ||
+	    !fast_map(sa, len, &to))
+		return shim_sendto(fd, buf, n, flags, sa, len);
+	return shim_sendto_forward(fd, buf, n, flags,
+				   (const struct sockaddr *)&to, sizeof(to));
+}
+
+/*
  * The control messages of a send on a policed socket are judged, under a
  * policy that refuses routing headers and source routes
  * (route_indirect_refused()), in a copy of at most this many bytes,
@@ -358,7 +380,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	if (shim_ready_now() && shim_fast_passes(fdstate_peek(fd)) &&
 	    real_sendto)
 		return real_sendto(fd, buf, n, flags, sa, len);
-	return shim_sendto(fd, buf, n, flags, sa, len);
+	return shim_sendto_mapped(fd, buf, n, flags, sa, len);
 }
 
 /*
