@@ -281,34 +281,6 @@ static inline bool shim_fast_maps(unsigned flags)
 }
 
 /*
- * fast_map - for a call on a socket shim_fast_maps() says maps, the
- * AF_INET6 address to forward instead of sa (len bytes), written into
- * out; false when sa is anything but a readable sockaddr_in that is no
- * peer-pool address (route_decide() answers it).  sa is read once: what
- * is judged is what goes.  errno is kept.
- */
-static inline bool fast_map(const struct sockaddr *sa, socklen_t len,
-			    struct sockaddr_in6 *out)
-{
-	struct sockaddr_in sin;
-
-	if (!sockaddr_ptr_ok(sa) || len < sizeof(sin) ||
-	    len > sizeof(struct sockaddr_storage))
-		return false;
-	memcpy(&sin, sa, sizeof(sin));
-	if (sin.sin_family != AF_INET ||
-	    (sin.sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)
-		return false;
-	out->sin6_family = AF_INET6;
-	out->sin6_port = sin.sin_port;
-	out->sin6_flowinfo = 0;
-	memcpy(out->sin6_addr.s6_addr, shim_fast.prefix[0], 12);
-	memcpy(out->sin6_addr.s6_addr + 12, &sin.sin_addr, 4);
-	out->sin6_scope_id = 0;
-	return true;
-}
-
-/*
  * fast_route_class - what shim_fast says of a connect() (send false)
  * or a send (send set, with msgflags) on fd, whose fdstate flags
  * fdstate_learn_fast() gave, to sa of len bytes: an enum
@@ -385,6 +357,29 @@ static inline void fast_route_v6(unsigned act, const struct sockaddr *sa,
 	       shim_fast.prefix[act == SHIM_FAST_TRANSLATED], 12);
 	memcpy(out->sin6_addr.s6_addr + 12, &sin->sin_addr, 4);
 	out->sin6_scope_id = 0;
+}
+
+/*
+ * fast_map - for a call on a socket shim_fast_maps() says maps, the
+ * AF_INET6 address to forward instead of sa (len bytes), written into
+ * out; false when sa is anything but a readable sockaddr_in that is no
+ * peer-pool address (route_decide() answers it).  sa is read once: what
+ * is judged is what goes.  errno is kept.
+ */
+static inline bool fast_map(const struct sockaddr *sa, socklen_t len,
+			    struct sockaddr_in6 *out)
+{
+	struct sockaddr_in sin;
+
+	if (!sockaddr_ptr_ok(sa) || len < sizeof(sin) ||
+	    len > sizeof(struct sockaddr_storage))
+		return false;
+	memcpy(&sin, sa, sizeof(sin));
+	if (sin.sin_family != AF_INET ||
+	    (sin.sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)
+		return false;
+	fast_route_v6(SHIM_FAST_MAPPED, (const struct sockaddr *)&sin, out);
+	return true;
 }
 
 /*
