@@ -110,6 +110,9 @@ struct policy {
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
 	bool may_map;			/* policy_may_map(), at refresh */
+	bool prefix_embeds;		/* an IPv6 address may hold an IPv4
+					 * host: the translate-prefix is auto
+					 * or not ::ffff:0:0/96; at refresh */
 	policy_pref64_finder pref64;	/* translate-prefix = auto's */
 };
 

@@ -162,6 +162,7 @@ static bool policy_index_stale(const struct policy *policy)
 }
 
 static bool may_map(const struct policy *policy);
+static bool prefix_mapped(const struct in6_addr *prefix, unsigned len);
 
 void policy_refresh(struct policy *policy)
 {
@@ -181,6 +182,10 @@ void policy_refresh(struct policy *policy)
 		if (policy->sections[i].selected)
 			policy_count(policy, policy->sections[i].nactions);
 	policy->may_map = may_map(policy);
+	policy->prefix_embeds =
+		policy_translate_auto(policy) ||
+		!prefix_mapped(&policy->effective.v[KEY_TRANSLATE].prefix.addr,
+			       policy->effective.v[KEY_TRANSLATE].prefix.len);
 	/* A policy_set() or a selection that changes no rule keeps the
 	 * index: building it is most of loading a big config. */
 	if (!policy_index_stale(policy))
@@ -239,6 +244,9 @@ bool policy_addr_v4(const struct policy *policy,
 		memcpy(v4, addr->fam == FAM_IPV4 ? addr->a : addr->a + 12, 4);
 		return true;
 	}
+	/* Only a prefix other than ::ffff:0:0/96 embeds one elsewhere. */
+	if (!policy->prefix_embeds)
+		return false;
 	/* A prefix found on the network is a unicast one: deciding a
 	 * loopback, link-local or multicast address asks it nothing. */
 	if (policy_translate_auto(policy) &&
