@@ -36,6 +36,8 @@ struct gai_req {
 	struct policy_rule rule; /* the name rule that matched node */
 	/* What the decision was, for the log. */
 	int outcome;		/* enum policy_outcome; -1: none */
+	unsigned have;		/* the answers' classes, folded
+				 * (resolve_list_fams()) */
 	unsigned host;		/* 0: no decision (no node) */
 	unsigned dropped;	/* answers of a family asked left out */
 	bool pooled;		/* answers given peer-pool addresses */

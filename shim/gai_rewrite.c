@@ -131,10 +131,14 @@ static enum gai_conv gai_pooled(struct gai_req *req,
 	return GAI_WRITE;
 }
 
-/* What src becomes, handed out how: GAI_WRITE with its address in out. */
+/*
+ * What src, of class fam (resolve_ai_fam() under gai_dests(req)),
+ * becomes, handed out how: GAI_WRITE with its address in out.
+ */
 static inline __attribute__((always_inline)) enum gai_conv
 gai_convert(struct gai_req *req, const struct gai_fast *f, enum gai_how how,
-	    const struct addrinfo *src, struct sockaddr_sized *out)
+	    const struct addrinfo *src, unsigned fam,
+	    struct sockaddr_sized *out)
 {
 	struct in_addr v4;
 	in_port_t port;
@@ -146,7 +150,7 @@ gai_convert(struct gai_req *req, const struct gai_fast *f, enum gai_how how,
 		return gai_ipv4(gai_dests(req), src, out);
 	case HOW_NATIVE:
 		if (src->ai_family == AF_INET6 &&
-		    (resolve_ai_fam(gai_dests(req), src) == FAM_IPV6 ||
+		    (fam == FAM_IPV6 ||
 		     (!req->probed_v6 &&
 		      ((f ? f->sockets : policy_socket_fams(req->policy)) &
 		       FAM_IPV6))))
@@ -156,8 +160,7 @@ gai_convert(struct gai_req *req, const struct gai_fast *f, enum gai_how how,
 		/* As glibc: an IPv4 answer is an AF_INET6 one only under
 		 * AI_V4MAPPED, the program's own. */
 		if (src->ai_family == AF_INET6 &&
-		    !(req->probed_v6 &&
-		      resolve_ai_fam(gai_dests(req), src) != FAM_IPV6))
+		    !(req->probed_v6 && fam != FAM_IPV6))
 			return gai_copy(src);
 		if (!(req->ask.ai_flags & AI_V4MAPPED))
 			return GAI_DROP;
@@ -262,7 +265,7 @@ unsigned char gai_lean_of(const struct policy *policy,
 	req.ask.ai_flags = 0;
 	req.ask.ai_family = family_of[want];
 	gai_sample(kind, &in, &src);
-	switch (gai_convert(&req, f, row->how, &src, &out)) {
+	switch (gai_convert(&req, f, row->how, &src, host, &out)) {
 	case GAI_KEEP:
 		return LEAN_KEEP;
 	case GAI_WRITE:
@@ -346,11 +349,40 @@ static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
 }
 
 /*
+ * The number of a list's first entries whose classes gai_rewrite() works
+ * out once, for gai_build() (a hosts file's or a DNS answer's, as a rule);
+ * those of any after them are worked out where they are used.
+ */
+#define GAI_KNOWN 32
+
+/*
+ * The classes of list's entries as destinations of req (resolve_ai_fam()
+ * under gai_dests(req)), folded (policy_class_add()); those of the first
+ * GAI_KNOWN in classes, in their order.
+ */
+static unsigned gai_classes(const struct gai_req *req,
+			    const struct addrinfo *list,
+			    unsigned char classes[GAI_KNOWN])
+{
+	unsigned have = FAM_NONE, i;
+
+	for (i = 0; list; list = list->ai_next, i++) {
+		unsigned fam = resolve_ai_fam(gai_dests(req), list);
+
+		if (i < GAI_KNOWN)
+			classes[i] = (unsigned char)fam;
+		have = policy_class_add(have, fam);
+	}
+	return have;
+}
+
+/*
  * The list that row, and then fallback (NULL: none; resolve_fallback())
  * for the answers row does not take, make of the real answers, list: row's
  * entries in their order, then fallback's in theirs, with the canonical
  * name of list's first entry on the first entry as glibc puts it; list is
- * used up, its entries edited in place or freed.  An entry of a family the
+ * used up, its entries edited in place or freed; classes holds the classes
+of its first entries (gai_classes()).  An entry of a family the
  * program cannot open a socket of is never handed out.  From the first
  * DNS64 answer on (gai_embedded()), whose A record is often there too, an
  * entry that repeats one before it is left out: both become one address.
@@ -359,7 +391,7 @@ static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
  */
 static int gai_build(struct gai_req *req, const struct gai_action *row,
 		     const struct gai_action *fallback, struct addrinfo *list,
-		     struct addrinfo **res)
+		     const unsigned char *classes, struct addrinfo **res)
 {
 	const struct gai_fast *f = gai_fast_get(req->policy);
 	unsigned sockets = f ? f->sockets : policy_socket_fams(req->policy);
@@ -370,6 +402,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 	char *canonname = NULL;
 	struct sockaddr_sized addr;
 	bool dedupe = false;
+	unsigned i = 0;
 
 	tails[0] = &heads[0];
 	tails[1] = &heads[1];
@@ -377,8 +410,10 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		canonname = list->ai_canonname;
 		list->ai_canonname = NULL;
 	}
-	for (src = list; src; src = next) {
-		unsigned fam = resolve_ai_fam(gai_dests(req), src);
+	for (src = list; src; src = next, i++) {
+		unsigned fam = i < GAI_KNOWN
+				       ? classes[i]
+				       : resolve_ai_fam(gai_dests(req), src);
 		enum gai_conv conv = GAI_DROP;
 		int family = AF_UNSPEC;
 
@@ -390,7 +425,7 @@ static int gai_build(struct gai_req *req, const struct gai_action *row,
 		req->dropped += (fam & asked) != 0;
 		by = fam & row->from ? row : fallback;
 		if (by && (fam & by->from & req->mask))
-			conv = gai_convert(req, f, by->how, src, &addr);
+			conv = gai_convert(req, f, by->how, src, fam, &addr);
 		if (conv == GAI_KEEP)
 			family = src->ai_addr->sa_family;
 		else if (conv == GAI_WRITE)
@@ -449,11 +484,11 @@ int gai_fail(const struct gai_req *req, enum policy_outcome outcome)
 
 /* gai_build()'s list, or the failure of no list left (SPEC §2). */
 static int gai_finish(struct gai_req *req, const struct gai_action *row,
-		      const struct gai_action *fallback, struct addrinfo *list,
+		      struct addrinfo *list, const unsigned char *classes,
 		      struct addrinfo **res)
 {
 	struct addrinfo *head;
-	int rc = gai_build(req, row, fallback, list, &head);
+	int rc = gai_build(req, row, NULL, list, classes, &head);
 
 	if (rc == 0 && !head)
 		return gai_fail(req, OUTCOME_FAIL_HOST);
@@ -470,7 +505,7 @@ static int gai_finish(struct gai_req *req, const struct gai_action *row,
  * addresses is upgraded underneath, so AF_INET gets 127.0.0.1 too.
  */
 static int gai_loopback(struct gai_req *req, struct addrinfo *list,
-			struct addrinfo **res)
+			const unsigned char *classes, struct addrinfo **res)
 {
 	struct gai_action row = {.how = HOW_COPY};
 
@@ -482,7 +517,7 @@ static int gai_loopback(struct gai_req *req, struct addrinfo *list,
 	if (req->ask.ai_family == AF_INET)
 		row.from |= policy_socket_fams(req->policy);
 	row.from &= resolve_fam_of(req->ask.ai_family);
-	return gai_finish(req, &row, NULL, list, res);
+	return gai_finish(req, &row, list, classes, res);
 }
 
 /* Whether an entry's address is the wildcard of its family. */
@@ -526,7 +561,7 @@ static bool gai_all_any(const struct addrinfo *list)
  * it for their clients.
  */
 static int gai_passive(struct gai_req *req, struct addrinfo *list,
-		       struct addrinfo **res)
+		       const unsigned char *classes, struct addrinfo **res)
 {
 	static const struct gai_action rows[] = {
 		[AF_UNSPEC] = {FAM_BOTH, HOW_NATIVE},
@@ -534,7 +569,7 @@ static int gai_passive(struct gai_req *req, struct addrinfo *list,
 		[AF_INET6] = {FAM_BOTH, HOW_MAPPED},
 	};
 
-	return gai_finish(req, &rows[req->ask.ai_family], NULL, list, res);
+	return gai_finish(req, &rows[req->ask.ai_family], list, classes, res);
 }
 
 /* gai_req_init - see gai.h. */
@@ -555,21 +590,22 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	const struct gai_action *row, *fallback = NULL;
 	const struct gai_fast *f;
 	struct addrinfo *head;
+	unsigned char classes[GAI_KNOWN];
 	enum policy_action action;
 	enum policy_outcome outcome, other;
 	unsigned want;
 	bool all;
 	int rc;
 
+	req->have = gai_classes(req, list, classes);
 	if (!req->node)
 		return req->ask.ai_flags & AI_PASSIVE
-			       ? gai_passive(req, list, res)
-			       : gai_loopback(req, list, res);
+			       ? gai_passive(req, list, classes, res)
+			       : gai_loopback(req, list, classes, res);
 	if (gai_all_any(list))
-		return gai_passive(req, list, res);
+		return gai_passive(req, list, classes, res);
 	action = req->rule.action;
-	req->host = resolve_class_in(resolve_list_fams(gai_dests(req), list),
-				     req->mask);
+	req->host = resolve_class_in(req->have, req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
 	f = gai_fast_get(req->policy);
 	all = req->ask.ai_family == AF_INET6 &&
@@ -595,7 +631,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		real_freeaddrinfo(list);
 		return gai_fail(req, outcome);
 	}
-	rc = gai_build(req, row, fallback, list, &head);
+	rc = gai_build(req, row, fallback, list, classes, &head);
 	if (rc == 0 && !head) {
 		req->outcome = OUTCOME_FAIL_HOST;
 		return gai_fail(req, OUTCOME_FAIL_HOST);

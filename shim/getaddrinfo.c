@@ -384,7 +384,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 {
 	struct addrinfo query, *list = NULL, *answers = NULL;
 	int rc, own, real_errno, saved_errno = errno;
-	bool ruled, none_asked;
+	bool ruled;
 
 	query = (struct addrinfo){
 		.ai_flags = req->ask.ai_flags & ~GAI_OWN_FLAGS,
@@ -430,15 +430,14 @@ static int gai_decide(struct gai_req *req, const char *node,
 		errno = saved_errno;
 		return EAI_MEMORY;
 	}
-	none_asked = !(resolve_list_fams(gai_dests(req), list) &
-		       resolve_fam_of(req->ask.ai_family));
 	rc = gai_rewrite(req, list, res);
 	/* Nothing of the family asked: the failure is libc's to tell, a
 	 * temporary one (EAI_AGAIN) too, not the policy's.  (Should the
 	 * program's question find what AF_UNSPEC did not, a name whose
 	 * families live in different sources, its answers are not judged
 	 * here: the call stays failed.) */
-	if (rc == EAI_NONAME && none_asked && !req->literal &&
+	if (rc == EAI_NONAME &&
+	    !(req->have & resolve_fam_of(req->ask.ai_family)) && !req->literal &&
 	    req->ask.ai_family != AF_UNSPEC) {
 		struct addrinfo *own = NULL;
 
