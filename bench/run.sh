@@ -267,13 +267,14 @@ compile_ms()	# CONF: the milliseconds "compile -c CONF" took
 
 compile_all()
 {
-	local v c
+	local v c ms
 	: >"$tmp/compile"
 	for v in stackshim-100k:rules100k stackshim-1m:rules1m stackshim-1m:rules1m \
 		 stackshim-1m:rules1m miss-1:miss-1 hit-1:hit-1 \
 		 miss-many:miss-many hit-many:hit-many; do
 		c=$tmp/${v#*:}.conf
-		echo "${v#*:} $(compile_ms "$c")" >>"$tmp/compile"
+		ms=$(compile_ms "$c") || exit 1
+		echo "${v#*:} $ms" >>"$tmp/compile"
 		env[${v%%:*}-compiled]=$(shimenv "$c" "$tmp/cache")
 	done
 }
