@@ -54,19 +54,19 @@ static unsigned fast_socket_pass(const struct policy *policy)
 	return pass;
 }
 
-/*
- * The action of one cell: what route_decide() would do, with no rule
- * and no local-address, to a destination of class host (given as an
- * AF_INET6 ::ffff:a.b.c.d when v6) on a socket with the fdstate flags
- * that the table tells apart.  translate says whether the map outcome can
- * be taken here (a /96 prefix, enforced, nothing logged), mapped_self
- * whether that prefix is ::ffff:0:0/96.
- */
 /* policy_decide_unsettled() without a rule, by [host][local] class,
  * asked once each while the cells are filled (0xff: not yet). */
 typedef unsigned char fast_decided[FAM_BOTH + FAM_LOOP4 + 1]
 				  [FAM_BOTH + FAM_LOOP4 + 1];
 
+/*
+ * The action of one cell: what route_decide() would do, with no rule
+ * and no local-address, to a destination of class host (given as an
+ * AF_INET6 ::ffff:a.b.c.d when v6) on a socket with the fdstate flags
+ * that the table tells apart, the decision asked of decided.  translate
+ * says whether the map outcome can be taken here (a /96 prefix, enforced,
+ * nothing logged), mapped_self whether that prefix is ::ffff:0:0/96.
+ */
 static unsigned char fast_route_cell(const struct policy *policy,
 				     fast_decided decided, unsigned host,
 				     bool v6, unsigned flags, bool translate,

@@ -350,40 +350,20 @@ static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
 
 /*
  * The number of a list's first entries whose classes gai_rewrite() works
- * out once, for gai_build() (a hosts file's or a DNS answer's, as a rule);
- * those of any after them are worked out where they are used.
+ * out once (resolve_list_fams()), for gai_build() (a hosts file's or a DNS
+ * answer's, as a rule); those of any after them are worked out where they
+ * are used.
  */
 #define GAI_KNOWN 32
 
 /*
- * The classes of list's entries as destinations of req (resolve_ai_fam()
- * under gai_dests(req)), folded (policy_class_add()); those of the first
- * GAI_KNOWN in classes, in their order.
- */
-static unsigned gai_classes(const struct gai_req *req,
-			    const struct addrinfo *list,
-			    unsigned char classes[GAI_KNOWN])
-{
-	unsigned have = FAM_NONE, i;
-
-	for (i = 0; list; list = list->ai_next, i++) {
-		unsigned fam = resolve_ai_fam(gai_dests(req), list);
-
-		if (i < GAI_KNOWN)
-			classes[i] = (unsigned char)fam;
-		have = policy_class_add(have, fam);
-	}
-	return have;
-}
-
-/*
  * The list that row, and then fallback (NULL: none; resolve_fallback())
- * (f: the policy's gai_fast, or NULL)
- * for the answers row does not take, make of the real answers, list: row's
- * entries in their order, then fallback's in theirs, with the canonical
- * name of list's first entry on the first entry as glibc puts it; list is
- * used up, its entries edited in place or freed; classes holds the classes
-of its first entries (gai_classes()).  An entry of a family the
+ * for the answers row does not take, make of the real answers, list, under
+ * f (the policy's gai_fast, or NULL): row's entries in their order, then
+ * fallback's in theirs, with the canonical name of list's first entry on
+ * the first entry as glibc puts it; list is used up, its entries edited in
+ * place or freed; classes holds the classes of its first GAI_KNOWN
+ * entries.  An entry of a family the
  * program cannot open a socket of is never handed out.  From the first
  * DNS64 answer on (gai_embedded()), whose A record is often there too, an
  * entry that repeats one before it is left out: both become one address.
@@ -599,7 +579,8 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	bool all;
 	int rc;
 
-	req->have = gai_classes(req, list, classes);
+	req->have = resolve_list_fams(gai_dests(req), list, classes,
+				      GAI_KNOWN);
 	if (!req->node)
 		return req->ask.ai_flags & AI_PASSIVE
 			       ? gai_passive(req, list, classes, res)

@@ -68,15 +68,22 @@ static inline unsigned resolve_ai_fam(const struct policy *policy,
 
 /*
  * resolve_list_fams - the class of a list's addresses: resolve_ai_fam()
- * of each folded by policy_class_add().
+ * of each folded by policy_class_add(); the classes of its first n
+ * entries also in classes[], in their order (NULL with n 0: none kept).
  */
 static inline unsigned resolve_list_fams(const struct policy *policy,
-					 const struct addrinfo *list)
+					 const struct addrinfo *list,
+					 unsigned char *classes, size_t n)
 {
-	unsigned fams = FAM_NONE;
+	unsigned fams = FAM_NONE, fam;
+	size_t i;
 
-	for (; list; list = list->ai_next)
-		fams = policy_class_add(fams, resolve_ai_fam(policy, list));
+	for (i = 0; list; list = list->ai_next, i++) {
+		fam = resolve_ai_fam(policy, list);
+		if (i < n)
+			classes[i] = (unsigned char)fam;
+		fams = policy_class_add(fams, fam);
+	}
 	return fams;
 }
 
@@ -133,7 +140,7 @@ static inline int resolve_name_fams(const struct policy *policy,
 		return EAI_SYSTEM;
 	rc = real_getaddrinfo(name, NULL, &hints, list);
 	if (rc == 0) {
-		*fams = resolve_list_fams(policy, *list);
+		*fams = resolve_list_fams(policy, *list, NULL, 0);
 		if (*fams == FAM_NONE) {
 			real_freeaddrinfo(*list);
 			*list = NULL;
