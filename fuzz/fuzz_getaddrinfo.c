@@ -71,6 +71,7 @@
 #include "fuzz/fuzz.h"
 #include "fuzz/shim_env.h"
 #include "policy.h"
+#include "shim/fast.h"
 #include "shim/gai.h"
 #include "shim/resolve.h"
 
@@ -412,8 +413,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The rewriting alone, as gai_decide() calls it: it uses up a copy
 	 * of the answers, as it uses up libc's list. */
-	gai_req_init(&req, p);
-	req.ask = hints;
+	gai_req_init(&req, p, gai_fast_get(p), &hints);
 	if (resolve_fam_of(req.ask.ai_family) == FAM_NONE)
 		req.ask.ai_family = AF_UNSPEC;
 	req.node = node && strcmp(node, "*") ? node : NULL;

@@ -235,37 +235,47 @@ bool policy_match_addr(const struct policy *policy,
 	return policy_match_answer(policy, found, &r, out);
 }
 
-bool policy_addr_v4(const struct policy *policy,
-		    const struct policy_addr *addr, struct in_addr *v4)
+/*
+ * The IPv4 address that a, an IPv6 address that is not IPv4-mapped,
+ * embeds inside the translate-prefix, in *v4: whether it has one.
+ */
+static inline bool prefix_v4(const struct policy *policy, const uint8_t *a,
+			     struct in_addr *v4)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	struct in6_addr prefix;
 	unsigned len;
 
-	if (addr->fam == FAM_IPV4 || !memcmp(addr->a, mapped, sizeof(mapped))) {
-		memcpy(v4, addr->fam == FAM_IPV4 ? addr->a : addr->a + 12, 4);
-		return true;
-	}
 	/* Only a prefix other than ::ffff:0:0/96 embeds one elsewhere. */
 	if (!policy->prefix_embeds)
 		return false;
 	/* A prefix found on the network is a unicast one: deciding a
 	 * loopback, link-local or multicast address asks it nothing. */
 	if (policy_translate_auto(policy)) {
-		if (!policy_may_be_nat64((const struct in6_addr *)addr->a))
+		if (!policy_may_be_nat64((const struct in6_addr *)a))
 			return false;
 		policy_translate_prefix(policy, &prefix, &len);
 	} else {
 		prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
 		len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
 		/* Its first byte tells most addresses apart at once. */
-		if (addr->a[0] != prefix.s6_addr[0])
+		if (a[0] != prefix.s6_addr[0])
 			return false;
 	}
 	/* RFC 6052 prefixes end on a byte (policy_prefix_check()). */
-	return !memcmp(addr->a, prefix.s6_addr, len / 8) &&
-	       policy_rfc6052_extract((const struct in6_addr *)addr->a, len,
-				      v4) == 0;
+	return !memcmp(a, prefix.s6_addr, len / 8) &&
+	       policy_rfc6052_extract((const struct in6_addr *)a, len, v4) == 0;
+}
+
+bool policy_addr_v4(const struct policy *policy,
+		    const struct policy_addr *addr, struct in_addr *v4)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (addr->fam == FAM_IPV4 || !memcmp(addr->a, mapped, sizeof(mapped))) {
+		memcpy(v4, addr->fam == FAM_IPV4 ? addr->a : addr->a + 12, 4);
+		return true;
+	}
+	return prefix_v4(policy, addr->a, v4);
 }
 
 bool policy_match_dest(const struct policy *policy,
@@ -628,19 +638,14 @@ enum policy_outcome policy_decide_unsettled(const struct policy *policy,
 	return decide_rule(policy, action, host, local);
 }
 
-enum policy_outcome policy_outcome_settle(const struct policy *policy,
-					  enum policy_outcome outcome)
+enum policy_outcome policy_map_settle(const struct policy *policy)
 {
 	struct in6_addr prefix;
 	unsigned len;
 
 	/* translate-prefix = auto found no NAT64: nothing to map through. */
-	if (outcome == OUTCOME_MAP) {
-		policy_translate_prefix(policy, &prefix, &len);
-		if (!len)
-			return OUTCOME_FAIL_HOST;
-	}
-	return outcome;
+	policy_translate_prefix(policy, &prefix, &len);
+	return len ? OUTCOME_MAP : OUTCOME_FAIL_HOST;
 }
 
 enum policy_outcome policy_decide_rule(const struct policy *policy,
@@ -654,16 +659,21 @@ enum policy_outcome policy_decide_rule(const struct policy *policy,
 unsigned policy_dest_class(const struct policy *policy,
 			   const struct policy_addr *addr)
 {
-	struct policy_addr v4 = {.fam = FAM_IPV4};
-	struct in_addr a;
-
 	if (addr->fam != FAM_IPV6)
 		return policy_addr_class(addr);
-	/* Neither mapped nor inside the prefix: an IPv6 host. */
-	if (!policy_addr_v4(policy, addr, &a))
-		return FAM_IPV6;
-	memcpy(v4.a, &a, sizeof(a));
-	return policy_addr_class(&v4);
+	return policy_ip6_class(policy, (const struct in6_addr *)addr->a);
+}
+
+unsigned policy_ip6_class(const struct policy *policy,
+			  const struct in6_addr *a)
+{
+	struct in_addr v4;
+
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		memcpy(&v4, a->s6_addr + 12, sizeof(v4));
+	else if (!prefix_v4(policy, a->s6_addr, &v4))
+		return FAM_IPV6;	/* an IPv6 host */
+	return *(const uint8_t *)&v4 == 127 ? FAM_IPV4 | FAM_LOOP4 : FAM_IPV4;
 }
 
 /* The well-known prefix, 64:ff9b::/96 (RFC 6052 §2.1). */

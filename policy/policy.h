@@ -568,12 +568,20 @@ enum policy_outcome policy_decide_unsettled(const struct policy *policy,
 					    enum policy_action action,
 					    unsigned host, unsigned local);
 /*
+ * policy_map_settle - policy_outcome_settle() of OUTCOME_MAP: it, or
+ * fail-host when there is no translate-prefix.
+ */
+enum policy_outcome policy_map_settle(const struct policy *policy);
+/*
  * policy_outcome_settle - outcome, but fail-host for a map with no
  * translate-prefix (translate-prefix = auto that found none): the one
  * step of a decision that needs the prefix.
  */
-enum policy_outcome policy_outcome_settle(const struct policy *policy,
-					  enum policy_outcome outcome);
+static inline enum policy_outcome
+policy_outcome_settle(const struct policy *policy, enum policy_outcome outcome)
+{
+	return outcome == OUTCOME_MAP ? policy_map_settle(policy) : outcome;
+}
 /*
  * policy_dest_class - the table class of a destination address:
  * policy_addr_class(), but an IPv6 address inside the translate-prefix is
@@ -582,6 +590,12 @@ enum policy_outcome policy_outcome_settle(const struct policy *policy,
  */
 unsigned policy_dest_class(const struct policy *policy,
 			   const struct policy_addr *addr);
+/*
+ * policy_ip6_class - policy_dest_class() of the IPv6 address a, without a
+ * policy_addr to build.
+ */
+unsigned policy_ip6_class(const struct policy *policy,
+			  const struct in6_addr *a);
 
 /*
  * policy_local_has - whether the emulated host has addr as one of its own

@@ -27,6 +27,7 @@
  */
 struct gai_req {
 	const struct policy *policy;
+	const struct gai_fast *fast;	/* policy's, or NULL (gai_fast_get()) */
 	const char *node;	/* NULL for the wildcard or loopback */
 	struct addrinfo ask;	/* the program's hints, or glibc's default */
 	bool literal;		/* node is a numeric address */
@@ -55,11 +56,27 @@ static inline const struct policy *gai_dests(const struct gai_req *req)
 	return req->node ? req->policy : NULL;
 }
 
+/* glibc's hints for a program that passes none (AI_DEFAULT). */
+extern const struct addrinfo gai_default_hints;
+
 /*
- * gai_req_init - req for a call under policy: no node, glibc's default
- * hints, every family left by AI_ADDRCONFIG, no rule, no decision yet.
+ * gai_req_init - req for a call under policy, whose gai_fast is f (NULL:
+ * none), asked with hints (NULL: glibc's default): no node, every family
+ * left by AI_ADDRCONFIG, no rule, no decision yet.
  */
-void gai_req_init(struct gai_req *req, const struct policy *policy);
+static inline void gai_req_init(struct gai_req *req,
+				const struct policy *policy,
+				const struct gai_fast *f,
+				const struct addrinfo *hints)
+{
+	*req = (struct gai_req){
+		.policy = policy,
+		.fast = f,
+		.ask = hints ? *hints : gai_default_hints,
+		.mask = FAM_BOTH,
+		.outcome = -1,
+	};
+}
 
 /*
  * gai_rewrite - the list req's program is handed for list, the real
@@ -87,9 +104,6 @@ void gai_req_init(struct gai_req *req, const struct policy *policy);
  */
 int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res);
-
-/* glibc's hints for a program that passes none (AI_DEFAULT). */
-extern const struct addrinfo gai_default_hints;
 
 /*
  * An entry of libc's list as gai_lean() tells them apart (gai_kind()): one
@@ -138,6 +152,9 @@ struct gai_fast {
 	unsigned char other[GAI_CLASSES][FAM_BOTH + 1];
 	unsigned char other_all[GAI_CLASSES];
 	unsigned sockets;		/* policy_socket_fams() */
+	bool enforce;			/* policy_enforce() */
+	bool logging;			/* shim_logging() */
+	bool ruled;			/* policy_rule_count() != 0 */
 	/* gai_probe_v6(): literals asked as AF_INET6, by whether the node
 	 * is one in 127.0.0.0/8 (gai_loop_node()). */
 	bool probe_v6[2];

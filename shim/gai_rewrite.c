@@ -258,7 +258,7 @@ unsigned char gai_lean_of(const struct policy *policy,
 		return LEAN_NO;
 	/* The program's own flags are not known here: none, AI_V4MAPPED
 	 * not among them. */
-	gai_req_init(&req, policy);
+	gai_req_init(&req, policy, NULL, NULL);
 	req.node = "";
 	req.literal = true;
 	req.probed_v6 = probed_v6;
@@ -469,7 +469,7 @@ static int gai_finish(struct gai_req *req, const struct gai_action *row,
 		      struct addrinfo **res)
 {
 	struct addrinfo *head;
-	int rc = gai_build(req, gai_fast_get(req->policy), row, NULL, list,
+	int rc = gai_build(req, req->fast, row, NULL, list,
 			   classes, &head);
 
 	if (rc == 0 && !head)
@@ -554,17 +554,6 @@ static int gai_passive(struct gai_req *req, struct addrinfo *list,
 	return gai_finish(req, &rows[req->ask.ai_family], list, classes, res);
 }
 
-/* gai_req_init - see gai.h. */
-void gai_req_init(struct gai_req *req, const struct policy *policy)
-{
-	*req = (struct gai_req){
-		.policy = policy,
-		.ask = gai_default_hints,
-		.mask = FAM_BOTH,
-		.outcome = -1,
-	};
-}
-
 /* gai_rewrite - see gai.h. */
 int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		struct addrinfo **res)
@@ -590,7 +579,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 	action = req->rule.action;
 	req->host = resolve_class_in(req->have, req->mask);
 	want = resolve_fam_of(req->ask.ai_family);
-	f = gai_fast_get(req->policy);
+	f = req->fast;
 	all = req->ask.ai_family == AF_INET6 &&
 	      (req->ask.ai_flags & (AI_V4MAPPED | AI_ALL)) ==
 		      (AI_V4MAPPED | AI_ALL);

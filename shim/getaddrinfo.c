@@ -154,6 +154,9 @@ gai_fast_make(const struct policy *policy)
 			policy, RULE_NONE, have, FAM_BOTH,
 			f->outcome[have][FAM_IPV6]);
 	f->sockets = policy_socket_fams(policy);
+	f->enforce = policy_enforce(policy);
+	f->logging = shim_logging(policy);
+	f->ruled = policy_rule_count(policy) != 0;
 	for (loop = 0; loop < 2; loop++)
 		f->probe_v6[loop] = gai_probe_v6(policy, loop);
 	f->loop_apart = f->probe_v6[0] != f->probe_v6[1];
@@ -282,23 +285,20 @@ static struct addrinfo *gai_list_dup(const struct addrinfo *list)
  */
 static bool gai_is_name(const char *node)
 {
+	/* 0: a name's; 1: a literal's; 2: the end of what is looked at. */
 	static const unsigned char numeric[256] = {
 		['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1,
 		['x'] = 1, ['X'] = 1, ['.'] = 1, [' '] = 1, ['\t' ... '\r'] = 1,
-		[':'] = 2,
+		[':'] = 2, ['\0'] = 2,
 	};
 	const unsigned char *p = (const unsigned char *)node;
 
 	/* Most literals start with a digit: asked at once, unscanned. */
 	if (*p >= '0' && *p <= '9')
 		return false;
-	for (; *p; p++) {
-		if (numeric[*p] == 2)
-			return false;
-		if (!numeric[*p])
-			return true;
-	}
-	return false;
+	while (numeric[*p] == 1)
+		p++;
+	return numeric[*p] == 0;
 }
 
 /*
@@ -337,7 +337,7 @@ static inline void gai_literal_question(struct addrinfo *probe,
 static int gai_ask_literal(struct gai_req *req, const char *service,
 			   struct addrinfo **list)
 {
-	const struct gai_fast *f = gai_fast_get(req->policy);
+	const struct gai_fast *f = req->fast;
 	struct addrinfo probe;
 	bool loop;
 	int rc;
@@ -375,15 +375,24 @@ static int gai_own_question(const struct gai_req *req, const char *node,
 	return gai_forward(node, service, &query, list);
 }
 
+/* Whether req's policy has rules. */
+static inline bool gai_ruled(const struct gai_req *req)
+{
+	return req->fast ? req->fast->ruled
+			 : policy_rule_count(req->policy) != 0;
+}
+
 /*
  * Ask the real resolver and decide: the body of the hook, but for audit
- * mode and the log.  Returns what the program is to get, *res filled.
+ * mode and the log; saved_errno is errno at the call.  Returns what the
+ * program is to get, *res filled.
  */
 static int gai_decide(struct gai_req *req, const char *node,
-		      const char *service, struct addrinfo **res)
+		      const char *service, struct addrinfo **res,
+		      int saved_errno)
 {
 	struct addrinfo query, *list = NULL, *answers = NULL;
-	int rc, own, real_errno, saved_errno = errno;
+	int rc, own, real_errno;
 	bool ruled;
 
 	query = (struct addrinfo){
@@ -391,12 +400,14 @@ static int gai_decide(struct gai_req *req, const char *node,
 		.ai_socktype = req->ask.ai_socktype,
 		.ai_protocol = req->ask.ai_protocol,
 	};
-	req->node = (node && strcmp(node, "*") != 0) ? node : NULL;
+	req->node = node && (node[0] != '*' || node[1]) ? node : NULL;
 	rc = req->node ? gai_ask_literal(req, service, &list) : -1;
 	/* A denied name is refused before it is looked up: no query for
-	 * it leaves the host (a literal has no name rule). */
-	if (resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
-	    RULE_DENY) {
+	 * it leaves the host (a literal has no name rule).  req->rule is
+	 * none until then. */
+	if (gai_ruled(req) &&
+	    resolve_rule(req->policy, req->node, req->literal, &req->rule) ==
+		    RULE_DENY) {
 		req->outcome = OUTCOME_DENY;
 		req->refused = true;
 		return gai_fail(req, OUTCOME_DENY);
@@ -422,8 +433,7 @@ static int gai_decide(struct gai_req *req, const char *node,
 	/* The name's rules follow the addresses libc gave for it, when the
 	 * program was given some (in audit mode, libc's answer): kept for
 	 * a name some rule covers, since the rewriting uses list up. */
-	ruled = req->node && !req->literal &&
-		policy_rule_count(req->policy) &&
+	ruled = req->node && !req->literal && gai_ruled(req) &&
 		policy_name_ruled(req->policy, req->node);
 	if (ruled && list && !(answers = gai_list_dup(list))) {
 		real_freeaddrinfo(list);
@@ -454,23 +464,20 @@ static int gai_decide(struct gai_req *req, const char *node,
 		req->refused = true;
 		rc = EAI_MEMORY;
 	}
-	real_freeaddrinfo(answers);
+	if (answers)
+		real_freeaddrinfo(answers);
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
 	return rc;
 }
 
-/*
- * Log a call the policy refused or changed: refused it, left answers out,
- * or gave translated or peer-pool addresses.  errno is kept.
- */
-static void gai_log(const struct gai_req *req, int rc)
+/* gai_log() of a call under a policy that logs. */
+static __attribute__((noinline)) void gai_log_call(const struct gai_req *req,
+						   int rc)
 {
 	const char *reason = NULL;
 	int saved_errno;
 
-	if (!shim_logging(req->policy))
-		return;
 	if (req->refused && req->outcome < 0)
 		reason = "addrconfig";
 	else if (!req->refused && req->pooled)
@@ -485,6 +492,16 @@ static void gai_log(const struct gai_req *req, int rc)
 		    req->host, req->outcome, &req->rule,
 		    req->refused ? resolve_error_name(rc) : NULL, reason);
 	errno = saved_errno;
+}
+
+/*
+ * Log a call the policy refused or changed: refused it, left answers out,
+ * or gave translated or peer-pool addresses.  errno is kept.
+ */
+static inline void gai_log(const struct gai_req *req, int rc)
+{
+	if (req->fast ? req->fast->logging : shim_logging(req->policy))
+		gai_log_call(req, rc);
 }
 
 /* gai_lean()'s answer when it leaves the call to gai_decide(). */
@@ -503,8 +520,7 @@ gai_literal(const struct policy *policy, const struct gai_lean_row *row,
 	struct gai_req req;
 	int rc;
 
-	gai_req_init(&req, policy);
-	req.ask = *hints;
+	gai_req_init(&req, policy, gai_fast_get(policy), hints);
 	req.node = node;
 	req.literal = true;
 	req.probed_v6 = gai_probed_v6(node, row->flags, hints);
@@ -611,17 +627,15 @@ shim_getaddrinfo(const struct policy *policy, const char *node,
 
 	if (!policy)
 		return EAI_FAIL;
-	gai_req_init(&req, policy);
-	if (hints)
-		req.ask = *hints;
+	gai_req_init(&req, policy, gai_fast_get(policy), hints);
 	/* An unknown family, and a call the shim could not clean up after,
 	 * get libc's own answer. */
 	if (!res || !real_freeaddrinfo ||
 	    resolve_fam_of(req.ask.ai_family) == FAM_NONE)
 		return gai_forward(node, service, hints, res);
-	rc = gai_decide(&req, node, service, res);
+	rc = gai_decide(&req, node, service, res, saved_errno);
 	gai_log(&req, rc);
-	if (policy_enforce(req.policy))
+	if (req.fast ? req.fast->enforce : policy_enforce(req.policy))
 		return rc;
 	/* Audit mode: told, not done; the program gets libc's answer. */
 	if (rc == 0)

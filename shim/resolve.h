@@ -41,7 +41,6 @@ static inline unsigned resolve_ai_fam(const struct policy *policy,
 {
 	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
 	const struct sockaddr_in *sin = (const void *)ai->ai_addr;
-	struct policy_addr a = {.fam = FAM_IPV6};
 	const uint8_t *v4;
 
 	if (!ai->ai_addr)
@@ -54,10 +53,9 @@ static inline unsigned resolve_ai_fam(const struct policy *policy,
 		   ai->ai_addrlen >= sizeof(*sin6)) {
 		/* policy_addr_class()'s rule, without a policy_addr. */
 		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			if (!policy)
-				return FAM_IPV6;
-			memcpy(a.a, &sin6->sin6_addr, sizeof(a.a));
-			return policy_dest_class(policy, &a);
+			return policy ? policy_ip6_class(policy,
+							 &sin6->sin6_addr)
+				      : FAM_IPV6;
 		}
 		v4 = sin6->sin6_addr.s6_addr + 12;
 	} else {
