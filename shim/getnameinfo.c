@@ -22,12 +22,41 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "policy.h"
 #include "shim.h"
 #include "sockaddr.h"
+
+/*
+ * Make a the address addr (a struct in_addr for AF_INET, a struct in6_addr
+ * for AF_INET6) of family with port (network byte order), as the kernel
+ * writes one: the rest zero.
+ */
+static void gni_set(struct sockaddr_sized *a, int family, const void *addr,
+		    in_port_t port)
+{
+	static const struct {
+		socklen_t len;
+		size_t at, size;
+	} layout[] = {
+		[AF_INET] = {sizeof(struct sockaddr_in),
+			     offsetof(struct sockaddr_in, sin_addr),
+			     sizeof(struct in_addr)},
+		[AF_INET6] = {sizeof(struct sockaddr_in6),
+			      offsetof(struct sockaddr_in6, sin6_addr),
+			      sizeof(struct in6_addr)},
+	};
+
+	/* The port is where both families keep it. */
+	memset(&a->u, 0, sizeof(a->u));
+	a->u.sa.sa_family = (sa_family_t)family;
+	a->u.sin.sin_port = port;
+	memcpy((char *)&a->u + layout[family].at, addr, layout[family].size);
+	a->len = layout[family].len;
+}
 
 /*
  * If a, an AF_INET6 address, translates an IPv4 one, make a that IPv4
@@ -49,11 +78,7 @@ static bool gni_v4_of(const struct policy *policy, struct sockaddr_sized *a)
 	memcpy(in.a, &sin6.sin6_addr, sizeof(in.a));
 	if (!policy_addr_v4(policy, &in, &v4))
 		return false;
-	memset(&a->u, 0, sizeof(a->u));
-	a->u.sin.sin_family = AF_INET;
-	a->u.sin.sin_port = sin6.sin6_port;
-	a->u.sin.sin_addr = v4;
-	a->len = sizeof(a->u.sin);
+	gni_set(a, AF_INET, &v4, sin6.sin6_port);
 	return true;
 }
 
@@ -71,11 +96,7 @@ static bool gni_v6_of(const struct policy *policy, struct sockaddr_sized *a)
 
 	if (!local_upgrades(policy) || !pool_v6_of(policy, &sin.sin_addr, &v6))
 		return false;
-	memset(&a->u, 0, sizeof(a->u));
-	a->u.sin6.sin6_family = AF_INET6;
-	a->u.sin6.sin6_port = sin.sin_port;
-	a->u.sin6.sin6_addr = v6;
-	a->len = sizeof(a->u.sin6);
+	gni_set(a, AF_INET6, &v6, sin.sin_port);
 	return true;
 }
 
