@@ -496,35 +496,19 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
 	return r;
 }
 
-unsigned policy_stack(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_STACK).word;
-}
+/* The getter of a key whose value is a word (union value's word). */
+#define WORD_GETTER(type, name, key)                                      \
+	type name(const struct policy *policy)                            \
+	{                                                                 \
+		return (type)EFFECTIVE(policy, key).word;                 \
+	}
 
-unsigned policy_prefer(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_PREFER).word;
-}
-
-bool policy_mapped(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_MAPPED).word;
-}
-
-bool policy_ipv4_loopback(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_LOOPBACK).word;
-}
-
-bool policy_fallback(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_FALLBACK).word;
-}
-
-bool policy_enforce(const struct policy *policy)
-{
-	return EFFECTIVE(policy, KEY_ENFORCE).word;
-}
+WORD_GETTER(unsigned, policy_stack, KEY_STACK)
+WORD_GETTER(unsigned, policy_prefer, KEY_PREFER)
+WORD_GETTER(bool, policy_mapped, KEY_MAPPED)
+WORD_GETTER(bool, policy_ipv4_loopback, KEY_LOOPBACK)
+WORD_GETTER(bool, policy_fallback, KEY_FALLBACK)
+WORD_GETTER(bool, policy_enforce, KEY_ENFORCE)
 
 enum policy_log policy_log(const struct policy *policy)
 {
