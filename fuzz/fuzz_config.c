@@ -238,14 +238,19 @@ static void check_own_rules(const struct policy *p, const char *text,
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		size_t blank = 0;
 		char buf[512], key[16], dest[300], rest[8];
 		int n;
 
+		/* A section of any length ends the top's rules; a longer
+		 * rule line is not looked at. */
+		while (blank < len && (line[blank] == ' ' || line[blank] == '\t'))
+			blank++;
+		if (blank < len && line[blank] == '[')
+			return;
 		if (len < sizeof(buf)) {
 			memcpy(buf, line, len);
 			buf[len] = '\0';
-			if (buf[strspn(buf, " \t")] == '[')
-				return;
 			n = sscanf(buf, " %15[a-z] = %299s %7s", key, dest, rest);
 			if (n == 3 && rest[0] == '#')
 				n = 2;
