@@ -109,6 +109,8 @@ struct policy {
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
+	const void *image;		/* the compiled policy mapped, or NULL */
+	size_t image_len;
 	bool may_map;			/* policy_may_map(), at refresh */
 	bool prefix_embeds;		/* an IPv6 address may hold an IPv4
 					 * host: the translate-prefix is auto
@@ -126,6 +128,45 @@ void config_report(struct policy *policy, struct policy_error *err,
 	__attribute__((format(printf, 7, 8)));
 
 /*
+ * What tells a config file apart from any other, and from itself before
+ * a change (fstat()): a compiled policy records the file it was built
+ * from so (policy/compiled.c).
+ */
+struct policy_identity {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec;
+	int64_t ctime_sec, ctime_nsec;
+};
+
+struct stat;
+
+/* policy_identity_of - id for the file st describes (padding zeroed). */
+void policy_identity_of(struct policy_identity *id, const struct stat *st);
+
+/*
+ * compiled_check - why image, len bytes of a compiled policy (which may be
+ * truncated, corrupt or hostile), may not be used for the config file id
+ * names, in a word for the log ("truncated", "not-compiled",
+ * "other-version", "stale", "corrupt"); NULL when it may.  Checks the header and the
+ * small parts whole, the index only at its use (match_open()).
+ */
+const char *compiled_check(const void *image, size_t len,
+			   const struct policy_identity *id);
+
+/* compiled_sections - how many sections image, checked, has. */
+size_t compiled_sections(const void *image);
+
+/*
+ * compiled_load - load image, a compiled policy compiled_check() passed,
+ * into policy (empty) as the config file name: its settings and sections
+ * parsed again from the kept lines, its rules counted and indexed in
+ * place; image must outlive policy.  Returns 0, or -EINVAL or -ENOMEM
+ * with err filled and policy left empty.
+ */
+int compiled_load(struct policy *policy, const char *name, const void *image,
+		  size_t len, struct policy_error *err);
+
+/*
  * A captured source (policy_capture(), policy.h): the config file's bytes
  * and the STACKSHIM_* variables, kept in room while they fit.
  */
@@ -139,6 +180,16 @@ struct policy_source {
 	bool report;		/* rc is reported (error), not silent */
 	struct policy_error error;
 	char **env;		/* the STACKSHIM_* variables; NULL: none */
+	struct policy_identity identity; /* the config file's, as read */
+	/* The compiled policy of the file (policy/compiled.c), mapped
+	 * read-only and shared, when one was found that matches it: then
+	 * text is NULL.  Else, when one was found and refused, why, and
+	 * where (for the log). */
+	const void *image;
+	size_t image_len;
+	const char *index_refused;
+	char index_path[256];
+	char *const *index_env;	/* while capturing: where to look */
 	/* The copies' memory while they fit, so that a process whose
 	 * library captures a small config at load has no heap to set up
 	 * for it; room is never cleared, and only its used bytes touched. */
@@ -188,6 +239,44 @@ int config_source_fail(struct policy_source *src, const char *path, int rc,
  */
 int config_read(struct policy *policy, const char *path,
 		struct policy_error *err);
+
+/*
+ * What a compiled policy keeps of a config's text (policy/compiled.c): the
+ * lines that are no rule (section headers and settings, trimmed, comments
+ * left out), each as a record: this header, then len bytes, padded to
+ * CONFIG_KEPT_PAD(len), in line order.
+ */
+struct config_kept {
+	uint32_t line;
+	uint32_t len;
+};
+
+#define CONFIG_KEPT_PAD(n) (((size_t)(n) + 3) & ~(size_t)3)
+
+/*
+ * config_keep_fn - told each kept line of a parse (its number and trimmed
+ * text, len bytes, not NUL-terminated): 0, or -ENOMEM to fail the parse.
+ */
+typedef int (*config_keep_fn)(void *arg, unsigned line, const char *text,
+			      size_t len);
+
+/*
+ * config_parse_text - policy_parse_buffer() (policy.h), each kept line
+ * told to keep (NULL: none) as it is read.
+ */
+int config_parse_text(struct policy *policy, const char *name,
+		      const char *buf, size_t len, struct policy_error *err,
+		      config_keep_fn keep, void *arg);
+
+/*
+ * config_parse_kept - read a compiled policy's kept lines, len bytes of
+ * records at recs (which may be untrusted: a record that does not fit,
+ * or a line number that does not grow, fails), as the text they came from
+ * reads, but for the rules: a rule among them is an error.  name is the
+ * config's file, for errors and origins.  Returns as policy_parse_buffer().
+ */
+int config_parse_kept(struct policy *policy, const char *name,
+		      const void *recs, size_t len, struct policy_error *err);
 
 /* config_clear - forget the file: its settings, sections and rules. */
 void config_clear(struct policy *policy);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,8 @@ void policy_free(struct policy *policy)
 	match_free(policy->match);
 	free(policy->sections);
 	free(policy->rules);
+	if (policy->image)
+		munmap((void *)policy->image, policy->image_len);
 	free(policy);
 }
 
@@ -414,11 +417,43 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 		return src->rc;
 	conf = secure ? NULL : env_lookup(src->env, "STACKSHIM_CONF");
 	src->file = (conf && *conf) || system_path;
+	src->index_env = envp;
 	if (conf && *conf)
 		config_source_read(src, conf, false, false);
 	else if (system_path)
 		config_source_read(src, system_path, secure, true);
+	src->index_env = NULL;
 	return src->rc;
+}
+
+/*
+ * Load src's compiled policy into policy, from a mapping of its own of the
+ * same pages (src may be loaded into several policies, and released
+ * before them).
+ */
+static int policy_load_image(struct policy *policy,
+			     const struct policy_source *src,
+			     struct policy_error *err)
+{
+	unsigned count = 0;
+	void *map;
+	int r;
+
+	map = mremap((void *)src->image, 0, src->image_len, MREMAP_MAYMOVE);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		config_report(policy, err, &count, src->path, 0, 0,
+			      "mapping the compiled policy: %s", strerror(-r));
+		return r;
+	}
+	r = compiled_load(policy, src->path, map, src->image_len, err);
+	if (r < 0) {
+		munmap(map, src->image_len);
+		return r;
+	}
+	policy->image = map;
+	policy->image_len = src->image_len;
+	return 0;
 }
 
 int policy_load_source(struct policy *policy, const struct policy_source *src,
@@ -435,7 +470,11 @@ int policy_load_source(struct policy *policy, const struct policy_source *src,
 				      0, "%s", src->error.text);
 		return src->rc;
 	}
-	if (src->path) {
+	if (src->image) {
+		r = policy_load_image(policy, src, err);
+		if (r < 0)
+			return r;
+	} else if (src->path) {
 		r = policy_parse_buffer(policy, src->path,
 					src->text ? src->text : "", src->len,
 					err);
@@ -462,6 +501,9 @@ void policy_source_release(struct policy_source *src)
 {
 	config_source_free(src, src->text);
 	config_source_free(src, src->env);
+	if (src->image)
+		munmap((void *)src->image, src->image_len);
+	src->image = NULL;
 	config_source_init(src);
 }
 

@@ -391,6 +391,50 @@ int policy_load_source(struct policy *policy, const struct policy_source *src,
 /* policy_source_release - free what policy_capture() kept; src is emptied. */
 void policy_source_release(struct policy_source *src);
 
+/* Where compiled policies of configs root owns are kept. */
+#define POLICY_SYSTEM_CACHE "/var/cache/stackshim"
+
+struct stat;
+
+/*
+ * policy_index_path - where the compiled policy (policy_compile()) of the
+ * config file config describes is kept, in buf (len bytes): in
+ * $STACKSHIM_CACHE_DIR when envp sets it (not when secure), else for a
+ * config root owns in POLICY_SYSTEM_CACHE, else (not when secure) in
+ * $XDG_CACHE_HOME/stackshim or $HOME/.cache/stackshim; named by the
+ * file's device and inode.  Returns 0, -ENOENT (nowhere: secure and not
+ * root's, or no cache directory known) or -ENAMETOOLONG.
+ */
+int policy_index_path(char *buf, size_t len, const struct stat *config,
+		      bool secure, char *const envp[]);
+
+/*
+ * policy_compile - compile the config file at path into out, a file that
+ * policy_capture() maps in place of parsing the config while the config
+ * is the same file, unchanged (policy/compiled.c): written whole under a
+ * new name and renamed over out.  Returns 0, or a negative errno with
+ * err filled (the config's errors as policy_parse_file() reports them).
+ */
+int policy_compile(const char *path, const char *out,
+		   struct policy_error *err);
+
+/*
+ * policy_is_compiled - whether policy was loaded from a compiled policy
+ * (policy_compile()), mapped, rather than parsed: then its rules are only
+ * in its index, and policy_rule_next() and policy_describe() list none.
+ */
+bool policy_is_compiled(const struct policy *policy);
+
+/*
+ * policy_source_index_refused - why the compiled policy found for src's
+ * config was not used, in a word ("stale", "corrupt", "not-trusted",
+ * "truncated", "other-version", "not-compiled", "unreadable"), *path
+ * (when path is not NULL) set to where it is; NULL when none was found,
+ * or it was used.  The config was then parsed as text.
+ */
+const char *policy_source_index_refused(const struct policy_source *src,
+					const char **path);
+
 /*
  * policy_source_may_select - whether the captured file may hold
  * [program NAME] sections, so that the caller must note its executable
