@@ -48,6 +48,7 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/rules.c \
 	$(srcdir)/policy/policy.c \
 	$(srcdir)/policy/match.c \
+	$(srcdir)/policy/image.c \
 	$(srcdir)/policy/pool.c
 FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 	$(srcdir)/policy/internal.h $(srcdir)/policy/pool-layout.h \

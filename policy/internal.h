@@ -82,13 +82,172 @@ struct section {
 	const char *glob;
 	unsigned line;
 	bool selected;
-	bool indexed;			/* selected when the index was built */
 	size_t nactions[RULE_MAP + 1];	/* its rules, by action */
 	struct settings settings;
 };
 
+/*
+ * A checked view of an image (policy/image.c): bytes built in this process
+ * or mapped from a file, never trusted.  The image is a 512-byte head (its
+ * own checksum, and a user area the caller gives meaning to), a table of
+ * the CRC32C of each 4 KiB block of the body, and the body.
+ */
+#define IMAGE_BLOCK 4096
+#define IMAGE_USER 464
+
+struct image_head {
+	uint32_t magic;
+	uint32_t version;		/* of this layout */
+	uint64_t len;			/* the whole image */
+	uint64_t body_off;		/* a multiple of IMAGE_BLOCK */
+	uint64_t nblocks;		/* of the body */
+	uint32_t block;			/* IMAGE_BLOCK */
+	uint32_t table_crc;		/* of the block table */
+	uint32_t head_crc;		/* of these 512 bytes, this field 0 */
+	uint32_t unused;
+	unsigned char user[IMAGE_USER];
+};
+
+_Static_assert(sizeof(struct image_head) == 512, "a 512-byte head");
+
+struct image_view {
+	const unsigned char *base;	/* NULL: no image */
+	uint64_t len, body_off, nblocks;
+	uint64_t *checked;		/* a bit per body block found whole */
+	unsigned char user[IMAGE_USER];	/* the head's, checked at open */
+};
+
+/* image_crc32c - the CRC32C (Castagnoli) of n bytes at p. */
+uint32_t image_crc32c(const void *p, size_t n);
+
+/*
+ * image_layout - the length of an image whose body is body_len bytes, and
+ * in *body_off where the body starts.  The caller allocates that many
+ * bytes, zeroed, fills the user area (image_user()) and the body, then
+ * calls image_seal().
+ */
+size_t image_layout(size_t body_len, size_t *body_off);
+
+/* image_user - the head's user area of an image being built. */
+void *image_user(void *image);
+
+/* image_seal - write the head and the block table of a built image. */
+void image_seal(void *image, size_t len, size_t body_off);
+
+/*
+ * image_open - a view of len bytes at base, checked: the head (magic,
+ * version, sizes, offsets, its checksum) and the block table's checksum,
+ * never the body.  Returns 0, -EINVAL (not a whole image), or -ENOMEM (the
+ * bitmap of checked blocks, allocated here and never on a lookup).
+ */
+int image_open(struct image_view *v, const void *base, size_t len);
+
+/*
+ * image_trust - take every block of v as checked: the image was built by
+ * this process, in memory nobody else writes.
+ */
+void image_trust(struct image_view *v);
+
+/* image_close - free what image_open() allocated (not the image). */
+void image_close(struct image_view *v);
+
+/*
+ * image_at - the address of [off, off + len) of v's body, or NULL when that
+ * is not inside the body (len 0 included) or a block it touches fails its
+ * checksum.  Each block is checked once.  Async-signal-safe, lock-free,
+ * allocates nothing.  The bytes may be unaligned: read them by memcpy().
+ */
+const void *image_at(const struct image_view *v, uint64_t off, size_t len);
+
+/*
+ * match_normalize - an address and prefix length as the index files them:
+ * an IPv4-mapped IPv6 one of at least 96 bits becomes IPv4.  (match.c)
+ */
+void match_normalize(struct policy_addr *addr, unsigned *plen);
+
+/*
+ * What a lookup finds: the deciding rule's action, line, ports and
+ * protocol.  failed: the index could not be read where the lookup needed
+ * it (a block failed its checksum, a record out of range); action is then
+ * RULE_DENY and line 0, and the lookup answers true: fail closed.
+ */
+struct match_rec {
+	uint32_t line;
+	uint16_t port_low, port_high;
+	uint8_t action;			/* enum policy_action */
+	uint8_t proto;			/* enum policy_proto */
+	uint8_t failed;
+};
+
+/*
+ * The sections a lookup applies: selected[i] nonzero when section i + 1
+ * (scope i + 1) is; scope 0 (global) always applies, a scope past
+ * nsections never.
+ */
+struct match_sel {
+	const unsigned char *selected;
+	size_t nsections;
+};
+
+/* An index: a view of its image and what its header said, checked. */
+struct match_index {
+	struct image_view view;
+	uint64_t slots_off, filter_off, recs_off, strings_off;
+	uint64_t nslots;		/* a power of two; 0: no index */
+	uint64_t filter_mask;		/* filter words - 1 */
+	uint64_t nrecs, strings_len;
+	uint8_t nlens[2];
+	uint8_t lens[2][129];		/* per family, longest first */
+};
+
+/*
+ * match_build - an image indexing every rule of rules[0..n) (in file order)
+ * with its scope, for match_open(): one allocation (aligned_alloc), *image
+ * and *len set, the same bytes whatever process builds it from the same
+ * rules (no pointers, no uninitialised bytes).  Returns 0 or -ENOMEM.
+ * (match.c)
+ */
+int match_build(const struct rule *rules, size_t n, void **image, size_t *len);
+
+/*
+ * match_open - a view of image (len bytes), which may be mapped and
+ * untrusted, in *ix; O(1) in the rules (image_open()).  Returns 0, -EINVAL
+ * (a bad header) or -ENOMEM.  An ix zeroed is an empty index.
+ */
+int match_open(struct match_index *ix, const void *image, size_t len);
+
+/* match_close - free what match_open() allocated, not the image. */
+void match_close(struct match_index *ix);
+
+/*
+ * match_addr - whether an address rule of a selected scope decides a
+ * connection to addr on port (host order; 0 when unknown: only portless
+ * rules fit) over proto (PROTO_ANY when unknown: only rules for any
+ * protocol fit), and if so which, in *out (out->failed: see struct
+ * match_rec).  ix zeroed: no rules.
+ */
+bool match_addr(const struct match_index *ix, const struct match_sel *sel,
+		const struct policy_addr *addr, uint16_t port,
+		enum policy_proto proto, struct match_rec *out);
+
+/*
+ * match_name - as match_addr(), for name (any case, a final dot ignored): an
+ * exact name rule, else the "*.suffix" rule of its nearest parent domain,
+ * each as match_addr() picks among a key's rules.
+ */
+bool match_name(const struct match_index *ix, const struct match_sel *sel,
+		const char *name, uint16_t port, enum policy_proto proto,
+		struct match_rec *out);
+
+/*
+ * match_name_covered - whether ix has a rule of a selected scope for name,
+ * exact or "*.suffix", whatever its port and protocol; true as well when
+ * the index could not be read (fail closed).
+ */
+bool match_name_covered(const struct match_index *ix,
+			const struct match_sel *sel, const char *name);
+
 struct chunk;
-struct match_index;
 
 struct policy {
 	const char *file;		/* the config file read, or NULL */
@@ -103,7 +262,12 @@ struct policy {
 	size_t global_actions[RULE_MAP + 1]; /* rules outside sections */
 	size_t nactive;			/* rules that apply to the selection */
 	size_t nactions[RULE_MAP + 1];	/* of them, by action */
-	struct match_index *match;	/* those rules, indexed */
+	/* Every rule, indexed with its scope whatever the selection: built
+	 * when the rules change (policy_refresh()), never on a selection. */
+	struct match_index match;
+	void *match_image;		/* match_build()'s, or NULL */
+	unsigned char *match_selected;	/* the sections selected, a byte each */
+	struct match_sel match_sel;	/* of match_selected */
 	bool match_stale;		/* rules changed since it was built */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
@@ -362,55 +526,5 @@ int rules_format(const struct rule *r, char *buf, size_t len);
  * every section, or in a selected one.
  */
 bool rules_active(const struct policy *policy, const struct rule *r);
-
-/*
- * match_normalize - an address and prefix length as the index files them:
- * an IPv4-mapped IPv6 one of at least 96 bits becomes IPv4.  (match.c)
- */
-void match_normalize(struct policy_addr *addr, unsigned *plen);
-
-/* What a lookup finds: the deciding rule's action, line, ports and protocol. */
-struct match_rec {
-	uint32_t line;
-	uint16_t port_low, port_high;
-	uint8_t action;			/* enum policy_action */
-	uint8_t proto;			/* enum policy_proto */
-};
-
-/*
- * match_build - index the rules of rules[0..n) (in file order) that
- * active(arg, rule) says apply, for match_addr() and match_name().  Returns
- * 0 with *out set, or -ENOMEM.  The index points into the rules' names: it
- * must be freed before they are.  (match.c)
- */
-int match_build(const struct rule *rules, size_t n,
-		bool (*active)(const void *arg, const struct rule *r),
-		const void *arg, struct match_index **out);
-
-/* match_free - free an index; NULL is allowed. */
-void match_free(struct match_index *ix);
-
-/*
- * match_addr - whether an address rule decides a connection to addr on port
- * (host order; 0 when unknown: only portless rules fit) over proto
- * (PROTO_ANY when unknown: only rules for any protocol fit), and if so which,
- * in *out.  ix may be NULL (no rules).
- */
-bool match_addr(const struct match_index *ix, const struct policy_addr *addr,
-		uint16_t port, enum policy_proto proto, struct match_rec *out);
-
-/*
- * match_name - as match_addr(), for name (any case, a final dot ignored): an
- * exact name rule, else the "*.suffix" rule of its nearest parent domain,
- * each as match_addr() picks among a key's rules.
- */
-bool match_name(const struct match_index *ix, const char *name,
-		uint16_t port, enum policy_proto proto, struct match_rec *out);
-
-/*
- * match_name_covered - whether ix has a rule for name, exact or "*.suffix",
- * whatever its port and protocol.
- */
-bool match_name_covered(const struct match_index *ix, const char *name);
 
 #endif /* STACKSHIM_POLICY_INTERNAL_H */

@@ -49,14 +49,16 @@ enum match_tag {
 	TAG_SUFFIX,			/* "*.name" */
 };
 
+#define MATCH_VERSION 1			/* of the layout below */
 #define NAME_INLINE 16			/* names this long are kept in the slot */
-#define SLOT_MANY 0x80			/* bits: the rules are in recs[] */
-#define WHERE_NONE UINT32_MAX		/* where[]: a rule not indexed */
+#define SLOT_MANY 0x80			/* bits: the rules are in recs */
+#define WHERE_NONE UINT32_MAX		/* where[]: a rule not in a run */
 
 /*
- * One key and, when it has one rule only, that rule.  An address key is
- * the masked address as host-order words (IPv4: one uint32_t; IPv6: the
- * high then the low uint64_t), zero past them.
+ * One key and, when it has one rule only and that rule is global, that
+ * rule.  An address key is the masked address as host-order words (IPv4:
+ * one uint32_t; IPv6: the high then the low uint64_t), zero past them; a
+ * name longer than NAME_INLINE is an offset into the strings (uint64_t).
  */
 struct match_slot {
 	uint32_t check;			/* the hash's high half | 1; 0: empty */
@@ -64,10 +66,7 @@ struct match_slot {
 	uint8_t len;			/* prefix length, or name length */
 	uint8_t bits;			/* action | proto << 2 | SLOT_MANY */
 	uint8_t unused;
-	union {
-		uint8_t a[16];
-		const char *name;	/* a name longer than NAME_INLINE */
-	} key;
+	uint8_t key[16];
 	union {
 		struct {
 			uint32_t line;
@@ -81,6 +80,31 @@ struct match_slot {
 
 _Static_assert(sizeof(struct match_slot) == 32, "two slots to a line");
 
+/* A rule of a key with several, or of a section: with its scope. */
+struct match_irec {
+	uint32_t line;
+	uint32_t scope;			/* 0: global; n: section n - 1 */
+	uint16_t port_low, port_high;
+	uint8_t action;
+	uint8_t proto;
+	uint8_t unused[2];
+};
+
+_Static_assert(sizeof(struct match_irec) == 16, "four to a line");
+
+/* The index's header, in the image head's user area; offsets from the
+ * image's start, sizes in entries (strings: bytes). */
+struct match_head {
+	uint32_t version;
+	uint32_t unused;
+	uint64_t nslots, filter_words, nrecs, strings_len;
+	uint64_t slots_off, filter_off, recs_off, strings_off;
+	uint8_t nlens[2];
+	uint8_t lens[2][129];
+};
+
+_Static_assert(sizeof(struct match_head) <= IMAGE_USER, "in the head");
+
 /* A key being looked up or added. */
 struct match_probe {
 	uint64_t hash;
@@ -90,19 +114,12 @@ struct match_probe {
 	const char *name;		/* len bytes, for names */
 };
 
-struct match_index {
-	struct match_slot *slots;
-	size_t nslots;			/* a power of two */
-	uint64_t *filter;
-	uint32_t filter_mask;		/* words - 1 */
-	struct match_rec *recs;		/* the rules of keys with several */
-	size_t nmany;			/* how many keys have several */
-	/* Per family (0: IPv4, 1: IPv6), the prefix lengths in use,
-	 * longest first. */
-	uint8_t lens[2][129];
-	unsigned nlens[2];
+/* What a lookup of one key comes to. */
+enum match_found {
+	FOUND_NONE,			/* no rule of the key fits */
+	FOUND_RULE,			/* *out */
+	FOUND_BAD,			/* the image could not be read */
 };
-
 
 static const uint8_t match_mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
@@ -152,61 +169,6 @@ static inline uint64_t match_hash_name(uint8_t tag, const char *s, size_t len)
 		h = (((h << 27) | (h >> 37)) ^ w) * 0x9e3779b97f4a7c15ull;
 	}
 	return match_mix(h);
-}
-
-/* The filter's word and two bits for a hash: bits the table leaves alone
- * (it takes the low ones, and the check the high half). */
-static inline uint64_t match_filter_bits(uint64_t h)
-{
-	return 1ull << ((h >> 20) & 63) | 1ull << ((h >> 26) & 63);
-}
-
-static inline bool match_filter_has(const struct match_index *ix, uint64_t h)
-{
-	uint64_t bits = match_filter_bits(h);
-
-	return (ix->filter[(h >> 32) & ix->filter_mask] & bits) == bits;
-}
-
-/* Whether slot s holds the key of probe k (whose check is check). */
-static inline bool match_slot_is(const struct match_slot *s,
-				 const struct match_probe *k, uint32_t check)
-{
-	if (s->check != check || s->tag != k->tag || s->len != k->len)
-		return false;
-	if (k->tag == TAG_V4 || k->tag == TAG_V6)
-		return !memcmp(s->key.a, k->a, 16);
-	return !memcmp(k->len > NAME_INLINE ? s->key.name
-					    : (const char *)s->key.a,
-		       k->name, k->len);
-}
-
-/* The slot of k, or the empty slot where it would go. */
-static inline struct match_slot *match_slot_find(const struct match_index *ix,
-						 const struct match_probe *k)
-{
-	uint32_t check = (uint32_t)(k->hash >> 32) | 1;
-	size_t i = (size_t)k->hash & (ix->nslots - 1);
-	struct match_slot *s;
-
-	/* The table is at most half full: an empty slot ends every probe. */
-	for (;; i = (i + 1) & (ix->nslots - 1)) {
-		s = &ix->slots[i];
-		if (!s->check || match_slot_is(s, k, check))
-			return s;
-	}
-}
-
-/* The slot of k if ix has it, NULL if not. */
-static inline const struct match_slot *
-match_lookup(const struct match_index *ix, const struct match_probe *k)
-{
-	const struct match_slot *s;
-
-	if (!match_filter_has(ix, k->hash))
-		return NULL;
-	s = match_slot_find(ix, k);
-	return s->check ? s : NULL;
 }
 
 /*
@@ -270,6 +232,7 @@ static inline void match_key_make(struct match_probe *k, uint8_t key[16],
 	k->hash = match_hash_addr(k->tag, k->len, key);
 }
 
+
 static void match_name_probe(struct match_probe *k, uint8_t tag,
 			     const char *name, size_t len)
 {
@@ -280,32 +243,25 @@ static void match_name_probe(struct match_probe *k, uint8_t tag,
 	k->hash = match_hash_name(tag, name, len);
 }
 
-/* match_free - see internal.h. */
-void match_free(struct match_index *ix)
+/* The filter's word and two bits for a hash: bits the table leaves alone
+ * (it takes the low ones, and the check the high half). */
+static inline uint64_t match_filter_bits(uint64_t h)
 {
-	if (!ix)
-		return;
-	free(ix->slots);
-	free(ix->filter);
-	free(ix->recs);
-	free(ix);
+	return 1ull << ((h >> 20) & 63) | 1ull << ((h >> 26) & 63);
 }
 
-/*
- * An empty table of n slots, aligned on a cache line so that no slot
- * straddles two.  (Huge pages were tried for the TLB: no difference
- * measured at 100,000 rules, and this runs inside others' programs.)
- * Returns 0 or -ENOMEM.
- */
-static int match_slots_alloc(struct match_index *ix, size_t n)
-{
-	ix->nslots = n;
-	ix->slots = aligned_alloc(64, n * sizeof(struct match_slot));
-	if (!ix->slots)
-		return -ENOMEM;
-	memset(ix->slots, 0, n * sizeof(struct match_slot));
-	return 0;
-}
+/* ---- Building ---------------------------------------------------------- */
+
+/* An image being built: its regions, writable, and what goes in its head. */
+struct match_builder {
+	unsigned char *image;
+	struct match_slot *slots;
+	uint64_t *filter;
+	char *strings;
+	struct match_irec *recs;
+	struct match_head head;
+	size_t strings_used, nmany, nrecs;
+};
 
 /* The smallest power of two >= n, at least min. */
 static size_t match_pow2(size_t n, size_t min)
@@ -317,36 +273,91 @@ static size_t match_pow2(size_t n, size_t min)
 	return p;
 }
 
-/* An index sized for up to n keys, empty.  Returns 0 or -ENOMEM. */
-static int match_alloc(struct match_index **out, size_t n)
+static size_t match_align(size_t n, size_t to)
 {
-	struct match_index *ix = calloc(1, sizeof(*ix));
+	return (n + to - 1) & ~(to - 1);
+}
+
+/*
+ * The image for n rules whose long names take strings bytes at most,
+ * allocated for the most it may need (a run entry per rule) and zeroed
+ * up to the slots' and filter's end; the rest is zeroed as it is used.
+ * (aligned_alloc: the slots start on a cache line, so that no slot
+ * straddles two.)  Returns 0 or -ENOMEM.
+ */
+static int match_image_alloc(struct match_builder *b, size_t n, size_t strings)
+{
+	struct match_head *h = &b->head;
+	size_t body_off, len, body;
+
+	memset(b, 0, sizeof(*b));
+	h->version = MATCH_VERSION;
+	h->nslots = match_pow2(2 * n, 16);
 	/* 8 bits a key (about 5% false positives; 16 measured no faster),
 	 * and 64 words at least: a small index's filter is as cheap. */
-	size_t words = match_pow2(n / 8, 64);
-
-	*out = ix;
-	if (!ix)
+	h->filter_words = match_pow2(n / 8, 64);
+	body = h->nslots * sizeof(struct match_slot) +
+	       h->filter_words * 8 + match_align(strings, 16) +
+	       n * sizeof(struct match_irec);
+	len = match_align(image_layout(body, &body_off), 64);
+	b->image = aligned_alloc(64, len);
+	if (!b->image)
 		return -ENOMEM;
-	ix->filter = calloc(words, sizeof(*ix->filter));
-	ix->filter_mask = (uint32_t)(words - 1);
-	if (!ix->filter || match_slots_alloc(ix, match_pow2(2 * n, 16)) < 0)
-		return -ENOMEM;
+	h->slots_off = body_off;
+	h->filter_off = h->slots_off + h->nslots * sizeof(struct match_slot);
+	h->strings_off = h->filter_off + h->filter_words * 8;
+	memset(b->image, 0, h->strings_off);
+	b->slots = (struct match_slot *)(void *)(b->image + h->slots_off);
+	b->filter = (uint64_t *)(void *)(b->image + h->filter_off);
+	b->strings = (char *)b->image + h->strings_off;
 	return 0;
 }
 
 /* Note that prefix length plen is in use for family index f. */
-static void match_len_add(struct match_index *ix, int f, unsigned plen)
+static void match_len_add(struct match_head *h, int f, unsigned plen)
 {
-	unsigned i, n = ix->nlens[f];
+	unsigned i, n = h->nlens[f];
 
-	for (i = 0; i < n && ix->lens[f][i] > plen; i++)
+	for (i = 0; i < n && h->lens[f][i] > plen; i++)
 		;
-	if (i < n && ix->lens[f][i] == plen)
+	if (i < n && h->lens[f][i] == plen)
 		return;
-	memmove(&ix->lens[f][i + 1], &ix->lens[f][i], n - i);
-	ix->lens[f][i] = (uint8_t)plen;
-	ix->nlens[f]++;
+	memmove(&h->lens[f][i + 1], &h->lens[f][i], n - i);
+	h->lens[f][i] = (uint8_t)plen;
+	h->nlens[f]++;
+}
+
+/* Whether slot s (of the image being built) holds the key of probe k. */
+static bool match_built_is(const struct match_builder *b,
+			   const struct match_slot *s,
+			   const struct match_probe *k, uint32_t check)
+{
+	uint64_t off;
+
+	if (s->check != check || s->tag != k->tag || s->len != k->len)
+		return false;
+	if (k->a)
+		return !memcmp(s->key, k->a, 16);
+	if (k->len <= NAME_INLINE)
+		return !memcmp(s->key, k->name, k->len);
+	memcpy(&off, s->key, sizeof(off));
+	return !memcmp(b->strings + off, k->name, k->len);
+}
+
+/* The slot of k, or the empty slot where it goes (the table is at most
+ * half full: an empty slot ends every probe). */
+static struct match_slot *match_built_find(const struct match_builder *b,
+					   const struct match_probe *k)
+{
+	uint32_t check = (uint32_t)(k->hash >> 32) | 1;
+	uint64_t i = k->hash & (b->head.nslots - 1);
+	struct match_slot *s;
+
+	for (;; i = (i + 1) & (b->head.nslots - 1)) {
+		s = &b->slots[i];
+		if (!s->check || match_built_is(b, s, k, check))
+			return s;
+	}
 }
 
 /* A rule's key, computed ahead of its filing while its slot is fetched. */
@@ -360,7 +371,7 @@ struct match_pending {
 #define MATCH_AHEAD 8
 
 /* The key of rule r into p, and a prefetch of its slot. */
-static void match_pend(const struct match_index *ix,
+static void match_pend(const struct match_builder *b,
 		       struct match_pending *p, const struct rule *r)
 {
 	struct policy_addr addr = r->addr;
@@ -376,82 +387,101 @@ static void match_pend(const struct match_index *ix,
 							     : TAG_SUFFIX,
 				 r->name, strlen(r->name));
 	}
-	__builtin_prefetch(&ix->slots[p->k.hash & (ix->nslots - 1)], 1);
+	__builtin_prefetch(&b->slots[p->k.hash & (b->head.nslots - 1)], 1);
 }
 
-/* Write r as the one rule of slot s. */
-static void match_put_one(struct match_slot *s, const struct rule *r)
+/* Write k's key into the empty slot s. */
+static void match_key_put(struct match_builder *b, struct match_slot *s,
+			  const struct match_probe *k)
 {
-	s->bits = (uint8_t)(r->action | r->proto << 2);
-	s->u.one.line = r->line;
-	s->u.one.port_low = r->port_low;
-	s->u.one.port_high = r->port_high;
-}
+	uint64_t off = b->strings_used;
 
-/*
- * File rule r under key k: a new key takes it as its one rule; a key's
- * second rule turns it into a list (SLOT_MANY, n counting its rules) that
- * match_runs() and match_put() fill.  Returns the slot's index.
- */
-static uint32_t match_file(struct match_index *ix, const struct match_probe *k,
-			   const struct rule *r)
-{
-	struct match_slot *s = match_slot_find(ix, k);
-
-	if (s->check) {
-		if (!(s->bits & SLOT_MANY)) {
-			s->bits = SLOT_MANY;
-			s->u.list.n = 1;
-			ix->nmany++;
-		}
-		s->u.list.n++;
-		return (uint32_t)(s - ix->slots);
-	}
 	s->check = (uint32_t)(k->hash >> 32) | 1;
 	s->tag = k->tag;
 	s->len = k->len;
-	if (k->a)
-		memcpy(s->key.a, k->a, 16);
-	else if (k->len > NAME_INLINE)
-		s->key.name = k->name;
-	else
-		memcpy(s->key.a, k->name, k->len);
-	ix->filter[(k->hash >> 32) & ix->filter_mask] |=
+	if (k->a) {
+		memcpy(s->key, k->a, 16);
+	} else if (k->len > NAME_INLINE) {
+		memcpy(b->strings + off, k->name, k->len);
+		memcpy(s->key, &off, sizeof(off));
+		b->strings_used += k->len;
+	} else {
+		memcpy(s->key, k->name, k->len);
+	}
+	b->filter[(k->hash >> 32) & (b->head.filter_words - 1)] |=
 		match_filter_bits(k->hash);
 	if (k->a)
-		match_len_add(ix, k->tag == TAG_V4 ? 0 : 1, k->len);
-	match_put_one(s, r);
-	return (uint32_t)(s - ix->slots);
+		match_len_add(&b->head, k->tag == TAG_V4 ? 0 : 1, k->len);
 }
 
 /*
- * Give each key with several rules its run of recs[], empty for now (n
- * counts its rules as they are put in).  Returns 0 or -ENOMEM.
+ * File rule r under key k: a new key takes a global rule as its one rule;
+ * a section's rule, or a key's second, makes it a run (SLOT_MANY, n
+ * counting its rules) that match_runs() and match_put() fill.  Returns the
+ * slot's index, or WHERE_NONE when r is the slot's one rule.
  */
-static int match_runs(struct match_index *ix)
+static uint32_t match_file(struct match_builder *b, const struct match_probe *k,
+			   const struct rule *r)
 {
-	size_t i, total = 0;
+	struct match_slot *s = match_built_find(b, k);
+	uint32_t at = (uint32_t)(s - b->slots);
+
+	if (!s->check) {
+		match_key_put(b, s, k);
+		if (!r->scope) {
+			s->bits = (uint8_t)(r->action | r->proto << 2);
+			s->u.one.line = r->line;
+			s->u.one.port_low = r->port_low;
+			s->u.one.port_high = r->port_high;
+			return at;
+		}
+		s->bits = SLOT_MANY;
+		s->u.list.n = 0;
+		b->nmany++;
+	} else if (!(s->bits & SLOT_MANY)) {
+		s->bits = SLOT_MANY;
+		s->u.list.n = 1;
+		b->nmany++;
+	}
+	s->u.list.n++;
+	return at;
+}
+
+/*
+ * Give each key with a run its place in the recs (after the strings), empty
+ * for now (n counts its rules as they are put in); the recs zeroed.
+ */
+static void match_runs(struct match_builder *b)
+{
+	struct match_head *h = &b->head;
+	uint64_t i, total = 0;
 	struct match_slot *s;
 
-	for (i = 0; i < ix->nslots; i++) {
-		s = &ix->slots[i];
+	for (i = 0; b->nmany && i < h->nslots; i++) {
+		s = &b->slots[i];
 		if (!s->check || !(s->bits & SLOT_MANY))
 			continue;
 		s->u.list.start = (uint32_t)total;
 		total += s->u.list.n;
 		s->u.list.n = 0;
 	}
-	ix->recs = malloc(total * sizeof(*ix->recs));
-	return ix->recs ? 0 : -ENOMEM;
+	h->strings_len = b->strings_used;
+	h->recs_off = h->strings_off + match_align(b->strings_used, 16);
+	h->nrecs = total;
+	memset(b->strings + b->strings_used, 0,
+	       h->recs_off - h->strings_off - b->strings_used);
+	b->recs = (struct match_irec *)(void *)(b->image + h->recs_off);
+	memset(b->recs, 0, total * sizeof(*b->recs));
 }
 
-/* Put r into the run of slot s, after the rules put there before it. */
-static void match_put(struct match_index *ix, struct match_slot *s,
+/* Put r at the end of the run of slot s. */
+static void match_put(struct match_builder *b, struct match_slot *s,
 		      const struct rule *r)
 {
-	struct match_rec *rec = &ix->recs[s->u.list.start + s->u.list.n++];
+	struct match_irec *rec = &b->recs[s->u.list.start + s->u.list.n++];
 
 	rec->line = r->line;
+	rec->scope = r->scope;
 	rec->port_low = r->port_low;
 	rec->port_high = r->port_high;
 	rec->action = (uint8_t)r->action;
@@ -459,13 +489,12 @@ static void match_put(struct match_index *ix, struct match_slot *s,
 }
 
 /*
- * File the active rules of rules[0..n), each under its key, with the key
- * of the MATCH_AHEAD-th next one computed and its slot fetched meanwhile:
- * filing is a random access into a table bigger than the cache, and this
- * keeps several in flight.  where[i] gets rule i's slot (WHERE_NONE for a
- * rule that is not active).
+ * File every rule of rules[0..n), each under its key, with the key of the
+ * MATCH_AHEAD-th next one computed and its slot fetched meanwhile: filing
+ * is a random access into a table bigger than the cache, and this keeps
+ * several in flight.  where[i] gets rule i's slot.
  */
-static void match_file_all(struct match_index *ix, const struct rule *rules,
+static void match_file_all(struct match_builder *b, const struct rule *rules,
 			   size_t n, uint32_t *where)
 {
 	struct match_pending ring[MATCH_AHEAD], *p;
@@ -474,60 +503,225 @@ static void match_file_all(struct match_index *ix, const struct rule *rules,
 	for (i = 0; i < n || queued; ) {
 		if (queued == MATCH_AHEAD || (i >= n && queued)) {
 			p = &ring[next % MATCH_AHEAD];
-			where[p->rule] = match_file(ix, &p->k,
-						    &rules[p->rule]);
+			where[p->rule] = match_file(b, &p->k, &rules[p->rule]);
 			next++;
 			queued--;
 			continue;
 		}
-		if (where[i] != WHERE_NONE) {
-			p = &ring[(next + queued) % MATCH_AHEAD];
-			p->rule = i;
-			match_pend(ix, p, &rules[i]);
-			queued++;
-		}
+		p = &ring[(next + queued) % MATCH_AHEAD];
+		p->rule = i;
+		match_pend(b, p, &rules[i]);
+		queued++;
 		i++;
 	}
 }
 
+/* The bytes the names longer than NAME_INLINE may take, at most. */
+static size_t match_strings_max(const struct rule *rules, size_t n)
+{
+	size_t i, len, total = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rules[i].kind == RULE_CIDR)
+			continue;
+		len = strlen(rules[i].name);
+		total += len > NAME_INLINE ? len : 0;
+	}
+	return total;
+}
+
 /*
  * match_build - see internal.h.  The rules are filed in one pass; keys with
- * several rules then get their runs in a second one: rules with a port
- * first, then those without (the rules being in line order, each run is
- * then in winning order without a sort).
+ * runs then get them in a second one: rules with a port first, then those
+ * without (the rules being in line order, each run is then in winning
+ * order without a sort).
  */
-int match_build(const struct rule *rules, size_t n,
-		bool (*active)(const void *arg, const struct rule *r),
-		const void *arg, struct match_index **out)
+int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 {
-	struct match_index *ix = NULL;
 	uint32_t *where = malloc((n ? n : 1) * sizeof(*where));
-	size_t i, m = 0;
-	int err, pass;
+	struct match_builder b;
+	size_t i, end;
+	int pass;
 
-	*out = NULL;
-	for (i = 0; where && i < n; i++) {
-		where[i] = active(arg, &rules[i]) ? 0 : WHERE_NONE;
-		m += where[i] == 0;
+	*image = NULL;
+	*len = 0;
+	if (!where)
+		return -ENOMEM;
+	if (match_image_alloc(&b, n, match_strings_max(rules, n)) < 0) {
+		free(where);
+		return -ENOMEM;
 	}
-	err = where ? match_alloc(&ix, m) : -ENOMEM;
-	if (!err)
-		match_file_all(ix, rules, n, where);
-	if (!err && ix->nmany)
-		err = match_runs(ix);
-	for (pass = 0; !err && ix->nmany && pass < 2; pass++)
+	match_file_all(&b, rules, n, where);
+	match_runs(&b);
+	for (pass = 0; b.nmany && pass < 2; pass++)
 		for (i = 0; i < n; i++)
-			if (where[i] != WHERE_NONE &&
-			    (rules[i].port_low != 0) == !pass &&
-			    (ix->slots[where[i]].bits & SLOT_MANY))
-				match_put(ix, &ix->slots[where[i]], &rules[i]);
+			if ((rules[i].port_low != 0) == !pass &&
+			    (b.slots[where[i]].bits & SLOT_MANY))
+				match_put(&b, &b.slots[where[i]], &rules[i]);
 	free(where);
-	if (err) {
-		match_free(ix);
-		return err;
-	}
-	*out = ix;
+	end = match_align(b.head.recs_off +
+			  b.head.nrecs * sizeof(struct match_irec), 64);
+	memset(b.image + b.head.recs_off +
+	       b.head.nrecs * sizeof(struct match_irec), 0,
+	       end - b.head.recs_off - b.head.nrecs * sizeof(struct match_irec));
+	memcpy(image_user(b.image), &b.head, sizeof(b.head));
+	image_seal(b.image, end, b.head.slots_off);
+	*image = b.image;
+	*len = end;
 	return 0;
+}
+
+/* ---- Opening ----------------------------------------------------------- */
+
+/* Whether [off, off + count * size) lies inside v's body. */
+static bool match_region_ok(const struct image_view *v, uint64_t off,
+			    uint64_t count, uint64_t size)
+{
+	if (count > v->len / size)
+		return false;
+	return off >= v->body_off && off <= v->len && count * size <= v->len - off;
+}
+
+static bool match_pow2_ok(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* Whether the prefix lengths of family f are each at most max, longest
+ * first. */
+static bool match_lens_ok(const struct match_head *h, int f, unsigned max)
+{
+	unsigned i;
+
+	if (h->nlens[f] > max + 1)
+		return false;
+	for (i = 0; i < h->nlens[f]; i++)
+		if (h->lens[f][i] > max ||
+		    (i && h->lens[f][i] >= h->lens[f][i - 1]))
+			return false;
+	return true;
+}
+
+/* Whether h describes an index that lies inside v. */
+static bool match_head_ok(const struct image_view *v, const struct match_head *h)
+{
+	return h->version == MATCH_VERSION && match_pow2_ok(h->nslots) &&
+	       h->nslots <= UINT32_MAX && match_pow2_ok(h->filter_words) &&
+	       h->nrecs <= UINT32_MAX &&
+	       match_region_ok(v, h->slots_off, h->nslots,
+			       sizeof(struct match_slot)) &&
+	       match_region_ok(v, h->filter_off, h->filter_words, 8) &&
+	       match_region_ok(v, h->recs_off, h->nrecs,
+			       sizeof(struct match_irec)) &&
+	       match_region_ok(v, h->strings_off, h->strings_len, 1) &&
+	       match_lens_ok(h, 0, 32) && match_lens_ok(h, 1, 128);
+}
+
+/* match_open - see internal.h. */
+int match_open(struct match_index *ix, const void *image, size_t len)
+{
+	struct match_head h;
+	int err;
+
+	memset(ix, 0, sizeof(*ix));
+	err = image_open(&ix->view, image, len);
+	if (err)
+		return err;
+	memcpy(&h, ix->view.user, sizeof(h));
+	if (!match_head_ok(&ix->view, &h)) {
+		match_close(ix);
+		return -EINVAL;
+	}
+	ix->slots_off = h.slots_off;
+	ix->filter_off = h.filter_off;
+	ix->recs_off = h.recs_off;
+	ix->strings_off = h.strings_off;
+	ix->nslots = h.nslots;
+	ix->filter_mask = h.filter_words - 1;
+	ix->nrecs = h.nrecs;
+	ix->strings_len = h.strings_len;
+	memcpy(ix->nlens, h.nlens, sizeof(ix->nlens));
+	memcpy(ix->lens, h.lens, sizeof(ix->lens));
+	return 0;
+}
+
+/* match_close - see internal.h. */
+void match_close(struct match_index *ix)
+{
+	image_close(&ix->view);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* ---- Looking up -------------------------------------------------------- */
+
+/* Whether the filter may have k: 1, 0, or -1 (its word unreadable). */
+static inline int match_filter_has(const struct match_index *ix,
+				   const struct match_probe *k)
+{
+	uint64_t bits = match_filter_bits(k->hash), word;
+	const void *p = image_at(&ix->view, ix->filter_off +
+				 ((k->hash >> 32) & ix->filter_mask) * 8, 8);
+
+	if (!p)
+		return -1;
+	memcpy(&word, p, sizeof(word));
+	return (word & bits) == bits;
+}
+
+/* Whether slot s holds the key of probe k: 1, 0, or -1 (unreadable). */
+static int match_slot_is(const struct match_index *ix,
+			 const struct match_slot *s,
+			 const struct match_probe *k, uint32_t check)
+{
+	const void *name;
+	uint64_t off;
+
+	if (s->check != check || s->tag != k->tag || s->len != k->len)
+		return 0;
+	if (k->a)
+		return !memcmp(s->key, k->a, 16);
+	if (k->len <= NAME_INLINE)
+		return !memcmp(s->key, k->name, k->len);
+	memcpy(&off, s->key, sizeof(off));
+	if (off > ix->strings_len || k->len > ix->strings_len - off)
+		return -1;
+	name = image_at(&ix->view, ix->strings_off + off, k->len);
+	if (!name)
+		return -1;
+	return !memcmp(name, k->name, k->len);
+}
+
+/*
+ * The slot of k into *s: FOUND_RULE when ix has the key, FOUND_NONE when
+ * not, FOUND_BAD when a block on the way is damaged or the table has no
+ * empty slot to end the probe (an image this file did not build).  The
+ * probe is bounded by the table's size.
+ */
+static enum match_found match_lookup(const struct match_index *ix,
+				     const struct match_probe *k,
+				     struct match_slot *s)
+{
+	uint32_t check = (uint32_t)(k->hash >> 32) | 1;
+	uint64_t i = k->hash & (ix->nslots - 1), tries;
+	const void *p;
+	int has = match_filter_has(ix, k), is;
+
+	if (has <= 0)
+		return has < 0 ? FOUND_BAD : FOUND_NONE;
+	for (tries = 0; tries < ix->nslots; tries++) {
+		p = image_at(&ix->view, ix->slots_off + i * sizeof(*s),
+			     sizeof(*s));
+		if (!p)
+			return FOUND_BAD;
+		memcpy(s, p, sizeof(*s));
+		if (!s->check)
+			return FOUND_NONE;
+		is = match_slot_is(ix, s, k, check);
+		if (is)
+			return is > 0 ? FOUND_RULE : FOUND_BAD;
+		i = (i + 1) & (ix->nslots - 1);
+	}
+	return FOUND_BAD;
 }
 
 /* Whether a rule with these ports and protocol fits port and proto. */
@@ -539,76 +733,137 @@ static inline bool match_fits(uint16_t low, uint16_t high, unsigned rproto,
 	return rproto == PROTO_ANY || rproto == (unsigned)proto;
 }
 
-/*
- * The first of s's rules (in winning order) that fits port (host order, 0
- * for none known: only rules without ports fit) and proto (PROTO_ANY: only
- * rules without a protocol fit), into out.  With any set, the first rule,
- * whatever its port and protocol.
- */
-static bool match_pick(const struct match_index *ix,
-		       const struct match_slot *s, uint16_t port,
-		       enum policy_proto proto, bool any, struct match_rec *out)
+/* Whether sel applies scope. */
+static inline bool match_scope_in(const struct match_sel *sel, uint32_t scope)
 {
-	const struct match_rec *rec, *end;
+	return !scope || (sel && scope <= sel->nsections &&
+			  sel->selected[scope - 1]);
+}
 
-	if (!(s->bits & SLOT_MANY)) {
-		if (!any && !match_fits(s->u.one.port_low, s->u.one.port_high,
-					(unsigned)s->bits >> 2, port, proto))
-			return false;
-		out->line = s->u.one.line;
-		out->port_low = s->u.one.port_low;
-		out->port_high = s->u.one.port_high;
-		out->action = s->bits & 3;
-		out->proto = (uint8_t)(s->bits >> 2);
-		return true;
+/* The first rule of the run of s that fits, as match_pick() says. */
+static enum match_found match_pick_run(const struct match_index *ix,
+				       const struct match_sel *sel,
+				       const struct match_slot *s,
+				       uint16_t port, enum policy_proto proto,
+				       bool any, struct match_rec *out)
+{
+	uint64_t start = s->u.list.start, n = s->u.list.n, i;
+	const unsigned char *run;
+	struct match_irec rec;
+
+	if (!n || start > ix->nrecs || n > ix->nrecs - start)
+		return FOUND_BAD;
+	run = image_at(&ix->view, ix->recs_off + start * sizeof(rec),
+		       n * sizeof(rec));
+	if (!run)
+		return FOUND_BAD;
+	for (i = 0; i < n; i++) {
+		memcpy(&rec, run + i * sizeof(rec), sizeof(rec));
+		if (!match_scope_in(sel, rec.scope) ||
+		    (!any && !match_fits(rec.port_low, rec.port_high,
+					 rec.proto, port, proto)))
+			continue;
+		out->line = rec.line;
+		out->port_low = rec.port_low;
+		out->port_high = rec.port_high;
+		out->action = rec.action;
+		out->proto = rec.proto;
+		out->failed = 0;
+		return FOUND_RULE;
 	}
-	rec = &ix->recs[s->u.list.start];
-	for (end = rec + s->u.list.n; rec < end; rec++) {
-		if (any || match_fits(rec->port_low, rec->port_high,
-				      rec->proto, port, proto)) {
-			*out = *rec;
-			return true;
-		}
-	}
-	return false;
+	return FOUND_NONE;
+}
+
+/*
+ * The first of s's rules of a scope sel applies (in winning order) that
+ * fits port (host order, 0 for none known: only rules without ports fit)
+ * and proto (PROTO_ANY: only rules without a protocol fit), into out.  With
+ * any set, the first rule of such a scope, whatever its port and protocol.
+ */
+static enum match_found match_pick(const struct match_index *ix,
+				   const struct match_sel *sel,
+				   const struct match_slot *s, uint16_t port,
+				   enum policy_proto proto, bool any,
+				   struct match_rec *out)
+{
+	if (s->bits & SLOT_MANY)
+		return match_pick_run(ix, sel, s, port, proto, any, out);
+	if (!any && !match_fits(s->u.one.port_low, s->u.one.port_high,
+				(unsigned)s->bits >> 2, port, proto))
+		return FOUND_NONE;
+	out->line = s->u.one.line;
+	out->port_low = s->u.one.port_low;
+	out->port_high = s->u.one.port_high;
+	out->action = s->bits & 3;
+	out->proto = (uint8_t)(s->bits >> 2 & 0x1f);
+	out->failed = 0;
+	return FOUND_RULE;
+}
+
+/* The key k looked up and picked from; a damaged image answers FOUND_BAD. */
+static enum match_found match_key(const struct match_index *ix,
+				  const struct match_sel *sel,
+				  const struct match_probe *k, uint16_t port,
+				  enum policy_proto proto, bool any,
+				  struct match_rec *out)
+{
+	struct match_slot s;
+	enum match_found f = match_lookup(ix, k, &s);
+
+	if (f != FOUND_RULE)
+		return f;
+	return match_pick(ix, sel, &s, port, proto, any, out);
+}
+
+/* What a lookup answers for f: true with out a failed deny for FOUND_BAD. */
+static bool match_answer(enum match_found f, struct match_rec *out)
+{
+	if (f != FOUND_BAD)
+		return f == FOUND_RULE;
+	memset(out, 0, sizeof(*out));
+	out->action = RULE_DENY;
+	out->failed = 1;
+	return true;
 }
 
 /* match_addr - see internal.h. */
-bool match_addr(const struct match_index *ix, const struct policy_addr *addr,
-		uint16_t port, enum policy_proto proto, struct match_rec *out)
+bool match_addr(const struct match_index *ix, const struct match_sel *sel,
+		const struct policy_addr *addr, uint16_t port,
+		enum policy_proto proto, struct match_rec *out)
 {
 	struct policy_addr a = *addr;
 	unsigned plen = a.fam == FAM_IPV4 ? 32 : 128, i, f;
-	const struct match_slot *s;
+	enum match_found found;
 	struct match_words w;
 	struct match_probe k;
 	uint8_t key[16];
 
-	if (!ix || (a.fam != FAM_IPV4 && a.fam != FAM_IPV6))
+	if (!ix || !ix->nslots || (a.fam != FAM_IPV4 && a.fam != FAM_IPV6))
 		return false;
 	match_normalize(&a, &plen);
 	f = a.fam == FAM_IPV4 ? 0 : 1;
 	match_words_make(&w, &a);
 	for (i = 0; i < ix->nlens[f]; i++) {
 		match_key_make(&k, key, &w, ix->lens[f][i]);
-		s = match_lookup(ix, &k);
-		if (s && match_pick(ix, s, port, proto, false, out))
-			return true;
+		found = match_key(ix, sel, &k, port, proto, false, out);
+		if (found != FOUND_NONE)
+			return match_answer(found, out);
 	}
 	return false;
 }
 
 /* match_name and match_name_covered, as any says. */
-static bool match_name_find(const struct match_index *ix, const char *name,
+static bool match_name_find(const struct match_index *ix,
+			    const struct match_sel *sel, const char *name,
 			    uint16_t port, enum policy_proto proto, bool any,
 			    struct match_rec *out)
 {
 	char lower[256];
 	size_t len = strlen(name), i;
-	const struct match_slot *s;
+	enum match_found found;
 	struct match_probe k;
 
-	if (!ix || !len || len >= sizeof(lower))
+	if (!ix || !ix->nslots || !len || len >= sizeof(lower))
 		return false;
 	for (i = 0; i < len; i++)
 		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z'
@@ -617,33 +872,35 @@ static bool match_name_find(const struct match_index *ix, const char *name,
 	if (lower[len - 1] == '.')
 		len--;
 	match_name_probe(&k, TAG_NAME, lower, len);
-	s = match_lookup(ix, &k);
-	if (s && match_pick(ix, s, port, proto, any, out))
-		return true;
+	found = match_key(ix, sel, &k, port, proto, any, out);
+	if (found != FOUND_NONE)
+		return match_answer(found, out);
 	/* "*.example.com" covers every name below example.com, not the
 	 * name itself: the suffixes tried are the parents, nearest first. */
 	for (i = 0; i < len; i++) {
 		if (lower[i] != '.')
 			continue;
 		match_name_probe(&k, TAG_SUFFIX, lower + i + 1, len - i - 1);
-		s = match_lookup(ix, &k);
-		if (s && match_pick(ix, s, port, proto, any, out))
-			return true;
+		found = match_key(ix, sel, &k, port, proto, any, out);
+		if (found != FOUND_NONE)
+			return match_answer(found, out);
 	}
 	return false;
 }
 
 /* match_name - see internal.h. */
-bool match_name(const struct match_index *ix, const char *name,
-		uint16_t port, enum policy_proto proto, struct match_rec *out)
+bool match_name(const struct match_index *ix, const struct match_sel *sel,
+		const char *name, uint16_t port, enum policy_proto proto,
+		struct match_rec *out)
 {
-	return match_name_find(ix, name, port, proto, false, out);
+	return match_name_find(ix, sel, name, port, proto, false, out);
 }
 
 /* match_name_covered - see internal.h. */
-bool match_name_covered(const struct match_index *ix, const char *name)
+bool match_name_covered(const struct match_index *ix,
+			const struct match_sel *sel, const char *name)
 {
 	struct match_rec rec;
 
-	return match_name_find(ix, name, 0, PROTO_ANY, true, &rec);
+	return match_name_find(ix, sel, name, 0, PROTO_ANY, true, &rec);
 }

@@ -73,6 +73,8 @@ struct policy *policy_new(void)
 	return p;
 }
 
+static void policy_index_free(struct policy *policy);
+
 void policy_free(struct policy *policy)
 {
 	struct chunk *c, *next;
@@ -83,7 +85,7 @@ void policy_free(struct policy *policy)
 		next = c->next;
 		free(c);
 	}
-	match_free(policy->match);
+	policy_index_free(policy);
 	free(policy->sections);
 	free(policy->rules);
 	if (policy->image)
@@ -127,11 +129,6 @@ static void settings_merge(struct settings *dst, const struct settings *src)
 	dst->set |= src->set;
 }
 
-static bool rule_active_cb(const void *arg, const struct rule *r)
-{
-	return rules_active(arg, r);
-}
-
 /* Add the counts of one scope's rules to the active ones. */
 static void policy_count(struct policy *policy, const size_t *nactions)
 {
@@ -143,25 +140,56 @@ static void policy_count(struct policy *policy, const size_t *nactions)
 	}
 }
 
-/*
- * Whether the index must be built again: the rules changed, or a section
- * that has rules was selected or unselected since it was built.
- */
-static bool policy_index_stale(const struct policy *policy)
+/* Forget the index and its image. */
+static void policy_index_free(struct policy *policy)
 {
-	const size_t *n;
-	size_t i, a;
+	match_close(&policy->match);
+	free(policy->match_image);
+	free(policy->match_selected);
+	policy->match_image = NULL;
+	policy->match_selected = NULL;
+}
 
-	if (policy->match_stale)
-		return true;
-	for (i = 0; i < policy->nsections; i++) {
-		n = policy->sections[i].nactions;
-		for (a = 0; a <= RULE_MAP; a++)
-			if (n[a] && policy->sections[i].selected !=
-					    policy->sections[i].indexed)
-				return true;
+/*
+ * Index every rule, whatever the selection (scope 0 always applies, a
+ * section's rules only while it is selected): the index is built when the
+ * rules change, never when the selection does.  No rules, no index.
+ * Returns 0 or -ENOMEM (the policy then fails closed: match_failed).
+ */
+static int policy_index_build(struct policy *policy)
+{
+	size_t len;
+	int err;
+
+	policy_index_free(policy);
+	if (!policy->nrules)
+		return 0;
+	policy->match_selected = calloc(policy->nsections + 1, 1);
+	if (!policy->match_selected)
+		return -ENOMEM;
+	err = match_build(policy->rules, policy->nrules,
+			  &policy->match_image, &len);
+	if (!err)
+		err = match_open(&policy->match, policy->match_image, len);
+	if (err) {
+		policy_index_free(policy);
+		return -ENOMEM;
 	}
-	return false;
+	/* Built here, in memory no one else writes: no block to check. */
+	image_trust(&policy->match.view);
+	return 0;
+}
+
+/* The selection as the index's lookups take it. */
+static void policy_index_select(struct policy *policy)
+{
+	size_t i;
+
+	policy->match_sel.selected = policy->match_selected;
+	policy->match_sel.nsections =
+		policy->match_selected ? policy->nsections : 0;
+	for (i = 0; policy->match_selected && i < policy->nsections; i++)
+		policy->match_selected[i] = policy->sections[i].selected;
 }
 
 static bool may_map(const struct policy *policy);
@@ -189,19 +217,13 @@ void policy_refresh(struct policy *policy)
 		policy_translate_auto(policy) ||
 		!prefix_mapped(&policy->effective.v[KEY_TRANSLATE].prefix.addr,
 			       policy->effective.v[KEY_TRANSLATE].prefix.len);
-	/* A policy_set() or a selection that changes no rule keeps the
-	 * index: building it is most of loading a big config. */
-	if (!policy_index_stale(policy))
-		return;
-	match_free(policy->match);
-	policy->match = NULL;
-	policy->match_failed =
-		policy->nactive && match_build(policy->rules, policy->nrules,
-					       rule_active_cb, policy,
-					       &policy->match) < 0;
-	policy->match_stale = policy->match_failed;
-	for (i = 0; i < policy->nsections; i++)
-		policy->sections[i].indexed = policy->sections[i].selected;
+	/* A policy_set() or a selection keeps the index: building it is
+	 * most of loading a big config.  A failed build is tried again. */
+	if (policy->match_stale) {
+		policy->match_failed = policy_index_build(policy) < 0;
+		policy->match_stale = policy->match_failed;
+	}
+	policy_index_select(policy);
 }
 
 /*
@@ -215,7 +237,7 @@ static bool policy_match_answer(const struct policy *policy, bool found,
 {
 	memset(out, 0, sizeof(*out));
 	out->file = policy->file;
-	if (policy->match_failed) {
+	if (policy_index_failed(policy) || (found && r->failed)) {
 		out->action = RULE_DENY;
 		return true;
 	}
@@ -231,7 +253,8 @@ bool policy_match_addr(const struct policy *policy,
 		       enum policy_proto proto, struct policy_rule *out)
 {
 	struct match_rec r;
-	bool found = match_addr(policy->match, addr, port, proto, &r);
+	bool found = match_addr(&policy->match, &policy->match_sel, addr, port,
+				proto, &r);
 
 	return policy_match_answer(policy, found, &r, out);
 }
@@ -284,20 +307,23 @@ bool policy_match_name(const struct policy *policy, const char *name,
 		       struct policy_rule *out)
 {
 	struct match_rec r;
-	bool found = match_name(policy->match, name, port, proto, &r);
+	bool found = match_name(&policy->match, &policy->match_sel, name, port,
+				proto, &r);
 
 	return policy_match_answer(policy, found, &r, out);
 }
 
 bool policy_index_failed(const struct policy *policy)
 {
-	return policy->match_failed;
+	/* A selection without rules has none to fail. */
+	return policy->match_failed && policy->nactive;
 }
 
 /* A policy whose rules could not be indexed has every name ruled (deny). */
 bool policy_name_ruled(const struct policy *policy, const char *name)
 {
-	return policy->match_failed || match_name_covered(policy->match, name);
+	return policy_index_failed(policy) ||
+	       match_name_covered(&policy->match, &policy->match_sel, name);
 }
 
 int policy_select(struct policy *policy, const char *name, const char *path)
