@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,34 @@ static uint64_t compiled_sum(const struct compiled_header *hd,
 			     hd->index_off - hd->header_size);
 }
 
+/* compiled_seal - see internal.h. */
+void compiled_seal(void *image, size_t len)
+{
+	struct compiled_header hd;
+
+	if (len < sizeof(hd))
+		return;
+	memcpy(&hd, image, sizeof(hd));
+	if (hd.header_size != sizeof(hd) || hd.index_off < hd.header_size ||
+	    hd.index_off > len)
+		return;
+	hd.sum = compiled_sum(&hd, image);
+	memcpy(image, &hd, sizeof(hd));
+}
+
+/* compiled_identity - see internal.h. */
+bool compiled_identity(const void *image, size_t len,
+		       struct policy_identity *id)
+{
+	struct compiled_header hd;
+
+	if (len < sizeof(hd))
+		return false;
+	memcpy(&hd, image, sizeof(hd));
+	*id = hd.from;
+	return true;
+}
+
 /* policy_identity_of - see internal.h. */
 void policy_identity_of(struct policy_identity *id, const struct stat *st)
 {
@@ -106,6 +135,43 @@ void policy_identity_of(struct policy_identity *id, const struct stat *st)
 static bool compiled_part_fits(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off % 8 == 0 && off <= size && len <= size - off;
+}
+
+/*
+ * Whether the counts of hd's image add up to its rules, with none of
+ * RULE_NONE: each scope's rules by action.
+ */
+static bool compiled_counts_ok(const struct compiled_header *hd,
+			       const unsigned char *image)
+{
+	const unsigned char *counts = image + hd->counts_off;
+	uint32_t n[RULE_MAP + 1];
+	uint64_t total = 0;
+	size_t i, a;
+
+	for (i = 0; i <= hd->nsections; i++) {
+		memcpy(n, counts + i * sizeof(n), sizeof(n));
+		if (n[RULE_NONE])
+			return false;
+		for (a = RULE_ALLOW; a <= RULE_MAP; a++)
+			total += n[a];
+	}
+	return total == hd->nrules;
+}
+
+/*
+ * Whether the index part opens (its head and block table: O(1) in the
+ * rules; its blocks are checked as lookups read them).  An index that
+ * does not open is refused here, while the text can still be read.
+ */
+static bool compiled_index_ok(const void *index, size_t len)
+{
+	struct match_index ix;
+	int r = match_open(&ix, index, len);
+
+	if (r == 0)
+		match_close(&ix);
+	return r == 0;
 }
 
 /* compiled_check - see internal.h. */
@@ -136,9 +202,10 @@ const char *compiled_check(const void *image, size_t len,
 	    hd.counts_len != ((uint64_t)hd.nsections + 1) * (RULE_MAP + 1) *
 				     sizeof(uint32_t))
 		return "corrupt";
-	if (compiled_sum(&hd, b) != hd.sum)
+	if (compiled_sum(&hd, b) != hd.sum || !compiled_counts_ok(&hd, b))
 		return "corrupt";
-	return NULL;
+	return compiled_index_ok(b + hd.index_off, hd.index_len) ? NULL
+								 : "corrupt";
 }
 
 /* policy_is_compiled - see policy.h. */
@@ -186,7 +253,9 @@ int compiled_load(struct policy *policy, const char *name, const void *image,
 			   : policy->global_actions)[a] = n[a];
 	}
 	policy->nrules = hd.nrules;
-	r = match_open(&policy->match, b + hd.index_off, hd.index_len);
+	r = hd.index_off + hd.index_len > len
+		    ? -EINVAL
+		    : policy_index_use(policy, b + hd.index_off, hd.index_len);
 	if (r < 0) {
 		config_clear(policy);
 		config_report(policy, err, &count, name, 0, 0,
@@ -194,7 +263,6 @@ int compiled_load(struct policy *policy, const char *name, const void *image,
 			      strerror(-r));
 		return r;
 	}
-	policy->match_stale = false;
 	policy_refresh(policy);
 	return 0;
 }
@@ -296,8 +364,7 @@ static int compiled_image(struct compiled_out *o, const struct policy *policy,
 		return -ENOMEM;
 	hd.file_len = o->len;
 	memcpy(o->buf, &hd, sizeof(hd));
-	hd.sum = compiled_sum(&hd, o->buf);
-	memcpy(o->buf, &hd, sizeof(hd));
+	compiled_seal(o->buf, o->len);
 	return 0;
 }
 

@@ -317,6 +317,30 @@ void policy_identity_of(struct policy_identity *id, const struct stat *st);
 const char *compiled_check(const void *image, size_t len,
 			   const struct policy_identity *id);
 
+/*
+ * policy_index_use - have policy's lookups read the index image (len bytes,
+ * mapped, untrusted: match_open()) for its rules, which it does not hold
+ * itself; image must outlive policy.  Returns 0, -EINVAL or -ENOMEM.
+ * (policy.c)
+ */
+int policy_index_use(struct policy *policy, const void *image, size_t len);
+
+/*
+ * compiled_seal - write the checksum of image (len bytes), a compiled
+ * policy whose header says where its parts are: what policy_compile()
+ * does last, and the fuzz target to each input.  An image whose header
+ * does not say where its index starts is left as it is.
+ */
+void compiled_seal(void *image, size_t len);
+
+/*
+ * compiled_identity - the identity of the config file image (len bytes,
+ * unchecked) says it was compiled from, in *id; false when it is too short
+ * to say.
+ */
+bool compiled_identity(const void *image, size_t len,
+		       struct policy_identity *id);
+
 /* compiled_sections - how many sections image, checked, has. */
 size_t compiled_sections(const void *image);
 

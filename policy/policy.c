@@ -180,6 +180,22 @@ static int policy_index_build(struct policy *policy)
 	return 0;
 }
 
+/* policy_index_use - see internal.h. */
+int policy_index_use(struct policy *policy, const void *image, size_t len)
+{
+	int err;
+
+	policy_index_free(policy);
+	policy->match_stale = false;
+	policy->match_selected = calloc(policy->nsections + 1, 1);
+	if (!policy->match_selected)
+		return -ENOMEM;
+	err = match_open(&policy->match, image, len);
+	if (err)
+		policy_index_free(policy);
+	return err;
+}
+
 /* The selection as the index's lookups take it. */
 static void policy_index_select(struct policy *policy)
 {

@@ -351,7 +351,7 @@ struct policy_source;
 
 /* Bytes that hold a struct policy_source on every target; policy/source.c
  * checks that it fits. */
-#define POLICY_SOURCE_SIZE (4096 + 768)
+#define POLICY_SOURCE_SIZE (4096 + 1280)
 
 struct policy_source_storage {
 	_Alignas(max_align_t) unsigned char opaque[POLICY_SOURCE_SIZE];

@@ -260,6 +260,36 @@ static const char *source_getenv(char *const envp[], const char *name)
 	return NULL;
 }
 
+/*
+ * Append s to buf (len bytes) at n, NUL-terminated; returns the new end,
+ * len when it does not fit.  Not snprintf(): this runs in the library's
+ * constructor, before the program's own constructors, and a program may
+ * interpose snprintf() with one that is not ready yet.
+ */
+static size_t source_put(char *buf, size_t len, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (n >= len || k >= len - n)
+		return len;
+	memcpy(buf + n, s, k + 1);
+	return n + k;
+}
+
+/* source_put() of v in lower-case hexadecimal, without leading zeros. */
+static size_t source_put_hex(char *buf, size_t len, size_t n, uint64_t v)
+{
+	char hex[17];
+	size_t i = sizeof(hex) - 1;
+
+	hex[i] = '\0';
+	do {
+		hex[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	return source_put(buf, len, n, hex + i);
+}
+
 /* policy_index_path - see policy.h. */
 int policy_index_path(char *buf, size_t len, const struct stat *config,
 		      bool secure, char *const envp[])
@@ -267,7 +297,7 @@ int policy_index_path(char *buf, size_t len, const struct stat *config,
 	const char *dir = secure ? NULL
 				 : source_getenv(envp, "STACKSHIM_CACHE_DIR");
 	const char *home = "", *sub = "";
-	int n;
+	size_t n;
 
 	if (dir && *dir)
 		;
@@ -282,10 +312,14 @@ int policy_index_path(char *buf, size_t len, const struct stat *config,
 		sub = "/.cache/stackshim";
 	} else
 		return -ENOENT;
-	n = snprintf(buf, len, "%s%s/%llx-%llx.policy", dir, sub,
-		     (unsigned long long)config->st_dev,
-		     (unsigned long long)config->st_ino);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	n = source_put(buf, len, 0, dir);
+	n = source_put(buf, len, n, sub);
+	n = source_put(buf, len, n, "/");
+	n = source_put_hex(buf, len, n, (uint64_t)config->st_dev);
+	n = source_put(buf, len, n, "-");
+	n = source_put_hex(buf, len, n, (uint64_t)config->st_ino);
+	n = source_put(buf, len, n, ".policy");
+	return n < len ? 0 : -ENAMETOOLONG;
 }
 
 /*

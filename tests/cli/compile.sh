@@ -57,7 +57,8 @@ fi
 # Edited in place after compiling: the new text decides, and the log says
 # once why the compiled policy was not used.
 sleep 0.1
-sed -i.bak 's/^deny = 127.0.0.2$/deny = 127.0.0.4/' "$tmp/p.conf"
+sed 's/^deny = 127.0.0.2$/deny = 127.0.0.4/' "$tmp/p.conf" >"$tmp/p.new"
+cat "$tmp/p.new" >"$tmp/p.conf"
 expect "edited: the new rule decides" "Permission denied" "$(try 127.0.0.4)"
 expect "edited: the old rule is gone" "Connection refused" \
 	"$(try 127.0.0.2)"
