@@ -159,6 +159,18 @@ int cli_check(const struct cli_args *args);
  */
 int cli_compile(const struct cli_args *args);
 
+/* The rules from which run mode compiles a config by itself. */
+#define CLI_COMPILE_AUTO_RULES 1000
+
+/*
+ * cli_compile_auto - compile the config file into the cache the shim
+ * looks in when policy, loaded from it, was parsed rather than mapped and
+ * has at least CLI_COMPILE_AUTO_RULES rules; quietly, a cache that cannot
+ * be written being no error.
+ */
+void cli_compile_auto(const struct cli_args *args,
+		      const struct policy *policy);
+
 /* cli_run - exec the command under the shim; returns only on failure. */
 int cli_run(const struct cli_args *args);
 

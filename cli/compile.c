@@ -4,7 +4,9 @@
  * parsing it (policy_compile(), policy/compiled.c), written where they
  * look for it (policy_index_path(): $STACKSHIM_CACHE_DIR, the system cache
  * for a config root owns, else the user's cache), or to -o's file.  The
- * cache directory is made when it is missing.
+ * cache directory is made when it is missing.  Run mode compiles a big
+ * config that has no compiled policy, or a stale one, by itself
+ * (cli_compile_auto()).
  */
 #include "config.h"
 
@@ -17,7 +19,8 @@
 
 #include "cli.h"
 
-/* Make the directories leading to path's last component (mode 0755). */
+/* Make the directories leading to path's last component (mode 0755):
+ * 0 or a negative errno. */
 static int compile_mkdirs(const char *path)
 {
 	char dir[PATH_MAX];
@@ -42,6 +45,31 @@ static int compile_mkdirs(const char *path)
 	return 0;
 }
 
+/*
+ * Where file's compiled policy goes, into index (PATH_MAX bytes), its
+ * directory made: 0, or an errno with the reason said on stderr unless
+ * quiet.
+ */
+static int compile_target(const char *file, const struct stat *st,
+			  char *index, bool quiet)
+{
+	int r = policy_index_path(index, PATH_MAX, st, false, environ);
+
+	if (r < 0) {
+		if (!quiet)
+			fprintf(stderr, "stackshim: %s: no cache directory "
+				"for its compiled policy (%s); give one with "
+				"-o or STACKSHIM_CACHE_DIR\n",
+				cli_shown(file), strerror(-r));
+		return -r;
+	}
+	r = compile_mkdirs(index);
+	if (r < 0 && !quiet)
+		fprintf(stderr, "stackshim: %s: %s\n", cli_shown(index),
+			strerror(-r));
+	return -r;
+}
+
 int cli_compile(const struct cli_args *args)
 {
 	char index[PATH_MAX];
@@ -58,21 +86,8 @@ int cli_compile(const struct cli_args *args)
 		return CLI_EXIT_POLICY;
 	}
 	if (!out) {
-		r = policy_index_path(index, sizeof(index), &st, false,
-				      environ);
-		if (r < 0) {
-			fprintf(stderr, "stackshim: %s: no cache directory "
-				"for its compiled policy (%s); give one with "
-				"-o or STACKSHIM_CACHE_DIR\n",
-				cli_shown(file), strerror(-r));
+		if (compile_target(file, &st, index, false))
 			return CLI_EXIT_POLICY;
-		}
-		r = compile_mkdirs(index);
-		if (r < 0) {
-			fprintf(stderr, "stackshim: %s: %s\n",
-				cli_shown(index), strerror(-r));
-			return CLI_EXIT_POLICY;
-		}
 		out = index;
 	}
 	r = policy_compile(file, out, &err);
@@ -82,4 +97,26 @@ int cli_compile(const struct cli_args *args)
 	}
 	printf("%s\n", out);
 	return CLI_EXIT_OK;
+}
+
+/* cli_compile_auto - see cli.h. */
+void cli_compile_auto(const struct cli_args *args,
+		      const struct policy *policy)
+{
+	char index[PATH_MAX];
+	struct policy_error err;
+	const char *file;
+	struct stat st;
+	bool missing;
+
+	if (policy_is_compiled(policy) ||
+	    policy_rule_count(policy) < CLI_COMPILE_AUTO_RULES)
+		return;
+	file = cli_config_file(args, &missing);
+	if (missing || stat(file, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    compile_target(file, &st, index, true))
+		return;
+	/* A cache the launcher may not write is no error: the text is
+	 * parsed, as before. */
+	(void)policy_compile(file, index, &err);
 }

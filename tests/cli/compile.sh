@@ -83,6 +83,31 @@ expect "compile -o: printed" "$tmp/out.policy" "$(cat "$tmp/out")"
 [ -s "$tmp/out.policy" ] && pass "compile -o: written" ||
 	fail "compile -o: written"
 
+# Run mode compiles a config of 1000 rules or more by itself, and leaves
+# a smaller one alone.
+auto=$tmp/auto
+mkdir "$auto"
+awk 'BEGIN { for (i = 0; i < 1000; i++)
+	printf "deny = 127.%d.%d.0/24\n", 100 + int(i / 256), i % 256 }' >"$tmp/big.conf"
+printf 'deny = 127.100.0.0/24\n' >"$tmp/small.conf"
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/small.conf" -- true
+expect "run: a small config not compiled" "" "$(ls "$auto")"
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- true
+expect "run: a big config compiled" 1 "$(ls "$auto" | grep -c '\.policy$')"
+# Used by the next run: its log says nothing of a fallback, and the rule
+# from the compiled policy decides.
+printf 'log = stderr\n' >>"$tmp/big.conf"
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- true
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- bash -c \
+	'exec 3<>/dev/tcp/127.100.3.1/9' >/dev/null 2>"$tmp/log"
+expect_match "run: the compiled rule decides" \
+	"dest=127.100.3.1:9 .*outcome=deny rule=$tmp/big.conf:4 " "$tmp/log"
+if grep -q 'compiled-policy-unused' "$tmp/log"; then
+	fail "run: the compiled policy used" "$(cat "$tmp/log")"
+else
+	pass "run: the compiled policy used"
+fi
+
 # Without STACKSHIM_CACHE_DIR, a config root owns goes to the system
 # cache: checked in a mount namespace of its own, never on this host's.
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
