@@ -11,7 +11,9 @@ bench_bench_net_SOURCES = bench/net.c
 EXTRA_DIST += bench/run.sh bench/analysis.md
 
 .PHONY: bench
-bench: bench/bench_rules$(EXEEXT) bench/bench_net$(EXEEXT) shim/libstackshim.la
+bench: bench/bench_rules$(EXEEXT) bench/bench_net$(EXEEXT) shim/libstackshim.la \
+		stackshim$(EXEEXT)
 	STACKSHIM_VERSION=$(PACKAGE_VERSION) bash $(srcdir)/bench/run.sh \
 		bench/bench_net$(EXEEXT) bench/bench_rules$(EXEEXT) \
-		shim/.libs/libstackshim.so $(srcdir)/BENCHMARKS.md
+		shim/.libs/libstackshim.so $(srcdir)/BENCHMARKS.md \
+		./stackshim$(EXEEXT)

@@ -28,6 +28,22 @@
  *		prints "RSS0 RSS1 RSS2" in KiB: at start, after one AF_INET
  *		socket() (a lazy shim has loaded its policy), after COUNT more
  *		sockets are open.
+ *	bench_net decide ADDR PORT COUNT
+ *		as connect, after one socket()+connect()+close() outside the
+ *		loop (the policy's lazy load), so that callgrind counts only
+ *		the decisions.
+ *	bench_net private
+ *		prints "ANON0 ANON1": the process's anonymous memory in KiB
+ *		(smaps_rollup's Anonymous: pages no other process can share)
+ *		at start, after the constructors, and after one AF_INET
+ *		socket().
+ *	bench_net share N
+ *		starts N processes of its own program ("hold": one AF_INET
+ *		socket(), then wait), and prints the sums of their smaps_rollup
+ *		"RSS PSS ANON" in KiB while all N hold the policy loaded.
+ *	bench_net http ADDR PORT
+ *		a minimal HTTP/1.0 server for curl: says "ready", then answers
+ *		each request with 200 and two bytes, one at a time.
  *
  * The loops are functions of their own (bench_loop_*), so that callgrind
  * can count the instructions of just them (--toggle-collect).
@@ -36,6 +52,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -43,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,7 +88,11 @@ static void usage(void)
 		"       bench_net gai NAME COUNT\n"
 		"       bench_net spawn COUNT PRELOAD PROGRAM [ARG...]\n"
 		"       bench_net first\n"
-		"       bench_net mem COUNT\n");
+		"       bench_net mem COUNT\n"
+		"       bench_net decide ADDR PORT COUNT\n"
+		"       bench_net private\n"
+		"       bench_net share N\n"
+		"       bench_net http ADDR PORT\n");
 	exit(2);
 }
 
@@ -397,6 +419,189 @@ static int run_mem(char **argv)
 	return 0;
 }
 
+/* --- decide --------------------------------------------------------- */
+
+static int run_decide(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_arg(argv[0], argv[1], &ss);
+	unsigned long count = count_arg(argv[2]);
+	uint64_t t0;
+	int fd;
+
+	/* The lazy load and the first decision, outside the loop (and
+	 * outside callgrind's count of bench_loop_connect). */
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
+		die("decide: first connect");
+	close(fd);
+	t0 = now_ns();
+	bench_loop_connect((struct sockaddr *)&ss, len, count);
+	printf("%llu\n", (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
+/* --- private, share -------------------------------------------------- */
+
+/*
+ * smaps_rollup of PATH: the KiB of its Rss, Pss and Anonymous lines in
+ * kib[0..2].  Anonymous rather than Private_*: a file page that only this
+ * process maps yet (a library's, an index's) counts as private there,
+ * though any other process would share it.
+ */
+static void rollup(const char *path, long kib[3])
+{
+	static const char *const keys[3] = { "Rss:", "Pss:", "Anonymous:" };
+	char line[256];
+	long v;
+	int i;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die(path);
+	kib[0] = kib[1] = kib[2] = -1;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < 3; i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])) &&
+			    sscanf(line + strlen(keys[i]), "%ld", &v) == 1)
+				kib[i] = v;
+	fclose(f);
+}
+
+static int run_private(char **argv)
+{
+	long a0[3], a1[3];
+
+	(void)argv;
+	rollup("/proc/self/smaps_rollup", a0);	/* stdio's buffers first */
+	rollup("/proc/self/smaps_rollup", a0);
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		die("socket");
+	rollup("/proc/self/smaps_rollup", a1);
+	printf("%ld %ld\n", a0[2], a1[2]);
+	return 0;
+}
+
+/* The children of share: load the policy, say so, wait for EOF. */
+static int run_hold(char **argv)
+{
+	char c;
+
+	(void)argv;
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		die("socket");
+	if (write(1, "r", 1) != 1)
+		die("hold: write");
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
+/* One child in hold, its stdin and stdout on pipes; returns its pid. */
+static pid_t hold_child(int *to, int *from)
+{
+	static char *const argv[] = { "bench_net", "hold", NULL };
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
+		execve("/proc/self/exe", argv, environ);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*to = in[1];
+	*from = out[0];
+	return pid;
+}
+
+static int run_share(char **argv)
+{
+	unsigned long n = count_arg(argv[0]), i;
+	long kib[3], sum[3] = { 0, 0, 0 };
+	char path[64], c;
+	pid_t *pid = calloc(n, sizeof(*pid));
+	int *to = calloc(n, sizeof(*to)), from, status;
+
+	if (!pid || !to)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		pid[i] = hold_child(&to[i], &from);
+		if (read(from, &c, 1) != 1) {
+			errno = ECHILD;
+			die("share: a child did not hold");
+		}
+		close(from);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid[i]);
+		rollup(path, kib);
+		sum[0] += kib[0];
+		sum[1] += kib[1];
+		sum[2] += kib[2];
+	}
+	for (i = 0; i < n; i++) {
+		close(to[i]);
+		if (waitpid(pid[i], &status, 0) != pid[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			die("share: a child failed");
+	}
+	printf("%ld %ld %ld\n", sum[0], sum[1], sum[2]);
+	return 0;
+}
+
+/* --- http ------------------------------------------------------------- */
+
+/* Read one request (up to its blank line) from fd and answer it. */
+static void http_answer(int fd)
+{
+	static const char reply[] = "HTTP/1.0 200 OK\r\n"
+		"Content-Length: 2\r\nConnection: close\r\n\r\nok";
+	char buf[4096];
+	size_t have = 0;
+	ssize_t r;
+
+	while (have < sizeof(buf) - 1) {
+		r = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (r <= 0)
+			return;
+		have += (size_t)r;
+		buf[have] = 0;
+		if (strstr(buf, "\r\n\r\n"))
+			break;
+	}
+	if (write(fd, reply, sizeof(reply) - 1) < 0)
+		return;
+}
+
+static int run_http(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_arg(argv[0], argv[1], &ss);
+	int lfd = serve_listen(&ss, len), fd;
+
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				die("accept");
+			continue;
+		}
+		http_answer(fd);
+		close(fd);
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -411,6 +616,11 @@ int main(int argc, char **argv)
 		{ "spawn", 3, run_spawn },
 		{ "first", 0, run_first },
 		{ "mem", 1, run_mem },
+		{ "decide", 3, run_decide },
+		{ "private", 0, run_private },
+		{ "share", 1, run_share },
+		{ "hold", 0, run_hold },
+		{ "http", 2, run_http },
 	};
 	size_t i;
 
