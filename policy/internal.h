@@ -375,6 +375,8 @@ struct policy_source {
 	 * where (for the log). */
 	const void *image;
 	size_t image_len;
+	bool image_taken;	/* by the policy loaded from it, which unmaps
+				 * it (policy_load_image()) */
 	const char *index_refused;
 	char index_path[256];
 	char *const *index_env;	/* while capturing: where to look */

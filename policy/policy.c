@@ -479,35 +479,43 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 
 /*
  * Load src's compiled policy into policy, from a mapping of its own of the
- * same pages (src may be loaded into several policies, and released
- * before them).
+ * same pages (mremap() of a shared mapping from size 0), so that src may
+ * be loaded into several policies and released before them.  Where that
+ * cannot be done (valgrind does not), the first policy takes src's own
+ * mapping over, and no other can be loaded from src.
  */
 static int policy_load_image(struct policy *policy,
-			     const struct policy_source *src,
+			     struct policy_source *src,
 			     struct policy_error *err)
 {
 	unsigned count = 0;
+	bool own = false;
 	void *map;
 	int r;
 
+	if (src->image_taken) {
+		config_report(policy, err, &count, src->path, 0, 0,
+			      "the compiled policy is another policy's");
+		return -EBUSY;
+	}
 	map = mremap((void *)src->image, 0, src->image_len, MREMAP_MAYMOVE);
 	if (map == MAP_FAILED) {
-		r = -errno;
-		config_report(policy, err, &count, src->path, 0, 0,
-			      "mapping the compiled policy: %s", strerror(-r));
-		return r;
+		map = (void *)src->image;
+		own = true;
 	}
 	r = compiled_load(policy, src->path, map, src->image_len, err);
 	if (r < 0) {
-		munmap(map, src->image_len);
+		if (!own)
+			munmap(map, src->image_len);
 		return r;
 	}
+	src->image_taken = own;
 	policy->image = map;
 	policy->image_len = src->image_len;
 	return 0;
 }
 
-int policy_load_source(struct policy *policy, const struct policy_source *src,
+int policy_load_source(struct policy *policy, struct policy_source *src,
 		       struct policy_error *err)
 {
 	unsigned count = 0, k;
@@ -552,7 +560,7 @@ void policy_source_release(struct policy_source *src)
 {
 	config_source_free(src, src->text);
 	config_source_free(src, src->env);
-	if (src->image)
+	if (src->image && !src->image_taken)
 		munmap((void *)src->image, src->image_len);
 	src->image = NULL;
 	config_source_init(src);

@@ -394,9 +394,10 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
  * policy_load_source - the second half of policy_load(): parse the
  * captured file into policy, then apply the captured STACKSHIM_*
  * overrides, reporting errors (err, policy_on_error()) as policy_load()
- * does.  src is only read, and may be loaded into several policies.
+ * does.  src may be loaded into several policies (but for a compiled
+ * policy where mremap() cannot copy a mapping, as under valgrind).
  */
-int policy_load_source(struct policy *policy, const struct policy_source *src,
+int policy_load_source(struct policy *policy, struct policy_source *src,
 		       struct policy_error *err);
 
 /* policy_source_release - free what policy_capture() kept; src is emptied. */
