@@ -12,7 +12,7 @@
 # directory is then kept.  Exits 2 for bad usage or when nothing could be
 # built.
 #
-# Environment: FUZZ_TARGETS (default "config values sockaddr getaddrinfo"),
+# Environment: FUZZ_TARGETS (default "config values sockaddr getaddrinfo index"),
 # FUZZ_TIMEOUT (seconds one input may take, default 10), FUZZ_KEEP=1 to
 # keep the scratch directory (and the corpus grown there) even when clean,
 # MAKE.
@@ -35,7 +35,7 @@ ${MAKE:-make} fuzz || {
 	exit 2
 }
 
-targets=${FUZZ_TARGETS:-"config values sockaddr getaddrinfo"}
+targets=${FUZZ_TARGETS:-"config values sockaddr getaddrinfo index"}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-fuzz.XXXXXX") || exit 2
 status=0
 
