@@ -51,10 +51,12 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/rules.c \
 	$(srcdir)/policy/policy.c \
 	$(srcdir)/policy/match.c \
+	$(srcdir)/policy/match_build.c \
 	$(srcdir)/policy/image.c \
 	$(srcdir)/policy/pool.c
 FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 	$(srcdir)/policy/internal.h $(srcdir)/policy/pool-layout.h \
+	$(srcdir)/policy/match-layout.h \
 	$(srcdir)/fuzz/fuzz.h config.h
 
 # The shim objects the shim targets link; shim_env.c stands in for the rest.
