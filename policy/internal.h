@@ -304,6 +304,8 @@ struct policy {
 	struct match_index match;
 	void *match_image;		/* match_build()'s, or NULL */
 	unsigned char *match_selected;	/* the sections selected, a byte each */
+	size_t match_nselected;		/* of match_selected: the sections at
+					 * the build */
 	struct match_sel match_sel;	/* of match_selected */
 	bool match_stale;		/* rules changed since it was built */
 	bool match_failed;		/* no memory to index them */
