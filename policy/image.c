@@ -299,10 +299,12 @@ static bool image_block_ok(const struct image_view *v, uint64_t i)
 }
 
 /*
- * image_at - see internal.h.  (A read spans two blocks at most for the
- * sizes match.c reads, but any span is checked block by block.)
+ * image_at_slow - see internal.h.  (A read spans two blocks at most for
+ * the sizes match.c reads but a run's, and any span is checked block by
+ * block.)
  */
-const void *image_at(const struct image_view *v, uint64_t off, size_t len)
+const void *image_at_slow(const struct image_view *v, uint64_t off,
+			  size_t len)
 {
 	uint64_t first, last, i;
 

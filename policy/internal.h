@@ -151,13 +151,50 @@ void image_trust(struct image_view *v);
 /* image_close - free what image_open() allocated (not the image). */
 void image_close(struct image_view *v);
 
+/* image_at_slow - image_at() for a span whose blocks are not all known
+ * whole yet (or that is out of bounds). */
+const void *image_at_slow(const struct image_view *v, uint64_t off,
+			  size_t len);
+
+/*
+ * image_at_inside - image_at() for a span its caller knows to lie inside
+ * the body and inside one block (a region image_open()'s caller checked,
+ * read at a multiple of the span's size from its 8-aligned start): only
+ * the block's check is left (a filter probe, the most frequent read).
+ */
+static inline const void *image_at_inside(const struct image_view *v,
+					  uint64_t off, size_t len)
+{
+	uint64_t b = (off - v->body_off) / IMAGE_BLOCK;
+
+	if (__atomic_load_n(&v->checked[b / 64], __ATOMIC_RELAXED) >>
+	    (b % 64) & 1)
+		return v->base + off;
+	return image_at_slow(v, off, len);
+}
+
 /*
  * image_at - the address of [off, off + len) of v's body, or NULL when that
  * is not inside the body (len 0 included) or a block it touches fails its
  * checksum.  Each block is checked once.  Async-signal-safe, lock-free,
  * allocates nothing.  The bytes may be unaligned: read them by memcpy().
+ * Inline: a lookup reads a dozen spans, each inside one block checked
+ * before (measured: 52 instructions a read called, 14 inline).
  */
-const void *image_at(const struct image_view *v, uint64_t off, size_t len);
+static inline const void *image_at(const struct image_view *v, uint64_t off,
+				   size_t len)
+{
+	uint64_t first;
+
+	if (off < v->body_off || off > v->len || len > v->len - off || !len)
+		return NULL;
+	first = (off - v->body_off) / IMAGE_BLOCK;
+	if (first == (off + len - 1 - v->body_off) / IMAGE_BLOCK &&
+	    (__atomic_load_n(&v->checked[first / 64], __ATOMIC_RELAXED) >>
+	     (first % 64) & 1))
+		return v->base + off;
+	return image_at_slow(v, off, len);
+}
 
 /*
  * match_normalize - an address and prefix length as the index files them:
@@ -267,6 +304,8 @@ struct policy {
 	struct match_index match;
 	void *match_image;		/* match_build()'s, or NULL */
 	unsigned char *match_selected;	/* the sections selected, a byte each */
+	size_t match_nselected;		/* of match_selected: the sections at
+					 * the build */
 	struct match_sel match_sel;	/* of match_selected */
 	bool match_stale;		/* rules changed since it was built */
 	bool match_failed;		/* no memory to index them */

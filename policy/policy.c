@@ -150,6 +150,7 @@ static void policy_index_free(struct policy *policy)
 	free(policy->match_selected);
 	policy->match_image = NULL;
 	policy->match_selected = NULL;
+	policy->match_nselected = 0;
 }
 
 /*
@@ -169,6 +170,7 @@ static int policy_index_build(struct policy *policy)
 	policy->match_selected = calloc(policy->nsections + 1, 1);
 	if (!policy->match_selected)
 		return -ENOMEM;
+	policy->match_nselected = policy->nsections;
 	err = match_build(policy->rules, policy->nrules,
 			  &policy->match_image, &len);
 	if (!err)
@@ -192,21 +194,27 @@ int policy_index_use(struct policy *policy, const void *image, size_t len)
 	policy->match_selected = calloc(policy->nsections + 1, 1);
 	if (!policy->match_selected)
 		return -ENOMEM;
+	policy->match_nselected = policy->nsections;
 	err = match_open(&policy->match, image, len);
 	if (err)
 		policy_index_free(policy);
 	return err;
 }
 
-/* The selection as the index's lookups take it. */
+/*
+ * The selection as the index's lookups take it: of the sections there
+ * were at the build (a policy is parsed once, but should sections ever
+ * be added without a rule, the index would not be built again).
+ */
 static void policy_index_select(struct policy *policy)
 {
-	size_t i;
+	size_t i, n = policy->match_nselected;
 
+	if (n > policy->nsections)
+		n = policy->nsections;
 	policy->match_sel.selected = policy->match_selected;
-	policy->match_sel.nsections =
-		policy->match_selected ? policy->nsections : 0;
-	for (i = 0; policy->match_selected && i < policy->nsections; i++)
+	policy->match_sel.nsections = n;
+	for (i = 0; i < n; i++)
 		policy->match_selected[i] = policy->sections[i].selected;
 }
 

@@ -351,7 +351,7 @@ START_TEST(test_lying_head)
 	ck_assert_ptr_nonnull(bad);
 	memcpy(&th, img + HEAD_USER, sizeof(th));
 	ck_assert_uint_eq(th.version, 1);
-	for (k = 0; k < 14; k++) {
+	for (k = 0; k < 15; k++) {
 		t = th;
 		switch (k) {
 		case 0: t.version = 2; break;
@@ -368,6 +368,7 @@ START_TEST(test_lying_head)
 		case 11: t.nlens[0] = 34; break;
 		case 12: t.lens[1][0] = 129; break;
 		case 13: t.lens[0][1] = t.lens[0][0]; break;
+		case 14: t.filter_off = th.filter_off + 4; break;
 		}
 		memcpy(bad, img, len);
 		reseal_head(bad, &t);

@@ -1,0 +1,336 @@
+/*
+ * match_build.c - the rule index image built from the rules (match.c's
+ * header comment says what it holds and why): every rule filed under its
+ * key in one pass, with the keys of the next few computed and their slots
+ * fetched meanwhile; the runs of keys with several rules or a section's
+ * rule written in a second, in winning order.  One allocation for the
+ * image (aligned_alloc: tests/shim/indexfail.sh fails it), and one for
+ * where[] (each rule's slot) while building.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match-layout.h"
+
+/* An image being built: its regions, writable, and what goes in its head. */
+struct match_builder {
+	unsigned char *image;
+	struct match_slot *slots;
+	uint64_t *filter;
+	char *strings;
+	struct match_irec *recs;
+	struct match_head head;
+	size_t strings_used, nmany, nrecs;
+};
+
+/* The smallest power of two >= n, at least min. */
+static size_t match_pow2(size_t n, size_t min)
+{
+	size_t p = min;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
+static size_t match_align(size_t n, size_t to)
+{
+	return (n + to - 1) & ~(to - 1);
+}
+
+/*
+ * The image for n rules whose long names take strings bytes at most,
+ * allocated for the most it may need (a run entry per rule) and zeroed
+ * up to the slots' and filter's end; the rest is zeroed as it is used.
+ * (aligned_alloc: the slots start on a cache line, so that no slot
+ * straddles two.)  Returns 0 or -ENOMEM.
+ */
+static int match_image_alloc(struct match_builder *b, size_t n, size_t strings)
+{
+	struct match_head *h = &b->head;
+	size_t body_off, len, body;
+
+	memset(b, 0, sizeof(*b));
+	h->version = MATCH_VERSION;
+	h->nslots = match_pow2(2 * n, 16);
+	/* 8 bits a key (about 5% false positives; 16 measured no faster),
+	 * and 64 words at least: a small index's filter is as cheap. */
+	h->filter_words = match_pow2(n / 8, 64);
+	body = h->nslots * sizeof(struct match_slot) +
+	       h->filter_words * 8 + match_align(strings, 16) +
+	       n * sizeof(struct match_irec);
+	len = match_align(image_layout(body, &body_off), 64);
+	b->image = aligned_alloc(64, len);
+	if (!b->image)
+		return -ENOMEM;
+	h->slots_off = body_off;
+	h->filter_off = h->slots_off + h->nslots * sizeof(struct match_slot);
+	h->strings_off = h->filter_off + h->filter_words * 8;
+	memset(b->image, 0, h->strings_off);
+	b->slots = (struct match_slot *)(void *)(b->image + h->slots_off);
+	b->filter = (uint64_t *)(void *)(b->image + h->filter_off);
+	b->strings = (char *)b->image + h->strings_off;
+	return 0;
+}
+
+/* Note that prefix length plen is in use for family index f. */
+static void match_len_add(struct match_head *h, int f, unsigned plen)
+{
+	unsigned i, n = h->nlens[f];
+
+	for (i = 0; i < n && h->lens[f][i] > plen; i++)
+		;
+	if (i < n && h->lens[f][i] == plen)
+		return;
+	memmove(&h->lens[f][i + 1], &h->lens[f][i], n - i);
+	h->lens[f][i] = (uint8_t)plen;
+	h->nlens[f]++;
+}
+
+/* Whether slot s (of the image being built) holds the key of probe k. */
+static bool match_built_is(const struct match_builder *b,
+			   const struct match_slot *s,
+			   const struct match_probe *k, uint32_t check)
+{
+	uint64_t off;
+
+	if (s->check != check || s->tag != k->tag || s->len != k->len)
+		return false;
+	if (k->a)
+		return !memcmp(s->key, k->a, 16);
+	if (k->len <= NAME_INLINE)
+		return !memcmp(s->key, k->name, k->len);
+	memcpy(&off, s->key, sizeof(off));
+	return !memcmp(b->strings + off, k->name, k->len);
+}
+
+/* The slot of k, or the empty slot where it goes (the table is at most
+ * half full: an empty slot ends every probe). */
+static struct match_slot *match_built_find(const struct match_builder *b,
+					   const struct match_probe *k)
+{
+	uint32_t check = (uint32_t)(k->hash >> 32) | 1;
+	uint64_t i = k->hash & (b->head.nslots - 1);
+	struct match_slot *s;
+
+	for (;; i = (i + 1) & (b->head.nslots - 1)) {
+		s = &b->slots[i];
+		if (!s->check || match_built_is(b, s, k, check))
+			return s;
+	}
+}
+
+/* A rule's key, computed ahead of its filing while its slot is fetched. */
+struct match_pending {
+	size_t rule;
+	struct match_probe k;
+	uint8_t key[16];
+};
+
+/* How many rules ahead of the one being filed their slots are fetched. */
+#define MATCH_AHEAD 8
+
+/* The key of rule r into p, and a prefetch of its slot. */
+static void match_pend(const struct match_builder *b,
+		       struct match_pending *p, const struct rule *r)
+{
+	struct policy_addr addr = r->addr;
+	unsigned plen = r->plen;
+	struct match_words w;
+
+	if (r->kind == RULE_CIDR) {
+		match_normalize(&addr, &plen);
+		match_words_make(&w, &addr);
+		match_key_make(&p->k, p->key, &w, plen);
+	} else {
+		match_name_probe(&p->k, r->kind == RULE_NAME ? TAG_NAME
+							     : TAG_SUFFIX,
+				 r->name, strlen(r->name));
+	}
+	__builtin_prefetch(&b->slots[p->k.hash & (b->head.nslots - 1)], 1);
+}
+
+/* Write k's key into the empty slot s. */
+static void match_key_put(struct match_builder *b, struct match_slot *s,
+			  const struct match_probe *k)
+{
+	uint64_t off = b->strings_used;
+
+	s->check = (uint32_t)(k->hash >> 32) | 1;
+	s->tag = k->tag;
+	s->len = k->len;
+	if (k->a) {
+		memcpy(s->key, k->a, 16);
+	} else if (k->len > NAME_INLINE) {
+		memcpy(b->strings + off, k->name, k->len);
+		memcpy(s->key, &off, sizeof(off));
+		b->strings_used += k->len;
+	} else {
+		memcpy(s->key, k->name, k->len);
+	}
+	b->filter[(k->hash >> 32) & (b->head.filter_words - 1)] |=
+		match_filter_bits(k->hash);
+	if (k->a)
+		match_len_add(&b->head, k->tag == TAG_V4 ? 0 : 1, k->len);
+}
+
+/*
+ * File rule r under key k: a new key takes a global rule as its one rule;
+ * a section's rule, or a key's second, makes it a run (SLOT_MANY, n
+ * counting its rules) that match_runs() and match_put() fill.  Returns the
+ * slot's index, or WHERE_NONE when r is the slot's one rule.
+ */
+static uint32_t match_file(struct match_builder *b, const struct match_probe *k,
+			   const struct rule *r)
+{
+	struct match_slot *s = match_built_find(b, k);
+	uint32_t at = (uint32_t)(s - b->slots);
+
+	if (!s->check) {
+		match_key_put(b, s, k);
+		if (!r->scope) {
+			s->bits = (uint8_t)(r->action | r->proto << 2);
+			s->u.one.line = r->line;
+			s->u.one.port_low = r->port_low;
+			s->u.one.port_high = r->port_high;
+			return at;
+		}
+		s->bits = SLOT_MANY;
+		s->u.list.n = 0;
+		b->nmany++;
+	} else if (!(s->bits & SLOT_MANY)) {
+		s->bits = SLOT_MANY;
+		s->u.list.n = 1;
+		b->nmany++;
+	}
+	s->u.list.n++;
+	return at;
+}
+
+/*
+ * Give each key with a run its place in the recs (after the strings), empty
+ * for now (n counts its rules as they are put in); the recs zeroed.
+ */
+static void match_runs(struct match_builder *b)
+{
+	struct match_head *h = &b->head;
+	uint64_t i, total = 0;
+	struct match_slot *s;
+
+	for (i = 0; b->nmany && i < h->nslots; i++) {
+		s = &b->slots[i];
+		if (!s->check || !(s->bits & SLOT_MANY))
+			continue;
+		s->u.list.start = (uint32_t)total;
+		total += s->u.list.n;
+		s->u.list.n = 0;
+	}
+	h->strings_len = b->strings_used;
+	h->recs_off = h->strings_off + match_align(b->strings_used, 16);
+	h->nrecs = total;
+	memset(b->strings + b->strings_used, 0,
+	       h->recs_off - h->strings_off - b->strings_used);
+	b->recs = (struct match_irec *)(void *)(b->image + h->recs_off);
+	memset(b->recs, 0, total * sizeof(*b->recs));
+}
+
+/* Put r at the end of the run of slot s. */
+static void match_put(struct match_builder *b, struct match_slot *s,
+		      const struct rule *r)
+{
+	struct match_irec *rec = &b->recs[s->u.list.start + s->u.list.n++];
+
+	rec->line = r->line;
+	rec->scope = r->scope;
+	rec->port_low = r->port_low;
+	rec->port_high = r->port_high;
+	rec->action = (uint8_t)r->action;
+	rec->proto = (uint8_t)r->proto;
+}
+
+/*
+ * File every rule of rules[0..n), each under its key, with the key of the
+ * MATCH_AHEAD-th next one computed and its slot fetched meanwhile: filing
+ * is a random access into a table bigger than the cache, and this keeps
+ * several in flight.  where[i] gets rule i's slot.
+ */
+static void match_file_all(struct match_builder *b, const struct rule *rules,
+			   size_t n, uint32_t *where)
+{
+	struct match_pending ring[MATCH_AHEAD], *p;
+	size_t i, next = 0, queued = 0;
+
+	for (i = 0; i < n || queued; ) {
+		if (queued == MATCH_AHEAD || (i >= n && queued)) {
+			p = &ring[next % MATCH_AHEAD];
+			where[p->rule] = match_file(b, &p->k, &rules[p->rule]);
+			next++;
+			queued--;
+			continue;
+		}
+		p = &ring[(next + queued) % MATCH_AHEAD];
+		p->rule = i;
+		match_pend(b, p, &rules[i]);
+		queued++;
+		i++;
+	}
+}
+
+/* The bytes the names longer than NAME_INLINE may take, at most. */
+static size_t match_strings_max(const struct rule *rules, size_t n)
+{
+	size_t i, len, total = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rules[i].kind == RULE_CIDR)
+			continue;
+		len = strlen(rules[i].name);
+		total += len > NAME_INLINE ? len : 0;
+	}
+	return total;
+}
+
+/*
+ * match_build - see internal.h.  The rules are filed in one pass; keys with
+ * runs then get them in a second one: rules with a port first, then those
+ * without (the rules being in line order, each run is then in winning
+ * order without a sort).
+ */
+int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
+{
+	uint32_t *where = malloc((n ? n : 1) * sizeof(*where));
+	struct match_builder b;
+	size_t i, end;
+	int pass;
+
+	*image = NULL;
+	*len = 0;
+	if (!where)
+		return -ENOMEM;
+	if (match_image_alloc(&b, n, match_strings_max(rules, n)) < 0) {
+		free(where);
+		return -ENOMEM;
+	}
+	match_file_all(&b, rules, n, where);
+	match_runs(&b);
+	for (pass = 0; b.nmany && pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if ((rules[i].port_low != 0) == !pass &&
+			    (b.slots[where[i]].bits & SLOT_MANY))
+				match_put(&b, &b.slots[where[i]], &rules[i]);
+	free(where);
+	end = match_align(b.head.recs_off +
+			  b.head.nrecs * sizeof(struct match_irec), 64);
+	memset(b.image + b.head.recs_off +
+	       b.head.nrecs * sizeof(struct match_irec), 0,
+	       end - b.head.recs_off - b.head.nrecs * sizeof(struct match_irec));
+	memcpy(image_user(b.image), &b.head, sizeof(b.head));
+	image_seal(b.image, end, b.head.slots_off);
+	*image = b.image;
+	*len = end;
+	return 0;
+}
+
