@@ -18,7 +18,8 @@
  * no pass over the body).  A body block is checked the first time a read
  * touches it (image_at()), and remembered in the view's bitmap by an atomic
  * OR: two threads checking the same block race harmlessly, no lock, no
- * allocation, async-signal-safe.  A block that fails is never remembered:
+ * allocation, async-signal-safe.  A count of the blocks found whole makes
+ * the usual read one test once they all are (or image_trust() says so).  A block that fails is never remembered:
  * every read that needs it fails (NULL) and its caller fails closed.
  *
  * CRC32C, with SSE4.2's crc32 instruction when the CPU has it (8 bytes a
@@ -255,6 +256,7 @@ int image_open(struct image_view *v, const void *base, size_t len)
 	v->checked = calloc((h.nblocks + 63) / 64 + 1, sizeof(uint64_t));
 	if (!v->checked)
 		return -ENOMEM;
+	v->done = v->checked + (h.nblocks + 63) / 64;
 	v->base = b;
 	v->len = len;
 	v->body_off = h.body_off;
@@ -270,6 +272,7 @@ void image_trust(struct image_view *v)
 
 	for (i = 0; i < (v->nblocks + 63) / 64; i++)
 		__atomic_store_n(&v->checked[i], ~0ull, __ATOMIC_RELAXED);
+	__atomic_store_n(v->done, v->nblocks, __ATOMIC_RELAXED);
 }
 
 /* image_close - see internal.h. */
@@ -294,7 +297,11 @@ static bool image_block_ok(const struct image_view *v, uint64_t i)
 	memcpy(&want, &table[i], sizeof(want));
 	if (image_crc32c(v->base + at, size) != want)
 		return false;
-	__atomic_fetch_or(&v->checked[i / 64], bit, __ATOMIC_RELAXED);
+	/* Counted by the thread that set the bit only: done reaches
+	 * nblocks once, when the last block is found whole. */
+	if (!(__atomic_fetch_or(&v->checked[i / 64], bit, __ATOMIC_RELAXED) &
+	      bit))
+		__atomic_fetch_add(v->done, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
