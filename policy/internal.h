@@ -174,10 +174,11 @@ static inline bool image_all_ok(const struct image_view *v)
 static inline const void *image_at_inside(const struct image_view *v,
 					  uint64_t off, size_t len)
 {
-	uint64_t b = (off - v->body_off) / IMAGE_BLOCK;
+	uint64_t b;
 
-	if (image_all_ok(v))
+	if (__builtin_expect(image_all_ok(v), 1))
 		return v->base + off;
+	b = (off - v->body_off) / IMAGE_BLOCK;
 	if (b == (off + len - 1 - v->body_off) / IMAGE_BLOCK &&
 	    (__atomic_load_n(&v->checked[b / 64], __ATOMIC_RELAXED) >>
 	     (b % 64) & 1))

@@ -142,6 +142,7 @@ static bool match_head_ok(const struct image_view *v, const struct match_head *h
 	       h->nrecs <= UINT32_MAX &&
 	       match_region_ok(v, h->slots_off, h->nslots,
 			       sizeof(struct match_slot)) &&
+	       !((h->slots_off - v->body_off) % sizeof(struct match_slot)) &&
 	       match_region_ok(v, h->filter_off, h->filter_words, 8) &&
 	       !((h->filter_off - v->body_off) % 8) &&
 	       match_region_ok(v, h->recs_off, h->nrecs,
@@ -212,45 +213,61 @@ static int match_slot_is(const struct match_index *ix,
 	const void *name;
 	uint64_t off;
 
-	if (s->check != check || s->tag != k->tag || s->len != k->len)
+	if (s->tag != k->tag || s->len != k->len)
 		return 0;
 	if (k->a)
 		return !memcmp(s->key, k->a, 16);
+	if (s->check != check)
+		return 0;
 	if (k->len <= NAME_INLINE)
 		return !memcmp(s->key, k->name, k->len);
 	memcpy(&off, s->key, sizeof(off));
 	if (off > ix->strings_len || k->len > ix->strings_len - off)
 		return -1;
-	name = image_at(&ix->view, ix->strings_off + off, k->len);
+	name = image_at_inside(&ix->view, ix->strings_off + off, k->len);
 	if (!name)
 		return -1;
 	return !memcmp(name, k->name, k->len);
 }
 
+/* Slot i (< nslots) of ix into *s; false when its block is damaged. */
+static inline bool match_slot_read(const struct match_index *ix, uint64_t i,
+				   struct match_slot *s)
+{
+	/* Inside the slots, which match_open() found inside the body and
+	 * slot-aligned from its start: a slot never straddles two blocks. */
+	const void *p = image_at_inside(&ix->view,
+					ix->slots_off + i * sizeof(*s),
+					sizeof(*s));
+
+	if (!p)
+		return false;
+	memcpy(s, p, sizeof(*s));
+	return true;
+}
+
 /*
- * The slot of k into *s: FOUND_RULE when ix has the key, FOUND_NONE when
- * not, FOUND_BAD when a block on the way is damaged or the table has no
- * empty slot to end the probe (an image this file did not build).  The
- * probe is bounded by the table's size.
+ * The slot of k into *s (its index into *at): FOUND_RULE when ix has the
+ * key (or, for an address, a marker), FOUND_NONE when not, FOUND_BAD when
+ * a block on the way is damaged or the table has no empty slot to end the
+ * probe (an image this file did not build).  The probe is bounded by the
+ * table's size.
  */
 static enum match_found match_lookup(const struct match_index *ix,
 				     const struct match_probe *k,
-				     struct match_slot *s)
+				     struct match_slot *s, uint64_t *at)
 {
 	uint32_t check = (uint32_t)(k->hash >> 32) | 1;
 	uint64_t i = k->hash & (ix->nslots - 1), tries;
-	const void *p;
 	int is;
 
 	for (tries = 0; tries < ix->nslots; tries++) {
-		p = image_at(&ix->view, ix->slots_off + i * sizeof(*s),
-			     sizeof(*s));
-		if (!p)
+		if (!match_slot_read(ix, i, s))
 			return FOUND_BAD;
-		memcpy(s, p, sizeof(*s));
-		if (!s->check)
+		if (s->tag == TAG_EMPTY)
 			return FOUND_NONE;
 		is = match_slot_is(ix, s, k, check);
+		*at = i;
 		if (is)
 			return is > 0 ? FOUND_RULE : FOUND_BAD;
 		i = (i + 1) & (ix->nslots - 1);
@@ -287,8 +304,8 @@ static enum match_found match_pick_run(const struct match_index *ix,
 
 	if (!n || start > ix->nrecs || n > ix->nrecs - start)
 		return FOUND_BAD;
-	run = image_at(&ix->view, ix->recs_off + start * sizeof(rec),
-		       n * sizeof(rec));
+	run = image_at_inside(&ix->view, ix->recs_off + start * sizeof(rec),
+			      n * sizeof(rec));
 	if (!run)
 		return FOUND_BAD;
 	for (i = 0; i < n; i++) {
@@ -343,7 +360,8 @@ static enum match_found match_key_slow(const struct match_index *ix,
 				       bool any, struct match_rec *out)
 {
 	struct match_slot s;
-	enum match_found f = match_lookup(ix, k, &s);
+	uint64_t at;
+	enum match_found f = match_lookup(ix, k, &s, &at);
 
 	if (f != FOUND_RULE)
 		return f;
@@ -376,30 +394,134 @@ static bool match_answer(enum match_found f, struct match_rec *out)
 	return true;
 }
 
+/*
+ * The slot of the key (tag, plen, k0, k1) into *s and its index into *at:
+ * FOUND_RULE (a key or a marker), FOUND_NONE, or FOUND_BAD (a damaged
+ * block, or no empty slot to end the probe).  match_lookup() for an
+ * address, its key compared as two words, the filter asked first.
+ */
+static inline enum match_found match_addr_probe(const struct match_index *ix,
+						uint8_t tag, unsigned plen,
+						uint64_t k0, uint64_t k1,
+						struct match_slot *s,
+						uint64_t *at)
+{
+	uint64_t h = match_hash_addr(tag, (uint8_t)plen, k0, k1), i, tries;
+	struct match_probe k = {.hash = h};
+	int has = match_filter_has(ix, &k);
+
+	if (has <= 0)
+		return has < 0 ? FOUND_BAD : FOUND_NONE;
+	i = h & (ix->nslots - 1);
+	for (tries = 0; tries < ix->nslots; tries++) {
+		if (!match_slot_read(ix, i, s))
+			return FOUND_BAD;
+		if (s->tag == TAG_EMPTY)
+			return FOUND_NONE;
+		if (s->tag == tag && s->len == plen &&
+		    match_load64(s->key) == k0 && match_load64(s->key + 8) == k1) {
+			*at = i;
+			return FOUND_RULE;
+		}
+		i = (i + 1) & (ix->nslots - 1);
+	}
+	return FOUND_BAD;
+}
+
+/*
+ * The longest key of ix that covers w (family f), by binary search on the
+ * prefix lengths: a key or a marker found at a length sends the search on
+ * among the longer ones, remembering the key (or the marker's BMP, its
+ * link); none, among the shorter.  Into *best: the key's slot index or
+ * SLOT_NONE, and into *s that slot when the search found the key itself
+ * (*read true), so that match_chain() need not read it again.  FOUND_BAD
+ * when a probe could not be read.
+ */
+static enum match_found match_longest(const struct match_index *ix, int f,
+				      const struct match_words *w,
+				      uint64_t *best, struct match_slot *s,
+				      bool *read)
+{
+	unsigned lo = 0, hi = ix->nlens[f], mid, plen;
+	enum match_found found;
+	struct match_slot m;
+	uint64_t k0, k1, at;
+
+	*best = SLOT_NONE;
+	*read = false;
+	while (lo < hi) {
+		mid = match_mid(lo, hi - 1);
+		plen = ix->lens[f][mid];
+		match_key_words(w, plen, &k0, &k1);
+		found = match_addr_probe(ix, w->tag, plen, k0, k1, &m, &at);
+		if (found == FOUND_BAD)
+			return FOUND_BAD;
+		if (found == FOUND_NONE) {
+			lo = mid + 1;
+			continue;
+		}
+		*read = m.flags & SLOT_RULES;
+		if (*read) {
+			*best = at;
+			*s = m;
+		} else {
+			*best = m.link;
+		}
+		hi = mid;
+	}
+	return FOUND_NONE;
+}
+
+/*
+ * The first key from slot at on (in *s already when read), along the
+ * links to ever shorter covering keys, that has a rule fitting port, proto
+ * and sel, into out: only keys that exist are walked.  A link out of the
+ * table, to a marker, to another family or to a length not shorter (a
+ * loop) is a damaged image.
+ */
+static enum match_found match_chain(const struct match_index *ix,
+				    const struct match_sel *sel, uint8_t tag,
+				    uint64_t at, struct match_slot *s,
+				    bool read, uint16_t port,
+				    enum policy_proto proto,
+				    struct match_rec *out)
+{
+	unsigned prev = 256;
+	enum match_found found;
+
+	for (; at != SLOT_NONE; at = s->link, prev = s->len, read = false) {
+		/* The search's own key is one: only a link is checked. */
+		if (!read && (at >= ix->nslots || !match_slot_read(ix, at, s) ||
+			      s->tag != tag || !(s->flags & SLOT_RULES) ||
+			      s->len >= prev))
+			return FOUND_BAD;
+		found = match_pick(ix, sel, s, port, proto, false, out);
+		if (found != FOUND_NONE)
+			return found;
+	}
+	return FOUND_NONE;
+}
+
 /* match_addr - see internal.h. */
 bool match_addr(const struct match_index *ix, const struct match_sel *sel,
 		const struct policy_addr *addr, uint16_t port,
 		enum policy_proto proto, struct match_rec *out)
 {
-	struct policy_addr a = *addr;
-	unsigned plen = a.fam == FAM_IPV4 ? 32 : 128, i, f;
 	enum match_found found;
 	struct match_words w;
-	struct match_probe k;
-	uint8_t key[16];
+	struct match_slot s;
+	uint64_t best;
+	bool read;
 
-	if (!ix || !ix->nslots || (a.fam != FAM_IPV4 && a.fam != FAM_IPV6))
+	if (!ix || !ix->nslots || (addr->fam != FAM_IPV4 &&
+				   addr->fam != FAM_IPV6))
 		return false;
-	match_normalize(&a, &plen);
-	f = a.fam == FAM_IPV4 ? 0 : 1;
-	match_words_make(&w, &a);
-	for (i = 0; i < ix->nlens[f]; i++) {
-		match_key_make(&k, key, &w, ix->lens[f][i]);
-		found = match_key(ix, sel, &k, port, proto, false, out);
-		if (found != FOUND_NONE)
-			return match_answer(found, out);
-	}
-	return false;
+	match_words_dest(&w, addr);
+	found = match_longest(ix, w.tag == TAG_V6, &w, &best, &s, &read);
+	if (found == FOUND_NONE)
+		found = match_chain(ix, sel, w.tag, best, &s, read, port, proto,
+				    out);
+	return match_answer(found, out);
 }
 
 /* match_name and match_name_covered, as any says. */

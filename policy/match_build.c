@@ -3,9 +3,11 @@
  * header comment says what it holds and why): every rule filed under its
  * key in one pass, with the keys of the next few computed and their slots
  * fetched meanwhile; the runs of keys with several rules or a section's
- * rule written in a second, in winning order.  One allocation for the
- * image (aligned_alloc: tests/shim/indexfail.sh fails it), and one for
- * where[] (each rule's slot) while building.
+ * rule written in a second, in winning order; then, prefix length by
+ * prefix length from the shortest, each address key's link and its
+ * markers.  One allocation for the image (aligned_alloc:
+ * tests/shim/indexfail.sh fails it), and one for where[] (each rule's
+ * slot, then the address keys in order of length) while building.
  */
 #include "config.h"
 
@@ -41,24 +43,75 @@ static size_t match_align(size_t n, size_t to)
 	return (n + to - 1) & ~(to - 1);
 }
 
+/* Note that prefix length plen is in use for family index f. */
+static void match_len_add(struct match_head *h, int f, unsigned plen)
+{
+	unsigned i, n = h->nlens[f];
+
+	for (i = 0; i < n && h->lens[f][i] > plen; i++)
+		;
+	if (i < n && h->lens[f][i] == plen)
+		return;
+	memmove(&h->lens[f][i + 1], &h->lens[f][i], n - i);
+	h->lens[f][i] = (uint8_t)plen;
+	h->nlens[f]++;
+}
+
+/*
+ * The prefix lengths of the address rules into h, and how many markers
+ * they may need at most (each rule's key its own, none shared).
+ */
+static size_t match_lens_count(struct match_head *h, const struct rule *rules,
+			       size_t n)
+{
+	static const uint8_t plen_max[2] = {32, 128};
+	size_t count[2][129] = {{0}}, i, markers = 0;
+	struct policy_addr addr;
+	unsigned plen, f, t;
+	uint8_t path[8];
+
+	for (i = 0; i < n; i++) {
+		if (rules[i].kind != RULE_CIDR)
+			continue;
+		addr = rules[i].addr;
+		plen = rules[i].plen;
+		match_normalize(&addr, &plen);
+		f = addr.fam == FAM_IPV4 ? 0 : 1;
+		if (plen > plen_max[f])
+			continue;
+		count[f][plen]++;
+	}
+	for (f = 0; f < 2; f++)
+		for (plen = 0; plen <= plen_max[f]; plen++)
+			if (count[f][plen])
+				match_len_add(h, (int)f, plen);
+	for (f = 0; f < 2; f++)
+		for (t = 0; t < h->nlens[f]; t++)
+			markers += count[f][h->lens[f][t]] *
+				   match_path(h->lens[f], h->nlens[f], t, path);
+	return markers;
+}
+
 /*
  * The image for n rules whose long names take strings bytes at most,
- * allocated for the most it may need (a run entry per rule) and zeroed
- * up to the slots' and filter's end; the rest is zeroed as it is used.
- * (aligned_alloc: the slots start on a cache line, so that no slot
- * straddles two.)  Returns 0 or -ENOMEM.
+ * allocated for the most it may need (a run entry per rule, a slot for
+ * each key and marker) and zeroed up to the slots' and filter's end; the
+ * rest is zeroed as it is used.  (aligned_alloc: the slots start on a
+ * cache line, so that no slot straddles two.)  Returns 0 or -ENOMEM.
  */
-static int match_image_alloc(struct match_builder *b, size_t n, size_t strings)
+static int match_image_alloc(struct match_builder *b, const struct rule *rules,
+			     size_t n, size_t strings)
 {
 	struct match_head *h = &b->head;
-	size_t body_off, len, body;
+	size_t body_off, len, body, keys;
 
 	memset(b, 0, sizeof(*b));
 	h->version = MATCH_VERSION;
-	h->nslots = match_pow2(2 * n, 16);
+	keys = n + match_lens_count(h, rules, n);
+	h->nslots = match_pow2(2 * keys, 16);
 	/* 8 bits a key (about 5% false positives; 16 measured no faster),
 	 * and 64 words at least: a small index's filter is as cheap. */
-	h->filter_words = match_pow2(n / 8, 64);
+	h->filter_words = match_pow2(keys / 8, 64);
 	body = h->nslots * sizeof(struct match_slot) +
 	       h->filter_words * 8 + match_align(strings, 16) +
 	       n * sizeof(struct match_irec);
@@ -76,20 +129,6 @@ static int match_image_alloc(struct match_builder *b, size_t n, size_t strings)
 	return 0;
 }
 
-/* Note that prefix length plen is in use for family index f. */
-static void match_len_add(struct match_head *h, int f, unsigned plen)
-{
-	unsigned i, n = h->nlens[f];
-
-	for (i = 0; i < n && h->lens[f][i] > plen; i++)
-		;
-	if (i < n && h->lens[f][i] == plen)
-		return;
-	memmove(&h->lens[f][i + 1], &h->lens[f][i], n - i);
-	h->lens[f][i] = (uint8_t)plen;
-	h->nlens[f]++;
-}
-
 /* Whether slot s (of the image being built) holds the key of probe k. */
 static bool match_built_is(const struct match_builder *b,
 			   const struct match_slot *s,
@@ -97,10 +136,12 @@ static bool match_built_is(const struct match_builder *b,
 {
 	uint64_t off;
 
-	if (s->check != check || s->tag != k->tag || s->len != k->len)
+	if (s->tag != k->tag || s->len != k->len)
 		return false;
 	if (k->a)
 		return !memcmp(s->key, k->a, 16);
+	if (s->check != check)
+		return false;
 	if (k->len <= NAME_INLINE)
 		return !memcmp(s->key, k->name, k->len);
 	memcpy(&off, s->key, sizeof(off));
@@ -118,7 +159,7 @@ static struct match_slot *match_built_find(const struct match_builder *b,
 
 	for (;; i = (i + 1) & (b->head.nslots - 1)) {
 		s = &b->slots[i];
-		if (!s->check || match_built_is(b, s, k, check))
+		if (s->tag == TAG_EMPTY || match_built_is(b, s, k, check))
 			return s;
 	}
 }
@@ -159,10 +200,11 @@ static void match_key_put(struct match_builder *b, struct match_slot *s,
 {
 	uint64_t off = b->strings_used;
 
-	s->check = (uint32_t)(k->hash >> 32) | 1;
 	s->tag = k->tag;
 	s->len = k->len;
+	s->flags = SLOT_RULES;
 	if (k->a) {
+		s->link = SLOT_NONE;
 		memcpy(s->key, k->a, 16);
 	} else if (k->len > NAME_INLINE) {
 		memcpy(b->strings + off, k->name, k->len);
@@ -171,17 +213,17 @@ static void match_key_put(struct match_builder *b, struct match_slot *s,
 	} else {
 		memcpy(s->key, k->name, k->len);
 	}
+	if (!k->a)
+		s->check = (uint32_t)(k->hash >> 32) | 1;
 	b->filter[(k->hash >> 32) & (b->head.filter_words - 1)] |=
 		match_filter_bits(k->hash);
-	if (k->a)
-		match_len_add(&b->head, k->tag == TAG_V4 ? 0 : 1, k->len);
 }
 
 /*
  * File rule r under key k: a new key takes a global rule as its one rule;
  * a section's rule, or a key's second, makes it a run (SLOT_MANY, n
  * counting its rules) that match_runs() and match_put() fill.  Returns the
- * slot's index, or WHERE_NONE when r is the slot's one rule.
+ * slot's index.
  */
 static uint32_t match_file(struct match_builder *b, const struct match_probe *k,
 			   const struct rule *r)
@@ -189,7 +231,7 @@ static uint32_t match_file(struct match_builder *b, const struct match_probe *k,
 	struct match_slot *s = match_built_find(b, k);
 	uint32_t at = (uint32_t)(s - b->slots);
 
-	if (!s->check) {
+	if (s->tag == TAG_EMPTY) {
 		match_key_put(b, s, k);
 		if (!r->scope) {
 			s->bits = (uint8_t)(r->action | r->proto << 2);
@@ -222,7 +264,7 @@ static void match_runs(struct match_builder *b)
 
 	for (i = 0; b->nmany && i < h->nslots; i++) {
 		s = &b->slots[i];
-		if (!s->check || !(s->bits & SLOT_MANY))
+		if (s->tag == TAG_EMPTY || !(s->bits & SLOT_MANY))
 			continue;
 		s->u.list.start = (uint32_t)total;
 		total += s->u.list.n;
@@ -279,6 +321,134 @@ static void match_file_all(struct match_builder *b, const struct rule *rules,
 	}
 }
 
+/* ---- Links and markers ------------------------------------------------ */
+
+/* The slot index of the key of w at plen bits (a key or a marker), or
+ * SLOT_NONE; *k gets its probe (key[] its bytes). */
+static uint32_t match_built_at(const struct match_builder *b,
+			       const struct match_words *w, unsigned plen,
+			       struct match_probe *k, uint8_t key[16])
+{
+	const struct match_slot *s;
+
+	match_key_make(k, key, w, plen);
+	s = match_built_find(b, k);
+	return s->tag == TAG_EMPTY ? SLOT_NONE : (uint32_t)(s - b->slots);
+}
+
+/*
+ * The link of the key in slot at, index t of its family's lengths: the
+ * slot of the longest key shorter than it that covers it.  The lookup's
+ * own search, with every length from lens[t] on taken as empty: the keys
+ * shorter than lens[t] and their markers are all in the table by now
+ * (match_markers() goes from the shortest), and their links too.
+ */
+static uint32_t match_link_of(const struct match_builder *b, uint32_t at,
+			      unsigned t)
+{
+	const struct match_slot *s = &b->slots[at], *got;
+	int f = s->tag == TAG_V4 ? 0 : 1;
+	unsigned lo = 0, hi = b->head.nlens[f], mid;
+	uint32_t best = SLOT_NONE, i;
+	struct match_words w;
+	struct match_probe k;
+	uint8_t key[16];
+
+	match_words_of(&w, s->tag, s->key);
+	while (lo < hi) {
+		mid = match_mid(lo, hi - 1);
+		i = mid <= t ? SLOT_NONE
+			     : match_built_at(b, &w, b->head.lens[f][mid], &k,
+					      key);
+		if (i == SLOT_NONE) {
+			lo = mid + 1;
+			continue;
+		}
+		got = &b->slots[i];
+		best = got->flags & SLOT_RULES ? i : got->link;
+		hi = mid;
+	}
+	return best;
+}
+
+/* The markers of the key in slot at (index t of its lengths): each one's
+ * link the first key of at's chain of covering keys short enough. */
+static void match_mark(struct match_builder *b, uint32_t at, unsigned t)
+{
+	const struct match_slot *s = &b->slots[at];
+	int f = s->tag == TAG_V4 ? 0 : 1;
+	unsigned i, n;
+	uint8_t path[8], key[16];
+	struct match_slot *m;
+	struct match_words w;
+	struct match_probe k;
+	uint32_t link;
+
+	match_words_of(&w, s->tag, s->key);
+	n = match_path(b->head.lens[f], b->head.nlens[f], t, path);
+	for (i = 0; i < n; i++) {
+		match_key_make(&k, key, &w, path[i]);
+		m = match_built_find(b, &k);
+		if (m->tag != TAG_EMPTY)
+			continue;		/* a key, or marked before */
+		for (link = s->link; link != SLOT_NONE &&
+				     b->slots[link].len > path[i];
+		     link = b->slots[link].link)
+			;
+		m->tag = k.tag;
+		m->len = k.len;
+		m->flags = 0;
+		m->link = link;
+		memcpy(m->key, key, 16);
+		b->filter[(k.hash >> 32) & (b->head.filter_words - 1)] |=
+			match_filter_bits(k.hash);
+	}
+}
+
+/* The index of prefix length len among family f's lengths. */
+static unsigned match_len_index(const struct match_head *h, int f,
+				unsigned len)
+{
+	unsigned t = 0;
+
+	while (h->lens[f][t] != len)
+		t++;
+	return t;
+}
+
+/*
+ * Every address key's link, and its markers, from the shortest length up
+ * (what match_link_of() needs): the keys sorted by family and length into
+ * order[] (where[], whose work is done: a rule a key at most), by counting.
+ */
+static void match_markers(struct match_builder *b, uint32_t *order)
+{
+	size_t first[2 * 129 + 1] = {0}, i, c, nkeys;
+	const struct match_slot *s;
+	unsigned t;
+
+	for (i = 0; i < b->head.nslots; i++) {
+		s = &b->slots[i];
+		if (s->tag == TAG_V4 || s->tag == TAG_V6)
+			first[(s->tag == TAG_V6) * 129 + s->len + 1]++;
+	}
+	for (c = 1; c <= 2 * 129; c++)
+		first[c] += first[c - 1];
+	nkeys = first[2 * 129];
+	for (i = 0; i < b->head.nslots; i++) {
+		s = &b->slots[i];
+		if (s->tag == TAG_V4 || s->tag == TAG_V6)
+			order[first[(s->tag == TAG_V6) * 129 + s->len]++] =
+				(uint32_t)i;
+	}
+	for (i = 0; i < nkeys; i++) {
+		s = &b->slots[order[i]];
+		t = match_len_index(&b->head, s->tag == TAG_V6, s->len);
+		b->slots[order[i]].link = match_link_of(b, order[i], t);
+		match_mark(b, order[i], t);
+	}
+}
+
 /* The bytes the names longer than NAME_INLINE may take, at most. */
 static size_t match_strings_max(const struct rule *rules, size_t n)
 {
@@ -310,7 +480,7 @@ int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 	*len = 0;
 	if (!where)
 		return -ENOMEM;
-	if (match_image_alloc(&b, n, match_strings_max(rules, n)) < 0) {
+	if (match_image_alloc(&b, rules, n, match_strings_max(rules, n)) < 0) {
 		free(where);
 		return -ENOMEM;
 	}
@@ -321,6 +491,7 @@ int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 			if ((rules[i].port_low != 0) == !pass &&
 			    (b.slots[where[i]].bits & SLOT_MANY))
 				match_put(&b, &b.slots[where[i]], &rules[i]);
+	match_markers(&b, where);
 	free(where);
 	end = match_align(b.head.recs_off +
 			  b.head.nrecs * sizeof(struct match_irec), 64);

@@ -350,11 +350,11 @@ START_TEST(test_lying_head)
 
 	ck_assert_ptr_nonnull(bad);
 	memcpy(&th, img + HEAD_USER, sizeof(th));
-	ck_assert_uint_eq(th.version, 1);
+	ck_assert_uint_eq(th.version, 2);
 	for (k = 0; k < 15; k++) {
 		t = th;
 		switch (k) {
-		case 0: t.version = 2; break;
+		case 0: t.version = 1; break;
 		case 1: t.nslots = th.nslots * 2; break;
 		case 2: t.nslots = th.nslots - 1; break;
 		case 3: t.nslots = 0; break;
