@@ -23,7 +23,8 @@
  *	bench_rules --prefixes 4|6 L COUNT
  *					a config of L rules of L distinct
  *					prefix lengths (IPv4: 32 down to
- *					33 - L; IPv6: 128 down to 129 - L),
+ *					33 - L, L 33 at most; IPv6: 128
+ *					down to 129 - L, L 129 at most),
  *					then COUNT lookups that only the
  *					shortest decides (every length
  *					probed) in bench_loop_plen_hit and
@@ -453,22 +454,23 @@ NOINLINE static size_t bench_loop_plen_miss(const struct policy *p,
 static int prefixes_only(int fam, unsigned nlens, size_t count)
 {
 	struct policy_addr d = {.fam = fam == 4 ? FAM_IPV4 : FAM_IPV6}, r, miss;
-	unsigned bits = fam == 4 ? 32 : 128, l;
+	unsigned bits = fam == 4 ? 32 : 128;
+	int l;
 	char text[64], line[128];
 	struct policy_error err;
 	struct policy *p = policy_new();
 	size_t len = 0, cap = 128 * 160;
 	char *conf = malloc(cap);
 
-	if (!p || !conf || !nlens || nlens > bits)
+	if (!p || !conf || !nlens || nlens > bits + 1)
 		return 2;
 	memset(d.a, 0x5a, sizeof(d.a));
 	d.a[0] = 0xda;
-	for (l = bits; l > bits - nlens; l--) {
-		plen_addr(&r, &d, l, l == bits - nlens + 1);
+	for (l = (int)bits; l > (int)bits - (int)nlens; l--) {
+		plen_addr(&r, &d, (unsigned)l, l == (int)bits - (int)nlens + 1);
 		inet_ntop(fam == 4 ? AF_INET : AF_INET6, r.a, text,
 			  sizeof(text));
-		len += (size_t)snprintf(conf + len, cap - len, "deny = %s/%u\n",
+		len += (size_t)snprintf(conf + len, cap - len, "deny = %s/%d\n",
 					text, l);
 	}
 	if (policy_parse_buffer(p, "prefixes.conf", conf, len, &err) != 0) {

@@ -26,6 +26,7 @@ struct match_builder {
 	struct match_irec *recs;
 	struct match_head head;
 	size_t strings_used, nmany, nrecs;
+	size_t used, most;		/* slots taken; and allowed */
 };
 
 /* The smallest power of two >= n, at least min. */
@@ -94,21 +95,28 @@ static size_t match_lens_count(struct match_head *h, const struct rule *rules,
 
 /*
  * The image for n rules whose long names take strings bytes at most,
- * allocated for the most it may need (a run entry per rule, a slot for
- * each key and marker) and zeroed up to the slots' and filter's end; the
- * rest is zeroed as it is used.  (aligned_alloc: the slots start on a
- * cache line, so that no slot straddles two.)  Returns 0 or -ENOMEM.
+ * allocated for the most it may need (a run entry per rule; a slot for
+ * each key and, with all_markers, for each marker its rules may need) and
+ * zeroed up to the slots' and filter's end; the rest is zeroed as it is
+ * used.  (aligned_alloc: the slots start on a cache line, so that no slot
+ * straddles two.)  Returns 0 or -ENOMEM.
  */
 static int match_image_alloc(struct match_builder *b, const struct rule *rules,
-			     size_t n, size_t strings)
+			     size_t n, size_t strings, bool all_markers)
 {
 	struct match_head *h = &b->head;
-	size_t body_off, len, body, keys;
+	size_t body_off, len, body, keys, markers;
 
 	memset(b, 0, sizeof(*b));
 	h->version = MATCH_VERSION;
-	keys = n + match_lens_count(h, rules, n);
+	markers = match_lens_count(h, rules, n);
+	keys = n + (all_markers ? markers : 0);
 	h->nslots = match_pow2(2 * keys, 16);
+	/* Half full at most, and as much again as a sixteenth for markers:
+	 * they are few where keys share a prefix, and the bound (each key
+	 * its own) would double the table for them (measured: 72.8 against
+	 * 141 bytes a rule at 1,000,000). */
+	b->most = h->nslots / 2 + h->nslots / 16;
 	/* 8 bits a key (about 5% false positives; 16 measured no faster),
 	 * and 64 words at least: a small index's filter is as cheap. */
 	h->filter_words = match_pow2(keys / 8, 64);
@@ -200,6 +208,7 @@ static void match_key_put(struct match_builder *b, struct match_slot *s,
 {
 	uint64_t off = b->strings_used;
 
+	b->used++;
 	s->tag = k->tag;
 	s->len = k->len;
 	s->flags = SLOT_RULES;
@@ -372,8 +381,9 @@ static uint32_t match_link_of(const struct match_builder *b, uint32_t at,
 }
 
 /* The markers of the key in slot at (index t of its lengths): each one's
- * link the first key of at's chain of covering keys short enough. */
-static void match_mark(struct match_builder *b, uint32_t at, unsigned t)
+ * link the first key of at's chain of covering keys short enough.  False
+ * when the table would be fuller than b->most allows. */
+static bool match_mark(struct match_builder *b, uint32_t at, unsigned t)
 {
 	const struct match_slot *s = &b->slots[at];
 	int f = s->tag == TAG_V4 ? 0 : 1;
@@ -391,6 +401,8 @@ static void match_mark(struct match_builder *b, uint32_t at, unsigned t)
 		m = match_built_find(b, &k);
 		if (m->tag != TAG_EMPTY)
 			continue;		/* a key, or marked before */
+		if (++b->used > b->most)
+			return false;
 		for (link = s->link; link != SLOT_NONE &&
 				     b->slots[link].len > path[i];
 		     link = b->slots[link].link)
@@ -403,29 +415,27 @@ static void match_mark(struct match_builder *b, uint32_t at, unsigned t)
 		b->filter[(k.hash >> 32) & (b->head.filter_words - 1)] |=
 			match_filter_bits(k.hash);
 	}
+	return true;
 }
 
-/* The index of prefix length len among family f's lengths. */
-static unsigned match_len_index(const struct match_head *h, int f,
-				unsigned len)
-{
-	unsigned t = 0;
-
-	while (h->lens[f][t] != len)
-		t++;
-	return t;
-}
+/* How many keys ahead of the one being linked their slots are fetched. */
+#define MARK_AHEAD 8
 
 /*
  * Every address key's link, and its markers, from the shortest length up
  * (what match_link_of() needs): the keys sorted by family and length into
  * order[] (where[], whose work is done: a rule a key at most), by counting.
+ * The keys of a family's shortest length have neither (nothing shorter,
+ * no marker on their way): they are not touched.  Each key's slot is
+ * fetched MARK_AHEAD keys ahead: they are all over a table bigger than
+ * the cache.  False when the markers would make the table too full.
  */
-static void match_markers(struct match_builder *b, uint32_t *order)
+static bool match_markers(struct match_builder *b, uint32_t *order)
 {
-	size_t first[2 * 129 + 1] = {0}, i, c, nkeys;
+	size_t first[2 * 129 + 1] = {0}, i, c, end;
 	const struct match_slot *s;
 	unsigned t;
+	int f;
 
 	for (i = 0; i < b->head.nslots; i++) {
 		s = &b->slots[i];
@@ -434,19 +444,31 @@ static void match_markers(struct match_builder *b, uint32_t *order)
 	}
 	for (c = 1; c <= 2 * 129; c++)
 		first[c] += first[c - 1];
-	nkeys = first[2 * 129];
 	for (i = 0; i < b->head.nslots; i++) {
 		s = &b->slots[i];
 		if (s->tag == TAG_V4 || s->tag == TAG_V6)
 			order[first[(s->tag == TAG_V6) * 129 + s->len]++] =
 				(uint32_t)i;
 	}
-	for (i = 0; i < nkeys; i++) {
-		s = &b->slots[order[i]];
-		t = match_len_index(&b->head, s->tag == TAG_V6, s->len);
-		b->slots[order[i]].link = match_link_of(b, order[i], t);
-		match_mark(b, order[i], t);
+	/* first[c] is now where bucket c ends; each family's lengths,
+	 * longest first, are walked from the end: from the shortest. */
+	for (f = 0; f < 2; f++) {
+		for (t = b->head.nlens[f] ? b->head.nlens[f] - 1u : 0;
+		     t-- > 0;) {
+			c = (size_t)f * 129 + b->head.lens[f][t];
+			end = first[c];
+			for (i = c ? first[c - 1] : 0; i < end; i++) {
+				if (i + MARK_AHEAD < end)
+					__builtin_prefetch(
+						&b->slots[order[i + MARK_AHEAD]]);
+				b->slots[order[i]].link =
+					match_link_of(b, order[i], t);
+				if (!match_mark(b, order[i], t))
+					return false;
+			}
+		}
 	}
+	return true;
 }
 
 /* The bytes the names longer than NAME_INLINE may take, at most. */
@@ -464,35 +486,58 @@ static size_t match_strings_max(const struct rule *rules, size_t n)
 }
 
 /*
+ * The image of rules[0..n) into b, where[] its scratch: sized for the keys
+ * only, unless all_markers.  Returns 0, -ENOMEM, or -EAGAIN when the
+ * markers did not fit (b's image freed).
+ */
+static int match_build_sized(struct match_builder *b, const struct rule *rules,
+			     size_t n, uint32_t *where, bool all_markers)
+{
+	size_t i;
+	int pass;
+
+	if (match_image_alloc(b, rules, n, match_strings_max(rules, n),
+			      all_markers) < 0)
+		return -ENOMEM;
+	match_file_all(b, rules, n, where);
+	match_runs(b);
+	for (pass = 0; b->nmany && pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if ((rules[i].port_low != 0) == !pass &&
+			    (b->slots[where[i]].bits & SLOT_MANY))
+				match_put(b, &b->slots[where[i]], &rules[i]);
+	if (!match_markers(b, where)) {
+		free(b->image);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
  * match_build - see internal.h.  The rules are filed in one pass; keys with
  * runs then get them in a second one: rules with a port first, then those
  * without (the rules being in line order, each run is then in winning
- * order without a sort).
+ * order without a sort); then the links and markers.  A table sized for
+ * the keys almost always has room for the markers too; when not, it is
+ * built again with room for as many as the rules may need.
  */
 int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 {
 	uint32_t *where = malloc((n ? n : 1) * sizeof(*where));
 	struct match_builder b;
-	size_t i, end;
-	int pass;
+	size_t end;
+	int err;
 
 	*image = NULL;
 	*len = 0;
 	if (!where)
 		return -ENOMEM;
-	if (match_image_alloc(&b, rules, n, match_strings_max(rules, n)) < 0) {
-		free(where);
-		return -ENOMEM;
-	}
-	match_file_all(&b, rules, n, where);
-	match_runs(&b);
-	for (pass = 0; b.nmany && pass < 2; pass++)
-		for (i = 0; i < n; i++)
-			if ((rules[i].port_low != 0) == !pass &&
-			    (b.slots[where[i]].bits & SLOT_MANY))
-				match_put(&b, &b.slots[where[i]], &rules[i]);
-	match_markers(&b, where);
+	err = match_build_sized(&b, rules, n, where, false);
+	if (err == -EAGAIN)
+		err = match_build_sized(&b, rules, n, where, true);
 	free(where);
+	if (err)
+		return err;
 	end = match_align(b.head.recs_off +
 			  b.head.nrecs * sizeof(struct match_irec), 64);
 	memset(b.image + b.head.recs_off +
@@ -504,4 +549,3 @@ int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 	*len = end;
 	return 0;
 }
-
