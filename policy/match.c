@@ -11,26 +11,42 @@
  * position-independent, without a pointer, the same
  * bytes from the same rules, so that it can be written to a file and
  * mapped by other processes; match_open() makes a checked view of it
- * (image.c) and every lookup reads it through image_at() only, which
- * bounds every read and checks each 4 KiB block's CRC32C the first time it
- * is read.  A read that fails answers deny naming no line (match_rec's
- * failed): a damaged index fails closed, never open, never a crash.
+ * (image.c), bounding each region (slots, filter, strings, recs) once, and
+ * every lookup reads it through image_at_inside(): a slot or filter word
+ * indexed by a masked number needs no bounds check, and an offset that
+ * comes from the content (a run's start and count, a long name's offset,
+ * a link) is checked against its region's size first.  Each 4 KiB block's
+ * CRC32C is checked the first time it is read; once every block is known
+ * whole (image_trust(), or all read) a read is one test.  A read that
+ * fails answers deny naming no line (match_rec's failed): a damaged index
+ * fails closed, never open, never a crash.
  *
  * The image's body, offsets from the image's start in its head:
  *
  *   - slots: every rule is filed under a key: (family, prefix length,
  *     masked address) for an address rule, (exact or suffix, name) for a
  *     name rule; per family the prefix lengths in use are kept in the
- *     head, longest first.  An address lookup masks the address once per
- *     length in use (33 for IPv4 and 129 for IPv6 at most) and stops at the
- *     first length that has a rule for it that fits: longest-prefix match.
- *     A name lookup tries the name, then each of its parent domains as a
- *     suffix, nearest first (127 labels at most).  The keys live in one
- *     open-addressing table (linear probing, at most half full, every probe
- *     bounded by the table's size) of 32-byte slots, two to a cache line,
- *     that hold the key itself (a name longer than 16 bytes by its offset
- *     in the strings), a check of its hash and, for the usual key with one
- *     global rule, that rule's action, line, ports and protocol.
+ *     head, longest first.  An address lookup is a binary search on those
+ *     lengths (Waldvogel et al., 1997): it masks the address at the middle
+ *     length and probes; a key or a marker there sends it on among the
+ *     longer lengths, nothing among the shorter, so that it probes 6
+ *     lengths at most for IPv4 and 8 for IPv6.  A marker is a slot that
+ *     match_build() puts, for each key, at each shorter length where the
+ *     key's own search goes longer; it holds the slot of the longest key
+ *     of at most its length that covers it (its best match, precomputed),
+ *     so that a search that goes longer and finds nothing more needs no
+ *     backtracking.  The longest covering key found, its rules are tried;
+ *     when none fits the port, protocol and selection, its link (the slot
+ *     of the next shorter key that covers it) is followed, and so on:
+ *     only keys that exist are walked, not every length.  A name lookup
+ *     tries the name, then each of its parent domains as a suffix, nearest
+ *     first (127 labels at most).  The keys and markers live in one
+ *     open-addressing table (linear probing, half full and a sixteenth for
+ *     markers at most, every probe bounded by the table's size) of
+ *     32-byte slots, two to a cache line, that hold the key itself (a name
+ *     longer than 16 bytes by its offset in the strings), for a name a
+ *     check of its hash, for an address its link and, for the usual key
+ *     with one global rule, that rule's action, line, ports and protocol.
  *   - filter: a blocked Bloom filter (8 bits per key, two bits in one
  *     64-bit word) small enough to stay in cache says which keys may be in
  *     the table, so that the lengths and suffixes without a rule for the
@@ -46,29 +62,33 @@
  * it means, and an IPv4-mapped destination is looked up as IPv4.
  *
  * Measured (callgrind, instructions per policy_match_addr(), bench_rules
- * --prefixes: L rules of L distinct lengths, a hit that only the shortest
- * decides, a miss; before: the pointer index of 5b0194d..aba233a):
+ * --prefixes 4|6 L: L rules of L distinct lengths, a hit that only the
+ * shortest decides, a miss; at 33 and 129 the shortest is a /0, which
+ * decides the "miss" too; the pointer index of aba233a, the first image
+ * of c92d6a4, a length at a time, and this search):
  *
- *			      before (aba233a)	 this image
- *	IPv4, 1 length	      hit 229, miss 160	 hit 334, miss 198
- *	IPv4, 32 lengths      hit 2047, miss 1972  hit 2819, miss 2672
- *	IPv6, 1 length	      hit 244, miss 175	 hit 348, miss 212
- *	IPv6, 128 lengths     hit 9184, miss 9060  hit 11883, miss 11510
+ *			pointers (aba233a)  image, by length   binary search
+ *	IPv4, 1 length	hit 229, miss 160   hit 323, miss 187  hit 240, miss 158
+ *	IPv4, 32	hit 2047, miss 1972 hit 2808, miss 2661 hit 708, miss 463
+ *	IPv4, 33	-		    -			hit 882, miss 484
+ *	IPv6, 1 length	hit 244, miss 175   hit 337, miss 201  hit 257, miss 175
+ *	IPv6, 128	hit 9184, miss 9060 hit 11872, miss 11499 hit 1004, miss 707
+ *	IPv6, 129	-		    -			hit 1034, miss 714
  *
- * The checked reads cost about 20 instructions a length and 100 a hit
- * (image_at() was 52 a read called, 14 inline, and the filter's word,
- * known inside its region, checks only its block's bit).  The cost still
- * grows by 60-90 instructions per prefix length in use: the structure
- * whose cost does not (binary search on lengths with markers, or a
- * multibit trie of offsets) is still to come, and must carry, per marker,
- * the fall-back to shorter prefixes that ports, protocols and scopes need.
- * Image bytes per rule at 100,000 rules (a quarter each of IPv4 /32,
- * IPv6 /64, names with a port, IPv4 /24): 94.5 (the slots, 2^18 x 32
- * bytes, are 84 of them); at 1,000,000: 77.7 (67).  match_build() of 1,000,000
- * such rules: 786 ms; the parse and build together 1,203 ms against
- * 1,171 ms before (one run each on a shared machine: the same, within
- * noise).  match_open() at 1,000,000 rules: 0.013 ms (the head and the
- * 74 KiB block table).
+ * (The 1-length hits are still 11-13 over the pointer index's; the
+ * misses are not.)  Chosen over a multibit trie
+ * of offsets without building one: the search met the targets, and costs
+ * no byte where keys share their prefixes (a stride-8 trie's nodes would,
+ * 256 offsets a node).  Image bytes per rule, bench/run.sh's ten kinds of
+ * rule (IPv4 /16-/19, /24, /28 with ports, /32; IPv6 /48, /64, /128;
+ * names): 85.3 at 100,000 rules, 72.8 at 1,000,000, as before the markers
+ * (they are a few thousand: the table sized for the keys has room).
+ * match_build() of those 1,000,000 rules: 830 ms against 735 ms before
+ * the markers (medians of 3 interleaved runs on a machine loaded 6-13 on
+ * 2 cores); "stackshim compile" of them: 4.0-4.3 s there, of which
+ * match_markers() is 3% (perf: the zeroing of fresh pages and the
+ * parse are most of it).  match_open() at 1,000,000 rules: O(1) in them
+ * (the head and the 72 KiB block table).
  */
 #include "config.h"
 
