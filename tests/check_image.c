@@ -423,6 +423,76 @@ START_TEST(test_full_table)
 }
 END_TEST
 
+/*
+ * Links that lie, in an image whose checksums all hold: a /24 whose rule
+ * does not fit the port must fall back to the /16, then the /8; its link
+ * pointing at itself (a loop), past the table, or at an empty slot makes
+ * the lookup fail closed, and the intact image answers the /8.
+ */
+START_TEST(test_lying_links)
+{
+	static const char conf[] = "deny = 10.0.0.0/8\n"
+				   "allow = 10.1.0.0/16 443\n"
+				   "map = 10.1.2.0/24 443\n";
+	struct policy *p = policy_new();
+	struct policy_error err;
+	struct policy_addr a;
+	struct match_index ix;
+	struct match_rec r;
+	struct image_head h;
+	struct test_head th;
+	unsigned char *img, *bad;
+	uint32_t lies[3], link;
+	size_t len, i, at = SIZE_MAX, empty = SIZE_MAX;
+	unsigned char *slot;
+
+	ck_assert_int_eq(policy_parse_buffer(p, "t.conf", conf, strlen(conf),
+					     &err), 0);
+	ck_assert_int_eq(policy_addr_parse("10.1.2.3", &a), 0);
+	img = image_of(p, &len);
+	bad = malloc(len);
+	ck_assert_ptr_nonnull(bad);
+	memcpy(&h, img, sizeof(h));
+	memcpy(&th, img + HEAD_USER, sizeof(th));
+	/* The /24's slot (tag IPv4, length 24, a key), an empty one. */
+	for (i = 0; i < th.nslots; i++) {
+		slot = img + th.slots_off + i * 32;
+		if (slot[4] == 1 && slot[5] == 24 && (slot[7] & 1))
+			at = i;
+		if (!slot[4] && empty == SIZE_MAX)
+			empty = i;
+	}
+	ck_assert_uint_ne(at, SIZE_MAX);
+	ck_assert_uint_ne(empty, SIZE_MAX);
+	ck_assert_int_eq(match_open(&ix, img, len), 0);
+	ck_assert(match_addr(&ix, NULL, &a, 80, PROTO_TCP, &r));
+	ck_assert_uint_eq(r.line, 1);
+	ck_assert_uint_eq(r.failed, 0);
+	match_close(&ix);
+	lies[0] = (uint32_t)at;
+	lies[1] = (uint32_t)th.nslots;
+	lies[2] = (uint32_t)empty;
+	for (i = 0; i < 3; i++) {
+		memcpy(bad, img, len);
+		link = lies[i];
+		memcpy(bad + th.slots_off + at * 32, &link, 4);
+		image_seal(bad, len, h.body_off);
+		ck_assert_int_eq(match_open(&ix, bad, len), 0);
+		ck_assert(match_addr(&ix, NULL, &a, 80, PROTO_TCP, &r));
+		ck_assert_msg(r.failed && r.action == RULE_DENY && !r.line,
+			      "lie %zu: action %u line %u", i, r.action,
+			      r.line);
+		/* The /24's own rule still decides what it fits. */
+		ck_assert(match_addr(&ix, NULL, &a, 443, PROTO_TCP, &r));
+		ck_assert_uint_eq(r.line, 3);
+		match_close(&ix);
+	}
+	free(bad);
+	free(img);
+	policy_free(p);
+}
+END_TEST
+
 /* The image suite, for tests/check_run.c's main(). */
 Suite *check_suite(void)
 {
@@ -436,6 +506,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_flipped_bit);
 	tcase_add_test(tc, test_lying_head);
 	tcase_add_test(tc, test_full_table);
+	tcase_add_test(tc, test_lying_links);
 	suite_add_tcase(s, tc);
 	return s;
 }
