@@ -68,14 +68,14 @@
  * of c92d6a4, a length at a time, and this search):
  *
  *			pointers (aba233a)  image, by length   binary search
- *	IPv4, 1 length	hit 229, miss 160   hit 323, miss 187  hit 240, miss 158
- *	IPv4, 32	hit 2047, miss 1972 hit 2808, miss 2661 hit 708, miss 463
- *	IPv4, 33	-		    -			hit 882, miss 484
- *	IPv6, 1 length	hit 244, miss 175   hit 337, miss 201  hit 257, miss 175
- *	IPv6, 128	hit 9184, miss 9060 hit 11872, miss 11499 hit 1004, miss 707
- *	IPv6, 129	-		    -			hit 1034, miss 714
+ *	IPv4, 1 length	hit 229, miss 160   hit 323, miss 187  hit 234, miss 158
+ *	IPv4, 32	hit 2047, miss 1972 hit 2808, miss 2661 hit 704, miss 468
+ *	IPv4, 33	-		    -			hit 878, miss 482
+ *	IPv6, 1 length	hit 244, miss 175   hit 337, miss 201  hit 251, miss 175
+ *	IPv6, 128	hit 9184, miss 9060 hit 11872, miss 11499 hit 998, miss 714
+ *	IPv6, 129	-		    -			hit 1028, miss 714
  *
- * (The 1-length hits are still 11-13 over the pointer index's; the
+ * (The 1-length hits are still 5-7 over the pointer index's; the
  * misses are not.)  Chosen over a multibit trie
  * of offsets without building one: the search met the targets, and costs
  * no byte where keys share their prefixes (a stride-8 trie's nodes would,
@@ -453,8 +453,8 @@ static inline enum match_found match_addr_probe(const struct match_index *ix,
  * prefix lengths: a key or a marker found at a length sends the search on
  * among the longer ones, remembering the key (or the marker's BMP, its
  * link); none, among the shorter.  Into *best: the key's slot index or
- * SLOT_NONE, and into *s that slot when the search found the key itself
- * (*read true), so that match_chain() need not read it again.  FOUND_BAD
+ * SLOT_NONE, and into *s that slot when the search's last probe found the
+ * key itself (*read true), so that match_chain() need not read it again.  FOUND_BAD
  * when a probe could not be read.
  */
 static enum match_found match_longest(const struct match_index *ix, int f,
@@ -464,7 +464,6 @@ static enum match_found match_longest(const struct match_index *ix, int f,
 {
 	unsigned lo = 0, hi = ix->nlens[f], mid, plen;
 	enum match_found found;
-	struct match_slot m;
 	uint64_t k0, k1, at;
 
 	*best = SLOT_NONE;
@@ -473,20 +472,18 @@ static enum match_found match_longest(const struct match_index *ix, int f,
 		mid = match_mid(lo, hi - 1);
 		plen = ix->lens[f][mid];
 		match_key_words(w, plen, &k0, &k1);
-		found = match_addr_probe(ix, w->tag, plen, k0, k1, &m, &at);
+		/* Into *s: a probe that finds nothing may leave another
+		 * slot there, and *read says no more. */
+		found = match_addr_probe(ix, w->tag, plen, k0, k1, s, &at);
 		if (found == FOUND_BAD)
 			return FOUND_BAD;
 		if (found == FOUND_NONE) {
+			*read = false;
 			lo = mid + 1;
 			continue;
 		}
-		*read = m.flags & SLOT_RULES;
-		if (*read) {
-			*best = at;
-			*s = m;
-		} else {
-			*best = m.link;
-		}
+		*read = s->flags & SLOT_RULES;
+		*best = *read ? at : s->link;
 		hi = mid;
 	}
 	return FOUND_NONE;
