@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +100,33 @@ int cli_compile(const struct cli_args *args)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Whether the launcher may write into the directory of index: a
+ * directory this user may write, owned by this user or root and written
+ * by its owner alone, as the shim asks of the index itself
+ * (source_index_owned()).  Checked before compiling, so that a cache
+ * that cannot be written costs no compile at every run.
+ */
+static bool compile_auto_may_write(const char *index)
+{
+	char dir[PATH_MAX];
+	struct stat dst;
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", index) >= (int)sizeof(dir))
+		return false;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return false;
+	slash[slash == dir] = '\0';
+	if (stat(dir, &dst) < 0 || !S_ISDIR(dst.st_mode) ||
+	    (dst.st_mode & (S_IWGRP | S_IWOTH)))
+		return false;
+	if (dst.st_uid != 0 && dst.st_uid != geteuid())
+		return false;
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
 /* cli_compile_auto - see cli.h. */
 void cli_compile_auto(const struct cli_args *args,
 		      const struct policy *policy)
@@ -114,9 +142,13 @@ void cli_compile_auto(const struct cli_args *args,
 		return;
 	file = cli_config_file(args, &missing);
 	if (missing || stat(file, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    compile_target(file, &st, index, true))
+	    st.st_uid != geteuid() || compile_target(file, &st, index, true) ||
+	    !compile_auto_may_write(index))
 		return;
-	/* A cache the launcher may not write is no error: the text is
-	 * parsed, as before. */
+	/* Only a config of the user's own (root's, when root runs it):
+	 * a cache written for another's would be trusted by nobody else.
+	 * The file is written under a new name (O_EXCL: a link planted
+	 * there is never followed) and renamed over the index; a cache
+	 * that fails anyway is no error: the text is parsed, as before. */
 	(void)policy_compile(file, index, &err);
 }

@@ -108,6 +108,56 @@ else
 	pass "run: the compiled policy used"
 fi
 
+# Run mode writes only where the shim would trust what it wrote: never
+# into a cache directory others may write, or one another user owns, and
+# never for a config of another user's.
+rm -f "$auto"/*
+chmod 0777 "$auto"
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- true
+expect "run: no compile into a directory others may write" "" "$(ls "$auto")"
+chmod 0755 "$auto"
+# A link planted where the index goes is replaced, never followed.
+: >"$tmp/victim"
+# shellcheck disable=SC2046 # two numbers
+ln -s "$tmp/victim" "$auto/$(printf '%x-%x.policy' \
+	$(stat -c '%d %i' "$tmp/big.conf"))"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$auto"
+	STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- true
+	expect "run: no compile into another user's directory" 0 \
+		"$(find "$auto" -name '*.policy' -type f | wc -l)"
+	chown 0 "$auto"
+	cp "$tmp/big.conf" "$tmp/theirs.conf"
+	chown nobody "$tmp/theirs.conf"
+	STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/theirs.conf" -- true
+	expect "run: no compile of another user's config" 0 \
+		"$(find "$auto" -name '*.policy' -type f | wc -l)"
+else
+	echo "# skipped: other owners need root and a user nobody"
+fi
+STACKSHIM_CACHE_DIR=$auto "$STACKSHIM" -c "$tmp/big.conf" -- true
+expect "run: a planted link is replaced" 1 \
+	"$(find "$auto" -name '*.policy' -type f | wc -l)"
+expect "run: a planted link's target untouched" "" "$(cat "$tmp/victim")"
+
+# A cache the user may not write costs no compile at every run (a config
+# of a million rules would take seconds each time): nothing is attempted.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+	command -v setpriv >/dev/null && command -v strace >/dev/null; then
+	pub=$tmp/pub
+	mkdir -m 0755 "$pub" "$pub/cache"
+	chmod 0755 "$tmp"
+	cp "$tmp/big.conf" "$pub/big.conf"
+	chown nobody "$pub/big.conf"
+	STACKSHIM_CACHE_DIR=$pub/cache strace -f -qq -e trace=open,openat \
+		-o "$tmp/trace" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups "$STACKSHIM" -c "$pub/big.conf" -- true
+	expect "run: no compile tried into a cache not writable" 0 \
+		"$(grep -c "$pub/cache/.*\.policy\." "$tmp/trace")"
+else
+	echo "# skipped: a cache not writable needs root, nobody, strace"
+fi
+
 # Without STACKSHIM_CACHE_DIR, a config root owns goes to the system
 # cache: checked in a mount namespace of its own, never on this host's.
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
