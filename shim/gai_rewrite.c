@@ -378,7 +378,6 @@ static unsigned gai_classes(const struct gai_req *req,
 
 /*
  * The list that row, and then fallback (NULL: none; resolve_fallback())
- * (f: the policy's gai_fast, or NULL)
  * for the answers row does not take, make of the real answers, list: row's
  * entries in their order, then fallback's in theirs, with the canonical
  * name of list's first entry on the first entry as glibc puts it; list is
@@ -390,11 +389,11 @@ of its first entries (gai_classes()).  An entry of a family the
  * Returns 0 (*res NULL when nothing is left) or EAI_MEMORY (nothing left
  * of list).
  */
-static int gai_build(struct gai_req *req, const struct gai_fast *f,
-		     const struct gai_action *row,
+static int gai_build(struct gai_req *req, const struct gai_action *row,
 		     const struct gai_action *fallback, struct addrinfo *list,
 		     const unsigned char *classes, struct addrinfo **res)
 {
+	const struct gai_fast *f = gai_fast_get(req->policy);
 	unsigned sockets = f ? f->sockets : policy_socket_fams(req->policy);
 	unsigned asked = resolve_fam_of(req->ask.ai_family);
 	struct addrinfo *heads[2] = {NULL, NULL}, **tails[2], *head;
@@ -489,8 +488,7 @@ static int gai_finish(struct gai_req *req, const struct gai_action *row,
 		      struct addrinfo **res)
 {
 	struct addrinfo *head;
-	int rc = gai_build(req, gai_fast_get(req->policy), row, NULL, list,
-			   classes, &head);
+	int rc = gai_build(req, row, NULL, list, classes, &head);
 
 	if (rc == 0 && !head)
 		return gai_fail(req, OUTCOME_FAIL_HOST);
@@ -633,7 +631,7 @@ int gai_rewrite(struct gai_req *req, struct addrinfo *list,
 		real_freeaddrinfo(list);
 		return gai_fail(req, outcome);
 	}
-	rc = gai_build(req, f, row, fallback, list, classes, &head);
+	rc = gai_build(req, row, fallback, list, classes, &head);
 	if (rc == 0 && !head) {
 		req->outcome = OUTCOME_FAIL_HOST;
 		return gai_fail(req, OUTCOME_FAIL_HOST);
