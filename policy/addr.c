@@ -145,6 +145,20 @@ unsigned policy_addr_class(const struct policy_addr *addr)
 	return fam == FAM_IPV4 && v4[0] == 127 ? FAM_IPV4 | FAM_LOOP4 : fam;
 }
 
+/* policy_class_add - see policy.h. */
+unsigned policy_class_add(unsigned class, unsigned more)
+{
+	unsigned fams = (class | more) & FAM_BOTH;
+
+	if (!(fams & FAM_IPV4))
+		return fams;
+	/* A set without IPv4 so far counts as all-loopback. */
+	if ((!(class & FAM_IPV4) || (class & FAM_LOOP4)) &&
+	    (!(more & FAM_IPV4) || (more & FAM_LOOP4)))
+		fams |= FAM_LOOP4;
+	return fams;
+}
+
 /*
  * policy_addr_format - addr as inet_ntop() text in buf.  Returns buf, or NULL
  * when len is too small for the text and its NUL (errno ENOSPC, from

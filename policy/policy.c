@@ -18,8 +18,6 @@
 
 #include "internal.h"
 
-#define EFFECTIVE(p, k) ((p)->effective.v[k])
-
 struct chunk {
 	struct chunk *next;
 	char s[];
@@ -301,17 +299,10 @@ bool policy_addr_v4(const struct policy *policy,
 		return false;
 	/* A prefix found on the network is a unicast one: deciding a
 	 * loopback, link-local or multicast address asks it nothing. */
-	if (policy_translate_auto(policy)) {
-		if (!policy_may_be_nat64((const struct in6_addr *)addr->a))
-			return false;
-		policy_translate_prefix(policy, &prefix, &len);
-	} else {
-		prefix = EFFECTIVE(policy, KEY_TRANSLATE).prefix.addr;
-		len = EFFECTIVE(policy, KEY_TRANSLATE).prefix.len;
-		/* Its first byte tells most addresses apart at once. */
-		if (addr->a[0] != prefix.s6_addr[0])
-			return false;
-	}
+	if (policy_translate_auto(policy) &&
+	    !policy_may_be_nat64((const struct in6_addr *)addr->a))
+		return false;
+	policy_translate_prefix(policy, &prefix, &len);
 	/* RFC 6052 prefixes end on a byte (policy_prefix_check()). */
 	return !memcmp(addr->a, prefix.s6_addr, len / 8) &&
 	       policy_rfc6052_extract((const struct in6_addr *)addr->a, len,
@@ -586,6 +577,8 @@ int policy_load(struct policy *policy, char *const envp[], bool secure,
 	return r;
 }
 
+#define EFFECTIVE(p, k) ((p)->effective.v[k])
+
 unsigned policy_stack(const struct policy *policy)
 {
 	return EFFECTIVE(policy, KEY_STACK).word;
@@ -757,11 +750,8 @@ unsigned policy_dest_class(const struct policy *policy,
 	struct policy_addr v4 = {.fam = FAM_IPV4};
 	struct in_addr a;
 
-	if (addr->fam != FAM_IPV6)
+	if (addr->fam != FAM_IPV6 || !policy_addr_v4(policy, addr, &a))
 		return policy_addr_class(addr);
-	/* Neither mapped nor inside the prefix: an IPv6 host. */
-	if (!policy_addr_v4(policy, addr, &a))
-		return FAM_IPV6;
 	memcpy(v4.a, &a, sizeof(a));
 	return policy_addr_class(&v4);
 }

@@ -205,18 +205,7 @@ unsigned policy_addr_class(const struct policy_addr *addr);
  * union of their families, FAM_LOOP4 kept only while every IPv4 address
  * of the set is loopback.  Start from FAM_NONE.
  */
-static inline unsigned policy_class_add(unsigned class, unsigned more)
-{
-	unsigned fams = (class | more) & FAM_BOTH;
-
-	if (!(fams & FAM_IPV4))
-		return fams;
-	/* A set without IPv4 so far counts as all-loopback. */
-	if ((!(class & FAM_IPV4) || (class & FAM_LOOP4)) &&
-	    (!(more & FAM_IPV4) || (more & FAM_LOOP4)))
-		fams |= FAM_LOOP4;
-	return fams;
-}
+unsigned policy_class_add(unsigned class, unsigned more);
 
 /*
  * policy_addr_format - write addr as text (inet_ntop) into buf.  Returns buf,

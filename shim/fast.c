@@ -62,15 +62,9 @@ static unsigned fast_socket_pass(const struct policy *policy)
  * be taken here (a /96 prefix, enforced, nothing logged), mapped_self
  * whether that prefix is ::ffff:0:0/96.
  */
-/* policy_decide_unsettled() without a rule, by [host][local] class,
- * asked once each while the cells are filled (0xff: not yet). */
-typedef unsigned char fast_decided[FAM_BOTH + FAM_LOOP4 + 1]
-				  [FAM_BOTH + FAM_LOOP4 + 1];
-
 static unsigned char fast_route_cell(const struct policy *policy,
-				     fast_decided decided, unsigned host,
-				     bool v6, unsigned flags, bool translate,
-				     bool mapped_self)
+				     unsigned host, bool v6, unsigned flags,
+				     bool translate, bool mapped_self)
 {
 	unsigned local = flags & FDSTATE_BOUND ? fdstate_local_class(flags)
 					       : FAM_NONE;
@@ -78,10 +72,7 @@ static unsigned char fast_route_cell(const struct policy *policy,
 
 	/* A map is taken here only with a prefix known now; else the
 	 * general path settles it (policy_outcome_settle()). */
-	if (decided[host][local] == 0xff)
-		decided[host][local] = (unsigned char)policy_decide_unsettled(
-			policy, RULE_NONE, host, local);
-	o = decided[host][local];
+	o = policy_decide_unsettled(policy, RULE_NONE, host, local);
 	if (!(flags & FDSTATE_UPGRADED)) {
 		if (o == OUTCOME_IPV4 || o == OUTCOME_IPV6)
 			return SHIM_FAST_PASS;
@@ -122,9 +113,6 @@ static void fast_route_compute(const struct policy *policy)
 	struct in_addr net;
 	unsigned len, host, flags;
 	bool translate, mapped_self;
-	fast_decided decided;
-
-	memset(decided, 0xff, sizeof(decided));
 
 	shim_fast.prefix[0][10] = shim_fast.prefix[0][11] = 0xff;
 	/* translate-prefix = auto is found at the first decision that needs
@@ -161,7 +149,7 @@ static void fast_route_compute(const struct policy *policy)
 
 		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
 			shim_fast.route[host][flags] = fast_route_cell(
-				policy, decided, fast_hosts[host].class,
+				policy, fast_hosts[host].class,
 				host >= SHIM_FAST_AS6_IPV4, flags, through,
 				mapped_self);
 	}

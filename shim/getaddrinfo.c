@@ -469,8 +469,6 @@ static void gai_log(const struct gai_req *req, int rc)
 	const char *reason = NULL;
 	int saved_errno;
 
-	if (!shim_logging(req->policy))
-		return;
 	if (req->refused && req->outcome < 0)
 		reason = "addrconfig";
 	else if (!req->refused && req->pooled)
