@@ -312,6 +312,7 @@ static void out_reserve(struct compiled_out *o, size_t len)
 		o->oom = true;
 		return;
 	}
+	image_huge(grown, o->len + len);
 	o->buf = grown;
 	o->cap = o->len + len;
 }

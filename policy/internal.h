@@ -130,6 +130,13 @@ uint32_t image_crc32c(const void *p, size_t n);
  */
 size_t image_layout(size_t body_len, size_t *body_off);
 
+/*
+ * image_huge - advise that the pages of len bytes at p, a buffer about to
+ * be filled whole, be huge ones (MADV_HUGEPAGE) where the buffer spans
+ * whole 2 MiB pages; nothing for smaller ones or where the kernel says no.
+ */
+void image_huge(void *p, size_t len);
+
 /* image_user - the head's user area of an image being built. */
 void *image_user(void *image);
 

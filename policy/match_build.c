@@ -127,6 +127,7 @@ static int match_image_alloc(struct match_builder *b, const struct rule *rules,
 	b->image = aligned_alloc(64, len);
 	if (!b->image)
 		return -ENOMEM;
+	image_huge(b->image, len);
 	h->slots_off = body_off;
 	h->filter_off = h->slots_off + h->nslots * sizeof(struct match_slot);
 	h->strings_off = h->filter_off + h->filter_words * 8;
