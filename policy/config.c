@@ -464,6 +464,31 @@ static int parser_finish(struct parser *ps)
 #define RULES_RESERVE_MIN 4096
 
 /*
+ * How many newlines len bytes at buf hold, eight bytes at a time: a
+ * memchr() a line was 6% of compiling 1,000,000 rules (perf).  A byte of
+ * x = word ^ "\n\n..." is zero where the word has a newline; the sum
+ * below sets its top bit exactly for the bytes that are not zero, each
+ * byte on its own (no carry crosses one: 0x7f + 0x7f < 0x100); the ones
+ * left, one a byte, are summed into the top byte by a multiplication.
+ */
+static size_t lines_count(const char *buf, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f * ones;
+	size_t i, n = 0;
+	uint64_t x;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&x, buf + i, 8);
+		x ^= '\n' * ones;
+		x = ~(((x & low7) + low7) | x | low7) >> 7;
+		n += (size_t)((x * ones) >> 56);	/* its bytes' sum */
+	}
+	for (; i < len; i++)
+		n += buf[i] == '\n';
+	return n;
+}
+
+/*
  * Room in policy's rules for one a line of buf's len bytes (at most as
  * many as there are lines), at once, in huge pages where it is big: grown
  * by doubling, a 1,000,000-rule config's array (64 MiB) took a page fault
@@ -473,12 +498,9 @@ static int parser_finish(struct parser *ps)
  */
 static void rules_reserve(struct policy *policy, const char *buf, size_t len)
 {
-	const char *end = buf + len, *nl;
 	struct rule *rules;
-	size_t lines = 1;
+	size_t lines = 1 + lines_count(buf, len);
 
-	for (; (nl = memchr(buf, '\n', (size_t)(end - buf))); buf = nl + 1)
-		lines++;
 	if (lines < RULES_RESERVE_MIN || lines <= policy->rules_cap)
 		return;
 	rules = realloc(policy->rules, lines * sizeof(*rules));

@@ -323,6 +323,8 @@ struct policy {
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
+	char *strings_at;		/* its chunk's room: where, how much */
+	size_t strings_room;
 	const void *image;		/* the compiled policy mapped, or NULL */
 	size_t image_len;
 	bool may_map;			/* policy_may_map(), at refresh */
