@@ -258,6 +258,25 @@ struct match_index {
 int match_build(const struct rule *rules, size_t n, void **image, size_t *len);
 
 /*
+ * Where match_build_in() puts an image: get() gives len bytes (NULL: no
+ * memory), put() takes back the last one given when the build starts
+ * over in a bigger one.
+ */
+struct match_alloc {
+	void *(*get)(void *arg, size_t len);
+	void (*put)(void *arg, void *image);
+	void *arg;
+};
+
+/*
+ * match_build_in - match_build() into memory from a: the same bytes, in
+ * one piece of it; *image and *len set.  Returns 0 or -ENOMEM.
+ * (match_build.c)
+ */
+int match_build_in(const struct rule *rules, size_t n,
+		   const struct match_alloc *a, void **image, size_t *len);
+
+/*
  * match_open - a view of image (len bytes), which may be mapped and
  * untrusted, in *ix; O(1) in the rules (image_open()).  Returns 0, -EINVAL
  * (a bad header) or -ENOMEM.  An ix zeroed is an empty index.
@@ -319,6 +338,8 @@ struct policy {
 					 * the build */
 	struct match_sel match_sel;	/* of match_selected */
 	bool match_stale;		/* rules changed since it was built */
+	bool match_later;		/* built by its caller, not at refresh
+					 * (policy_compile(): in its file) */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;

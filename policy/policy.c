@@ -278,7 +278,7 @@ void policy_refresh(struct policy *policy)
 			       policy->effective.v[KEY_TRANSLATE].prefix.len);
 	/* A policy_set() or a selection keeps the index: building it is
 	 * most of loading a big config.  A failed build is tried again. */
-	if (policy->match_stale) {
+	if (policy->match_stale && !policy->match_later) {
 		policy->match_failed = policy_index_build(policy) < 0;
 		policy->match_stale = policy->match_failed;
 	}
