@@ -5,9 +5,12 @@
  * fetched meanwhile; the runs of keys with several rules or a section's
  * rule written in a second, in winning order; then, prefix length by
  * prefix length from the shortest, each address key's link and its
- * markers.  One allocation for the image (aligned_alloc:
- * tests/shim/indexfail.sh fails it), and one for where[] (each rule's
- * slot, then the address keys in order of length) while building.
+ * markers.  One allocation for the image (match_build(): aligned_alloc,
+ * which tests/shim/indexfail.sh fails; match_build_in(): the caller's, for
+ * "stackshim compile" the end of the file's buffer, so that the index is
+ * neither built twice nor copied), in huge pages where it is big
+ * (image_huge()), and one for where[] (each rule's slot, then the address
+ * keys in order of length) while building.  The numbers: match.c's header.
  */
 #include "config.h"
 
