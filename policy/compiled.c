@@ -299,6 +299,25 @@ static void out_put(struct compiled_out *o, const void *p, size_t len)
 	o->len += len;
 }
 
+/* Room in o for len more bytes, allocated to the byte: for the index,
+ * most of the file (grown by doubling, the buffer would take and zero
+ * half as much again: 8% of a 1,000,000-rule compile). */
+static void out_reserve(struct compiled_out *o, size_t len)
+{
+	unsigned char *grown;
+
+	if (o->oom || len <= o->cap - o->len)
+		return;
+	grown = realloc(o->buf, o->len + len);
+	if (!grown) {
+		o->oom = true;
+		return;
+	}
+	image_huge(grown, o->len + len);
+	o->buf = grown;
+	o->cap = o->len + len;
+}
+
 /* Pad o to a multiple of 8 bytes with zeros. */
 static void out_align(struct compiled_out *o)
 {
@@ -320,6 +339,54 @@ static int out_keep(void *arg, unsigned line, const char *text, size_t len)
 	return o->oom ? -ENOMEM : 0;
 }
 
+/* The room of an index in o (match_build_in()): after o's bytes so far,
+ * padded to a cache line, o reserved to the byte for it. */
+static void *out_index_get(void *arg, size_t len)
+{
+	static const unsigned char zero[64];
+	struct compiled_out *o = arg;
+
+	out_put(o, zero, (64 - o->len % 64) % 64);
+	out_reserve(o, len);
+	return o->oom ? NULL : o->buf + o->len;
+}
+
+/* An index started over in a bigger room: that room is o's own. */
+static void out_index_put(void *arg, void *image)
+{
+	(void)arg;
+	(void)image;
+}
+
+/*
+ * The index of policy's rules, built in place at the end of o (*off, *len
+ * its place), not at the parse (policy_compile() sets match_later) and
+ * then copied: the one build, and no copy of 72 MiB at 1,000,000 rules
+ * (perf: the two builds 26% and 24% of the compile, then the copy 14%).
+ * Returns 0 or -ENOMEM.
+ */
+static int compiled_index(struct compiled_out *o, const struct policy *policy,
+			  uint64_t *off, uint64_t *len)
+{
+	const struct match_alloc a = {
+		.get = out_index_get,
+		.put = out_index_put,
+		.arg = o,
+	};
+	size_t index_len;
+	void *index;
+	int r;
+
+	r = match_build_in(policy->rules, policy->nrules, &a, &index,
+			   &index_len);
+	if (r < 0)
+		return r;
+	*off = (uint64_t)((unsigned char *)index - o->buf);
+	*len = index_len;
+	o->len += index_len;
+	return 0;
+}
+
 /*
  * The image of policy, parsed from text (len bytes) with its kept lines
  * already in o after the room of a header, from the file id names.
@@ -332,8 +399,7 @@ static int compiled_image(struct compiled_out *o, const struct policy *policy,
 				     .order = COMPILED_ORDER,
 				     .header_size = sizeof(hd)};
 	uint32_t n[RULE_MAP + 1];
-	void *index = NULL;
-	size_t i, a, index_len = 0;
+	size_t i, a;
 	int r;
 
 	memcpy(hd.magic, COMPILED_MAGIC, sizeof(hd.magic));
@@ -353,15 +419,9 @@ static int compiled_image(struct compiled_out *o, const struct policy *policy,
 	}
 	hd.counts_len = o->len - hd.counts_off;
 	out_align(o);
-	r = match_build(policy->rules, policy->nrules, &index, &index_len);
+	r = compiled_index(o, policy, &hd.index_off, &hd.index_len);
 	if (r < 0)
 		return r;
-	hd.index_off = o->len;
-	hd.index_len = index_len;
-	out_put(o, index, index_len);
-	free(index);
-	if (o->oom)
-		return -ENOMEM;
 	hd.file_len = o->len;
 	memcpy(o->buf, &hd, sizeof(hd));
 	compiled_seal(o->buf, o->len);
@@ -424,6 +484,7 @@ int policy_compile(const char *config, const char *out,
 		goto out;
 	}
 	out_put(&o, &room, sizeof(room));
+	policy->match_later = true;		/* compiled_index() */
 	/* The parse tells its own errors. */
 	r = config_parse_text(policy, config, src.text ? src.text : "",
 			      src.len, err, out_keep, &o);

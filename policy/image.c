@@ -28,8 +28,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -183,6 +185,28 @@ size_t image_layout(size_t body_len, size_t *body_off)
 {
 	*body_off = (size_t)image_body_off(body_len);
 	return *body_off + body_len;
+}
+
+#define IMAGE_HUGE ((uintptr_t)2 << 20)	/* x86-64's and arm64's huge page */
+
+/*
+ * image_huge - see internal.h.  A big index is written at random (the
+ * slots by hash), one fresh 4 KiB page after another: at 1,000,000 rules,
+ * 72 MiB of them, whose page faults were a quarter of a compile (perf; a
+ * fault is dear in a virtual machine).  Huge pages make them 36.
+ */
+void image_huge(void *p, size_t len)
+{
+	uintptr_t start = ((uintptr_t)p + IMAGE_HUGE - 1) & ~(IMAGE_HUGE - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(IMAGE_HUGE - 1);
+
+#ifdef MADV_HUGEPAGE
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)start;
+	(void)end;
+#endif
 }
 
 /* image_user - see internal.h. */

@@ -130,6 +130,13 @@ uint32_t image_crc32c(const void *p, size_t n);
  */
 size_t image_layout(size_t body_len, size_t *body_off);
 
+/*
+ * image_huge - advise that the pages of len bytes at p, a buffer about to
+ * be filled whole, be huge ones (MADV_HUGEPAGE) where the buffer spans
+ * whole 2 MiB pages; nothing for smaller ones or where the kernel says no.
+ */
+void image_huge(void *p, size_t len);
+
 /* image_user - the head's user area of an image being built. */
 void *image_user(void *image);
 
@@ -251,6 +258,25 @@ struct match_index {
 int match_build(const struct rule *rules, size_t n, void **image, size_t *len);
 
 /*
+ * Where match_build_in() puts an image: get() gives len bytes (NULL: no
+ * memory), put() takes back the last one given when the build starts
+ * over in a bigger one.
+ */
+struct match_alloc {
+	void *(*get)(void *arg, size_t len);
+	void (*put)(void *arg, void *image);
+	void *arg;
+};
+
+/*
+ * match_build_in - match_build() into memory from a: the same bytes, in
+ * one piece of it; *image and *len set.  Returns 0 or -ENOMEM.
+ * (match_build.c)
+ */
+int match_build_in(const struct rule *rules, size_t n,
+		   const struct match_alloc *a, void **image, size_t *len);
+
+/*
  * match_open - a view of image (len bytes), which may be mapped and
  * untrusted, in *ix; O(1) in the rules (image_open()).  Returns 0, -EINVAL
  * (a bad header) or -ENOMEM.  An ix zeroed is an empty index.
@@ -312,10 +338,14 @@ struct policy {
 					 * the build */
 	struct match_sel match_sel;	/* of match_selected */
 	bool match_stale;		/* rules changed since it was built */
+	bool match_later;		/* built by its caller, not at refresh
+					 * (policy_compile(): in its file) */
 	bool match_failed;		/* no memory to index them */
 	void (*on_error)(const struct policy_error *err, void *arg);
 	void *on_error_arg;
 	struct chunk *strings;		/* config_strdup() */
+	char *strings_at;		/* its chunk's room: where, how much */
+	size_t strings_room;
 	const void *image;		/* the compiled policy mapped, or NULL */
 	size_t image_len;
 	bool may_map;			/* policy_may_map(), at refresh */

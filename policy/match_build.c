@@ -5,9 +5,12 @@
  * fetched meanwhile; the runs of keys with several rules or a section's
  * rule written in a second, in winning order; then, prefix length by
  * prefix length from the shortest, each address key's link and its
- * markers.  One allocation for the image (aligned_alloc:
- * tests/shim/indexfail.sh fails it), and one for where[] (each rule's
- * slot, then the address keys in order of length) while building.
+ * markers.  One allocation for the image (match_build(): aligned_alloc,
+ * which tests/shim/indexfail.sh fails; match_build_in(): the caller's, for
+ * "stackshim compile" the end of the file's buffer, so that the index is
+ * neither built twice nor copied), in huge pages where it is big
+ * (image_huge()), and one for where[] (each rule's slot, then the address
+ * keys in order of length) while building.  The numbers: match.c's header.
  */
 #include "config.h"
 
@@ -102,7 +105,8 @@ static size_t match_lens_count(struct match_head *h, const struct rule *rules,
  * straddles two.)  Returns 0 or -ENOMEM.
  */
 static int match_image_alloc(struct match_builder *b, const struct rule *rules,
-			     size_t n, size_t strings, bool all_markers)
+			     size_t n, size_t strings, bool all_markers,
+			     const struct match_alloc *a)
 {
 	struct match_head *h = &b->head;
 	size_t body_off, len, body, keys, markers;
@@ -124,9 +128,10 @@ static int match_image_alloc(struct match_builder *b, const struct rule *rules,
 	       h->filter_words * 8 + match_align(strings, 16) +
 	       n * sizeof(struct match_irec);
 	len = match_align(image_layout(body, &body_off), 64);
-	b->image = aligned_alloc(64, len);
+	b->image = a->get(a->arg, len);
 	if (!b->image)
 		return -ENOMEM;
+	image_huge(b->image, len);
 	h->slots_off = body_off;
 	h->filter_off = h->slots_off + h->nslots * sizeof(struct match_slot);
 	h->strings_off = h->filter_off + h->filter_words * 8;
@@ -491,13 +496,14 @@ static size_t match_strings_max(const struct rule *rules, size_t n)
  * markers did not fit (b's image freed).
  */
 static int match_build_sized(struct match_builder *b, const struct rule *rules,
-			     size_t n, uint32_t *where, bool all_markers)
+			     size_t n, uint32_t *where, bool all_markers,
+			     const struct match_alloc *a)
 {
 	size_t i;
 	int pass;
 
 	if (match_image_alloc(b, rules, n, match_strings_max(rules, n),
-			      all_markers) < 0)
+			      all_markers, a) < 0)
 		return -ENOMEM;
 	match_file_all(b, rules, n, where);
 	match_runs(b);
@@ -507,21 +513,22 @@ static int match_build_sized(struct match_builder *b, const struct rule *rules,
 			    (b->slots[where[i]].bits & SLOT_MANY))
 				match_put(b, &b->slots[where[i]], &rules[i]);
 	if (!match_markers(b, where)) {
-		free(b->image);
+		a->put(a->arg, b->image);
 		return -EAGAIN;
 	}
 	return 0;
 }
 
 /*
- * match_build - see internal.h.  The rules are filed in one pass; keys with
+ * match_build_in - see internal.h.  The rules are filed in one pass; keys with
  * runs then get them in a second one: rules with a port first, then those
  * without (the rules being in line order, each run is then in winning
  * order without a sort); then the links and markers.  A table sized for
  * the keys almost always has room for the markers too; when not, it is
  * built again with room for as many as the rules may need.
  */
-int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
+int match_build_in(const struct rule *rules, size_t n,
+		   const struct match_alloc *a, void **image, size_t *len)
 {
 	uint32_t *where = malloc((n ? n : 1) * sizeof(*where));
 	struct match_builder b;
@@ -532,9 +539,9 @@ int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 	*len = 0;
 	if (!where)
 		return -ENOMEM;
-	err = match_build_sized(&b, rules, n, where, false);
+	err = match_build_sized(&b, rules, n, where, false, a);
 	if (err == -EAGAIN)
-		err = match_build_sized(&b, rules, n, where, true);
+		err = match_build_sized(&b, rules, n, where, true, a);
 	free(where);
 	if (err)
 		return err;
@@ -548,4 +555,29 @@ int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
 	*image = b.image;
 	*len = end;
 	return 0;
+}
+
+/* The image in aligned_alloc()'s memory: the slots start on a cache line,
+ * so that no slot straddles two (tests/shim/indexfail.sh fails it). */
+static void *match_get_aligned(void *arg, size_t len)
+{
+	(void)arg;
+	return aligned_alloc(64, len);
+}
+
+static void match_put_aligned(void *arg, void *image)
+{
+	(void)arg;
+	free(image);
+}
+
+/* match_build - see internal.h. */
+int match_build(const struct rule *rules, size_t n, void **image, size_t *len)
+{
+	static const struct match_alloc aligned = {
+		.get = match_get_aligned,
+		.put = match_put_aligned,
+	};
+
+	return match_build_in(rules, n, &aligned, image, len);
 }

@@ -416,6 +416,58 @@ START_TEST(same_decisions_as_text)
 }
 END_TEST
 
+/*
+ * Rules of every IPv4 prefix length, under 128 addresses that differ in
+ * their top bits: more markers than the table sized for the keys has
+ * room for, so that the index is built a second time, bigger, in the
+ * compiled file's own buffer (policy/compiled.c compiled_index()).  The
+ * compiled policy must still decide as the text does.
+ */
+START_TEST(markers_rebuilt_in_file)
+{
+	struct policy_error err;
+	struct policy *text = policy_new(), *mapped;
+	char *buf = malloc(128 * 40);
+	struct policy_addr a = {.fam = FAM_IPV4};
+	struct policy_rule r1, r2;
+	size_t len = 0, i;
+	const char *why;
+	uint32_t v;
+	bool f1, f2;
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < 128; i++) {
+		v = ((uint32_t)i * 0x02000000u + 0x00a5a5a5u) &
+		    ~0u << (32 - (1 + i % 32));	/* no host bits */
+		len += (size_t)sprintf(buf + len, "%s = %u.%u.%u.%u/%zu\n",
+				       i % 2 ? "deny" : "allow", v >> 24,
+				       v >> 16 & 255, v >> 8 & 255, v & 255,
+				       1 + i % 32);
+	}
+	write_file(conf, buf, len);
+	ck_assert_int_eq(policy_parse_buffer(text, conf, buf, len, &err), 0);
+	free(buf);
+	compile();
+	mapped = load(&why);
+	ck_assert_ptr_null(why);
+	ck_assert(policy_is_compiled(mapped));
+	srandom(20261208);
+	for (i = 0; i < 100000; i++) {
+		v = (uint32_t)(i % 128) * 0x02000000u ^
+		    ((uint32_t)random() & 0x03ffffffu);
+		v = htonl(v);
+		memcpy(a.a, &v, 4);
+		f1 = policy_match_dest(text, &a, 0, PROTO_TCP, &r1);
+		f2 = policy_match_dest(mapped, &a, 0, PROTO_TCP, &r2);
+		ck_assert_int_eq(f1, f2);
+		if (f1)
+			ck_assert_uint_eq(r1.line, r2.line);
+	}
+	policy_free(text);
+	policy_free(mapped);
+}
+END_TEST
+
 /* Any flipped byte of the index: never a decision looser than the text's
  * (each lookup answers as the text does, or denies naming no line). */
 START_TEST(flipped_index_fails_closed)
@@ -488,6 +540,7 @@ Suite *check_suite(void)
 			    sizeof(spoils) / sizeof(spoils[0]));
 	tcase_add_test(tc, untrusted_index_refused);
 	tcase_add_test(tc, same_decisions_as_text);
+	tcase_add_test(tc, markers_rebuilt_in_file);
 	tcase_add_test(tc, flipped_index_fails_closed);
 	suite_add_tcase(s, tc);
 	return s;
