@@ -20,6 +20,17 @@
  *					lookups of each sort in the
  *					bench_loop_* functions (for callgrind,
  *					bench/run.sh)
+ *	bench_rules --prefixes 4|6 L COUNT
+ *					a config of L rules of L distinct
+ *					prefix lengths (IPv4: 32 down to
+ *					33 - L, L 33 at most; IPv6: 128
+ *					down to 129 - L, L 129 at most),
+ *					then COUNT lookups that only the
+ *					shortest decides (every length
+ *					probed) in bench_loop_plen_hit and
+ *					COUNT that no rule fits in
+ *					bench_loop_plen_miss (for callgrind:
+ *					the cost per prefix length)
  */
 #include "config.h"
 
@@ -398,6 +409,85 @@ static int lookups_only(const char *dir, unsigned n, size_t count)
 	return 0;
 }
 
+/*
+ * A destination with its top bit set, masked to plen bits, and with bit
+ * plen - 1 flipped unless keep: a rule of that length that d misses.
+ */
+static void plen_addr(struct policy_addr *out, const struct policy_addr *d,
+		      unsigned plen, bool keep)
+{
+	unsigned i, bytes = d->fam == FAM_IPV4 ? 4 : 16;
+
+	*out = *d;
+	for (i = 0; i < bytes * 8; i++)
+		if (i >= plen)
+			out->a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	if (!keep)
+		out->a[(plen - 1) / 8] ^= (uint8_t)(0x80u >> ((plen - 1) % 8));
+}
+
+NOINLINE static size_t bench_loop_plen_hit(const struct policy *p,
+					   const struct policy_addr *a,
+					   size_t count)
+{
+	struct policy_rule r;
+	size_t i, hits = 0;
+
+	for (i = 0; i < count; i++)
+		hits += policy_match_addr(p, a, 80, PROTO_TCP, &r);
+	return hits;
+}
+
+NOINLINE static size_t bench_loop_plen_miss(const struct policy *p,
+					    const struct policy_addr *a,
+					    size_t count)
+{
+	struct policy_rule r;
+	size_t i, hits = 0;
+
+	for (i = 0; i < count; i++)
+		hits += policy_match_addr(p, a, 80, PROTO_TCP, &r);
+	return hits;
+}
+
+/* --prefixes FAM L COUNT: the cost of a lookup per prefix length in use. */
+static int prefixes_only(int fam, unsigned nlens, size_t count)
+{
+	struct policy_addr d = {.fam = fam == 4 ? FAM_IPV4 : FAM_IPV6}, r, miss;
+	unsigned bits = fam == 4 ? 32 : 128;
+	int l;
+	char text[64], line[128];
+	struct policy_error err;
+	struct policy *p = policy_new();
+	size_t len = 0, cap = 128 * 160;
+	char *conf = malloc(cap);
+
+	if (!p || !conf || !nlens || nlens > bits + 1)
+		return 2;
+	memset(d.a, 0x5a, sizeof(d.a));
+	d.a[0] = 0xda;
+	for (l = (int)bits; l > (int)bits - (int)nlens; l--) {
+		plen_addr(&r, &d, (unsigned)l, l == (int)bits - (int)nlens + 1);
+		inet_ntop(fam == 4 ? AF_INET : AF_INET6, r.a, text,
+			  sizeof(text));
+		len += (size_t)snprintf(conf + len, cap - len, "deny = %s/%d\n",
+					text, l);
+	}
+	if (policy_parse_buffer(p, "prefixes.conf", conf, len, &err) != 0) {
+		fprintf(stderr, "%s:%u: %s\n", err.file, err.line, err.text);
+		return 99;
+	}
+	miss = d;
+	miss.a[0] ^= 0x80;
+	snprintf(line, sizeof(line), "%zu hits, %zu misses\n",
+		 bench_loop_plen_hit(p, &d, count),
+		 bench_loop_plen_miss(p, &miss, count));
+	fputs(line, stdout);
+	policy_free(p);
+	free(conf);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -503,10 +593,14 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--lookups"))
 		status = lookups_only(template, (unsigned)atoi(argv[2]),
 				      (size_t)atol(argv[3]));
+	else if (argc == 5 && !strcmp(argv[1], "--prefixes"))
+		status = prefixes_only(atoi(argv[2]), (unsigned)atoi(argv[3]),
+				       (size_t)atol(argv[4]));
 	else if (argc == 1)
 		status = table(template);
 	else {
-		fputs("usage: bench_rules [--lookups N COUNT]\n", stderr);
+		fputs("usage: bench_rules [--lookups N COUNT | "
+		      "--prefixes 4|6 L COUNT]\n", stderr);
 		status = 2;
 	}
 	rmdir(template);

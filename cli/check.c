@@ -53,24 +53,6 @@ static void check_report(const struct policy_error *err, void *arg)
 	(*count)++;
 }
 
-/*
- * What check reads: -c's file, else the file the shim would read; *missing
- * says that this is the system file and that it does not exist, which is
- * fine (the built-in defaults apply).
- */
-static const char *check_source(const struct cli_args *args, bool *missing)
-{
-	const char *conf = getenv("STACKSHIM_CONF");
-
-	*missing = false;
-	if (args->conf)
-		return args->conf;
-	if (conf && *conf)
-		return conf;
-	*missing = access(SYSTEM_CONFIG, F_OK) < 0 && errno == ENOENT;
-	return SYSTEM_CONFIG;
-}
-
 /* The mark of the rule at place i, grown to hold it; NULL without memory. */
 static enum check_mark *check_mark_at(struct check_marks *m, size_t i,
 				      unsigned line)
@@ -281,7 +263,7 @@ int cli_check(const struct cli_args *args)
 		return CLI_EXIT_POLICY;
 	}
 	policy_on_error(policy, check_report, &count);
-	file = check_source(args, &missing);
+	file = cli_config_file(args, &missing);
 	if (args->conf)
 		rc = policy_parse_file(policy, file, &err);
 	else

@@ -32,6 +32,7 @@ enum cli_mode {
 	MODE_TABLE,
 	MODE_EXPLAIN,
 	MODE_CHECK,
+	MODE_COMPILE,
 	MODE_HELP,
 	MODE_VERSION,
 };
@@ -47,6 +48,7 @@ struct cli_setting {
 struct cli_args {
 	enum cli_mode mode;
 	const char *conf;	/* -c FILE, or NULL */
+	const char *output;	/* compile -o INDEX, or NULL */
 	const char *program;	/* --program NAME, or NULL */
 	uint16_t port;		/* explain --port N; 0 when not given */
 	enum policy_proto proto; /* explain --proto; PROTO_ANY when not given */
@@ -121,6 +123,13 @@ int cli_policy_build(const struct cli_args *args, const char *name,
 		     struct policy **out);
 
 /*
+ * cli_config_file - the config file the shim would read: -c's, else
+ * STACKSHIM_CONF's, else the system one (*missing set when that does not
+ * exist, which is no error: the built-in defaults apply).
+ */
+const char *cli_config_file(const struct cli_args *args, bool *missing);
+
+/*
  * cli_error_print - print err on stderr as "PREFIXFILE:LINE:COLUMN: text";
  * prefix may be "".
  */
@@ -143,6 +152,24 @@ void cli_usage_hint(void);
 int cli_table(const struct cli_args *args);
 int cli_explain(const struct cli_args *args);
 int cli_check(const struct cli_args *args);
+
+/*
+ * cli_compile - compile the config file (cli_config_file()) into -o's
+ * file, or the cache the shim looks in (policy_index_path()).
+ */
+int cli_compile(const struct cli_args *args);
+
+/* The rules from which run mode compiles a config by itself. */
+#define CLI_COMPILE_AUTO_RULES 1000
+
+/*
+ * cli_compile_auto - compile the config file into the cache the shim
+ * looks in when policy, loaded from it, was parsed rather than mapped and
+ * has at least CLI_COMPILE_AUTO_RULES rules; quietly, a cache that cannot
+ * be written being no error.
+ */
+void cli_compile_auto(const struct cli_args *args,
+		      const struct policy *policy);
 
 /* cli_run - exec the command under the shim; returns only on failure. */
 int cli_run(const struct cli_args *args);

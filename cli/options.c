@@ -18,6 +18,7 @@
 
 enum cli_opcode {
 	OPT_CONF,
+	OPT_OUTPUT,
 	OPT_STACK,
 	OPT_PREFER,
 	OPT_MAPPED,
@@ -38,6 +39,7 @@ enum cli_opcode {
 /* Every option as it is spelt; -h and --help are two rows. */
 static const struct cli_option cli_options[] = {
 	{ "-c", true, OPT_CONF },
+	{ "-o", true, OPT_OUTPUT },
 	{ "--stack", true, OPT_STACK },
 	{ "--prefer", true, OPT_PREFER },
 	{ "--mapped", true, OPT_MAPPED },
@@ -61,7 +63,7 @@ _Static_assert(ARRAY_SIZE(cli_options) <= CLI_OPTIONS_MAX,
 	       "cli_options[] outgrows struct cli_getopt");
 #define M(mode) (1u << (mode))
 #define POLICY_MODES (M(MODE_RUN) | M(MODE_TABLE) | M(MODE_EXPLAIN))
-#define ALL_MODES (POLICY_MODES | M(MODE_CHECK))
+#define ALL_MODES (POLICY_MODES | M(MODE_CHECK) | M(MODE_COMPILE))
 
 /*
  * Options that are not policy settings: each stores its value in args, or
@@ -72,6 +74,14 @@ static int take_conf(struct cli_args *args, const char *name,
 {
 	(void)name;
 	args->conf = value;
+	return 0;
+}
+
+static int take_output(struct cli_args *args, const char *name,
+		       const char *value)
+{
+	(void)name;
+	args->output = value;
 	return 0;
 }
 
@@ -128,6 +138,7 @@ static const struct cli_opcode_info {
 		    const char *value);
 } cli_opcodes[] = {
 	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", ALL_MODES, take_conf },
+	[OPT_OUTPUT] = { NULL, NULL, NULL, M(MODE_COMPILE), take_output },
 	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", POLICY_MODES },
 	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", POLICY_MODES },
 	[OPT_MAPPED] = { "mapped", NULL, "STACKSHIM_MAPPED", POLICY_MODES },
@@ -161,6 +172,7 @@ static const struct cli_subcommand {
 	{ "table", MODE_TABLE, 0, 0 },
 	{ "explain", MODE_EXPLAIN, 1, 2 },
 	{ "check", MODE_CHECK, 0, 0 },
+	{ "compile", MODE_COMPILE, 0, 0 },
 	{ NULL, MODE_RUN, 1, (size_t)-1 },
 };
 

@@ -222,6 +222,7 @@ int cli_run(const struct cli_args *args)
 	status = cli_policy_build(args, file ? file : cmd, &policy);
 	if (status)
 		goto out;
+	cli_compile_auto(args, policy);
 	policy_free(policy);
 	status = command_check(file);
 	if (!status)

@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"       stackshim explain [OPTION...] [--program NAME] [--port N]\n"
 	"                         [--proto tcp|udp] HOST [LOCAL]\n"
 	"       stackshim check   [-c FILE]\n"
+	"       stackshim compile [-c FILE] [-o INDEX]\n"
 	"       stackshim --help | --version\n"
 	"\n"
 	"Run CMD with the stackshim library preloaded, so that its sockets\n"
@@ -55,6 +56,9 @@ static const char usage_text[] =
 	"  check     validate the config file, listing every error; warn\n"
 	"            (exit 0) about map rules that put non-global IPv4\n"
 	"            behind the well-known prefix 64:ff9b::/96\n"
+	"  compile   compile the config file for processes to map in place\n"
+	"            of parsing it, into the cache they look in (or -o's\n"
+	"            INDEX); used while the file is unchanged\n"
 	"\n"
 	"Exit status: the command's own; 1 for a policy or config error;\n"
 	"2 for a usage error or a name that does not resolve; 126 when CMD\n"
@@ -68,6 +72,7 @@ static const struct cli_dispatch {
 	{ MODE_TABLE, cli_table },
 	{ MODE_EXPLAIN, cli_explain },
 	{ MODE_CHECK, cli_check },
+	{ MODE_COMPILE, cli_compile },
 	{ MODE_RUN, cli_run },
 };
 
@@ -87,6 +92,20 @@ const char *cli_shown(const char *s)
 
 	policy_escape(out, sizeof(buf[0]), s);
 	return out;
+}
+
+/* cli_config_file - see cli.h. */
+const char *cli_config_file(const struct cli_args *args, bool *missing)
+{
+	const char *conf = getenv("STACKSHIM_CONF");
+
+	*missing = false;
+	if (args->conf)
+		return args->conf;
+	if (conf && *conf)
+		return conf;
+	*missing = access(SYSTEM_CONFIG, F_OK) < 0 && errno == ENOENT;
+	return SYSTEM_CONFIG;
 }
 
 /* Select the sections for name, a base name or, holding '/', a path. */

@@ -1,6 +1,6 @@
 # fuzz/local.mk - the libFuzzer targets (make fuzz); included by Makefile.am.
 #
-# "make fuzz" builds four fuzz targets into fuzz/ of the build directory,
+# "make fuzz" builds six fuzz targets into fuzz/ of the build directory,
 # each straight from the sources with clang and
 # -fsanitize=fuzzer,address,undefined (the normal build, with $(CC), is left
 # as it is; nothing here is built by "make" or "make check"):
@@ -10,6 +10,9 @@
 #   fuzz/fuzz-sockaddr     the socket-address translators of shim/sockaddr.c
 #                          and shim/handback.c
 #   fuzz/fuzz-getaddrinfo  the getaddrinfo() result rewriting and hook
+#   fuzz/fuzz-index        the rule index image: untrusted bytes opened by
+#                          match_open() and looked up
+#   fuzz/fuzz-compiled     loading a compiled policy (policy/compiled.c)
 # fuzz/run.sh SECONDS runs them (test.sh: FUZZ_SECONDS, 60 by default);
 # fuzz/README says how to fuzz by hand.
 #
@@ -34,7 +37,9 @@ FUZZ_TARGETS = \
 	fuzz/fuzz-config \
 	fuzz/fuzz-values \
 	fuzz/fuzz-sockaddr \
-	fuzz/fuzz-getaddrinfo
+	fuzz/fuzz-getaddrinfo \
+	fuzz/fuzz-index \
+	fuzz/fuzz-compiled
 
 # Every policy/ source (policy_libpolicy_la_SOURCES).
 FUZZ_POLICY = \
@@ -48,9 +53,13 @@ FUZZ_POLICY = \
 	$(srcdir)/policy/rules.c \
 	$(srcdir)/policy/policy.c \
 	$(srcdir)/policy/match.c \
+	$(srcdir)/policy/match_build.c \
+	$(srcdir)/policy/image.c \
+	$(srcdir)/policy/compiled.c \
 	$(srcdir)/policy/pool.c
 FUZZ_POLICY_DEPS = $(FUZZ_POLICY) $(srcdir)/policy/policy.h \
 	$(srcdir)/policy/internal.h $(srcdir)/policy/pool-layout.h \
+	$(srcdir)/policy/match-layout.h \
 	$(srcdir)/fuzz/fuzz.h config.h
 
 # The shim objects the shim targets link; shim_env.c stands in for the rest.
@@ -79,6 +88,14 @@ fuzz/fuzz-values: $(srcdir)/fuzz/fuzz_values.c $(FUZZ_POLICY_DEPS)
 	@$(MKDIR_P) fuzz
 	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/fuzz/fuzz_values.c $(FUZZ_POLICY)
 
+fuzz/fuzz-index: $(srcdir)/fuzz/fuzz_index.c $(FUZZ_POLICY_DEPS)
+	@$(MKDIR_P) fuzz
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/fuzz/fuzz_index.c $(FUZZ_POLICY)
+
+fuzz/fuzz-compiled: $(srcdir)/fuzz/fuzz_compiled.c $(FUZZ_POLICY_DEPS)
+	@$(MKDIR_P) fuzz
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/fuzz/fuzz_compiled.c $(FUZZ_POLICY)
+
 fuzz/fuzz-sockaddr: $(srcdir)/fuzz/fuzz_sockaddr.c $(FUZZ_POLICY_DEPS) \
 		$(FUZZ_SHIM_DEPS)
 	@$(MKDIR_P) fuzz
@@ -105,4 +122,6 @@ fuzz: fuzz-cc $(FUZZ_TARGETS)
 CLEANFILES = $(FUZZ_TARGETS)
 EXTRA_DIST += fuzz/run.sh fuzz/README fuzz/fuzz.h fuzz/shim_env.h \
 	fuzz/shim_env.c fuzz/fuzz_config.c fuzz/fuzz_values.c \
-	fuzz/fuzz_sockaddr.c fuzz/fuzz_getaddrinfo.c fuzz/corpus
+	fuzz/fuzz_sockaddr.c fuzz/fuzz_getaddrinfo.c fuzz/fuzz_index.c \
+	fuzz/fuzz_compiled.c \
+	fuzz/corpus

@@ -12,10 +12,10 @@
 # directory is then kept.  Exits 2 for bad usage or when nothing could be
 # built.
 #
-# Environment: FUZZ_TARGETS (default "config values sockaddr getaddrinfo"),
-# FUZZ_TIMEOUT (seconds one input may take, default 10), FUZZ_KEEP=1 to
-# keep the scratch directory (and the corpus grown there) even when clean,
-# MAKE.
+# Environment: FUZZ_TARGETS (default "config values sockaddr getaddrinfo
+# index compiled"), FUZZ_TIMEOUT (seconds one input may take, default
+# 10), FUZZ_KEEP=1 to keep the scratch directory (and the corpus grown
+# there) even when clean, MAKE.
 set -u
 
 secs=${1:-}
@@ -35,7 +35,7 @@ ${MAKE:-make} fuzz || {
 	exit 2
 }
 
-targets=${FUZZ_TARGETS:-"config values sockaddr getaddrinfo"}
+targets=${FUZZ_TARGETS:-"config values sockaddr getaddrinfo index compiled"}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-fuzz.XXXXXX") || exit 2
 status=0
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,17 +53,50 @@ static const struct settings defaults = {
 	},
 };
 
-char *config_strdup(struct policy *policy, const char *s, size_t len)
+/* The strings' chunks: this big, and a string over a quarter of it in
+ * a chunk of its own. */
+#define STRINGS_CHUNK 65536
+
+/* A new chunk of room bytes at the head of policy's; NULL without memory. */
+static char *strings_chunk(struct policy *policy, size_t room)
 {
-	struct chunk *c = malloc(sizeof(*c) + len + 1);
+	struct chunk *c = malloc(sizeof(*c) + room);
 
 	if (!c)
 		return NULL;
-	memcpy(c->s, s, len);
-	c->s[len] = '\0';
 	c->next = policy->strings;
 	policy->strings = c;
 	return c->s;
+}
+
+/*
+ * config_strdup - see internal.h.  Carved from 64 KiB chunks: a malloc()
+ * a name was 9% of compiling 1,000,000 rules (perf; 300,000 names).
+ */
+char *config_strdup(struct policy *policy, const char *s, size_t len)
+{
+	char *out;
+
+	if (len + 1 > STRINGS_CHUNK / 4) {
+		out = strings_chunk(policy, len + 1);
+	} else {
+		if (len + 1 > policy->strings_room) {
+			policy->strings_at = strings_chunk(policy,
+							   STRINGS_CHUNK);
+			policy->strings_room =
+				policy->strings_at ? STRINGS_CHUNK : 0;
+		}
+		out = policy->strings_at;
+		if (out) {
+			policy->strings_at += len + 1;
+			policy->strings_room -= len + 1;
+		}
+	}
+	if (!out)
+		return NULL;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
 }
 
 struct policy *policy_new(void)
@@ -74,6 +108,8 @@ struct policy *policy_new(void)
 	return p;
 }
 
+static void policy_index_free(struct policy *policy);
+
 void policy_free(struct policy *policy)
 {
 	struct chunk *c, *next;
@@ -84,9 +120,11 @@ void policy_free(struct policy *policy)
 		next = c->next;
 		free(c);
 	}
-	match_free(policy->match);
+	policy_index_free(policy);
 	free(policy->sections);
 	free(policy->rules);
+	if (policy->image)
+		munmap((void *)policy->image, policy->image_len);
 	free(policy);
 }
 
@@ -126,11 +164,6 @@ static void settings_merge(struct settings *dst, const struct settings *src)
 	dst->set |= src->set;
 }
 
-static bool rule_active_cb(const void *arg, const struct rule *r)
-{
-	return rules_active(arg, r);
-}
-
 /* Add the counts of one scope's rules to the active ones. */
 static void policy_count(struct policy *policy, const size_t *nactions)
 {
@@ -142,25 +175,80 @@ static void policy_count(struct policy *policy, const size_t *nactions)
 	}
 }
 
-/*
- * Whether the index must be built again: the rules changed, or a section
- * that has rules was selected or unselected since it was built.
- */
-static bool policy_index_stale(const struct policy *policy)
+/* Forget the index and its image. */
+static void policy_index_free(struct policy *policy)
 {
-	const size_t *n;
-	size_t i, a;
+	match_close(&policy->match);
+	free(policy->match_image);
+	free(policy->match_selected);
+	policy->match_image = NULL;
+	policy->match_selected = NULL;
+	policy->match_nselected = 0;
+}
 
-	if (policy->match_stale)
-		return true;
-	for (i = 0; i < policy->nsections; i++) {
-		n = policy->sections[i].nactions;
-		for (a = 0; a <= RULE_MAP; a++)
-			if (n[a] && policy->sections[i].selected !=
-					    policy->sections[i].indexed)
-				return true;
+/*
+ * Index every rule, whatever the selection (scope 0 always applies, a
+ * section's rules only while it is selected): the index is built when the
+ * rules change, never when the selection does.  No rules, no index.
+ * Returns 0 or -ENOMEM (the policy then fails closed: match_failed).
+ */
+static int policy_index_build(struct policy *policy)
+{
+	size_t len;
+	int err;
+
+	policy_index_free(policy);
+	if (!policy->nrules)
+		return 0;
+	policy->match_selected = calloc(policy->nsections + 1, 1);
+	if (!policy->match_selected)
+		return -ENOMEM;
+	policy->match_nselected = policy->nsections;
+	err = match_build(policy->rules, policy->nrules,
+			  &policy->match_image, &len);
+	if (!err)
+		err = match_open(&policy->match, policy->match_image, len);
+	if (err) {
+		policy_index_free(policy);
+		return -ENOMEM;
 	}
-	return false;
+	/* Built here, in memory no one else writes: no block to check. */
+	image_trust(&policy->match.view);
+	return 0;
+}
+
+/* policy_index_use - see internal.h. */
+int policy_index_use(struct policy *policy, const void *image, size_t len)
+{
+	int err;
+
+	policy_index_free(policy);
+	policy->match_stale = false;
+	policy->match_selected = calloc(policy->nsections + 1, 1);
+	if (!policy->match_selected)
+		return -ENOMEM;
+	policy->match_nselected = policy->nsections;
+	err = match_open(&policy->match, image, len);
+	if (err)
+		policy_index_free(policy);
+	return err;
+}
+
+/*
+ * The selection as the index's lookups take it: of the sections there
+ * were at the build (a policy is parsed once, but should sections ever
+ * be added without a rule, the index would not be built again).
+ */
+static void policy_index_select(struct policy *policy)
+{
+	size_t i, n = policy->match_nselected;
+
+	if (n > policy->nsections)
+		n = policy->nsections;
+	policy->match_sel.selected = policy->match_selected;
+	policy->match_sel.nsections = n;
+	for (i = 0; i < n; i++)
+		policy->match_selected[i] = policy->sections[i].selected;
 }
 
 static bool may_map(const struct policy *policy);
@@ -188,19 +276,13 @@ void policy_refresh(struct policy *policy)
 		policy_translate_auto(policy) ||
 		!prefix_mapped(&policy->effective.v[KEY_TRANSLATE].prefix.addr,
 			       policy->effective.v[KEY_TRANSLATE].prefix.len);
-	/* A policy_set() or a selection that changes no rule keeps the
-	 * index: building it is most of loading a big config. */
-	if (!policy_index_stale(policy))
-		return;
-	match_free(policy->match);
-	policy->match = NULL;
-	policy->match_failed =
-		policy->nactive && match_build(policy->rules, policy->nrules,
-					       rule_active_cb, policy,
-					       &policy->match) < 0;
-	policy->match_stale = policy->match_failed;
-	for (i = 0; i < policy->nsections; i++)
-		policy->sections[i].indexed = policy->sections[i].selected;
+	/* A policy_set() or a selection keeps the index: building it is
+	 * most of loading a big config.  A failed build is tried again. */
+	if (policy->match_stale && !policy->match_later) {
+		policy->match_failed = policy_index_build(policy) < 0;
+		policy->match_stale = policy->match_failed;
+	}
+	policy_index_select(policy);
 }
 
 /*
@@ -214,7 +296,7 @@ static bool policy_match_answer(const struct policy *policy, bool found,
 {
 	memset(out, 0, sizeof(*out));
 	out->file = policy->file;
-	if (policy->match_failed) {
+	if (policy_index_failed(policy) || (found && r->failed)) {
 		out->action = RULE_DENY;
 		return true;
 	}
@@ -230,7 +312,8 @@ bool policy_match_addr(const struct policy *policy,
 		       enum policy_proto proto, struct policy_rule *out)
 {
 	struct match_rec r;
-	bool found = match_addr(policy->match, addr, port, proto, &r);
+	bool found = match_addr(&policy->match, &policy->match_sel, addr, port,
+				proto, &r);
 
 	return policy_match_answer(policy, found, &r, out);
 }
@@ -300,20 +383,23 @@ bool policy_match_name(const struct policy *policy, const char *name,
 		       struct policy_rule *out)
 {
 	struct match_rec r;
-	bool found = match_name(policy->match, name, port, proto, &r);
+	bool found = match_name(&policy->match, &policy->match_sel, name, port,
+				proto, &r);
 
 	return policy_match_answer(policy, found, &r, out);
 }
 
 bool policy_index_failed(const struct policy *policy)
 {
-	return policy->match_failed;
+	/* A selection without rules has none to fail. */
+	return policy->match_failed && policy->nactive;
 }
 
 /* A policy whose rules could not be indexed has every name ruled (deny). */
 bool policy_name_ruled(const struct policy *policy, const char *name)
 {
-	return policy->match_failed || match_name_covered(policy->match, name);
+	return policy_index_failed(policy) ||
+	       match_name_covered(&policy->match, &policy->match_sel, name);
 }
 
 int policy_select(struct policy *policy, const char *name, const char *path)
@@ -433,14 +519,54 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
 		return src->rc;
 	conf = secure ? NULL : env_lookup(src->env, "STACKSHIM_CONF");
 	src->file = (conf && *conf) || system_path;
+	src->index_env = envp;
 	if (conf && *conf)
 		config_source_read(src, conf, false, false);
 	else if (system_path)
 		config_source_read(src, system_path, secure, true);
+	src->index_env = NULL;
 	return src->rc;
 }
 
-int policy_load_source(struct policy *policy, const struct policy_source *src,
+/*
+ * Load src's compiled policy into policy, from a mapping of its own of the
+ * same pages (mremap() of a shared mapping from size 0), so that src may
+ * be loaded into several policies and released before them.  Where that
+ * cannot be done (valgrind does not), the first policy takes src's own
+ * mapping over, and no other can be loaded from src.
+ */
+static int policy_load_image(struct policy *policy,
+			     struct policy_source *src,
+			     struct policy_error *err)
+{
+	unsigned count = 0;
+	bool own = false;
+	void *map;
+	int r;
+
+	if (src->image_taken) {
+		config_report(policy, err, &count, src->path, 0, 0,
+			      "the compiled policy is another policy's");
+		return -EBUSY;
+	}
+	map = mremap((void *)src->image, 0, src->image_len, MREMAP_MAYMOVE);
+	if (map == MAP_FAILED) {
+		map = (void *)src->image;
+		own = true;
+	}
+	r = compiled_load(policy, src->path, map, src->image_len, err);
+	if (r < 0) {
+		if (!own)
+			munmap(map, src->image_len);
+		return r;
+	}
+	src->image_taken = own;
+	policy->image = map;
+	policy->image_len = src->image_len;
+	return 0;
+}
+
+int policy_load_source(struct policy *policy, struct policy_source *src,
 		       struct policy_error *err)
 {
 	unsigned count = 0, k;
@@ -454,7 +580,11 @@ int policy_load_source(struct policy *policy, const struct policy_source *src,
 				      0, "%s", src->error.text);
 		return src->rc;
 	}
-	if (src->path) {
+	if (src->image) {
+		r = policy_load_image(policy, src, err);
+		if (r < 0)
+			return r;
+	} else if (src->path) {
 		r = policy_parse_buffer(policy, src->path,
 					src->text ? src->text : "", src->len,
 					err);
@@ -481,6 +611,9 @@ void policy_source_release(struct policy_source *src)
 {
 	config_source_free(src, src->text);
 	config_source_free(src, src->env);
+	if (src->image && !src->image_taken)
+		munmap((void *)src->image, src->image_len);
+	src->image = NULL;
 	config_source_init(src);
 }
 

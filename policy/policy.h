@@ -362,7 +362,7 @@ struct policy_source;
 
 /* Bytes that hold a struct policy_source on every target; policy/source.c
  * checks that it fits. */
-#define POLICY_SOURCE_SIZE (4096 + 768)
+#define POLICY_SOURCE_SIZE (4096 + 1280)
 
 struct policy_source_storage {
 	_Alignas(max_align_t) unsigned char opaque[POLICY_SOURCE_SIZE];
@@ -394,13 +394,58 @@ int policy_capture(struct policy_source *src, char *const envp[], bool secure,
  * policy_load_source - the second half of policy_load(): parse the
  * captured file into policy, then apply the captured STACKSHIM_*
  * overrides, reporting errors (err, policy_on_error()) as policy_load()
- * does.  src is only read, and may be loaded into several policies.
+ * does.  src may be loaded into several policies (but for a compiled
+ * policy where mremap() cannot copy a mapping, as under valgrind).
  */
-int policy_load_source(struct policy *policy, const struct policy_source *src,
+int policy_load_source(struct policy *policy, struct policy_source *src,
 		       struct policy_error *err);
 
 /* policy_source_release - free what policy_capture() kept; src is emptied. */
 void policy_source_release(struct policy_source *src);
+
+/* Where compiled policies of configs root owns are kept. */
+#define POLICY_SYSTEM_CACHE "/var/cache/stackshim"
+
+struct stat;
+
+/*
+ * policy_index_path - where the compiled policy (policy_compile()) of the
+ * config file config describes is kept, in buf (len bytes): in
+ * $STACKSHIM_CACHE_DIR when envp sets it (not when secure), else for a
+ * config root owns in POLICY_SYSTEM_CACHE, else (not when secure) in
+ * $XDG_CACHE_HOME/stackshim or $HOME/.cache/stackshim; named by the
+ * file's device and inode.  Returns 0, -ENOENT (nowhere: secure and not
+ * root's, or no cache directory known) or -ENAMETOOLONG.
+ */
+int policy_index_path(char *buf, size_t len, const struct stat *config,
+		      bool secure, char *const envp[]);
+
+/*
+ * policy_compile - compile the config file at path into out, a file that
+ * policy_capture() maps in place of parsing the config while the config
+ * is the same file, unchanged (policy/compiled.c): written whole under a
+ * new name and renamed over out.  Returns 0, or a negative errno with
+ * err filled (the config's errors as policy_parse_file() reports them).
+ */
+int policy_compile(const char *path, const char *out,
+		   struct policy_error *err);
+
+/*
+ * policy_is_compiled - whether policy was loaded from a compiled policy
+ * (policy_compile()), mapped, rather than parsed: then its rules are only
+ * in its index, and policy_rule_next() and policy_describe() list none.
+ */
+bool policy_is_compiled(const struct policy *policy);
+
+/*
+ * policy_source_index_refused - why the compiled policy found for src's
+ * config was not used, in a word ("stale", "corrupt", "not-trusted",
+ * "truncated", "other-version", "not-compiled", "unreadable"), *path
+ * (when path is not NULL) set to where it is; NULL when none was found,
+ * or it was used.  The config was then parsed as text.
+ */
+const char *policy_source_index_refused(const struct policy_source *src,
+					const char **path);
 
 /*
  * policy_source_may_select - whether the captured file may hold

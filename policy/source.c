@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -244,7 +245,144 @@ static int source_read_once(struct policy_source *src, int fd,
 		*wait_ns = QUIET_NS / 4;
 		return -EAGAIN;
 	}
+	policy_identity_of(&src->identity, st);
 	return 0;
+}
+
+/* The value of name in envp, or NULL. */
+static const char *source_getenv(char *const envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/*
+ * Append s to buf (len bytes) at n, NUL-terminated; returns the new end,
+ * len when it does not fit.  Not snprintf(): this runs in the library's
+ * constructor, before the program's own constructors, and a program may
+ * interpose snprintf() with one that is not ready yet.
+ */
+static size_t source_put(char *buf, size_t len, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (n >= len || k >= len - n)
+		return len;
+	memcpy(buf + n, s, k + 1);
+	return n + k;
+}
+
+/* source_put() of v in lower-case hexadecimal, without leading zeros. */
+static size_t source_put_hex(char *buf, size_t len, size_t n, uint64_t v)
+{
+	char hex[17];
+	size_t i = sizeof(hex) - 1;
+
+	hex[i] = '\0';
+	do {
+		hex[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	return source_put(buf, len, n, hex + i);
+}
+
+/* policy_index_path - see policy.h. */
+int policy_index_path(char *buf, size_t len, const struct stat *config,
+		      bool secure, char *const envp[])
+{
+	const char *dir = secure ? NULL
+				 : source_getenv(envp, "STACKSHIM_CACHE_DIR");
+	const char *home = "", *sub = "";
+	size_t n;
+
+	if (dir && *dir)
+		;
+	else if (config->st_uid == 0)
+		dir = POLICY_SYSTEM_CACHE;
+	else if (secure)
+		return -ENOENT;
+	else if ((dir = source_getenv(envp, "XDG_CACHE_HOME")) && *dir == '/')
+		sub = "/stackshim";
+	else if ((home = source_getenv(envp, "HOME")) && *home == '/') {
+		dir = home;
+		sub = "/.cache/stackshim";
+	} else
+		return -ENOENT;
+	n = source_put(buf, len, 0, dir);
+	n = source_put(buf, len, n, sub);
+	n = source_put(buf, len, n, "/");
+	n = source_put_hex(buf, len, n, (uint64_t)config->st_dev);
+	n = source_put(buf, len, n, "-");
+	n = source_put_hex(buf, len, n, (uint64_t)config->st_ino);
+	n = source_put(buf, len, n, ".policy");
+	return n < len ? 0 : -ENAMETOOLONG;
+}
+
+/*
+ * Whether the index at path, opened as fd, may be trusted as the config's
+ * is (trusted: root's alone; else root's or the process's own), and is
+ * written by its owner alone.
+ */
+static bool source_index_owned(const struct stat *st, bool trusted)
+{
+	if (!S_ISREG(st->st_mode) || (st->st_mode & (S_IWGRP | S_IWOTH)))
+		return false;
+	return st->st_uid == 0 || (!trusted && st->st_uid == geteuid());
+}
+
+/*
+ * Map the compiled policy of the config that st describes, when there is
+ * one that may be used for it (src->image set, the file's identity in
+ * src->identity); when there is one that may not, say why in src.
+ * Returns whether it was mapped.
+ */
+static bool source_index(struct policy_source *src, const struct stat *st,
+			 bool trusted)
+{
+	struct stat ist;
+	const char *why = NULL;
+	void *map = MAP_FAILED;
+	int fd;
+
+	if (policy_index_path(src->index_path, sizeof(src->index_path), st,
+			      src->secure, src->index_env) < 0)
+		return false;
+	fd = open(src->index_path,
+		  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0) {
+		/* None compiled is the usual case: nothing to say. */
+		if (errno != ENOENT)
+			why = "unreadable";
+		goto out;
+	}
+	if (fstat(fd, &ist) < 0)
+		why = "unreadable";
+	else if (!source_index_owned(&ist, trusted))
+		why = "not-trusted";
+	else if (ist.st_size < 64)
+		why = "truncated";
+	else if ((map = mmap(NULL, (size_t)ist.st_size, PROT_READ,
+			     MAP_SHARED, fd, 0)) == MAP_FAILED)
+		why = "unreadable";
+	close(fd);
+	if (!why) {
+		policy_identity_of(&src->identity, st);
+		why = compiled_check(map, (size_t)ist.st_size, &src->identity);
+	}
+	if (!why) {
+		src->image = map;
+		src->image_len = (size_t)ist.st_size;
+		return true;
+	}
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)ist.st_size);
+out:
+	src->index_refused = why;
+	return false;
 }
 
 /*
@@ -286,6 +424,12 @@ static int source_try(struct policy_source *src, const char *path,
 		*text = "refused: a system config must be owned by root and "
 			"writable by root only";
 		r = -EPERM;
+		goto out;
+	}
+	/* A compiled policy of this very file needs no bytes of it. */
+	if (src->index_env && S_ISREG(st.st_mode) &&
+	    source_index(src, &st, trusted)) {
+		r = 0;
 		goto out;
 	}
 	r = source_read_once(src, fd, &st, wait_ns);
@@ -330,6 +474,8 @@ int config_source_read(struct policy_source *src, const char *path,
 /* policy_source_may_select - see policy.h. */
 bool policy_source_may_select(const struct policy_source *src)
 {
+	if (src->image)
+		return compiled_sections(src->image) != 0;
 	/* Past a page, looking for a '[' costs more than noting the
 	 * executable does. */
 	return src->text && (src->len > 4096 || memchr(src->text, '[', src->len));
@@ -355,4 +501,13 @@ int config_read(struct policy *policy, const char *path,
 					src.len, err);
 	config_source_free(&src, src.text);
 	return r;
+}
+
+/* policy_source_index_refused - see policy.h. */
+const char *policy_source_index_refused(const struct policy_source *src,
+					const char **path)
+{
+	if (src->index_refused && path)
+		*path = src->index_path;
+	return src->index_refused;
 }

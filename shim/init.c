@@ -185,6 +185,24 @@ static void shim_exe_capture(void)
 	shim_exe_known = true;
 }
 
+/*
+ * Say in the log, once, that the config's compiled policy was found and
+ * not used (stale, corrupt, not trusted): the text was parsed instead.
+ */
+static void shim_log_index_refused(const struct policy *policy)
+{
+	struct shim_log_event ev = {
+		.call = "load",
+		.outcome = -1,
+		.reason = "compiled-policy-unused",
+	};
+
+	ev.error = policy_source_index_refused(policy_source_in(&shim_source),
+					       &ev.name);
+	if (ev.error)
+		shim_log(policy, &ev);
+}
+
 static struct policy *shim_policy_load(void)
 {
 	struct policy_error err;
@@ -205,6 +223,7 @@ static struct policy *shim_policy_load(void)
 	if (shim_exe_known)
 		policy_select(policy, shim_exe_name,
 			      shim_exe_path[0] ? shim_exe_path : NULL);
+	shim_log_index_refused(policy);
 	/* Lookups would deny everything; said, and failed closed whole. */
 	if (policy_index_failed(policy)) {
 		shim_report("out of memory (indexing the rules)");

@@ -592,6 +592,151 @@ START_TEST(test_hash_collisions)
 }
 END_TEST
 
+/*
+ * Two thirds of the prefix lengths in use at once, at random (IPv4
+ * /0-/32, IPv6 /0-/128): half of those by rules on one address's path,
+ * each with a port range or a protocol or in a section, so that most keys
+ * have no rule that fits and the lookup must fall back, key by key, to the
+ * next shorter one that has; the other half by a rule just off the path,
+ * so that the path's searches pass markers that are not keys, whose best
+ * key must be the nearest shorter one.  Against the plain reading, with
+ * the sections' rules skipped when not selected.
+ */
+START_TEST(test_lengths_fall_back)
+{
+	enum { NLOOKUPS = 4000, PER = 2 };
+	static const char *const actions[] = {"allow", "deny", "map"};
+	static const char *const heads[] = {"", "[program prog]\n",
+					    "[program other]\n"};
+	struct plain_rule *rules = calloc(2 * 129 * PER, sizeof(*rules));
+	bool *skip = calloc(2 * 129 * PER, sizeof(*skip));
+	char *text = malloc(2 * 129 * PER * 120), addr[64];
+	struct policy_addr base[2];
+	int used[2][129];		/* 0: no rule; 1: on the path; 2: off */
+	size_t len = 0, n = 0, i;
+	unsigned line = 1, plen, f, k, scope;
+	struct policy *p;
+
+	ck_assert_ptr_nonnull(rules);
+	ck_assert_ptr_nonnull(skip);
+	ck_assert_ptr_nonnull(text);
+	srand(2020);
+	random_addr(&base[0], FAM_IPV4);
+	random_addr(&base[1], FAM_IPV6);
+	for (f = 0; f < 2; f++)
+		for (plen = 0; plen <= 128; plen++)
+			used[f][plen] = plen ? rand() % 3 : 1;
+	/* Global rules first, then each section's: a section runs to the
+	 * end of the file. */
+	for (scope = 0; scope < 3; scope++) {
+		len += (size_t)sprintf(text + len, "%s", heads[scope]);
+		line += scope > 0;
+		for (f = 0; f < 2; f++) {
+			for (plen = 0; plen <= (f ? 128u : 32u); plen++) {
+				for (k = 0; k < PER; k++) {
+					struct plain_rule *r = &rules[n];
+					int a = rand() % 3;
+
+					if (!used[f][plen] ||
+					    (unsigned)rand() % 3 != scope)
+						continue;
+					r->addr = base[f];
+					r->plen = plen;
+					mask(&r->addr, plen);
+					if (used[f][plen] == 2)
+						r->addr.a[(plen - 1) / 8] ^=
+							(uint8_t)(0x80u >>
+								  ((plen - 1) %
+								   8));
+					random_ports(&r->low, &r->high);
+					r->proto = (enum policy_proto)(rand() %
+								      3);
+					r->line = line++;
+					r->action = (enum policy_action)(
+						RULE_ALLOW + a);
+					skip[n++] = scope == 2;
+					policy_addr_format(&r->addr, addr,
+							   sizeof(addr));
+					len += (size_t)sprintf(text + len,
+							       "%s = %s/%u",
+							       actions[a], addr,
+							       plen);
+					len += (size_t)rule_tail(text + len,
+								 r->low,
+								 r->high,
+								 r->proto);
+				}
+			}
+		}
+	}
+	p = load(text, "prog");
+	/* The plain model without the unselected section's rules. */
+	for (i = k = 0; i < n; i++)
+		if (!skip[i])
+			rules[k++] = rules[i];
+	n = k;
+	for (i = 0; i < NLOOKUPS; i++) {
+		struct policy_addr a;
+		struct policy_rule got;
+		const struct plain_rule *want;
+		unsigned port = (unsigned)rand() % 130, bit;
+		enum policy_proto proto = (enum policy_proto)(1 + rand() % 2);
+		bool found;
+
+		f = (unsigned)rand() % 2;
+		a = base[f];
+		/* Off the path at a random depth: each length its turn. */
+		bit = (unsigned)rand() % (f ? 129 : 33);
+		if (bit < (f ? 128u : 32u))
+			a.a[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+		want = plain_match(rules, n, &a, port, proto);
+		found = policy_match_addr(p, &a, (uint16_t)port, proto, &got);
+		policy_addr_format(&a, addr, sizeof(addr));
+		ck_assert_msg(found == (want != NULL),
+			      "%s port %u: found %d, want line %u", addr, port,
+			      found, want ? want->line : 0);
+		if (want)
+			ck_assert_msg(got.line == want->line &&
+					      got.action == want->action,
+				      "%s port %u proto %d: line %u, want %u",
+				      addr, port, proto, got.line, want->line);
+	}
+	policy_free(p);
+	free(text);
+	free(skip);
+	free(rules);
+}
+END_TEST
+
+/*
+ * Among 33 lengths, a /32 whose rule is for port 443 only, a /31 for udp
+ * only, and a /8 that fits: port 80 over tcp falls back past every length
+ * between to the /8, and a lookup off the path at /20 finds the /8 too.
+ */
+static const char conf_lengths[] =
+	"deny = 10.1.2.3/32 443\n"		/* 1 */
+	"map = 10.1.2.2/31 udp\n"		/* 2 */
+	"allow = 10.0.0.0/8\n"			/* 3 */
+	"deny = 10.1.2.0/24 1-10\n"		/* 4 */
+	"deny = 10.1.0.0/16 tcp\n";		/* 5 */
+
+START_TEST(test_lengths_table)
+{
+	struct policy *p = load(conf_lengths, "prog");
+
+	ck_assert_str_eq(by_addr(p, "10.1.2.3", 443, PROTO_TCP), "deny:1");
+	ck_assert_str_eq(by_addr(p, "10.1.2.3", 80, PROTO_UDP), "map:2");
+	ck_assert_str_eq(by_addr(p, "10.1.2.3", 80, PROTO_TCP), "deny:5");
+	ck_assert_str_eq(by_addr(p, "10.1.2.3", 5, PROTO_UDP), "map:2");
+	ck_assert_str_eq(by_addr(p, "10.1.2.1", 5, PROTO_TCP), "deny:4");
+	ck_assert_str_eq(by_addr(p, "10.1.2.1", 80, PROTO_UDP), "allow:3");
+	ck_assert_str_eq(by_addr(p, "10.1.18.1", 80, PROTO_UDP), "allow:3");
+	ck_assert_str_eq(by_addr(p, "10.2.0.1", 80, PROTO_TCP), "allow:3");
+	ck_assert_str_eq(by_addr(p, "11.1.2.3", 80, PROTO_TCP), "-");
+	policy_free(p);
+}
+END_TEST
+
 /* 100,000 rules: a sample of decisions, each the rule it must be. */
 START_TEST(test_many)
 {
@@ -786,6 +931,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_against_plain);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_lengths_fall_back);
+	tcase_add_test(tc, test_lengths_table);
 	tcase_add_test(tc, test_names_against_plain);
 	tcase_add_test(tc, test_one_key);
 	tcase_add_test(tc, test_hash_collisions);

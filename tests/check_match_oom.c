@@ -4,13 +4,15 @@
  * fails, policy_index_failed() says so, and until the index is built every
  * lookup answers deny (policy_match_dest(), policy_match_addr(),
  * policy_match_name()) and every name is ruled (policy_name_ruled()), so
- * that the shim's name memory keeps each answer; the next selection that
- * can allocate builds it and the rules answer again.
+ * that the shim's name memory keeps each answer; the next refresh (a
+ * selection) that can allocate builds it and the rules answer again.
  *
  * malloc(), calloc(), realloc() and aligned_alloc() are replaced by
  * functions that count their calls and, when armed, fail the Nth one.
- * The selection that indexes a [program] section's rules is run once to
- * count its allocations, then once for each of them failed in turn.
+ * The index holds every rule whatever the selection and is built when the
+ * rules change: the parse is run once to count its allocations, then once
+ * for each of them failed in turn (those of the config's own that fail the
+ * parse are passed over).
  * Nothing of Check's runs while armed: its assertions allocate.
  */
 #include "config.h"
@@ -40,15 +42,16 @@ static void *next_fn(const char *name)
 }
 
 /* Allocations counted while armed; the one to fail (0: none), or all. */
-static int armed, fail_all;
-static unsigned allocs, fail_at;
+static int armed;
+static unsigned allocs, fail_at, fail_from;
 
 /* Whether this allocation is to fail; counts it when armed. */
 static bool alloc_fails(void)
 {
 	if (!armed)
 		return false;
-	return ++allocs == fail_at || fail_all;
+	++allocs;
+	return allocs == fail_at || (fail_from && allocs >= fail_from);
 }
 
 void *malloc(size_t size)
@@ -122,20 +125,6 @@ static const struct lookup {
 	{"other.test", 22, PROTO_TCP, "-"},
 };
 
-static struct policy *parsed(void)
-{
-	struct policy *p = policy_new();
-	struct policy_error err;
-
-	ck_assert_ptr_nonnull(p);
-	ck_assert_msg(policy_parse_buffer(p, "t.conf", conf, strlen(conf),
-					  &err) == 0,
-		      "%s:%u:%u: %s", err.file, err.line, err.column, err.text);
-	ck_assert_int_eq(policy_select(p, "plain", NULL), 0);
-	ck_assert(!policy_index_failed(p));
-	return p;
-}
-
 /* "action:line" of what a lookup of l finds, "-" for nothing. */
 static void answer(const struct policy *p, const struct lookup *l,
 		   char *buf, size_t len)
@@ -197,70 +186,103 @@ static void assert_closed(const struct policy *p)
 	}
 }
 
-/* The allocations of selecting "ruled" (indexing its rules), counted. */
-static unsigned select_allocs(void)
+/*
+ * The index is built when the rules change, whatever the selection: the
+ * allocations of parsing the config, counted.
+ */
+static unsigned parse_allocs(void)
 {
-	struct policy *p = parsed();
-	int selected;
+	struct policy *p = policy_new();
+	struct policy_error err;
+	int rc;
 
+	ck_assert_ptr_nonnull(p);
 	allocs = 0;
 	fail_at = 0;
 	armed = 1;
-	selected = policy_select(p, "ruled", NULL);
+	rc = policy_parse_buffer(p, "t.conf", conf, strlen(conf), &err);
 	armed = 0;
-	ck_assert_int_eq(selected, 1);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(policy_select(p, "ruled", NULL), 1);
 	assert_built(p);
 	policy_free(p);
 	return allocs;
 }
 
 /*
- * Each allocation of the selection failed in turn: the selection leaves
- * the policy failed closed, and the next one that can allocate indexes
- * the rules again.
+ * Each allocation of the parse failed in turn: a parse that gets through
+ * leaves the policy failed closed when its index could not be built (with
+ * any selection: the global rules are active), and the next refresh that
+ * can allocate (a selection) indexes the rules again.  The index's own
+ * allocations are the parse's last ones (policy_refresh()), so at least
+ * the last few parses must get through failed closed.
  */
 START_TEST(test_each_allocation)
 {
-	unsigned n = select_allocs(), i;
+	unsigned n = parse_allocs(), i, closed = 0;
+	struct policy_error err;
 	struct policy *p;
-	int selected;
+	int rc;
 
-	/* match_build(): where[], the index, its filter, its slots, its
-	 * runs of several rules for one key (two rules of .test names share
-	 * no key, so there may be none). */
-	ck_assert_msg(n >= 4, "%u allocations", n);
 	for (i = 1; i <= n; i++) {
-		p = parsed();
+		p = policy_new();
+		ck_assert_ptr_nonnull(p);
 		allocs = 0;
 		fail_at = i;
 		armed = 1;
-		selected = policy_select(p, "ruled", NULL);
+		rc = policy_parse_buffer(p, "t.conf", conf, strlen(conf), &err);
 		armed = 0;
-		ck_assert_int_eq(selected, 1);
-		ck_assert_msg(policy_index_failed(p),
-			      "allocation %u of %u failed, index built", i, n);
-		assert_closed(p);
-		/* Selecting another program with rules of its own would build
-		 * again; the same selection must too, not keep the failure. */
+		if (rc < 0) {
+			policy_free(p);
+			continue;
+		}
+		/* Before any refresh that could build it again. */
+		if (policy_index_failed(p)) {
+			assert_closed(p);
+			closed++;
+		}
 		ck_assert_int_eq(policy_select(p, "ruled", NULL), 1);
 		assert_built(p);
 		policy_free(p);
 	}
+	/* match_build(): where[], the image; policy.c: the selection's bytes;
+	 * match_open(): the bitmap of checked blocks. */
+	ck_assert_msg(closed >= 4, "%u of %u allocations failed closed", closed,
+		      n);
 }
 END_TEST
 
-/* Every allocation failing: the same, and the global rules deny too. */
+/*
+ * Every allocation from the kth on failing, for each k from the parse's last
+ * back to where the parse itself fails: the index fails with all of its
+ * allocations failing, and the policy is closed for the global rules too.
+ */
 START_TEST(test_no_memory)
 {
-	struct policy *p = parsed();
+	unsigned n = parse_allocs(), k, closed = 0;
+	struct policy_error err;
+	struct policy *p;
+	int rc;
 
-	fail_all = 1;
-	armed = 1;
-	policy_select(p, "ruled", NULL);
-	armed = 0;
-	fail_all = 0;
-	assert_closed(p);
-	policy_free(p);
+	for (k = n; k >= 1; k--) {
+		p = policy_new();
+		ck_assert_ptr_nonnull(p);
+		allocs = 0;
+		fail_from = k;
+		armed = 1;
+		rc = policy_parse_buffer(p, "t.conf", conf, strlen(conf), &err);
+		armed = 0;
+		fail_from = 0;
+		if (rc < 0) {
+			policy_free(p);
+			break;
+		}
+		ck_assert(policy_index_failed(p));
+		assert_closed(p);
+		closed++;
+		policy_free(p);
+	}
+	ck_assert_msg(closed >= 1, "no parse got through without memory");
 }
 END_TEST
 

@@ -32,6 +32,9 @@ done
 : >"$tmp/empty.conf"
 STACKSHIM_CONF=$tmp/empty.conf
 export STACKSHIM_CONF
+# Compiled policies go into $tmp, never into this host's caches.
+STACKSHIM_CACHE_DIR=$tmp/cache
+export STACKSHIM_CACHE_DIR
 
 # capture CMD...: run CMD with its stdout in $tmp/out, its stderr in
 # $tmp/err and its exit status in $status.

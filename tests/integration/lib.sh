@@ -173,6 +173,8 @@ _itest_inside()
 	done
 	: >"$tmp/empty.conf"
 	export STACKSHIM_CONF=$tmp/empty.conf
+	# Compiled policies go into $tmp, never into this host's caches.
+	export STACKSHIM_CACHE_DIR=$tmp/cache
 	export no_proxy='*' NO_PROXY='*'
 	mkdir -p "$tmp/home"
 	export HOME=$tmp/home

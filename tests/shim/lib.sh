@@ -53,6 +53,9 @@ export STACKSHIM_IPV4_LOOPBACK=no
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackshim-$(basename "$0" .sh).XXXXXX") ||
 	exit 99
 trap 'rm -rf "$tmp"' EXIT
+# Compiled policies (the launcher compiles a big config by itself) go
+# into $tmp, never into this host's /var/cache/stackshim or ~/.cache.
+export STACKSHIM_CACHE_DIR=$tmp/cache
 # A test that runs itself again (in namespaces) keeps the first $tmp.
 if [ -z "${SHIM_TEST_XDG:-}" ]; then
 	export SHIM_TEST_XDG=1 XDG_RUNTIME_DIR=$tmp
