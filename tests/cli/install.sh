@@ -6,7 +6,9 @@
 # Configures a build of its own in a scratch directory, with
 # --prefix=$tmp/prefix, runs make and make install, removes that build
 # tree, and checks the installed launcher alone:
-#   - $prefix/lib/stackshim/libstackshim.so is installed;
+#   - $prefix/lib/stackshim/libstackshim.so is installed, and so are the
+#     man pages stackshim(1) and stackshim.conf(5), the README and the
+#     example configs;
 #   - "stackshim --version" exits 0 and names the configured version;
 #   - in run mode LD_PRELOAD is the installed library, then any previous
 #     value ("LIB:OLD"), never a build tree's library;
@@ -109,6 +111,17 @@ else
 	fail "the library is installed" "expected: $installed_lib" \
 		"got:      $(cd "$prefix" && find . -name 'libstackshim*' | tr '\n' ' ')"
 fi
+# The pages and the documents a user reads, where man(1) and the examples'
+# comments look for them.
+for f in share/man/man1/stackshim.1 share/man/man5/stackshim.conf.5 \
+	share/doc/stackshim/README share/doc/stackshim/rules.conf; do
+	if [ -f "$prefix/$f" ]; then
+		pass "\$prefix/$f is installed"
+	else
+		fail "\$prefix/$f is installed" \
+			"got: $(cd "$prefix" && find share -type f | tr '\n' ' ')"
+	fi
+done
 if [ ! -x "$launcher" ]; then
 	fail "the launcher is installed" "expected: $launcher" \
 		"got:      $(cd "$prefix" && find . -type f | tr '\n' ' ')"
