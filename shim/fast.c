@@ -60,14 +60,16 @@ typedef unsigned char fast_decided[FAM_BOTH + FAM_LOOP4 + 1]
 				  [FAM_BOTH + FAM_LOOP4 + 1];
 
 /*
- * The action of one cell: what route_decide() would do, with no rule
- * and no local-address, to a destination of class host (given as an
+ * The action of one cell: what route_decide() would do, with a rule of
+ * action (RULE_NONE: none) and no local-address, to a destination of
+ * class host (given as an
  * AF_INET6 ::ffff:a.b.c.d when v6) on a socket with the fdstate flags
  * that the table tells apart, the decision asked of decided.  translate
  * says whether the map outcome can be taken here (a /96 prefix, enforced,
  * nothing logged), mapped_self whether that prefix is ::ffff:0:0/96.
  */
 static unsigned char fast_route_cell(const struct policy *policy,
+				     enum policy_action action,
 				     fast_decided decided, unsigned host,
 				     bool v6, unsigned flags, bool translate,
 				     bool mapped_self)
@@ -80,7 +82,7 @@ static unsigned char fast_route_cell(const struct policy *policy,
 	 * general path settles it (policy_outcome_settle()). */
 	if (decided[host][local] == 0xff)
 		decided[host][local] = (unsigned char)policy_decide_unsettled(
-			policy, RULE_NONE, host, local);
+			policy, action, host, local);
 	o = decided[host][local];
 	if (!(flags & FDSTATE_UPGRADED)) {
 		if (o == OUTCOME_IPV4 || o == OUTCOME_IPV6)
@@ -116,7 +118,12 @@ static const struct {
 	[SHIM_FAST_AS6_LOOP4] = {FAM_IPV4 | FAM_LOOP4, INADDR_LOOPBACK},
 };
 
-static void fast_route_compute(const struct policy *policy)
+/*
+ * Fill route with the cells of a destination that a rule of action
+ * (RULE_NONE: none) decides, and shim_fast's prefixes and pool.
+ */
+static void fast_route_compute(const struct policy *policy,
+			       enum policy_action action, fast_route_table route)
 {
 	struct in6_addr prefix;
 	struct in_addr net;
@@ -160,8 +167,8 @@ static void fast_route_compute(const struct policy *policy)
 					     policy_translatable(policy, &v4));
 
 		for (flags = 0; flags <= SHIM_FAST_FLAGS; flags++)
-			shim_fast.route[host][flags] = fast_route_cell(
-				policy, decided, fast_hosts[host].class,
+			route[host][flags] = fast_route_cell(
+				policy, action, decided, fast_hosts[host].class,
 				host >= SHIM_FAST_AS6_IPV4, flags, through,
 				mapped_self);
 	}
@@ -242,6 +249,31 @@ static void fast_bits_compute(void)
 	} while (flags);
 }
 
+/*
+ * shim_fast.route, and with rules shim_fast.ruled and which rule actions
+ * leave every cell as it is without a rule (shim_fast.rule_kept: an
+ * allow, as a rule; a map where the table maps already); else the
+ * columns that pass or map whatever the address.
+ */
+static void fast_rules_compute(const struct policy *policy)
+{
+	fast_route_table other;
+	enum policy_action a;
+
+	fast_route_compute(policy, RULE_NONE, shim_fast.route);
+	shim_fast.rule_kept = 1u << RULE_NONE;
+	shim_fast.ruled = policy_rule_count(policy) != 0;
+	if (!shim_fast.ruled) {
+		fast_bits_compute();
+		return;
+	}
+	for (a = RULE_ALLOW; a <= RULE_MAP; a++) {
+		fast_route_compute(policy, a, other);
+		if (!memcmp(other, shim_fast.route, sizeof(other)))
+			shim_fast.rule_kept |= 1u << a;
+	}
+}
+
 /* shim_fast_compute - see fast.h. */
 void shim_fast_compute(const struct policy *policy)
 {
@@ -253,9 +285,7 @@ void shim_fast_compute(const struct policy *policy)
 				   !shim_logging(policy) &&
 				   fast_upgrade_known(policy) &&
 				   local_would_upgrade(policy);
-	if (!policy_rule_count(policy) && !policy_local_address(policy)) {
-		fast_route_compute(policy);
-		fast_bits_compute();
-	}
+	if (!policy_local_address(policy))
+		fast_rules_compute(policy);
 	shim_fast.policy = policy;
 }

@@ -133,8 +133,11 @@ static inline void fdstate_set_fast(int fd, unsigned flags)
  * kernel as it is, SHIM_FAST_MAPPED or SHIM_FAST_TRANSLATED when an
  * upgraded socket's IPv4 destination goes as ::ffff:a.b.c.d or inside the
  * /96 translate-prefix (prefix[0], prefix[1]; nothing logged, nothing
- * bound).  Every cell is SHIM_FAST_GENERAL unless the policy has no rules
- * and no local-address: then the table's outcome is the whole decision.
+ * bound).  Every cell is SHIM_FAST_GENERAL when the policy has a
+ * local-address.  Under a policy with rules a cell holds for a
+ * destination that no rule fits, or one whose rule leaves the cell as it
+ * is (rule_kept: allow), which fast_route_class() asks
+ * (route_rule_action()) before it answers.
  */
 enum shim_fast_action {
 	SHIM_FAST_GENERAL,
@@ -170,13 +173,21 @@ enum shim_fast_host {
 	SHIM_FAST_HOSTS,
 };
 
+/* shim_fast.route's type: by [enum shim_fast_host][fdstate flags]. */
+typedef unsigned char fast_route_table[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
+
 struct shim_fast {
 	const struct policy *policy;	/* computed for; NULL: nothing known */
 	unsigned socket_pass;		/* FAM_* bits: socket() of the family
 					 * is made as asked, nothing logged */
 	bool socket_upgrade;		/* socket(AF_INET) of TCP and UDP is
 					 * upgraded, nothing logged */
-	unsigned char route[SHIM_FAST_HOSTS][SHIM_FAST_FLAGS + 1];
+	fast_route_table route;
+	bool ruled;			/* the policy has rules: route holds
+					 * for a destination no rule fits,
+					 * or one whose rule's action is a
+					 * bit of rule_kept */
+	unsigned rule_kept;		/* 1 << enum policy_action */
 	uint8_t prefix[2][12];		/* ::ffff:0:0/96, the translate-prefix */
 	unsigned prefix_bytes;		/* its length in bytes; 0 for auto
 					 * and ::ffff:0:0/96 */
@@ -337,6 +348,13 @@ fast_route_class(int fd, unsigned flags, const struct sockaddr *sa,
 	if (act >= SHIM_FAST_MAPPED &&
 	    (sin->sin_addr.s_addr & shim_fast.pool_mask) == shim_fast.pool_net)
 		return SHIM_FAST_GENERAL;
+	/* The cell holds for a destination no rule changes. */
+	if (__builtin_expect(shim_fast.ruled, 0) && act != SHIM_FAST_GENERAL) {
+		int a = route_rule_action(shim_fast.policy, sa, len, flags);
+
+		if (a < 0 || !(shim_fast.rule_kept >> a & 1))
+			return SHIM_FAST_GENERAL;
+	}
 	return act;
 }
 

@@ -264,6 +264,12 @@ bool names_remember(const struct policy *policy, const char *name,
 	return all;
 }
 
+/* names_any - see sockaddr.h. */
+bool names_any(void)
+{
+	return atomic_load(&names_count) != 0;
+}
+
 /* names_lookup - see sockaddr.h. */
 bool names_lookup(const struct policy_addr *addr, char *buf, size_t len)
 {

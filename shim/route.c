@@ -110,6 +110,14 @@ static bool route_pool(const struct policy *policy, struct sockaddr_inet *dst)
 	return true;
 }
 
+/* The protocol a socket with fdstate flags connects over, for its rules. */
+static inline enum policy_proto route_proto(unsigned flags)
+{
+	return flags & FDSTATE_STREAM  ? PROTO_TCP
+	       : flags & FDSTATE_DGRAM ? PROTO_UDP
+				       : PROTO_ANY;
+}
+
 /*
  * The rule that decides a connection to dst over proto (SPEC §3): the name
  * rule of the name dst came from, when one was resolved in this process
@@ -127,11 +135,29 @@ static bool route_rule(const struct policy *policy,
 	name[0] = '\0';
 	if (!policy_rule_count(policy))
 		return false;
-	sockaddr_rule_addr(policy, dst, &key);
-	if (names_lookup(&key, name, namelen) &&
-	    policy_match_name(policy, name, port, proto, rule))
-		return true;
+	if (names_any()) {
+		sockaddr_rule_addr(policy, dst, &key);
+		if (names_lookup(&key, name, namelen) &&
+		    policy_match_name(policy, name, port, proto, rule))
+			return true;
+	}
 	return policy_match_dest(policy, &dst->addr, port, proto, rule);
+}
+
+/* route_rule_action - see route.h. */
+int route_rule_action(const struct policy *policy, const struct sockaddr *sa,
+		      socklen_t len, unsigned flags)
+{
+	struct sockaddr_inet dst;
+	struct policy_rule rule;
+	char name[256];
+
+	if (!sockaddr_parse(sa, len, &dst))
+		return -1;
+	return route_rule(policy, &dst, route_proto(flags), &rule, name,
+			  sizeof(name))
+		       ? (int)rule.action
+		       : RULE_NONE;
 }
 
 /* The calls that route a destination. */
@@ -205,9 +231,7 @@ static int route_outcome(const struct policy *policy, struct sockaddr_inet *dst,
 			 struct route_decision *d)
 {
 	const struct outcome_meaning *o;
-	enum policy_proto proto = flags & FDSTATE_STREAM  ? PROTO_TCP
-				  : flags & FDSTATE_DGRAM ? PROTO_UDP
-							  : PROTO_ANY;
+	enum policy_proto proto = route_proto(flags);
 	bool failed;
 
 	if (flags & FDSTATE_UPGRADED)

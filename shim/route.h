@@ -186,6 +186,15 @@ static inline unsigned route_policed_flags(int fd, unsigned flags,
 	return flags;
 }
 
+/*
+ * route_rule_action - the action of the rule that decides a connection
+ * of a socket with fdstate flags to sa of len bytes (route_decide()'s
+ * rule, SPEC §3), RULE_NONE when none fits; -1 when sa is no address
+ * route_decide() would look a rule up for.  Async-signal-safe.
+ */
+int route_rule_action(const struct policy *policy, const struct sockaddr *sa,
+		      socklen_t len, unsigned flags);
+
 /* What the guard of a connect() or a send says of it (route_guard()). */
 enum route_guard {
 	ROUTE_KERNEL,	/* to the kernel as it is: its answer */

@@ -163,6 +163,12 @@ bool names_remember(const struct policy *policy, const char *name,
  */
 bool names_lookup(const struct policy_addr *addr, char *buf, size_t len);
 
+/*
+ * names_any - whether this process remembers any name: without one,
+ * names_lookup() finds none, whatever the address.  Async-signal-safe.
+ */
+bool names_any(void);
+
 /* --- the peer-pool, RFC 6535's address mapper (pool.c) ------------------- */
 
 /*
