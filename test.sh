@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build stackshim and run its whole test suite, in this order:
 #   1. make check;
 #   2. make check again, everything built with ASan and UBSan

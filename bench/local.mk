@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/local.mk - the benchmarks (make bench); included by Makefile.am.
 #
 # The benchmark programs are built by "make bench", and by "make check" for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.c - the workloads of "make bench" that run under a preload shim
  * (bench/run.sh runs each bare, under stackshim and under the peers, and

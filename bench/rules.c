@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rules.c - how the destination rule engine scales with the number of
  * rules (SPEC §3: "lookup cost must not grow with the number of rules").

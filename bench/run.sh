@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh - the driver of "make bench":
 #	bench/run.sh BENCH_NET BENCH_RULES LIBSTACKSHIM OUTPUT [LAUNCHER]
 #

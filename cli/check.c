@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c - "stackshim check": validate the config file the shim would
  * read (or -c's), listing every error; and, for a valid file, warn about

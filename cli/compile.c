@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compile.c - "stackshim compile": the config file the shim would read
  * (or -c's) compiled into the file that processes map in place of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * explain.c - "stackshim explain HOST [LOCAL]": which cell of the selection
  * table applies to one destination under one policy, which destination rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * getopt.c - the launcher's command line read by glibc's getopt_long().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run.c - "stackshim [options] -- CMD [ARG...]": run one command under the
  * shim.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stackshim.c - the launcher's entry point: subcommand dispatch, --help and
  * --version; and loading the policy, for every subcommand but "stackshim

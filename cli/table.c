@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * table.c - "stackshim table": the 36 cells of the selection table under
  * one policy.

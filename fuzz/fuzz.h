@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz.h - what the libFuzzer targets share: reading typed values off the
  * fuzz input, and checking an invariant.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_compiled.c - libFuzzer target: loading a compiled policy
  * (policy/compiled.c), which a process maps from a file that may be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c - libFuzzer target: the config parser (policy/config.c,
  * values.c, rules.c, match.c, policy.c).

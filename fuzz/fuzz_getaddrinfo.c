@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_getaddrinfo.c - libFuzzer target: the getaddrinfo() result
  * rewriting (gai_rewrite(), shim/getaddrinfo.c), and the whole hook over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_index.c - libFuzzer target: the rule index image (policy/image.c,
  * policy/match.c) as a process that maps a compiled policy meets it:

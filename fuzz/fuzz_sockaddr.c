@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_sockaddr.c - libFuzzer target: the socket-address translators of
  * shim/sockaddr.c and shim/handback.c: sockaddr_parse(), sockaddr_make(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_values.c - libFuzzer target: the value parsers of the scalar keys
  * (policy/values.c, addr.c), local-address and translate-prefix above all,

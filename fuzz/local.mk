@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz/local.mk - the libFuzzer targets (make fuzz); included by Makefile.am.
 #
 # "make fuzz" builds six fuzz targets into fuzz/ of the build directory,

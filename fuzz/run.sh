@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz/run.sh SECONDS - build the libFuzzer targets (make fuzz) and run each
 # for SECONDS (test.sh: FUZZ_SECONDS, 60 by default).
 #

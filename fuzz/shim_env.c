@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shim_env.c - the library around shim/sockaddr.c and shim/getaddrinfo.c
  * in a fuzz target, in place of shim/init.c, fdstate.c, fast.c and log.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shim_env.h - what the library around the shim's translators is in the
  * fuzz targets of shim/ code (fuzz/shim_env.c): its process-wide state made

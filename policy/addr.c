@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * addr.c - addresses: literals, CIDR prefixes and RFC 6052 embedding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compiled.c - a policy compiled once and mapped by every process
  * (`stackshim compile`): what parsing a config and indexing its rules

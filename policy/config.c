@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - reading a config file: lines, sections, keys and values.
  *

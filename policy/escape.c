@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * escape.c - text from outside the process (paths, variables' values,
  * names) made safe to show on a terminal.

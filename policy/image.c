@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * image.c - a checked view of untrusted bytes: an image that was built in
  * this process or mapped from a file another one wrote, possibly truncated,

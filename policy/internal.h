@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h - what the files of policy/ share: the policy object's
  * layout, the captured source's, and the helpers one file gives another.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * match-layout.h - the rule index image's layout (slots, runs, the header
  * in the image head's user area) and the keys and hashes that both

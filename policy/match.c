@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * match.c - which destination rule decides a connection or a name (SPEC §3,
  * allow/deny/map): the most specific one, that is the longest prefix, then

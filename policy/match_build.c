@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * match_build.c - the rule index image built from the rules (match.c's
  * header comment says what it holds and why): every rule filed under its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * num.c - the one strict decimal parser: a port on the command line
  * (cli/options.c) and in the config file (values.c), and a CIDR's length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.c - the policy object: layers of settings, the sections that apply
  * to a program, overrides from the environment, and what the shim asks.

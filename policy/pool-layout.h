@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-layout.h - the layout of a peer-pool region (policy/pool.c), which
  * is the layout of the file that shim/pool.c maps into every process

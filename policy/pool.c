@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool.c - the peer-pool: RFC 6535's address mapper as pure functions over
  * a region of memory that many processes may map at once (the layout is

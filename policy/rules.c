@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rules.c - destination rules: the syntax of allow/deny/map values, and
  * the walk of them (and of the sections) that a checker makes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * source.c - reading a config file's bytes, as policy_capture() does in
  * every process's constructor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * values.c - the config keywords: one row each, with the parser and the
  * formatter of its value.  Adding a scalar key is one enum entry in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * close.c - the close(), close_range() and closefrom() hooks: a closed
  * fd's socket state is forgotten, so that whatever the number is given to

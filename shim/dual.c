@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dual.c - the wildcard binds of one port by both of a program's sockets:
  * its AF_INET one, upgraded, and its own AF_INET6 one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dup.c - the dup(), dup2() and dup3() hooks: a copy of a socket's fd has
  * the state of the fd it copies, so that an upgraded socket stays AF_INET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fast.c - the hot paths' answers, worked out once from the loaded policy.
  *

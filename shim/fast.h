@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fast.h - the inline fast paths of the hooks: whether initialisation is
  * done, an fd's flags, and the one per-policy cache, shim_fast: what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fclose.c - the fclose() hook: the state of a stream's fd is forgotten as
  * the stream closes it.  A program that fdopen()s a socket closes it with

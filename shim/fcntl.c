@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fcntl.c - the fcntl() and fcntl64() hooks: the copy F_DUPFD or
  * F_DUPFD_CLOEXEC makes of a socket's fd has the state of the fd it copies,

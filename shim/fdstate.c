@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdstate.c - what the shim knows of each socket, by file descriptor.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gai.h - the getaddrinfo() result rewriting (shim/gai_rewrite.c), apart
  * from the hook that asks the real resolver (shim/getaddrinfo.c): given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gai_rewrite.c - the getaddrinfo() result rewriting: given what a program
  * asked and the real resolver's answers, the list the program is handed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * getaddrinfo.c - the getaddrinfo() hook.
  *

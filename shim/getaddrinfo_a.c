@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * getaddrinfo_a.c - the getaddrinfo_a(), gai_suspend() and gai_cancel()
  * hooks: glibc's asynchronous lookups, policed as getaddrinfo() is.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gethostbyname.c - the gethostbyname(), gethostbyname2(), gethostbyname_r()
  * and gethostbyname2_r() hooks.

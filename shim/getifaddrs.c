@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * getifaddrs.c - the getifaddrs() hook: the interfaces' addresses as the
  * emulated host has them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * getnameinfo.c - the getnameinfo() hook.
  *

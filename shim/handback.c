@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handback.c - the address the program of an upgraded socket is shown
  * (SPEC §2): the kernel's AF_INET6 address turned into the sockaddr_in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handback.h - showing addresses to the program of an upgraded socket
  * (shim/handback.c), for every call that hands one back: accept() and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * indirect.c - destinations a packet names itself, beside the one that
  * connect() and the sends judge: IPv6 routing headers, IPv4 source routes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * init.c - once-only initialisation of the stackshim library, in two steps.
  *

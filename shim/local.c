@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * local.c - the policy's local-address: its class in the selection table,
  * and binding a socket to it before a connect() or a first send.

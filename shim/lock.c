@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lock.c - the one lock that guards the library's process-wide tables
  * (the names resolved, shim/names.c; the peer-pool has a lock of its own

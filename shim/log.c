@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - the decision log (SPEC §3, log): one line per event, where the
  * policy's log setting says.

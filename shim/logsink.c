@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * logsink.c - where the decision log's lines go (shim/log.c formats them):
  * stderr, a file or the system log, through a descriptor of the library's

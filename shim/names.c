@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names.c - which name each address came from, so that a name rule also
  * decides the connections to the addresses it produced (SPEC §3,

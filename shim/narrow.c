@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * narrow.c - make an upgraded socket that holds [::]:p dual-stack hold
  * ::ffff:0.0.0.0:p, IPv4 only, as the AF_INET 0.0.0.0:p socket that the

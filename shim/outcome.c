@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * outcome.c - SPEC §2's table: what each outcome means at each call.
  *

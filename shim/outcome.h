@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * outcome.h - what each outcome of the table means at each call: SPEC §2's
  * table, written once, as shim/outcome.c's outcome_meanings[].  route.c,

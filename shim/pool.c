@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool.c - the host's peer-pool (SPEC §2 and §3 peer-pool; RFC 6535's
  * address mapper): the synthetic IPv4 address that stands for each native

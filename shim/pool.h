@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool.h - what shim/pool.c (the interface and the lock) and
  * shim/poolfile.c (the file) share; nothing else includes it.

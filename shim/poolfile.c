@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolfile.c - the file that holds the host's peer-pool (one per pool
  * network and length), mapped MAP_SHARED by every process under that pool

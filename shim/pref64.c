@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pref64.c - translate-prefix = auto: the network's NAT64 prefix, found as
  * RFC 7050 says, once, at the first decision that needs it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * recv.c - the recvfrom(), recvmsg() and recvmmsg() hooks.
  *

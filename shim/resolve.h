@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolve.h - what the name-resolution hooks (getaddrinfo.c,
  * gethostbyname.c, getnameinfo.c) share.  Private to shim/.

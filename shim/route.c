@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * route.c - the route of a destination under the policy, which connect(),
  * sendto(), sendmsg() and sendmmsg() share (SPEC §2, their rows of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * route.h - the route of a connect() or a send's destination under the
  * policy (shim/route.c), the guard that both it and shim/fast.h's cache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * send.c - the sendto(), sendmsg() and sendmmsg() hooks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shown.c - the IPv4 local addresses the shim has shown the program.
  *

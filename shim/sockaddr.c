@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockaddr.c - socket addresses: reading them into the shim's struct
  * sockaddr_inet, writing them back in either family, and the address a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockaddr.h - what the socket hooks share beyond shim.h: reading and
  * writing socket addresses (shim/sockaddr.c), the names addresses came

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockname.c - the getsockname() and getpeername() hooks.
  *

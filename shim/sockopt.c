@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockopt.c - the getsockopt() and setsockopt() hooks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_addr.c - tests of policy/addr.c: address literals, CIDR prefixes and
  * RFC 6052 embedding, RFC 7050 discovery.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_compiled.c - a compiled policy (policy/compiled.c, `stackshim
  * compile`): a process that finds one for its config uses it, and then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_image.c - the rule index as an image (policy/image.c,
  * policy/match.c): built once for every selection, the same bytes from the

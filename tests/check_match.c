@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_match.c - which destination rule decides (SPEC §3, allow/deny/map):
  * a table of configs and lookups with the rule each must find, the same

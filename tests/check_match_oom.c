@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_match_oom.c - a rule index that cannot be built fails closed
  * (issue 17, item 13): when an allocation of match_build() (policy/match.c)

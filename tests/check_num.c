@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_num.c - policy_decimal_parse() (policy/num.c), the one decimal
  * parser of ports and CIDR lengths, cell by cell: what it takes (digits,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_pool.c - the peer-pool region (policy/pool.c), RFC 6535's address
  * mapper over memory many processes share: addresses given in order,

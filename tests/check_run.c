@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_run.c - the one main() of the tests/check_* programs: it builds
  * the program's suite (check_suite(), which each program defines), runs it

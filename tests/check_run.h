@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_run.h - the one main() of the tests/check_* programs
  * (tests/check_run.c). Each program defines check_suite() and keeps only

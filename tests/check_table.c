@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_table.c - the selection table, cell by cell, against the seed.
  *

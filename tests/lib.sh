@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 # tests/lib.sh - how every shell test reports; sourced by tests/shim/lib.sh,
 # tests/cli/lib.sh and tests/integration/lib.sh (which add what is their

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/sanitize.sh LIST [TEST...] - build stackshim with -fsanitize=LIST and
 # run make check under it (every test, or only the TESTs named, as paths
 # like tests/shim/stress.sh).  LIST is what configure's --enable-sanitizers

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/sanitizer-log.sh TEST [ARG...] - run one test of a sanitizer build
 # (configure --enable-sanitizers; the harness's LOG_COMPILER there, see
 # Makefile.am) and fail it when any process it started wrote a report.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check.sh - "stackshim check" validates a config file and lists every error.
 
 . "$(dirname "$0")/lib.sh"

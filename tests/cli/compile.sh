@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # compile.sh - "stackshim compile" writes the compiled policy where the
 # shim looks for it; programs under the shim then decide as the text says,
 # and a config edited after compiling is parsed again, with a log line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # conf.sh - every example config in conf/ passes "stackshim check", and every
 # "explain" example in its comments gives the answer written under it:
 #

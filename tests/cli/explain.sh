@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # explain.sh - "stackshim explain HOST [LOCAL]" names the cell and outcome.
 #
 # Literals need nothing; names come from a hosts file of the test's own,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/cli/install.sh - the launcher as installed (SPEC §4: "The launcher
 # runs uninstalled from the build tree ... and installed; it prepends the
 # library to any existing LD_PRELOAD").

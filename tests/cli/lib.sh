@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - helpers shared by the launcher's tests; sourced, never run.
 #
 # The test harness exports top_srcdir and top_builddir as absolute paths;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/cli/man.sh - the man pages, doc/stackshim.1 and doc/stackshim.conf.5:
 #   - groff reads them without a warning (-ww), and so does man(1)
 #     (--warnings) where man-db is installed;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # options.sh - how the launcher reads its command line: the spellings of
 # each option, where options stop, and the usage error for each mistake.
 #

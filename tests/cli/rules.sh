@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # rules.sh - "stackshim explain" names the allow/deny/map rule that decides a
 # destination, and "table"/"explain --program" follow [program] sections.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh - "stackshim [options] -- CMD": the environment the child gets,
 # and the commands the launcher refuses.
 #

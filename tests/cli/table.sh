@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # table.sh - "stackshim table" prints the 36 cells of SPEC §1 under a policy.
 #
 # The expected tables come from tests/table.txt, one row per stack and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/audit.sh - audit mode (SPEC §3, enforce = no; the
 # launcher's --audit): nothing is changed or refused, every decision that
 # would have changed or refused a call is logged with audit=yes.

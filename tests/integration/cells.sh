@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/cells.sh - the 36 cells of the selection table (SPEC §1),
 # each one observed at the API (SPEC §2) by a real client program run under
 # the launcher, against real listeners.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/cpython-stacks.sh - CPython's own networking suites
 # under each emulated stack, against a real host of that stack.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/cpython.sh - transparency: CPython's own socket tests
 # give the same results under `stackshim --stack dual --` as without it.
 #

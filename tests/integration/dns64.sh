@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/dns64.sh - names behind DNS64, AI_ADDRCONFIG through
 # NAT64, and translate-prefix = auto found lazily (issue 18, items 1, 3, 4).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/duallisten.sh - servers that listen on both 0.0.0.0:P
 # and [::]:P, under --stack ipv6 (issue 16, deliver 4).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/emulation.sh - the shim's emulated single-stack hosts
 # against real ones: the same client, the same destinations, the same
 # outcome class.

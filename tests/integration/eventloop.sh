@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/eventloop.sh - event loops and non-blocking sockets of a
 # legacy AF_INET program under --stack ipv6.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/ftp.sh - lftp and tnftp against vsftpd under --stack
 # ipv6 (issue 16, deliver 5: what the shim shows, the program can use).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/legacy.sh - an unmodified IPv4-only program on an IPv6-only
 # stack (SPEC: "Unmodified legacy binaries").
 #

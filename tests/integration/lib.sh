@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # tests/integration/lib.sh - helpers shared by the integration tests; sourced
 # by tests/integration/*.sh, never run.

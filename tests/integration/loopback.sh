@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/loopback.sh - IPv4 loopback exists on every stack (SPEC
 # §2, "Real hosts, where the table is silent"; the ipv4-loopback key).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/memcheck.sh - valgrind's memcheck over the legacy client
 # and server runs (issue 6: "no error and no leak attributed to the shim").
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/nat64.sh - a legacy IPv4 program on an IPv6-only host
 # behind NAT64 and DNS64 (issue 18), with the prefix given by hand.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/nginx.sh - event-loop servers from Debian's packages,
 # with their IPv4-only listen configuration, under --stack ipv6.
 #

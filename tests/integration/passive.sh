@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/passive.sh - servers that listen where
 # getaddrinfo(NULL, AI_PASSIVE) says, 0.0.0.0:P and [::]:P, under --stack
 # ipv6 (issue 16, deliver 4): sshd, rsync --daemon, mosquitto.

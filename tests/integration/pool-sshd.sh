@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/pool-sshd.sh - one peer pool per host, seen through
 # sshd (issue 16, bug 5: every per-connection process numbered its IPv6
 # peers from 198.18.0.1, so two clients looked alike and a from= option

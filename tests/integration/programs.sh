@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/programs.sh - everyday programs under each stack.
 #
 # In a private network namespace: two `python3 -m http.server`s sharing one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/resolvers.sh - real programs through the name
 # resolution the shim gives them (SPEC §2, getaddrinfo row; issue 16).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/rules.sh - allow, deny and map rules (SPEC §3) applied
 # to real programs, curl and python3 (files/rules_client.py), under the
 # launcher, against files/rules_server.py listening on 0.0.0.0 and :: at

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/sections.sh - one config file, [program GLOB] sections
 # (SPEC §3), four different real programs under it, each with its own
 # policy.  files/rules_server.py listens on 0.0.0.0 and :: at port P;

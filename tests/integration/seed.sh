@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/seed.sh - the seed's scenario (seeds/000_*.txt): an IPv6
 # client on a dual-stack host reaches a server on an IPv4-only host through
 # the server's IPv4-mapped address; the kernel sends IPv4, and the server sees

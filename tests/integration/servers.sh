@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/servers.sh - legacy IPv4-only servers under --stack ipv6.
 #
 # Two servers that know only AF_INET: nc.traditional -l, and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/integration/udp.sh - legacy AF_INET UDP under --stack ipv6.
 #
 # Issue 4 item 4: UDP, connected and unconnected, both directions, through

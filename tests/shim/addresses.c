@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * addresses.c - the probe of tests/shim/addresses.sh: what an AF_INET
  * program sees of its sockets' addresses and options.  Run once without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/addresses.sh - an upgraded socket is invisible to its AF_INET
 # program (issue 4, items 1, 4 and 5): every address handed back is a
 # sockaddr_in, cut to the caller's length as the kernel cuts it; its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench.sh - make bench's driver (bench/run.sh) runs end to end, at 1/100
 # of its counts and one round, and writes every table of BENCHMARKS.md;
 # and it refuses to time a shim that does not do what its variant is meant

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * confread-probe.c - one socket(AF_INET6, SOCK_DGRAM), for
  * tests/shim/confread.sh: prints "inet6=ok", or "inet6=" and the errno's

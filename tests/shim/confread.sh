@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/confread.sh - how the library reads its config file in every
 # process's constructor (policy/source.c; issue 17, items 11, 14, 17):
 #

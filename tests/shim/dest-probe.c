@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dest-probe.c - ways around a destination rule that tests/shim/dest.sh
  * tries under the library, with `deny = 127.0.0.2` (and ::1 for raw6):

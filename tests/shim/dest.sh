@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/dest.sh - issue 17, items 1, 2 and 4: ways around a deny rule
 # that judge one destination and hand the kernel another (dest-probe.c).
 #   - a sendmsg()/sendmmsg() msg_namelen past 128, which the kernel cuts

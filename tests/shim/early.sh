@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/early.sh - the library's hooks before, during and racing its
 # own initialisation (SPEC §5: "Every hook works before and during
 # initialisation; nothing in it may recurse into itself, deadlock ... or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * failalloc-probe.c - the first network calls of a program, for
  * tests/shim/failalloc.sh, which runs it with failalloc.so (failalloc.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * failalloc.c - an allocator that fails on request, LD_PRELOADed before the
  * library by tests/shim/failalloc.sh (a shared object built by the test).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/failalloc.sh - fault injection: every allocation the first
 # network calls reach, failed in turn (issue 17's standing check).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * failclosed-probe.c - the program tests/shim/failclosed.sh and
  * tests/shim/secure.sh run, with and without the library preloaded.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/failclosed.sh - a configuration that cannot be read or parsed
 # makes the library fail closed (SPEC §3): one line on stderr naming
 # FILE:LINE:COLUMN, then every interposed network call refused (EACCES;

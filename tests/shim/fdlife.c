@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdlife.c - the program tests/shim/fdlife.sh runs, with and without the
  * library preloaded, to follow an AF_INET socket through its fd's life:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/fdlife.sh - an upgraded socket's state through its fd's life
 # (issue 4, item 3): copies made by dup, dup2, dup3 and fcntl F_DUPFD /
 # F_DUPFD_CLOEXEC (fcntl and fcntl64), closes by close, close_range (a huge

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gai-async-probe.c - the probe of tests/shim/gai-async.sh: glibc's
  * asynchronous lookups, getaddrinfo_a() with each way of being told, and

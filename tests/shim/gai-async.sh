@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/gai-async.sh - glibc's asynchronous lookups under the shim
 # (issue 17, item 5): getaddrinfo_a()'s requests pass the same policy as
 # getaddrinfo(), and its notifications (SIGEV_SIGNAL with SI_ASYNCNL,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ifaddrs-fake.c - a getifaddrs() and freeifaddrs() of glibc's shape, for
  * tests/shim/ifaddrs.sh: preloaded after the library, it is the "libc" the

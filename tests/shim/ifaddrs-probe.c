@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ifaddrs-probe.c - what getifaddrs() lists, for tests/shim/ifaddrs.sh.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/ifaddrs.sh - getifaddrs() lists the interfaces of the emulated
 # host (issue 16, deliver 10), compared with real hosts of each stack.
 #

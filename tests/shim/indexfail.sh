@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/indexfail.sh - a rule index that cannot be built fails the
 # library closed (issue 17, item 13): out of memory while indexing the
 # rules (policy_index_failed(), checked by shim/init.c after the

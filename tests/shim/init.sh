@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/init.sh - the library's initialisation and its socket() hook,
 # seen from real programs run with LD_PRELOAD set for them alone.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * initsig-probe.c - signal handlers on the thread that initialises the
  * library, for tests/shim/initsig.sh.  A SIGALRM handler, fired every

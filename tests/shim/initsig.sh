@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/initsig.sh - a signal handler on the thread that initialises
 # the library (issue 17, item 6).  Parsing a large config takes a while;
 # a SIGALRM handler firing every millisecond on that thread used to make

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # tests/shim/lib.sh - setup shared by the library's tests; sourced by
 # tests/shim/*.sh (as . "$top_srcdir/tests/shim/lib.sh"), never run.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/log-long.sh - a decision line for a very long name keeps every
 # decision field (issue 17, item 17): the name is cut and marked with
 # "..." and its length, never stack, cell, outcome, rule, error, audit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * logging-probe.c - makes the calls whose decision-log lines
  * tests/shim/logging.sh checks, and says what each call returned.

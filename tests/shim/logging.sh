@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/logging.sh - the decision log (SPEC §3 log; issue 5) end to
 # end: logging-probe (tests/shim/logging-probe.c) makes calls with the
 # library preloaded, and each decision's line is checked.  pool.sh checks

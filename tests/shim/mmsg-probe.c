@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmsg-probe.c - sendmmsg() across destinations the policy treats
  * differently, for tests/shim/mmsg.sh.

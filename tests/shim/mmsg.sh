@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/mmsg.sh - sendmmsg() across destinations the rules treat
 # differently (SPEC §3 allow/deny/map at the sends): every message goes
 # where its own decision says, in order, each decided and logged once, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names-fork-probe.c - children of _Fork() made while another thread is
  * inside the library's name memory (shim/names.c), holding its lock

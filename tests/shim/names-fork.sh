@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/names-fork.sh - a child of _Fork() made while another thread
 # of its parent is changing the name memory (shim/names.c) still finds
 # every address it knew, without crashing or hanging (issue 17, rest of

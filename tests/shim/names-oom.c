@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names-oom.c - the probe of tests/shim/names-oom.sh: every allocation a
  * resolution of a ruled name makes, failed in turn, must fail the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/names-oom.sh - a ruled name's resolution out of memory (issue
 # 17, items 10 and 12): with `deny = NAME 7`, every allocation that
 # getaddrinfo() and gethostbyname() make for NAME is failed in turn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names-stall.c - free() that never returns for the library's uthash
  * bucket array, LD_PRELOADed by tests/shim/names-fork.sh (a shared object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * noalign.c - aligned_alloc() that always fails (NULL, errno ENOMEM),
  * LD_PRELOADed by tests/shim/indexfail.sh (a shared object built by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parity-probe.c - run the rows of tests/shim/parity-cases.txt, one child
  * process each, and print what each call returned, for

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/parity.sh - errno parity with libc (SPEC §2, last paragraph):
 # every call with bad input that the policy has no say in gives, under the
 # library, exactly what it gives without it: return value, errno, EAI_*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-hold.c - take the writer lock of a peer-pool file the way the
  * library does (the robust, process-shared mutex at the start of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool-probe.c - the program tests/shim/pool.sh runs with the library
  * preloaded under an ipv6 stack, to see native IPv6 peers of upgraded

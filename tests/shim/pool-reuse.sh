@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/pool-reuse.sh - a full peer-pool takes back an idle address
 # (issue 17 item 18; policy/pool.c, policy_pool_assign_at()): a flood of
 # IPv6 peers must not shut out every later one until the pool's file goes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/pool-shared.sh - one peer-pool per host (SPEC §3 peer-pool;
 # shim/pool.c, shim/poolfile.c): a native IPv6 peer of an upgraded socket
 # has the same stand-in IPv4 address in every process under the same

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/pool.sh - the peer-pool (SPEC §2 and §3, RFC 6535's address
 # mapper) end to end, and the decision log that records its mappings.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe.h - what the probes under tests/shim/ share: die() and the names
  * of errno, EAI_* and h_errno values, so that each prints them the same way.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolve-probe.c - run one resolver call per argument and print what it
  * returned, one line each, for tests/shim/resolve.sh.

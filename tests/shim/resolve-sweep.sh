@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/resolve-sweep.sh - getaddrinfo() under a policy that changes
 # nothing (dual stack, no rules, a host with both families) answers
 # exactly as libc does, error codes and EAI_SYSTEM's errno included (SPEC

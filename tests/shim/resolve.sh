@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/resolve.sh - the name-resolution hooks (getaddrinfo,
 # gethostbyname*, getnameinfo) against SPEC §1's table and §2's getaddrinfo
 # and gethostbyname* rows, and getaddrinfo()'s lists freed by libc's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rulefmt-probe.c - connects that a destination rule decides, each made
  * from inside a signal handler, where the library's logging of the rule

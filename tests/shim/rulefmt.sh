@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/rulefmt.sh - the rule= field of the decision log, written by
 # shim_rule_format() (shim/log.c) from inside the async-signal-safe hooks,
 # takes no snprintf() (issue 17: vfprintf() reads the locale and may

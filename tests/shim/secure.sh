@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/secure.sh - secure-execution mode (SPEC §3, getauxval(AT_SECURE)):
 # a set-user-ID or set-group-ID program ignores every STACKSHIM_* variable
 # and reads only the system config (SYSTEM_CONFIG, as this build was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sigstress-probe.c - signal handlers that call the library's
  * async-signal-safe hooks while the program is somewhere a hook must not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/sigstress.sh - signal handlers that call the library's
 # async-signal-safe hooks where a hook must not reach into what the
 # interrupted code holds (issue 17, items 7, 8 and 9, and its standing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/sockets.sh - the socket side of SPEC §2, seen from real
 # programs run with the library preloaded for them alone: the upgrade of
 # AF_INET sockets, bind, connect, sendto and sendmsg outcomes, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockparity.c - "sockprobe parity": calls whose errno the policy has no
  * say in (a bad fd, a non-socket, a NULL or unmapped address, a short,

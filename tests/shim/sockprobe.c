@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockprobe.c - the programs tests/shim/sockets.sh runs, with and without
  * the library preloaded.  One command per run, results on stdout as

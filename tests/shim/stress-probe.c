@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress-probe.c - the program tests/shim/stress.sh runs with the library
  * preloaded under "stack = ipv6" (mapped yes: its AF_INET TCP and UDP

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/stress.sh - thread and fork stress (issue 6, deliverable 3):
 # stress-probe (tests/shim/stress-probe.c) runs with the library preloaded
 # under "stack = ipv6" (mapped yes: AF_INET sockets are AF_INET6

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sweep-probe.c - every address-taking socket call, with every address
  * length from 0 to 1000 (and a few past: 65535, 2^31-1, 2^31), for

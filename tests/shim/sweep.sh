@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/shim/sweep.sh - issue 17's standing check: every address-taking
 # call (connect, bind, sendto, sendmsg, sendmmsg; accept, accept4,
 # getsockname, getpeername, recvfrom, recvmsg) with every address length

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/aio_clients.py - many concurrent asyncio clients,
 # each with a non-blocking connect of its own.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/aio_server4.py - a legacy asyncio TCP server:
 # AF_INET only, on the default event loop (selectors: epoll on Linux).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/dns64_probe.py - what a program sees of names
 # and peers behind DNS64 and NAT64 (dns64.sh): several steps in one
 # process, one line each.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The loopback probes of tests/integration/loopback.sh.
 
 loopback.py serve ADDR

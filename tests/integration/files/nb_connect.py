@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/nb_connect.py - a non-blocking connect, waited for
 # with select(), poll() and epoll() in turn.
 #

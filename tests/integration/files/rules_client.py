@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/rules_client.py - a client that takes several
 # steps in one process and says what each one met (rules.sh, sections.sh,
 # audit.sh).

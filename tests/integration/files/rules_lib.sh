@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2154 # used by the tests that source it; set by lib.sh
 # tests/integration/files/rules_lib.sh - helpers of rules.sh, sections.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/rules_server.py - TCP and UDP listeners on many
 # addresses and ports in one process (rules.sh, sections.sh, audit.sh).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/tcp_client.py - a plain TCP client (run bare).
 #
 #   tcp_client.py HOST PORT TAG [SOURCE]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/tcp_server4.py - a legacy TCP server: AF_INET only.
 #
 #   tcp_server4.py READY ADDR PORT COUNT

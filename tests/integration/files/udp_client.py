@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/udp_client.py - a plain UDP client.
 #
 #   udp_client.py connected|unconnected HOST PORT TAG

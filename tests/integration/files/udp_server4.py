@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/udp_server4.py - a legacy UDP echo server: AF_INET
 # only.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/files/unittest_results.py - one line per test from the
 # verbose output of `python3 -m test -v` (unittest's TextTestRunner).
 #
