@@ -343,6 +343,9 @@ veth_up()
 	ip netns exec "$netns-a" bash -c "$(declare -f wide_ports); wide_ports" &&
 	ip -n "$netns-a" link set ssb0 up &&
 	ip -n "$netns-b" link set ssb1 up || return 1
+	# The last pair's server said ready in this file too: gone first,
+	# so that only this one's word is waited for.
+	rm -f "$tmp/serve"
 	ip netns exec "$netns-b" "$net" serve 0.0.0.0 5001 >"$tmp/serve" &
 	srv=$!
 	for i in $(seq 100); do
