@@ -337,6 +337,19 @@ static inline bool gai_embedded(const struct addrinfo *src, unsigned fam)
 	       !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr);
 }
 
+/*
+ * Free ai, an entry alone (ai_next NULL) of glibc's layout, its address
+ * in its own block (as gai_place() makes them too): what libc's
+ * freeaddrinfo() does with it, without the call.
+ */
+static inline void gai_free_one(struct addrinfo *ai)
+{
+	/* Only the first entry has one, and gai_build() took it. */
+	if (__builtin_expect(ai->ai_canonname != NULL, 0))
+		free(ai->ai_canonname);
+	free(ai);
+}
+
 /* Whether list has an entry of ai's address, socket type and protocol. */
 static bool gai_has(const struct addrinfo *list, const struct addrinfo *ai)
 {
@@ -413,7 +426,7 @@ static int gai_build(struct gai_req *req, const struct gai_fast *f,
 		else if (conv == GAI_WRITE)
 			family = addr.u.sa.sa_family;
 		if (conv == GAI_DROP || !(resolve_fam_of(family) & sockets)) {
-			real_freeaddrinfo(src);
+			gai_free_one(src);
 			continue;
 		}
 		if (conv == GAI_WRITE && !gai_place(&src, &addr)) {
@@ -424,7 +437,7 @@ static int gai_build(struct gai_req *req, const struct gai_fast *f,
 		req->dropped -= (fam & asked) != 0;
 		if (dedupe &&
 		    (gai_has(heads[0], src) || gai_has(heads[1], src))) {
-			real_freeaddrinfo(src);
+			gai_free_one(src);
 			continue;
 		}
 		src->ai_flags = req->ask.ai_flags;
