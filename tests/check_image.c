@@ -20,19 +20,7 @@
 
 #include "check_run.h"
 #include "internal.h"
-
-/*
- * match.c's header, as the image holds it in the head's user area (a copy:
- * match.c keeps its own private; a change there must be made here too).
- */
-struct test_head {
-	uint32_t version;
-	uint32_t unused;
-	uint64_t nslots, filter_words, nrecs, strings_len;
-	uint64_t slots_off, filter_off, recs_off, strings_off;
-	uint8_t nlens[2];
-	uint8_t lens[2][129];
-};
+#include "match-layout.h"
 
 #define HEAD_USER offsetof(struct image_head, user)
 
@@ -329,7 +317,7 @@ START_TEST(test_flipped_bit)
 END_TEST
 
 /* img's head resealed after th was changed: a head that lies well. */
-static void reseal_head(unsigned char *img, const struct test_head *th)
+static void reseal_head(unsigned char *img, const struct match_head *th)
 {
 	struct image_head h;
 
@@ -346,7 +334,7 @@ START_TEST(test_lying_head)
 	struct policy *p = parsed();
 	size_t len, k;
 	unsigned char *img = image_of(p, &len), *bad = malloc(len);
-	struct test_head th, t;
+	struct match_head th, t;
 	struct match_index ix;
 
 	ck_assert_ptr_nonnull(bad);
@@ -397,7 +385,7 @@ START_TEST(test_full_table)
 	size_t len, i;
 	unsigned char *img = image_of(p, &len);
 	struct image_head h;
-	struct test_head th;
+	struct match_head th;
 	struct match_index ix;
 	char got[32];
 	uint32_t check = 1, big = UINT32_MAX;
@@ -441,7 +429,7 @@ START_TEST(test_lying_links)
 	struct match_index ix;
 	struct match_rec r;
 	struct image_head h;
-	struct test_head th;
+	struct match_head th;
 	unsigned char *img, *bad;
 	uint32_t lies[3], link;
 	size_t len, i, at = SIZE_MAX, empty = SIZE_MAX;
