@@ -52,6 +52,24 @@ done
 text1=$(render "$man1")
 text5=$(render "$man5")
 
+# has_entry WHAT TEXT NAME...: TEXT has a line that starts with each NAME
+# (an entry's tag: "--stack ipv4|dual|ipv6", "table", "allow, deny, map =
+# ..."), reported as "WHAT NAME".
+has_entry()
+{
+	local what=$1 text=$2 name
+
+	shift 2
+	for name; do
+		if printf '%s\n' "$text" |
+			grep -qE "^ ?([a-z0-9-]+, )*$name( |,|$)"; then
+			pass "$what $name"
+		else
+			fail "$what $name"
+		fi
+	done
+}
+
 # --- stackshim(1): the launcher's own options and commands ------------------
 capture "$STACKSHIM" --help
 out=$(cat "$tmp/out")
@@ -59,38 +77,21 @@ expect "--help: exit status" 0 "$status"
 options=$(printf '%s\n' "$out" | grep -oE '(^|[ [,])--?[a-z][a-z0-9-]*' |
 	sed 's/^[ [,]//' | sort -u)
 [ -n "$options" ] || fail "--help lists options" "got: $out"
-for opt in $options; do
-	# An entry of OPTIONS starts its line, the option first.
-	if printf '%s\n' "$text1" | grep -qE "^ ?$opt( |$)"; then
-		pass "stackshim(1) has an entry for $opt"
-	else
-		fail "stackshim(1) has an entry for $opt"
-	fi
-done
+# shellcheck disable=SC2086 # one option a word
+has_entry "stackshim(1) has an entry for" "$text1" $options
 commands=$(printf '%s\n' "$out" | sed -n '/^Subcommands:/,/^$/p' |
 	sed -n 's/^  \([a-z][a-z]*\) .*/\1/p')
 [ -n "$commands" ] || fail "--help lists subcommands" "got: $out"
-for cmd in $commands; do
-	if printf '%s\n' "$text1" | grep -qE "^ ?$cmd( |$)"; then
-		pass "stackshim(1) has an entry for the $cmd command"
-	else
-		fail "stackshim(1) has an entry for the $cmd command"
-	fi
-done
+# shellcheck disable=SC2086 # one command a word
+has_entry "stackshim(1) has an entry for the command" "$text1" $commands
 
 # --- stackshim.conf(5): the README's key table --------------------------------
 keys=$(sed -n '/^  key  *values  *default$/,/^$/p' "$readme" |
 	sed -n '3,$s/^  \([a-z][a-z0-9/-]*\) .*/\1/p' | tr '/' ' ')
 [ -n "$keys" ] || fail "the README has a key table"
-# An entry may name several keys: "allow, deny, map = ...".
 keys_text=$(printf '%s\n' "$text5" | sed -n '/^KEYS$/,/^[A-Z][A-Z ]*$/p')
-for key in $keys; do
-	if printf '%s\n' "$keys_text" | grep -qE "^ ?([a-z0-9-]+, )*$key( |,|$)"; then
-		pass "stackshim.conf(5) KEYS has an entry for $key"
-	else
-		fail "stackshim.conf(5) KEYS has an entry for $key"
-	fi
-done
+# shellcheck disable=SC2086 # one key a word
+has_entry "stackshim.conf(5) KEYS has an entry for" "$keys_text" $keys
 
 # --- both: the environment the README names -----------------------------------
 vars=$(sed -n '/^Where the policy comes from/,/^  4\./p' "$readme" |
