@@ -221,17 +221,17 @@ static void check_local(const struct policy *p, bool accepted)
 
 /*
  * Whether value can be written as "KEY = value" in a config file: one
- * line, no blank at either end (they are trimmed), no '#' first or after
- * a blank (a comment), no control character but tab, valid UTF-8 (a file
- * must be).  policy_describe() has no
- * quoting, so a value from the environment that is not (a log path with a
- * newline) cannot be printed as config text.
+ * line of at most POLICY_LINE_MAX bytes, no blank at either end (they are
+ * trimmed), no '#' first or after a blank (a comment), no control
+ * character but tab, valid UTF-8 (a file must be).  policy_describe() has
+ * no quoting, so a value from the environment that is not (a log path
+ * with a newline, or of 4,090 bytes) cannot be printed as config text.
  */
-static bool config_expressible(const char *v)
+static bool config_expressible(const char *key, const char *v)
 {
 	size_t len = strlen(v), i;
 
-	if (!len || strchr(v, '\n') || strchr(v, '\r') || v[0] == '#' ||
+	if (!len || strlen(key) + strlen(" = ") + len > POLICY_LINE_MAX || strchr(v, '\n') || strchr(v, '\r') || v[0] == '#' ||
 	    v[0] == ' ' ||
 	    v[0] == '\t' || v[len - 1] == ' ' || v[len - 1] == '\t' ||
 	    strstr(v, " #") || strstr(v, "\t#"))
@@ -472,7 +472,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (is_key(k, "log") && value[0] == '/')
 				FUZZ_CHECK(!strcmp(again, value));
 		}
-		if (config_expressible(value))
+		if (config_expressible(keys[k].name, value))
 			check_as_file(keys[k].name, value, accepted[k], after);
 		if (is_key(k, "local-address"))
 			check_local(p, accepted[k]);

@@ -21,7 +21,6 @@
 
 #include "internal.h"
 
-#define LINE_LIMIT 4095			/* bytes in a line, newline excluded */
 #define SCOPE_DISCARD UINT_MAX		/* keys after a bad section header */
 
 struct parser {
@@ -363,16 +362,16 @@ static void parse_setting(struct parser *ps, char *buf, size_t start,
 
 static void parse_line(struct parser *ps, const char *line, size_t len)
 {
-	char buf[LINE_LIMIT + 1];
+	char buf[POLICY_LINE_MAX + 1];
 	size_t start, end, i, ok, comment;
 	unsigned char seen = 0;
 
 	if (len && line[len - 1] == '\r')
 		len--;
 	comment = len;
-	if (len > LINE_LIMIT) {
-		parser_error(ps, LINE_LIMIT + 1, "line longer than %u bytes",
-			     LINE_LIMIT);
+	if (len > POLICY_LINE_MAX) {
+		parser_error(ps, POLICY_LINE_MAX + 1, "line longer than %u bytes",
+			     POLICY_LINE_MAX);
 		return;
 	}
 	/* One pass finds the first control character, whether any byte

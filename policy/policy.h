@@ -316,6 +316,10 @@ void policy_on_error(struct policy *policy,
 		     void (*fn)(const struct policy_error *err, void *arg),
 		     void *arg);
 
+/* The longest line a config file may hold, in bytes, its newline left out;
+ * policy_set() has no such limit. */
+#define POLICY_LINE_MAX 4095
+
 /*
  * policy_parse_file - read a config file into policy.  A policy holds at most
  * one file; a second call fails with -EEXIST.  Returns 0, a negative errno
