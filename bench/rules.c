@@ -330,7 +330,7 @@ static struct policy *load(const char *path, double *ms, size_t *bytes)
 		fprintf(stderr, "bench_rules: %s\n", p ? text : "no memory");
 		exit(99);
 	}
-	policy_select(p, "bench_rules", NULL);
+	policy_select(p, "bench_rules", NULL, NULL);
 	*ms = (now() - t0) * 1e3;
 	*bytes = heap_used() - before;
 	return p;

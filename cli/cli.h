@@ -13,6 +13,7 @@
 #define STACKSHIM_CLI_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,13 +117,35 @@ void cli_getopt_skip(struct cli_getopt *g);
 
 /*
  * cli_policy_build - the policy the shim would load, with the command line's
- * settings above it, and the [program] sections for name (an executable's
- * base name, or a path when it holds '/'; NULL for none) selected.  Returns
- * 0 with *out set, or CLI_EXIT_POLICY after printing the error.
+ * settings above it, and the [program] sections selected that the shim
+ * would select in cmd run from here (cli_program_resolve(); NULL for
+ * none).  Returns 0 with *out set, or CLI_EXIT_POLICY after printing the
+ * error.
  */
-int cli_policy_build(const struct cli_args *args, const char *name,
+int cli_policy_build(const struct cli_args *args, const char *cmd,
 		     struct policy **out);
 
+/*
+ * cli_command_find - the file execvp() would run for cmd, found as it does
+ * along PATH (cmd itself when it holds '/'); NULL when there is none.
+ * The caller frees it.
+ */
+char *cli_command_find(const char *cmd);
+
+/* A command as the shim in it would see it, for [program] sections. */
+struct cli_program {
+	char path[PATH_MAX];	/* the executable, links resolved, or as named */
+	const char *name;	/* path's base name */
+	char alias[PATH_MAX];	/* argv[0] the program starts with */
+};
+
+/*
+ * cli_program_resolve - what the shim would see of cmd started from here:
+ * found as execvp() finds it, links resolved, a script followed to the
+ * program its "#!" line starts (through env(1) too).  A command that is
+ * not found is taken as named.
+ */
+void cli_program_resolve(const char *cmd, struct cli_program *prog);
 /*
  * cli_config_file - the config file the shim would read: -c's, else
  * STACKSHIM_CONF's, else the system one (*missing set when that does not

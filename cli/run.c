@@ -23,7 +23,6 @@
 #include "cli.h"
 
 #define SHIM_NAME "libstackshim.so"
-#define DEFAULT_PATH "/bin:/usr/bin"
 
 /* The launcher's own executable, as the kernel knows it; NULL on failure. */
 static char *self_path(void)
@@ -162,32 +161,6 @@ static int settings_export(const struct cli_args *args)
 }
 
 /*
- * The file execvp() would run for cmd, found as it does along PATH; NULL
- * when there is none (execvp() then says why).
- */
-static char *command_find(const char *cmd)
-{
-	const char *path = getenv("PATH"), *dir, *end;
-	char *file;
-
-	if (strchr(cmd, '/'))
-		return strdup(cmd);
-	if (!path)
-		path = DEFAULT_PATH;
-	for (dir = path; ; dir = end + 1) {
-		end = strchrnul(dir, ':');
-		if (asprintf(&file, "%.*s%s%s", (int)(end - dir), dir,
-			     end == dir ? "" : "/", cmd) < 0)
-			return NULL;
-		if (file_exists(file) && !access(file, X_OK))
-			return file;
-		free(file);
-		if (!*end)
-			return NULL;
-	}
-}
-
-/*
  * Refuse an executable that runs in secure-execution mode, for which the
  * dynamic loader ignores LD_PRELOAD.  Returns 0 or CLI_EXIT_CANNOT_RUN.
  */
@@ -219,8 +192,8 @@ int cli_run(const struct cli_args *args)
 	struct policy *policy;
 	int status, err;
 
-	file = command_find(cmd);
-	status = cli_policy_build(args, file ? file : cmd, &policy);
+	file = cli_command_find(cmd);
+	status = cli_policy_build(args, cmd, &policy);
 	if (status)
 		goto out;
 	cli_compile_auto(args, policy);

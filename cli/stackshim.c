@@ -109,18 +109,21 @@ const char *cli_config_file(const struct cli_args *args, bool *missing)
 	return SYSTEM_CONFIG;
 }
 
-/* Select the sections for name, a base name or, holding '/', a path. */
-static void policy_select_name(struct policy *policy, const char *name)
+/* Select the sections the shim would select in cmd run from here. */
+static void policy_select_command(struct policy *policy, const char *cmd)
 {
-	const char *slash = name ? strrchr(name, '/') : NULL;
+	struct cli_program prog;
 
-	if (slash)
-		policy_select(policy, slash + 1, name);
-	else
-		policy_select(policy, name, NULL);
+	if (!cmd) {
+		policy_select(policy, NULL, NULL, NULL);
+		return;
+	}
+	cli_program_resolve(cmd, &prog);
+	policy_select(policy, prog.name, prog.alias,
+		      strchr(prog.path, '/') ? prog.path : NULL);
 }
 
-int cli_policy_build(const struct cli_args *args, const char *name,
+int cli_policy_build(const struct cli_args *args, const char *cmd,
 		     struct policy **out)
 {
 	struct policy_error err = { .line = 0 };
@@ -146,7 +149,7 @@ int cli_policy_build(const struct cli_args *args, const char *name,
 		if (policy_set(policy, s->key, s->value, s->source, &err) < 0)
 			goto fail_err;
 	}
-	policy_select_name(policy, name);
+	policy_select_command(policy, cmd);
 	*out = policy;
 	return 0;
 fail_err:

@@ -362,9 +362,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   (rc ? 0 : -EEXIST));
 
 	program_of(text, size, name, path);
-	FUZZ_CHECK(policy_select(p, NULL, NULL) == 0);
+	FUZZ_CHECK(policy_select(p, NULL, NULL, NULL) == 0);
 	check_settings(p);
-	policy_select(p, name, path[0] ? path : NULL);
+	policy_select(p, name, NULL, path[0] ? path : NULL);
 	check_settings(p);
 	if (!rc)
 		check_own_rules(p, text, size);

@@ -403,17 +403,32 @@ bool policy_name_ruled(const struct policy *policy, const char *name)
 	       match_name_covered(&policy->match, &policy->match_sel, name);
 }
 
-int policy_select(struct policy *policy, const char *name, const char *path)
+/* Whether glob matches subject (NULL: nothing), as a shell matches paths. */
+static bool select_match(const char *glob, const char *subject)
 {
+	return subject && !fnmatch(glob, subject, FNM_PATHNAME | FNM_PERIOD);
+}
+
+int policy_select(struct policy *policy, const char *name, const char *alias,
+		  const char *path)
+{
+	const char *alias_base = alias ? strrchr(alias, '/') : NULL;
+	const char *alias_path = alias && alias[0] == '/' ? alias : NULL;
 	size_t i;
 	int n = 0;
 
+	alias_base = alias_base ? alias_base + 1 : alias;
+	if (alias_base && !*alias_base)		/* "" or "dir/": no name */
+		alias_base = NULL;
 	for (i = 0; i < policy->nsections; i++) {
 		struct section *s = &policy->sections[i];
-		const char *subject = strchr(s->glob, '/') ? path : name;
 
-		s->selected = subject && !fnmatch(s->glob, subject,
-						  FNM_PATHNAME | FNM_PERIOD);
+		if (strchr(s->glob, '/'))
+			s->selected = select_match(s->glob, path) ||
+				      select_match(s->glob, alias_path);
+		else
+			s->selected = select_match(s->glob, name) ||
+				      select_match(s->glob, alias_base);
 		n += s->selected;
 	}
 	policy_refresh(policy);

@@ -463,13 +463,15 @@ bool policy_source_may_select(const struct policy_source *src);
 
 /*
  * policy_select - choose the [program NAME] sections that apply: those whose
- * glob matches name (the executable's base name) or, for a glob holding '/',
- * path (the executable's full path).  Either may be NULL.  Every matching
+ * glob matches name (the executable's base name) or alias's base name (the
+ * name the program was started as, its argv[0]), or, for a glob holding
+ * '/', path (the executable's full path) or alias when it is absolute.
+ * Any of the three may be NULL (an empty alias is none).  Every matching
  * section applies in file order, a later one overriding an earlier one.
- * Neither string is kept.  Returns the number of sections that matched.
+ * No string is kept.  Returns the number of sections that matched.
  */
-int policy_select(struct policy *policy, const char *name, const char *path);
-
+int policy_select(struct policy *policy, const char *name, const char *alias,
+		  const char *path);
 /* The effective settings: built-in defaults < file < sections < overrides. */
 unsigned policy_stack(const struct policy *policy);
 unsigned policy_prefer(const struct policy *policy);

@@ -87,6 +87,7 @@ static struct policy_source_storage shim_source;
  */
 static char shim_exe_path[PATH_MAX];
 static char shim_exe_name[NAME_MAX + 1];
+static char shim_exe_alias[PATH_MAX];	/* argv[0]; "" when too long */
 static bool shim_exe_known;
 static char shim_report_text[768];
 static char shim_report_line[1024];
@@ -161,9 +162,10 @@ static void shim_report_error(struct policy_error *err, int rc)
 /*
  * Note the executable, for the policy's [program NAME] sections: its full
  * path as /proc/self/exe gives it, and its base name, or, without /proc,
- * the name it was started under.  Done at capture, when the config may
- * have a section at all: the program may chroot() or rewrite its argv
- * before its first network call.
+ * the name it was started under; and that name, argv[0], as typed (python3
+ * for /usr/bin/python3.11).  Done at capture, when the config may have a
+ * section at all: the program may chroot() or rewrite its argv before its
+ * first network call.
  */
 static void shim_exe_capture(void)
 {
@@ -183,6 +185,9 @@ static void shim_exe_capture(void)
 		name = program_invocation_short_name;
 	}
 	snprintf(shim_exe_name, sizeof(shim_exe_name), "%s", name);
+	if ((size_t)snprintf(shim_exe_alias, sizeof(shim_exe_alias), "%s",
+			     program_invocation_name) >= sizeof(shim_exe_alias))
+		shim_exe_alias[0] = '\0';
 	shim_exe_known = true;
 }
 
@@ -222,7 +227,7 @@ static struct policy *shim_policy_load(void)
 		goto err_policy;
 	}
 	if (shim_exe_known)
-		policy_select(policy, shim_exe_name,
+		policy_select(policy, shim_exe_name, shim_exe_alias,
 			      shim_exe_path[0] ? shim_exe_path : NULL);
 	shim_log_index_refused(policy);
 	/* Lookups would deny everything; said, and failed closed whole. */

@@ -128,7 +128,7 @@ START_TEST(used_when_fresh)
 	ck_assert(policy_is_compiled(p));
 	ck_assert_uint_eq(policy_stack(p), STACK_IPV6);
 	ck_assert(denied(p, "192.0.2.7", 443));
-	ck_assert_int_eq(policy_select(p, "curl", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "curl", NULL, NULL), 1);
 	ck_assert(!denied(p, "192.0.2.7", 443));
 	ck_assert(denied(p, "192.0.2.8", 443));
 	policy_free(p);
@@ -405,8 +405,8 @@ START_TEST(same_decisions_as_text)
 		char prog[16];
 
 		snprintf(prog, sizeof(prog), "prog%u", section);
-		ck_assert_int_eq(policy_select(text, prog, NULL),
-				 policy_select(mapped, prog, NULL));
+		ck_assert_int_eq(policy_select(text, prog, NULL, NULL),
+				 policy_select(mapped, prog, NULL, NULL));
 		ck_assert_uint_eq(policy_rule_count(mapped),
 				  policy_rule_count(text));
 		for (i = 0; i < NLOOKUPS / (NSECTIONS + 1); i++)

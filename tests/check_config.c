@@ -102,7 +102,7 @@ START_TEST(test_case)
 	if (r == 0) {
 		ck_assert_uint_eq(errors.len, 0);
 		if (program)
-			policy_select(p, strtok(program, "\n"), NULL);
+			policy_select(p, strtok(program, "\n"), NULL, NULL);
 		policy_describe(p, got, sizeof(got));
 	} else {
 		char first[1024];
@@ -601,19 +601,30 @@ static const char sections_conf[] =
 	"[program /usr/bin/*]\nmapped = no\n";
 
 static const struct select_case {
-	const char *name, *path;
+	const char *name, *alias, *path;
 	int matched;
 	unsigned stack, prefer;
 	bool mapped;
 } select_cases[] = {
-	{NULL, NULL, 0, STACK_IPV4, FAM_IPV6, true},
-	{"wget", "/usr/local/bin/wget", 0, STACK_IPV4, FAM_IPV6, true},
-	{"curl", "/opt/curl", 2, STACK_DUAL, FAM_IPV4, true},
-	{"curl", "/usr/bin/curl", 3, STACK_DUAL, FAM_IPV4, false},
-	{"cat", NULL, 1, STACK_DUAL, FAM_IPV4, true},
-	{"ls", "/usr/bin/ls", 1, STACK_IPV4, FAM_IPV6, false},
+	{NULL, NULL, NULL, 0, STACK_IPV4, FAM_IPV6, true},
+	{"wget", NULL, "/usr/local/bin/wget", 0, STACK_IPV4, FAM_IPV6, true},
+	{"curl", NULL, "/opt/curl", 2, STACK_DUAL, FAM_IPV4, true},
+	{"curl", NULL, "/usr/bin/curl", 3, STACK_DUAL, FAM_IPV4, false},
+	{"cat", NULL, NULL, 1, STACK_DUAL, FAM_IPV4, true},
+	{"ls", NULL, "/usr/bin/ls", 1, STACK_IPV4, FAM_IPV6, false},
 	/* FNM_PATHNAME: '*' does not cross '/'. */
-	{"x", "/usr/bin/sub/x", 0, STACK_IPV4, FAM_IPV6, true},
+	{"x", NULL, "/usr/bin/sub/x", 0, STACK_IPV4, FAM_IPV6, true},
+	/* Started as curl, a link to curl-8: the name typed matches... */
+	{"curl-8", "curl", "/opt/curl-8", 2, STACK_DUAL, FAM_IPV4, true},
+	{"curl-8", "/opt/bin/curl", "/opt/curl-8", 2, STACK_DUAL, FAM_IPV4,
+	 true},
+	/* ... and, absolute, the path typed. */
+	{"wget2", "/usr/bin/wget", "/opt/wget2", 1, STACK_IPV4, FAM_IPV6,
+	 false},
+	/* A relative argv[0] is no path: only its base name counts. */
+	{"wget2", "usr/bin/wget", "/opt/wget2", 0, STACK_IPV4, FAM_IPV6,
+	 true},
+	{NULL, "./curl", NULL, 2, STACK_DUAL, FAM_IPV4, true},
 };
 
 START_TEST(test_select)
@@ -625,14 +636,15 @@ START_TEST(test_select)
 	ck_assert_int_eq(policy_parse_buffer(p, "s", sections_conf,
 					     sizeof(sections_conf) - 1, &err),
 			 0);
-	ck_assert_int_eq(policy_select(p, c->name, c->path), c->matched);
+	ck_assert_int_eq(policy_select(p, c->name, c->alias, c->path),
+			 c->matched);
 	ck_assert_uint_eq(policy_stack(p), c->stack);
 	ck_assert_uint_eq(policy_prefer(p), c->prefer);
 	ck_assert_int_eq(policy_mapped(p), c->mapped);
 	ck_assert_int_eq(policy_set(p, "stack", "ipv6", "--stack", &err), 0);
 	ck_assert_uint_eq(policy_stack(p), STACK_IPV6);
 	/* Selecting again starts from the file, not from the last choice. */
-	ck_assert_int_eq(policy_select(p, NULL, NULL), 0);
+	ck_assert_int_eq(policy_select(p, NULL, NULL, NULL), 0);
 	ck_assert_uint_eq(policy_prefer(p), FAM_IPV6);
 	policy_free(p);
 }
@@ -688,7 +700,7 @@ START_TEST(test_walk)
 	ck_assert_int_eq(policy_parse_buffer(p, "w.conf", walk_conf,
 					     sizeof(walk_conf) - 1, &err), 0);
 	/* A selection by name first: the walk's own replaces it. */
-	ck_assert_int_eq(policy_select(p, "wget", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "wget", NULL, NULL), 1);
 	ck_assert_int_eq(policy_select_section(p, c->section), 0);
 	ck_assert_int_eq(policy_translate_by_address(p), c->well_known);
 	while (policy_rule_next(p, &cursor, &r)) {
@@ -806,11 +818,11 @@ START_TEST(test_many_sections)
 					"[program p%u]\nstack = %s\n", i,
 					i % 2 ? "ipv4" : "ipv6");
 	ck_assert_int_eq(policy_parse_buffer(p, "m", text, len, &err), 0);
-	ck_assert_int_eq(policy_select(p, "p2999", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "p2999", NULL, NULL), 1);
 	ck_assert_uint_eq(policy_stack(p), STACK_IPV4);
-	ck_assert_int_eq(policy_select(p, "p1234", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "p1234", NULL, NULL), 1);
 	ck_assert_uint_eq(policy_stack(p), STACK_IPV6);
-	ck_assert_int_eq(policy_select(p, "p3000", NULL), 0);
+	ck_assert_int_eq(policy_select(p, "p3000", NULL, NULL), 0);
 	policy_free(p);
 
 	/* Lines 6001, 6002 and 6003: p0, p2999 and p1500 again. */

@@ -162,7 +162,7 @@ START_TEST(test_selection_one_index)
 
 	ck_assert_ptr_nonnull(img);
 	for (k = 0; k < 4; k++) {
-		policy_select(p, progs[k], NULL);
+		policy_select(p, progs[k], NULL, NULL);
 		ck_assert_ptr_eq(p->match_image, img);
 		for (i = 0; i < NPROBES; i++) {
 			policy_answer(p, i, got, sizeof(got));
@@ -172,9 +172,9 @@ START_TEST(test_selection_one_index)
 		}
 	}
 	/* And the selection matters: "two" maps 203.0.113.9:80, "one" not. */
-	policy_select(p, "one", NULL);
+	policy_select(p, "one", NULL, NULL);
 	policy_answer(p, 5, want, sizeof(want));
-	policy_select(p, "two", NULL);
+	policy_select(p, "two", NULL, NULL);
 	policy_answer(p, 5, got, sizeof(got));
 	differ += strcmp(want, got) != 0;
 	ck_assert_str_eq(got, "3:309");
@@ -204,7 +204,7 @@ START_TEST(test_same_bytes_mapped)
 	close(fd);
 	unlink(path);
 	ck_assert_int_eq(match_open(&ix, map, len), 0);
-	policy_select(p, "two", NULL);
+	policy_select(p, "two", NULL, NULL);
 	for (i = 0; i < NPROBES; i++) {
 		policy_answer(p, i, want, sizeof(want));
 		lookup(&ix, &p->match_sel, i, got, sizeof(got));
@@ -274,7 +274,7 @@ START_TEST(test_flipped_bit)
 	unsigned failed = 0;
 
 	ck_assert_ptr_nonnull(bad);
-	policy_select(p, "one", NULL);
+	policy_select(p, "one", NULL, NULL);
 	memcpy(&h, img, sizeof(h));
 	for (i = 0; i < NPROBES; i++) {
 		need[i] = blocks_needed(img, len, &p->match_sel, i);

@@ -26,7 +26,7 @@ static struct policy *load(const char *text, const char *program)
 	ck_assert_msg(policy_parse_buffer(p, "t.conf", text, strlen(text),
 					  &err) == 0,
 		      "%s:%u:%u: %s", err.file, err.line, err.column, err.text);
-	policy_select(p, program, NULL);
+	policy_select(p, program, NULL, NULL);
 	return p;
 }
 
@@ -187,10 +187,10 @@ START_TEST(test_sections)
 
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:3");
 	ck_assert_str_eq(by_name(p, "a.example.com", 0, PROTO_ANY), "deny:4");
-	policy_select(p, "wget", NULL);
+	policy_select(p, "wget", NULL, NULL);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "map:6");
 	ck_assert_str_eq(by_name(p, "a.example.com", 0, PROTO_ANY), "-");
-	policy_select(p, "other", NULL);
+	policy_select(p, "other", NULL, NULL);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
 	ck_assert_uint_eq(policy_rule_count(p), 1);
 	policy_free(p);
@@ -216,12 +216,12 @@ START_TEST(test_index_kept)
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
 	ck_assert_int_eq(policy_set(p, "stack", "ipv6", "t", &err), 0);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
-	ck_assert_int_eq(policy_select(p, "loud", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "loud", NULL, NULL), 1);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:5");
 	ck_assert_uint_eq(policy_rule_count(p), 2);
 	ck_assert_int_eq(policy_set(p, "prefer", "ipv4", "t", &err), 0);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "allow:5");
-	ck_assert_int_eq(policy_select(p, "quiet", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "quiet", NULL, NULL), 1);
 	ck_assert_str_eq(by_addr(p, "10.1.0.1", 80, PROTO_TCP), "deny:1");
 	ck_assert_uint_eq(policy_rule_count(p), 1);
 	ck_assert_uint_eq(policy_rule_count_of(p, RULE_ALLOW), 0);
@@ -871,7 +871,7 @@ START_TEST(test_counts_and_covered)
 	ck_assert(policy_name_ruled(p, "a.b.corp.example"));
 	ck_assert(!policy_name_ruled(p, "corp.example"));
 	ck_assert(!policy_name_ruled(p, "example.com"));
-	policy_select(p, "other", NULL);
+	policy_select(p, "other", NULL, NULL);
 	ck_assert_uint_eq(policy_rule_count_of(p, RULE_MAP), 3);
 	policy_free(p);
 }

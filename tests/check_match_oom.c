@@ -204,7 +204,7 @@ static unsigned parse_allocs(void)
 	rc = policy_parse_buffer(p, "t.conf", conf, strlen(conf), &err);
 	armed = 0;
 	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(policy_select(p, "ruled", NULL), 1);
+	ck_assert_int_eq(policy_select(p, "ruled", NULL, NULL), 1);
 	assert_built(p);
 	policy_free(p);
 	return allocs;
@@ -242,7 +242,7 @@ START_TEST(test_each_allocation)
 			assert_closed(p);
 			closed++;
 		}
-		ck_assert_int_eq(policy_select(p, "ruled", NULL), 1);
+		ck_assert_int_eq(policy_select(p, "ruled", NULL, NULL), 1);
 		assert_built(p);
 		policy_free(p);
 	}
