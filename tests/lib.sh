@@ -82,3 +82,21 @@ give_up()
 	counts
 	exit 99
 }
+
+# Time limits.  Every limit a test puts on a command (timeout(1), a wait
+# for a server) is a guard against a hang, never a measure: a correct run
+# on a loaded two-core machine finishes far inside it.  TEST_TIME_SCALE
+# (a whole number, default 1) multiplies every one, for a slower machine;
+# a sanitizer build (SANITIZERS set by make check) multiplies them by 3
+# more.  limit SECONDS prints SECONDS scaled.
+case ${TEST_TIME_SCALE:=1} in
+'' | *[!0-9]* | 0)
+	echo "TEST_TIME_SCALE must be a whole number >= 1" >&2
+	exit 99
+	;;
+esac
+[ -z "${SANITIZERS:-}" ] || TEST_TIME_SCALE=$((TEST_TIME_SCALE * 3))
+limit()
+{
+	echo $(($1 * TEST_TIME_SCALE))
+}

@@ -68,7 +68,7 @@ step()
 # run CMD... - stdout in $out, stderr in $tmp/err, exit status in $status.
 run()
 {
-	out=$(timeout 30 "$@" 2>"$tmp/err")
+	out=$(timeout "$(limit 30)" "$@" 2>"$tmp/err")
 	status=$?
 }
 

@@ -39,7 +39,7 @@ itest_init "$@"
 files=$top_srcdir/tests/integration/files
 PY=/usr/bin/python3
 MIN_OK=1000
-RUN_TIMEOUT=1200	# seconds for one run of the suites
+RUN_TIMEOUT=$(limit 1200)	# seconds for one run of the suites
 TEST_TIMEOUT=300	# regrtest's own limit for one test file
 RECHECKS=3	# reruns of a test whose result differs without a reason
 SUITES='test_socket test_asyncio.test_events test_asyncio.test_sock_lowlevel

@@ -39,7 +39,7 @@ itest_init "$@"
 files=$top_srcdir/tests/integration/files
 PY=/usr/bin/python3
 MIN_OK=300
-RUN_TIMEOUT=400		# seconds for one run of the suite
+RUN_TIMEOUT=$(limit 400)	# seconds for one run of the suite
 TEST_TIMEOUT=120	# regrtest's own limit for one test file (it dumps the
 			# tracebacks and exits when a test hangs)
 

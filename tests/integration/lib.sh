@@ -39,24 +39,20 @@ fi
 STACKSHIM=$top_builddir/stackshim
 SHIMLIB=$top_builddir/shim/.libs/libstackshim.so
 
+# pass, fail, expect, finish, limit and the counts $passes, $failures.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$top_srcdir/tests/lib.sh"
+
 # Every client and server command gets a timeout; the whole script gets
 # ITEST_TIMEOUT seconds (set it before itest_init to change it).  Both are
 # guards against a hang, never a measure: a correct run on a machine whose
 # two cores are shared by a dozen busy processes must finish well inside
-# them (cells.sh, one of the longest, takes 90 s unloaded).
-: "${ITEST_TIMEOUT:=1200}"
-CLIENT_TIMEOUT=60
-# A sanitizer build (configure --enable-sanitizers) runs every program
-# several times slower, with the sanitizer's runtime preloaded in each and a
-# leak check at each exit: the same bounds, tripled.
-if [ -n "${SANITIZERS:-}" ]; then
-	ITEST_TIMEOUT=$((ITEST_TIMEOUT * 3))
-	CLIENT_TIMEOUT=$((CLIENT_TIMEOUT * 3))
-fi
-
-# pass, fail, expect, finish and the counts $passes, $failures.
-# shellcheck source=SCRIPTDIR/../lib.sh
-. "$top_srcdir/tests/lib.sh"
+# them (cells.sh, one of the longest, takes 90 s unloaded).  Both scale
+# with TEST_TIME_SCALE, and by 3 in a sanitizer build (tests/lib.sh's
+# limit), where every program runs several times slower, with the
+# sanitizer's runtime preloaded in each and a leak check at each exit.
+ITEST_TIMEOUT=$(limit "${ITEST_TIMEOUT:-1200}")
+CLIENT_TIMEOUT=$(limit 60)
 
 # in_cidr ADDR CIDR: ADDR is an IPv4 address inside CIDR.
 in_cidr()

@@ -82,7 +82,7 @@ listening_any()
 # shellcheck disable=SC2317 # run by wait_until
 redis_pong()
 {
-	timeout 2 redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -qx PONG
+	timeout "$(limit 2)" redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -qx PONG
 }
 
 # start_nginx NAME [LAUNCHER-ARGS... --]: nginx on a free port, in the
@@ -266,7 +266,7 @@ done
 # A few of each family at once, each setting and reading its own key.
 for ((i = 0; i < C; i++)); do
 	for host in 127.0.0.1 ::1; do
-		(out=$(timeout 10 redis-cli -h "$host" -p "$port" eval \
+		(out=$(timeout "$(limit 10)" redis-cli -h "$host" -p "$port" eval \
 			"redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])" \
 			1 "k-$host-$i" "v-$i" 2>&1)
 			echo "$host $i $out" >"$tmp/rshim/c-${host//:/_}-$i") &

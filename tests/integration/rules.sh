@@ -295,7 +295,7 @@ expect_step "NAT64: bare python3 to 192.0.2.2 (no IPv4 route here)" 1 \
 # shellcheck disable=SC2317 # run by wait_until
 nat64_up()
 {
-	timeout 3 "$PYTHON" "$files/rules_client.py" tcp 2001:db8:64::c000:202 "$N" \
+	timeout "$(limit 3)" "$PYTHON" "$files/rules_client.py" tcp 2001:db8:64::c000:202 "$N" \
 		>/dev/null 2>&1
 }
 wait_until "$bg_pid" nat64_up ||

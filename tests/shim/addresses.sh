@@ -46,9 +46,9 @@ vary='s/^\(.*-\(connected\|accepted\) get 0\/52 .* bytes=\).*/\1VARIES/'
 # and compare them but for the "kernel:" lines.
 run()
 {
-	timeout 120 "$probe" "$1" >"$tmp/$1.bare" 2>&1
+	timeout "$(limit 120)" "$probe" "$1" >"$tmp/$1.bare" 2>&1
 	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
-		timeout 120 "$probe" "$1" >"$tmp/$1.shim" 2>&1
+		timeout "$(limit 120)" "$probe" "$1" >"$tmp/$1.shim" 2>&1
 	for side in bare shim; do
 		grep -v '^kernel:' "$tmp/$1.$side" | sed "$vary" \
 			>"$tmp/$1.$side.cmp"
@@ -185,7 +185,7 @@ expect "non-blocking connect to a closed port, poll" \
 if command -v strace >/dev/null; then
 	env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" STACKSHIM_STACK=ipv6 \
 		strace -f -qq -e trace=connect -o "$tmp/strace" \
-		timeout 60 "$probe" nbconnect >/dev/null
+		timeout "$(limit 60)" "$probe" nbconnect >/dev/null
 	expect "strace: one connect() per program connect(), none retried" 4 \
 		"$(grep -c 'connect(' "$tmp/strace")"
 else

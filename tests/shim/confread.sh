@@ -42,14 +42,14 @@ closed="; network calls will be refused"
 
 echo "== not a regular file"
 for dev in /dev/ptmx /dev/zero; do
-	got=$(in_ns timeout 10 env LD_PRELOAD="$preload" STACKSHIM_CONF=$dev \
+	got=$(in_ns timeout "$(limit 10)" env LD_PRELOAD="$preload" STACKSHIM_CONF=$dev \
 		/bin/true 2>&1)
 	expect "/bin/true under $dev ends at once (status, output)" \
 		"0 " "$? $got"
 	expect "$dev: the probe fails closed" \
 		"stackshim: $dev:0:0: $notreg$closed
 inet6=EACCES" "$(run $dev)"
-	got=$(timeout 10 "$top_builddir/stackshim" -c $dev -- /bin/true 2>&1)
+	got=$(timeout "$(limit 10)" "$top_builddir/stackshim" -c $dev -- /bin/true 2>&1)
 	expect "$dev: the launcher refuses it (status, first line)" \
 		"1 stackshim: $dev:0:0: $notreg" "$? $(head -n 1 <<<"$got")"
 done

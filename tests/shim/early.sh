@@ -57,7 +57,7 @@ fi
 # $status.  124 is a hang.
 run()
 {
-	timeout 120 env "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout "$(limit 120)" env "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
@@ -391,7 +391,7 @@ san=${SANITIZER_PRELOAD:+$SANITIZER_PRELOAD:}
 order=
 for value in "$san$lib:$early" "$san$early:$lib"; do
 	LD_DEBUG=files LD_PRELOAD=$value STACKSHIM_CONF=$tmp/empty.conf \
-		timeout 120 "$probe" >/dev/null 2>"$tmp/ld.err"
+		timeout "$(limit 120)" "$probe" >/dev/null 2>"$tmp/ld.err"
 	first=$(sed -n 's/.*calling init: //p' "$tmp/ld.err" |
 		grep -E '/(libearly|libstackshim)\.so$' | head -n 1)
 	if [ "$first" == "$early" ]; then

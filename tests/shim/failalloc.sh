@@ -64,14 +64,14 @@ run() {
 	# The launcher puts the library in front; failalloc.so, unarmed
 	# until the probe arms it, stays behind it (interposing malloc
 	# all the same: the library defines none).
-	timeout 20 env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" "$stackshim" \
+	timeout "$(limit 20)" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" "$stackshim" \
 		-c "$tmp/policy.conf" --stack ipv6 -- "$probe" \
 		>"$tmp/out.$1" 2>"$tmp/err.$1"
 	echo $? >"$tmp/rc.$1"
 }
 # bare N: the probe without the library, for glibc's own failures.
 bare() {
-	timeout 20 env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" \
+	timeout "$(limit 20)" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" \
 		"$probe" >"$tmp/bare.$1" 2>/dev/null
 	echo $? >"$tmp/barerc.$1"
 }

@@ -184,10 +184,10 @@ check()
 
 	out=$tmp/$case.$mode
 	if [ "$mode" == shim ]; then
-		timeout 120 env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$@" \
+		timeout "$(limit 120)" env LD_PRELOAD="$preload" STACKSHIM_CONF="$empty" "$@" \
 			"$probe" "$case" >"$out" 2>"$out.err"
 	else
-		timeout 120 "$probe" "$case" >"$out" 2>"$out.err"
+		timeout "$(limit 120)" "$probe" "$case" >"$out" 2>"$out.err"
 	fi
 	mapfile -t wants <<<"$text"
 	mapfile -t gots <"$out"

@@ -73,7 +73,7 @@ exec "$@"
 EOF
 host()
 {
-	timeout 60 unshare --net bash "$tmp/host.sh" "$@"
+	timeout "$(limit 60)" unshare --net bash "$tmp/host.sh" "$@"
 }
 
 # listing KIND CMD... - the probe's (or CMD's) lines in host KIND, sorted.

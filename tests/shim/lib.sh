@@ -99,13 +99,15 @@ build_probe()
 }
 
 # ns_reexec PROBE.c LIMIT [ARG...] - run this script again, whole, inside
-# private mount and network namespaces, for at most LIMIT seconds, and
+# private mount and network namespaces, for at most LIMIT seconds (scaled:
+# tests/lib.sh's limit), and
 # exit with its status; PROBE.c is built first into $tmp.  Returns only
 # inside, where it takes over the outer copy's $tmp and sets $probe.
 # Outside, exits 77 (skip) without root, unshare and ip.
 ns_reexec()
 {
-	local src=$1 limit=$2 rc
+	local src=$1 seconds rc
+	seconds=$(limit "$2")
 	shift 2
 	if [ -n "${_NS_REEXEC_TMP:-}" ]; then
 		rmdir "$tmp"
@@ -121,10 +123,10 @@ ns_reexec()
 		exit 77
 	fi
 	build_probe "$tmp/${src%.c}" "$src"
-	_NS_REEXEC_TMP=$tmp timeout -s KILL "$limit" \
+	_NS_REEXEC_TMP=$tmp timeout -s KILL "$seconds" \
 		unshare --mount --net --fork bash "$0" "$@"
 	rc=$?
-	[ "$rc" -eq 137 ] && echo "FAIL: $0 did not finish within $limit s"
+	[ "$rc" -eq 137 ] && echo "FAIL: $0 did not finish within $seconds s"
 	exit "$rc"
 }
 
@@ -132,11 +134,11 @@ ns_reexec()
 # network namespace can be made (no ip, no unshare, no privilege).
 # in_ns CMD... then runs CMD in a fresh mount and network namespace: lo up,
 # $tmp/hosts and $tmp/nsswitch.conf (the test writes them) over /etc's,
-# nothing else; for at most SECONDS.
+# nothing else; for at most SECONDS (scaled: tests/lib.sh's limit).
 ns_init()
 {
 	local got
-	ns_timeout=$1
+	ns_timeout=$(limit "$1")
 	ns_unshare=(unshare --mount --net)
 	[ "$(id -u)" -eq 0 ] || ns_unshare+=(--user --map-root-user)
 	if ! command -v ip >/dev/null || ! got=$(in_ns true 2>&1); then

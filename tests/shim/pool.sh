@@ -193,7 +193,7 @@ rm -f "$pool_dir"/pool-*
 run STACKSHIM_LOG=stderr "$probe" --full-first ::1 2001:db8::2 \
 	2>&1 >/dev/null
 EOF
-timeout 60 unshare -n bash "$tmp/netns.sh" "$preload" "$empty" "$probe" "$tmp" "$pool_dir" \
+timeout "$(limit 60)" unshare -n bash "$tmp/netns.sh" "$preload" "$empty" "$probe" "$tmp" "$pool_dir" \
 	>"$tmp/netns.out" 2>&1
 part()
 {

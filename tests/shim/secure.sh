@@ -94,7 +94,7 @@ if [ "${1:-}" != --inner ]; then
 	fi
 	cp "$lib" "$tmp/libstackshim.so" || exit 99
 	chmod 755 "$tmp"
-	timeout 120 unshare --mount --propagation private --net \
+	timeout "$(limit 120)" unshare --mount --propagation private --net \
 		/bin/bash "$0" --inner "$tmp" "$system"
 	exit $?
 fi

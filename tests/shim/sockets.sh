@@ -374,7 +374,7 @@ echo "g2: $(run STACKSHIM_STACK=ipv6 STACKSHIM_TRANSLATE_PREFIX=2001:db8:64::/96
 sleep 0.2
 echo "g2-peer: $(sed -n 's/^peer=//p' "$tmp/ns6.out")"
 EOF
-	timeout 60 unshare -n bash "$tmp/netns.sh" "$probe" "$preload" "$empty" \
+	timeout "$(limit 60)" unshare -n bash "$tmp/netns.sh" "$probe" "$preload" "$empty" \
 		"$tmp" >"$tmp/netns.out" 2>&1
 	line()
 	{

@@ -132,7 +132,7 @@ dns_any()
 # shellcheck disable=SC2317 # run by wait_until
 nat64_up()
 {
-	timeout 3 "$PYTHON" "$files/rules_client.py" tcp "$1" "$N" \
+	timeout "$(limit 3)" "$PYTHON" "$files/rules_client.py" tcp "$1" "$N" \
 		>/dev/null 2>&1
 }
 
