@@ -35,6 +35,7 @@ enum cli_mode {
 	MODE_EXPLAIN,
 	MODE_CHECK,
 	MODE_COMPILE,
+	MODE_STATUS,
 	MODE_HELP,
 	MODE_VERSION,
 };
@@ -52,6 +53,7 @@ struct cli_args {
 	const char *conf;	/* -c FILE, or NULL */
 	const char *output;	/* compile -o INDEX, or NULL */
 	const char *program;	/* --program NAME, or NULL */
+	bool json;		/* status --json */
 	uint16_t port;		/* explain --port N; 0 when not given */
 	enum policy_proto proto; /* explain --proto; PROTO_ANY when not given */
 	struct cli_setting *settings;
@@ -176,6 +178,8 @@ void cli_usage_hint(void);
 int cli_table(const struct cli_args *args);
 int cli_explain(const struct cli_args *args);
 int cli_check(const struct cli_args *args);
+/* cli_status - "stackshim status": the processes under the shim. */
+int cli_status(const struct cli_args *args);
 
 /*
  * cli_compile - compile the config file (cli_config_file()) into -o's

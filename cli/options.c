@@ -30,9 +30,11 @@ enum cli_opcode {
 	OPT_PEER_POOL,
 	OPT_AUDIT,
 	OPT_LOG,
+	OPT_LOG_FORMAT,
 	OPT_PROGRAM,
 	OPT_PORT,
 	OPT_PROTO,
+	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -51,9 +53,11 @@ static const struct cli_option cli_options[] = {
 	{ "--peer-pool", true, OPT_PEER_POOL },
 	{ "--audit", false, OPT_AUDIT },
 	{ "--log", true, OPT_LOG },
+	{ "--log-format", true, OPT_LOG_FORMAT },
 	{ "--program", true, OPT_PROGRAM },
 	{ "--port", true, OPT_PORT },
 	{ "--proto", true, OPT_PROTO },
+	{ "--json", false, OPT_JSON },
 	{ "-h", false, OPT_HELP },
 	{ "--help", false, OPT_HELP },
 	{ "--version", false, OPT_VERSION },
@@ -64,7 +68,9 @@ _Static_assert(ARRAY_SIZE(cli_options) <= CLI_OPTIONS_MAX,
 	       "cli_options[] outgrows struct cli_getopt");
 #define M(mode) (1u << (mode))
 #define POLICY_MODES (M(MODE_RUN) | M(MODE_TABLE) | M(MODE_EXPLAIN))
-#define ALL_MODES (POLICY_MODES | M(MODE_CHECK) | M(MODE_COMPILE))
+/* The modes that read a config file, and every mode. */
+#define CONF_MODES (POLICY_MODES | M(MODE_CHECK) | M(MODE_COMPILE))
+#define ALL_MODES (CONF_MODES | M(MODE_STATUS))
 
 /*
  * Options that are not policy settings: each stores its value in args, or
@@ -91,6 +97,15 @@ static int take_program(struct cli_args *args, const char *name,
 {
 	(void)name;
 	args->program = value;
+	return 0;
+}
+
+static int take_json(struct cli_args *args, const char *name,
+		     const char *value)
+{
+	(void)name;
+	(void)value;
+	args->json = true;
 	return 0;
 }
 
@@ -138,7 +153,7 @@ static const struct cli_opcode_info {
 	int (*take)(struct cli_args *args, const char *name,
 		    const char *value);
 } cli_opcodes[] = {
-	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", ALL_MODES, take_conf },
+	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", CONF_MODES, take_conf },
 	[OPT_OUTPUT] = { NULL, NULL, NULL, M(MODE_COMPILE), take_output },
 	[OPT_STACK] = { "stack", NULL, "STACKSHIM_STACK", POLICY_MODES },
 	[OPT_PREFER] = { "prefer", NULL, "STACKSHIM_PREFER", POLICY_MODES },
@@ -156,10 +171,13 @@ static const struct cli_opcode_info {
 			    POLICY_MODES },
 	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", POLICY_MODES },
 	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", POLICY_MODES },
+	[OPT_LOG_FORMAT] = { "log-format", NULL, "STACKSHIM_LOG_FORMAT",
+			     POLICY_MODES },
 	[OPT_PROGRAM] = { NULL, NULL, NULL, M(MODE_TABLE) | M(MODE_EXPLAIN),
 			  take_program },
 	[OPT_PORT] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_port },
 	[OPT_PROTO] = { NULL, NULL, NULL, M(MODE_EXPLAIN), take_proto },
+	[OPT_JSON] = { NULL, NULL, NULL, M(MODE_STATUS), take_json },
 	[OPT_HELP] = { NULL, NULL, NULL, ALL_MODES },
 	[OPT_VERSION] = { NULL, NULL, NULL, ALL_MODES },
 };
@@ -174,6 +192,7 @@ static const struct cli_subcommand {
 	{ "explain", MODE_EXPLAIN, 1, 2 },
 	{ "check", MODE_CHECK, 0, 0 },
 	{ "compile", MODE_COMPILE, 0, 0 },
+	{ "status", MODE_STATUS, 0, (size_t)-1 },
 	{ NULL, MODE_RUN, 1, (size_t)-1 },
 };
 

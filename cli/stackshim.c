@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"                         [--proto tcp|udp] HOST [LOCAL]\n"
 	"       stackshim check   [-c FILE]\n"
 	"       stackshim compile [-c FILE] [-o INDEX]\n"
+	"       stackshim status  [--json] [PID...]\n"
 	"       stackshim --help | --version\n"
 	"\n"
 	"Run CMD with the stackshim library preloaded, so that its sockets\n"
@@ -43,6 +44,7 @@ static const char usage_text[] =
 	"  --peer-pool CIDR        IPv4 pool for native IPv6 peers\n"
 	"  --audit                 log decisions, change nothing\n"
 	"  --log DEST              off, stderr, syslog or a file path\n"
+	"  --log-format text|json  key=value fields, or a JSON object a line\n"
 	"  --program NAME          (table, explain) its [program] sections\n"
 	"  --port N, --proto P     (explain) a connection to port N (1-65535)\n"
 	"                          over P (tcp or udp); without them only\n"
@@ -60,6 +62,9 @@ static const char usage_text[] =
 	"  compile   compile the config file for processes to map in place\n"
 	"            of parsing it, into the cache they look in (or -o's\n"
 	"            INDEX); used while the file is unchanged\n"
+	"  status    the processes running under the shim that you may see\n"
+	"            (or the PIDs given), each with its policy and where\n"
+	"            each setting came from; --json for a JSON array\n"
 	"\n"
 	"Exit status: the command's own; 1 for a policy or config error;\n"
 	"2 for a usage error or a name that does not resolve; 126 when CMD\n"
@@ -74,6 +79,7 @@ static const struct cli_dispatch {
 	{ MODE_EXPLAIN, cli_explain },
 	{ MODE_CHECK, cli_check },
 	{ MODE_COMPILE, cli_compile },
+	{ MODE_STATUS, cli_status },
 	{ MODE_RUN, cli_run },
 };
 

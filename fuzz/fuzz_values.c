@@ -61,6 +61,7 @@ static const struct key {
 	{"peer-pool", "STACKSHIM_PEER_POOL"},
 	{"enforce", "STACKSHIM_ENFORCE"},
 	{"log", "STACKSHIM_LOG"},
+	{"log-format", "STACKSHIM_LOG_FORMAT"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -22,6 +22,7 @@ enum key {
 	KEY_POOL,
 	KEY_ENFORCE,
 	KEY_LOG,
+	KEY_LOG_FORMAT,
 	KEY_SCALARS,
 	/* Rules may be given any number of times. */
 	KEY_ALLOW = KEY_SCALARS,
@@ -32,7 +33,7 @@ enum key {
 #define KEY_BIT(k) (1u << (k))
 
 union value {
-	unsigned word;		/* stack, prefer, the yes/no keys */
+	unsigned word;		/* stack, prefer, log-format, yes/no keys */
 	struct policy_local local;
 	struct {
 		struct in6_addr addr;

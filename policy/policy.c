@@ -51,6 +51,7 @@ static const struct settings defaults = {
 				 .len = 15}},
 		[KEY_ENFORCE] = {.word = 1},
 		[KEY_LOG] = {.log = {.kind = LOG_OFF}},
+		[KEY_LOG_FORMAT] = {.word = LOG_FORMAT_TEXT},
 	},
 };
 
@@ -658,6 +659,7 @@ WORD_GETTER(bool, policy_mapped, KEY_MAPPED)
 WORD_GETTER(bool, policy_ipv4_loopback, KEY_LOOPBACK)
 WORD_GETTER(bool, policy_fallback, KEY_FALLBACK)
 WORD_GETTER(bool, policy_enforce, KEY_ENFORCE)
+WORD_GETTER(enum policy_log_format, policy_log_format, KEY_LOG_FORMAT)
 
 enum policy_log policy_log(const struct policy *policy)
 {
@@ -951,33 +953,62 @@ int policy_error_format(const struct policy_error *err, char *buf, size_t len)
 	(*(n) += (size_t)snprintf(*(n) < (len) ? (buf) + *(n) : NULL,       \
 				  *(n) < (len) ? (len) - *(n) : 0, __VA_ARGS__))
 
+const char *policy_file(const struct policy *policy)
+{
+	return policy->file;
+}
+
+bool policy_setting_at(const struct policy *policy, size_t i,
+		       struct policy_setting_view *out)
+{
+	const struct settings *e = &policy->effective;
+	const struct keyword *kw;
+	size_t need;
+
+	if (i >= KEY_SCALARS)
+		return false;
+	kw = values_keyword_at((enum key)i);
+	out->key = kw->name;
+	out->origin = e->origin[i] ? e->origin[i] : "default";
+	out->set = e->set & KEY_BIT(i);
+	out->value[0] = '\0';
+	out->cut = false;
+	if (out->set) {
+		need = (size_t)kw->format(&e->v[i], out->value,
+					  sizeof(out->value));
+		out->cut = need >= sizeof(out->value);
+	}
+	return true;
+}
+
 size_t policy_describe(const struct policy *policy, char *buf, size_t len)
 {
 	const struct settings *e = &policy->effective;
+	struct policy_setting_view v;
 	char value[512];
 	size_t n = 0, i;
-	unsigned k;
 
 	if (len)
 		buf[0] = '\0';
-	for (k = 0; k < KEY_SCALARS; k++) {
-		const struct keyword *kw = values_keyword_at(k);
-		const char *origin = e->origin[k] ? e->origin[k] : "default";
-		const char *text = value;
+	for (i = 0; policy_setting_at(policy, i, &v); i++) {
+		const struct keyword *kw = values_keyword_at((enum key)i);
+		const char *text = v.value;
 		char *big = NULL;
 		size_t need;
 
-		if (!(e->set & KEY_BIT(k))) {
-			APPEND(buf, len, &n, "# %s: none\n", kw->name);
+		if (!v.set) {
+			APPEND(buf, len, &n, "# %s: none\n", v.key);
 			continue;
 		}
-		need = (size_t)kw->format(&e->v[k], value, sizeof(value));
-		/* A log path may be longer than value holds. */
-		if (need >= sizeof(value) && (big = malloc(need + 1))) {
-			kw->format(&e->v[k], big, need + 1);
-			text = big;
+		/* A log path may be longer than the view holds. */
+		if (v.cut) {
+			need = (size_t)kw->format(&e->v[i], NULL, 0);
+			big = malloc(need + 1);
+			if (big)
+				kw->format(&e->v[i], big, need + 1);
+			text = big ? big : v.value;
 		}
-		APPEND(buf, len, &n, "%s = %s # %s\n", kw->name, text, origin);
+		APPEND(buf, len, &n, "%s = %s # %s\n", v.key, text, v.origin);
 		free(big);
 	}
 	for (i = 0; i < policy->nrules; i++) {

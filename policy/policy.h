@@ -84,6 +84,12 @@ enum policy_log {
 	LOG_FILE,
 };
 
+/* How a log line is written (log-format): key=value fields, or JSON. */
+enum policy_log_format {
+	LOG_FORMAT_TEXT,
+	LOG_FORMAT_JSON,
+};
+
 /*
  * A configuration error.  file is the config file's path (or, for a setting
  * from the environment or the command line, the variable or option name,
@@ -483,6 +489,7 @@ bool policy_fallback(const struct policy *policy);
 bool policy_enforce(const struct policy *policy);
 enum policy_log policy_log(const struct policy *policy);
 const char *policy_log_path(const struct policy *policy);
+enum policy_log_format policy_log_format(const struct policy *policy);
 /* NULL when no local address is set. */
 const struct policy_local *policy_local_address(const struct policy *policy);
 /*
@@ -805,6 +812,26 @@ const char *policy_section_glob(const struct policy *policy, size_t n,
  * (the selection unchanged) for n past policy_section_count().
  */
 int policy_select_section(struct policy *policy, size_t n);
+
+/* policy_file - the config file the policy was read from; NULL for none. */
+const char *policy_file(const struct policy *policy);
+
+/* One scalar setting, as policy_describe() gives it. */
+struct policy_setting_view {
+	const char *key;	/* "stack", "log", ... */
+	const char *origin;	/* "default", "FILE:LINE", a variable or
+				 * an option: where the value came from */
+	bool set;		/* false: no value (local-address unset) */
+	bool cut;		/* value (a long log path) is cut short */
+	char value[512];	/* as config text: "ipv4", "/var/log/x" */
+};
+
+/*
+ * policy_setting_at - the effective scalar setting i (0, 1, ... in
+ * policy_describe()'s order) in out; false, out untouched, past the last.
+ */
+bool policy_setting_at(const struct policy *policy, size_t i,
+		       struct policy_setting_view *out);
 
 /*
  * policy_describe - the effective policy as config text ("key = value" lines,

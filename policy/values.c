@@ -27,6 +27,8 @@ static const struct word prefer_words[] = {
 static const struct word yes_no_words[] = {{"yes", 1}, {"no", 0}, {0}};
 static const struct word log_words[] = {
 	{"off", LOG_OFF}, {"stderr", LOG_STDERR}, {"syslog", LOG_SYSLOG}, {0}};
+static const struct word log_format_words[] = {
+	{"text", LOG_FORMAT_TEXT}, {"json", LOG_FORMAT_JSON}, {0}};
 
 int fault_set(struct fault *f, size_t offset, const char *fmt, ...)
 {
@@ -103,6 +105,13 @@ static int parse_yes_no(struct policy *p, const char *v, union value *out,
 {
 	(void)p;
 	return parse_word(yes_no_words, v, &out->word, f);
+}
+
+static int parse_log_format(struct policy *p, const char *v,
+			    union value *out, struct fault *f)
+{
+	(void)p;
+	return parse_word(log_format_words, v, &out->word, f);
 }
 
 /* A decimal port, 1 to 65535, spanning exactly len bytes of s. */
@@ -349,6 +358,7 @@ static int format_log(const union value *val, char *buf, size_t len)
 FORMAT_WORDS(format_stack, stack_words)
 FORMAT_WORDS(format_prefer, prefer_words)
 FORMAT_WORDS(format_yes_no, yes_no_words)
+FORMAT_WORDS(format_log_format, log_format_words)
 
 static const struct keyword keywords[] = {
 	{"stack", KEY_STACK, parse_stack, format_stack},
@@ -361,6 +371,7 @@ static const struct keyword keywords[] = {
 	{"peer-pool", KEY_POOL, parse_pool, format_pool},
 	{"enforce", KEY_ENFORCE, parse_yes_no, format_yes_no},
 	{"log", KEY_LOG, parse_log, format_log},
+	{"log-format", KEY_LOG_FORMAT, parse_log_format, format_log_format},
 	{"allow", KEY_ALLOW, NULL, NULL},
 	{"deny", KEY_DENY, NULL, NULL},
 	{"map", KEY_MAP, NULL, NULL},

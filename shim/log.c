@@ -33,12 +33,21 @@
  * always there; a line longer than LOG_LINE_MAX (which the caps keep it
  * under) would be cut short, its newline kept.
  *
+ * log-format = json writes the same fields as one JSON object a line, in
+ * the same order: {"time":"...","pid":42,...,"audit":true}; pid and
+ * dropped are numbers, audit is true, every other value a string holding
+ * what the text form would hold unescaped: JSON's own escapes for '"',
+ * '\\' and control characters, UTF-8 as it is, and a byte that is not
+ * UTF-8 as \udcNN (Python's surrogateescape: os.fsencode() gives the byte
+ * back).
+ *
  * Where it goes (policy_log()): stderr, one write(2) per line, never
  * through stdio, whose buffers are the program's; a file, opened with
  * O_APPEND (mode 0600: the log names the process's peers); syslog, as
- * facility user, level notice, tag "stackshim", sent straight to /dev/log
- * over a datagram socket of the library's own with MSG_DONTWAIT, not
- * through syslog(3), which may block on a full log socket and allocates.
+ * facility user, level notice, with RFC 3164's head ("<13>Dec  8 00:25:44
+ * stackshim[42]: ", the time in UTC), sent straight to /dev/log over a
+ * datagram socket of the library's own with MSG_DONTWAIT, not through
+ * syslog(3), which may block on a full log socket and allocates.
  * shim/logsink.c keeps the file or socket, opened again when the program
  * has closed it, and never writes into a file of the program's.
  *
@@ -69,13 +78,17 @@
  * stay under LOG_LINE_MAX. */
 #define LOG_NAME_MAX 384
 /* <PRI> for LOG_USER | LOG_NOTICE, and the tag; RFC 3164 §4.1. */
-#define LOG_SYSLOG_HEAD "<13>stackshim: "
+#define LOG_SYSLOG_PRI "<13>"
+#define LOG_SYSLOG_TAG "stackshim"
+/* The most log_syslog_head() writes: <13>Mmm dd hh:mm:ss TAG[PID]: */
+#define LOG_SYSLOG_HEAD_MAX 64
 
 /* A line being formatted: at most cap bytes, the newline not counted. */
 struct log_buf {
 	char *p;
 	size_t len;
 	size_t cap;
+	bool json;		/* log-format = json */
 };
 
 /* log_program_state: whether log_program is known yet. */
@@ -116,10 +129,77 @@ static void log_uint(struct log_buf *b, unsigned long v, unsigned width)
 	log_put(b, digits + i, sizeof(digits) - i);
 }
 
-/* Whether byte c is written as \xNN in a value. */
+/* Whether byte c is written as \xNN in a text value. */
 static bool log_needs_escape(unsigned char c)
 {
 	return c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\';
+}
+
+/* How many bytes the UTF-8 sequence at u takes (RFC 3629), or 0 when it
+ * is not one. */
+static size_t log_utf8_len(const unsigned char *u)
+{
+	size_t n = u[0] < 0xc2 ? 0 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3
+		 : u[0] < 0xf5 ? 4 : 0, i;
+
+	for (i = 1; i < n; i++)
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((n == 3 && ((u[0] == 0xe0 && u[1] < 0xa0) ||
+			(u[0] == 0xed && u[1] >= 0xa0))) ||
+	    (n == 4 && ((u[0] == 0xf0 && u[1] < 0x90) ||
+			(u[0] == 0xf4 && u[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/*
+ * What byte u[0] of a value is written as, in esc (*n bytes, at most 6):
+ * in text, itself, or \xNN (log_needs_escape()); in JSON, itself, \" or
+ * \\, \u00NN for a control character, a whole UTF-8 sequence as it is
+ * (*n then the sequence's length, *step too), and a byte that is not
+ * UTF-8 as \udcNN, as Python's surrogateescape reads it back.  *step: the
+ * bytes of the value taken.
+ */
+static const char *log_escape(const struct log_buf *b, const unsigned char *u,
+			      char esc[6], size_t *n, size_t *step)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t seq;
+
+	*step = 1;
+	if (!b->json) {
+		if (!log_needs_escape(*u)) {
+			*n = 1;
+			return (const char *)u;
+		}
+		esc[0] = '\\';
+		esc[1] = 'x';
+		esc[2] = hex[*u >> 4];
+		esc[3] = hex[*u & 15];
+		*n = 4;
+		return esc;
+	}
+	if (*u >= 0x20 && *u < 0x7f && *u != '"' && *u != '\\') {
+		*n = 1;
+		return (const char *)u;
+	}
+	if (*u == '"' || *u == '\\') {
+		esc[0] = '\\';
+		esc[1] = (char)*u;
+		*n = 2;
+		return esc;
+	}
+	if (*u >= 0x80 && (seq = log_utf8_len(u))) {
+		*n = *step = seq;
+		return (const char *)u;
+	}
+	memcpy(esc, *u >= 0x80 ? "\\udc" : "\\u00", 4);
+	esc[4] = hex[*u >> 4];
+	esc[5] = hex[*u & 15];
+	*n = 6;
+	return esc;
 }
 
 /*
@@ -128,25 +208,18 @@ static bool log_needs_escape(unsigned char c)
  */
 static void log_escaped(struct log_buf *b, const char *s, size_t max)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	char esc[4] = {'\\', 'x', 0, 0};
-	size_t used = 0;
+	size_t used = 0, n, step;
+	const char *out;
+	char esc[6];
 
-	for (; *u; u++) {
-		if (!log_needs_escape(*u)) {
-			if (used + 1 > max)
-				break;
-			log_put(b, (const char *)u, 1);
-			used++;
-			continue;
-		}
-		if (used + sizeof(esc) > max)
+	while (*u) {
+		out = log_escape(b, u, esc, &n, &step);
+		if (used + n > max)
 			break;
-		esc[2] = hex[*u >> 4];
-		esc[3] = hex[*u & 15];
-		log_put(b, esc, sizeof(esc));
-		used += sizeof(esc);
+		log_put(b, out, n);
+		used += n;
+		u += step;
 	}
 	if (!*u)
 		return;
@@ -155,13 +228,49 @@ static void log_escaped(struct log_buf *b, const char *s, size_t max)
 	log_put(b, ")", 1);
 }
 
-/* The key of a field, and the space before it for all but the first. */
+/*
+ * The key of a field, and what goes before it: in text a space for all
+ * but the first, key=; in JSON "{" or ",", "key": and, for a string
+ * value, its opening quote.  log_end() closes what it opened.
+ */
+static void log_key_as(struct log_buf *b, const char *key, bool string)
+{
+	if (!b->json) {
+		if (b->len)
+			log_put(b, " ", 1);
+		log_puts(b, key);
+		log_put(b, "=", 1);
+		return;
+	}
+	log_put(b, b->len ? ",\"" : "{\"", 2);
+	log_puts(b, key);
+	log_put(b, string ? "\":\"" : "\":", string ? 3 : 2);
+}
+
 static void log_key(struct log_buf *b, const char *key)
 {
-	if (b->len)
-		log_put(b, " ", 1);
-	log_puts(b, key);
-	log_put(b, "=", 1);
+	log_key_as(b, key, true);
+}
+
+/* The end of a string value: its closing quote in JSON. */
+static void log_end(struct log_buf *b)
+{
+	if (b->json)
+		log_put(b, "\"", 1);
+}
+
+/* A number: a JSON number, not a string. */
+static void log_number(struct log_buf *b, const char *key, unsigned long v)
+{
+	log_key_as(b, key, false);
+	log_uint(b, v, 1);
+}
+
+/* A flag that is set: key=yes in text, "key":true in JSON. */
+static void log_flag(struct log_buf *b, const char *key)
+{
+	log_key_as(b, key, false);
+	log_puts(b, b->json ? "true" : "yes");
 }
 
 static void log_field(struct log_buf *b, const char *key, const char *value)
@@ -170,6 +279,7 @@ static void log_field(struct log_buf *b, const char *key, const char *value)
 		return;
 	log_key(b, key);
 	log_escaped(b, value, LOG_LINE_MAX);
+	log_end(b);
 }
 
 /* A field of unbounded length: cut at LOG_NAME_MAX (log_escaped()). */
@@ -180,6 +290,7 @@ static void log_long_field(struct log_buf *b, const char *key,
 		return;
 	log_key(b, key);
 	log_escaped(b, value, LOG_NAME_MAX);
+	log_end(b);
 }
 
 /* days since 1970-01-01 as a civil date (H. Hinnant's days_from_civil,
@@ -199,17 +310,26 @@ static void log_civil(unsigned long days, unsigned long *y, unsigned *m,
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static void log_time(struct log_buf *b)
+/* hh:mm:ss of secs, seconds into a day. */
+static void log_clock(struct log_buf *b, unsigned long secs)
 {
-	struct timespec ts;
+	log_uint(b, secs / 3600, 2);
+	log_put(b, ":", 1);
+	log_uint(b, secs / 60 % 60, 2);
+	log_put(b, ":", 1);
+	log_uint(b, secs % 60, 2);
+}
+
+/* time=, UTC to the millisecond; left out when the clock could not say. */
+static void log_time(struct log_buf *b, const struct timespec *ts)
+{
 	unsigned long secs, y;
 	unsigned m, d;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
+	if (!ts)
 		return;
-	secs = (unsigned long)ts.tv_sec;
+	secs = (unsigned long)ts->tv_sec;
 	log_civil(secs / 86400, &y, &m, &d);
-	secs %= 86400;
 	log_key(b, "time");
 	log_uint(b, y, 4);
 	log_put(b, "-", 1);
@@ -217,14 +337,39 @@ static void log_time(struct log_buf *b)
 	log_put(b, "-", 1);
 	log_uint(b, d, 2);
 	log_put(b, "T", 1);
-	log_uint(b, secs / 3600, 2);
-	log_put(b, ":", 1);
-	log_uint(b, secs / 60 % 60, 2);
-	log_put(b, ":", 1);
-	log_uint(b, secs % 60, 2);
+	log_clock(b, secs % 86400);
 	log_put(b, ".", 1);
-	log_uint(b, (unsigned long)ts.tv_nsec / 1000000, 3);
+	log_uint(b, (unsigned long)ts->tv_nsec / 1000000, 3);
 	log_put(b, "Z", 1);
+	log_end(b);
+}
+
+/*
+ * A syslog message's head (RFC 3164 section 4.1, as syslog(3) writes it):
+ * <13> (facility user, level notice), the time as "Mmm dd hh:mm:ss", in
+ * UTC (no time zone code is run here; receivers that keep the sender's
+ * time read the line's own time= field), and the tag "stackshim[PID]: ".
+ */
+static void log_syslog_head(struct log_buf *b, const struct timespec *ts)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	unsigned long secs, y;
+	unsigned m, d;
+
+	log_puts(b, LOG_SYSLOG_PRI);
+	if (ts) {
+		secs = (unsigned long)ts->tv_sec;
+		log_civil(secs / 86400, &y, &m, &d);
+		log_put(b, months + 3 * (m - 1), 3);
+		log_put(b, d < 10 ? "  " : " ", d < 10 ? 2 : 1);
+		log_uint(b, d, 1);
+		log_put(b, " ", 1);
+		log_clock(b, secs % 86400);
+		log_put(b, " ", 1);
+	}
+	log_puts(b, LOG_SYSLOG_TAG "[");
+	log_uint(b, (unsigned long)getpid(), 1);
+	log_puts(b, "]: ");
 }
 
 static void log_family(struct log_buf *b, int family)
@@ -248,6 +393,7 @@ static void log_family(struct log_buf *b, int family)
 		log_puts(b, families[i].name);
 	else
 		log_uint(b, (unsigned)family, 1);
+	log_end(b);
 }
 
 /* An AF_INET or AF_INET6 address; anything else is left out. */
@@ -277,6 +423,7 @@ static void log_sockaddr(struct log_buf *b, const char *key,
 		log_put(b, ":", 1);
 		log_uint(b, ntohs(in.port), 1);
 	}
+	log_end(b);
 }
 
 /*
@@ -302,6 +449,7 @@ static void log_decision(struct log_buf *b, unsigned stack,
 		log_puts(b, host);
 		log_put(b, "/", 1);
 		log_puts(b, local);
+		log_end(b);
 	}
 	log_field(b, "outcome", outcome);
 }
@@ -338,14 +486,14 @@ static const char *log_program_name(void)
 }
 
 static void log_format(struct log_buf *b, const struct policy *policy,
-		       const struct shim_log_event *ev)
+		       const struct shim_log_event *ev,
+		       const struct timespec *ts)
 {
 	unsigned stack = policy_stack(policy);
 	unsigned long dropped = atomic_load(&log_dropped);
 
-	log_time(b);
-	log_key(b, "pid");
-	log_uint(b, (unsigned long)getpid(), 1);
+	log_time(b, ts);
+	log_number(b, "pid", (unsigned long)getpid());
 	log_long_field(b, "program", log_program_name());
 	log_field(b, "call", ev->call);
 	log_family(b, ev->family);
@@ -358,12 +506,12 @@ static void log_format(struct log_buf *b, const struct policy *policy,
 	log_sockaddr(b, "translated", ev->translated, ev->translatedlen);
 	log_field(b, "error", ev->error);
 	log_field(b, "reason", ev->reason);
-	if (dropped) {
-		log_key(b, "dropped");
-		log_uint(b, dropped, 1);
-	}
+	if (dropped)
+		log_number(b, "dropped", dropped);
 	if (!policy_enforce(policy))
-		log_field(b, "audit", "yes");
+		log_flag(b, "audit");
+	if (b->json)
+		log_put(b, b->len ? "}" : "{}", b->len ? 1 : 2);
 }
 
 /* shim_logging - see shim.h. */
@@ -380,7 +528,7 @@ bool shim_logging(const struct policy *policy)
  */
 int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len)
 {
-	struct log_buf b = {buf, 0, len - 1};
+	struct log_buf b = {buf, 0, len - 1, false};
 
 	if (!len)
 		return 0;
@@ -394,8 +542,9 @@ int shim_rule_format(const struct policy_rule *rule, char *buf, size_t len)
 /* shim_log - see shim.h. */
 void shim_log(const struct policy *policy, const struct shim_log_event *ev)
 {
-	char line[sizeof(LOG_SYSLOG_HEAD) + LOG_LINE_MAX + 1];
-	struct log_buf b = {line, 0, sizeof(line) - 1};
+	char line[LOG_SYSLOG_HEAD_MAX + LOG_LINE_MAX + 1];
+	struct log_buf b = {line, 0, sizeof(line) - 1, false};
+	struct timespec now, *ts = &now;
 	enum policy_log where;
 	size_t head = 0;
 	int saved_errno;
@@ -403,14 +552,17 @@ void shim_log(const struct policy *policy, const struct shim_log_event *ev)
 	if (!policy || (where = policy_log(policy)) == LOG_OFF)
 		return;
 	saved_errno = errno;
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0 || now.tv_sec < 0)
+		ts = NULL;
 	if (where == LOG_SYSLOG) {
-		log_puts(&b, LOG_SYSLOG_HEAD);
+		log_syslog_head(&b, ts);
 		head = b.len;
 	}
 	b.p += head;
-	b.cap -= head;
+	b.cap = LOG_LINE_MAX;
 	b.len = 0;
-	log_format(&b, policy, ev);
+	b.json = policy_log_format(policy) == LOG_FORMAT_JSON;
+	log_format(&b, policy, ev, ts);
 	b.p[b.len++] = '\n';
 	if (!shim_log_emit(policy, line, head + b.len))
 		atomic_fetch_add(&log_dropped, 1);

@@ -100,24 +100,6 @@ static void log_fd_close(int fd)
 	syscall(SYS_close, fd);
 }
 
-/* A datagram socket connected to the system log; -1 when there is none. */
-static int log_syslog_open(void)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
-
-	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
-	fd = (int)syscall(SYS_socket, AF_UNIX,
-			  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (syscall(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
-		log_fd_close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* fd moved to a high number, when there is one to be had. */
 static int log_fd_raise(int fd)
 {
@@ -195,6 +177,52 @@ static void log_refuse(const char *path, const char *why)
 		line[at++] = '\n';
 	if (write(STDERR_FILENO, line, at) < 0)
 		(void)0;	/* nowhere to say it */
+}
+
+/* Whether the system log was found missing (log_syslog_missing()). */
+static atomic_int log_syslog_told;
+
+/*
+ * Say once on stderr that the system log cannot be reached (err: why, a
+ * container or chroot without /dev/log): its lines are dropped, while
+ * each line still tries it, so that a syslog daemon started later gets
+ * them.
+ */
+static void log_syslog_missing(int err)
+{
+	char line[256];
+	size_t at = 0;
+	const char *name = strerrorname_np(err);
+
+	if (atomic_exchange(&log_syslog_told, 1))
+		return;
+	log_put(line, sizeof(line), &at, "stackshim: log = syslog: "
+		LOG_SYSLOG_PATH ": ", false);
+	log_put(line, sizeof(line), &at, name ? name : "error", false);
+	log_put(line, sizeof(line), &at, "; lines are dropped while it "
+		"cannot be reached\n", false);
+	if (write(STDERR_FILENO, line, at) < 0)
+		(void)0;	/* nowhere to say it */
+}
+
+/* A datagram socket connected to the system log; -1 when there is none. */
+static int log_syslog_open(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd, err;
+
+	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
+	fd = (int)syscall(SYS_socket, AF_UNIX,
+			  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
+		err = errno;
+		log_fd_close(fd);
+		log_syslog_missing(err);
+		return -1;
+	}
+	return fd;
 }
 
 /* The log file opened and checked; -1 when it cannot be or is refused. */

@@ -572,6 +572,9 @@ static const struct set_case {
 	{"translate-prefix", "64:ff9b::/95", -EINVAL,
 	 "prefix length /95 is not one of RFC 6052's"},
 	{"log", "relative/path", -EINVAL, "absolute file path"},
+	{"log-format", "JSON", 0, "log-format = json # --stack\n"},
+	{"log-format", "text", 0, "log-format = text # --stack\n"},
+	{"log-format", "xml", -EINVAL, "bad value 'xml' (expected text or json)"},
 	{"enforce", "no", 0, "enforce = no # --stack\n"},
 };
 
