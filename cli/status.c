@@ -10,7 +10,8 @@
  * from the environment it was started with (/proc/PID/environ, ignored
  * in secure-execution mode, /proc/PID/auxv's AT_SECURE), the config file
  * as seen from its root (/proc/PID/root), and its [program] sections by
- * its executable (/proc/PID/exe) and argv[0] (/proc/PID/cmdline).  The
+ * its executable (/proc/PID/exe) and argv[0] (/proc/PID/cmdline), and
+ * every path shown as the process sees it.  The
  * shim reads its config once, at start: a file changed since then is
  * said to be, for the process may run an older policy.
  *
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -145,29 +147,42 @@ static bool proc_secure(int pid)
 	return secure;
 }
 
-/* When the process started, in seconds since the epoch; 0 if unknown. */
-static time_t proc_started(int pid)
+/*
+ * When the process started (was forked), as a wall-clock time, to the
+ * clock tick: /proc/PID/stat's field 22 counts ticks since boot on
+ * CLOCK_BOOTTIME.  False when it cannot be told.
+ */
+static bool proc_started(int pid, struct timespec *at)
 {
-	char *stat = proc_read(pid, "stat", NULL), *p, *boot;
-	unsigned long long ticks = 0, btime = 0;
+	char *stat = proc_read(pid, "stat", NULL), *p;
+	unsigned long long ticks = 0;
 	long hz = sysconf(_SC_CLK_TCK);
+	struct timespec now, boot;
+	long long ns;
 	int field;
 
-	/* Field 22, counted after the command's closing parenthesis. */
+	/* Counted after the command's closing parenthesis. */
 	p = stat ? strrchr(stat, ')') : NULL;
 	for (field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (p)
 		ticks = strtoull(p + 1, NULL, 10);
 	free(stat);
-	boot = file_read("/proc/stat", NULL);
-	p = boot ? strstr(boot, "\nbtime ") : NULL;
-	if (p)
-		btime = strtoull(p + 7, NULL, 10);
-	free(boot);
-	if (!ticks || !btime || hz <= 0)
-		return 0;
-	return (time_t)(btime + ticks / (unsigned long long)hz);
+	if (!ticks || hz <= 0 || clock_gettime(CLOCK_REALTIME, &now) ||
+	    clock_gettime(CLOCK_BOOTTIME, &boot))
+		return false;
+	/* now - (boot - ticks): when boot read ticks. */
+	ns = (long long)(now.tv_sec - boot.tv_sec) * 1000000000 +
+	     (now.tv_nsec - boot.tv_nsec) +
+	     (long long)(ticks % (unsigned long long)hz) * 1000000000 / hz;
+	at->tv_sec = (time_t)(ticks / (unsigned long long)hz) +
+		     (time_t)(ns / 1000000000);
+	at->tv_nsec = ns % 1000000000;
+	if (at->tv_nsec < 0) {
+		at->tv_nsec += 1000000000;
+		at->tv_sec--;
+	}
+	return true;
 }
 
 /* "/proc/PID/root" in root when the process's root is not ours. */
@@ -179,6 +194,20 @@ static void proc_root(int pid, char *root, size_t size)
 	if (stat("/", &ours) == 0 && stat(root, &its) == 0 &&
 	    ours.st_dev == its.st_dev && ours.st_ino == its.st_ino)
 		root[0] = '\0';
+}
+
+/* v's executable as v sees it: /proc/PID/exe names it from our root. */
+static void exe_unroot(struct proc_view *v)
+{
+	char root[PATH_MAX];
+	ssize_t n;
+
+	if (!v->root[0])
+		return;
+	n = readlink(v->root, root, sizeof(root) - 1);
+	if (n <= 1 || strncmp(v->exe, root, (size_t)n) || v->exe[n] != '/')
+		return;
+	memmove(v->exe, v->exe + n, strlen(v->exe + n) + 1);
 }
 
 /*
@@ -208,9 +237,10 @@ static void env_rooted(char **env, const char *root, char **owned)
 static void proc_policy(struct proc_view *v, char **env)
 {
 	char system[PATH_MAX], *owned;
+	struct timespec started;
 	const char *file;
 	struct stat st;
-	time_t started;
+	long long ns;
 
 	v->policy = policy_new();
 	if (!v->policy) {
@@ -227,10 +257,14 @@ static void proc_policy(struct proc_view *v, char **env)
 			      v->exe[0] ? v->exe : NULL);
 	}
 	free(owned);
+	/* Changed after the fork, a tick (the start's precision) later. */
 	file = v->policy ? policy_file(v->policy) : NULL;
-	started = proc_started(v->pid);
-	v->config_changed = file && started && stat(file, &st) == 0 &&
-			    st.st_mtime > started;
+	if (file && proc_started(v->pid, &started) && stat(file, &st) == 0) {
+		ns = ((long long)st.st_mtim.tv_sec - started.tv_sec) *
+			     1000000000 +
+		     (st.st_mtim.tv_nsec - started.tv_nsec);
+		v->config_changed = ns > 1000000000 / sysconf(_SC_CLK_TCK);
+	}
 }
 
 /*
@@ -262,10 +296,11 @@ static int proc_view_get(int pid, struct proc_view *v)
 		v->argv0 = cmdline;
 	else
 		free(cmdline);
+	proc_root(pid, v->root, sizeof(v->root));
+	exe_unroot(v);
 	slash = strrchr(v->exe, '/');
 	v->name = slash ? slash + 1 : v->argv0 ? v->argv0 : "?";
 	v->secure = proc_secure(pid);
-	proc_root(pid, v->root, sizeof(v->root));
 	environ_buf = proc_read(pid, "environ", &len);
 	env = environ_buf ? strings_split(environ_buf, len) : NULL;
 	if (environ_buf && !env) {
@@ -276,6 +311,15 @@ static int proc_view_get(int pid, struct proc_view *v)
 	free(env);
 	free(environ_buf);
 	return 1;
+}
+
+/* A path (or FILE:LINE) read through v's root, as v sees it. */
+static const char *proc_path(const struct proc_view *v, const char *path)
+{
+	size_t n = strlen(v->root);
+
+	return n && !strncmp(path, v->root, n) && path[n] == '/' ? path + n
+								 : path;
 }
 
 static void proc_view_free(struct proc_view *v)
@@ -322,13 +366,13 @@ static void status_text(const struct proc_view *v)
 		return;
 	}
 	file = policy_file(v->policy);
-	printf("  config: %s%s\n", file ? cli_shown(file) : "none",
+	printf("  config: %s%s\n", file ? cli_shown(proc_path(v, file)) : "none",
 	       v->config_changed ? " (changed since the process started)"
 				 : "");
 	for (i = 0; policy_setting_at(v->policy, i, &s); i++)
 		if (s.set)
 			printf("  %s = %s # %s\n", s.key, cli_shown(s.value),
-			       cli_shown(s.origin));
+			       cli_shown(proc_path(v, s.origin)));
 	printf("  rules: %zu (allow %zu, deny %zu, map %zu)\n",
 	       policy_rule_count(v->policy),
 	       policy_rule_count_of(v->policy, RULE_ALLOW),
@@ -360,7 +404,7 @@ static void status_json(const struct proc_view *v, bool first)
 	}
 	file = policy_file(v->policy);
 	printf(",\"config\":");
-	file ? json_string(file) : (void)printf("null");
+	file ? json_string(proc_path(v, file)) : (void)printf("null");
 	printf(",\"config_changed\":%s,\"settings\":{",
 	       v->config_changed ? "true" : "false");
 	for (i = 0; policy_setting_at(v->policy, i, &s); i++) {
@@ -369,7 +413,7 @@ static void status_json(const struct proc_view *v, bool first)
 		printf(":{\"value\":");
 		s.set ? json_string(s.value) : (void)printf("null");
 		printf(",\"from\":");
-		json_string(s.origin);
+		json_string(proc_path(v, s.origin));
 		putchar('}');
 	}
 	printf("},\"rules\":{\"count\":%zu,\"allow\":%zu,\"deny\":%zu,"
