@@ -72,18 +72,24 @@ in_root()
 	capture chroot "$root" env -i PATH=/usr/bin:/bin "$@"
 }
 
+# families WHAT V6 V4 [VAR=VALUE...]: the probe in the chroot (with the
+# variables) gets V6 from an AF_INET6 socket() and V4 from an AF_INET one;
+# its stderr is left in $tmp/err.
+families()
+{
+	local what=$1 v6=$2 v4=$3
+	shift 3
+	in_root "$@" "$py" -c "$probe"
+	expect "$what" "AF_INET6 $v6
+AF_INET $v4" "$(cat "$tmp/out")"
+}
+
 # --- /etc/ld.so.preload -------------------------------------------------------
 printf 'stack = ipv4\n' >"$root/etc/stackshim.conf"
-in_root "$py" -c "$probe"
-expect "no /etc/ld.so.preload: the host's stack" \
-	"AF_INET6 ok
-AF_INET ok" "$(cat "$tmp/out")"
-
+families "no /etc/ld.so.preload: the host's stack" ok ok
 echo "$SHIMLIB" >"$root/etc/ld.so.preload"
-in_root "$py" -c "$probe"
-expect "/etc/ld.so.preload, stack = ipv4: AF_INET6 refused, no variable set" \
-	"AF_INET6 EAFNOSUPPORT
-AF_INET ok" "$(cat "$tmp/out")"
+families "/etc/ld.so.preload, stack = ipv4: AF_INET6 refused, no variable set" \
+	EAFNOSUPPORT ok
 in_root sh -c 'grep -q libstackshim /proc/self/maps && echo loaded'
 expect "/etc/ld.so.preload: a shell loads the library too" loaded \
 	"$(cat "$tmp/out")"
@@ -95,23 +101,15 @@ printf 'stack = ipv5\n' >"$root/etc/stackshim.conf"
 in_root sh -c 'echo runs'
 expect "a broken system config: a program without network runs, silent" \
 	"0 runs " "$status $(cat "$tmp/out") $(cat "$tmp/err")"
-in_root "$py" -c "$probe"
-expect "a broken system config: every IP socket refused" \
-	"AF_INET6 EACCES
-AF_INET EACCES" "$(cat "$tmp/out")"
+families "a broken system config: every IP socket refused" EACCES EACCES
 expect "a broken system config: said once on stderr" \
 	"stackshim: /etc/stackshim.conf:1:9: bad value 'ipv5' (expected ipv4, dual or ipv6); network calls will be refused" \
 	"$(cat "$tmp/err")"
 printf 'stack = ipv4\n' >"$root/etc/good.conf"
-in_root STACKSHIM_CONF=/etc/good.conf "$py" -c "$probe"
-expect "a broken system config: STACKSHIM_CONF for one command" \
-	"AF_INET6 EAFNOSUPPORT
-AF_INET ok" "$(cat "$tmp/out")"
+families "a broken system config: STACKSHIM_CONF for one command" \
+	EAFNOSUPPORT ok STACKSHIM_CONF=/etc/good.conf
 printf 'stack = ipv4\n' >"$root/etc/stackshim.conf"
-in_root "$py" -c "$probe"
-expect "the file fixed: its policy" \
-	"AF_INET6 EAFNOSUPPORT
-AF_INET ok" "$(cat "$tmp/out")"
+families "the file fixed: its policy" EAFNOSUPPORT ok
 
 # --- a chroot, seen from outside ------------------------------------------------
 printf 'stack = ipv4\n[program sleep]\nprefer = ipv4\n' \
