@@ -15,10 +15,10 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 
 /* One of the two calls: libc's function, and the system call without it. */
 struct shim_fcntl_call {
@@ -66,7 +66,7 @@ static int shim_fcntl(const struct shim_fcntl_call *call, int fd, int cmd,
 	if (*call->real)
 		rc = (*call->real)(fd, cmd, arg);
 	else
-		rc = (int)syscall(call->sysno, fd, cmd, arg);
+		rc = (int)shim_sys(call->sysno, fd, cmd, arg);
 	if (rc >= 0 && shim_fcntl_is_dup(cmd))
 		fdstate_copy(fd, rc);
 	return rc;
