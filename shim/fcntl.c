@@ -44,6 +44,18 @@ static const struct shim_fcntl_call shim_fcntl64_call = {
 #endif
 };
 
+/*
+ * The system call alone, for syscall(SYS_fcntl, ...) (shim/syscall.c): no
+ * libc function, as libc's fcntl() answers F_GETOWN through F_GETOWN_EX
+ * where the system call does not.
+ */
+static __typeof__(fcntl) *shim_fcntl_none;
+
+static const struct shim_fcntl_call shim_fcntl_sys_call = {
+	&shim_fcntl_none,
+	SYS_fcntl,
+};
+
 /* The commands that make a copy of fd, returning its number. */
 static const int shim_fcntl_dups[] = {F_DUPFD, F_DUPFD_CLOEXEC};
 
@@ -97,4 +109,14 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return shim_fcntl(&shim_fcntl64_call, fd, cmd, arg);
+}
+
+/*
+ * shim_fcntl_sys - fcntl(2) as the system call makes it, for the syscall()
+ * hook: returns what syscall(SYS_fcntl, fd, cmd, arg) returns, errno as it
+ * sets it, and the copy F_DUPFD and F_DUPFD_CLOEXEC make has fd's state.
+ */
+int shim_fcntl_sys(int fd, int cmd, void *arg)
+{
+	return shim_fcntl(&shim_fcntl_sys_call, fd, cmd, arg);
 }

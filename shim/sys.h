@@ -22,6 +22,8 @@
  * aarch64, 64-bit ABIs only); elsewhere it is 0, shim_sys() is libc's
  * syscall(), and the library must not export its syscall() hook (shim/
  * syscall.c defines none then), since its own calls would reach it.
+ * Configuring with CPPFLAGS=-DSHIM_RAW_SYSCALL=0 builds that fallback on
+ * any architecture.
  *
  * Also included by the test probes (as "../../shim/sys.h"), which ask the
  * kernel behind the shim's back with it.  Header only: no library object.
@@ -33,10 +35,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* -DSHIM_RAW_SYSCALL=0 in CPPFLAGS builds the fallback anywhere. */
+#ifndef SHIM_RAW_SYSCALL
 #if (defined(__x86_64__) || defined(__aarch64__)) && !defined(__ILP32__)
 #define SHIM_RAW_SYSCALL 1
 #else
 #define SHIM_RAW_SYSCALL 0
+#endif
 #endif
 
 #if SHIM_RAW_SYSCALL
