@@ -318,6 +318,188 @@ static void received(void)
 	close(s);
 }
 
+/* getsockname() of fd through the hook, as "FAMILY/LEN/ADDR". */
+static const char *name_of(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(struct sockaddr_in);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return res(-1, buf, size);
+	return shown(&ss, len, buf, size);
+}
+
+/* The kernel's name of fd (shim_sys()), as "FAMILY/LEN/ADDR". */
+static const char *kernel_name(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (shim_sys(SYS_getsockname, fd, &ss, &len) < 0)
+		return res(-1, buf, size);
+	return shown(&ss, len, buf, size);
+}
+
+/*
+ * The other routed calls: bind and getsockname, sendmsg and sendmmsg to
+ * the denied destination, recvmsg and recvmmsg of a datagram, an IPv4
+ * source route refused under rules (setsockopt), dup, dup2, dup3,
+ * close_range and socketpair.
+ */
+static void others(void)
+{
+	struct sockaddr_in any = v4("0.0.0.0", 0), to = v4("127.0.0.3", 9), at;
+	/* LSRR through 127.0.0.3, then end of options. */
+	static const unsigned char lsrr[8] = {131, 7, 4, 127, 0, 0, 3, 0};
+	struct sockaddr_storage ss;
+	struct iovec iov = {.iov_base = "z", .iov_len = 1};
+	struct msghdr msg;
+	struct mmsghdr mm;
+	char w[96], r[96], buf[4];
+	int fd[2], cp[2], i, sv[2];
+	socklen_t len;
+	long rc;
+
+	for (i = 0; i < 2; i++) {
+		fd[i] = inet(SOCK_DGRAM);
+		rc = i ? syscall(SYS_bind, fd[i], &any, sizeof(any))
+		       : bind(fd[i], (struct sockaddr *)&any, sizeof(any));
+		if (rc < 0)
+			res(rc, i ? r : w, 96);
+		else
+			kernel_name(fd[i], i ? r : w, 96);
+	}
+	line("bind-kernel-name", w, r);
+	for (i = 0; i < 2; i++) {
+		memset(&ss, 0, sizeof(ss));
+		len = sizeof(struct sockaddr_in);
+		rc = i ? syscall(SYS_getsockname, fd[1], &ss, &len)
+		       : getsockname(fd[0], (struct sockaddr *)&ss, &len);
+		if (rc < 0)
+			res(rc, i ? r : w, 96);
+		else
+			shown(&ss, len, i ? r : w, 96);
+	}
+	line("getsockname", w, r);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &to;
+	msg.msg_namelen = sizeof(to);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	res(sendmsg(fd[0], &msg, 0), w, sizeof(w));
+	res(syscall(SYS_sendmsg, fd[1], &msg, 0), r, sizeof(r));
+	line("sendmsg-denied", w, r);
+	memset(&mm, 0, sizeof(mm));
+	mm.msg_hdr = msg;
+	res(sendmmsg(fd[0], &mm, 1, 0), w, sizeof(w));
+	res(syscall(SYS_sendmmsg, fd[1], &mm, 1, 0), r, sizeof(r));
+	line("sendmmsg-denied", w, r);
+	/* Two datagrams to fd[0] from fd[1], one for each way. */
+	memset(&ss, 0, sizeof(ss));
+	len = sizeof(struct sockaddr_in);
+	if (getsockname(fd[0], (struct sockaddr *)&ss, &len) < 0)
+		die("getsockname");
+	at = v4("127.0.0.1", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	for (i = 0; i < 2; i++)
+		if (sendto(fd[1], "q", 1, 0, (struct sockaddr *)&at,
+			   sizeof(at)) != 1)
+			die("sendto fd[0]");
+	for (i = 0; i < 2; i++) {
+		memset(&ss, 0, sizeof(ss));
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		msg.msg_name = &ss;
+		msg.msg_namelen = sizeof(struct sockaddr_in);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		rc = i ? syscall(SYS_recvmsg, fd[0], &msg, 0)
+		       : recvmsg(fd[0], &msg, 0);
+		if (rc < 0)
+			res(rc, i ? r : w, 96);
+		else
+			shown(&ss, msg.msg_namelen, i ? r : w, 96);
+	}
+	line("recvmsg", w, r);
+	for (i = 0; i < 2; i++)
+		if (sendto(fd[1], "q", 1, 0, (struct sockaddr *)&at,
+			   sizeof(at)) != 1)
+			die("sendto fd[0] again");
+	for (i = 0; i < 2; i++) {
+		struct sockaddr_storage from;
+
+		memset(&from, 0, sizeof(from));
+		memset(&mm, 0, sizeof(mm));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mm.msg_hdr.msg_name = &from;
+		mm.msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+		mm.msg_hdr.msg_iov = &iov;
+		mm.msg_hdr.msg_iovlen = 1;
+		rc = i ? syscall(SYS_recvmmsg, fd[0], &mm, 1, 0, NULL)
+		       : recvmmsg(fd[0], &mm, 1, 0, NULL);
+		if (rc < 0)
+			res(rc, i ? r : w, 96);
+		else
+			shown(&from, mm.msg_hdr.msg_namelen, i ? r : w, 96);
+	}
+	line("recvmmsg", w, r);
+	res(setsockopt(fd[0], IPPROTO_IP, IP_OPTIONS, lsrr, sizeof(lsrr)), w,
+	    sizeof(w));
+	res(syscall(SYS_setsockopt, fd[1], IPPROTO_IP, IP_OPTIONS, lsrr,
+		    sizeof(lsrr)),
+	    r, sizeof(r));
+	line("setsockopt-lsrr", w, r);
+	/* Copies: what the hook shows of each, made each way. */
+	cp[0] = dup(fd[0]);
+	cp[1] = (int)syscall(SYS_dup, fd[0]);
+	line("dup", name_of(cp[0], w, sizeof(w)), name_of(cp[1], r, sizeof(r)));
+	close(cp[1]);
+	rc = syscall(SYS_dup3, fd[0], cp[1], O_CLOEXEC);
+	name_of(cp[1], r, sizeof(r));
+	close(cp[0]);
+	if (dup3(fd[0], cp[0], O_CLOEXEC) < 0)
+		res(-1, w, sizeof(w));
+	else
+		name_of(cp[0], w, sizeof(w));
+	if (rc < 0)
+		res(rc, r, sizeof(r));
+	line("dup3", w, r);
+#ifdef SYS_dup2
+	rc = syscall(SYS_dup2, fd[1], cp[1]);
+	if (rc < 0)
+		res(rc, r, sizeof(r));
+	else
+		name_of(cp[1], r, sizeof(r));
+	if (dup2(fd[1], cp[0]) < 0)
+		res(-1, w, sizeof(w));
+	else
+		name_of(cp[0], w, sizeof(w));
+#else
+	snprintf(w, sizeof(w), "no-dup2");
+	snprintf(r, sizeof(r), "no-dup2");
+#endif
+	line("dup2", w, r);
+	/* close_range() of each copy: its number is closed after. */
+	close_range((unsigned)cp[0], (unsigned)cp[0], 0);
+	res(fcntl(cp[0], F_GETFD), w, sizeof(w));
+	syscall(SYS_close_range, cp[1], cp[1], 0);
+	res(fcntl(cp[1], F_GETFD), r, sizeof(r));
+	line("close_range", w, r);
+	res(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), w, sizeof(w));
+	close(sv[0]);
+	close(sv[1]);
+	res(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), r,
+	    sizeof(r));
+	close(sv[0]);
+	close(sv[1]);
+	line("socketpair", w, r);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 /*
  * Numbers the shim does not route, against libc's syscall(): a success
  * leaves errno alone, a number the kernel lacks is ENOSYS, six arguments
@@ -396,6 +578,7 @@ int main(int argc, char **argv)
 	denied();
 	connected();
 	received();
+	others();
 	unrouted();
 	return 0;
 }

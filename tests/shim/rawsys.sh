@@ -9,7 +9,10 @@
 # an IPv4 connect on an ipv6 stack upgraded (the kernel holds an AF_INET6
 # socket named ::ffff:127.0.0.1), accept(), accept4(), getpeername() and
 # recvfrom() on upgraded sockets handing back the sockaddr_in the program
-# asked for.  Numbers the shim does not route answer as libc's own
+# asked for; the other routed calls too (bind, getsockname, sendmsg,
+# sendmmsg, recvmsg, recvmmsg, setsockopt of a source route, socketpair,
+# and dup, dup2, dup3, close_range, which answer alike by the socket's
+# mark with or without the routing).  Numbers the shim does not route answer as libc's own
 # syscall() answers them: getpid with errno untouched, ENOSYS for a number
 # the kernel lacks, mmap's six arguments, fcntl's F_GETOWN of a process
 # group.
@@ -36,6 +39,16 @@ printf 'deny = 127.0.0.3\n' >"$tmp/conf"
 # What the wrapper answers (and so must syscall()) under every stack.
 common='connect-denied -1 EACCES
 sendto-denied -1 EACCES
+sendmsg-denied -1 EACCES
+sendmmsg-denied -1 EACCES
+getsockname AF_INET/16/0.0.0.0
+recvmsg AF_INET/16/127.0.0.1
+recvmmsg AF_INET/16/127.0.0.1
+setsockopt-lsrr -1 EACCES
+dup AF_INET/16/0.0.0.0
+dup3 AF_INET/16/0.0.0.0
+close_range -1 EBADF
+socketpair ok
 getpid same/errno=EDOM
 nosys -1 ENOSYS
 negative -1 ENOSYS
@@ -53,18 +66,21 @@ socket6-dgram -1 EAFNOSUPPORT
 socket4-stream ok/kernel=AF_INET
 socket4-dgram ok/kernel=AF_INET
 connect4-kernel-name AF_INET/16/127.0.0.1
+bind-kernel-name AF_INET/16/0.0.0.0
 $connected"
 want_ipv6="socket6-stream ok/kernel=AF_INET6
 socket6-dgram ok/kernel=AF_INET6
 socket4-stream ok/kernel=AF_INET6
 socket4-dgram ok/kernel=AF_INET6
 connect4-kernel-name AF_INET6/28/::ffff:127.0.0.1
+bind-kernel-name AF_INET6/28/::
 $connected"
 want_dual="socket6-stream ok/kernel=AF_INET6
 socket6-dgram ok/kernel=AF_INET6
 socket4-stream ok/kernel=AF_INET
 socket4-dgram ok/kernel=AF_INET
 connect4-kernel-name AF_INET/16/127.0.0.1
+bind-kernel-name AF_INET/16/0.0.0.0
 $connected"
 
 for stack in ipv4 ipv6 dual; do
@@ -92,9 +108,10 @@ for stack in ipv4 ipv6 dual; do
 			"$(grep "^$name " "$tmp/out")"
 	done <<<"$want
 $common"
-	# Those, and fcntl-getown (its value is the process group's).
+	# Those, fcntl-getown (its value is the process group's) and dup2
+	# (aarch64 has none).
 	expect "$stack: every case reported" \
-		"$(($(wc -l <<<"$want") + $(wc -l <<<"$common") + 1))" \
+		"$(($(wc -l <<<"$want") + $(wc -l <<<"$common") + 2))" \
 		"$(wc -l <"$tmp/out")"
 done
 
