@@ -16,11 +16,11 @@
 
 #include <errno.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 #include "handback.h"
 
@@ -36,7 +36,7 @@ static int shim_accept_forward(int fd, struct sockaddr *sa, socklen_t *len,
 		return real_accept(fd, sa, len);
 	if (real_accept4)
 		return real_accept4(fd, sa, len, flags);
-	return (int)syscall(SYS_accept4, fd, sa, len, flags);
+	return (int)shim_sys(SYS_accept4, fd, sa, len, flags);
 }
 
 /*
@@ -74,7 +74,7 @@ static void shim_accept_drop(int nfd)
 	if (real_close)
 		real_close(nfd);
 	else
-		syscall(SYS_close, nfd);
+		shim_sys(SYS_close, nfd);
 	errno = saved_errno;
 }
 

@@ -9,10 +9,10 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 #include "fast.h"
 
 /*
@@ -34,7 +34,7 @@ SHIM_EXPORT int close(int fd)
 	shim_log_closing(fd);
 	if (real_close)
 		return real_close(fd);
-	return (int)syscall(SYS_close, fd);
+	return (int)shim_sys(SYS_close, fd);
 }
 
 /* The close_range() flags this kernel interface has; others are EINVAL. */
@@ -66,7 +66,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	}
 	if (real_close_range)
 		return real_close_range(first, last, flags);
-	return (int)syscall(SYS_close_range, first, last, flags);
+	return (int)shim_sys(SYS_close_range, first, last, flags);
 }
 
 /*
@@ -86,5 +86,5 @@ SHIM_EXPORT void closefrom(int lowfd)
 		real_closefrom(lowfd);
 		return;
 	}
-	syscall(SYS_close_range, first, UINT_MAX, 0);
+	shim_sys(SYS_close_range, first, UINT_MAX, 0);
 }

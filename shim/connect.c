@@ -15,11 +15,11 @@
 
 #include <errno.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "route.h"
 #include "sockaddr.h"
 #include "fast.h"
@@ -29,7 +29,7 @@ static int shim_connect_forward(int fd, const struct sockaddr *sa,
 {
 	if (real_connect)
 		return real_connect(fd, sa, len);
-	return (int)syscall(SYS_connect, fd, sa, len);
+	return (int)shim_sys(SYS_connect, fd, sa, len);
 }
 
 /*

@@ -34,10 +34,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 
 /*
@@ -58,7 +58,7 @@ static int dual_forward(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	if (real_bind)
 		return real_bind(fd, sa, len);
-	return (int)syscall(SYS_bind, fd, sa, len);
+	return (int)shim_sys(SYS_bind, fd, sa, len);
 }
 
 static uint64_t dual_key(int fd, unsigned kind, unsigned port)
@@ -94,7 +94,7 @@ static bool dual_name(int fd, struct sockaddr_in6 *sin6)
 	socklen_t len = sizeof(*sin6);
 
 	memset(sin6, 0, sizeof(*sin6));
-	return syscall(SYS_getsockname, fd, sin6, &len) == 0 &&
+	return shim_sys(SYS_getsockname, fd, sin6, &len) == 0 &&
 	       sin6->sin6_family == AF_INET6;
 }
 
@@ -103,7 +103,7 @@ static int dual_opt(int fd, int level, int name)
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	if (syscall(SYS_getsockopt, fd, level, name, &v, &len) < 0)
+	if (shim_sys(SYS_getsockopt, fd, level, name, &v, &len) < 0)
 		return -1;
 	return v;
 }

@@ -15,10 +15,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 
 /*
  * dup - the interposed dup(2).  Returns what libc's dup() returns; the new
@@ -31,7 +31,7 @@ SHIM_EXPORT int dup(int oldfd)
 	if (real_dup)
 		fd = real_dup(oldfd);
 	else
-		fd = (int)syscall(SYS_dup, oldfd);
+		fd = (int)shim_sys(SYS_dup, oldfd);
 	if (fd >= 0)
 		fdstate_copy(oldfd, fd);
 	return fd;
@@ -45,8 +45,8 @@ SHIM_EXPORT int dup(int oldfd)
 static int shim_dup2_syscall(int oldfd, int newfd)
 {
 	if (oldfd == newfd)
-		return (int)syscall(SYS_fcntl, oldfd, F_GETFL) < 0 ? -1 : newfd;
-	return (int)syscall(SYS_dup3, oldfd, newfd, 0);
+		return (int)shim_sys(SYS_fcntl, oldfd, F_GETFL) < 0 ? -1 : newfd;
+	return (int)shim_sys(SYS_dup3, oldfd, newfd, 0);
 }
 
 /*
@@ -83,7 +83,7 @@ SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (real_dup3)
 		fd = real_dup3(oldfd, newfd, flags);
 	else
-		fd = (int)syscall(SYS_dup3, oldfd, newfd, flags);
+		fd = (int)shim_sys(SYS_dup3, oldfd, newfd, flags);
 	if (fd >= 0)
 		fdstate_copy(oldfd, fd);
 	return fd;

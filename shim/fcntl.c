@@ -15,10 +15,10 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 
 /* One of the two calls: libc's function, and the system call without it. */
 struct shim_fcntl_call {
@@ -44,6 +44,18 @@ static const struct shim_fcntl_call shim_fcntl64_call = {
 #endif
 };
 
+/*
+ * The system call alone, for syscall(SYS_fcntl, ...) (shim/syscall.c): no
+ * libc function, as libc's fcntl() answers F_GETOWN through F_GETOWN_EX
+ * where the system call does not.
+ */
+static __typeof__(fcntl) *shim_fcntl_none;
+
+static const struct shim_fcntl_call shim_fcntl_sys_call = {
+	&shim_fcntl_none,
+	SYS_fcntl,
+};
+
 /* The commands that make a copy of fd, returning its number. */
 static const int shim_fcntl_dups[] = {F_DUPFD, F_DUPFD_CLOEXEC};
 
@@ -66,7 +78,7 @@ static int shim_fcntl(const struct shim_fcntl_call *call, int fd, int cmd,
 	if (*call->real)
 		rc = (*call->real)(fd, cmd, arg);
 	else
-		rc = (int)syscall(call->sysno, fd, cmd, arg);
+		rc = (int)shim_sys(call->sysno, fd, cmd, arg);
 	if (rc >= 0 && shim_fcntl_is_dup(cmd))
 		fdstate_copy(fd, rc);
 	return rc;
@@ -97,4 +109,14 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return shim_fcntl(&shim_fcntl64_call, fd, cmd, arg);
+}
+
+/*
+ * shim_fcntl_sys - fcntl(2) as the system call makes it, for the syscall()
+ * hook: returns what syscall(SYS_fcntl, fd, cmd, arg) returns, errno as it
+ * sets it, and the copy F_DUPFD and F_DUPFD_CLOEXEC make has fd's state.
+ */
+int shim_fcntl_sys(int fd, int cmd, void *arg)
+{
+	return shim_fcntl(&shim_fcntl_sys_call, fd, cmd, arg);
 }

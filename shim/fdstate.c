@@ -33,10 +33,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 #include "fast.h"
 
 /* The table's layout (FDSTATE_CHUNK_BITS...) is in fast.h.  The first
@@ -161,7 +161,7 @@ static int fdstate_sockopt(int fd, int level, int name)
 	int value = 0;
 	socklen_t len = sizeof(value);
 
-	if (syscall(SYS_getsockopt, fd, level, name, &value, &len) < 0)
+	if (shim_sys(SYS_getsockopt, fd, level, name, &value, &len) < 0)
 		return -1;
 	return value;
 }

@@ -41,11 +41,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 
 struct gai_a_call;
 
@@ -70,7 +70,7 @@ static atomic_int gai_a_done;
 static long gai_a_futex(atomic_int *addr, int op, int val,
 			const struct timespec *timeout)
 {
-	return syscall(SYS_futex, addr, op, val, timeout, NULL, 0);
+	return shim_sys(SYS_futex, addr, op, val, timeout, NULL, 0);
 }
 
 /* The program's SIGEV_THREAD function, as glibc runs it. */
@@ -107,7 +107,7 @@ static void gai_a_notify(const struct sigevent *sev, pid_t pid)
 		info.si_pid = pid;
 		info.si_uid = getuid();
 		info.si_value = sev->sigev_value;
-		syscall(SYS_rt_sigqueueinfo, pid, sev->sigev_signo, &info);
+		shim_sys(SYS_rt_sigqueueinfo, pid, sev->sigev_signo, &info);
 		return;
 	}
 	if (sev->sigev_notify != SIGEV_THREAD ||

@@ -17,11 +17,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "route.h"
 #include "sockaddr.h"
 
@@ -124,11 +124,11 @@ bool route_raw_hdrincl(int fd, unsigned flags)
 	long rc;
 
 	if (flags & FDSTATE_INET6)
-		rc = syscall(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_HDRINCL,
-			     &value, &len);
+		rc = shim_sys(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_HDRINCL,
+			      &value, &len);
 	else
-		rc = syscall(SYS_getsockopt, fd, IPPROTO_IP, IP_HDRINCL,
-			     &value, &len);
+		rc = shim_sys(SYS_getsockopt, fd, IPPROTO_IP, IP_HDRINCL,
+			      &value, &len);
 	errno = saved_errno;
 	/* Unanswerable: taken as on, so that nothing passes unjudged. */
 	return rc < 0 || value != 0;

@@ -17,11 +17,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 #include "state.h"
 
@@ -233,7 +233,7 @@ static int local_bind_real(int fd, const struct sockaddr_storage *ss,
 {
 	if (real_bind)
 		return real_bind(fd, (const struct sockaddr *)ss, len);
-	return (int)syscall(SYS_bind, fd, ss, len);
+	return (int)shim_sys(SYS_bind, fd, ss, len);
 }
 
 /*

@@ -36,11 +36,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <errno.h>
 
 #include "shim.h"
+#include "sys.h"
 
 /* 0 when free, else the holder's (pid << 32 | tid). */
 static uint64_t lock_word;
@@ -49,8 +49,8 @@ static sigset_t lock_fork_mask;		/* the forking thread's, held */
 /* shim_thread_self - see shim.h. */
 uint64_t shim_thread_self(void)
 {
-	return (uint64_t)(uint32_t)syscall(SYS_getpid) << 32 |
-	       (uint32_t)syscall(SYS_gettid);
+	return (uint64_t)(uint32_t)shim_sys(SYS_getpid) << 32 |
+	       (uint32_t)shim_sys(SYS_gettid);
 }
 
 /*
@@ -66,10 +66,10 @@ static bool lock_orphaned(uint64_t held, uint64_t me)
 	int saved_errno = errno;
 	bool gone;
 
-	if (pid != mine && syscall(SYS_kcmp, mine, pid, KCMP_VM, 0, 0) != 0)
+	if (pid != mine && shim_sys(SYS_kcmp, mine, pid, KCMP_VM, 0, 0) != 0)
 		gone = true;
 	else
-		gone = syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
+		gone = shim_sys(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
 	errno = saved_errno;
 	return gone;
 }

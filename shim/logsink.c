@@ -59,12 +59,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 
 #define LOG_FILE_MODE 0600
 #define LOG_FILE_FLAGS                                                         \
@@ -97,7 +97,7 @@ static atomic_int log_last = -1;
 /* Close a descriptor of the library's own, past every hook. */
 static void log_fd_close(int fd)
 {
-	syscall(SYS_close, fd);
+	shim_sys(SYS_close, fd);
 }
 
 /* fd moved to a high number, when there is one to be had. */
@@ -111,7 +111,7 @@ static int log_fd_raise(int fd)
 		floor = rl.rlim_cur / 2;
 	if ((rlim_t)fd >= floor)
 		return fd;
-	high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)floor);
+	high = (int)shim_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)floor);
 	if (high < 0)
 		return fd;
 	log_fd_close(fd);
@@ -212,11 +212,11 @@ static int log_syslog_open(void)
 	int fd, err;
 
 	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
-	fd = (int)syscall(SYS_socket, AF_UNIX,
-			  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = (int)shim_sys(SYS_socket, AF_UNIX,
+			   SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (syscall(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
+	if (shim_sys(SYS_connect, fd, &sun, sizeof(sun)) < 0) {
 		err = errno;
 		log_fd_close(fd);
 		log_syslog_missing(err);
@@ -235,9 +235,9 @@ static int log_file_open(const char *path)
 
 	if (atomic_load(&log_refused))
 		return -1;
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-			  secure ? LOG_SECURE_FLAGS : LOG_FILE_FLAGS,
-			  LOG_FILE_MODE);
+	fd = (int)shim_sys(SYS_openat, AT_FDCWD, path,
+			   secure ? LOG_SECURE_FLAGS : LOG_FILE_FLAGS,
+			   LOG_FILE_MODE);
 	if (fd < 0) {
 		if (errno == ELOOP && secure)
 			log_refuse(path, "a symbolic link");
@@ -302,9 +302,9 @@ static bool log_sink_kept(int fd, enum policy_log where)
 
 	if (!log_sink_same(fd))
 		return false;
-	if (!(syscall(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC))
+	if (!(shim_sys(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC))
 		return false;
-	flags = syscall(SYS_fcntl, fd, F_GETFL);
+	flags = shim_sys(SYS_fcntl, fd, F_GETFL);
 	return flags >= 0 && (flags & mask) == want;
 }
 
@@ -349,8 +349,8 @@ bool shim_log_emit(const struct policy *policy, const char *line, size_t len)
 		return write(fd, line, len) == (ssize_t)len;
 	/* A datagram is whole or not sent; the newline is not part of a
 	 * syslog message. */
-	return syscall(SYS_sendto, fd, line, len - 1,
-		       MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) == (long)(len - 1);
+	return shim_sys(SYS_sendto, fd, line, len - 1,
+			MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) == (long)(len - 1);
 }
 
 /* shim_log_closed - see shim.h; its inline half, shim_log_closing(), in

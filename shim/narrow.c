@@ -27,10 +27,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 
 /*
@@ -95,7 +95,7 @@ static int narrow_opt(int fd, int level, int name)
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	if (syscall(SYS_getsockopt, fd, level, name, &v, &len) < 0)
+	if (shim_sys(SYS_getsockopt, fd, level, name, &v, &len) < 0)
 		return -1;
 	return v;
 }
@@ -103,7 +103,7 @@ static int narrow_opt(int fd, int level, int name)
 static void narrow_close(int fd)
 {
 	fdstate_set(fd, 0);
-	syscall(SYS_close, fd);
+	shim_sys(SYS_close, fd);
 }
 
 /*
@@ -117,24 +117,24 @@ static bool narrow_read(int fd, struct narrow_state *st)
 
 	st->type = narrow_opt(fd, SOL_SOCKET, SO_TYPE);
 	st->protocol = narrow_opt(fd, SOL_SOCKET, SO_PROTOCOL);
-	st->fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
-	st->fd_flags = (int)syscall(SYS_fcntl, fd, F_GETFD);
+	st->fl = (int)shim_sys(SYS_fcntl, fd, F_GETFL);
+	st->fd_flags = (int)shim_sys(SYS_fcntl, fd, F_GETFD);
 	st->listening = narrow_opt(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
 	st->backlog = 0;
 	len = sizeof(st->name);
 	if (st->type < 0 || st->protocol < 0 || st->fl < 0 ||
 	    st->fd_flags < 0 ||
-	    syscall(SYS_getsockname, fd, &st->name, &len) < 0)
+	    shim_sys(SYS_getsockname, fd, &st->name, &len) < 0)
 		return false;
 	if (st->type == SOCK_DGRAM) {
 		len = sizeof(ti);
 		/* A connected UDP socket is not a server's. */
-		return syscall(SYS_getpeername, fd, &ti, &len) < 0;
+		return shim_sys(SYS_getpeername, fd, &ti, &len) < 0;
 	}
 	len = sizeof(ti);
 	memset(&ti, 0, sizeof(ti));
 	if (st->type != SOCK_STREAM ||
-	    syscall(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+	    shim_sys(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return false;
 	/* A listener's tcpi_sacked is its backlog (tcp_get_info()). */
 	if (st->listening)
@@ -156,9 +156,9 @@ static bool narrow_options_copy(int fd, int nfd)
 	     o++) {
 		alen = sizeof(a);
 		blen = sizeof(b);
-		if (syscall(SYS_getsockopt, fd, o->level, o->name, a, &alen) <
+		if (shim_sys(SYS_getsockopt, fd, o->level, o->name, a, &alen) <
 			    0 ||
-		    syscall(SYS_getsockopt, nfd, o->level, o->name, b, &blen) <
+		    shim_sys(SYS_getsockopt, nfd, o->level, o->name, b, &blen) <
 			    0 ||
 		    (alen == blen && !memcmp(a, b, alen)))
 			continue;
@@ -167,7 +167,7 @@ static bool narrow_options_copy(int fd, int nfd)
 			half /= 2;
 			memcpy(a, &half, sizeof(half));
 		}
-		if (syscall(SYS_setsockopt, nfd, o->level, o->name, a, alen) <
+		if (shim_sys(SYS_setsockopt, nfd, o->level, o->name, a, alen) <
 		    0)
 			return false;
 	}
@@ -185,7 +185,7 @@ static int narrow_fresh(int fd, const struct narrow_state *st)
 	if (nfd < 0)
 		return -1;
 	if (!narrow_options_copy(fd, nfd) ||
-	    syscall(SYS_fcntl, nfd, F_SETFL, st->fl) < 0) {
+	    shim_sys(SYS_fcntl, nfd, F_SETFL, st->fl) < 0) {
 		narrow_close(nfd);
 		return -1;
 	}
@@ -208,8 +208,8 @@ bool dual_narrow(int fd)
 		goto out;
 	/* The old socket goes, and frees the port (fd's flags stay: it is
 	 * still the program's upgraded socket). */
-	if (syscall(SYS_dup3, nfd, fd,
-		    st.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0) {
+	if (shim_sys(SYS_dup3, nfd, fd,
+		     st.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0) {
 		narrow_close(nfd);
 		goto out;
 	}
@@ -218,9 +218,9 @@ bool dual_narrow(int fd)
 	v4any = st.name;
 	v4any.sin6_addr.s6_addr[10] = 0xff;
 	v4any.sin6_addr.s6_addr[11] = 0xff;
-	if (syscall(SYS_bind, fd, &v4any, sizeof(v4any)) < 0)
+	if (shim_sys(SYS_bind, fd, &v4any, sizeof(v4any)) < 0)
 		goto out;
-	ok = !st.listening || syscall(SYS_listen, fd, st.backlog) == 0;
+	ok = !st.listening || shim_sys(SYS_listen, fd, st.backlog) == 0;
 out:
 	errno = saved_errno;
 	return ok;

@@ -43,11 +43,11 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "resolve.h"
 #include "fast.h"
 
@@ -133,8 +133,8 @@ static void pref64_run(void)
 	pref64_discover();
 	__atomic_store_n(&pref64_word, PREF64_KNOWN, __ATOMIC_RELEASE);
 	atomic_fetch_add_explicit(&pref64_gen, 1, memory_order_release);
-	syscall(SYS_futex, &pref64_gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
-		NULL, 0);
+	shim_sys(SYS_futex, &pref64_gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+		 NULL, 0);
 	pthread_setcancelstate(cancel, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved_errno;
@@ -168,8 +168,8 @@ static bool pref64_settle(void)
 			break;
 		}
 		if (held != 0 && held >> 32 == me >> 32)
-			syscall(SYS_futex, &pref64_gen, FUTEX_WAIT_PRIVATE,
-				gen, &tick, NULL, 0);
+			shim_sys(SYS_futex, &pref64_gen, FUTEX_WAIT_PRIVATE,
+				 gen, &tick, NULL, 0);
 	}
 	errno = saved_errno;
 	return held == PREF64_KNOWN;

@@ -24,11 +24,11 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 #include "handback.h"
 #include "fast.h"
@@ -48,14 +48,14 @@ static ssize_t shim_recvfrom_forward(int fd, void *buf, size_t n, int flags,
 {
 	if (real_recvfrom)
 		return real_recvfrom(fd, buf, n, flags, sa, len);
-	return syscall(SYS_recvfrom, fd, buf, n, flags, sa, len);
+	return shim_sys(SYS_recvfrom, fd, buf, n, flags, sa, len);
 }
 
 static ssize_t shim_recvmsg_forward(int fd, struct msghdr *msg, int flags)
 {
 	if (real_recvmsg)
 		return real_recvmsg(fd, msg, flags);
-	return syscall(SYS_recvmsg, fd, msg, flags);
+	return shim_sys(SYS_recvmsg, fd, msg, flags);
 }
 
 static int shim_recvmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
@@ -63,7 +63,7 @@ static int shim_recvmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
 {
 	if (real_recvmmsg)
 		return real_recvmmsg(fd, vec, vlen, flags, timeout);
-	return (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+	return (int)shim_sys(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
 }
 
 /*

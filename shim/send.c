@@ -17,11 +17,11 @@
 #include <netinet/ip.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "route.h"
 #include "sockaddr.h"
 #include "fast.h"
@@ -32,7 +32,7 @@ static ssize_t shim_sendto_forward(int fd, const void *buf, size_t n,
 {
 	if (real_sendto)
 		return real_sendto(fd, buf, n, flags, sa, len);
-	return syscall(SYS_sendto, fd, buf, n, flags, sa, len);
+	return shim_sys(SYS_sendto, fd, buf, n, flags, sa, len);
 }
 
 static int shim_sendmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
@@ -40,7 +40,7 @@ static int shim_sendmmsg_forward(int fd, struct mmsghdr *vec, unsigned vlen,
 {
 	if (real_sendmmsg)
 		return real_sendmmsg(fd, vec, vlen, flags);
-	return (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
+	return (int)shim_sys(SYS_sendmmsg, fd, vec, vlen, flags);
 }
 
 static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
@@ -48,7 +48,7 @@ static ssize_t shim_sendmsg_forward(int fd, const struct msghdr *msg,
 {
 	if (real_sendmsg)
 		return real_sendmsg(fd, msg, flags);
-	return syscall(SYS_sendmsg, fd, msg, flags);
+	return shim_sys(SYS_sendmsg, fd, msg, flags);
 }
 
 /*

@@ -10,7 +10,8 @@
  * first asks shim_fast (shim/fast.h, a cache of the policy's decisions)
  * and forwards at once a call that passes.  Calls go to libc through
  * static *_forward() functions: real_<name>, or, while that is NULL, the
- * raw system call where there is one.  The hooks that need no policy
+ * raw system call where there is one (shim_sys(), shim/sys.h: never libc's
+ * syscall(), which the library interposes, shim/syscall.c).  The hooks that need no policy
  * (close(), dup(), fcntl(), socketpair(), ...) never initialise: they keep
  * fdstate right and forward.
  *
@@ -306,7 +307,7 @@ unsigned fdstate_learn(int fd);
  * socket refuses, a stream send): memory is checked against what the
  * kernel says of fd now, and learnt afresh when it is stale, so that a
  * number swapped between a pipe and a socket by a call the shim never saw
- * (syscall(SYS_dup2), a close and socket by syscall()) cannot keep a
+ * (a dup2, or a close and a socket, made without libc) cannot keep a
  * socket out of the policy's sight.  errno is kept.
  */
 unsigned fdstate_confirm(int fd);
@@ -406,6 +407,13 @@ void shim_unlock(const sigset_t *old);
  * thread of another process.  Async-signal-safe.  (shim/lock.c)
  */
 uint64_t shim_thread_self(void);
+
+/*
+ * shim_fcntl_sys - fcntl(2) made as the system call, not libc's fcntl(),
+ * keeping fdstate as the fcntl() hook does; for the syscall() hook.
+ * (shim/fcntl.c)
+ */
+int shim_fcntl_sys(int fd, int cmd, void *arg);
 
 #pragma GCC visibility pop
 

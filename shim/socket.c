@@ -17,11 +17,11 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 #include "fast.h"
 
@@ -105,7 +105,7 @@ static int shim_socket_forward(int domain, int type, int protocol)
 {
 	if (real_socket)
 		return real_socket(domain, type, protocol);
-	return (int)syscall(SYS_socket, domain, type, protocol);
+	return (int)shim_sys(SYS_socket, domain, type, protocol);
 }
 
 /*
@@ -170,7 +170,7 @@ static int shim_socket_abandon(int fd)
 	if (real_close)
 		real_close(fd);
 	else
-		syscall(SYS_close, fd);
+		shim_sys(SYS_close, fd);
 	errno = err;
 	return -1;
 }
@@ -193,8 +193,8 @@ int shim_socket_upgrade(int type, int protocol)
 	     o < shim_socket_options + sizeof(shim_socket_options) /
 					   sizeof(shim_socket_options[0]);
 	     o++) {
-		if (syscall(SYS_setsockopt, fd, o->level, o->name, &o->value,
-			    sizeof(o->value)) != 0)
+		if (shim_sys(SYS_setsockopt, fd, o->level, o->name, &o->value,
+			     sizeof(o->value)) != 0)
 			return shim_socket_abandon(fd);
 	}
 	fdstate_set_fast(fd, FDSTATE_KNOWN | FDSTATE_INET6 | FDSTATE_UPGRADED |
@@ -250,8 +250,8 @@ static int shim_socket_filter(const struct policy *policy, int fd)
 	if (fd < 0 || !policy_enforce(policy))
 		return fd;
 	prog = &shim_peers_filters[policy_ipv4_peers(policy)];
-	if (!prog->len || syscall(SYS_setsockopt, fd, SOL_SOCKET,
-				  SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0)
+	if (!prog->len || shim_sys(SYS_setsockopt, fd, SOL_SOCKET,
+				   SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0)
 		return fd;
 	return shim_socket_abandon(fd);
 }
@@ -354,7 +354,7 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	if (real_socketpair)
 		rc = real_socketpair(domain, type, protocol, sv);
 	else
-		rc = (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+		rc = (int)shim_sys(SYS_socketpair, domain, type, protocol, sv);
 	if (rc == 0) {
 		fdstate_set(sv[0], FDSTATE_FOREIGN);
 		fdstate_set(sv[1], FDSTATE_FOREIGN);

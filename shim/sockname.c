@@ -17,11 +17,11 @@
 
 #include <errno.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "sockaddr.h"
 #include "handback.h"
 
@@ -46,7 +46,7 @@ static int shim_name_forward(const struct shim_name_call *call, int fd,
 {
 	if (*call->real)
 		return (*call->real)(fd, sa, len);
-	return (int)syscall(call->sysno, fd, sa, len);
+	return (int)shim_sys(call->sysno, fd, sa, len);
 }
 
 /*
@@ -84,7 +84,7 @@ static int shim_name_plain(const struct shim_name_call *call, int fd,
 	if (rc == 0 && call == &shim_getsockname_call &&
 	    *len == sizeof(struct sockaddr_in6) && policy &&
 	    !(policy_stack(policy) & FAM_IPV4)) {
-		if (syscall(SYS_getsockname, fd, &ss, &sslen) == 0)
+		if (shim_sys(SYS_getsockname, fd, &ss, &sslen) == 0)
 			shown_note(&ss, sslen);
 		errno = saved_errno;
 	}

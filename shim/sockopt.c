@@ -38,11 +38,11 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "shim.h"
+#include "sys.h"
 #include "route.h"
 #include "sockaddr.h"
 #include "handback.h"
@@ -55,7 +55,7 @@ static int shim_getsockopt_forward(int fd, int level, int name, void *val,
 {
 	if (real_getsockopt)
 		return real_getsockopt(fd, level, name, val, len);
-	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
+	return (int)shim_sys(SYS_getsockopt, fd, level, name, val, len);
 }
 
 static int shim_setsockopt_forward(int fd, int level, int name,
@@ -63,7 +63,7 @@ static int shim_setsockopt_forward(int fd, int level, int name,
 {
 	if (real_setsockopt)
 		return real_setsockopt(fd, level, name, val, len);
-	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+	return (int)shim_sys(SYS_setsockopt, fd, level, name, val, len);
 }
 
 /*
@@ -92,20 +92,20 @@ static int shim_sockopt_v4_answer(unsigned flags, int call)
 
 	if (answer)
 		return answer;
-	fd = (int)syscall(SYS_socket, AF_INET, type | SOCK_CLOEXEC, 0);
+	fd = (int)shim_sys(SYS_socket, AF_INET, type | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		answer = -errno;
 		errno = saved_errno;
 		return answer;
 	}
 	if (call == SHIM_SOCKOPT_GET)
-		rc = syscall(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
-			     &value, &len);
+		rc = shim_sys(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			      &value, &len);
 	else
-		rc = syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
-			     &value, len);
+		rc = shim_sys(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			      &value, len);
 	answer = rc == 0 ? -1 : errno;
-	syscall(SYS_close, fd);
+	shim_sys(SYS_close, fd);
 	errno = saved_errno;
 	atomic_store(slot, answer);
 	return answer;
@@ -176,7 +176,7 @@ static int shim_get_peername(int fd, unsigned flags, int level, int name,
 	/* Read once: what is copied below is never more than was judged,
 	 * whatever another thread writes meanwhile. */
 	want = *len;
-	if (syscall(SYS_getsockopt, fd, level, name, &ss, &sslen) < 0)
+	if (shim_sys(SYS_getsockopt, fd, level, name, &ss, &sslen) < 0)
 		return -1;
 	err = handback_unupgrade(shim_policy(), &ss, &sslen);
 	if (err) {

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 #define NO_ADDR (-1)		/* a len case: a NULL address */
 #define NO_LEN (-2)		/* a len case: a NULL length pointer */
@@ -49,14 +50,14 @@
 static const int len_cases[] = {NO_ADDR, 0, 1, 4, 15, 16, 100, NEG_LEN,
 				NO_LEN, LOW_ADDR};
 
-/* The port the kernel holds for fd's name (peer: its peer's), by syscall. */
+/* The port the kernel holds for fd's name (peer: its peer's), by shim_sys(). */
 static in_port_t raw_port(int fd, int peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	syscall(peer ? SYS_getpeername : SYS_getsockname, fd, &ss, &len);
+	shim_sys(peer ? SYS_getpeername : SYS_getsockname, fd, &ss, &len);
 	return ((struct sockaddr_in *)&ss)->sin_port;
 }
 
@@ -65,7 +66,7 @@ static const char *raw_domain(int fd)
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &v, &len);
+	shim_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &v, &len);
 	return v == AF_INET ? "AF_INET" : v == AF_INET6 ? "AF_INET6" : "other";
 }
 
@@ -677,7 +678,7 @@ static int cmd_stale(void)
 		die("connect unix");
 
 	old = socket(AF_INET, SOCK_STREAM, 0);
-	syscall(SYS_close, old);
+	shim_sys(SYS_close, old);
 	fd = accept(l6, NULL, NULL);
 	len = sizeof(v);
 	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len);
@@ -689,7 +690,7 @@ static int cmd_stale(void)
 	       v, ss.ss_family, text);
 
 	old = socket(AF_INET, SOCK_STREAM, 0);
-	syscall(SYS_close, old);
+	shim_sys(SYS_close, old);
 	fd = accept(lu, NULL, NULL);
 	len = sizeof(v);
 	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len);

@@ -15,7 +15,7 @@
  *                sendto(), given to a UDP socket by H: raw (the system
  *                call itself), dup2, dup3, or fdupfd (fcntl F_DUPFD)
  *   swap-family  an AF_INET UDP socket's number given to an AF_INET6 one
- *                by syscall(SYS_dup3), then ::ffff:127.0.0.2
+ *                by shim_sys(SYS_dup3), then ::ffff:127.0.0.2
  *   raw6         an AF_INET6 raw socket sending to ::1 with sin6_family 0
  *   indirect     the options that name destinations of their own: routing
  *                headers (IPV6_RTHDR, IPV6_2292RTHDR) and source routes
@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 #define PORT 47311
 
@@ -50,8 +51,8 @@ static int receiver(int family, const char *addr)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	/* Behind the library: the receiver is the test's, not the policy's. */
-	int fd = (int)syscall(SYS_socket, family, SOCK_DGRAM | SOCK_NONBLOCK,
-			      0);
+	int fd = (int)shim_sys(SYS_socket, family, SOCK_DGRAM | SOCK_NONBLOCK,
+			       0);
 
 	memset(&ss, 0, sizeof(ss));
 	if (family == AF_INET) {
@@ -63,8 +64,8 @@ static int receiver(int family, const char *addr)
 		sin6->sin6_port = htons(PORT);
 		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
 	}
-	if (fd < 0 || syscall(SYS_bind, fd, (struct sockaddr *)&ss,
-			      family == AF_INET ? sizeof(*sin)
+	if (fd < 0 || shim_sys(SYS_bind, fd, (struct sockaddr *)&ss,
+			       family == AF_INET ? sizeof(*sin)
 						: sizeof(*sin6)) < 0) {
 		perror("receiver");
 		exit(2);
@@ -178,12 +179,12 @@ static void mode_swap_pipe(const char *how)
 	rc = sendto(p[0], "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin));
 	say("pipe", rc, errno, 0);
 	if (!strcmp(how, "raw"))
-		rc = syscall(SYS_dup3, fd, p[0], 0);
+		rc = shim_sys(SYS_dup3, fd, p[0], 0);
 	else if (!strcmp(how, "dup2"))
 		rc = dup2(fd, p[0]);
 	else if (!strcmp(how, "dup3"))
 		rc = dup3(fd, p[0], 0);
-	else if (syscall(SYS_close, p[0]) == 0)
+	else if (shim_sys(SYS_close, p[0]) == 0)
 		rc = fcntl(fd, F_DUPFD, p[0]);
 	if (rc != p[0])
 		exit(2);
@@ -209,7 +210,7 @@ static void mode_swap_family(void)
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_port = htons(PORT);
 	inet_pton(AF_INET6, "::ffff:127.0.0.2", &sin6.sin6_addr);
-	if (syscall(SYS_dup3, fd6, fd4, 0) < 0)
+	if (shim_sys(SYS_dup3, fd6, fd4, 0) < 0)
 		exit(2);
 	rc = sendto(fd4, "x", 1, 0, (struct sockaddr *)&sin6, sizeof(sin6));
 	err = errno;

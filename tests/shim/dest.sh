@@ -7,8 +7,8 @@
 #   - the address is read once: a thread flipping the program's buffer
 #     between an allowed and a denied address gets nothing to the denied;
 #   - a descriptor number given to a socket, behind the library
-#     (syscall(SYS_dup3)) or by libc's dup2, dup3, fcntl(F_DUPFD), from a
-#     pipe, or from an AF_INET socket, is policed;
+#     (shim_sys(SYS_dup3), shim/sys.h) or by libc's dup2, dup3,
+#     fcntl(F_DUPFD), from a pipe, or from an AF_INET socket, is policed;
 #   - an AF_INET6 raw socket's sin6_family 0 is taken as AF_INET6, as the
 #     kernel takes it;
 #   - item 3: routing headers and source routes (options and control

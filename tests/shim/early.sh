@@ -98,7 +98,9 @@ expect_run()
 #                        changed errno, "FAM=ok/errno=N"
 #   threads:N:PER        N threads released by a barrier each open PER
 #                        AF_INET sockets (STREAM and DGRAM in turn), read
-#                        SO_DOMAIN with the raw system call and close them;
+#                        SO_DOMAIN with the raw system call (shim_sys(),
+#                        shim/sys.h: libc's syscall() is the shim's hook)
+#                        and close them;
 #                        prints the tallies
 # Output goes out with write(2) (dprintf), never through stdio buffers.
 cat >"$tmp/probe.c" <<'EOF'
@@ -111,6 +113,8 @@ cat >"$tmp/probe.c" <<'EOF'
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "sys.h"
 
 #define SENTINEL 4242
 #define MAX_THREADS 64
@@ -193,8 +197,8 @@ static void *worker(void *arg)
 		}
 		dom = -1;
 		len = sizeof(dom);
-		if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom,
-			    &len) < 0)
+		if (shim_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom,
+			     &len) < 0)
 			dom = -1;
 		if (dom == AF_INET6)
 			__atomic_add_fetch(&n_inet6, 1, __ATOMIC_SEQ_CST);
@@ -373,8 +377,10 @@ compile()
 		exit 99
 	fi
 }
-compile -o "$tmp/probe" "$tmp/probe.c"
-compile -shared -fPIC -DEARLY_LIB -o "$tmp/libearly.so" "$tmp/probe.c"
+# The probe's "sys.h" is shim/sys.h.
+compile -iquote "$top_srcdir/shim" -o "$tmp/probe" "$tmp/probe.c"
+compile -iquote "$top_srcdir/shim" -shared -fPIC -DEARLY_LIB \
+	-o "$tmp/libearly.so" "$tmp/probe.c"
 compile -o "$tmp/reenter" "$tmp/reenter.c"
 
 probe=$tmp/probe

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 #define PORT 9
 
@@ -77,7 +78,7 @@ static socklen_t loopback(int fam, struct sockaddr_storage *ss)
 /* A socket made by the system call, which no hook sees. */
 static int raw_socket(int fam, int type)
 {
-	int fd = (int)syscall(SYS_socket, fam, type | SOCK_CLOEXEC, 0);
+	int fd = (int)shim_sys(SYS_socket, fam, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
 		printf("raw socket: %s\n", errno_name(errno));

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 #ifndef IPV6_FLOWINFO_SEND
 #define IPV6_FLOWINFO_SEND 33 /* the shim's upgrade mark, see shim/shim.h */
@@ -72,24 +73,24 @@ static int raw_sockopt(int fd, int level, int name, int *value)
 {
 	socklen_t len = sizeof(*value);
 
-	return (int)syscall(SYS_getsockopt, fd, level, name, value, &len);
+	return (int)shim_sys(SYS_getsockopt, fd, level, name, value, &len);
 }
 
 static int raw_setopt(int fd, int level, int name, int value)
 {
-	return (int)syscall(SYS_setsockopt, fd, level, name, &value,
-			    sizeof(value));
+	return (int)shim_sys(SYS_setsockopt, fd, level, name, &value,
+			     sizeof(value));
 }
 
 /* A socket made and closed behind the library's back. */
 static int raw_socket(int domain, int type)
 {
-	return (int)syscall(SYS_socket, domain, type, 0);
+	return (int)shim_sys(SYS_socket, domain, type, 0);
 }
 
 static void raw_close(int fd)
 {
-	syscall(SYS_close, fd);
+	shim_sys(SYS_close, fd);
 }
 
 /* An AF_INET6 socket the library never saw made, marked as fdstate marks
@@ -208,13 +209,13 @@ static unsigned raw_listener(int family)
 	len = listener_addr(family, &ss);
 	/* Port 0: the kernel picks one. */
 	((struct sockaddr_in *)&ss)->sin_port = 0;
-	if (fd < 0 || syscall(SYS_bind, fd, &ss, len) < 0 ||
-	    syscall(SYS_listen, fd, 128) < 0) {
+	if (fd < 0 || shim_sys(SYS_bind, fd, &ss, len) < 0 ||
+	    shim_sys(SYS_listen, fd, 128) < 0) {
 		fprintf(stderr, "fdlife: listener: %s\n", errno_name(errno));
 		exit(99);
 	}
 	len = sizeof(ss);
-	syscall(SYS_getsockname, fd, &ss, &len);
+	shim_sys(SYS_getsockname, fd, &ss, &len);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
@@ -400,7 +401,7 @@ static void reuse_range(const char *name, int a, int high)
 	}
 	if (high >= 0) {
 		fd = raw_inet6(false);
-		syscall(SYS_dup3, fd, high, 0);
+		shim_sys(SYS_dup3, fd, high, 0);
 		raw_close(fd);
 	} else {
 		high = raw_inet6(false);

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 /* An errno no call here sets, to see whether a call changed errno. */
 #define MARK_ERRNO EDOM
@@ -82,15 +83,15 @@ static void do_listen(void)
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
 	socklen_t len = sizeof(sin6);
 	int off = 0;
-	int fd = (int)syscall(SYS_socket, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC,
-			      0);
+	int fd = (int)shim_sys(SYS_socket, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC,
+			       0);
 
 	if (fd < 0 ||
-	    syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-		    sizeof(off)) < 0 ||
-	    syscall(SYS_bind, fd, &sin6, sizeof(sin6)) < 0 ||
-	    syscall(SYS_listen, fd, 16) < 0 ||
-	    syscall(SYS_getsockname, fd, &sin6, &len) < 0)
+	    shim_sys(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		     sizeof(off)) < 0 ||
+	    shim_sys(SYS_bind, fd, &sin6, sizeof(sin6)) < 0 ||
+	    shim_sys(SYS_listen, fd, 16) < 0 ||
+	    shim_sys(SYS_getsockname, fd, &sin6, &len) < 0)
 		die("listen");
 	listen_port = ntohs(sin6.sin6_port);
 	printf("op=listen ret=0 port=%u\n", listen_port);
@@ -296,15 +297,15 @@ static void do_rawtake(const char *path, const char *file)
 		fflush(stdout);
 		return;
 	}
-	syscall(SYS_close, fd);
-	mine = (int)syscall(SYS_openat, AT_FDCWD, file,
-			    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	shim_sys(SYS_close, fd);
+	mine = (int)shim_sys(SYS_openat, AT_FDCWD, file,
+			     O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (mine < 0)
 		die(file);
 	if (mine != fd) {
-		if (syscall(SYS_dup3, mine, fd, 0) < 0)
+		if (shim_sys(SYS_dup3, mine, fd, 0) < 0)
 			die("dup3");
-		syscall(SYS_close, mine);
+		shim_sys(SYS_close, mine);
 	}
 	printf("op=rawtake ret=0\n");
 	fflush(stdout);

@@ -60,6 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../shim/sys.h"
+
 #define MAX_ADDRS 4096
 
 /* A name's addresses, as the program gets them (port 9). */
@@ -247,7 +249,7 @@ static atomic_int vm_pid;
 static int vm_child(void *arg)
 {
 	(void)arg;
-	atomic_store(&vm_pid, (int)syscall(SYS_getpid));
+	atomic_store(&vm_pid, (int)shim_sys(SYS_getpid));
 	_exit(refused(&known));
 }
 

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 /* An errno no call here sets, to see whether a call changed errno. */
 #define MARK_ERRNO EDOM
@@ -61,7 +62,7 @@ static int listen_any(in_port_t *port)
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
 	    listen(fd, 16) < 0 ||
-	    syscall(SYS_getsockname, fd, &sin6, &len) < 0)
+	    shim_sys(SYS_getsockname, fd, &sin6, &len) < 0)
 		die("listen");
 	*port = sin6.sin6_port;
 	return fd;
@@ -75,7 +76,7 @@ static int raw_connect(const struct in6_addr *addr, in_port_t port)
 				    .sin6_port = port};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	if (fd < 0 || syscall(SYS_connect, fd, &sin6, sizeof(sin6)) < 0)
+	if (fd < 0 || shim_sys(SYS_connect, fd, &sin6, sizeof(sin6)) < 0)
 		die("raw connect");
 	return fd;
 }
@@ -113,8 +114,8 @@ static bool reach(int listener, const struct sockaddr_in *to)
 
 	if (fd < 0 || connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0)
 		return false;
-	child = (int)syscall(SYS_accept4, listener, &theirs, &tlen, 0);
-	if (child < 0 || syscall(SYS_getsockname, fd, &mine, &len) < 0)
+	child = (int)shim_sys(SYS_accept4, listener, &theirs, &tlen, 0);
+	if (child < 0 || shim_sys(SYS_getsockname, fd, &mine, &len) < 0)
 		return false;
 	ok = theirs.sin6_port == mine.sin6_port &&
 	     !memcmp(&theirs.sin6_addr, &mine.sin6_addr, 16);
@@ -140,7 +141,7 @@ static void probe(int listener, in_port_t port, const char *text)
 		fds[i] = raw_connect(&addr, port);
 	/* The kernel's queue is emptied, so that reach() accepts its own. */
 	for (i = 0; i < 2; i++)
-		close((int)syscall(SYS_accept4, listener, NULL, NULL, 0));
+		close((int)shim_sys(SYS_accept4, listener, NULL, NULL, 0));
 	err = peer(fds[0], &first, &kept);
 	for (i = 0; i < 2; i++)
 		for (j = !i; j < 2; j++)

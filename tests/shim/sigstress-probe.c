@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../shim/sys.h"
+
 #define RULED "ruled.stackshim.test"
 
 static atomic_long signals, unpoliced, received, pooled, accepted;
@@ -83,7 +85,7 @@ static int kernel_inet6(int s)
 	int dom = 0;
 	socklen_t len = sizeof(dom);
 
-	return syscall(SYS_getsockopt, s, SOL_SOCKET, SO_DOMAIN, &dom, &len) ==
+	return shim_sys(SYS_getsockopt, s, SOL_SOCKET, SO_DOMAIN, &dom, &len) ==
 		       0 &&
 	       dom == AF_INET6;
 }
@@ -278,8 +280,8 @@ static void feed_one(unsigned n, int port, int type)
 	struct sockaddr_in6 src = {.sin6_family = AF_INET6};
 	struct sockaddr_in6 dst = {.sin6_family = AF_INET6,
 				   .sin6_port = htons(port)};
-	long s = syscall(SYS_socket, AF_INET6,
-			 type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	long s = shim_sys(SYS_socket, AF_INET6,
+			  type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (s < 0)
 		return;
@@ -289,13 +291,13 @@ static void feed_one(unsigned n, int port, int type)
 	src.sin6_addr.s6_addr[13] = (unsigned char)(n >> 16);
 	src.sin6_addr.s6_addr[14] = (unsigned char)(n >> 8);
 	src.sin6_addr.s6_addr[15] = (unsigned char)n;
-	if (syscall(SYS_bind, s, &src, sizeof(src)) == 0) {
+	if (shim_sys(SYS_bind, s, &src, sizeof(src)) == 0) {
 		if (type == SOCK_DGRAM)
-			syscall(SYS_sendto, s, "z", 1, 0, &dst, sizeof(dst));
+			shim_sys(SYS_sendto, s, "z", 1, 0, &dst, sizeof(dst));
 		else
-			syscall(SYS_connect, s, &dst, sizeof(dst));
+			shim_sys(SYS_connect, s, &dst, sizeof(dst));
 	}
-	syscall(SYS_close, s);
+	shim_sys(SYS_close, s);
 }
 
 /* The feeder: new IPv6 peers for recvfrom() and accept(), bare calls. */
@@ -370,7 +372,7 @@ static void run_storm(const char *mode, double seconds)
 	handlers_start(200);
 	if (strcmp(mode, "logopen") == 0) {
 		struct sockaddr_in deny;
-		int s = (int)syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
+		int s = (int)shim_sys(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
 
 		sin_of(&deny, "127.0.0.2", 9);
 		expect_denied(connect(s, (struct sockaddr *)&deny,

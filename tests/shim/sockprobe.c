@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 /* The result of a call: 0, or the name of its errno. */
 static const char *result(long rc)
@@ -47,7 +48,7 @@ static int raw_sockopt(int fd, int level, int name)
 	int value = -1;
 	socklen_t len = sizeof(value);
 
-	if (syscall(SYS_getsockopt, fd, level, name, &value, &len) < 0)
+	if (shim_sys(SYS_getsockopt, fd, level, name, &value, &len) < 0)
 		return -1;
 	return value;
 }

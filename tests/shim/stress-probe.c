@@ -68,6 +68,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../../shim/sys.h"
 
 #define MAX_THREADS 64
 #define MAX_MESSAGES 40
@@ -175,7 +176,7 @@ static int raw_domain(int fd)
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0)
+	if (shim_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0)
 		return -errno;
 	return v;
 }
@@ -221,7 +222,7 @@ static bool check_raw_name(int fd, in_port_t port)
 	struct in6_addr want;
 
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", &want);
-	if (syscall(SYS_getsockname, fd, &sin6, &len) < 0 ||
+	if (shim_sys(SYS_getsockname, fd, &sin6, &len) < 0 ||
 	    sin6.sin6_family != AF_INET6 ||
 	    memcmp(&sin6.sin6_addr, &want, sizeof(want)) ||
 	    sin6.sin6_port != port) {
@@ -648,7 +649,7 @@ static void *churner(void *arg)
 		case 0:
 			/* Made behind the hooks' back: its number's state
 			 * must be none, whatever socket had it before. */
-			fd = (int)syscall(SYS_socket, AF_INET6, SOCK_STREAM, 0);
+			fd = (int)shim_sys(SYS_socket, AF_INET6, SOCK_STREAM, 0);
 			if (fd < 0)
 				die("raw socket");
 			check_family("raw AF_INET6", fd, AF_INET6,
@@ -1013,7 +1014,7 @@ static void lockers_connect(struct locker_arg *a, int n, int *l6)
 		a[i].port = sin6.sin6_port;
 		a[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (a[i].fd < 0 || !check_upgraded(a[i].fd) ||
-		    syscall(SYS_connect, a[i].fd, &sin6, sizeof(sin6)) < 0)
+		    shim_sys(SYS_connect, a[i].fd, &sin6, sizeof(sin6)) < 0)
 			die("connect to [::1]");
 	}
 }
