@@ -46,6 +46,7 @@ struct cli_setting {
 	const char *value;
 	const char *source;	/* the option, as errors name it: "--stack" */
 	const char *env;	/* what run mode exports: "STACKSHIM_STACK" */
+	char *owned;		/* value, when the launcher made it: freed */
 };
 
 struct cli_args {
@@ -71,6 +72,14 @@ int cli_args_parse(int argc, char **argv, struct cli_args *args);
 
 /* cli_args_free - release what cli_args_parse() allocated in args. */
 void cli_args_free(struct cli_args *args);
+
+/*
+ * cli_path_absolute - path made absolute against the working directory (a
+ * leading "./" dropped), or a copy of path when it is absolute or empty:
+ * what the launcher hands on for a child that may change directory.
+ * Returns a string to free, or NULL with errno set.
+ */
+char *cli_path_absolute(const char *path);
 
 /* One spelling of a launcher option, as the user writes it. */
 struct cli_option {

@@ -9,11 +9,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -143,7 +145,10 @@ static int take_proto(struct cli_args *args, const char *name,
 /*
  * What each opcode means.  key names the policy_set() key of a setting;
  * fixed is the value of a setting that takes none (--audit); take stores an
- * option that is not a setting; modes are those the option applies to.
+ * option that is not a setting; modes are those the option applies to;
+ * is_path says which values of a setting name a file, made absolute here
+ * (cli_path_absolute()) as -c's is by run mode: the shim reads them in a
+ * child that may have changed directory.
  */
 static const struct cli_opcode_info {
 	const char *key;
@@ -152,6 +157,7 @@ static const struct cli_opcode_info {
 	unsigned modes;
 	int (*take)(struct cli_args *args, const char *name,
 		    const char *value);
+	bool (*is_path)(const char *value);
 } cli_opcodes[] = {
 	[OPT_CONF] = { NULL, NULL, "STACKSHIM_CONF", CONF_MODES, take_conf },
 	[OPT_OUTPUT] = { NULL, NULL, NULL, M(MODE_COMPILE), take_output },
@@ -170,7 +176,8 @@ static const struct cli_opcode_info {
 	[OPT_PEER_POOL] = { "peer-pool", NULL, "STACKSHIM_PEER_POOL",
 			    POLICY_MODES },
 	[OPT_AUDIT] = { "enforce", "no", "STACKSHIM_ENFORCE", POLICY_MODES },
-	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", POLICY_MODES },
+	[OPT_LOG] = { "log", NULL, "STACKSHIM_LOG", POLICY_MODES, NULL,
+		      policy_log_is_path },
 	[OPT_LOG_FORMAT] = { "log-format", NULL, "STACKSHIM_LOG_FORMAT",
 			     POLICY_MODES },
 	[OPT_PROGRAM] = { NULL, NULL, NULL, M(MODE_TABLE) | M(MODE_EXPLAIN),
@@ -210,20 +217,49 @@ static const struct cli_subcommand *subcommand_find(const char *word)
 	return s;
 }
 
+/* cli_path_absolute - see cli.h. */
+char *cli_path_absolute(const char *path)
+{
+	char *cwd, *abs;
+	int rc;
+
+	if (!*path || *path == '/')
+		return strdup(path);
+	while (path[0] == '.' && path[1] == '/')
+		for (path += 2; *path == '/'; path++)
+			;
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	rc = asprintf(&abs, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
+	free(cwd);
+	return rc < 0 ? NULL : abs;
+}
+
 /* Record option o with its value (NULL for none); returns 0 or -1. */
 static int option_take(struct cli_args *args, const struct cli_option *o,
 		       const char *value, unsigned *seen)
 {
 	const struct cli_opcode_info *info = &cli_opcodes[o->op];
+	struct cli_setting *s;
 
 	*seen |= 1u << o->op;
 	if (info->take)
 		return info->take(args, o->name, value);
-	if (info->key)
-		args->settings[args->nsettings++] = (struct cli_setting){
-			info->key, info->fixed ? info->fixed : value, o->name,
-			info->env
-		};
+	if (!info->key)
+		return 0;
+	s = &args->settings[args->nsettings++];
+	*s = (struct cli_setting){ info->key, info->fixed ? info->fixed : value,
+				   o->name, info->env, NULL };
+	if (!info->is_path || !info->is_path(s->value))
+		return 0;
+	s->owned = cli_path_absolute(s->value);
+	if (!s->owned) {
+		fprintf(stderr, "stackshim: %s: %s: %s\n", o->name,
+			cli_shown(s->value), strerror(errno));
+		return -1;
+	}
+	s->value = s->owned;
 	return 0;
 }
 
@@ -341,6 +377,10 @@ usage:
 
 void cli_args_free(struct cli_args *args)
 {
+	size_t i;
+
+	for (i = 0; args->settings && i < args->nsettings; i++)
+		free(args->settings[i].owned);
 	free(args->settings);
 	free(args->operands);
 	args->settings = NULL;

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,16 +138,21 @@ static int preload_set(const char *lib)
 /* Export the command line's settings as the shim's variables. */
 static int settings_export(const struct cli_args *args)
 {
-	char conf[PATH_MAX];
+	char *conf = NULL;
 	size_t i;
 
-	/* The child may change directory: give it an absolute path. */
-	if (args->conf && (!realpath(args->conf, conf) ||
+	/*
+	 * The child may change directory: give it an absolute path (--log's
+	 * was made absolute when it was read, options.c).
+	 */
+	if (args->conf && (!(conf = cli_path_absolute(args->conf)) ||
 			   setenv("STACKSHIM_CONF", conf, 1))) {
 		fprintf(stderr, "stackshim: %s: %s\n", cli_shown(args->conf),
 			strerror(errno));
+		free(conf);
 		return CLI_EXIT_POLICY;
 	}
+	free(conf);
 	for (i = 0; i < args->nsettings; i++) {
 		const struct cli_setting *s = &args->settings[i];
 

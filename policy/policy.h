@@ -350,6 +350,13 @@ int policy_set(struct policy *policy, const char *key, const char *value,
 	       const char *source, struct policy_error *err);
 
 /*
+ * policy_log_is_path - whether value, given to the log key, names a file
+ * rather than one of its words (off, stderr, syslog): what a launcher makes
+ * absolute before passing it on.  The value is not otherwise checked.
+ */
+bool policy_log_is_path(const char *value);
+
+/*
  * policy_load - build a policy the way the shim does: the config file named
  * by STACKSHIM_CONF in envp (which must then exist), else system_path if it
  * exists, then the STACKSHIM_* overrides in envp.  With secure set

@@ -343,6 +343,12 @@ static int parse_log(struct policy *p, const char *v, union value *out,
 	return out->log.path ? 0 : -ENOMEM;
 }
 
+/* policy_log_is_path - see policy.h. */
+bool policy_log_is_path(const char *value)
+{
+	return word_lookup(log_words, value) < 0;
+}
+
 static int format_log(const union value *val, char *buf, size_t len)
 {
 	if (val->log.kind == LOG_FILE)

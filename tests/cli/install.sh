@@ -9,7 +9,8 @@
 # tree, and checks the installed launcher alone:
 #   - $prefix/lib/stackshim/libstackshim.so is installed, and so are the
 #     man pages stackshim(1) and stackshim.conf(5), the README and the
-#     example configs;
+#     example configs, and the bash completion under
+#     $prefix/share/bash-completion/completions (configure's default);
 #   - "stackshim --version" exits 0 and names the configured version;
 #   - in run mode LD_PRELOAD is the installed library, then any previous
 #     value ("LIB:OLD"), never a build tree's library;
@@ -115,7 +116,8 @@ fi
 # The pages and the documents a user reads, where man(1) and the examples'
 # comments look for them.
 for f in share/man/man1/stackshim.1 share/man/man5/stackshim.conf.5 \
-	share/doc/stackshim/README share/doc/stackshim/rules.conf; do
+	share/doc/stackshim/README share/doc/stackshim/rules.conf \
+	share/bash-completion/completions/stackshim; do
 	if [ -f "$prefix/$f" ]; then
 		pass "\$prefix/$f is installed"
 	else

@@ -48,6 +48,36 @@ for var in "STACKSHIM_CONF=$conf" STACKSHIM_STACK=ipv6 \
 	expect_line "every option: $var" "$var" "$tmp/out"
 done
 
+# --log's relative path is made absolute as -c's is, against the
+# launcher's directory: the child logs there wherever it goes first.  (An
+# IPv6 literal on an IPv4 stack: one decision, fail-host, logged; getent
+# exits 2, not found.)  The words stay words.
+mkdir "$tmp/here" "$tmp/elsewhere"
+here=$(cd "$tmp/here" && pwd -P)
+for given in rel.log ./rel.log; do
+	rm -f "$here/rel.log"
+	capture sh -c 'cd "$1" && shift && exec "$@"' sh "$tmp/here" \
+		"$STACKSHIM" --stack ipv4 --log "$given" -- \
+		sh -c 'cd "$1" && echo "$STACKSHIM_LOG" && getent ahosts ::1' \
+		sh "$tmp/elsewhere"
+	expect_status "--log $given: accepted, getent's status" 2
+	expect "--log $given: STACKSHIM_LOG is the launcher's directory's" \
+		"$here/rel.log" "$(cat "$tmp/out")"
+	if [ -f "$here/rel.log" ]; then
+		expect_match "--log $given: the decision logged there" \
+			'call=getaddrinfo name=::1 .*outcome=fail-host' \
+			"$here/rel.log"
+	else
+		fail "--log $given: a log in the launcher's directory" \
+			"$(show_output)"
+	fi
+	expect "--log $given: nothing in the child's directory" "" \
+		"$(ls "$tmp/elsewhere")"
+done
+capture sh -c 'cd "$1" && shift && exec "$@"' sh "$tmp/here" \
+	"$STACKSHIM" --log syslog -- sh -c 'echo "$STACKSHIM_LOG"'
+expect "--log syslog: a word, not a file" syslog "$(cat "$tmp/out")"
+
 # No option, no variable: the child inherits only what was there.
 capture "$STACKSHIM" -- env
 expect_status "no option" 0

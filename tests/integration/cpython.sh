@@ -46,7 +46,7 @@ TEST_TIMEOUT=120	# regrtest's own limit for one test file (it dumps the
 if [ ! -x "$PY" ] ||
 	! "$PY" -c 'import importlib.util, sys
 sys.exit(importlib.util.find_spec("test.test_socket") is None)'; then
-	itest_error "$PY or its test.test_socket is missing (Debian: libpython3.*-testsuite; see .ci/packages)"
+	itest_error "$PY or its test.test_socket is missing (Debian: libpython3.*-testsuite; see .ci/packages-test)"
 fi
 
 printf '127.0.0.1\tlocalhost\n::1\tip6-localhost ip6-loopback\n' \

@@ -68,7 +68,7 @@ sys.exit(0 if ok else 1)' "$1" "$2"
 # --- setup ---------------------------------------------------------------------
 
 # itest_need_tools CMD...: each CMD must be installed (CI installs them all
-# from .ci/packages); a missing one is a hard error, not a skip.
+# from .ci/packages-test); a missing one is a hard error, not a skip.
 itest_need_tools()
 {
 	local cmd missing=
@@ -76,7 +76,7 @@ itest_need_tools()
 		command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
 	done
 	if [ -n "$missing" ]; then
-		echo "ERROR: required tools missing:$missing (see .ci/packages)"
+		echo "ERROR: required tools missing:$missing (see .ci/packages-test)"
 		exit 99
 	fi
 }
