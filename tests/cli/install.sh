@@ -17,7 +17,9 @@
 #   - the policy applies: under --stack ipv4, python3's AF_INET6 socket
 #     fails with errno 97 (EAFNOSUPPORT) where plain python3 gets one
 #     (skipped without python3 or without IPv6 on this host);
-#   - "stackshim table" prints 36 cells.
+#   - "stackshim table" prints 36 cells;
+#   - make uninstall (of a second, staged install) leaves no file and
+#     none of the package's own directories.
 #
 # The source tree is used as it is when it is not configured itself (make
 # distcheck); a tree configured in place cannot host a VPATH build, so its
@@ -95,8 +97,14 @@ mkdir "$tmp/build" || exit 99
 		"$srcdir/configure" --prefix="$prefix" -q \
 		${SANITIZERS:+--enable-sanitizers="$SANITIZERS"} &&
 	step make make -j2 &&
-	step "make install" make install
+	step "make install" make install &&
+	step "make install (staged)" make install DESTDIR="$tmp/staged" &&
+	step "make uninstall (staged)" make uninstall DESTDIR="$tmp/staged"
 ) || exit $?
+# make uninstall leaves no file, and none of the package's own directories.
+left=$(cd "$tmp/staged" && find . -type f -o -type l -o -type d \
+	-name stackshim | sort)
+expect "make uninstall leaves no file and no directory of its own" "" "$left"
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
 	"$tmp/build/config.h")
 : "${version:=(no PACKAGE_VERSION in config.h)}"
