@@ -157,6 +157,16 @@ struct cli_program {
  * not found is taken as named.
  */
 void cli_program_resolve(const char *cmd, struct cli_program *prog);
+
+/*
+ * cli_program_unreachable - why LD_PRELOAD cannot police the executable
+ * at path, in why (len bytes), or NULL when it can or the file cannot be
+ * told (not ELF, unreadable: the kernel judges it).  An ELF file of
+ * another word size or machine than the launcher's, without a dynamic
+ * loader (static), with another C library's loader, or of Go's runtime
+ * (whose sockets are raw system calls) cannot be.
+ */
+const char *cli_program_unreachable(const char *path, char *why, size_t len);
 /*
  * cli_config_file - the config file the shim would read: -c's, else
  * STACKSHIM_CONF's, else the system one (*missing set when that does not

@@ -13,9 +13,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,4 +147,136 @@ void cli_program_resolve(const char *cmd, struct cli_program *prog)
 	free(file);
 	slash = strrchr(prog->path, '/');
 	prog->name = slash ? slash + 1 : prog->path;
+}
+
+/* --- what the preload can reach --------------------------------------- */
+
+/* The parts of an ELF file that say whether LD_PRELOAD reaches it. */
+struct elf_kind {
+	unsigned char ident[EI_NIDENT];	/* class, data (byte order), ... */
+	uint16_t machine;
+	bool dynamic;			/* it has a PT_INTERP */
+	char interp[PATH_MAX];		/* its dynamic loader */
+	bool go;			/* a section of Go's runtime */
+};
+
+/* Whether len bytes at off of fd could be read into buf. */
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = off > (uint64_t)INT64_MAX ? -1
+		    : pread(fd, buf, len, (off_t)off);
+
+	return n >= 0 && (size_t)n == len;
+}
+
+/* Whether any section of the file (its names in shstrtab) is Go's. */
+static bool elf_go_sections(int fd, const Elf64_Ehdr *eh)
+{
+	static const char *const names[] = {".go.buildinfo", ".note.go.buildid"};
+	Elf64_Shdr strs;
+	char *tab;
+	size_t i, len;
+	bool go = false;
+
+	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum ||
+	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    !read_at(fd, &strs, sizeof(strs),
+		     eh->e_shoff + (uint64_t)eh->e_shstrndx * sizeof(strs)) ||
+	    strs.sh_size == 0 || strs.sh_size > (1 << 20))
+		return false;
+	len = (size_t)strs.sh_size;
+	tab = malloc(len + 1);
+	if (!tab)
+		return false;
+	if (read_at(fd, tab, len, strs.sh_offset)) {
+		tab[len] = '\0';
+		/* The names follow each other, NUL-terminated. */
+		for (i = 0; i < len && !go; i += strlen(tab + i) + 1)
+			go = !strcmp(tab + i, names[0]) ||
+			     !strcmp(tab + i, names[1]);
+	}
+	free(tab);
+	return go;
+}
+
+/*
+ * The ELF file at path in *k; false when it is none that can be read
+ * (not ELF, not readable, truncated), which the kernel then judges.  A
+ * 32-bit file is told by its header alone.
+ */
+static bool elf_kind_read(const char *path, struct elf_kind *k)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	size_t i;
+	bool ok = false;
+
+	*k = (struct elf_kind){ .machine = 0 };
+	if (fd < 0)
+		return false;
+	if (!read_at(fd, k->ident, EI_NIDENT, 0) ||
+	    memcmp(k->ident, ELFMAG, SELFMAG))
+		goto out;
+	ok = true;
+	if (k->ident[EI_CLASS] != ELFCLASS64 ||
+	    !read_at(fd, &eh, sizeof(eh), 0) ||
+	    eh.e_phentsize != sizeof(ph))
+		goto out;
+	k->machine = eh.e_machine;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (!read_at(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)))
+			break;
+		if (ph.p_type != PT_INTERP || !ph.p_filesz ||
+		    ph.p_filesz > sizeof(k->interp) ||
+		    !read_at(fd, k->interp, (size_t)ph.p_filesz, ph.p_offset))
+			continue;
+		k->interp[ph.p_filesz - 1] = '\0';
+		k->dynamic = true;
+	}
+	k->go = elf_go_sections(fd, &eh);
+out:
+	close(fd);
+	return ok;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* cli_program_unreachable - see cli.h. */
+const char *cli_program_unreachable(const char *path, char *why, size_t len)
+{
+	static struct elf_kind self;
+	static bool self_known;
+	struct elf_kind k;
+
+	if (!self_known)
+		self_known = elf_kind_read("/proc/self/exe", &self);
+	if (!self_known || !elf_kind_read(path, &k))
+		return NULL;
+	if (k.ident[EI_CLASS] != self.ident[EI_CLASS])
+		snprintf(why, len, "a %s program, and this stackshim's library "
+			 "is %s", k.ident[EI_CLASS] == ELFCLASS32 ? "32-bit"
+			 : "64-bit", self.ident[EI_CLASS] == ELFCLASS32
+			 ? "32-bit" : "64-bit");
+	else if (k.ident[EI_DATA] != self.ident[EI_DATA] ||
+		 k.machine != self.machine)
+		snprintf(why, len, "a program for another machine (ELF "
+			 "machine %u)", k.machine);
+	else if (!k.dynamic)
+		snprintf(why, len, "a statically linked program: no dynamic "
+			 "loader reads LD_PRELOAD for it");
+	else if (strcmp(base_name(k.interp), base_name(self.interp)))
+		snprintf(why, len, "a program of another C library (its "
+			 "loader is %s)", k.interp);
+	else if (k.go)
+		snprintf(why, len, "a Go program: it makes its sockets with "
+			 "system calls of its own, past LD_PRELOAD");
+	else
+		return NULL;
+	return why;
 }

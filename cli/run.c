@@ -190,6 +190,25 @@ static int command_check(const char *file)
 	return CLI_EXIT_CANNOT_RUN;
 }
 
+/*
+ * Refuse a program that LD_PRELOAD cannot police (cli_program_unreachable()
+ * of what runs: a script's interpreter), rather than run it without the
+ * policy.  Returns 0 or CLI_EXIT_CANNOT_RUN.
+ */
+static int command_reachable(const char *cmd)
+{
+	struct cli_program prog;
+	char why[PATH_MAX + 128];
+
+	cli_program_resolve(cmd, &prog);
+	if (!strchr(prog.path, '/') ||
+	    !cli_program_unreachable(prog.path, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "stackshim: %s: %s, so the shim cannot apply\n",
+		cli_shown(prog.path), why);
+	return CLI_EXIT_CANNOT_RUN;
+}
+
 int cli_run(const struct cli_args *args)
 {
 	char *cmd = args->operands[0], *file, *lib = NULL;
@@ -203,6 +222,8 @@ int cli_run(const struct cli_args *args)
 	cli_compile_auto(args, policy);
 	policy_free(policy);
 	status = command_check(file);
+	if (!status)
+		status = command_reachable(cmd);
 	if (!status)
 		status = library_find(&lib);
 	if (!status)
