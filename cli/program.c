@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -247,16 +248,45 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The launcher's own kind, from its headers as loaded (the first object
+ * dl_iterate_phdr() gives is the program): not from /proc/self/exe,
+ * which under valgrind is valgrind's own, static, tool.
+ */
+static int elf_kind_self(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct elf_kind *k = arg;
+	const ElfW(Ehdr) *eh = NULL;
+	size_t i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && ph->p_offset == 0 && !eh)
+			eh = (const void *)(info->dlpi_addr + ph->p_vaddr);
+		if (ph->p_type == PT_INTERP) {
+			snprintf(k->interp, sizeof(k->interp), "%s",
+				 (const char *)(info->dlpi_addr + ph->p_vaddr));
+			k->dynamic = true;
+		}
+	}
+	if (eh && !memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+		memcpy(k->ident, eh->e_ident, EI_NIDENT);
+		k->machine = eh->e_machine;
+	}
+	return 1;	/* the program alone */
+}
+
 /* cli_program_unreachable - see cli.h. */
 const char *cli_program_unreachable(const char *path, char *why, size_t len)
 {
 	static struct elf_kind self;
-	static bool self_known;
 	struct elf_kind k;
 
-	if (!self_known)
-		self_known = elf_kind_read("/proc/self/exe", &self);
-	if (!self_known || !elf_kind_read(path, &k))
+	if (!self.machine)
+		dl_iterate_phdr(elf_kind_self, &self);
+	if (!self.machine || !self.dynamic || !elf_kind_read(path, &k))
 		return NULL;
 	if (k.ident[EI_CLASS] != self.ident[EI_CLASS])
 		snprintf(why, len, "a %s program, and this stackshim's library "
