@@ -56,7 +56,11 @@ deny = portname.test 7
 CONF
 ns_init 1500
 
-# The whole sweep runs in one namespace: one unshare, not one per N.
+# The whole sweep runs in one namespace: one unshare, not one per N.  Each
+# run is bounded by RUN_LIMIT seconds (tests/lib.sh's limit, which the
+# inner script, a shell of its own, does not have).
+RUN_LIMIT=$(limit 20)
+export RUN_LIMIT
 cat >"$tmp/inner.sh" <<'INNER'
 tmp=$1 stackshim=$2 probe=$3 max=$4
 ip addr add 2001:db8::5/128 dev lo || exit 99
@@ -64,14 +68,14 @@ run() {
 	# The launcher puts the library in front; failalloc.so, unarmed
 	# until the probe arms it, stays behind it (interposing malloc
 	# all the same: the library defines none).
-	timeout "$(limit 20)" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" "$stackshim" \
+	timeout "$RUN_LIMIT" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" "$stackshim" \
 		-c "$tmp/policy.conf" --stack ipv6 -- "$probe" \
 		>"$tmp/out.$1" 2>"$tmp/err.$1"
 	echo $? >"$tmp/rc.$1"
 }
 # bare N: the probe without the library, for glibc's own failures.
 bare() {
-	timeout "$(limit 20)" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" \
+	timeout "$RUN_LIMIT" env FAILALLOC_N="$1" LD_PRELOAD="$tmp/failalloc.so" \
 		"$probe" >"$tmp/bare.$1" 2>/dev/null
 	echo $? >"$tmp/barerc.$1"
 }
