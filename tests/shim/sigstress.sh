@@ -27,8 +27,9 @@
 # hangs, and nothing passes un-policed: every AF_INET socket upgraded, every
 # denied call refused with EACCES, every peer shown AF_INET (a pool
 # address for IPv6 peers).  The handlers must have done their work (new
-# pool addresses, accepted clients), so that the test cannot pass idle.
-# No check depends on timing.
+# pool addresses, accepted clients), so that the test cannot pass idle;
+# a storm lasts its seconds and on, up to 31 times as long, until they
+# have.  No check depends on timing.
 #
 # Under TSan (tests/sanitize.sh thread tests/shim/sigstress.sh), which
 # reports a signal-unsafe call made in a signal handler, every run must
